@@ -1,0 +1,47 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "ConvScope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "convscope", targets: ["ConvScope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // 1. System libraries: module map + pkg-config, nothing else.
+        .systemLibrary(name: "CSDL2", pkgConfig: "sdl2", providers: [.apt(["libsdl2-dev"])]),
+        .systemLibrary(name: "CSDL2Image", pkgConfig: "SDL2_image", providers: [.apt(["libsdl2-image-dev"])]),
+        .systemLibrary(name: "CSDL2TTF", pkgConfig: "SDL2_ttf", providers: [.apt(["libsdl2-ttf-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+
+        // 2. The engine: tensors, ops, VGG16, weights, Grad-CAM. No SDL.
+        .target(name: "ConvEngine", dependencies: ["COpenBLAS", "CHDF5"], swiftSettings: optimize),
+        // 3. RGBA images, colormaps, resize, tiling, overlays. No SDL.
+        .target(name: "Raster", swiftSettings: optimize),
+        // 4. The immediate-mode widget layer. No SDL.
+        .target(name: "ImmediateUI"),
+        // 5. SDL2 only here: image files, windows, events, drawing.
+        .target(name: "Platform", dependencies: ["CSDL2", "CSDL2Image", "CSDL2TTF", "Raster", "ImmediateUI"]),
+        // 6. The executable.
+        .executableTarget(
+            name: "ConvScope",
+            dependencies: [
+                "ConvEngine", "Raster", "ImmediateUI", "Platform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimize
+        ),
+
+        .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "CHDF5"], resources: [.copy("Golden")]),
+        .testTarget(name: "RasterTests", dependencies: ["Raster"]),
+        .testTarget(name: "ImmediateUITests", dependencies: ["ImmediateUI"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Raster"]),
+        .testTarget(name: "ConvScopeTests", dependencies: ["ConvEngine", "Raster", "Platform"]),
+    ]
+)

@@ -1,0 +1,97 @@
+import COpenBLAS
+
+/// 3×3 'same' convolution with bias and ReLU, stride 1, as im2col + `cblas_sgemm`, in row chunks so the column
+/// buffer stays small and hot in cache. Forward and backward side by side; shapes in NHWC without N.
+public enum Conv3x3 {
+    /// Rows (output pixels) per im2col chunk.
+    public static let chunkRows = 2048
+
+    /// Floats of scratch a convolution over `inChannels` needs.
+    public static func scratchCount(inChannels: Int) -> Int { chunkRows * 9 * inChannels }
+
+    /// x (H,W,Cin), kernel (3,3,Cin,Cout) = (9·Cin, Cout) row-major, bias (Cout) → y (H,W,Cout) = ReLU(conv + bias)
+    public static func forward(x: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int,
+                               kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, outChannels: Int,
+                               y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let pixels = height * width, k = 9 * inChannels
+        var start = 0
+        while start < pixels {
+            let rows = min(chunkRows, pixels - start)
+            im2col(x: x, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, cols: scratch)
+            let out = y + start * outChannels
+            for r in 0..<rows { (out + r * outChannels).update(from: bias, count: outChannels) }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outChannels), Int32(k),
+                        1, scratch, Int32(k), kernel, Int32(outChannels), 1, out, Int32(outChannels))
+            relu(out, count: rows * outChannels)
+            start += rows
+        }
+    }
+
+    /// dy (H,W,Cout) = ∂L/∂(pre-activation), kernel (9·Cin, Cout) → dx (H,W,Cin) = ∂L/∂x (overwritten)
+    public static func backwardInput(dy: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int,
+                                     kernel: UnsafePointer<Float>, outChannels: Int,
+                                     dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let pixels = height * width, k = 9 * inChannels
+        dx.update(repeating: 0, count: pixels * inChannels)
+        var start = 0
+        while start < pixels {
+            let rows = min(chunkRows, pixels - start)
+            // cols (rows, 9·Cin) = dy (rows, Cout) · kernelᵀ (Cout, 9·Cin)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(outChannels),
+                        1, dy + start * outChannels, Int32(outChannels), kernel, Int32(outChannels), 0, scratch, Int32(k))
+            col2im(cols: scratch, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, dx: dx)
+            start += rows
+        }
+    }
+
+    /// ReLU backward in place: g = g where y > 0, else 0 (TensorFlow's ReluGrad, on the layer's output).
+    public static func reluBackward(_ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count where !(y[i] > 0) { g[i] = 0 }
+    }
+
+    static func relu(_ v: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { v[i] = max(v[i], 0) }
+    }
+
+    /// Rows [firstRow, firstRow+rows) of the (H·W, 9·C) patch matrix, columns ordered (ky, kx, c) like an HWIO kernel.
+    static func im2col(x: UnsafePointer<Float>, height: Int, width: Int, channels: Int, firstRow: Int, rows: Int,
+                       cols: UnsafeMutablePointer<Float>) {
+        let k = 9 * channels
+        for r in 0..<rows {
+            let p = firstRow + r, oy = p / width, ox = p % width
+            let row = cols + r * k
+            for ky in 0..<3 {
+                let iy = oy + ky - 1
+                for kx in 0..<3 {
+                    let ix = ox + kx - 1
+                    let dst = row + (ky * 3 + kx) * channels
+                    if iy < 0 || iy >= height || ix < 0 || ix >= width {
+                        dst.update(repeating: 0, count: channels)
+                    } else {
+                        dst.update(from: x + (iy * width + ix) * channels, count: channels)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds each patch-matrix row back onto the pixels it was gathered from (the adjoint of im2col).
+    static func col2im(cols: UnsafePointer<Float>, height: Int, width: Int, channels: Int, firstRow: Int, rows: Int,
+                       dx: UnsafeMutablePointer<Float>) {
+        let k = 9 * channels
+        for r in 0..<rows {
+            let p = firstRow + r, oy = p / width, ox = p % width
+            let row = cols + r * k
+            for ky in 0..<3 {
+                let iy = oy + ky - 1
+                if iy < 0 || iy >= height { continue }
+                for kx in 0..<3 {
+                    let ix = ox + kx - 1
+                    if ix < 0 || ix >= width { continue }
+                    let src = row + (ky * 3 + kx) * channels, dst = dx + (iy * width + ix) * channels
+                    for c in 0..<channels { dst[c] += src[c] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import COpenBLAS
+
+/// Fully connected layer y = act(xᵀW + b) as `cblas_sgemv`, kernel in Keras's (in, out) row-major layout.
+public enum Dense {
+    /// x (in), kernel (in, out), bias (out) → y (out); ReLU when `relu`
+    public static func forward(x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                               inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>) {
+        y.update(from: bias, count: outputs)
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(inputs), Int32(outputs), 1, kernel, Int32(outputs), x, 1, 1, y, 1)
+        if relu { for i in 0..<outputs { y[i] = max(y[i], 0) } }
+    }
+
+    /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy
+    public static func backwardInput(dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, inputs: Int, outputs: Int,
+                                     dx: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(inputs), Int32(outputs), 1, kernel, Int32(outputs), dy, 1, 0, dx, 1)
+    }
+}
+
+/// Softmax and its backward for one score: ∂p_c/∂z_j = p_c(δ_cj − p_j).
+public enum Softmax {
+    public static func forward(_ z: [Float]) -> [Float] {
+        let m = z.max() ?? 0
+        var e = z.map { Float(exp(Double($0 - m))) }
+        let s = e.reduce(0, +)
+        for i in e.indices { e[i] /= s }
+        return e
+    }
+
+    /// Gradient of p[c] with respect to the logits.
+    public static func gradientOfProbability(_ p: [Float], classIndex c: Int) -> [Float] {
+        p.indices.map { j in p[c] * ((j == c ? 1 : 0) - p[j]) }
+    }
+}

@@ -1,0 +1,183 @@
+import CHDF5
+import Foundation
+
+/// A read-only HDF5 file that serves only plain float datasets and string attributes. HDF5 is not built for hostile
+/// files, so plugins are switched off, every link on a path must be a hard link, and datasets with external storage,
+/// virtual layouts or non-built-in filters are refused. The serial libhdf5 is not thread-safe: all calls hold a lock.
+final class HDF5File {
+    private static let lock = NSLock()
+    private static let setUp: Void = {
+        _ = H5Eset_auto2(convscope_h5e_default(), nil, nil)   // errors come back as our own messages, not stderr dumps
+        _ = H5PLset_loading_state(0)                          // never load filter plugins named by a file
+    }()
+    /// Filters libhdf5 implements itself: deflate, shuffle, fletcher32, szip, nbit, scaleoffset.
+    private static let builtInFilters: Set<Int32> = [1, 2, 3, 4, 5, 6]
+
+    let name: String
+    private let file: hid_t
+
+    /// True when the file starts with the HDF5 signature (at 0, or after a user block at 512, 1024, …).
+    static func hasSignature(_ data: Data) -> Bool {
+        let sig: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
+        var offset = 0
+        while offset + 8 <= data.count {
+            if Array(data[offset..<offset + 8]) == sig { return true }
+            offset = offset == 0 ? 512 : offset * 2
+        }
+        return false
+    }
+
+    init(path: String) throws {
+        name = (path as NSString).lastPathComponent
+        HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
+        _ = HDF5File.setUp
+        let fapl = H5Pcreate(convscope_h5p_file_access())
+        defer { H5Pclose(fapl) }
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
+        let f = H5Fopen(path, convscope_h5f_acc_rdonly(), fapl)
+        guard f >= 0 else { throw WeightsError.malformed(file: name, detail: "HDF5 signature found but the file cannot be opened; it may be truncated") }
+        file = f
+    }
+
+    deinit {
+        HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
+        H5Fclose(file)
+    }
+
+    /// Whether `path` exists, following only hard links. Throws on a soft or external link anywhere along it.
+    func exists(_ path: String) throws -> Bool {
+        HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
+        return try existsLocked(path)
+    }
+
+    private func existsLocked(_ path: String) throws -> Bool {
+        var prefix = ""
+        for part in path.split(separator: "/") {
+            prefix += prefix.isEmpty ? String(part) : "/" + part
+            guard H5Lexists(file, prefix, convscope_h5p_default()) > 0 else { return false }
+            var info = H5L_info_t()
+            guard H5Lget_info(file, prefix, &info, convscope_h5p_default()) >= 0 else { return false }
+            guard info.type == H5L_TYPE_HARD else {
+                throw WeightsError.unsafeHDF5(file: name, detail: "\(prefix) is an \(info.type == H5L_TYPE_EXTERNAL ? "external" : "soft") link")
+            }
+        }
+        return true
+    }
+
+    /// Names of the members of a group, in name order.
+    func members(of group: String) throws -> [String] {
+        HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
+        guard try existsLocked(group) || group == "/" else { return [] }
+        let g = H5Gopen2(file, group, convscope_h5p_default())
+        guard g >= 0 else { return [] }
+        defer { H5Gclose(g) }
+        var info = H5G_info_t()
+        guard H5Gget_info(g, &info) >= 0 else { return [] }
+        var names: [String] = []
+        for i in 0..<info.nlinks {
+            let n = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, convscope_h5p_default())
+            guard n > 0, n < 4096 else { continue }
+            var buf = [CChar](repeating: 0, count: Int(n) + 1)
+            H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, Int(n) + 1, convscope_h5p_default())
+            names.append(String(cString: buf))
+        }
+        return names
+    }
+
+    /// A string-array attribute (fixed or variable length) on the object at `path`; nil when absent.
+    func stringsAttribute(_ attribute: String, of path: String) throws -> [String]? {
+        HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
+        guard try path == "/" || existsLocked(path) else { return nil }
+        guard H5Aexists_by_name(file, path, attribute, convscope_h5p_default()) > 0 else { return nil }
+        let a = H5Aopen_by_name(file, path, attribute, convscope_h5p_default(), convscope_h5p_default())
+        guard a >= 0 else { return nil }
+        defer { H5Aclose(a) }
+        let type = H5Aget_type(a), space = H5Aget_space(a)
+        defer { H5Tclose(type); H5Sclose(space) }
+        guard H5Tget_class(type) == H5T_STRING else {
+            throw WeightsError.malformed(file: name, detail: "attribute \(attribute) of \(path) is not text")
+        }
+        let count = Int(max(H5Sget_simple_extent_npoints(space), 0))
+        guard count < 100_000 else { throw WeightsError.malformed(file: name, detail: "attribute \(attribute) is too long") }
+        if H5Tis_variable_str(type) > 0 {
+            let memType = H5Tcopy(convscope_h5t_c_s1()); defer { H5Tclose(memType) }
+            H5Tset_size(memType, Int(bitPattern: UInt(bitPattern: -1)))   // H5T_VARIABLE
+            var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            guard H5Aread(a, memType, &ptrs) >= 0 else { throw WeightsError.malformed(file: name, detail: "cannot read \(attribute)") }
+            defer { H5Dvlen_reclaim(memType, space, convscope_h5p_default(), &ptrs) }
+            return ptrs.map { $0.map { String(cString: $0) } ?? "" }
+        }
+        let size = H5Tget_size(type)
+        guard size > 0, size < 65536 else { throw WeightsError.malformed(file: name, detail: "attribute \(attribute) has a bad size") }
+        var buf = [UInt8](repeating: 0, count: size * count)
+        guard H5Aread(a, type, &buf) >= 0 else { throw WeightsError.malformed(file: name, detail: "cannot read \(attribute)") }
+        return (0..<count).map { i in
+            let bytes = buf[(i * size)..<((i + 1) * size)].prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// The shape of the dataset at `path`, or nil when there is none.
+    func datasetShape(_ path: String) throws -> [Int]? {
+        HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
+        guard try existsLocked(path) else { return nil }
+        var oinfo = H5O_info_t()
+        guard H5Oget_info_by_name1(file, path, &oinfo, convscope_h5p_default()) >= 0, oinfo.type == H5O_TYPE_DATASET else { return nil }
+        let d = H5Dopen2(file, path, convscope_h5p_default())
+        guard d >= 0 else { return nil }
+        defer { H5Dclose(d) }
+        return shapeLocked(d)
+    }
+
+    private func shapeLocked(_ d: hid_t) -> [Int] {
+        let space = H5Dget_space(d); defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank > 0 && rank <= 8 else { return [] }
+        var dims = [hsize_t](repeating: 0, count: rank)
+        H5Sget_simple_extent_dims(space, &dims, nil)
+        return dims.map { Int($0) }
+    }
+
+    /// Reads a float dataset, converted to Float32, after checking its shape and storage.
+    func readFloats(_ path: String, shape expected: [Int], tensor: String) throws -> [Float] {
+        HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
+        guard try existsLocked(path) else { throw WeightsError.malformed(file: name, detail: "dataset \(path) for \(tensor) is missing") }
+        var oinfo = H5O_info_t()
+        guard H5Oget_info_by_name1(file, path, &oinfo, convscope_h5p_default()) >= 0, oinfo.type == H5O_TYPE_DATASET else {
+            throw WeightsError.malformed(file: name, detail: "\(path) is not a dataset")
+        }
+        let d = H5Dopen2(file, path, convscope_h5p_default())
+        guard d >= 0 else { throw WeightsError.malformed(file: name, detail: "cannot open \(path)") }
+        defer { H5Dclose(d) }
+        try checkStorage(d, path)
+        let shape = shapeLocked(d)
+        guard shape == expected else { throw WeightsError.wrongShape(file: name, tensor: tensor, expected: expected, found: shape) }
+        let type = H5Dget_type(d); defer { H5Tclose(type) }
+        guard H5Tget_class(type) == H5T_FLOAT else { throw WeightsError.malformed(file: name, detail: "\(tensor) is not floating point") }
+        let count = expected.reduce(1, *)
+        var out = [Float](repeating: 0, count: count)
+        let status = out.withUnsafeMutableBytes {
+            H5Dread(d, convscope_h5t_native_float(), convscope_h5s_all(), convscope_h5s_all(), convscope_h5p_default(), $0.baseAddress)
+        }
+        guard status >= 0 else { throw WeightsError.truncated(file: name, detail: "cannot read \(tensor)") }
+        return out
+    }
+
+    private func checkStorage(_ d: hid_t, _ path: String) throws {
+        let dcpl = H5Dget_create_plist(d); defer { H5Pclose(dcpl) }
+        if H5Pget_external_count(dcpl) > 0 {
+            throw WeightsError.unsafeHDF5(file: name, detail: "\(path) keeps its data in an external file")
+        }
+        if H5Pget_layout(dcpl) == H5D_VIRTUAL {
+            throw WeightsError.unsafeHDF5(file: name, detail: "\(path) is a virtual dataset")
+        }
+        let filters = H5Pget_nfilters(dcpl)
+        for i in 0..<max(filters, 0) {
+            var flags: UInt32 = 0, nelmts: Int = 0, config: UInt32 = 0
+            let id = H5Pget_filter2(dcpl, UInt32(i), &flags, &nelmts, nil, 0, nil, &config)
+            guard HDF5File.builtInFilters.contains(id) else {
+                throw WeightsError.unsafeHDF5(file: name, detail: "\(path) needs HDF5 filter plugin \(id)")
+            }
+        }
+    }
+}
