@@ -1,0 +1,41 @@
+extension RGBAImage {
+    /// Straight alpha composited over opaque white; the result's alpha is 255.
+    public func compositedOverWhite() -> RGBAImage {
+        mapPixels { r, g, b, a in
+            let a = Int(a), inv = 255 * (255 - a)
+            @inline(__always) func over(_ c: UInt8) -> UInt8 { UInt8((Int(c) * a + inv + 127) / 255) }
+            return (over(r), over(g), over(b), 255)
+        }
+    }
+
+    /// ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B, rounded) in R, G and B; alpha kept.
+    public func grayscale() -> RGBAImage {
+        mapPixels { r, g, b, a in
+            let y = UInt8(Self.luma(r, g, b))
+            return (y, y, y, a)
+        }
+    }
+
+    /// BT.601 luma of one pixel, rounded half up, 0…255.
+    @inline(__always)
+    static func luma(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Int {
+        (299 * Int(r) + 587 * Int(g) + 114 * Int(b) + 500) / 1000
+    }
+
+    /// A new image of the same size with `transform` applied to each pixel.
+    @inline(__always)
+    func mapPixels(_ transform: (UInt8, UInt8, UInt8, UInt8) -> Pixel) -> RGBAImage {
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                var i = 0
+                while i < src.count {
+                    let p = transform(src[i], src[i + 1], src[i + 2], src[i + 3])
+                    dst[i] = p.r; dst[i + 1] = p.g; dst[i + 2] = p.b; dst[i + 3] = p.a
+                    i += 4
+                }
+            }
+        }
+        return RGBAImage(width: width, height: height, pixels: out)
+    }
+}
