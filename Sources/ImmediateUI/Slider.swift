@@ -1,0 +1,67 @@
+extension UIContext {
+    /// A horizontal slider with one stop per integer in `range` (the layer
+    /// slider). A press anywhere on the track jumps to the nearest stop; while
+    /// the widget is active it follows the mouse even outside itself (clamped
+    /// to the range) until the button is released anywhere; the wheel over it
+    /// steps ±1. Returns true when `value` changed this frame.
+    @discardableResult
+    public func slider(_ label: String, value: inout Int, range: ClosedRange<Int>, in rect: Rect? = nil) -> Bool {
+        let id = self.id(label)
+        let r = rect ?? nextRect()
+        let hovered = interact(id, r)
+        let old = value
+        let stops = range.upperBound - range.lowerBound
+        if active == id {
+            value = range.lowerBound + Int((sliderFraction(at: input.mouse.x, in: r) * Float(stops)).rounded())
+        } else if hovered, input.wheel != 0 {
+            value = min(max(value + (input.wheel > 0 ? 1 : -1), range.lowerBound), range.upperBound)
+        }
+        let t = stops > 0 ? Float(value - range.lowerBound) / Float(stops) : 0
+        drawSlider(id, label, r, fraction: t, stops: stops)
+        return value != old
+    }
+
+    /// A continuous slider (e.g. opacity) with the same mouse behaviour; the
+    /// wheel steps by `step`, by default a twentieth of the range.
+    @discardableResult
+    public func slider(_ label: String, value: inout Float, range: ClosedRange<Float>, step: Float? = nil, in rect: Rect? = nil) -> Bool {
+        let id = self.id(label)
+        let r = rect ?? nextRect()
+        let hovered = interact(id, r)
+        let old = value
+        let span = range.upperBound - range.lowerBound
+        if active == id {
+            value = range.lowerBound + sliderFraction(at: input.mouse.x, in: r) * span
+        } else if hovered, input.wheel != 0 {
+            let s = step ?? span / 20
+            value = min(max(value + (input.wheel > 0 ? s : -s), range.lowerBound), range.upperBound)
+        }
+        let t = span > 0 ? min(max((value - range.lowerBound) / span, 0), 1) : 0
+        drawSlider(id, label, r, fraction: t, stops: 0)
+        return value != old
+    }
+
+    /// Where `x` falls along the knob's travel in `r`, clamped to 0...1.
+    func sliderFraction(at x: Float, in r: Rect) -> Float {
+        let travel = r.w - theme.knobWidth
+        guard travel > 0 else { return 0 }
+        return min(max((x - r.x - theme.knobWidth / 2) / travel, 0), 1)
+    }
+
+    /// Track, filled part, stop ticks (when at least 6 units apart), knob, label.
+    func drawSlider(_ id: WidgetID, _ label: String, _ r: Rect, fraction t: Float, stops: Int) {
+        let kw = theme.knobWidth
+        let travel = max(0, r.w - kw)
+        let knobX = (r.x + t * travel).rounded()
+        draw(.rect(r, frameColor(id)))
+        draw(.rect(Rect(r.x, r.y, knobX - r.x + kw / 2, r.h), theme.accentDim))
+        if stops > 0, travel / Float(stops) >= 6 {
+            for i in 0...stops {
+                let x = (r.x + kw / 2 + Float(i) / Float(stops) * travel).rounded(.down)
+                draw(.rect(Rect(x, r.maxY - 4, 1, 3), theme.textDim))
+            }
+        }
+        draw(.rect(Rect(knobX, r.y, kw, r.h), hot == id || active == id ? theme.accentHot : theme.accent))
+        if !label.isEmpty { drawText(label, centeredIn: r) }
+    }
+}
