@@ -38,7 +38,7 @@ let package = Package(
             swiftSettings: optimize
         ),
 
-        .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "CHDF5"], resources: [.copy("Golden")]),
+        .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "CHDF5"], exclude: ["Golden"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "ImmediateUITests", dependencies: ["ImmediateUI"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Raster"]),

@@ -1,1 +1,1 @@
-print("convscope")
+ConvScopeCommand.main()

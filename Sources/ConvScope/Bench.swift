@@ -1,0 +1,75 @@
+import ArgumentParser
+import ConvEngine
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time the engine: medians of the 18-layer forward pass, the full forward, Grad-CAM; peak memory.")
+
+    @OptionGroup var weightsOptions: WeightsOptions
+    @Option(help: "Timed runs per figure (after one warm-up).") var runs = 7
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "With backbone-only weights, attach a synthetic classifier (random-hash fc layers) so the classifier and Grad-CAM can be timed.")
+    var syntheticClassifier = false
+
+    func run() throws {
+        try reportingErrors {
+            let loadStart = Date()
+            var weights = try weightsOptions.load()
+            let loadSeconds = Date().timeIntervalSince(loadStart)
+            var classifierNote = weights.hasClassifier ? "loaded" : "none"
+            if !weights.hasClassifier && syntheticClassifier {
+                weights.classifier = SyntheticClassifier.make(weights.architecture, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
+                classifierNote = "synthetic"
+            }
+            let model = VGG16(weights: weights)
+            let n = weights.architecture.inputSize
+            var rng = SystemRandomNumberGenerator()
+            let rgb = (0..<(n * n * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let input = model.preprocess(rgb: rgb)
+
+            let hidden = try median(runs) { _ = try model.forward(input) }
+            var results: [(String, Double)] = [("forward_hidden_s", hidden)]
+            if weights.hasClassifier {
+                let full = try median(runs) { _ = try model.classify(try model.forward(input)) }
+                let cam = try median(runs) {
+                    let a = try model.forward(input)
+                    _ = try model.gradCAM(a, classification: try model.classify(a))
+                }
+                results += [("forward_full_s", full), ("gradcam_s", cam)]
+            }
+            results += [("weights_load_s", loadSeconds), ("peak_rss_mb", Double(peakRSSKiB()) / 1024)]
+            if json {
+                var object: [String: Any] = Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.1) })
+                object["runs"] = runs
+                object["classifier"] = classifierNote
+                object["weights"] = weights.sourceName
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("weights \(weights.sourceName) (classifier: \(classifierNote)), \(runs) runs, medians:")
+                for (k, v) in results { print(String(format: "  %-18@ %.4f", k, v)) }
+            }
+        }
+    }
+
+    private func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
+        try body()   // warm-up
+        var times: [Double] = []
+        for _ in 0..<max(1, runs) {
+            let t = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
+        }
+        times.sort()
+        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    }
+}
+
+/// The process's peak resident set (VmHWM), in KiB.
+func peakRSSKiB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+    return 0
+}

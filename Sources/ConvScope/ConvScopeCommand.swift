@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct ConvScopeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convscope",
+        abstract: "Look inside VGG16: classes, every hidden layer, and Grad-CAM for a photo.",
+        subcommands: [Predict.self, ActivationsCommand.self, Cam.self, Bench.self]
+    )
+}

