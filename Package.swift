@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "CHDF5"], exclude: ["Golden"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "ImmediateUITests", dependencies: ["ImmediateUI"]),
-        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Raster"]),
-        .testTarget(name: "ConvScopeTests", dependencies: ["ConvEngine", "Raster", "Platform"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Raster"], exclude: ["Fixtures"]),
+        .testTarget(name: "ConvScopeTests", dependencies: ["ConvEngine", "Raster", "Platform", "CHDF5"]),
     ]
 )

@@ -39,7 +39,7 @@ public enum ImageFile {
         _ = initOnce
         let decoded: UnsafeMutablePointer<SDL_Surface>? = bytes.withUnsafeBytes { raw in
             guard let rw = SDL_RWFromConstMem(raw.baseAddress, Int32(raw.count)) else { return nil }
-            return IMG_LoadTyped_RW(rw, 1, kind.sdlType)
+            return withQuietStderr { IMG_LoadTyped_RW(rw, 1, kind.sdlType) }
         }
         guard let surface = decoded else { throw ImageError.damaged(file: name, kind: kind.rawValue) }
         defer { SDL_FreeSurface(surface) }

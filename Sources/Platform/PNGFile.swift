@@ -12,7 +12,7 @@ public enum PNGFile {
                 guard let s = SDL_CreateRGBSurfaceWithFormatFrom(raw.baseAddress, Int32(image.width), Int32(image.height), 32,
                                                                  Int32(image.width * 4), SDL_PIXELFORMAT_RGBA32.rawValue) else { return -1 }
                 defer { SDL_FreeSurface(s) }
-                return IMG_SavePNG(s, tmp)
+                return withQuietStderr { IMG_SavePNG(s, tmp) }
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: tmp)[.size] as? Int) ?? 0
             guard status == 0, size > 0 else {

@@ -19,7 +19,8 @@ enum Fixtures {
     }
 
     static var convscope: URL {
-        // The test bundle sits in .build/<config>/; the executable beside it.
-        Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent().appendingPathComponent("convscope")
+        // The test runner (ConvScopePackageTests.xctest) sits in .build/<config>/, the executable beside it.
+        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("convscope")
     }
 }

@@ -1,0 +1,122 @@
+import ConvEngine
+import Foundation
+import Platform
+import XCTest
+
+/// Runs the real `convscope` executable as a user would.
+final class CommandLineTests: XCTestCase {
+    struct Result { let status: Int32; let stdout: String; let stderr: String }
+    var tmp: URL!
+    static var fullWeightsPath: String?
+
+    override func setUpWithError() throws {
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    override class func tearDown() {
+        if let p = fullWeightsPath { try? FileManager.default.removeItem(atPath: p) }
+    }
+
+    func convscope(_ args: [String], env: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = Fixtures.convscope
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "CONVSCOPE_WEIGHTS")
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    var cat: String { Fixtures.golden.appendingPathComponent("chelsea224.png").path }
+    var hed: String { Fixtures.hedWeights.path }
+
+    /// HED's convolutions plus the golden file's synthetic classifier, written as Keras's official full .h5 layout.
+    func fullWeights() throws -> String {
+        if let p = Self.fullWeightsPath { return p }
+        var w = try Fixtures.backboneWeights()
+        w.classifier = SyntheticClassifier.make(w.architecture, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-full-\(UUID().uuidString).h5").path
+        KerasH5Writer.write(w, to: path)
+        Self.fullWeightsPath = path
+        return path
+    }
+
+    func assertOneLineError(_ r: Result, contains text: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "stderr: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("convscope: ") && r.stderr.contains(text), "stderr: \(r.stderr)", file: file, line: line)
+    }
+
+    func testPredict_FullKerasH5GivesKerasTop5AsJSON() throws {
+        let r = try convscope(["predict", cat, "--weights", try fullWeights(), "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: [[String: Any]]]
+        let top = json["top"]!
+        XCTAssertEqual(top.map { $0["index"] as! Int }, [578, 1, 511, 455, 43])   // Keras's top-5 (golden.json)
+        XCTAssertEqual(top[0]["probability"] as! Double, 0.32336384, accuracy: 1e-5)
+        XCTAssertEqual(top[0]["name"] as? String, ImageNetClasses.name(578))
+    }
+
+    func testCam_WritesOverlayAndMapMatchingKeras() throws {
+        let png = tmp.appendingPathComponent("cam.png").path, npy = tmp.appendingPathComponent("cam.npy").path
+        let r = try convscope(["cam", cat, "--weights", try fullWeights(), "--out", png, "--npy", npy, "--layer", "block5_pool", "--score", "probability"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let image = try ImageFile.load(path: png)
+        XCTAssertEqual([image.width, image.height], [224, 224])
+        let data = try Data(contentsOf: URL(fileURLWithPath: npy))
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        XCTAssertTrue(String(decoding: data[10..<(10 + headerLength)], as: UTF8.self).contains("'shape': (7, 7)"))
+        let values = data[(10 + headerLength)...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.golden.appendingPathComponent("golden.json"))) as! [String: Any]
+        let ref = (golden["gradcam"] as! [[String: Any]]).first { $0["layer"] as? String == "block5_pool" }!["map"] as! [Double]
+        XCTAssertEqual(values.count, 49)
+        XCTAssertLessThanOrEqual(zip(values, ref).map { abs(Double($0) - $1) }.max()!, 1e-3)
+    }
+
+    func testActivations_WritesGridsAndNpyForEveryLayer() throws {
+        let out = tmp.appendingPathComponent("act").path
+        let r = try convscope(["activations", cat, "--out", out, "--npy"], env: ["CONVSCOPE_WEIGHTS": hed])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: out))
+        XCTAssertEqual(files, Set(Architecture.hiddenLayerNames.flatMap { ["\($0).png", "\($0).npy"] }))
+        let grid = try ImageFile.load(path: out + "/block1_conv1.png")
+        XCTAssertEqual([grid.width, grid.height], [8 * 224 + 7 * 2, 8 * 224 + 7 * 2])
+        let npy = try Data(contentsOf: URL(fileURLWithPath: out + "/block5_pool.npy"))
+        XCTAssertTrue(String(decoding: npy.prefix(128), as: UTF8.self).contains("'shape': (7, 7, 512)"))
+        XCTAssertEqual(npy.count, 128 + 7 * 7 * 512 * 4)
+    }
+
+    func testBackbone_ClassesAndCamSayWhatIsMissing() throws {
+        assertOneLineError(try convscope(["predict", cat, "--weights", hed]), contains: "without a classifier")
+        let png = tmp.appendingPathComponent("cam.png").path
+        assertOneLineError(try convscope(["cam", cat, "--weights", hed, "--out", png]), contains: "without a classifier")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: png))
+    }
+
+    func testNoWeights_ErrorSaysHowToGetThem() throws {
+        assertOneLineError(try convscope(["predict", cat]), contains: "--weights")
+    }
+
+    func testBadInput_OneLineNamingTheFileAndNoPartialOutput() throws {
+        let text = tmp.appendingPathComponent("notes.jpg").path
+        FileManager.default.createFile(atPath: text, contents: Data("just text".utf8))
+        let out = tmp.appendingPathComponent("out").path
+        assertOneLineError(try convscope(["activations", text, "--out", out], env: ["CONVSCOPE_WEIGHTS": hed]), contains: "notes.jpg: not an image")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        assertOneLineError(try convscope(["activations", tmp.path, "--out", out], env: ["CONVSCOPE_WEIGHTS": hed]), contains: "is a folder")
+        let badWeights = tmp.appendingPathComponent("w.h5").path
+        FileManager.default.createFile(atPath: badWeights, contents: Data(count: 0))
+        assertOneLineError(try convscope(["predict", cat, "--weights", badWeights]), contains: "w.h5: the file is truncated")
+        assertOneLineError(try convscope(["predict", cat, "--weights", tmp.appendingPathComponent("nope.h5").path]), contains: "no such file")
+    }
+}
