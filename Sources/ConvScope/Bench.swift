@@ -43,10 +43,11 @@ struct Bench: ParsableCommand {
                 object["runs"] = runs
                 object["classifier"] = classifierNote
                 object["weights"] = weights.sourceName
+                object["blas_core"] = BLASKernel.coreName
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print("weights \(weights.sourceName) (classifier: \(classifierNote)), \(runs) runs, medians:")
+                print("weights \(weights.sourceName) (classifier: \(classifierNote)), OpenBLAS core \(BLASKernel.coreName), \(runs) runs, medians:")
                 for (k, v) in results { print(String(format: "  %-18@ %.4f", k, v)) }
             }
         }
