@@ -60,19 +60,17 @@ enum KerasH5Reader {
             }
             convs.append(ConvParameters(kernel: k, bias: b))
         }
+        var present: [Bool] = []
+        for name in Architecture.classifierLayerNames { present.append(try file.exists(root + name)) }
+        if present.contains(true), let missing = present.firstIndex(of: false) {
+            throw WeightsError.missingLayer(file: file.name, layer: Architecture.classifierLayerNames[missing])
+        }
         var dense: [DenseParameters] = []
-        for (i, name) in Architecture.classifierLayerNames.enumerated() {
-            if let (k, b) = try layer(name, kernel: shapes.dense[i].kernel, bias: shapes.dense[i].bias) {
+        if present.allSatisfy({ $0 }) {
+            for (i, name) in Architecture.classifierLayerNames.enumerated() {
+                guard let (k, b) = try layer(name, kernel: shapes.dense[i].kernel, bias: shapes.dense[i].bias) else { continue }
                 dense.append(DenseParameters(kernel: k, bias: b))
-            } else if !dense.isEmpty {
-                throw WeightsError.missingLayer(file: file.name, layer: name)
             }
-        }
-        if dense.count == 1 || dense.count == 2 {
-            throw WeightsError.missingLayer(file: file.name, layer: Architecture.classifierLayerNames[dense.count])
-        }
-        if dense.isEmpty, try file.exists(root + "fc2") || file.exists(root + "predictions") {
-            throw WeightsError.missingLayer(file: file.name, layer: "fc1")
         }
         return VGG16Weights(architecture: a, convs: convs, classifier: dense.isEmpty ? nil : dense,
                             preprocessing: .caffeBGR, format: .kerasH5, sourceName: file.name)
@@ -112,13 +110,15 @@ enum Keras3Reader {
         }
         var dense: [DenseParameters] = []
         if flat {
-            for (i, name) in Architecture.classifierLayerNames.enumerated() where try file.exists("layers/\(name)/vars/0") {
+            var present: [Bool] = []
+            for name in Architecture.classifierLayerNames { present.append(try file.exists("layers/\(name)/vars/0")) }
+            if present.contains(true), let missing = present.firstIndex(of: false) {
+                throw WeightsError.missingLayer(file: file.name, layer: Architecture.classifierLayerNames[missing])
+            }
+            for (i, name) in Architecture.classifierLayerNames.enumerated() where present[i] {
                 dense.append(DenseParameters(
                     kernel: try file.readFloats("layers/\(name)/vars/0", shape: shapes.dense[i].kernel, tensor: "\(name) kernel"),
                     bias: try file.readFloats("layers/\(name)/vars/1", shape: shapes.dense[i].bias, tensor: "\(name) bias")))
-            }
-            if dense.count == 1 || dense.count == 2 {
-                throw WeightsError.missingLayer(file: file.name, layer: Architecture.classifierLayerNames[dense.count])
             }
         }
         return VGG16Weights(architecture: a, convs: convs, classifier: dense.isEmpty ? nil : dense,
