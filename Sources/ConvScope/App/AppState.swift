@@ -1,0 +1,36 @@
+import ConvEngine
+import Foundation
+
+/// Everything the window shows, owned by the UI thread. The engine writes to it only through `EngineWorker.Event`s.
+struct AppState {
+    var weights: WeightsInfo?
+    var weightsError: String?
+    var analysis: Analysis?
+    var cam: CAMView?
+    var camRequest = CAMRequest()
+    var camOpacity: Float = 0.5
+    var layerIndex = Architecture.hiddenLayerNames.firstIndex(of: "block3_conv2")!
+    var channelPage = 0                 // 64 channels a page
+    var enlargedChannel: Int?
+    var showHelp = false
+    var crop = false
+    var imageGeneration = 0
+    var pendingImage: String?           // being analysed
+    var busy: String?                   // what the engine is doing
+    var busySince: Date?
+    var status = "Drop a photo onto the window."
+    var statusIsError = false
+    var exportProgress: (done: Int, total: Int)?
+
+    var layer: LayerInfo { Architecture.standard.hiddenLayers[layerIndex] }
+    var pageCount: Int { max(1, (layer.channels + 63) / 64) }
+
+    mutating func setStatus(_ text: String, error: Bool = false) { status = text; statusIsError = error }
+
+    /// Moves the layer slider, keeping the channel page and enlarged channel in range.
+    mutating func selectLayer(_ index: Int) {
+        layerIndex = min(max(index, 0), Architecture.hiddenLayerNames.count - 1)
+        channelPage = min(channelPage, pageCount - 1)
+        if let c = enlargedChannel, c >= layer.channels { enlargedChannel = layer.channels - 1 }
+    }
+}

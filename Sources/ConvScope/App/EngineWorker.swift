@@ -1,0 +1,92 @@
+import ConvEngine
+import Foundation
+
+/// Runs the engine on one serial background queue so the window never waits. Every request carries a generation;
+/// work for a generation older than the newest request is skipped, and the UI drops any stale result, so when five
+/// images are dropped quickly the last one wins.
+final class EngineWorker {
+    enum Event {
+        case weightsLoaded(WeightsInfo, seconds: Double)
+        case weightsFailed(String)
+        case working(String, generation: Int)
+        case analysed(Analysis)
+        case analysisFailed(String, generation: Int)
+        case cam(CAMView)
+        case camFailed(String, imageGeneration: Int)
+    }
+
+    let events = Mailbox<Event>()
+    private let queue = DispatchQueue(label: "convscope.engine", qos: .userInitiated)
+    private let lock = NSLock()
+    private var newestImageGeneration = 0
+    private var newestCAMRequest = 0
+    // Touched only on `queue`:
+    private var model: VGG16?
+    private var current: Analysis?
+
+    func loadWeights(path: String) {
+        queue.async { [self] in
+            let start = Date()
+            do {
+                let weights = try WeightsLoader.load(path: path)
+                model = VGG16(weights: weights)
+                events.post(.weightsLoaded(WeightsInfo(name: weights.sourceName, path: path, format: weights.format.rawValue,
+                                                       hasClassifier: weights.hasClassifier), seconds: Date().timeIntervalSince(start)))
+            } catch {
+                events.post(.weightsFailed("\(error)"))
+            }
+        }
+    }
+
+    /// Loads, runs all 18 layers, classifies, and (with a classifier) computes the default Grad-CAM.
+    func analyse(path: String, crop: Bool, generation: Int, cam: CAMRequest) {
+        lock.lock(); newestImageGeneration = max(newestImageGeneration, generation); lock.unlock()
+        queue.async { [self] in
+            guard !isStale(generation) else { return }
+            guard let model else { events.post(.analysisFailed("no weights loaded", generation: generation)); return }
+            let name = (path as NSString).lastPathComponent
+            events.post(.working("Analysing \(name)…", generation: generation))
+            let start = Date()
+            do {
+                let image = try InputImage(path: path, size: model.architecture.inputSize, crop: crop)
+                guard !isStale(generation) else { return }
+                let activations = try model.forward(model.preprocess(rgb: image.networkRGB))
+                let classification = model.weights.hasClassifier ? try model.classify(activations) : nil
+                let analysis = Analysis(generation: generation, path: path, image: image, activations: activations,
+                                        classification: classification, seconds: Date().timeIntervalSince(start))
+                current = analysis
+                events.post(.analysed(analysis))
+                if classification != nil { computeCAM(cam, for: analysis) }
+            } catch {
+                events.post(.analysisFailed("\(error)", generation: generation))
+            }
+        }
+    }
+
+    func gradCAM(_ request: CAMRequest, imageGeneration: Int) {
+        lock.lock(); newestCAMRequest += 1; let ticket = newestCAMRequest; lock.unlock()
+        queue.async { [self] in
+            lock.lock(); let stale = ticket != newestCAMRequest; lock.unlock()
+            guard !stale, let analysis = current, analysis.generation == imageGeneration else { return }
+            computeCAM(request, for: analysis)
+        }
+    }
+
+    private func computeCAM(_ request: CAMRequest, for analysis: Analysis) {
+        guard let model, let classification = analysis.classification else { return }
+        let start = Date()
+        do {
+            let result = try model.gradCAM(analysis.activations, classification: classification, layer: request.layer,
+                                           classIndex: request.classIndex, score: request.score)
+            events.post(.cam(CAMView(imageGeneration: analysis.generation, request: request, result: result,
+                                     seconds: Date().timeIntervalSince(start))))
+        } catch {
+            events.post(.camFailed("\(error)", imageGeneration: analysis.generation))
+        }
+    }
+
+    private func isStale(_ generation: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return generation < newestImageGeneration
+    }
+}

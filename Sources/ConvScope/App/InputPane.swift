@@ -1,0 +1,63 @@
+import ConvEngine
+import Foundation
+import ImmediateUI
+
+extension ConvScopeApp {
+    func inputPane(_ ui: UIContext, _ r: Rect) {
+        var body = pane(ui, r, "Input", "The photo as loaded, and the 224×224 view the network sees.")
+        guard let a = state.analysis else {
+            ui.paragraph(state.pendingImage != nil ? "Analysing…" : "No image yet. Drop a photo (PNG, JPEG, BMP, GIF, WebP, TIFF) anywhere on the window.",
+                         in: body, role: .body, color: ui.theme.textDim)
+            return
+        }
+        let photoHeight = min(body.w * 0.75, body.h * 0.36)
+        let photo = ui.fit(width: a.image.original.width, height: a.image.original.height, in: Rect(body.x, body.y, body.w, photoHeight))
+        ui.draw(.image(images.inputKey(a), dest: photo, tint: .white))
+        if ui.isHovered(photo) { ui.tooltip("\(a.path)") }
+        var y = body.y + photoHeight + 6
+        ui.draw(.text(a.image.name, origin: Vec2(body.x, y), ui.theme.text, .body))
+        y += 20
+        ui.draw(.text("\(a.image.original.width)×\(a.image.original.height) px · \(state.crop ? "centre crop" : "squashed") to 224×224",
+                      origin: Vec2(body.x, y), ui.theme.textDim, .small))
+        y += 22
+        let thumb: Float = min(96, body.h * 0.15)
+        ui.draw(.image(images.networkKey(a), dest: Rect(body.x, y, thumb, thumb), tint: .white))
+        ui.paragraph("The network's view: every layer on the right is computed from these 224×224 pixels.",
+                     in: Rect(body.x + thumb + 10, y + 4, body.w - thumb - 10, thumb), role: .small, color: ui.theme.textDim)
+        if ui.button("Export", in: Rect(body.maxX - 70, y + thumb - 26, 70, 24)) { export([PanelExports.input(a)]) }
+        y += thumb + 14
+        body = Rect(body.x, y, body.w, body.maxY - y)
+        topClasses(ui, a, body)
+    }
+
+    func topClasses(_ ui: UIContext, _ a: Analysis, _ r: Rect) {
+        ui.draw(.text("Top-5 ImageNet classes", origin: Vec2(r.x, r.y), ui.theme.text, .heading))
+        var y = r.y + 28
+        guard let c = a.classification else {
+            let name = state.weights?.name ?? "the loaded weights"
+            ui.paragraph("No classes: \(name) is a VGG16 backbone without a classifier (fc1, fc2, predictions), so it cannot "
+                + "name what it sees. The 18 layers are real. Drop full VGG16 weights (Keras's "
+                + "vgg16_weights_tf_dim_ordering_tf_kernels.h5, or timm's vgg16.tv_in1k model.safetensors) onto the window to add classes and Grad-CAM.",
+                in: Rect(r.x, y, r.w, r.maxY - y), role: .small, color: ui.theme.textDim)
+            return
+        }
+        let explained = state.cam?.result.classIndex
+        for (i, t) in c.top(5).enumerated() {
+            let row = Rect(r.x, y, r.w, 26)
+            let selected = explained == t.index
+            ui.pushID(i)
+            if ui.selectable("\(i + 1). \(ImageNetClasses.name(t.index))", selected: selected, in: row) {
+                requestCAM { $0.classIndex = t.index }
+            }
+            ui.popID()
+            let pct = String(format: "%.1f%%", Double(t.probability) * 100)
+            let pw = ui.measure(pct, role: .small).x
+            ui.draw(.text(pct, origin: Vec2(row.maxX - pw - 6, row.y + 5), ui.theme.textDim, .small))
+            let bar = Rect(row.x + 8, row.maxY + 2, row.w - 16, 5)
+            ui.draw(.rect(bar, ui.theme.widget))
+            ui.draw(.rect(Rect(bar.x, bar.y, max(2, bar.w * t.probability), bar.h), ui.theme.accent))
+            if ui.isHovered(row) { ui.tooltip("Class \(t.index): click to explain it with Grad-CAM") }
+            y += 40
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import ConvEngine
+import Foundation
+import ImmediateUI
+import Platform
+
+struct Gui: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Open the ConvScope window (the default).")
+
+    @Argument(help: "An image to open (default: the bundled sample).") var image: String?
+    @OptionGroup var weightsOptions: WeightsOptions
+    @Option(help: "Folder for exported PNGs (default: ~/Pictures/ConvScope).") var exportDir: String?
+    @Flag(help: "Centre-crop images to a square instead of squashing them.") var crop = false
+    @Option(help: "Window size, WIDTHxHEIGHT.") var size = "1280x800"
+    @Option(help: .hidden) var frameStats: String?
+
+    func run() throws {
+        try reportingErrors {
+            let dims = size.split(separator: "x").compactMap { Int($0) }
+            guard dims.count == 2 else { throw ValidationError("--size must look like 1280x800") }
+            let window = try AppWindow(title: "ConvScope", width: dims[0], height: dims[1])
+            let ui = UIContext(measurer: window.fonts)
+            let app = ConvScopeApp(exportFolder: exportDir ?? Exporter.defaultFolder, crop: crop) { line in
+                print(line); fflush(stdout)
+            }
+            window.canvas.images = app.images
+            let images = app.images
+            window.canvas.nearestNeighbour = { images.isNearest($0) }
+
+            if let path = weightsOptions.weights ?? ProcessInfo.processInfo.environment["CONVSCOPE_WEIGHTS"] ?? RepoPaths.bundledWeights.first {
+                app.loadWeights(path)
+            } else {
+                app.state.weightsError = WeightsError.noWeightsGiven.description
+                app.state.setStatus("No VGG16 weights found: drop a weights file (.h5 or .safetensors) onto the window.", error: true)
+            }
+            if let first = image ?? RepoPaths.sampleImage { app.open(image: first) }
+
+            while !app.quit {
+                let (input, events) = window.poll(timeoutMs: 8)
+                let start = DispatchTime.now().uptimeNanoseconds
+                app.handle(events)
+                app.pump()
+                ui.beginFrame(input: input)
+                app.frame(ui)
+                window.canvas.draw(ui.endFrame(), clear: ui.theme.background)
+                app.frameSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                window.present()
+            }
+            if let path = frameStats { try FrameStats(app.frameSeconds).write(to: path) }
+        }
+    }
+}
+
+/// Frame build-and-draw times (not counting the wait for vsync or events).
+struct FrameStats: Encodable {
+    let frames: Int, median_ms: Double, p95_ms: Double, max_ms: Double
+
+    init(_ seconds: [Double]) {
+        let s = seconds.sorted()
+        frames = s.count
+        func at(_ q: Double) -> Double { s.isEmpty ? 0 : s[min(s.count - 1, Int(Double(s.count - 1) * q))] * 1000 }
+        median_ms = at(0.5); p95_ms = at(0.95); max_ms = s.last.map { $0 * 1000 } ?? 0
+    }
+
+    func write(to path: String) throws {
+        try AtomicFile.write(JSONEncoder().encode(self), to: path)
+    }
+}
