@@ -1,0 +1,120 @@
+import ConvEngine
+import Foundation
+
+/// Finds VGG16 weights in the places people keep them, in this order:
+/// `--weights PATH`, `$CONVSCOPE_WEIGHTS`, the repo's `Weights/`, the user's data folder
+/// (`$XDG_DATA_HOME/convscope/weights`, default `~/.local/share/convscope/weights`), the Keras cache
+/// (`~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels.h5`, then `…_notop.h5`) and the Hugging Face cache
+/// for `timm/vgg16.tv_in1k`.
+///
+/// Choosing: a file named with `--weights` (else `$CONVSCOPE_WEIGHTS`) is the user's choice and is used as it is
+/// (or nothing, when it is not VGG16 weights). Otherwise the first full file in that order wins, and only when no place
+/// holds a full file does the first backbone. Files that are not VGG16 weights are skipped, with the reason.
+public struct WeightsDiscovery {
+    public enum PlaceName {
+        public static let explicit = "--weights"
+        public static let environment = "$CONVSCOPE_WEIGHTS"
+        public static let repo = "repo Weights/"
+        public static let dataFolder = "data folder"
+        public static let keras = "Keras cache"
+        public static let huggingFace = "Hugging Face cache"
+        /// Chosen as given, without the full-beats-backbone rule.
+        public static let userChosen: Set<String> = [explicit, environment]
+    }
+
+    /// One path looked at and what was found there.
+    public struct Place: Sendable, Equatable {
+        public let name: String
+        public let path: String
+        public let finding: Finding
+        public init(name: String, path: String, finding: Finding) { self.name = name; self.path = path; self.finding = finding }
+    }
+
+    /// The weights file to use.
+    public struct Candidate: Sendable, Equatable {
+        public let place: String
+        public let path: String
+        public let kind: WeightsKind
+        public let format: WeightFormat
+    }
+
+    public static let kerasFullName = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
+    public static let kerasNotopName = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    public static let huggingFaceRepo = "models--timm--vgg16.tv_in1k"
+
+    public let explicit: String?
+    public let environment: [String: String]
+    public let home: String
+    public let repoWeightsFolder: String?
+    private let probe: (String) -> Finding
+
+    public init(explicit: String?, environment: [String: String], home: String, repoWeightsFolder: String?,
+                probe: @escaping (String) -> Finding = WeightsProbe.classify) {
+        self.explicit = explicit; self.environment = environment; self.home = home
+        self.repoWeightsFolder = repoWeightsFolder; self.probe = probe
+    }
+
+    /// For this process: its environment and `$HOME`.
+    public static func forCurrentUser(explicit: String?, repoWeightsFolder: String?) -> WeightsDiscovery {
+        let env = ProcessInfo.processInfo.environment
+        return WeightsDiscovery(explicit: explicit, environment: env, home: env["HOME"] ?? NSHomeDirectory(),
+                                repoWeightsFolder: repoWeightsFolder)
+    }
+
+    /// `$XDG_DATA_HOME/convscope/weights`, else `HOME/.local/share/convscope/weights`.
+    public static func dataFolder(environment: [String: String], home: String) -> String {
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/convscope/weights" }
+        return home + "/.local/share/convscope/weights"
+    }
+
+    public var dataFolder: String { WeightsDiscovery.dataFolder(environment: environment, home: home) }
+
+    /// Every place looked at, in order, with what was found there (one entry per file in a folder).
+    public func search() -> [Place] {
+        var places: [Place] = []
+        func file(_ name: String, _ path: String?, given: Bool) {
+            guard let path, !path.isEmpty else { places.append(Place(name: name, path: "", finding: .notGiven)); return }
+            var finding = probe(path)
+            if given, finding == .nothing { finding = .rejected(WeightsError.notFound(path: path).description) }
+            places.append(Place(name: name, path: path, finding: finding))
+        }
+        func folder(_ name: String, _ dir: String?) {
+            guard let dir else { places.append(Place(name: name, path: "", finding: .notGiven)); return }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { n in !n.hasPrefix(".") && [".h5", ".safetensors"].contains { n.lowercased().hasSuffix($0) } }
+                .sorted()
+            if names.isEmpty { places.append(Place(name: name, path: dir, finding: .nothing)) }
+            for n in names { places.append(Place(name: name, path: dir + "/" + n, finding: probe(dir + "/" + n))) }
+        }
+        file(PlaceName.explicit, explicit, given: true)
+        file(PlaceName.environment, environment["CONVSCOPE_WEIGHTS"], given: true)
+        folder(PlaceName.repo, repoWeightsFolder)
+        folder(PlaceName.dataFolder, dataFolder)
+        file(PlaceName.keras, home + "/.keras/models/" + WeightsDiscovery.kerasFullName, given: false)
+        file(PlaceName.keras, home + "/.keras/models/" + WeightsDiscovery.kerasNotopName, given: false)
+        let snapshots = home + "/.cache/huggingface/hub/" + WeightsDiscovery.huggingFaceRepo + "/snapshots"
+        let hf = ((try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? []).sorted()
+            .map { snapshots + "/" + $0 + "/model.safetensors" }
+            .filter { FileManager.default.fileExists(atPath: $0) }
+        if hf.isEmpty { places.append(Place(name: PlaceName.huggingFace, path: snapshots + "/*/model.safetensors", finding: .nothing)) }
+        for p in hf { file(PlaceName.huggingFace, p, given: false) }
+        return places
+    }
+
+    /// The file to use, or nil when there is none (or the one named with --weights / $CONVSCOPE_WEIGHTS is unusable).
+    public func best() -> Candidate? { WeightsDiscovery.choose(from: search()) }
+
+    /// The rule of `best()` applied to places already searched.
+    public static func choose(from places: [Place]) -> Candidate? {
+        func candidate(_ p: Place) -> Candidate? {
+            guard case .found(let kind, let format) = p.finding else { return nil }
+            return Candidate(place: p.name, path: p.path, kind: kind, format: format)
+        }
+        if let chosen = places.first(where: { PlaceName.userChosen.contains($0.name) && $0.finding != .notGiven }) {
+            return candidate(chosen)
+        }
+        let automatic = places.filter { !PlaceName.userChosen.contains($0.name) }
+        return automatic.lazy.compactMap(candidate).first { $0.kind == .full }
+            ?? automatic.lazy.compactMap(candidate).first
+    }
+}
