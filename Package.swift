@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // 1. System libraries: module map + pkg-config, nothing else.
@@ -22,6 +23,8 @@ let package = Package(
 
         // 2. The engine: tensors, ops, VGG16, weights, Grad-CAM. No SDL.
         .target(name: "ConvEngine", dependencies: ["COpenBLAS", "CHDF5"], swiftSettings: optimize),
+        // 2b. Finding, fetching and verifying weights files. No SDL.
+        .target(name: "WeightsStore", dependencies: ["ConvEngine", .product(name: "Crypto", package: "swift-crypto")]),
         // 3. RGBA images, colormaps, resize, tiling, overlays. No SDL.
         .target(name: "Raster", swiftSettings: optimize),
         // 4. The immediate-mode widget layer. No SDL.
@@ -32,13 +35,14 @@ let package = Package(
         .executableTarget(
             name: "ConvScope",
             dependencies: [
-                "ConvEngine", "Raster", "ImmediateUI", "Platform",
+                "ConvEngine", "WeightsStore", "Raster", "ImmediateUI", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize
         ),
 
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "CHDF5"], exclude: ["Golden"]),
+        .testTarget(name: "WeightsStoreTests", dependencies: ["WeightsStore", "ConvEngine"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "ImmediateUITests", dependencies: ["ImmediateUI"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Raster"], exclude: ["Fixtures"]),
