@@ -43,10 +43,14 @@ struct Gui: ParsableCommand {
                 ui.beginFrame(input: input)
                 app.frame(ui)
                 window.canvas.draw(ui.endFrame(), clear: ui.theme.background)
-                app.frameSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                app.frameSeconds.append(seconds)
+                if app.state.busy != nil || app.state.exportProgress != nil { app.busyFrameSeconds.append(seconds) }
                 window.present()
             }
-            if let path = frameStats { try FrameStats(app.frameSeconds).write(to: path) }
+            if let path = frameStats {
+                try AtomicFile.write(JSONEncoder().encode(["all": FrameStats(app.frameSeconds), "while_engine_works": FrameStats(app.busyFrameSeconds)]), to: path)
+            }
         }
     }
 }
@@ -60,9 +64,5 @@ struct FrameStats: Encodable {
         frames = s.count
         func at(_ q: Double) -> Double { s.isEmpty ? 0 : s[min(s.count - 1, Int(Double(s.count - 1) * q))] * 1000 }
         median_ms = at(0.5); p95_ms = at(0.95); max_ms = s.last.map { $0 * 1000 } ?? 0
-    }
-
-    func write(to path: String) throws {
-        try AtomicFile.write(JSONEncoder().encode(self), to: path)
     }
 }

@@ -7,7 +7,6 @@ import XCTest
 final class CommandLineTests: XCTestCase {
     struct Result { let status: Int32; let stdout: String; let stderr: String }
     var tmp: URL!
-    static var fullWeightsPath: String?
 
     override func setUpWithError() throws {
         tmp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-cli-\(UUID().uuidString)")
@@ -15,10 +14,6 @@ final class CommandLineTests: XCTestCase {
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
-
-    override class func tearDown() {
-        if let p = fullWeightsPath { try? FileManager.default.removeItem(atPath: p) }
-    }
 
     func convscope(_ args: [String], env: [String: String] = [:]) throws -> Result {
         let p = Process()
@@ -39,16 +34,7 @@ final class CommandLineTests: XCTestCase {
     var cat: String { Fixtures.golden.appendingPathComponent("chelsea224.png").path }
     var hed: String { Fixtures.hedWeights.path }
 
-    /// HED's convolutions plus the golden file's synthetic classifier, written as Keras's official full .h5 layout.
-    func fullWeights() throws -> String {
-        if let p = Self.fullWeightsPath { return p }
-        var w = try Fixtures.backboneWeights()
-        w.classifier = SyntheticClassifier.make(w.architecture, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-full-\(UUID().uuidString).h5").path
-        KerasH5Writer.write(w, to: path)
-        Self.fullWeightsPath = path
-        return path
-    }
+    func fullWeights() throws -> String { try Fixtures.fullWeightsFile() }
 
     func assertOneLineError(_ r: Result, contains text: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)

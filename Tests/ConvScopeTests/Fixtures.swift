@@ -23,4 +23,19 @@ enum Fixtures {
         URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("convscope")
     }
+
+    private static var fullWeightsPath: String?
+
+    /// HED's convolutions plus the golden file's synthetic classifier, written once per test run in the layout of
+    /// Keras's official full `.h5` (removed at exit).
+    static func fullWeightsFile() throws -> String {
+        if let p = fullWeightsPath { return p }
+        var w = try backboneWeights()
+        w.classifier = SyntheticClassifier.make(w.architecture, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-full-\(getpid()).h5").path
+        KerasH5Writer.write(w, to: path)
+        fullWeightsPath = path
+        atexit { if let p = Fixtures.fullWeightsPath { unlink(p) } }
+        return path
+    }
 }

@@ -11,6 +11,7 @@ final class ConvScopeApp {
     let images = PanelImages()
     var quit = false
     var frameSeconds: [Double] = []
+    var busyFrameSeconds: [Double] = []
     private var droppedThisDrag: [String] = []
     private let log: (String) -> Void
 

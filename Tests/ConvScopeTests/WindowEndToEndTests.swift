@@ -1,0 +1,106 @@
+import Foundation
+import Platform
+import Raster
+import XCTest
+
+/// The real window under X (CI runs the tests under xvfb-run): starts with the sample image and real weights, waits
+/// for the grid and Grad-CAM, moves the layer with a key press, exports with E, quits with Ctrl+Q.
+final class WindowEndToEndTests: XCTestCase {
+    final class Output: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
+        var value: String { lock.lock(); defer { lock.unlock() }; return text }
+    }
+
+    func waitFor(_ needle: String, in out: Output, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if out.value.contains(needle) { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
+    }
+
+    func tool(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testWindow_ShowsGridAndCAM_KeyMovesLayer_ExportWritesPNG() throws {
+        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
+            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let weights = try Fixtures.fullWeightsFile()
+        let exports = tmp.appendingPathComponent("exports").path
+        let stats = tmp.appendingPathComponent("frames.json").path
+
+        let app = Process()
+        app.executableURL = Fixtures.convscope
+        app.arguments = ["gui", Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path, "--weights", weights,
+                         "--export-dir", exports, "--frame-stats", stats]
+        let out = Output(), pipe = Pipe()
+        app.standardOutput = pipe
+        app.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { out.append(String(decoding: $0.availableData, as: UTF8.self)) }
+        try app.run()
+        defer { if app.isRunning { app.terminate() } }
+
+        XCTAssertTrue(waitFor("analysed: chelsea.png", in: out, seconds: 60), out.value)
+        XCTAssertTrue(waitFor("gradcam: block5_conv3", in: out, seconds: 30), out.value)
+        Thread.sleep(forTimeInterval: 0.5)
+
+        // The CAM pane (right third of the window) shows jet colours: strong reds and blues.
+        let shot = tmp.appendingPathComponent("shot.png").path
+        _ = try tool(["import", "-window", "root", shot])
+        let screen = try ImageFile.load(path: shot)
+        var red = 0, blue = 0
+        for y in stride(from: 120, to: min(screen.height, 420), by: 2) {
+            for x in stride(from: screen.width * 3 / 4, to: screen.width - 20, by: 2) {
+                let p = screen[x, y]
+                if Int(p.r) - Int(p.b) > 70 && Int(p.r) - Int(p.g) > 40 { red += 1 }
+                if Int(p.b) - Int(p.r) > 70 { blue += 1 }
+            }
+        }
+        XCTAssertGreaterThan(red, 50, "no red Grad-CAM pixels in the CAM pane")
+        XCTAssertGreaterThan(blue, 200, "no blue Grad-CAM pixels in the CAM pane")
+
+        // Right twice: block3_conv2 → block3_conv3 → block3_pool; E exports that layer's grid.
+        let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertFalse(window.isEmpty, "window not found")
+        _ = try tool(["xdotool", "windowfocus", "--sync", window])
+        _ = try tool(["xdotool", "key", "--window", window, "Right", "Right"])
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try tool(["xdotool", "key", "--window", window, "e"])
+        XCTAssertTrue(waitFor("exported: ", in: out, seconds: 20), out.value)
+        let files = try FileManager.default.contentsOfDirectory(atPath: exports)
+        XCTAssertEqual(files.count, 1, "\(files)")
+        let file = try XCTUnwrap(files.first)
+        XCTAssertTrue(file.hasPrefix("chelsea_block3_pool_channels0-63_") && file.hasSuffix(".png"), file)
+        let grid = try ImageFile.load(path: exports + "/" + file)
+        XCTAssertEqual([grid.width, grid.height], [8 * 56 + 7 * 2, 8 * 56 + 7 * 2])   // 28×28 maps drawn 2× with 2-px gaps
+
+        Thread.sleep(forTimeInterval: 0.5)
+        _ = try tool(["xdotool", "windowfocus", "--sync", window])
+        print("focus: \(try tool(["xdotool", "getwindowfocus"])) window: \(window) mouse: \(try tool(["xdotool", "getmouselocation"]))")
+        _ = try tool(["xdotool", "key", "--clearmodifiers", "ctrl+q"])
+        let deadline = Date().addingTimeInterval(10)
+        while app.isRunning && Date() < deadline { RunLoop.current.run(until: Date().addingTimeInterval(0.1)) }
+        XCTAssertFalse(app.isRunning, "Ctrl+Q did not quit")
+        XCTAssertEqual(app.terminationStatus, 0)
+        let frames = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats))) as? [String: [String: NSNumber]])
+        print("frame times: \(frames)")
+        XCTAssertGreaterThan(frames["all"]?["frames"]?.intValue ?? 0, 10)
+    }
+}
