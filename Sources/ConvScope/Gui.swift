@@ -3,6 +3,7 @@ import ConvEngine
 import Foundation
 import ImmediateUI
 import Platform
+import WeightsStore
 
 struct Gui: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Open the ConvScope window (the default).")
@@ -27,12 +28,10 @@ struct Gui: ParsableCommand {
             let images = app.images
             window.canvas.nearestNeighbour = { images.isNearest($0) }
 
-            if let path = weightsOptions.weights ?? ProcessInfo.processInfo.environment["CONVSCOPE_WEIGHTS"] ?? RepoPaths.bundledWeights.first {
-                app.loadWeights(path)
-            } else {
-                app.state.weightsError = WeightsError.noWeightsGiven.description
-                app.state.setStatus("No VGG16 weights found: drop a weights file (.h5 or .safetensors) onto the window.", error: true)
-            }
+            let discovery = WeightsDiscovery.forCurrentUser(explicit: weightsOptions.weights, repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" })
+            app.state.busy = "Looking for VGG16 weights…"
+            app.state.busySince = Date()
+            app.worker.discoverAndLoad(discovery)
             if let first = image ?? RepoPaths.sampleImage { app.open(image: first) }
 
             while !app.quit {

@@ -21,6 +21,9 @@ struct AppState {
     var status = "Drop a photo onto the window."
     var statusIsError = false
     var exportProgress: (done: Int, total: Int)?
+    var download: (text: String, fraction: Double?)?
+    var noWeightsFound = false
+    var awaitingWeights = false
 
     var layer: LayerInfo { Architecture.standard.hiddenLayers[layerIndex] }
     var pageCount: Int { max(1, (layer.channels + 63) / 64) }

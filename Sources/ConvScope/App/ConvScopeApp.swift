@@ -9,6 +9,7 @@ final class ConvScopeApp {
     let worker = EngineWorker()
     let exporter: Exporter
     let images = PanelImages()
+    let download = WeightsDownload()
     var quit = false
     var frameSeconds: [Double] = []
     var busyFrameSeconds: [Double] = []
@@ -111,12 +112,23 @@ final class ConvScopeApp {
                 state.busy = nil
                 state.setStatus(String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds))
                 log("weights: \(info.name) (\(info.kind))")
-                if let a = state.analysis, state.pendingImage == nil { open(image: a.path) }
+                if state.awaitingWeights, let pending = state.pendingImage {
+                    state.awaitingWeights = false
+                    open(image: pending)
+                } else if let a = state.analysis, state.pendingImage == nil {
+                    open(image: a.path)      // new weights: look at the same image through them
+                }
             case .weightsFailed(let message):
                 state.weightsError = message
                 state.busy = nil
                 state.setStatus(message + (state.weights != nil ? "; keeping \(state.weights!.name)." : ""), error: true)
                 log("error: \(message)")
+            case .noWeightsFound:
+                state.busy = nil
+                state.noWeightsFound = true
+                state.awaitingWeights = true
+                state.setStatus("No VGG16 weights found: download them (middle pane) or drop a .h5 / .safetensors file onto the window.", error: true)
+                log("weights: none found")
             case .working(let text, let generation):
                 if generation == state.imageGeneration { state.busy = text }
             case .analysed(let a):
@@ -131,6 +143,7 @@ final class ConvScopeApp {
                 log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds))
             case .analysisFailed(let message, let generation):
                 guard generation == state.imageGeneration else { continue }
+                if state.weights == nil { state.busy = nil; state.awaitingWeights = true; continue }   // again once weights arrive
                 state.pendingImage = nil
                 state.busy = nil
                 state.setStatus(message + (state.analysis != nil ? "; the current view is kept." : ""), error: true)
@@ -143,6 +156,20 @@ final class ConvScopeApp {
             case .camFailed(let message, _):
                 state.busy = nil
                 state.setStatus(message, error: true)
+            }
+        }
+        for e in download.events.drain() {
+            switch e {
+            case .progress(let text, let fraction): state.download = (text, fraction)
+            case .finished(let path):
+                state.download = nil
+                state.noWeightsFound = false
+                log("downloaded: \(path)")
+                loadWeights(path)
+            case .failed(let message):
+                state.download = nil
+                state.setStatus(message, error: true)
+                log("error: \(message)")
             }
         }
         for e in exporter.events.drain() {

@@ -1,5 +1,6 @@
 import ConvEngine
 import Foundation
+import WeightsStore
 
 /// Runs the engine on one serial background queue so the window never waits. Every request carries a generation;
 /// work for a generation older than the newest request is skipped, and the UI drops any stale result, so when five
@@ -8,6 +9,7 @@ final class EngineWorker {
     enum Event {
         case weightsLoaded(WeightsInfo, seconds: Double)
         case weightsFailed(String)
+        case noWeightsFound
         case working(String, generation: Int)
         case analysed(Analysis)
         case analysisFailed(String, generation: Int)
@@ -24,17 +26,27 @@ final class EngineWorker {
     private var model: VGG16?
     private var current: Analysis?
 
-    func loadWeights(path: String) {
+    /// Looks in every discovery place (on the queue: probing reads the files) and loads the best find.
+    func discoverAndLoad(_ discovery: WeightsDiscovery) {
         queue.async { [self] in
-            let start = Date()
-            do {
-                let weights = try WeightsLoader.load(path: path)
-                model = VGG16(weights: weights)
-                events.post(.weightsLoaded(WeightsInfo(name: weights.sourceName, path: path, format: weights.format.rawValue,
-                                                       hasClassifier: weights.hasClassifier), seconds: Date().timeIntervalSince(start)))
-            } catch {
-                events.post(.weightsFailed("\(error)"))
-            }
+            guard let chosen = discovery.best() else { events.post(.noWeightsFound); return }
+            load(chosen.path)
+        }
+    }
+
+    func loadWeights(path: String) {
+        queue.async { [self] in load(path) }
+    }
+
+    private func load(_ path: String) {
+        let start = Date()
+        do {
+            let weights = try WeightsLoader.load(path: path)
+            model = VGG16(weights: weights)
+            events.post(.weightsLoaded(WeightsInfo(name: weights.sourceName, path: path, format: weights.format.rawValue,
+                                                   hasClassifier: weights.hasClassifier), seconds: Date().timeIntervalSince(start)))
+        } catch {
+            events.post(.weightsFailed("\(error)"))
         }
     }
 

@@ -47,7 +47,7 @@ extension ConvScopeApp {
         if let info = state.weights {
             weights = "Weights: \(info.name) · \(info.kind) · \(info.format) · \(info.path)"
         } else {
-            weights = state.weightsError != nil ? "Weights: none loaded" : "Weights: loading…"
+            weights = state.noWeightsFound ? "Weights: none found" : state.weightsError != nil ? "Weights: none loaded" : "Weights: loading…"
         }
         var x: Float = 12
         if let busy = state.busy {
@@ -58,10 +58,15 @@ extension ConvScopeApp {
             x += ui.measure(text, role: .small).x + 16
         }
         ui.draw(.text(state.status, origin: Vec2(x, r.y + 7), state.statusIsError ? Color(hex: 0xFF7A6B) : ui.theme.text, .small))
-        let ww = ui.measure(weights, role: .small).x
         let statusEnd = x + ui.measure(state.status, role: .small).x + 16
-        if r.maxX - ww - 12 > statusEnd {
-            ui.draw(.text(weights, origin: Vec2(r.maxX - ww - 12, r.y + 7), ui.theme.textDim, .small))
+        let short = state.weights.map { "Weights: \($0.name) · \($0.kind)" } ?? weights
+        for text in [weights, short] {
+            let ww = ui.measure(text, role: .small).x
+            guard r.maxX - ww - 12 > statusEnd else { continue }
+            let where_ = Rect(r.maxX - ww - 12, r.y, ww, r.h)
+            ui.draw(.text(text, origin: Vec2(where_.x, r.y + 7), ui.theme.textDim, .small))
+            if ui.isHovered(where_) { ui.tooltip(weights) }
+            break
         }
     }
 

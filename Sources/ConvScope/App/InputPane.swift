@@ -6,7 +6,8 @@ extension ConvScopeApp {
     func inputPane(_ ui: UIContext, _ r: Rect) {
         var body = pane(ui, r, "Input", "The photo as loaded, and the 224×224 view the network sees.")
         guard let a = state.analysis else {
-            ui.paragraph(state.pendingImage != nil ? "Analysing…" : "No image yet. Drop a photo (PNG, JPEG, BMP, GIF, WebP, TIFF) anywhere on the window.",
+            ui.paragraph(state.awaitingWeights && state.pendingImage != nil ? "\((state.pendingImage! as NSString).lastPathComponent) will be analysed once weights are loaded."
+                         : state.pendingImage != nil ? "Analysing…" : "No image yet. Drop a photo (PNG, JPEG, BMP, GIF, WebP, TIFF) anywhere on the window.",
                          in: body, role: .body, color: ui.theme.textDim)
             return
         }

