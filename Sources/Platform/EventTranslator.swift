@@ -14,6 +14,9 @@ struct EventTranslator {
     var wheel: Float = 0
     var keysPressed = KeySet()
     var modifiers: Modifiers = []
+    /// Modifiers held when this frame's keys went down: a quick Ctrl+Q whose Ctrl is already up again by the end of
+    /// the frame still reports Ctrl with the Q.
+    var pressModifiers: Modifiers = []
     var text = ""
     var dropHover = false
     var events: [PlatformEvent] = []
@@ -23,13 +26,14 @@ struct EventTranslator {
         mouseReleased = []
         wheel = 0
         keysPressed = KeySet()
+        pressModifiers = []
         text.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
     }
 
     func snapshot(windowSize: Vec2, scale: Float) -> InputSnapshot {
         InputSnapshot(mouse: mouse, mouseDown: mouseDown, mousePressed: mousePressed, mouseReleased: mouseReleased,
-                      wheel: wheel, keysPressed: keysPressed, modifiers: modifiers, text: text, dropHover: dropHover,
+                      wheel: wheel, keysPressed: keysPressed, modifiers: modifiers.union(pressModifiers), text: text, dropHover: dropHover,
                       windowSize: windowSize, scale: scale)
     }
 
@@ -74,6 +78,7 @@ struct EventTranslator {
             // Key repeat moves through lists (arrows, pages); other keys act once per physical press.
             if e.key.repeat != 0, !EventTranslator.repeats(k) { break }
             keysPressed.insert(k)
+            pressModifiers.formUnion(modifiers)
         case SDL_TEXTINPUT:
             text += withUnsafeBytes(of: &e.text.text) { raw in
                 let bytes = raw.bindMemory(to: UInt8.self)

@@ -96,6 +96,15 @@ final class EventTranslatorTests: XCTestCase {
         XCTAssertEqual(feed([key(SDLK_LCTRL, up: true)]).modifiers, [])
     }
 
+    func testModifiers_QuickChordWithinOneFrameKeepsCtrl() {
+        // Ctrl down, Q down, Q up, Ctrl up all in one frame (as xdotool sends Ctrl+Q): Q still comes with Ctrl.
+        let chord = feed([key(SDLK_LCTRL, mod: KMOD_LCTRL), key(SDLK_q, mod: KMOD_LCTRL), key(SDLK_q, mod: KMOD_LCTRL, up: true),
+                          key(SDLK_LCTRL, up: true)])
+        XCTAssertEqual(chord.keysPressed, [.q])
+        XCTAssertEqual(chord.modifiers, .ctrl)
+        XCTAssertEqual(feed([]).modifiers, [], "released by the next frame")
+    }
+
     func testTextInput_IsConcatenatedPerFrame() {
         func typed(_ s: String) -> SDL_Event {
             var e = event(SDL_TEXTINPUT)
