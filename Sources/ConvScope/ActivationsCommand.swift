@@ -19,10 +19,8 @@ struct ActivationsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let weights = try weightsOptions.load()
-            let model = VGG16(weights: weights)
-            let image = try InputImage(path: input.image, size: model.architecture.inputSize, crop: input.crop)
-            let activations = try model.forward(model.preprocess(rgb: image.networkRGB))
+            let run = try CommandLineRun(input, weightsOptions, needsClassifier: false)
+            let activations = run.activations
             do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
                 throw CommandLineError.outputFolder(out)
             }

@@ -23,11 +23,8 @@ struct Cam: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let weights = try weightsOptions.load()
-            guard weights.hasClassifier else { throw EngineError.noClassifier(weights: weights.sourceName) }
-            let model = VGG16(weights: weights)
-            let image = try InputImage(path: input.image, size: model.architecture.inputSize, crop: input.crop)
-            let activations = try model.forward(model.preprocess(rgb: image.networkRGB))
+            let run = try CommandLineRun(input, weightsOptions, needsClassifier: true)
+            let (model, image, activations) = (run.model, run.image, run.activations)
             let classification = try model.classify(activations)
             let cam = try model.gradCAM(activations, classification: classification, layer: layer, classIndex: classIndex, score: score)
             let map = FloatMap(width: cam.layer.width, height: cam.layer.height, values: cam.map)

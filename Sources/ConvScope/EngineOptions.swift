@@ -24,3 +24,19 @@ struct ImageOptions: ParsableArguments {
     @Flag(name: .long, help: "Centre-crop to a square before resizing (default: squash the whole image, as Keras's load_img does).")
     var crop = false
 }
+
+/// Loads the weights, then the image, and runs the 18 layers: the start of every image subcommand.
+struct CommandLineRun {
+    let weights: VGG16Weights
+    let model: VGG16
+    let image: InputImage
+    let activations: Activations
+
+    init(_ input: ImageOptions, _ weightsOptions: WeightsOptions, needsClassifier: Bool) throws {
+        weights = try weightsOptions.load()
+        if needsClassifier && !weights.hasClassifier { throw EngineError.noClassifier(weights: weights.sourceName) }
+        model = VGG16(weights: weights)
+        image = try InputImage(path: input.image, size: model.architecture.inputSize, crop: input.crop)
+        activations = try model.forward(model.preprocess(rgb: image.networkRGB))
+    }
+}

@@ -16,11 +16,9 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let weights = try weightsOptions.load()
-            guard weights.hasClassifier else { throw EngineError.noClassifier(weights: weights.sourceName) }
-            let model = VGG16(weights: weights)
-            let image = try InputImage(path: input.image, size: model.architecture.inputSize, crop: input.crop)
-            let activations = try model.forward(model.preprocess(rgb: image.networkRGB))
+            let run = try CommandLineRun(input, weightsOptions, needsClassifier: true)
+            let (weights, model, image) = (run.weights, run.model, run.image)
+            let activations = run.activations
             let ranked = try model.classify(activations).top(top)
             if json {
                 let items = ranked.map { ["index": $0.index, "name": ImageNetClasses.name($0.index), "probability": Double($0.probability)] as [String: Any] }
