@@ -9,6 +9,14 @@ struct Analysis {
     let activations: Activations
     let classification: Classification?
     let seconds: Double
+    /// The first 64 channel maps of every hidden layer, rendered on the engine's queue so a layer switch only uploads.
+    let tiles: [[RGBAImage]]
+    /// The image in grayscale, under the Grad-CAM colours.
+    var gray: RGBAImage { image.gray }
+
+    static func renderTiles(_ activations: Activations) -> [[RGBAImage]] {
+        activations.layers.map { map in (0..<min(64, map.channels)).map { LayerGrid.channelImage(map, $0) } }
+    }
 }
 
 /// What the loaded weights are, for the status bar and the panels.

@@ -15,6 +15,7 @@ extension ConvScopeApp {
                 + "To see it, drop full VGG16 weights onto the window: Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 "
                 + "(528 MB) or timm's vgg16.tv_in1k model.safetensors.",
                 in: body, role: .body, color: ui.theme.textDim)
+            downloadOffer(ui, Rect(body.x, body.y + 290, body.w, 120))
             return
         }
         let imageArea = Rect(body.x, body.y, body.w, min(body.w, body.h * 0.5))
@@ -55,6 +56,21 @@ extension ConvScopeApp {
             let bw = (body.w - 8) / 2
             if ui.button("Export overlay", in: Rect(body.x, y, bw, 26)) { export([PanelExports.camOverlay(a, c, opacity: state.camOpacity)]) }
             if ui.button("Export heatmap", in: Rect(body.x + bw + 8, y, bw, 26)) { export([PanelExports.heatmap(c)]) }
+        }
+    }
+}
+
+extension ConvScopeApp {
+    /// "Download full weights" (Keras's file only: the backbone is what is loaded already), with progress and cancel.
+    func downloadOffer(_ ui: UIContext, _ r: Rect) {
+        if let d = state.download {
+            ui.progressBar(fraction: Float(d.fraction ?? 0), label: d.fraction.map { String(format: "%.0f%%", $0 * 100) } ?? "working…",
+                           in: Rect(r.x, r.y, r.w - 90, 26))
+            if ui.button("Cancel", in: Rect(r.maxX - 80, r.y, 80, 26)) { download.cancel() }
+            ui.paragraph(d.text, in: Rect(r.x, r.y + 32, r.w, 60), role: .small, color: ui.theme.textDim)
+        } else if ui.button("Download full weights (528 MB)", in: Rect(r.x, r.y, min(r.w, 260), 28)) {
+            state.download = ("Connecting to Keras's server…", nil)
+            download.start(fullOnly: true)
         }
     }
 }

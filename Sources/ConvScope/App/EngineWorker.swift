@@ -64,8 +64,9 @@ final class EngineWorker {
                 guard !isStale(generation) else { return }
                 let activations = try model.forward(model.preprocess(rgb: image.networkRGB))
                 let classification = model.weights.hasClassifier ? try model.classify(activations) : nil
+                let seconds = Date().timeIntervalSince(start)
                 let analysis = Analysis(generation: generation, path: path, image: image, activations: activations,
-                                        classification: classification, seconds: Date().timeIntervalSince(start))
+                                        classification: classification, seconds: seconds, tiles: Analysis.renderTiles(activations))
                 current = analysis
                 events.post(.analysed(analysis))
                 if classification != nil { computeCAM(cam, for: analysis) }

@@ -37,9 +37,9 @@ final class PanelImages: ImageProvider {
         if key.id == Self.grayBar { return Self.grayRamp(width: 16, height: 256) }
         guard let a = s.analysis else { return nil }
         switch key.id {
-        case Self.input: return a.image.original
+        case Self.input: return a.image.preview
         case Self.network: return a.image.network
-        case Self.camGray: return a.image.shown.grayscale()
+        case Self.camGray: return a.gray
         case Self.camHeat:
             guard let c = s.cam else { return nil }
             return Self.heatmap(c.result)
@@ -49,6 +49,7 @@ final class PanelImages: ImageProvider {
         default:
             guard let slot = Self.tileKeys.firstIndex(of: key.id) else { return nil }
             let map = a.activations.layers[s.layerIndex]
+            if s.channelPage == 0 { return slot < a.tiles[s.layerIndex].count ? a.tiles[s.layerIndex][slot] : nil }
             let c = s.channelPage * 64 + slot
             return c < map.channels ? LayerGrid.channelImage(map, c) : nil
         }
