@@ -79,12 +79,17 @@ final class WindowEndToEndTests: XCTestCase {
         // Right twice: block3_conv2 → block3_conv3 → block3_pool; E exports that layer's grid.
         let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
         XCTAssertFalse(window.isEmpty, "window not found")
-        _ = try tool(["xdotool", "windowfocus", "--sync", window])
-        for _ in 0..<2 {   // one press a frame or more apart, as a hand types
-            _ = try tool(["xdotool", "key", "--window", window, "Right"])
-            Thread.sleep(forTimeInterval: 0.3)
+        func press(_ key: String, until needle: String, seconds: Double = 4) throws -> Bool {
+            for _ in 0..<3 {   // a key sent while the window is not yet focused is lost: focus and try again
+                _ = try tool(["xdotool", "windowfocus", "--sync", window])
+                _ = try tool(["xdotool", "key", key])
+                if waitFor(needle, in: out, seconds: seconds) { return true }
+            }
+            return false
         }
-        _ = try tool(["xdotool", "key", "--window", window, "e"])
+        XCTAssertTrue(try press("Right", until: "layer: block3_conv3"), out.value)
+        XCTAssertTrue(try press("Right", until: "layer: block3_pool"), out.value)
+        XCTAssertTrue(try press("e", until: "exported: ", seconds: 15), out.value)
         XCTAssertTrue(waitFor("exported: ", in: out, seconds: 20), out.value)
         let files = try FileManager.default.contentsOfDirectory(atPath: exports)
         XCTAssertEqual(files.count, 1, "\(files)")

@@ -14,6 +14,7 @@ final class ConvScopeApp {
     var frameSeconds: [Double] = []
     var busyFrameSeconds: [Double] = []
     private var droppedThisDrag: [String] = []
+    private var loggedLayer = -1
     private let log: (String) -> Void
 
     init(exportFolder: String, crop: Bool, log: @escaping (String) -> Void) {
@@ -186,6 +187,13 @@ final class ConvScopeApp {
                 log("error: export failed: \(message)")
             }
         }
+    }
+
+    /// Logs each layer the view moves to (stdout), so scripts and tests can follow the window.
+    func logLayerChange() {
+        guard state.layerIndex != loggedLayer else { return }
+        if loggedLayer >= 0 { log("layer: \(state.layer.name)") }
+        loggedLayer = state.layerIndex
     }
 
     // MARK: keyboard

@@ -20,6 +20,7 @@ extension ConvScopeApp {
         camPane(ui, Rect(w - right - g, bodyTop, right, bodyHeight))
         statusBar(ui, Rect(0, h - Self.statusHeight, w, Self.statusHeight))
         if ui.input.dropHover { dropHint(ui) }
+        logLayerChange()
     }
 
     func topBar(_ ui: UIContext, _ r: Rect) {
