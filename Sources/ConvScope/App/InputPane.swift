@@ -23,8 +23,8 @@ extension ConvScopeApp {
         y += 22
         let thumb: Float = min(96, body.h * 0.15)
         ui.draw(.image(images.networkKey(a), dest: Rect(body.x, y, thumb, thumb), tint: .white))
-        ui.paragraph("The network's view: every layer on the right is computed from these 224×224 pixels.",
-                     in: Rect(body.x + thumb + 10, y + 4, body.w - thumb - 10, thumb), role: .small, color: ui.theme.textDim)
+        ui.paragraph("The network's view: every layer is computed from these 224×224 pixels.",
+                     in: Rect(body.x + thumb + 10, y + 2, body.w - thumb - 10, thumb - 30), role: .small, color: ui.theme.textDim)
         if ui.button("Export", in: Rect(body.maxX - 70, y + thumb - 26, 70, 24)) { export([PanelExports.input(a)]) }
         y += thumb + 14
         body = Rect(body.x, y, body.w, body.maxY - y)
@@ -34,6 +34,7 @@ extension ConvScopeApp {
     func topClasses(_ ui: UIContext, _ a: Analysis, _ r: Rect) {
         ui.draw(.text("Top-5 ImageNet classes", origin: Vec2(r.x, r.y), ui.theme.text, .heading))
         var y = r.y + 28
+        let step = min(40, max(34, (r.maxY - y) / 5))
         guard let c = a.classification else {
             let name = state.weights?.name ?? "the loaded weights"
             ui.paragraph("No classes: \(name) is a VGG16 backbone without a classifier (fc1, fc2, predictions), so it cannot "
@@ -58,7 +59,7 @@ extension ConvScopeApp {
             ui.draw(.rect(bar, ui.theme.widget))
             ui.draw(.rect(Rect(bar.x, bar.y, max(2, bar.w * t.probability), bar.h), ui.theme.accent))
             if ui.isHovered(row) { ui.tooltip("Class \(t.index): click to explain it with Grad-CAM") }
-            y += 40
+            y += step
         }
     }
 }
