@@ -89,10 +89,22 @@ struct SafetensorsFile {
         return Entry(name: key, dtype: dtype, shape: shape, begin: begin, end: end)
     }
 
-    /// Reads a tensor as Float32, checking its shape.
-    func readFloats(_ key: String, shape expected: [Int], tensor: String) throws -> [Float] {
+    /// Checks that `key` is a floating-point tensor of `shape`, without reading its data.
+    @discardableResult
+    func check(_ key: String, shape expected: [Int], tensor: String) throws -> Entry {
         guard let e = entries[key] else { throw WeightsError.missingLayer(file: name, layer: "\(tensor) (\(key))") }
         guard e.shape == expected else { throw WeightsError.wrongShape(file: name, tensor: tensor, expected: expected, found: e.shape) }
+        guard SafetensorsFile.floatTypes.contains(e.dtype) else {
+            throw WeightsError.malformed(file: name, detail: "\(tensor) is \(e.dtype), not floating point")
+        }
+        return e
+    }
+
+    static let floatTypes: Set<String> = ["F32", "F64", "BF16", "F16"]
+
+    /// Reads a tensor as Float32, checking its shape.
+    func readFloats(_ key: String, shape expected: [Int], tensor: String) throws -> [Float] {
+        let e = try check(key, shape: expected, tensor: tensor)
         let count = expected.reduce(1, *)
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))) }
@@ -113,9 +125,6 @@ struct SafetensorsFile {
             case "F16": for i in 0..<count { out[i] = Float(Float16(bitPattern: b.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian)) }
             default: break
             }
-        }
-        guard ["F32", "F64", "BF16", "F16"].contains(e.dtype) else {
-            throw WeightsError.malformed(file: name, detail: "\(tensor) is \(e.dtype), not floating point")
         }
         return out
     }

@@ -16,6 +16,17 @@ public enum WeightsLoader {
         return weights
     }
 
+    /// The file's format and whether it holds a classifier, checked as strictly as `load` checks it. A safetensors
+    /// file is judged from its header alone (every tensor's presence, dtype, shape and byte span; no data read);
+    /// an HDF5 file is loaded, since its values are only checked by reading them.
+    public static func inspect(path: String, architecture: Architecture = .standard) throws -> (format: WeightFormat, hasClassifier: Bool) {
+        let format = try detectFormat(path: path)
+        if format == .safetensors {
+            return (format, try TorchvisionReader.layout(SafetensorsFile(path: path), architecture: architecture).classifier != nil)
+        }
+        return (format, try load(path: path, architecture: architecture).hasClassifier)
+    }
+
     /// Keras HDF5, Keras 3 or safetensors, from the file's first bytes and, for HDF5, its layout.
     public static func detectFormat(path: String) throws -> WeightFormat {
         let name = (path as NSString).lastPathComponent
@@ -138,32 +149,58 @@ enum Keras3Reader {
 enum TorchvisionReader {
     static let featureIndices = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]
 
-    static func read(_ file: SafetensorsFile, architecture a: Architecture) throws -> VGG16Weights {
-        var convs: [ConvParameters] = []
+    /// Which tensors a file holds for VGG16, every one checked for presence, dtype and shape; no data is read.
+    struct Layout {
+        var convs: [(key: String, kernel: [Int], bias: [Int])] = []
+        var classifier: [(key: String, kernel: [Int], bias: [Int])]?   // fc1, fc2, predictions; nil for a backbone
+    }
+
+    static func layout(_ file: SafetensorsFile, architecture a: Architecture) throws -> Layout {
+        var layout = Layout()
         for (i, (cin, cout)) in a.convShapes.enumerated() {
             let name = Architecture.convLayerNames[i], key = "features.\(featureIndices[i])"
             guard file.entries[key + ".weight"] != nil else { throw WeightsError.missingLayer(file: file.name, layer: "\(name) (\(key))") }
-            let oihw = try file.readFloats(key + ".weight", shape: [cout, cin, 3, 3], tensor: "\(name) kernel")
-            let bias = try file.readFloats(key + ".bias", shape: [cout], tensor: "\(name) bias")
-            var hwio = [Float](repeating: 0, count: oihw.count)
-            for o in 0..<cout { for c in 0..<cin { for k in 0..<9 { hwio[(k * cin + c) * cout + o] = oihw[(o * cin + c) * 9 + k] } } }
-            convs.append(ConvParameters(kernel: hwio, bias: bias))
+            layout.convs.append((key, [cout, cin, 3, 3], [cout]))
         }
         let timm = file.entries["pre_logits.fc1.weight"] != nil
         let keys = timm ? ["pre_logits.fc1", "pre_logits.fc2", "head.fc"] : ["classifier.0", "classifier.3", "classifier.6"]
         let present = keys.filter { file.entries[$0 + ".weight"] != nil }
-        var dense: [DenseParameters]?
         if !present.isEmpty {
             guard present.count == 3 else {
-                let missing = keys.first { file.entries[$0 + ".weight"] == nil }!
-                throw WeightsError.missingLayer(file: file.name, layer: missing)
+                let missing = keys.firstIndex { file.entries[$0 + ".weight"] == nil }!
+                throw WeightsError.missingLayer(file: file.name, layer: "\(Architecture.classifierLayerNames[missing]) (\(keys[missing]))")
             }
-            let side = a.inputSize / 32, c5 = a.widths[4]
-            let fc1Shape = timm ? [a.fcWidth, c5, side, side] : [a.fcWidth, a.flattenSize]
-            let fc2Shape = timm ? [a.fcWidth, a.fcWidth, 1, 1] : [a.fcWidth, a.fcWidth]
-            let t1 = try file.readFloats(keys[0] + ".weight", shape: fc1Shape, tensor: "fc1 kernel")
+            let side = a.inputSize / 32, c5 = a.widths[4], n = a.fcWidth
+            layout.classifier = [
+                (keys[0], timm ? [n, c5, side, side] : [n, a.flattenSize], [n]),
+                (keys[1], timm ? [n, n, 1, 1] : [n, n], [n]),
+                (keys[2], [a.classes, n], [a.classes]),
+            ]
+        }
+        let names = Architecture.convLayerNames + Architecture.classifierLayerNames
+        for (i, t) in (layout.convs + (layout.classifier ?? [])).enumerated() {
+            try file.check(t.key + ".weight", shape: t.kernel, tensor: "\(names[i]) kernel")
+            try file.check(t.key + ".bias", shape: t.bias, tensor: "\(names[i]) bias")
+        }
+        return layout
+    }
+
+    static func read(_ file: SafetensorsFile, architecture a: Architecture) throws -> VGG16Weights {
+        let layout = try layout(file, architecture: a)
+        var convs: [ConvParameters] = []
+        for (i, (cin, cout)) in a.convShapes.enumerated() {
+            let name = Architecture.convLayerNames[i], t = layout.convs[i]
+            let oihw = try file.readFloats(t.key + ".weight", shape: t.kernel, tensor: "\(name) kernel")
+            let bias = try file.readFloats(t.key + ".bias", shape: t.bias, tensor: "\(name) bias")
+            var hwio = [Float](repeating: 0, count: oihw.count)
+            for o in 0..<cout { for c in 0..<cin { for k in 0..<9 { hwio[(k * cin + c) * cout + o] = oihw[(o * cin + c) * 9 + k] } } }
+            convs.append(ConvParameters(kernel: hwio, bias: bias))
+        }
+        var dense: [DenseParameters]?
+        if let fc = layout.classifier {
+            let side = a.inputSize / 32, c5 = a.widths[4], n = a.fcWidth
+            let t1 = try file.readFloats(fc[0].key + ".weight", shape: fc[0].kernel, tensor: "fc1 kernel")
             var k1 = [Float](repeating: 0, count: t1.count)
-            let n = a.fcWidth
             t1.withUnsafeBufferPointer { src in
                 k1.withUnsafeMutableBufferPointer { dst in
                     for o in 0..<n {
@@ -173,12 +210,12 @@ enum TorchvisionReader {
                     }
                 }
             }
-            let k2 = transpose(try file.readFloats(keys[1] + ".weight", shape: fc2Shape, tensor: "fc2 kernel"), rows: n, cols: n)
-            let k3 = transpose(try file.readFloats(keys[2] + ".weight", shape: [a.classes, n], tensor: "predictions kernel"), rows: a.classes, cols: n)
+            let k2 = transpose(try file.readFloats(fc[1].key + ".weight", shape: fc[1].kernel, tensor: "fc2 kernel"), rows: n, cols: n)
+            let k3 = transpose(try file.readFloats(fc[2].key + ".weight", shape: fc[2].kernel, tensor: "predictions kernel"), rows: a.classes, cols: n)
             dense = [
-                DenseParameters(kernel: k1, bias: try file.readFloats(keys[0] + ".bias", shape: [n], tensor: "fc1 bias")),
-                DenseParameters(kernel: k2, bias: try file.readFloats(keys[1] + ".bias", shape: [n], tensor: "fc2 bias")),
-                DenseParameters(kernel: k3, bias: try file.readFloats(keys[2] + ".bias", shape: [a.classes], tensor: "predictions bias")),
+                DenseParameters(kernel: k1, bias: try file.readFloats(fc[0].key + ".bias", shape: fc[0].bias, tensor: "fc1 bias")),
+                DenseParameters(kernel: k2, bias: try file.readFloats(fc[1].key + ".bias", shape: fc[1].bias, tensor: "fc2 bias")),
+                DenseParameters(kernel: k3, bias: try file.readFloats(fc[2].key + ".bias", shape: fc[2].bias, tensor: "predictions bias")),
             ]
         }
         return VGG16Weights(architecture: a, convs: convs, classifier: dense, preprocessing: .torchRGB, format: .safetensors, sourceName: file.name)

@@ -80,7 +80,7 @@ final class SafetensorsLoaderTests: XCTestCase {
     func testLoad_MissingClassifierLayer_ThrowsMissingLayer() throws {
         let path = try folder.write("no_fc2.safetensors", WeightFiles.safetensors(
             WeightFiles.torchvision(fixture.canonical).removing(["classifier.3.weight", "classifier.3.bias"])))
-        XCTAssertLoadThrows(path, .missingLayer(file: "no_fc2.safetensors", layer: "classifier.3"))
+        XCTAssertLoadThrows(path, .missingLayer(file: "no_fc2.safetensors", layer: "fc2 (classifier.3)"))
     }
 
     func testLoad_WrongShape_ThrowsWrongShape() throws {
