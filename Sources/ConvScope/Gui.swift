@@ -3,7 +3,6 @@ import ConvEngine
 import Foundation
 import ImmediateUI
 import Platform
-import WeightsStore
 
 struct Gui: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Open the ConvScope window (the default).")
@@ -28,10 +27,9 @@ struct Gui: ParsableCommand {
             let images = app.images
             window.canvas.nearestNeighbour = { images.isNearest($0) }
 
-            let discovery = WeightsDiscovery.forCurrentUser(explicit: weightsOptions.weights, repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" })
             app.state.busy = "Looking for VGG16 weights…"
             app.state.busySince = Date()
-            app.worker.discoverAndLoad(discovery)
+            app.worker.discoverAndLoad(explicit: weightsOptions.weights, repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" })
             if let first = image ?? RepoPaths.sampleImage { app.open(image: first) }
 
             while !app.quit {

@@ -55,10 +55,11 @@ public struct WeightsDiscovery {
     }
 
     /// For this process: its environment and `$HOME`.
-    public static func forCurrentUser(explicit: String?, repoWeightsFolder: String?) -> WeightsDiscovery {
+    public static func forCurrentUser(explicit: String?, repoWeightsFolder: String?,
+                                      probe: @escaping (String) -> Finding = WeightsProbe.classify) -> WeightsDiscovery {
         let env = ProcessInfo.processInfo.environment
         return WeightsDiscovery(explicit: explicit, environment: env, home: env["HOME"] ?? NSHomeDirectory(),
-                                repoWeightsFolder: repoWeightsFolder)
+                                repoWeightsFolder: repoWeightsFolder, probe: probe)
     }
 
     /// `$XDG_DATA_HOME/convscope/weights`, else `HOME/.local/share/convscope/weights`.

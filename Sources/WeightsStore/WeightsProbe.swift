@@ -43,13 +43,22 @@ public enum Finding: Sendable, Equatable {
 /// Tells full VGG16 weights from a backbone and from anything else, with the loader's own checks
 /// (`WeightsLoader.inspect`): safetensors from the header alone, HDF5 files (Keras and Keras 3) by loading them.
 public enum WeightsProbe {
-    public static func classify(path: String) -> Finding {
+    public static func classify(path: String) -> Finding { classify(path: path, loaded: { _ in }) }
+
+    /// As `classify(path:)`; when judging the file meant loading it (HDF5), the weights are handed to `loaded`
+    /// so a caller that goes on to use the file need not read it again.
+    public static func classify(path: String, loaded: (VGG16Weights) -> Void) -> Finding {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return .nothing }
         if isDir.boolValue { return .rejected(WeightsError.isDirectory(path: path).description) }
         do {
-            let found = try WeightsLoader.inspect(path: path)
-            return .found(found.hasClassifier ? .full : .backbone, found.format)
+            let format = try WeightsLoader.detectFormat(path: path)
+            if format == .safetensors {
+                return .found(try WeightsLoader.inspect(path: path).hasClassifier ? .full : .backbone, format)
+            }
+            let weights = try WeightsLoader.load(path: path)
+            loaded(weights)
+            return .found(weights.hasClassifier ? .full : .backbone, format)
         } catch {
             return .rejected("\(error)")
         }

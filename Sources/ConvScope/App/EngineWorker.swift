@@ -26,11 +26,22 @@ final class EngineWorker {
     private var model: VGG16?
     private var current: Analysis?
 
-    /// Looks in every discovery place (on the queue: probing reads the files) and loads the best find.
-    func discoverAndLoad(_ discovery: WeightsDiscovery) {
+    /// Looks in every discovery place (on the queue: probing reads the files) and loads the best find. Files the
+    /// probe had to load are kept (the first full and the first backbone, one of which is chosen), so the chosen
+    /// file is not read twice.
+    func discoverAndLoad(explicit: String?, repoWeightsFolder: String?) {
         queue.async { [self] in
+            var kept: [String: VGG16Weights] = [:]
+            var keptFull = false, keptBackbone = false
+            let discovery = WeightsDiscovery.forCurrentUser(explicit: explicit, repoWeightsFolder: repoWeightsFolder) { path in
+                WeightsProbe.classify(path: path) { weights in
+                    if weights.hasClassifier ? keptFull : keptBackbone { return }
+                    if weights.hasClassifier { keptFull = true } else { keptBackbone = true }
+                    kept[path] = weights
+                }
+            }
             guard let chosen = discovery.best() else { events.post(.noWeightsFound); return }
-            load(chosen.path)
+            load(chosen.path, preloaded: kept[chosen.path])
         }
     }
 
@@ -38,10 +49,10 @@ final class EngineWorker {
         queue.async { [self] in load(path) }
     }
 
-    private func load(_ path: String) {
+    private func load(_ path: String, preloaded: VGG16Weights? = nil) {
         let start = Date()
         do {
-            let weights = try WeightsLoader.load(path: path)
+            let weights = try preloaded ?? WeightsLoader.load(path: path)
             model = VGG16(weights: weights)
             events.post(.weightsLoaded(WeightsInfo(name: weights.sourceName, path: path, format: weights.format.rawValue,
                                                    hasClassifier: weights.hasClassifier), seconds: Date().timeIntervalSince(start)))
