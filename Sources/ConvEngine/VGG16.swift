@@ -3,11 +3,19 @@ public final class VGG16 {
     public let weights: VGG16Weights
     public var architecture: Architecture { weights.architecture }
     public let layers: [LayerInfo]
+    /// For each hidden layer, the index of its convolution's parameters in `weights.convs` (nil for a pool).
+    private let convIndex: [Int?]
     private var scratch: [Float]
 
     public init(weights: VGG16Weights) {
         self.weights = weights
         self.layers = weights.architecture.hiddenLayers
+        var next = 0
+        self.convIndex = layers.map { layer -> Int? in
+            guard layer.isConv else { return nil }
+            defer { next += 1 }
+            return next
+        }
         let widest = weights.architecture.convShapes.map(\.inChannels).max() ?? 3
         self.scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: widest))
     }
@@ -24,7 +32,6 @@ public final class VGG16 {
         }
         var outputs: [FeatureMap] = []
         outputs.reserveCapacity(layers.count)
-        var convIndex = 0
         for info in layers {
             let x = outputs.last ?? input
             var y = [Float](unsafeUninitializedCapacity: info.count) { _, count in count = info.count }
@@ -32,7 +39,7 @@ public final class VGG16 {
                 y.withUnsafeMutableBufferPointer { yp in
                     switch info.kind {
                     case .conv(let cin, let cout):
-                        let p = weights.convs[convIndex]
+                        let p = weights.convs[convIndex[info.index]!]
                         p.kernel.withUnsafeBufferPointer { kp in
                             p.bias.withUnsafeBufferPointer { bp in
                                 scratch.withUnsafeMutableBufferPointer { sp in
@@ -47,7 +54,6 @@ public final class VGG16 {
                     }
                 }
             }
-            if info.isConv { convIndex += 1 }
             outputs.append(FeatureMap(height: info.height, width: info.width, channels: info.channels, data: y))
         }
         return Activations(architecture: architecture, input: input, layers: outputs)
@@ -81,11 +87,10 @@ public final class VGG16 {
             MaxPool2x2.backward(dy: gradient, x: x.data, height: x.height, width: x.width, channels: x.channels, dx: &dx)
         case .conv(let cin, let cout):
             var dpre = gradient
-            let convIndex = layers[0...from].filter(\.isConv).count - 1
             activations.layers[from].data.withUnsafeBufferPointer { yp in
                 Conv3x3.reluBackward(&dpre, output: yp.baseAddress!, count: dpre.count)
             }
-            weights.convs[convIndex].kernel.withUnsafeBufferPointer { kp in
+            weights.convs[convIndex[from]!].kernel.withUnsafeBufferPointer { kp in
                 scratch.withUnsafeMutableBufferPointer { sp in
                     Conv3x3.backwardInput(dy: dpre, height: x.height, width: x.width, inChannels: cin, kernel: kp.baseAddress!,
                                           outChannels: cout, dx: &dx, scratch: sp.baseAddress!)
