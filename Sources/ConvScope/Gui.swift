@@ -13,6 +13,7 @@ struct Gui: ParsableCommand {
     @Flag(help: "Centre-crop images to a square instead of squashing them.") var crop = false
     @Option(help: "Window size, WIDTHxHEIGHT.") var size = "1280x800"
     @Option(help: .hidden) var frameStats: String?
+    @Flag(help: .hidden) var exitAfterFirstFrame = false
 
     func run() throws {
         try reportingErrors {
@@ -44,6 +45,12 @@ struct Gui: ParsableCommand {
                 app.frameSeconds.append(seconds)
                 if app.state.busy != nil || app.state.exportProgress != nil { app.busyFrameSeconds.append(seconds) }
                 window.present()
+                if exitAfterFirstFrame && app.showsCompleteAnalysis {
+                    print(String(format: "startup: {\"first_complete_frame_s\": %.4f, \"peak_rss_mb\": %.1f}",
+                                 processAgeSeconds(), Double(peakRSSKiB()) / 1024))
+                    fflush(stdout)
+                    app.quit = true
+                }
             }
             if let path = frameStats {
                 try AtomicFile.write(JSONEncoder().encode(["all": FrameStats(app.frameSeconds), "while_engine_works": FrameStats(app.busyFrameSeconds)]), to: path)

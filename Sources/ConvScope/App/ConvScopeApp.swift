@@ -24,6 +24,12 @@ final class ConvScopeApp {
         images.state = { [unowned self] in self.state }
     }
 
+    /// The window shows a finished analysis: layers and classes, and the Grad-CAM when the weights have a classifier.
+    var showsCompleteAnalysis: Bool {
+        guard let a = state.analysis, state.pendingImage == nil, state.busy == nil else { return false }
+        return a.classification == nil || state.cam != nil
+    }
+
     // MARK: requests
 
     func loadWeights(_ path: String) {
