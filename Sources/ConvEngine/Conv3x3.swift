@@ -1,7 +1,8 @@
 import COpenBLAS
 
 /// 3×3 'same' convolution with bias and ReLU, stride 1, as im2col + `cblas_sgemm`, in row chunks so the column
-/// buffer stays small and hot in cache. Forward and backward side by side; shapes in NHWC without N.
+/// buffer stays small and hot in cache. Forward and backward side by side; shapes NHWC, N = `batch` (default 1), and
+/// the rows of a batch are simply the N·H·W output pixels, so a batch makes one long GEMM per chunk.
 public enum Conv3x3 {
     /// Rows (output pixels) per im2col chunk.
     public static let chunkRows = 2048
@@ -9,11 +10,11 @@ public enum Conv3x3 {
     /// Floats of scratch a convolution over `inChannels` needs.
     public static func scratchCount(inChannels: Int) -> Int { chunkRows * 9 * inChannels }
 
-    /// x (H,W,Cin), kernel (3,3,Cin,Cout) = (9·Cin, Cout) row-major, bias (Cout) → y (H,W,Cout) = ReLU(conv + bias)
-    public static func forward(x: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int,
+    /// x (N,H,W,Cin), kernel (3,3,Cin,Cout) = (9·Cin, Cout) row-major, bias (Cout) → y (N,H,W,Cout) = ReLU(conv + bias)
+    public static func forward(x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, inChannels: Int,
                                kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, outChannels: Int,
                                y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let pixels = height * width, k = 9 * inChannels
+        let pixels = batch * height * width, k = 9 * inChannels
         var start = 0
         while start < pixels {
             let rows = min(chunkRows, pixels - start)
@@ -27,11 +28,11 @@ public enum Conv3x3 {
         }
     }
 
-    /// dy (H,W,Cout) = ∂L/∂(pre-activation), kernel (9·Cin, Cout) → dx (H,W,Cin) = ∂L/∂x (overwritten)
-    public static func backwardInput(dy: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int,
+    /// dy (N,H,W,Cout) = ∂L/∂(pre-activation), kernel (9·Cin, Cout) → dx (N,H,W,Cin) = ∂L/∂x (overwritten)
+    public static func backwardInput(dy: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, inChannels: Int,
                                      kernel: UnsafePointer<Float>, outChannels: Int,
                                      dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let pixels = height * width, k = 9 * inChannels
+        let pixels = batch * height * width, k = 9 * inChannels
         dx.update(repeating: 0, count: pixels * inChannels)
         var start = 0
         while start < pixels {
@@ -53,12 +54,13 @@ public enum Conv3x3 {
         for i in 0..<count { v[i] = max(v[i], 0) }
     }
 
-    /// Rows [firstRow, firstRow+rows) of the (H·W, 9·C) patch matrix, columns ordered (ky, kx, c) like an HWIO kernel.
+    /// Rows [firstRow, firstRow+rows) of the (N·H·W, 9·C) patch matrix, columns ordered (ky, kx, c) like an HWIO kernel.
     static func im2col(x: UnsafePointer<Float>, height: Int, width: Int, channels: Int, firstRow: Int, rows: Int,
                        cols: UnsafeMutablePointer<Float>) {
-        let k = 9 * channels
+        let k = 9 * channels, plane = height * width
         for r in 0..<rows {
-            let p = firstRow + r, oy = p / width, ox = p % width
+            let p = firstRow + r, q = p % plane, oy = q / width, ox = q % width
+            let x = x + (p - q) * channels
             let row = cols + r * k
             for ky in 0..<3 {
                 let iy = oy + ky - 1
@@ -78,9 +80,10 @@ public enum Conv3x3 {
     /// Adds each patch-matrix row back onto the pixels it was gathered from (the adjoint of im2col).
     static func col2im(cols: UnsafePointer<Float>, height: Int, width: Int, channels: Int, firstRow: Int, rows: Int,
                        dx: UnsafeMutablePointer<Float>) {
-        let k = 9 * channels
+        let k = 9 * channels, plane = height * width
         for r in 0..<rows {
-            let p = firstRow + r, oy = p / width, ox = p % width
+            let p = firstRow + r, q = p % plane, oy = q / width, ox = q % width
+            let dx = dx + (p - q) * channels
             let row = cols + r * k
             for ky in 0..<3 {
                 let iy = oy + ky - 1

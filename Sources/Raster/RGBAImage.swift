@@ -27,6 +27,16 @@ public struct RGBAImage: Equatable, Sendable {
         self.init(width: width, height: height, pixels: pixels)
     }
 
+    /// An opaque image from packed RGB bytes (width · height · 3).
+    public init(rgb: [UInt8], width: Int, height: Int) {
+        precondition(rgb.count == width * height * 3, "RGBAImage: \(rgb.count) RGB bytes for \(width)×\(height)")
+        var bytes = [UInt8](repeating: 255, count: width * height * 4)
+        for p in 0..<(width * height) {
+            bytes[p * 4] = rgb[p * 3]; bytes[p * 4 + 1] = rgb[p * 3 + 1]; bytes[p * 4 + 2] = rgb[p * 3 + 2]
+        }
+        self.init(width: width, height: height, pixels: bytes)
+    }
+
     /// An image filled with a single colour.
     public init(width: Int, height: Int, fill: Pixel) {
         precondition(width >= 0 && height >= 0, "RGBAImage: negative size \(width)×\(height)")

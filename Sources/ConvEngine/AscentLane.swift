@@ -1,0 +1,160 @@
+/// One core's share of a filter-ascent batch: its own buffers, sized once, and the steps over them. Lanes run side
+/// by side with OpenBLAS single-threaded, so every loop of ours (im2col, col2im, ReLU, pooling) runs on all cores too.
+final class AscentLane {
+    struct Stage { let info: LayerInfo; let inSide: Int; let outSide: Int; let conv: Int? }
+
+    let weights: VGG16Weights
+    let stages: [Stage]
+    let settings: AscentSettings
+    let capacity: Int
+    private(set) var input: [Float]
+    private var outputs: [[Float]]
+    private var gradient: [Float], spare: [Float], scratch: [Float]
+    /// Mean activations of the lane's images on the starting noise and after the last step.
+    var start: [Float] = [], final: [Float] = []
+
+    /// Floats one image needs in a lane: input, every stage's output, two gradient maps.
+    static func floatsPerImage(_ stages: [Stage], size: Int) -> Int {
+        let widest = stages.map { $0.inSide * $0.inSide * max($0.info.channels, 3) }.max()!
+        return stages.reduce(size * size * 3) { $0 + $1.outSide * $1.outSide * $1.info.channels } + 2 * widest
+    }
+
+    init(weights: VGG16Weights, stages: [Stage], settings: AscentSettings, capacity: Int) {
+        self.weights = weights; self.stages = stages; self.settings = settings; self.capacity = capacity
+        let widest = stages.map { $0.inSide * $0.inSide * max($0.info.channels, 3) }.max()!
+        input = [Float](repeating: 0, count: capacity * settings.size * settings.size * 3)
+        outputs = stages.map { [Float](repeating: 0, count: capacity * $0.outSide * $0.outSide * $0.info.channels) }
+        gradient = [Float](repeating: 0, count: capacity * widest)
+        spare = gradient
+        let widestIn = stages.compactMap { if case .conv(let i, _) = $0.info.kind { return i } else { return nil } }.max()!
+        scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: widestIn))
+    }
+
+    /// Gray plus uniform noise, seeded per filter so a filter's image does not depend on its batch or lane.
+    func seed(_ filters: [Int]) {
+        let n = settings.size * settings.size
+        for (b, f) in filters.enumerated() {
+            var rng = SplitMix64(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(f))
+            let rgb = (0..<(n * 3)).map { _ in 128 + settings.noise * (2 * rng.nextUnitFloat() - 1) }
+            let x = weights.preprocessing.apply(rgb: rgb, height: settings.size, width: settings.size)
+            input.replaceSubrange((b * n * 3)..<((b + 1) * n * 3), with: x.data)
+        }
+    }
+
+    /// The stages' outputs for the first `n` images.
+    func forward(count n: Int) {
+        for (i, s) in stages.enumerated() {
+            let x = i == 0 ? input : outputs[i - 1]
+            x.withUnsafeBufferPointer { xp in
+                outputs[i].withUnsafeMutableBufferPointer { yp in
+                    switch s.info.kind {
+                    case .conv(let cin, let cout):
+                        let p = weights.convs[s.conv!]
+                        p.kernel.withUnsafeBufferPointer { kp in
+                            p.bias.withUnsafeBufferPointer { bp in
+                                scratch.withUnsafeMutableBufferPointer { sp in
+                                    Conv3x3.forward(x: xp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, inChannels: cin,
+                                                    kernel: kp.baseAddress!, bias: bp.baseAddress!, outChannels: cout,
+                                                    y: yp.baseAddress!, scratch: sp.baseAddress!)
+                                }
+                            }
+                        }
+                    case .pool:
+                        // A batch of even-sided maps pools like one tall map.
+                        MaxPool2x2.forward(x: xp.baseAddress!, height: n * s.inSide, width: s.inSide, channels: s.info.channels,
+                                           y: yp.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each image's own filter: the mean of the last stage's map with `border` pixels left out at each edge.
+    func meanActivations(_ filters: [Int]) -> [Float] {
+        let side = stages.last!.outSide, c = stages.last!.info.channels, e = settings.border
+        let out = outputs[stages.count - 1]
+        return filters.enumerated().map { b, f in
+            var sum: Float = 0
+            for y in e..<(side - e) {
+                for x in e..<(side - e) { sum += out[((b * side + y) * side + x) * c + f] }
+            }
+            return sum / Float((side - 2 * e) * (side - 2 * e))
+        }
+    }
+
+    /// ∂(Σ each image's mean activation) with respect to the input, into `gradient`.
+    func backward(_ filters: [Int]) {
+        let n = filters.count, side = stages.last!.outSide, c = stages.last!.info.channels, e = settings.border
+        gradient.withUnsafeMutableBufferPointer { g in
+            g.baseAddress!.update(repeating: 0, count: n * side * side * c)
+            let w = 1 / Float((side - 2 * e) * (side - 2 * e))
+            for (b, f) in filters.enumerated() {
+                for y in e..<(side - e) { for x in e..<(side - e) { g[((b * side + y) * side + x) * c + f] = w } }
+            }
+        }
+        for i in stride(from: stages.count - 1, through: 0, by: -1) {
+            let s = stages[i]
+            let x = i == 0 ? input : outputs[i - 1]
+            gradient.withUnsafeMutableBufferPointer { gp in
+                spare.withUnsafeMutableBufferPointer { dx in
+                    x.withUnsafeBufferPointer { xp in
+                        switch s.info.kind {
+                        case .conv(let cin, let cout):
+                            outputs[i].withUnsafeBufferPointer { yp in
+                                Conv3x3.reluBackward(gp.baseAddress!, output: yp.baseAddress!, count: n * s.outSide * s.outSide * cout)
+                            }
+                            weights.convs[s.conv!].kernel.withUnsafeBufferPointer { kp in
+                                scratch.withUnsafeMutableBufferPointer { sp in
+                                    Conv3x3.backwardInput(dy: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide,
+                                                          inChannels: cin, kernel: kp.baseAddress!, outChannels: cout,
+                                                          dx: dx.baseAddress!, scratch: sp.baseAddress!)
+                                }
+                            }
+                        case .pool:
+                            MaxPool2x2.backward(dy: gp.baseAddress!, x: xp.baseAddress!, height: n * s.inSide, width: s.inSide,
+                                                channels: s.info.channels, dx: dx.baseAddress!)
+                        }
+                    }
+                }
+            }
+            swap(&gradient, &spare)
+        }
+    }
+
+    /// x += step · g / rms(g) per image: Chollet's normalisation ("divide by its L2 norm, the square root of the
+    /// average of the squares"), so every step moves a pixel by about `step` whatever the layer.
+    func ascend(count n: Int, step: Float) {
+        let m = settings.size * settings.size * 3
+        input.withUnsafeMutableBufferPointer { x in
+            gradient.withUnsafeBufferPointer { g in
+                for b in 0..<n {
+                    var sum: Float = 0
+                    for i in (b * m)..<((b + 1) * m) { sum += g[i] * g[i] }
+                    let scale = step / ((sum / Float(m)).squareRoot() + 1e-5)
+                    for i in (b * m)..<((b + 1) * m) { x[i] += scale * g[i] }
+                }
+            }
+        }
+    }
+
+    /// Image `b` of the lane's input, preprocessed (size, size, 3).
+    func image(_ b: Int) -> FeatureMap {
+        let s = settings.size, m = s * s * 3
+        return FeatureMap(height: s, width: s, channels: 3, data: Array(input[(b * m)..<((b + 1) * m)]))
+    }
+}
+
+/// SplitMix64: a small, fast, seedable generator (Steele, Lea, Flood 2014).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func nextUnitFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
+}

@@ -1,0 +1,112 @@
+import COpenBLAS
+import Foundation
+
+/// One filter's finished image.
+public struct FilterImage: Sendable {
+    public let filter: Int
+    /// Side of `rgb` in pixels: the input size less the cropped border.
+    public let side: Int
+    /// side·side·3 bytes, RGB: the deprocessed image centred and scaled to a visible range, clipped and cropped.
+    public let rgb: [UInt8]
+    /// size·size·3 floats, RGB on the 0–255 scale: the raw result with the weights' preprocessing inverted, uncropped.
+    public let raw: [Float]
+    /// The filter's mean activation (border left out) on the starting noise and on the final image.
+    public let startActivation: Float, finalActivation: Float
+}
+
+/// Filter images for one convolution by batched gradient ascent in input space. Each step is one forward pass to the
+/// layer and one backward pass to the input for a whole batch, so the GEMMs stay large; the batch is split across
+/// one lane per core. Buffers are sized once. Not thread-safe: use one instance from one queue.
+public final class FilterAscent {
+    public let weights: VGG16Weights
+    public let layer: LayerInfo
+    public let settings: AscentSettings
+    /// Filters finished together: `lanes.count` lanes of `lanes[0].capacity` images.
+    public var batchSize: Int { lanes.count * lanes[0].capacity }
+    private let lanes: [AscentLane]
+
+    /// `memoryBudget` caps the floats all the buffers may hold (default 32 Mi floats, 128 MB).
+    public init(weights: VGG16Weights, layer name: String, settings: AscentSettings = AscentSettings(),
+                memoryBudget: Int = 32 << 20, cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        let arch = weights.architecture
+        guard let info = arch.hiddenLayers.first(where: { $0.name == name }) else { throw EngineError.unknownLayer(name) }
+        _ = try settings.validate(for: info, in: arch)
+        self.weights = weights; self.layer = info; self.settings = settings
+        var stages: [AscentLane.Stage] = [], side = settings.size, conv = 0
+        for l in arch.hiddenLayers[...info.index] {
+            let out = l.isConv ? side : side / 2
+            stages.append(.init(info: l, inSide: side, outSide: out, conv: l.isConv ? conv : nil))
+            if l.isConv { conv += 1 }
+            side = out
+        }
+        let laneCount = max(1, min(cores, 8))
+        let perImage = AscentLane.floatsPerImage(stages, size: settings.size)
+        let capacity = max(1, min(32, memoryBudget / laneCount / perImage))
+        lanes = (0..<laneCount).map { _ in AscentLane(weights: weights, stages: stages, settings: settings, capacity: capacity) }
+    }
+
+    /// Runs `filters` a batch at a time. After every step `progress(stepsDone, stepsTotal)` is called, after every batch
+    /// `finished(images)`; either returning false stops the run, which returns the images finished so far. Both are
+    /// called on the calling thread.
+    @discardableResult
+    public func run(filters: [Int], progress: (Int, Int) -> Bool = { _, _ in true },
+                    finished: ([FilterImage]) -> Bool = { _ in true }) throws -> [FilterImage] {
+        for f in filters where f < 0 || f >= layer.channels { throw AscentError.filterOutOfRange(f, filters: layer.channels) }
+        let threads = openblas_get_num_threads()
+        if lanes.count > 1 { openblas_set_num_threads(1) }
+        defer { openblas_set_num_threads(threads) }
+
+        var done: [FilterImage] = [], stepsDone = 0
+        let batches = stride(from: 0, to: filters.count, by: batchSize).map { Array(filters[$0..<min(filters.count, $0 + batchSize)]) }
+        let total = batches.count * settings.steps
+        for batch in batches {
+            // Share the batch out evenly: lane k takes every lanes.count-th filter.
+            let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] }) }
+            for (lane, share) in zip(lanes, shares) where !share.isEmpty { lane.seed(share) }
+            for step in 0..<settings.steps {
+                parallel(shares) { _, lane, share in
+                    lane.forward(count: share.count)
+                    if step == 0 { lane.start = lane.meanActivations(share) }
+                    lane.backward(share)
+                    lane.ascend(count: share.count, step: settings.stepSize * weights.preprocessing.unitsPerPixelValue)
+                }
+                stepsDone += 1
+                if !progress(stepsDone, total) { return done }
+            }
+            parallel(shares) { _, lane, share in
+                lane.forward(count: share.count)
+                lane.final = lane.meanActivations(share)
+            }
+            var images: [FilterImage] = []
+            for (k, share) in shares.enumerated() {
+                for (b, f) in share.enumerated() {
+                    images.append(finish(f, lanes[k].image(b), start: lanes[k].start[b], final: lanes[k].final[b]))
+                }
+            }
+            images.sort { $0.filter < $1.filter }
+            done += images
+            if !finished(images) { return done }
+        }
+        return done
+    }
+
+    /// Runs `body` for every lane with a non-empty share, the lanes side by side.
+    private func parallel(_ shares: [[Int]], _ body: (Int, AscentLane, [Int]) -> Void) {
+        let busy = shares.indices.filter { !shares[$0].isEmpty }
+        if busy.count == 1 { body(busy[0], lanes[busy[0]], shares[busy[0]]); return }
+        DispatchQueue.concurrentPerform(iterations: busy.count) { i in body(busy[i], lanes[busy[i]], shares[busy[i]]) }
+    }
+
+    /// Deprocess: invert the preprocessing, crop, centre and scale (mean 128, 64 per standard deviation), clip.
+    private func finish(_ filter: Int, _ x: FeatureMap, start: Float, final: Float) -> FilterImage {
+        let s = settings.size, crop = settings.crop, side = s - 2 * crop
+        let raw = weights.preprocessing.deprocess(x)
+        var kept: [Float] = []
+        kept.reserveCapacity(side * side * 3)
+        for y in crop..<(s - crop) { kept += raw[((y * s + crop) * 3)..<((y * s + s - crop) * 3)] }
+        let mean = kept.reduce(0, +) / Float(kept.count)
+        let std = (kept.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(kept.count)).squareRoot()
+        let rgb = kept.map { UInt8(min(max(($0 - mean) / (std + 1e-5) * 64 + 128, 0), 255).rounded()) }
+        return FilterImage(filter: filter, side: side, rgb: rgb, raw: raw, startActivation: start, finalActivation: final)
+    }
+}
