@@ -82,7 +82,9 @@ final class AscentLane {
         }
     }
 
-    /// ∂(Σ each image's mean activation) with respect to the input, into `gradient`.
+    /// ∂(Σ each image's mean response) with respect to the input, into `gradient`. At the filter's own layer the
+    /// gradient is taken before the ReLU: where the filter is active this is the same, and where it is not (most deep
+    /// filters on gray noise) it still points towards activating it instead of being zero.
     func backward(_ filters: [Int]) {
         let n = filters.count, side = stages.last!.outSide, c = stages.last!.info.channels, e = settings.border
         gradient.withUnsafeMutableBufferPointer { g in
@@ -100,9 +102,9 @@ final class AscentLane {
                     x.withUnsafeBufferPointer { xp in
                         switch s.info.kind {
                         case .conv(let cin, let cout):
-                            outputs[i].withUnsafeBufferPointer { yp in
+                            if i < stages.count - 1 { outputs[i].withUnsafeBufferPointer { yp in
                                 Conv3x3.reluBackward(gp.baseAddress!, output: yp.baseAddress!, count: n * s.outSide * s.outSide * cout)
-                            }
+                            } }
                             weights.convs[s.conv!].kernel.withUnsafeBufferPointer { kp in
                                 scratch.withUnsafeMutableBufferPointer { sp in
                                     Conv3x3.backwardInput(dy: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide,

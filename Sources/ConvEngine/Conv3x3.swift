@@ -47,11 +47,26 @@ public enum Conv3x3 {
 
     /// ReLU backward in place: g = g where y > 0, else 0 (TensorFlow's ReluGrad, on the layer's output).
     public static func reluBackward(_ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count where !(y[i] > 0) { g[i] = 0 }
+        let vectors = count / 8
+        let gv = UnsafeMutableRawPointer(g), yv = UnsafeRawPointer(y)
+        for v in 0..<vectors {
+            let o = v * 32
+            let yy = yv.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            var gg = gv.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            gg.replace(with: 0, where: .!(yy .> 0))
+            gv.storeBytes(of: gg, toByteOffset: o, as: SIMD8<Float>.self)
+        }
+        for i in (vectors * 8)..<count where !(y[i] > 0) { g[i] = 0 }
     }
 
     static func relu(_ v: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { v[i] = max(v[i], 0) }
+        let vectors = count / 8
+        let raw = UnsafeMutableRawPointer(v)
+        for i in 0..<vectors {
+            let x = raw.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self)
+            raw.storeBytes(of: x.replacing(with: 0, where: .!(x .> 0)), toByteOffset: i * 32, as: SIMD8<Float>.self)
+        }
+        for i in (vectors * 8)..<count { v[i] = max(v[i], 0) }
     }
 
     /// Rows [firstRow, firstRow+rows) of the (N·H·W, 9·C) patch matrix, columns ordered (ky, kx, c) like an HWIO kernel.
@@ -68,7 +83,10 @@ public enum Conv3x3 {
                     let ix = ox + kx - 1
                     let dst = row + (ky * 3 + kx) * channels
                     if iy < 0 || iy >= height || ix < 0 || ix >= width {
-                        dst.update(repeating: 0, count: channels)
+                        for c in 0..<channels { dst[c] = 0 }
+                    } else if channels < 16 {
+                        let src = x + (iy * width + ix) * channels   // a few floats: a loop beats a memmove call
+                        for c in 0..<channels { dst[c] = src[c] }
                     } else {
                         dst.update(from: x + (iy * width + ix) * channels, count: channels)
                     }
