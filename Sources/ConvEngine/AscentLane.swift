@@ -82,16 +82,24 @@ final class AscentLane {
         }
     }
 
-    /// ∂(Σ each image's mean response) with respect to the input, into `gradient`. At the filter's own layer the
-    /// gradient is taken before the ReLU: where the filter is active this is the same, and where it is not (most deep
-    /// filters on gray noise) it still points towards activating it instead of being zero.
+    /// ∂(Σ each image's mean activation) with respect to the input, into `gradient`. An image whose filter is dead
+    /// (zero everywhere in the measured window, as many deep filters are on gray noise) would get no gradient at all
+    /// through the ReLU; for it the gradient is taken before the ReLU, which points towards activating the filter.
     func backward(_ filters: [Int]) {
         let n = filters.count, side = stages.last!.outSide, c = stages.last!.info.channels, e = settings.border
+        let out = outputs[stages.count - 1]
         gradient.withUnsafeMutableBufferPointer { g in
             g.baseAddress!.update(repeating: 0, count: n * side * side * c)
             let w = 1 / Float((side - 2 * e) * (side - 2 * e))
             for (b, f) in filters.enumerated() {
-                for y in e..<(side - e) { for x in e..<(side - e) { g[((b * side + y) * side + x) * c + f] = w } }
+                var alive = false
+                for y in e..<(side - e) { for x in e..<(side - e) where out[((b * side + y) * side + x) * c + f] > 0 { alive = true } }
+                for y in e..<(side - e) {
+                    for x in e..<(side - e) {
+                        let i = ((b * side + y) * side + x) * c + f
+                        g[i] = !alive || out[i] > 0 ? w : 0
+                    }
+                }
             }
         }
         for i in stride(from: stages.count - 1, through: 0, by: -1) {
@@ -102,9 +110,11 @@ final class AscentLane {
                     x.withUnsafeBufferPointer { xp in
                         switch s.info.kind {
                         case .conv(let cin, let cout):
-                            if i < stages.count - 1 { outputs[i].withUnsafeBufferPointer { yp in
-                                Conv3x3.reluBackward(gp.baseAddress!, output: yp.baseAddress!, count: n * s.outSide * s.outSide * cout)
-                            } }
+                            if i < stages.count - 1 {   // the last stage's ReLU is in the seed above
+                                outputs[i].withUnsafeBufferPointer { yp in
+                                    Conv3x3.reluBackward(gp.baseAddress!, output: yp.baseAddress!, count: n * s.outSide * s.outSide * cout)
+                                }
+                            }
                             weights.convs[s.conv!].kernel.withUnsafeBufferPointer { kp in
                                 scratch.withUnsafeMutableBufferPointer { sp in
                                     Conv3x3.backwardInput(dy: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide,

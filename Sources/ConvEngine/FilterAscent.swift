@@ -51,43 +51,47 @@ public final class FilterAscent {
     @discardableResult
     public func run(filters: [Int], progress: (Int, Int) -> Bool = { _, _ in true },
                     finished: ([FilterImage]) -> Bool = { _ in true }) throws -> [FilterImage] {
-        for f in filters where f < 0 || f >= layer.channels { throw AscentError.filterOutOfRange(f, filters: layer.channels) }
+        let job = try AscentJob(self, filters: filters)
+        var done: [FilterImage] = []
+        while !job.isFinished {
+            let images = job.step()
+            if !progress(job.stepsDone, job.stepsTotal) { return done }
+            if !images.isEmpty {
+                done += images
+                if !finished(images) { return done }
+            }
+        }
+        return done
+    }
+
+    /// One step for every image of `batch` (shared out over the lanes, side by side); with `seedFirst`, the batch's
+    /// images are seeded first; with `finish`, a last forward pass measures them and their images are returned.
+    func step(_ batch: [Int], seedFirst: Bool, finish: Bool) -> [FilterImage] {
         let threads = openblas_get_num_threads()
         if lanes.count > 1 { openblas_set_num_threads(1) }
         defer { openblas_set_num_threads(threads) }
-
-        var done: [FilterImage] = [], stepsDone = 0
-        let batches = stride(from: 0, to: filters.count, by: batchSize).map { Array(filters[$0..<min(filters.count, $0 + batchSize)]) }
-        let total = batches.count * settings.steps
-        for batch in batches {
-            // Share the batch out evenly: lane k takes every lanes.count-th filter.
-            let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] }) }
-            for (lane, share) in zip(lanes, shares) where !share.isEmpty { lane.seed(share) }
-            for step in 0..<settings.steps {
-                parallel(shares) { _, lane, share in
-                    lane.forward(count: share.count)
-                    if step == 0 { lane.start = lane.meanActivations(share) }
-                    lane.backward(share)
-                    lane.ascend(count: share.count, step: settings.stepSize * weights.preprocessing.unitsPerPixelValue)
-                }
-                stepsDone += 1
-                if !progress(stepsDone, total) { return done }
-            }
-            parallel(shares) { _, lane, share in
+        // Lane k takes every lanes.count-th filter.
+        let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] }) }
+        let step = settings.stepSize * weights.preprocessing.unitsPerPixelValue
+        parallel(shares) { _, lane, share in
+            if seedFirst { lane.seed(share) }
+            lane.forward(count: share.count)
+            if seedFirst { lane.start = lane.meanActivations(share) }
+            lane.backward(share)
+            lane.ascend(count: share.count, step: step)
+            if finish {
                 lane.forward(count: share.count)
                 lane.final = lane.meanActivations(share)
             }
-            var images: [FilterImage] = []
-            for (k, share) in shares.enumerated() {
-                for (b, f) in share.enumerated() {
-                    images.append(finish(f, lanes[k].image(b), start: lanes[k].start[b], final: lanes[k].final[b]))
-                }
-            }
-            images.sort { $0.filter < $1.filter }
-            done += images
-            if !finished(images) { return done }
         }
-        return done
+        guard finish else { return [] }
+        var images: [FilterImage] = []
+        for (k, share) in shares.enumerated() {
+            for (b, f) in share.enumerated() {
+                images.append(self.finish(f, lanes[k].image(b), start: lanes[k].start[b], final: lanes[k].final[b]))
+            }
+        }
+        return images.sorted { $0.filter < $1.filter }
     }
 
     /// Runs `body` for every lane with a non-empty share, the lanes side by side.
@@ -108,5 +112,35 @@ public final class FilterAscent {
         let std = (kept.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(kept.count)).squareRoot()
         let rgb = kept.map { UInt8(min(max(($0 - mean) / (std + 1e-5) * 64 + 128, 0), 255).rounded()) }
         return FilterImage(filter: filter, side: side, rgb: rgb, raw: raw, startActivation: start, finalActivation: final)
+    }
+}
+
+/// A filter-ascent run taken one step at a time, so a caller on a serial queue can interleave other work between
+/// steps and drop the job to cancel it.
+public final class AscentJob {
+    public let ascent: FilterAscent
+    public let filters: [Int]
+    public private(set) var stepsDone = 0
+    public let stepsTotal: Int
+    public var isFinished: Bool { stepsDone == stepsTotal }
+    private let batches: [[Int]]
+
+    public init(_ ascent: FilterAscent, filters: [Int]) throws {
+        let channels = ascent.layer.channels
+        for f in filters where f < 0 || f >= channels { throw AscentError.filterOutOfRange(f, filters: channels) }
+        self.ascent = ascent
+        self.filters = filters
+        let size = ascent.batchSize
+        batches = stride(from: 0, to: filters.count, by: size).map { Array(filters[$0..<min(filters.count, $0 + size)]) }
+        stepsTotal = batches.count * ascent.settings.steps
+    }
+
+    /// Takes one step; returns the images of a batch when its last step is done, else nothing.
+    public func step() -> [FilterImage] {
+        precondition(!isFinished, "AscentJob.step after the last step")
+        let steps = ascent.settings.steps
+        let batch = batches[stepsDone / steps], within = stepsDone % steps
+        stepsDone += 1
+        return ascent.step(batch, seedFirst: within == 0, finish: within == steps - 1)
     }
 }

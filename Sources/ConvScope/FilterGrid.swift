@@ -6,7 +6,7 @@ enum FilterGrid {
     static let background: RGBAImage.Pixel = (r: 24, g: 24, b: 28, a: 255)
 
     static func render(_ images: [FilterImage], columns: Int = 8, gap: Int = 2) -> RGBAImage {
-        Tiling.grid(images.map(tile), columns: columns, gap: gap, background: background)
+        Tiling.grid(images.map(tile), columns: min(columns, max(1, images.count)), gap: gap, background: background)
     }
 
     static func tile(_ image: FilterImage) -> RGBAImage {

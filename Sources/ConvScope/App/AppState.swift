@@ -24,9 +24,23 @@ struct AppState {
     var download: (text: String, fraction: Double?)?
     var noWeightsFound = false
     var awaitingWeights = false
+    /// The middle pane shows the layer's channel maps for this image, or its filters' images.
+    var showFilters = false
+    var filterSettings = AscentSettings()
+    var filterCache: [FilterKey: FilterSet] = [:]
+    var filterProgress: FilterProgress?
+    var filtersRequested: (key: FilterKey, filters: [Int])?
+    var filterError: (key: FilterKey, message: String)?
+    var enlargedFilter: Int?
 
     var layer: LayerInfo { Architecture.standard.hiddenLayers[layerIndex] }
     var pageCount: Int { max(1, (layer.channels + 63) / 64) }
+
+    /// The filter images the middle pane would show now, if the layer is a convolution and weights are loaded.
+    var filterKey: FilterKey? {
+        guard let w = weights, layer.isConv else { return nil }
+        return FilterKey(weightsPath: w.path, layer: layer.name, settings: filterSettings)
+    }
 
     mutating func setStatus(_ text: String, error: Bool = false) { status = text; statusIsError = error }
 
@@ -35,5 +49,6 @@ struct AppState {
         layerIndex = min(max(index, 0), Architecture.hiddenLayerNames.count - 1)
         channelPage = min(channelPage, pageCount - 1)
         if let c = enlargedChannel, c >= layer.channels { enlargedChannel = layer.channels - 1 }
+        if let f = enlargedFilter, !layer.isConv || f >= layer.channels { enlargedFilter = nil }
     }
 }

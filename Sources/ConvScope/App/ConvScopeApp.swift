@@ -57,10 +57,29 @@ final class ConvScopeApp {
         worker.gradCAM(state.camRequest, imageGeneration: a.generation)
     }
 
-    func export(_ jobs: [Exporter.Job]) {
-        guard let a = state.analysis, !jobs.isEmpty else { return }
+    /// Exports under the current image's name, or `stem` when there is none (filter images need no image).
+    func export(_ jobs: [Exporter.Job], stem: String? = nil) {
+        guard !jobs.isEmpty, let name = state.analysis.map({ ($0.image.name as NSString).deletingPathExtension }) ?? stem else { return }
         state.exportProgress = (0, jobs.count)
-        exporter.export(jobs, stem: ((a.image.name as NSString).deletingPathExtension))
+        exporter.export(jobs, stem: name)
+    }
+
+    /// Asks the engine for the filter images the Filters view shows and does not have yet; cancels what it no longer
+    /// shows. Called every frame: it only talks to the engine when what is needed changes.
+    func requestFiltersIfNeeded() {
+        guard state.showFilters, let key = state.filterKey, state.filterError?.key != key else {
+            if state.filtersRequested != nil { worker.cancelFilters(); state.filtersRequested = nil; state.filterProgress = nil }
+            return
+        }
+        let missing = state.filterCache[key, default: FilterSet()].missing(page: state.channelPage, channels: state.layer.channels)
+        if let r = state.filtersRequested, r.key == key, Set(missing).isSubset(of: r.filters) { return }
+        if missing.isEmpty {
+            if state.filtersRequested != nil { worker.cancelFilters(); state.filtersRequested = nil; state.filterProgress = nil }
+            return
+        }
+        state.filtersRequested = (key, missing)
+        state.filterProgress = FilterProgress(key: key, filters: missing, stepsTotal: 1)
+        worker.filters(key, missing)
     }
 
     func exportAll() {
@@ -163,6 +182,20 @@ final class ConvScopeApp {
             case .camFailed(let message, _):
                 state.busy = nil
                 state.setStatus(message, error: true)
+            case .filterProgress(let p):
+                guard p.key == state.filtersRequested?.key else { continue }
+                state.filterProgress = p.stepsDone < p.stepsTotal ? p : nil
+            case .filterImages(let key, let images):
+                for image in images { state.filterCache[key, default: FilterSet()].images[image.filter] = image }
+                if key == state.filtersRequested?.key, state.filterProgress == nil {
+                    log(String(format: "filters: %@ %d–%d done", key.layer, images.first!.filter, images.last!.filter))
+                }
+            case .filtersFailed(let key, let message):
+                state.filterError = (key, message)
+                state.filterProgress = nil
+                state.filtersRequested = nil
+                state.setStatus("Filter images for \(key.layer): \(message)", error: true)
+                log("error: \(message)")
             }
         }
         for e in download.events.drain() {
@@ -209,17 +242,29 @@ final class ConvScopeApp {
         if keys.modifiers.contains(.ctrl) && ui.keyPressed(.q) { quit = true }
         if ui.keyPressed(.f1) { state.showHelp.toggle() }
         if ui.keyPressed(.escape) {
-            if state.showHelp { state.showHelp = false } else { state.enlargedChannel = nil }
+            if state.showHelp { state.showHelp = false } else if state.showFilters { state.enlargedFilter = nil } else { state.enlargedChannel = nil }
         }
+        if ui.keyPressed(.f) && !keys.modifiers.contains(.ctrl) { state.showFilters.toggle() }
         if ui.keyPressed(.left) { state.selectLayer(state.layerIndex - 1) }
         if ui.keyPressed(.right) { state.selectLayer(state.layerIndex + 1) }
-        if let c = state.enlargedChannel {
+        if state.showFilters, let f = state.enlargedFilter {
+            if ui.keyPressed(.up) { state.enlargedFilter = max(0, f - 1) }
+            if ui.keyPressed(.down) { state.enlargedFilter = min(state.layer.channels - 1, f + 1) }
+        } else if let c = state.enlargedChannel {
             if ui.keyPressed(.up) { state.enlargedChannel = max(0, c - 1) }
             if ui.keyPressed(.down) { state.enlargedChannel = min(state.layer.channels - 1, c + 1) }
         }
         if ui.keyPressed(.pageDown) { state.channelPage = min(state.channelPage + 1, state.pageCount - 1) }
         if ui.keyPressed(.pageUp) { state.channelPage = max(state.channelPage - 1, 0) }
-        if ui.keyPressed(.e) && !keys.modifiers.contains(.ctrl), let a = state.analysis {
+        if ui.keyPressed(.e) && !keys.modifiers.contains(.ctrl) && state.showFilters {
+            if let f = state.enlargedFilter, let key = state.filterKey, let image = state.filterCache[key]?.images[f] {
+                export([PanelExports.filter(image, key: key)], stem: "filters")
+            } else if let job = filterGridExport() {
+                export([job], stem: "filters")
+            } else {
+                state.setStatus("The filter images of this page are not finished yet; export when the grid is full.")
+            }
+        } else if ui.keyPressed(.e) && !keys.modifiers.contains(.ctrl), let a = state.analysis {
             if let c = state.enlargedChannel {
                 export([PanelExports.channel(a, layer: state.layerIndex, channel: c)])
             } else {

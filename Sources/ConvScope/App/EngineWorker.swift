@@ -15,6 +15,9 @@ final class EngineWorker {
         case analysisFailed(String, generation: Int)
         case cam(CAMView)
         case camFailed(String, imageGeneration: Int)
+        case filterProgress(FilterProgress)
+        case filterImages(FilterKey, [FilterImage])
+        case filtersFailed(FilterKey, String)
     }
 
     let events = Mailbox<Event>()
@@ -22,9 +25,13 @@ final class EngineWorker {
     private let lock = NSLock()
     private var newestImageGeneration = 0
     private var newestCAMRequest = 0
+    private var newestFilterRequest = 0
     // Touched only on `queue`:
     private var model: VGG16?
     private var current: Analysis?
+    private var modelPath: String?
+    private var ascent: FilterAscent?
+    private var ascentPath: String?
 
     /// Looks in every discovery place (on the queue: probing reads the files) and loads the best find. Files the
     /// probe had to load are kept (the first full and the first backbone, one of which is chosen), so the chosen
@@ -53,7 +60,9 @@ final class EngineWorker {
         let start = Date()
         do {
             let weights = try preloaded ?? WeightsLoader.load(path: path)
+            ascent = nil
             model = VGG16(weights: weights)
+            modelPath = path
             events.post(.weightsLoaded(WeightsInfo(name: weights.sourceName, path: path, format: weights.format.rawValue,
                                                    hasClassifier: weights.hasClassifier), seconds: Date().timeIntervalSince(start)))
         } catch {
@@ -107,6 +116,48 @@ final class EngineWorker {
         } catch {
             events.post(.camFailed("\(error)", imageGeneration: analysis.generation))
         }
+    }
+
+    /// Makes filter images for `filters` of `key`, one step per queue item so an image dropped meanwhile is analysed
+    /// between two steps. A newer request (or `cancelFilters`) ends this one after its current step.
+    func filters(_ key: FilterKey, _ filters: [Int]) {
+        lock.lock(); newestFilterRequest += 1; let ticket = newestFilterRequest; lock.unlock()
+        queue.async { [self] in
+            guard isCurrentFilterRequest(ticket) else { return }
+            do {
+                guard let model, modelPath == key.weightsPath else { return }   // other weights since: the window asks again
+                if ascent == nil || ascent!.layer.name != key.layer || ascent!.settings != key.settings || ascentPath != modelPath {
+                    ascent = nil   // free the old buffers first
+                    ascent = try FilterAscent(weights: model.weights, layer: key.layer, settings: key.settings)
+                    ascentPath = modelPath
+                }
+                let job = try AscentJob(ascent!, filters: filters)
+                continueFilters(job, key: key, ticket: ticket, started: Date())
+            } catch {
+                events.post(.filtersFailed(key, "\(error)"))
+            }
+        }
+    }
+
+    func cancelFilters() {
+        lock.lock(); newestFilterRequest += 1; lock.unlock()
+    }
+
+    private func continueFilters(_ job: AscentJob, key: FilterKey, ticket: Int, started: Date) {
+        queue.async { [self] in
+            guard isCurrentFilterRequest(ticket) else { return }
+            let images = job.step()
+            let elapsed = Date().timeIntervalSince(started)
+            events.post(.filterProgress(FilterProgress(key: key, filters: job.filters, stepsDone: job.stepsDone, stepsTotal: job.stepsTotal,
+                                                       secondsLeft: elapsed / Double(job.stepsDone) * Double(job.stepsTotal - job.stepsDone))))
+            if !images.isEmpty { events.post(.filterImages(key, images)) }
+            if !job.isFinished { continueFilters(job, key: key, ticket: ticket, started: started) }
+        }
+    }
+
+    private func isCurrentFilterRequest(_ ticket: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return ticket == newestFilterRequest
     }
 
     private func isStale(_ generation: Int) -> Bool {

@@ -82,6 +82,12 @@ enum PanelExports {
         }
     }
 
+    static func filter(_ image: FilterImage, key: FilterKey) -> Exporter.Job {
+        .init(what: "\(key.layer)_filter\(image.filter)_\(key.settings.size)px_\(key.settings.steps)steps") {
+            FilterGrid.tile(image).scaledNearest(by: max(1, 448 / image.side))
+        }
+    }
+
     static func camOverlay(_ a: Analysis, _ c: CAMView, opacity: Float) -> Exporter.Job {
         .init(what: "gradcam_\(c.result.layer.name)_class\(c.result.classIndex)") {
             Overlay.heatmap(FloatMap(width: c.result.layer.width, height: c.result.layer.height, values: c.result.map),

@@ -13,7 +13,13 @@ extension ConvScopeApp {
         let bodyTop = Self.topBarHeight, bodyHeight = h - Self.topBarHeight - Self.statusHeight - g
         let left = max(280, min(340, w * 0.25)), right = max(300, min(380, w * 0.28))
         // Overlays first, so widgets beneath them don't react to the mouse this frame.
-        if state.showHelp { helpOverlay(ui) } else if state.enlargedChannel != nil { enlargedOverlay(ui) }
+        if state.showHelp {
+            helpOverlay(ui)
+        } else if state.showFilters && state.enlargedFilter != nil {
+            enlargedFilterOverlay(ui)
+        } else if !state.showFilters && state.enlargedChannel != nil {
+            enlargedOverlay(ui)
+        }
         topBar(ui, Rect(0, 0, w, Self.topBarHeight))
         inputPane(ui, Rect(g, bodyTop, left, bodyHeight))
         layerPane(ui, Rect(g * 2 + left, bodyTop, w - left - right - g * 4, bodyHeight))
@@ -21,6 +27,7 @@ extension ConvScopeApp {
         statusBar(ui, Rect(0, h - Self.statusHeight, w, Self.statusHeight))
         if ui.input.dropHover { dropHint(ui) }
         logLayerChange()
+        requestFiltersIfNeeded()
     }
 
     func topBar(_ ui: UIContext, _ r: Rect) {

@@ -7,9 +7,11 @@ import WeightsStore
 extension ConvScopeApp {
     func layerPane(_ ui: UIContext, _ r: Rect) {
         let info = state.layer
-        let body = pane(ui, r, "Layer \(state.layerIndex + 1) of 18: \(info.label)",
-                        "Each tile is one channel: where in the image one filter responds (white = strongly, black = not at all). "
-                        + "Early layers find edges and colours; deeper ones, parts of objects.")
+        let body = pane(ui, r, "Layer \(state.layerIndex + 1) of 18: \(info.label)", state.showFilters
+                        ? "Each tile is the image one filter responds to most, grown from gray noise. Early filters want edges and "
+                            + "colours; deeper ones, textures and patterns."
+                        : "Each tile is one channel: where in the image one filter responds (white = strongly, black = not at all). "
+                            + "Early layers find edges and colours; deeper ones, parts of objects.")
         // The slider: 18 stops, one per hidden layer.
         var index = state.layerIndex
         if ui.slider(info.name, value: &index, range: 0...(Architecture.hiddenLayerNames.count - 1), in: Rect(body.x, body.y, body.w, 28)) {
@@ -17,20 +19,35 @@ extension ConvScopeApp {
         }
         layerTicks(ui, Rect(body.x, body.y + 30, body.w, 14))
         var y = body.y + 50
-        // Paging and export.
+        // Channels (this image) or Filters (what each filter wants), then paging and export.
+        if ui.selectable("Channels", selected: !state.showFilters, in: Rect(body.x, y, 84, 24)) { state.showFilters = false }
+        if ui.selectable("Filters  F", selected: state.showFilters, in: Rect(body.x + 88, y, 84, 24)) { state.showFilters = true }
         let first = state.channelPage * 64, last = min(info.channels, first + 64) - 1
-        let pageText = "Channels \(first)–\(last) of \(info.channels)"
-        if ui.button("‹", in: Rect(body.x, y, 28, 24)) { state.channelPage = max(0, state.channelPage - 1) }
-        ui.draw(.text(pageText, origin: Vec2(body.x + 36, y + 3), ui.theme.text, .body))
+        let pageText = "\(state.showFilters ? "Filters" : "Channels") \(first)–\(last) of \(info.channels)"
+        let px = body.x + 188
+        if ui.button("‹", in: Rect(px, y, 28, 24)) { state.channelPage = max(0, state.channelPage - 1) }
+        ui.draw(.text(pageText, origin: Vec2(px + 36, y + 3), ui.theme.text, .body))
         let pw = ui.measure(pageText).x
-        if ui.button("›", in: Rect(body.x + 44 + pw, y, 28, 24)) { state.channelPage = min(state.pageCount - 1, state.channelPage + 1) }
-        if let a = state.analysis, ui.button("Export grid", in: Rect(body.maxX - 100, y, 100, 24)) {
+        if ui.button("›", in: Rect(px + 44 + pw, y, 28, 24)) { state.channelPage = min(state.pageCount - 1, state.channelPage + 1) }
+        if state.showFilters {
+            if let job = filterGridExport(), ui.button("Export grid", in: Rect(body.maxX - 100, y, 100, 24)) { export([job], stem: "filters") }
+        } else if let a = state.analysis, ui.button("Export grid", in: Rect(body.maxX - 100, y, 100, 24)) {
             export([PanelExports.grid(a, layer: state.layerIndex, page: state.channelPage)])
         }
         y += 32
-        let area = Rect(body.x, y, body.w, body.maxY - y)
+        var area = Rect(body.x, y, body.w, body.maxY - y)
         if state.weights == nil && (state.noWeightsFound || state.download != nil) {
             firstRunPanel(ui, area)
+            return
+        }
+        if state.showFilters {
+            guard state.weights != nil else {
+                ui.paragraph("Filter images appear once weights are loaded.", in: area, role: .body, color: ui.theme.textDim)
+                return
+            }
+            y += filterControls(ui, Rect(body.x, y, body.w, 56))
+            area = Rect(body.x, y, body.w, body.maxY - y)
+            filterGrid(ui, area)
             return
         }
         guard let a = state.analysis else {

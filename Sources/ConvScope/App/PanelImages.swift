@@ -8,6 +8,8 @@ import Raster
 final class PanelImages: ImageProvider {
     var state: () -> AppState = { AppState() }
     static let tileKeys = (0..<64).map { ImageKey("tile-\($0)").id }
+    static let filterKeys = (0..<64).map { ImageKey("filter-\($0)").id }
+    static let enlargedFilter = ImageKey("enlarged-filter").id
     static let input = ImageKey("input").id, network = ImageKey("network").id, camGray = ImageKey("cam-gray").id
     static let camHeat = ImageKey("cam-heat").id, enlarged = ImageKey("enlarged").id, grayBar = ImageKey("gray-bar").id
 
@@ -29,12 +31,28 @@ final class PanelImages: ImageProvider {
         ImageKey(id: Self.enlarged, version: (a.generation * 32 + layer) * 4096 + channel)
     }
     var grayBarKey: ImageKey { ImageKey(id: Self.grayBar, version: 1) }
+    func filterKey(slot: Int, key: FilterKey, filter: Int) -> ImageKey {
+        ImageKey(id: Self.filterKeys[slot], version: Self.version(key, filter))
+    }
+    func enlargedFilterKey(key: FilterKey, filter: Int) -> ImageKey {
+        ImageKey(id: Self.enlargedFilter, version: Self.version(key, filter))
+    }
+    private static func version(_ key: FilterKey, _ filter: Int) -> Int {
+        var h = Hasher()
+        h.combine(key); h.combine(filter)
+        return h.finalize()
+    }
 
     // MARK: ImageProvider
 
     func image(for key: ImageKey) -> RGBAImage? {
         let s = state()
         if key.id == Self.grayBar { return Self.grayRamp(width: 16, height: 256) }
+        if key.id == Self.enlargedFilter || Self.filterKeys.contains(key.id) {
+            guard let fk = s.filterKey, let set = s.filterCache[fk] else { return nil }
+            let filter = key.id == Self.enlargedFilter ? s.enlargedFilter : Self.filterKeys.firstIndex(of: key.id).map { s.channelPage * 64 + $0 }
+            return filter.flatMap { set.images[$0] }.map(FilterGrid.tile)
+        }
         guard let a = s.analysis else { return nil }
         switch key.id {
         case Self.input: return a.image.preview

@@ -1,0 +1,30 @@
+import ConvEngine
+
+/// Which filter images: the weights file, the layer and the ascent settings. The window caches by this.
+struct FilterKey: Hashable {
+    let weightsPath: String
+    let layer: String
+    let settings: AscentSettings
+}
+
+/// Filter images finished so far for one key, by filter index.
+struct FilterSet {
+    var images: [Int: FilterImage] = [:]
+
+    /// The filters of `page` (64 a page) of a layer with `channels` filters that are not finished yet.
+    func missing(page: Int, channels: Int) -> [Int] {
+        FilterSet.page(page, channels: channels).filter { images[$0] == nil }
+    }
+
+    static func page(_ page: Int, channels: Int) -> [Int] { Array((page * 64)..<min(channels, page * 64 + 64)) }
+}
+
+/// The engine's progress on the filter images being made.
+struct FilterProgress {
+    let key: FilterKey
+    let filters: [Int]
+    var stepsDone = 0
+    var stepsTotal = 1
+    var secondsLeft: Double?
+    var fraction: Float { Float(stepsDone) / Float(max(1, stepsTotal)) }
+}
