@@ -1,7 +1,9 @@
 // swift-tools-version:5.10
 import PackageDescription
 
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+// The engine is optimised in debug builds too: the tests run real VGG16 passes and gradient ascent.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+                                .unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "ConvScope",

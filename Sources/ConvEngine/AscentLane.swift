@@ -82,9 +82,10 @@ final class AscentLane {
         }
     }
 
-    /// ∂(Σ each image's mean activation) with respect to the input, into `gradient`. An image whose filter is dead
-    /// (zero everywhere in the measured window, as many deep filters are on gray noise) would get no gradient at all
-    /// through the ReLU; for it the gradient is taken before the ReLU, which points towards activating the filter.
+    /// ∂(Σ each image's mean activation) with respect to the input, into `gradient`. An image whose filter is dead or
+    /// nearly so (active at under a quarter of the measured window, as many deep filters are on gray noise) gets no or
+    /// a needle-thin gradient through the ReLU, and full-size steps along it can kill the filter again; for it the
+    /// gradient is taken before the ReLU, which points towards activating the filter everywhere.
     func backward(_ filters: [Int]) {
         let n = filters.count, side = stages.last!.outSide, c = stages.last!.info.channels, e = settings.border
         let out = outputs[stages.count - 1]
@@ -92,8 +93,9 @@ final class AscentLane {
             g.baseAddress!.update(repeating: 0, count: n * side * side * c)
             let w = 1 / Float((side - 2 * e) * (side - 2 * e))
             for (b, f) in filters.enumerated() {
-                var alive = false
-                for y in e..<(side - e) { for x in e..<(side - e) where out[((b * side + y) * side + x) * c + f] > 0 { alive = true } }
+                var active = 0
+                for y in e..<(side - e) { for x in e..<(side - e) where out[((b * side + y) * side + x) * c + f] > 0 { active += 1 } }
+                let alive = active * 4 >= (side - 2 * e) * (side - 2 * e)
                 for y in e..<(side - e) {
                     for x in e..<(side - e) {
                         let i = ((b * side + y) * side + x) * c + f

@@ -47,10 +47,13 @@ struct FiltersCommand: ParsableCommand {
                 try AtomicFile.write(NPY.encode(images.flatMap(\.raw), shape: [images.count, size, size, 3]), to: path)
                 print(path)
             }
-            let gains = images.map { $0.startActivation > 0 ? Double($0.finalActivation / $0.startActivation) : .infinity }.sorted()
-            print(String(format: "%@ · filters %d–%d of %@ (%d×%d, %d steps) in %.1f s; mean activation rose ×%.1f (median), ×%.1f (lowest)",
-                         out, chosen.first!, chosen.last!, layer, size, size, steps, Date().timeIntervalSince(start),
-                         gains[gains.count / 2], gains[0]))
+            let gains = images.filter { $0.startActivation > 0 }.map { Double($0.finalActivation / $0.startActivation) }.sorted()
+            let dead = images.filter { !($0.startActivation > 0) }, stillDead = dead.filter { !($0.finalActivation > 0) }
+            var summary = String(format: "%@ · filters %d–%d of %@ (%d×%d, %d steps) in %.1f s", out, chosen.first!, chosen.last!, layer,
+                                 size, size, steps, Date().timeIntervalSince(start))
+            if !gains.isEmpty { summary += String(format: "; mean activation ×%.1f (median), ×%.1f (lowest)", gains[gains.count / 2], gains[0]) }
+            if !dead.isEmpty { summary += "; \(dead.count) dead on the noise, \(stillDead.isEmpty ? "all revived" : "\(stillDead.count) still dead")" }
+            print(summary)
         }
     }
 }

@@ -110,4 +110,75 @@ final class WindowEndToEndTests: XCTestCase {
         print("frame times: \(frames)")
         XCTAssertGreaterThan(frames["all"]?["frames"]?.intValue ?? 0, 10)
     }
+
+    /// F shows the Filters view; on block1_conv1 the 64 filter images fill in (oriented stripes and colour fields on
+    /// screen), E exports the grid, and a pool layer says it has no filters.
+    func testWindow_FiltersView_FillsGridAndExports() throws {
+        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
+            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        _ = try Fixtures.backboneWeights()
+        let exports = tmp.appendingPathComponent("exports").path
+        let app = Process()
+        app.executableURL = Fixtures.convscope
+        app.arguments = ["gui", Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path, "--weights", Fixtures.hedWeights.path,
+                         "--export-dir", exports]
+        let out = Output(), pipe = Pipe()
+        app.standardOutput = pipe
+        app.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { out.append(String(decoding: $0.availableData, as: UTF8.self)) }
+        try app.run()
+        defer { if app.isRunning { app.terminate() } }
+        XCTAssertTrue(waitFor("analysed: chelsea.png", in: out, seconds: 60), out.value)
+
+        let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertFalse(window.isEmpty, "window not found")
+        func press(_ key: String, until needle: String, seconds: Double = 4) throws -> Bool {
+            for _ in 0..<3 {
+                _ = try tool(["xdotool", "windowfocus", "--sync", window])
+                _ = try tool(["xdotool", "key", key])
+                if waitFor(needle, in: out, seconds: seconds) { return true }
+            }
+            return false
+        }
+        XCTAssertTrue(try press("f", until: "view: filters"), out.value)
+        // block3_conv2 → … → block1_conv1, one layer per key.
+        for layer in ["block3_conv1", "block2_pool", "block2_conv2", "block2_conv1", "block1_pool", "block1_conv2", "block1_conv1"] {
+            XCTAssertTrue(try press("Left", until: "layer: \(layer)"), out.value)
+        }
+        XCTAssertTrue(waitFor("filters: block1_conv1 page 0 complete (128 px, 30 steps)", in: out, seconds: 240), out.value)
+        XCTAssertFalse(out.value.contains("filters: block3_conv2 page 0 complete"), "the block3_conv2 run was not cancelled")
+        Thread.sleep(forTimeInterval: 0.5)
+
+        // The middle pane's grid: many saturated (colour-field) and many high-contrast (stripe) pixels.
+        let shot = tmp.appendingPathComponent("shot.png").path
+        _ = try tool(["import", "-window", "root", shot])
+        let screen = try ImageFile.load(path: shot)
+        var saturated = 0, samples = 0
+        for y in stride(from: 300, to: min(screen.height, 700), by: 3) {
+            for x in stride(from: screen.width / 3, to: screen.width * 2 / 3, by: 3) {
+                let p = screen[x, y]
+                samples += 1
+                if Int(max(p.r, p.g, p.b)) - Int(min(p.r, p.g, p.b)) > 60 { saturated += 1 }
+            }
+        }
+        XCTAssertGreaterThan(saturated, samples / 5, "the filter grid is not on screen (\(saturated) of \(samples) pixels coloured)")
+
+        XCTAssertTrue(try press("e", until: "exported: ", seconds: 15), out.value)
+        let files = try FileManager.default.contentsOfDirectory(atPath: exports)
+        let file = try XCTUnwrap(files.first, "\(files)")
+        XCTAssertTrue(file.hasPrefix("filters_block1_conv1_filters0-63_128px_30steps"), file)
+        let grid = try ImageFile.load(path: exports + "/" + file)
+        XCTAssertEqual([grid.width, grid.height], [8 * 112 + 7 * 2, 8 * 112 + 7 * 2])   // 128-px images less an 8-px border
+
+        XCTAssertTrue(try press("Right", until: "layer: block1_conv2"), out.value)
+        XCTAssertTrue(try press("Right", until: "layer: block1_pool"), out.value)
+        _ = try tool(["xdotool", "key", "--clearmodifiers", "ctrl+q"])
+        let deadline = Date().addingTimeInterval(10)
+        while app.isRunning && Date() < deadline { RunLoop.current.run(until: Date().addingTimeInterval(0.1)) }
+        XCTAssertFalse(app.isRunning, "Ctrl+Q did not quit")
+    }
 }

@@ -15,6 +15,7 @@ final class ConvScopeApp {
     var busyFrameSeconds: [Double] = []
     private var droppedThisDrag: [String] = []
     private var loggedLayer = -1
+    private var loggedFilters = false
     private let log: (String) -> Void
 
     init(exportFolder: String, crop: Bool, log: @escaping (String) -> Void) {
@@ -187,8 +188,9 @@ final class ConvScopeApp {
                 state.filterProgress = p.stepsDone < p.stepsTotal ? p : nil
             case .filterImages(let key, let images):
                 for image in images { state.filterCache[key, default: FilterSet()].images[image.filter] = image }
-                if key == state.filtersRequested?.key, state.filterProgress == nil {
-                    log(String(format: "filters: %@ %d–%d done", key.layer, images.first!.filter, images.last!.filter))
+                let page = images[0].filter / 64
+                if state.filterCache[key]!.missing(page: page, channels: Architecture.standard.hiddenLayers.first { $0.name == key.layer }!.channels).isEmpty {
+                    log("filters: \(key.layer) page \(page) complete (\(key.settings.size) px, \(key.settings.steps) steps)")
                 }
             case .filtersFailed(let key, let message):
                 state.filterError = (key, message)
@@ -245,6 +247,7 @@ final class ConvScopeApp {
             if state.showHelp { state.showHelp = false } else if state.showFilters { state.enlargedFilter = nil } else { state.enlargedChannel = nil }
         }
         if ui.keyPressed(.f) && !keys.modifiers.contains(.ctrl) { state.showFilters.toggle() }
+        if state.showFilters != loggedFilters { log(state.showFilters ? "view: filters" : "view: channels"); loggedFilters = state.showFilters }
         if ui.keyPressed(.left) { state.selectLayer(state.layerIndex - 1) }
         if ui.keyPressed(.right) { state.selectLayer(state.layerIndex + 1) }
         if state.showFilters, let f = state.enlargedFilter {

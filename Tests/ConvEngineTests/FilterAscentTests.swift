@@ -1,0 +1,87 @@
+import ConvEngine
+import XCTest
+
+final class FilterAscentTests: XCTestCase {
+    private let weights = TinyNetwork.randomWeights(TinyNetwork.loaderArchitecture, seed: 5, classifier: false)
+
+    /// A batch of images is the same as each image alone, forward and backward (the batch only lengthens the GEMM).
+    func testConv3x3_Batch_MatchesImagesOneByOne() {
+        let (n, h, w, cin, cout) = (3, 5, 7, 4, 6)
+        var rng = SeededRandom(seed: 8)
+        let x = rng.floats(n * h * w * cin), kernel = rng.floats(9 * cin * cout), bias = rng.floats(cout), dy = rng.floats(n * h * w * cout)
+        var scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: max(cin, cout)))
+        var y = [Float](repeating: .nan, count: n * h * w * cout), dx = [Float](repeating: .nan, count: n * h * w * cin)
+        Conv3x3.forward(x: x, batch: n, height: h, width: w, inChannels: cin, kernel: kernel, bias: bias, outChannels: cout, y: &y, scratch: &scratch)
+        Conv3x3.backwardInput(dy: dy, batch: n, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout, dx: &dx, scratch: &scratch)
+        var worst: Float = 0
+        for b in 0..<n {
+            var y1 = [Float](repeating: .nan, count: h * w * cout), dx1 = [Float](repeating: .nan, count: h * w * cin)
+            Conv3x3.forward(x: Array(x[(b * h * w * cin)..<((b + 1) * h * w * cin)]), height: h, width: w, inChannels: cin,
+                            kernel: kernel, bias: bias, outChannels: cout, y: &y1, scratch: &scratch)
+            Conv3x3.backwardInput(dy: Array(dy[(b * h * w * cout)..<((b + 1) * h * w * cout)]), height: h, width: w, inChannels: cin,
+                                  kernel: kernel, outChannels: cout, dx: &dx1, scratch: &scratch)
+            worst = max(worst, zip(y1, y[(b * h * w * cout)...]).map { abs($0 - $1) }.max()!)
+            worst = max(worst, zip(dx1, dx[(b * h * w * cin)...]).map { abs($0 - $1) }.max()!)
+        }
+        print("batched conv max difference \(worst)")
+        XCTAssertLessThan(worst, 1e-5)
+    }
+
+    /// Every filter of every convolution of the tiny network gets more active, on one core and on three.
+    func testFilterAscent_TinyNetwork_RaisesEveryFilter() throws {
+        for cores in [1, 3] {
+            for name in ["block1_conv1", "block2_conv2", "block4_conv1"] {
+                let ascent = try FilterAscent(weights: weights, layer: name, settings: AscentSettings(size: 64, steps: 20), cores: cores)
+                let images = try ascent.run(filters: Array(0..<ascent.layer.channels))
+                XCTAssertEqual(images.map(\.filter), Array(0..<ascent.layer.channels))
+                for i in images {
+                    XCTAssertGreaterThan(i.finalActivation, i.startActivation, "\(name) filter \(i.filter), \(cores) cores")
+                    XCTAssertGreaterThan(i.finalActivation, 0)
+                    XCTAssertEqual(i.side, 64 - 2 * 4)
+                    XCTAssertEqual(i.rgb.count, i.side * i.side * 3)
+                    XCTAssertEqual(i.raw.count, 64 * 64 * 3)
+                }
+            }
+        }
+    }
+
+    /// A filter's image depends on its seed, not on which batch or lane it ran in.
+    func testFilterAscent_ImageDoesNotDependOnItsBatch() throws {
+        let settings = AscentSettings(size: 64, steps: 10)
+        let alone = try FilterAscent(weights: weights, layer: "block3_conv1", settings: settings, cores: 1).run(filters: [2])[0]
+        let batched = try FilterAscent(weights: weights, layer: "block3_conv1", settings: settings, cores: 2).run(filters: [0, 1, 2, 3])[2]
+        XCTAssertEqual(batched.filter, 2)
+        let diff = zip(alone.raw, batched.raw).map { abs($0 - $1) }.max()!
+        print("same filter alone vs in a batch: max difference \(diff) (0–255 scale)")
+        XCTAssertLessThan(diff, 1e-2)
+        XCTAssertNotEqual(alone.raw, try FilterAscent(weights: weights, layer: "block3_conv1", settings: AscentSettings(size: 64, steps: 10, seed: 2), cores: 1)
+            .run(filters: [2])[0].raw, "another seed, another start")
+    }
+
+    func testFilterAscent_Cancelled_StopsAndReturnsFinishedImages() throws {
+        let ascent = try FilterAscent(weights: weights, layer: "block3_conv1", settings: AscentSettings(size: 32, steps: 5), memoryBudget: 1, cores: 1)
+        XCTAssertEqual(ascent.batchSize, 1)
+        var calls = 0
+        let images = try ascent.run(filters: [0, 1, 2], progress: { done, total in
+            calls += 1
+            XCTAssertEqual(total, 15)
+            return done < 7
+        })
+        XCTAssertEqual(calls, 7)
+        XCTAssertEqual(images.map(\.filter), [0])
+    }
+
+    func testAscentSettings_BadRequests_SayWhatToDo() {
+        func error(_ layer: String, _ s: AscentSettings = AscentSettings(), filters: [Int] = [0]) -> String {
+            do { _ = try FilterAscent(weights: weights, layer: layer, settings: s).run(filters: filters); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(error("block2_pool").contains("block2_pool is not a convolution"), error("block2_pool"))
+        XCTAssertTrue(error("fc1").contains("no hidden layer named fc1"))
+        XCTAssertTrue(error("block1_conv1", AscentSettings(size: 100)).contains("multiple of 16"))
+        XCTAssertTrue(error("block1_conv1", AscentSettings(steps: 0)).contains("1 to 1000"))
+        XCTAssertTrue(error("block1_conv1", AscentSettings(stepSize: .nan)).contains("step size"))
+        XCTAssertEqual(error("block5_conv1", AscentSettings(size: 64)),
+                       "at image size 64, block5_conv1's map is only 4×4 pixels, too small to leave out its border: use --size 80 or more")
+        XCTAssertEqual(error("block1_conv1", filters: [1, 9]), "filter 9 does not exist: this layer has filters 0…1")
+    }
+}
