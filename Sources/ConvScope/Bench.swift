@@ -10,12 +10,16 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "With backbone-only weights, attach a synthetic classifier (random-hash fc layers) so the classifier and Grad-CAM can be timed.")
     var syntheticClassifier = false
+    @Flag(help: "Time filter images instead: 64 filters of each --filter-layer at the default settings (128×128, 30 steps, step 10).")
+    var filters = false
+    @Option(help: "Convolutions for --filters, comma-separated.") var filterLayers = "block1_conv1,block3_conv1,block5_conv1"
 
     func run() throws {
         try reportingErrors {
             let loadStart = Date()
             var weights = try weightsOptions.load()
             let loadSeconds = Date().timeIntervalSince(loadStart)
+            if filters { return try benchFilters(weights) }
             var classifierNote = weights.hasClassifier ? "loaded" : "none"
             if !weights.hasClassifier && syntheticClassifier {
                 weights.classifier = SyntheticClassifier.make(weights.architecture, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
@@ -51,6 +55,28 @@ struct Bench: ParsableCommand {
                 for (k, v) in results { print(String(format: "  %-18@ %.4f", k, v)) }
             }
         }
+    }
+
+    /// One timed run per layer (each takes seconds to minutes), after a one-step warm-up.
+    private func benchFilters(_ weights: VGG16Weights) throws {
+        let settings = AscentSettings()
+        var object: [String: Any] = ["filter_settings": ["size": settings.size, "steps": settings.steps, "step": Double(settings.stepSize), "count": 64],
+                                     "weights": weights.sourceName, "blas_core": BLASKernel.coreName]
+        for layer in filterLayers.split(separator: ",").map(String.init) {
+            let ascent = try FilterAscent(weights: weights, layer: layer, settings: settings)
+            _ = try FilterAscent(weights: weights, layer: layer, settings: AscentSettings(steps: 1)).run(filters: [0])
+            let t = DispatchTime.now().uptimeNanoseconds
+            let images = try ascent.run(filters: Array(0..<64))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+            let alive = images.filter { $0.startActivation > 0 }
+            object["filters_\(layer)_s"] = seconds
+            object["filters_\(layer)_fivefold"] = Double(alive.filter { $0.finalActivation >= 5 * $0.startActivation }.count) / Double(max(1, alive.count))
+            object["filters_\(layer)_dead_revived"] = "\(images.filter { !($0.startActivation > 0) && $0.finalActivation > 0 }.count)/\(images.count - alive.count)"
+            FileHandle.standardError.write(Data(String(format: "%@: 64 filters in %.1f s (batch %d)\n", layer, seconds, ascent.batchSize).utf8))
+        }
+        object["peak_rss_mb"] = Double(peakRSSKiB()) / 1024
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
     }
 
     private func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {

@@ -58,9 +58,9 @@ final class ConvScopeApp {
         worker.gradCAM(state.camRequest, imageGeneration: a.generation)
     }
 
-    /// Exports under the current image's name, or `stem` when there is none (filter images need no image).
+    /// Exports under the current image's name, or under `stem` (filter images do not depend on the image).
     func export(_ jobs: [Exporter.Job], stem: String? = nil) {
-        guard !jobs.isEmpty, let name = state.analysis.map({ ($0.image.name as NSString).deletingPathExtension }) ?? stem else { return }
+        guard !jobs.isEmpty, let name = stem ?? state.analysis.map({ ($0.image.name as NSString).deletingPathExtension }) else { return }
         state.exportProgress = (0, jobs.count)
         exporter.export(jobs, stem: name)
     }
