@@ -50,9 +50,12 @@ extension ConvScopeApp {
         Channel grid: one tile per filter. White where the filter fires. Early layers fire on edges and colours; deep \
         layers on eyes, wheels, fur — parts of things. Click a tile to enlarge it.
 
+        Filters (F): for a convolution, the image each filter responds to most, grown from gray noise by gradient \
+        ascent. Early filters want edges and colours, deeper ones textures and patterns.
+
         Grad-CAM: follows the class score back to a layer and asks which places raised it. Red = most, blue = none.
 
-        Keys: ←/→ layer · ↑/↓ channel (enlarged) · PgUp/PgDn channel page · E export the grid or enlarged channel · \
+        Keys: ←/→ layer · ↑/↓ channel or filter (enlarged) · PgUp/PgDn page · F channels / filters · E export · \
         F1 this help · Esc close · Ctrl+Q quit.
 
         Drop an image anywhere to analyse it; drop a .h5 or .safetensors file to load other weights. Exports go to \
