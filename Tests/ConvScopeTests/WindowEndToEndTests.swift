@@ -35,6 +35,30 @@ final class WindowEndToEndTests: XCTestCase {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Starts `convscope gui` on the sample image with `args`, its stdout and stderr collected.
+    func launch(_ args: [String]) throws -> (Process, Output) {
+        let app = Process()
+        app.executableURL = Fixtures.convscope
+        app.arguments = ["gui", Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path] + args
+        let out = Output(), pipe = Pipe()
+        app.standardOutput = pipe
+        app.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { out.append(String(decoding: $0.availableData, as: UTF8.self)) }
+        try app.run()
+        return (app, out)
+    }
+
+    /// Presses `key` in `window` until the app logs `needle`; a key sent while the window is not yet focused is
+    /// lost, so it focuses and tries again, three times.
+    func press(_ key: String, in window: String, until needle: String, in out: Output, seconds: Double) throws -> Bool {
+        for _ in 0..<3 {
+            _ = try tool(["xdotool", "windowfocus", "--sync", window])
+            _ = try tool(["xdotool", "key", key])
+            if waitFor(needle, in: out, seconds: seconds) { return true }
+        }
+        return false
+    }
+
     func testWindow_ShowsGridAndCAM_KeyMovesLayer_ExportWritesPNG() throws {
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
@@ -46,15 +70,7 @@ final class WindowEndToEndTests: XCTestCase {
         let exports = tmp.appendingPathComponent("exports").path
         let stats = tmp.appendingPathComponent("frames.json").path
 
-        let app = Process()
-        app.executableURL = Fixtures.convscope
-        app.arguments = ["gui", Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path, "--weights", weights,
-                         "--export-dir", exports, "--frame-stats", stats]
-        let out = Output(), pipe = Pipe()
-        app.standardOutput = pipe
-        app.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { out.append(String(decoding: $0.availableData, as: UTF8.self)) }
-        try app.run()
+        let (app, out) = try launch(["--weights", weights, "--export-dir", exports, "--frame-stats", stats])
         defer { if app.isRunning { app.terminate() } }
 
         XCTAssertTrue(waitFor("analysed: chelsea.png", in: out, seconds: 60), out.value)
@@ -80,12 +96,7 @@ final class WindowEndToEndTests: XCTestCase {
         let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
         XCTAssertFalse(window.isEmpty, "window not found")
         func press(_ key: String, until needle: String, seconds: Double = 4) throws -> Bool {
-            for _ in 0..<3 {   // a key sent while the window is not yet focused is lost: focus and try again
-                _ = try tool(["xdotool", "windowfocus", "--sync", window])
-                _ = try tool(["xdotool", "key", key])
-                if waitFor(needle, in: out, seconds: seconds) { return true }
-            }
-            return false
+            try self.press(key, in: window, until: needle, in: out, seconds: seconds)
         }
         XCTAssertTrue(try press("Right", until: "layer: block3_conv3"), out.value)
         XCTAssertTrue(try press("Right", until: "layer: block3_pool"), out.value)
@@ -122,27 +133,14 @@ final class WindowEndToEndTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: tmp) }
         _ = try Fixtures.backboneWeights()
         let exports = tmp.appendingPathComponent("exports").path
-        let app = Process()
-        app.executableURL = Fixtures.convscope
-        app.arguments = ["gui", Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path, "--weights", Fixtures.hedWeights.path,
-                         "--export-dir", exports]
-        let out = Output(), pipe = Pipe()
-        app.standardOutput = pipe
-        app.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { out.append(String(decoding: $0.availableData, as: UTF8.self)) }
-        try app.run()
+        let (app, out) = try launch(["--weights", Fixtures.hedWeights.path, "--export-dir", exports])
         defer { if app.isRunning { app.terminate() } }
         XCTAssertTrue(waitFor("analysed: chelsea.png", in: out, seconds: 60), out.value)
 
         let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
         XCTAssertFalse(window.isEmpty, "window not found")
         func press(_ key: String, until needle: String, seconds: Double = 4) throws -> Bool {
-            for _ in 0..<3 {
-                _ = try tool(["xdotool", "windowfocus", "--sync", window])
-                _ = try tool(["xdotool", "key", key])
-                if waitFor(needle, in: out, seconds: seconds) { return true }
-            }
-            return false
+            try self.press(key, in: window, until: needle, in: out, seconds: seconds)
         }
         XCTAssertTrue(try press("f", until: "view: filters"), out.value)
         // block3_conv2 → … → block1_conv1, one layer per key.

@@ -68,16 +68,13 @@ final class ConvScopeApp {
     /// Asks the engine for the filter images the Filters view shows and does not have yet; cancels what it no longer
     /// shows. Called every frame: it only talks to the engine when what is needed changes.
     func requestFiltersIfNeeded() {
-        guard state.showFilters, let key = state.filterKey, state.filterError?.key != key else {
+        func cancel() {
             if state.filtersRequested != nil { worker.cancelFilters(); state.filtersRequested = nil; state.filterProgress = nil }
-            return
         }
+        guard state.showFilters, let key = state.filterKey, state.filterError?.key != key else { return cancel() }
         let missing = state.filterCache[key, default: FilterSet()].missing(page: state.channelPage, channels: state.layer.channels)
         if let r = state.filtersRequested, r.key == key, Set(missing).isSubset(of: r.filters) { return }
-        if missing.isEmpty {
-            if state.filtersRequested != nil { worker.cancelFilters(); state.filtersRequested = nil; state.filterProgress = nil }
-            return
-        }
+        if missing.isEmpty { return cancel() }
         state.filtersRequested = (key, missing)
         state.filterProgress = FilterProgress(key: key, filters: missing, stepsTotal: 1)
         worker.filters(key, missing)

@@ -80,13 +80,7 @@ extension ConvScopeApp {
             state.enlargedFilter = nil
             return
         }
-        ui.beginOverlay()
-        let win = ui.windowRect
-        let side = min(win.h - 160, win.w - 420)
-        let box = Rect(((win.w - side - 260) / 2).rounded(), ((win.h - side) / 2).rounded(), side, side)
-        let frame = Rect(box.x - 16, box.y - 16, side + 292, side + 32)
-        ui.draw(.rect(frame, ui.theme.panel))
-        ui.draw(.rectOutline(frame, ui.theme.border, thickness: 1))
+        let (box, frame) = beginEnlargedOverlay(ui)
         ui.draw(.image(images.enlargedFilterKey(key: key, filter: f), dest: box, tint: .white))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
         let tx = box.maxX + 16

@@ -3,10 +3,9 @@ import Foundation
 import ImmediateUI
 
 extension ConvScopeApp {
-    /// One channel, large, over a faint copy of the network's view, with its grayscale bar and statistics.
-    func enlargedOverlay(_ ui: UIContext) {
-        guard let a = state.analysis, let c = state.enlargedChannel else { return }
-        let map = a.activations.layers[state.layerIndex]
+    /// Opens the overlay that shows one channel or filter large: a square `box` left of a 260-px text column, inside
+    /// a panel `frame` (a click outside it closes the overlay).
+    func beginEnlargedOverlay(_ ui: UIContext) -> (box: Rect, frame: Rect) {
         ui.beginOverlay()
         let win = ui.windowRect
         let side = min(win.h - 160, win.w - 420)
@@ -14,6 +13,14 @@ extension ConvScopeApp {
         let frame = Rect(box.x - 16, box.y - 16, side + 292, side + 32)
         ui.draw(.rect(frame, ui.theme.panel))
         ui.draw(.rectOutline(frame, ui.theme.border, thickness: 1))
+        return (box, frame)
+    }
+
+    /// One channel, large, over a faint copy of the network's view, with its grayscale bar and statistics.
+    func enlargedOverlay(_ ui: UIContext) {
+        guard let a = state.analysis, let c = state.enlargedChannel else { return }
+        let map = a.activations.layers[state.layerIndex]
+        let (box, frame) = beginEnlargedOverlay(ui)
         ui.draw(.image(images.networkKey(a), dest: box, tint: .white))
         ui.draw(.image(images.enlargedKey(a, layer: state.layerIndex, channel: c), dest: box, tint: Color(255, 255, 255, 215)))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
