@@ -3,18 +3,34 @@ import COpenBLAS
 
 /// Fully connected layer y = act(xᵀW + b) as `cblas_sgemv`, kernel in Keras's (in, out) row-major layout.
 public enum Dense {
-    /// x (in), kernel (in, out), bias (out) → y (out); ReLU when `relu`
+    /// x (in), kernel (in, out), bias (out) → y (out); ReLU when `relu`. `ways` > 1 splits the kernel's rows over
+    /// that many threads (it is read once, so memory bandwidth sets the pace), each summing into its own buffer.
     public static func forward(x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                               inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>) {
+                               inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>, ways: Int = 1) {
+        let w = max(1, min(ways, inputs / 1024))
         y.update(from: bias, count: outputs)
-        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(inputs), Int32(outputs), 1, kernel, Int32(outputs), x, 1, 1, y, 1)
+        if w == 1 {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(inputs), Int32(outputs), 1, kernel, Int32(outputs), x, 1, 1, y, 1)
+        } else {
+            var partial = [Float](repeating: 0, count: w * outputs)
+            partial.withUnsafeMutableBufferPointer { part in
+                Parallel.split(inputs, ways: w) { way, rows in
+                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows.count), Int32(outputs), 1, kernel + rows.lowerBound * outputs,
+                                Int32(outputs), x + rows.lowerBound, 1, 0, part.baseAddress! + way * outputs, 1)
+                }
+            }
+            for way in 0..<w { for j in 0..<outputs { y[j] += partial[way * outputs + j] } }
+        }
         if relu { for i in 0..<outputs { y[i] = max(y[i], 0) } }
     }
 
-    /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy
+    /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy; `ways` splits the rows.
     public static func backwardInput(dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, inputs: Int, outputs: Int,
-                                     dx: UnsafeMutablePointer<Float>) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(inputs), Int32(outputs), 1, kernel, Int32(outputs), dy, 1, 0, dx, 1)
+                                     dx: UnsafeMutablePointer<Float>, ways: Int = 1) {
+        Parallel.split(inputs, ways: max(1, min(ways, inputs / 1024))) { _, rows in
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(outputs), 1, kernel + rows.lowerBound * outputs,
+                        Int32(outputs), dy, 1, 0, dx + rows.lowerBound, 1)
+        }
     }
 }
 

@@ -42,6 +42,7 @@ public final class FilterAscent {
         let laneCount = max(1, min(cores, 8))
         let perImage = AscentLane.floatsPerImage(stages, size: settings.size)
         let capacity = max(1, min(32, memoryBudget / laneCount / perImage))
+        Parallel.useSingleThreadedBLAS()
         lanes = (0..<laneCount).map { _ in AscentLane(weights: weights, stages: stages, settings: settings, capacity: capacity) }
     }
 
@@ -67,9 +68,6 @@ public final class FilterAscent {
     /// One step for every image of `batch` (shared out over the lanes, side by side); with `seedFirst`, the batch's
     /// images are seeded first; with `finish`, a last forward pass measures them and their images are returned.
     func step(_ batch: [Int], seedFirst: Bool, finish: Bool) -> [FilterImage] {
-        let threads = openblas_get_num_threads()
-        if lanes.count > 1 { openblas_set_num_threads(1) }
-        defer { openblas_set_num_threads(threads) }
         // Lane k takes every lanes.count-th filter.
         let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] }) }
         let step = settings.stepSize * weights.preprocessing.unitsPerPixelValue

@@ -1,16 +1,17 @@
 /// 2×2 max-pool with stride 2 ('valid'; VGG16's sizes are even). Forward and backward side by side.
 public enum MaxPool2x2 {
-    /// x (H,W,C) → y (H/2,W/2,C)
-    public static func forward(x: UnsafePointer<Float>, height: Int, width: Int, channels: Int, y: UnsafeMutablePointer<Float>) {
+    /// x (H,W,C) → y (H/2,W/2,C); `ways` > 1 splits the output rows over that many threads.
+    public static func forward(x: UnsafePointer<Float>, height: Int, width: Int, channels: Int, y: UnsafeMutablePointer<Float>,
+                               ways: Int = 1) {
         let oh = height / 2, ow = width / 2
-        for oy in 0..<oh {
+        Parallel.split(oh, ways: ways) { _, rows in for oy in rows {
             for ox in 0..<ow {
                 let a = x + ((2 * oy) * width + 2 * ox) * channels
                 let b = a + channels, c = a + width * channels, d = c + channels
                 let out = y + (oy * ow + ox) * channels
                 for ch in 0..<channels { out[ch] = max(max(a[ch], b[ch]), max(c[ch], d[ch])) }
             }
-        }
+        } }
     }
 
     /// dy (H/2,W/2,C), x (H,W,C) → dx (H,W,C), overwritten: each window's gradient goes to its first maximum in

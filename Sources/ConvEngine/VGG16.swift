@@ -1,3 +1,6 @@
+import COpenBLAS
+import Foundation
+
 /// VGG16 exactly as Keras builds it, running on OpenBLAS. Not thread-safe: use one instance from one serial queue.
 public final class VGG16 {
     public let weights: VGG16Weights
@@ -6,6 +9,10 @@ public final class VGG16 {
     /// For each hidden layer, the index of its convolution's parameters in `weights.convs` (nil for a pool).
     private let convIndex: [Int?]
     private var scratch: [Float]
+    /// Winograd's per-chunk buffers (transformed input and products).
+    private var winogradScratch: [Float]
+    /// Threads a pass splits its layers over.
+    private let cores = Parallel.cores
 
     public init(weights: VGG16Weights) {
         self.weights = weights
@@ -17,7 +24,17 @@ public final class VGG16 {
             return next
         }
         let widest = weights.architecture.convShapes.map(\.inChannels).max() ?? 3
-        self.scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: widest))
+        self.scratch = [Float](repeating: 0, count: cores * Conv3x3.scratchCount(inChannels: widest))
+        var side = weights.architecture.inputSize, floats = 0
+        for layer in layers {
+            if case .conv(let cin, let cout) = layer.kind {
+                floats = max(floats, Winograd.scratchCount(height: side, width: side, inChannels: cin, outChannels: cout))
+            }
+            side = layer.height
+        }
+        self.winogradScratch = [Float](repeating: 0, count: floats)
+        Parallel.useSingleThreadedBLAS()
+        weights.winograd.prepareForward(weights.convs)
     }
 
     public func preprocess(rgb: [UInt8]) -> FeatureMap {
@@ -32,31 +49,50 @@ public final class VGG16 {
         }
         var outputs: [FeatureMap] = []
         outputs.reserveCapacity(layers.count)
+        let timing = ProcessInfo.processInfo.environment["CONVSCOPE_LAYER_TIMES"] != nil
+        var times: [String] = []
         for info in layers {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            defer { if timing { times.append(String(format: "%@ %.2f", info.name, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)) } }
             let x = outputs.last ?? input
             var y = [Float](unsafeUninitializedCapacity: info.count) { _, count in count = info.count }
             x.data.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
                     switch info.kind {
                     case .conv(let cin, let cout):
-                        let p = weights.convs[convIndex[info.index]!]
-                        p.kernel.withUnsafeBufferPointer { kp in
-                            p.bias.withUnsafeBufferPointer { bp in
-                                scratch.withUnsafeMutableBufferPointer { sp in
-                                    Conv3x3.forward(x: xp.baseAddress!, height: x.height, width: x.width, inChannels: cin,
-                                                    kernel: kp.baseAddress!, bias: bp.baseAddress!, outChannels: cout,
-                                                    y: yp.baseAddress!, scratch: sp.baseAddress!)
-                                }
-                            }
-                        }
+                        convolve(convIndex[info.index]!, x: xp.baseAddress!, height: x.height, width: x.width, inChannels: cin,
+                                 outChannels: cout, y: yp.baseAddress!)
                     case .pool:
-                        MaxPool2x2.forward(x: xp.baseAddress!, height: x.height, width: x.width, channels: x.channels, y: yp.baseAddress!)
+                        MaxPool2x2.forward(x: xp.baseAddress!, height: x.height, width: x.width, channels: x.channels, y: yp.baseAddress!,
+                                           ways: cores)
                     }
                 }
             }
             outputs.append(FeatureMap(height: info.height, width: info.width, channels: info.channels, data: y))
         }
+        if timing { print("TIMES " + times.joined(separator: ", ")) }
         return Activations(architecture: architecture, input: input, layers: outputs)
+    }
+
+    /// One convolution with bias and ReLU: Winograd on all cores when its channels fit, else im2col + sgemm.
+    private func convolve(_ index: Int, x: UnsafePointer<Float>, height: Int, width: Int, inChannels cin: Int, outChannels cout: Int,
+                          y: UnsafeMutablePointer<Float>) {
+        let p = weights.convs[index]
+        p.bias.withUnsafeBufferPointer { bp in
+            if let kernel = weights.winograd.forward(index, of: weights.convs) {
+                winogradScratch.withUnsafeMutableBufferPointer { sp in
+                    Winograd.forward(x: x, height: height, width: width, kernel: kernel, bias: bp.baseAddress!, relu: true, y: y,
+                                     scratch: sp.baseAddress!, ways: cores)
+                }
+            } else {
+                p.kernel.withUnsafeBufferPointer { kp in
+                    scratch.withUnsafeMutableBufferPointer { sp in
+                        Conv3x3.forward(x: x, height: height, width: width, inChannels: cin, kernel: kp.baseAddress!,
+                                        bias: bp.baseAddress!, outChannels: cout, y: y, scratch: sp.baseAddress!, ways: cores)
+                    }
+                }
+            }
+        }
     }
 
     /// fc1 → fc2 → predictions → softmax on the last pool. Throws for a backbone.
@@ -72,7 +108,7 @@ public final class VGG16 {
 
     private func run(_ p: DenseParameters, _ x: [Float], inputs: Int, outputs: Int, relu: Bool) -> [Float] {
         var y = [Float](repeating: 0, count: outputs)
-        Dense.forward(x: x, kernel: p.kernel, bias: p.bias, inputs: inputs, outputs: outputs, relu: relu, y: &y)
+        Dense.forward(x: x, kernel: p.kernel, bias: p.bias, inputs: inputs, outputs: outputs, relu: relu, y: &y, ways: cores)
         return y
     }
 
@@ -111,13 +147,13 @@ public final class VGG16 {
         case .probability: dLogits = Softmax.gradientOfProbability(c.probabilities, classIndex: classIndex)
         }
         var dFc2 = [Float](repeating: 0, count: a.fcWidth)
-        Dense.backwardInput(dy: dLogits, kernel: dense[2].kernel, inputs: a.fcWidth, outputs: a.classes, dx: &dFc2)
+        Dense.backwardInput(dy: dLogits, kernel: dense[2].kernel, inputs: a.fcWidth, outputs: a.classes, dx: &dFc2, ways: cores)
         for i in dFc2.indices where !(c.fc2[i] > 0) { dFc2[i] = 0 }
         var dFc1 = [Float](repeating: 0, count: a.fcWidth)
-        Dense.backwardInput(dy: dFc2, kernel: dense[1].kernel, inputs: a.fcWidth, outputs: a.fcWidth, dx: &dFc1)
+        Dense.backwardInput(dy: dFc2, kernel: dense[1].kernel, inputs: a.fcWidth, outputs: a.fcWidth, dx: &dFc1, ways: cores)
         for i in dFc1.indices where !(c.fc1[i] > 0) { dFc1[i] = 0 }
         var dFlat = [Float](repeating: 0, count: a.flattenSize)
-        Dense.backwardInput(dy: dFc1, kernel: dense[0].kernel, inputs: a.flattenSize, outputs: a.fcWidth, dx: &dFlat)
+        Dense.backwardInput(dy: dFc1, kernel: dense[0].kernel, inputs: a.flattenSize, outputs: a.fcWidth, dx: &dFlat, ways: cores)
         return dFlat
     }
 }

@@ -30,7 +30,11 @@ public struct DenseParameters: Sendable {
 /// VGG16's parameters in the canonical (Keras) layout, whatever file they came from.
 public struct VGG16Weights: Sendable {
     public var architecture: Architecture
-    public var convs: [ConvParameters]              // 13
+    public var convs: [ConvParameters] {            // 13
+        didSet { winograd = WinogradKernels() }
+    }
+    /// The convolutions' Winograd kernels, made on first use, shared by copies of these weights.
+    public private(set) var winograd = WinogradKernels()
     public var classifier: [DenseParameters]?       // fc1, fc2, predictions; nil for a backbone
     public var preprocessing: Preprocessing
     public var format: WeightFormat

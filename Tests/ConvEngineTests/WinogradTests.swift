@@ -1,0 +1,87 @@
+import ConvEngine
+import XCTest
+
+/// Winograd F(4×4,3×3) in float rounds more than im2col (its transforms add and subtract terms up to 8× apart):
+/// on random data about 2e-5 of the output's scale against 4e-7; a wrong tile, border or transform errs by O(1).
+final class WinogradTests: XCTestCase {
+    private let tolerance = 1e-4
+
+    private func forward(_ x: [Float], batch: Int, height h: Int, width w: Int, kernel: WinogradKernel, bias: [Float]?,
+                         relu: Bool, ways: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: batch * h * w * kernel.outChannels)
+        var scratch = [Float](repeating: .nan, count: Winograd.scratchCount(batch: batch, height: h, width: w,
+                                                                             inChannels: kernel.inChannels, outChannels: kernel.outChannels))
+        if let bias {
+            Winograd.forward(x: x, batch: batch, height: h, width: w, kernel: kernel, bias: bias, relu: relu, y: &y, scratch: &scratch, ways: ways)
+        } else {
+            Winograd.forward(x: x, batch: batch, height: h, width: w, kernel: kernel, bias: nil, relu: relu, y: &y, scratch: &scratch, ways: ways)
+        }
+        return y
+    }
+
+    /// Sides that are not multiples of 4 (partial tiles at the right and bottom), a batch, both sides of the ReLU.
+    func testWinogradForward_OddSidesAndBatch_MatchesDirectConvolution() {
+        let (n, h, w, cin, cout) = (2, 9, 6, 16, 24)
+        var rng = SeededRandom(seed: 21)
+        let x = rng.floats(n * h * w * cin), kernel = rng.floats(9 * cin * cout), bias = rng.floats(cout, -0.5, 0.5)
+        let u = WinogradKernel(forward: kernel, inChannels: cin, outChannels: cout)
+        for ways in [1, 3] {
+            let y = forward(x, batch: n, height: h, width: w, kernel: u, bias: bias, relu: true, ways: ways).map(Double.init)
+            var naive: [Double] = []
+            for b in 0..<n {
+                naive += NaiveConvolution.forward(Array(x[(b * h * w * cin)..<((b + 1) * h * w * cin)]), height: h, width: w,
+                                                  inChannels: cin, kernel: kernel, bias: bias, outChannels: cout)
+            }
+            let err = maxRelativeError(y, naive)
+            print("Winograd forward (2×9×6, \(ways) ways) max error \(err)")
+            XCTAssertLessThan(err, tolerance)
+            XCTAssertGreaterThan(naive.filter { $0 == 0 }.count, 50)
+            XCTAssertGreaterThan(naive.filter { $0 > 0 }.count, 50)
+        }
+    }
+
+    /// The input-gradient kernel (turned 180°, channels swapped) run forward, with no bias or ReLU, is the
+    /// transposed convolution.
+    func testWinogradInputGradient_MatchesTransposedConvolution() {
+        let (h, w, cin, cout) = (7, 10, 8, 16)
+        var rng = SeededRandom(seed: 22)
+        let dy = rng.floats(h * w * cout), kernel = rng.floats(9 * cin * cout)
+        let u = WinogradKernel(inputGradientOf: kernel, inChannels: cin, outChannels: cout)
+        XCTAssertEqual([u.inChannels, u.outChannels], [cout, cin])
+        let dx = forward(dy, batch: 1, height: h, width: w, kernel: u, bias: nil, relu: false, ways: 2).map(Double.init)
+        let naive = NaiveConvolution.backwardInput(dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout)
+        let err = maxRelativeError(dx, naive)
+        print("Winograd input gradient (7×10) max error \(err)")
+        XCTAssertLessThan(err, tolerance)
+        XCTAssertGreaterThan(naive.filter { $0 < 0 }.count, 100, "no ReLU: negative gradients must survive")
+    }
+
+    /// A layer too large for one chunk (VGG16's block1_conv2 size class) runs in chunks and matches im2col.
+    func testWinogradForward_ManyChunks_MatchesIm2col() {
+        let (h, w, c) = (180, 176, 64)
+        XCTAssertLessThan(Winograd.scratchCount(height: h, width: w, inChannels: c, outChannels: c), 45 * 44 * 36 * 2 * c,
+                          "the layer must run in more than one chunk")
+        var rng = SeededRandom(seed: 23)
+        let x = rng.floats(h * w * c), kernel = rng.floats(9 * c * c, -0.1, 0.1), bias = rng.floats(c)
+        let y = forward(x, batch: 1, height: h, width: w, kernel: WinogradKernel(forward: kernel, inChannels: c, outChannels: c),
+                        bias: bias, relu: true, ways: 2)
+        var reference = [Float](repeating: .nan, count: h * w * c)
+        var scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: c))
+        Conv3x3.forward(x: x, height: h, width: w, inChannels: c, kernel: kernel, bias: bias, outChannels: c, y: &reference, scratch: &scratch)
+        let err = maxRelativeError(y.map(Double.init), reference.map(Double.init))
+        print("Winograd forward (180×176×64, chunked) max error \(err)")
+        XCTAssertLessThan(err, tolerance)
+    }
+
+    /// Channel counts that are not multiples of 8 (VGG16's first layer has 3 inputs) stay on im2col.
+    func testWinogradKernels_ChannelsNotMultipleOf8_GiveNoKernel() {
+        var rng = SeededRandom(seed: 24)
+        let convs = [ConvParameters(kernel: rng.floats(9 * 3 * 8), bias: rng.floats(8)),
+                     ConvParameters(kernel: rng.floats(9 * 8 * 16), bias: rng.floats(16))]
+        let kernels = WinogradKernels()
+        XCTAssertNil(kernels.forward(0, of: convs))
+        XCTAssertNil(kernels.inputGradient(0, of: convs))
+        XCTAssertEqual(kernels.forward(1, of: convs)?.u.count, 36 * 8 * 16)
+        XCTAssertEqual(kernels.inputGradient(1, of: convs)?.inChannels, 16)
+    }
+}
