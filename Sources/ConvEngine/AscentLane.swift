@@ -1,5 +1,8 @@
+import COpenBLAS
+
 /// One core's share of a filter-ascent batch: its own buffers, sized once, and the steps over them. Lanes run side
-/// by side with OpenBLAS single-threaded, so every loop of ours (im2col, col2im, ReLU, pooling) runs on all cores too.
+/// by side with OpenBLAS single-threaded, so every loop of ours (Winograd transforms, im2col, ReLU, pooling) runs on
+/// all cores too. Convolutions run as Winograd where their channels fit, forward and input gradient.
 final class AscentLane {
     struct Stage { let info: LayerInfo; let inSide: Int; let outSide: Int; let conv: Int? }
 
@@ -9,7 +12,7 @@ final class AscentLane {
     let capacity: Int
     private(set) var input: [Float]
     private var outputs: [[Float]]
-    private var gradient: [Float], spare: [Float], scratch: [Float]
+    private var gradient: [Float], spare: [Float], scratch: [Float], winogradScratch: [Float]
     /// Mean activations of the lane's images on the starting noise and after the last step.
     var start: [Float] = [], final: [Float] = []
 
@@ -28,6 +31,10 @@ final class AscentLane {
         spare = gradient
         let widestIn = stages.compactMap { if case .conv(let i, _) = $0.info.kind { return i } else { return nil } }.max()!
         scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: widestIn))
+        winogradScratch = [Float](repeating: 0, count: stages.map { s -> Int in
+            guard case .conv(let cin, let cout) = s.info.kind else { return 0 }
+            return Winograd.scratchCount(batch: capacity, height: s.inSide, width: s.inSide, inChannels: cin, outChannels: cout)
+        }.max()!)
     }
 
     /// Gray plus uniform noise, seeded per filter so a filter's image does not depend on its batch or lane.
@@ -41,21 +48,31 @@ final class AscentLane {
         }
     }
 
-    /// The stages' outputs for the first `n` images.
-    func forward(count n: Int) {
+    /// The stages' outputs for the lane's images, `filters[b]` for image b. Of the last convolution only each
+    /// image's own filter is computed (`lastForward`): nothing reads its other channels.
+    func forward(_ filters: [Int]) {
+        let n = filters.count
         for (i, s) in stages.enumerated() {
             let x = i == 0 ? input : outputs[i - 1]
+            if i == stages.count - 1 { lastForward(filters, stage: s, x: x); continue }
             x.withUnsafeBufferPointer { xp in
                 outputs[i].withUnsafeMutableBufferPointer { yp in
                     switch s.info.kind {
                     case .conv(let cin, let cout):
                         let p = weights.convs[s.conv!]
-                        p.kernel.withUnsafeBufferPointer { kp in
-                            p.bias.withUnsafeBufferPointer { bp in
-                                scratch.withUnsafeMutableBufferPointer { sp in
-                                    Conv3x3.forward(x: xp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, inChannels: cin,
-                                                    kernel: kp.baseAddress!, bias: bp.baseAddress!, outChannels: cout,
-                                                    y: yp.baseAddress!, scratch: sp.baseAddress!)
+                        p.bias.withUnsafeBufferPointer { bp in
+                            if let kernel = weights.winograd.forward(s.conv!, of: weights.convs) {
+                                winogradScratch.withUnsafeMutableBufferPointer { sp in
+                                    Winograd.forward(x: xp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, kernel: kernel,
+                                                     bias: bp.baseAddress!, relu: true, y: yp.baseAddress!, scratch: sp.baseAddress!, scratchCount: sp.count)
+                                }
+                            } else {
+                                p.kernel.withUnsafeBufferPointer { kp in
+                                    scratch.withUnsafeMutableBufferPointer { sp in
+                                        Conv3x3.forward(x: xp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, inChannels: cin,
+                                                        kernel: kp.baseAddress!, bias: bp.baseAddress!, outChannels: cout,
+                                                        y: yp.baseAddress!, scratch: sp.baseAddress!)
+                                    }
                                 }
                             }
                         }
@@ -104,7 +121,9 @@ final class AscentLane {
                 }
             }
         }
-        for i in stride(from: stages.count - 1, through: 0, by: -1) {
+        lastBackward(filters, stage: stages[stages.count - 1])
+        swap(&gradient, &spare)
+        for i in stride(from: stages.count - 2, through: 0, by: -1) {
             let s = stages[i]
             let x = i == 0 ? input : outputs[i - 1]
             gradient.withUnsafeMutableBufferPointer { gp in
@@ -112,16 +131,21 @@ final class AscentLane {
                     x.withUnsafeBufferPointer { xp in
                         switch s.info.kind {
                         case .conv(let cin, let cout):
-                            if i < stages.count - 1 {   // the last stage's ReLU is in the seed above
-                                outputs[i].withUnsafeBufferPointer { yp in
-                                    Conv3x3.reluBackward(gp.baseAddress!, output: yp.baseAddress!, count: n * s.outSide * s.outSide * cout)
-                                }
+                            outputs[i].withUnsafeBufferPointer { yp in
+                                Conv3x3.reluBackward(gp.baseAddress!, output: yp.baseAddress!, count: n * s.outSide * s.outSide * cout)
                             }
-                            weights.convs[s.conv!].kernel.withUnsafeBufferPointer { kp in
-                                scratch.withUnsafeMutableBufferPointer { sp in
-                                    Conv3x3.backwardInput(dy: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide,
-                                                          inChannels: cin, kernel: kp.baseAddress!, outChannels: cout,
-                                                          dx: dx.baseAddress!, scratch: sp.baseAddress!)
+                            if let kernel = weights.winograd.inputGradient(s.conv!, of: weights.convs) {
+                                winogradScratch.withUnsafeMutableBufferPointer { sp in
+                                    Winograd.forward(x: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, kernel: kernel,
+                                                     bias: nil, relu: false, y: dx.baseAddress!, scratch: sp.baseAddress!, scratchCount: sp.count)
+                                }
+                            } else {
+                                weights.convs[s.conv!].kernel.withUnsafeBufferPointer { kp in
+                                    scratch.withUnsafeMutableBufferPointer { sp in
+                                        Conv3x3.backwardInput(dy: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide,
+                                                              inChannels: cin, kernel: kp.baseAddress!, outChannels: cout,
+                                                              dx: dx.baseAddress!, scratch: sp.baseAddress!)
+                                    }
                                 }
                             }
                         case .pool:
@@ -132,6 +156,63 @@ final class AscentLane {
                 }
             }
             swap(&gradient, &spare)
+        }
+    }
+
+    /// Image b's filter `filters[b]` of the last convolution, ReLU(bias + Σ x·k) at every pixel, by direct dot
+    /// products: one channel costs 9·Cin per pixel, where a full GEMM would compute all Cout channels.
+    private func lastForward(_ filters: [Int], stage s: Stage, x: [Float]) {
+        guard case .conv(let cin, let cout) = s.info.kind else { preconditionFailure("filters belong to convolutions") }
+        let p = weights.convs[s.conv!], side = s.inSide
+        x.withUnsafeBufferPointer { xp in
+            outputs[stages.count - 1].withUnsafeMutableBufferPointer { y in
+                for (b, f) in filters.enumerated() {
+                    let column = (0..<(9 * cin)).map { p.kernel[$0 * cout + f] }   // (ky, kx, ci) of filter f
+                    column.withUnsafeBufferPointer { k in
+                        for oy in 0..<side {
+                            for ox in 0..<side {
+                                var sum = p.bias[f]
+                                for ky in 0..<3 where oy + ky >= 1 && oy + ky <= side {
+                                    for kx in 0..<3 where ox + kx >= 1 && ox + kx <= side {
+                                        sum += cblas_sdot(Int32(cin), xp.baseAddress! + ((b * side + oy + ky - 1) * side + ox + kx - 1) * cin, 1,
+                                                          k.baseAddress! + (ky * 3 + kx) * cin, 1)
+                                    }
+                                }
+                                y[((b * side + oy) * side + ox) * cout + f] = sum > 0 ? sum : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `gradient` (only each image's own filter channel is non-zero) back through the last convolution into `spare`,
+    /// scattering each pixel's gradient along its filter's kernel column.
+    private func lastBackward(_ filters: [Int], stage s: Stage) {
+        guard case .conv(let cin, let cout) = s.info.kind else { preconditionFailure("filters belong to convolutions") }
+        let p = weights.convs[s.conv!], side = s.inSide
+        gradient.withUnsafeBufferPointer { g in
+            spare.withUnsafeMutableBufferPointer { dx in
+                dx.baseAddress!.update(repeating: 0, count: filters.count * side * side * cin)
+                for (b, f) in filters.enumerated() {
+                    let column = (0..<(9 * cin)).map { p.kernel[$0 * cout + f] }
+                    column.withUnsafeBufferPointer { k in
+                        for oy in 0..<side {
+                            for ox in 0..<side {
+                                let value = g[((b * side + oy) * side + ox) * cout + f]
+                                if value == 0 { continue }
+                                for ky in 0..<3 where oy + ky >= 1 && oy + ky <= side {
+                                    for kx in 0..<3 where ox + kx >= 1 && ox + kx <= side {
+                                        cblas_saxpy(Int32(cin), value, k.baseAddress! + (ky * 3 + kx) * cin, 1,
+                                                    dx.baseAddress! + ((b * side + oy + ky - 1) * side + ox + kx - 1) * cin, 1)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 

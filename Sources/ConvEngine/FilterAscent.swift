@@ -25,9 +25,9 @@ public final class FilterAscent {
     public var batchSize: Int { lanes.count * lanes[0].capacity }
     private let lanes: [AscentLane]
 
-    /// `memoryBudget` caps the floats all the buffers may hold (default 32 Mi floats, 128 MB).
+    /// `memoryBudget` caps the floats all the buffers may hold (default 64 Mi floats, 256 MB).
     public init(weights: VGG16Weights, layer name: String, settings: AscentSettings = AscentSettings(),
-                memoryBudget: Int = 32 << 20, cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+                memoryBudget: Int = 64 << 20, cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let arch = weights.architecture
         guard let info = arch.hiddenLayers.first(where: { $0.name == name }) else { throw EngineError.unknownLayer(name) }
         _ = try settings.validate(for: info, in: arch)
@@ -73,12 +73,12 @@ public final class FilterAscent {
         let step = settings.stepSize * weights.preprocessing.unitsPerPixelValue
         parallel(shares) { _, lane, share in
             if seedFirst { lane.seed(share) }
-            lane.forward(count: share.count)
+            lane.forward(share)
             if seedFirst { lane.start = lane.meanActivations(share) }
             lane.backward(share)
             lane.ascend(count: share.count, step: step)
             if finish {
-                lane.forward(count: share.count)
+                lane.forward(share)
                 lane.final = lane.meanActivations(share)
             }
         }
@@ -128,8 +128,9 @@ public final class AscentJob {
         for f in filters where f < 0 || f >= channels { throw AscentError.filterOutOfRange(f, filters: channels) }
         self.ascent = ascent
         self.filters = filters
-        let size = ascent.batchSize
-        batches = stride(from: 0, to: filters.count, by: size).map { Array(filters[$0..<min(filters.count, $0 + size)]) }
+        // As few batches as the batch size allows, as even as possible (64 filters at 12 a batch: 6 of 10–11, not 5 and a 4).
+        let count = (filters.count + ascent.batchSize - 1) / ascent.batchSize
+        batches = (0..<count).map { Array(filters[(filters.count * $0 / count)..<(filters.count * ($0 + 1) / count)]) }
         stepsTotal = batches.count * ascent.settings.steps
     }
 

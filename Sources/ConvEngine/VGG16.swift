@@ -49,11 +49,7 @@ public final class VGG16 {
         }
         var outputs: [FeatureMap] = []
         outputs.reserveCapacity(layers.count)
-        let timing = ProcessInfo.processInfo.environment["CONVSCOPE_LAYER_TIMES"] != nil
-        var times: [String] = []
         for info in layers {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            defer { if timing { times.append(String(format: "%@ %.2f", info.name, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)) } }
             let x = outputs.last ?? input
             var y = [Float](unsafeUninitializedCapacity: info.count) { _, count in count = info.count }
             x.data.withUnsafeBufferPointer { xp in
@@ -70,7 +66,6 @@ public final class VGG16 {
             }
             outputs.append(FeatureMap(height: info.height, width: info.width, channels: info.channels, data: y))
         }
-        if timing { print("TIMES " + times.joined(separator: ", ")) }
         return Activations(architecture: architecture, input: input, layers: outputs)
     }
 
@@ -82,7 +77,7 @@ public final class VGG16 {
             if let kernel = weights.winograd.forward(index, of: weights.convs) {
                 winogradScratch.withUnsafeMutableBufferPointer { sp in
                     Winograd.forward(x: x, height: height, width: width, kernel: kernel, bias: bp.baseAddress!, relu: true, y: y,
-                                     scratch: sp.baseAddress!, ways: cores)
+                                     scratch: sp.baseAddress!, scratchCount: sp.count, ways: cores)
                 }
             } else {
                 p.kernel.withUnsafeBufferPointer { kp in

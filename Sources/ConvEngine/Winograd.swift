@@ -11,17 +11,18 @@ public enum Winograd {
     typealias V8 = SIMD8<Float>
 
     /// A layer whose transformed input and products fit in this many floats runs as one chunk, so each U_p is read
-    /// once (deep layers: few tiles, large kernels); a larger one runs in chunks of `chunkFloats`, which stay in
-    /// cache (first layers: many tiles, small kernels).
+    /// once (deep layers: few tiles, large kernels); a larger one runs in chunks of `chunkFloats`, or of the
+    /// kernel's own size if that is larger so re-reading U per chunk costs at most as much as the chunk's data
+    /// (first layers: many tiles, small kernels, chunks that stay in cache).
     static let wholeLayerFloats = 8 << 20, chunkFloats = 1 << 20
 
     /// Tiles per chunk for a layer of `tiles` tiles.
     static func chunkTiles(tiles: Int, inChannels: Int, outChannels: Int) -> Int {
         let perTile = 36 * (inChannels + outChannels)
-        return tiles * perTile <= wholeLayerFloats ? tiles : max(1, chunkFloats / perTile)
+        return tiles * perTile <= wholeLayerFloats ? tiles : max(1, max(chunkFloats, 36 * inChannels * outChannels) / perTile)
     }
 
-    /// Floats of scratch a convolution over `batch` images of height × width needs.
+    /// Floats of scratch a convolution over `batch` images of height × width runs best with (fewer give smaller chunks).
     public static func scratchCount(batch: Int = 1, height: Int, width: Int, inChannels: Int, outChannels: Int) -> Int {
         let tiles = batch * ((height + 3) / 4) * ((width + 3) / 4)
         return chunkTiles(tiles: tiles, inChannels: inChannels, outChannels: outChannels) * 36 * (inChannels + outChannels)
@@ -32,10 +33,12 @@ public enum Winograd {
     /// across that many threads (OpenBLAS single-threaded: `Parallel.useSingleThreadedBLAS`).
     public static func forward(x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, kernel: WinogradKernel,
                                bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
-                               scratch: UnsafeMutablePointer<Float>, ways: Int = 1) {
+                               scratch: UnsafeMutablePointer<Float>, scratchCount: Int, ways: Int = 1) {
         let cin = kernel.inChannels, cout = kernel.outChannels
         let tiles = batch * ((height + 3) / 4) * ((width + 3) / 4)
-        let chunk = chunkTiles(tiles: tiles, inChannels: cin, outChannels: cout)
+        let perTile = 36 * (cin + cout)
+        precondition(scratchCount >= perTile, "Winograd scratch smaller than one tile")
+        let chunk = min(chunkTiles(tiles: tiles, inChannels: cin, outChannels: cout), scratchCount / perTile)
         let v = scratch, m = scratch + chunk * 36 * cin
         let shape = Shape(height: height, width: width)
         var start = 0

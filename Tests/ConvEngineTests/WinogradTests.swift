@@ -12,9 +12,9 @@ final class WinogradTests: XCTestCase {
         var scratch = [Float](repeating: .nan, count: Winograd.scratchCount(batch: batch, height: h, width: w,
                                                                              inChannels: kernel.inChannels, outChannels: kernel.outChannels))
         if let bias {
-            Winograd.forward(x: x, batch: batch, height: h, width: w, kernel: kernel, bias: bias, relu: relu, y: &y, scratch: &scratch, ways: ways)
+            Winograd.forward(x: x, batch: batch, height: h, width: w, kernel: kernel, bias: bias, relu: relu, y: &y, scratch: &scratch, scratchCount: scratch.count, ways: ways)
         } else {
-            Winograd.forward(x: x, batch: batch, height: h, width: w, kernel: kernel, bias: nil, relu: relu, y: &y, scratch: &scratch, ways: ways)
+            Winograd.forward(x: x, batch: batch, height: h, width: w, kernel: kernel, bias: nil, relu: relu, y: &y, scratch: &scratch, scratchCount: scratch.count, ways: ways)
         }
         return y
     }
