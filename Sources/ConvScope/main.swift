@@ -6,4 +6,5 @@ if let core = BLASKernel.betterCoreType() {
     setenv("OPENBLAS_CORETYPE", core, 1)
     execv("/proc/self/exe", CommandLine.unsafeArgv)   // returns only on failure; then carry on as we are
 }
+MemoryPolicy.keepActivationPagesMapped()
 ConvScopeCommand.main()
