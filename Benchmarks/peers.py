@@ -312,9 +312,11 @@ def check_convscope_reads(binary, weights_file, png, keras_logits):
             "max_abs_probability_diff": dp}
 
 
-def bench_convscope(binary, weights_file, runs):
-    log("convscope: bench --runs %d" % runs)
-    rc, out, err = run_convscope(binary, ["bench", "--weights", weights_file, "--runs", str(runs), "--json"], 1800)
+def bench_convscope(binary, weights_file, runs, image):
+    """Same input as the peers: the classifier reads only the rows of fc1 under non-zero activations, so the
+    input's sparsity matters."""
+    log("convscope: bench --runs %d --image %s" % (runs, image))
+    rc, out, err = run_convscope(binary, ["bench", "--weights", weights_file, "--runs", str(runs), "--json", "--image", image], 1800)
     if rc != 0:
         raise SystemExit("convscope bench failed (%d):\n%s%s" % (rc, out, err))
     r = last_json(out)
@@ -926,7 +928,7 @@ def main():
 
     if not args.only_filters:
         model = build_keras_vgg16(weights)
-        res["convscope"] = bench_convscope(args.convscope, FULL_WEIGHTS, args.runs)
+        res["convscope"] = bench_convscope(args.convscope, FULL_WEIGHTS, args.runs, png)
         blas_core = res["convscope"].get("blas_core")
         keras_res = bench_keras(model, x, args.runs)
         keras_hidden, keras_logits = keras_res.pop("_hidden"), keras_res.pop("_logits")

@@ -3,25 +3,26 @@ import COpenBLAS
 
 /// Fully connected layer y = act(xᵀW + b) as `cblas_sgemv`, kernel in Keras's (in, out) row-major layout.
 public enum Dense {
-    /// x (in), kernel (in, out), bias (out) → y (out); ReLU when `relu`. `ways` > 1 splits the kernel's rows over
-    /// that many threads (it is read once, so memory bandwidth sets the pace), each summing into its own buffer.
+    /// x (in), kernel (in, out), bias (out) → y (out); ReLU when `relu`. Only the kernel rows of non-zero inputs are
+    /// read (y = b + Σ x_i·W_i over x_i ≠ 0): the inputs come out of a ReLU, and the kernels are large enough
+    /// (fc1: 411 MB) that memory bandwidth sets the pace. `ways` > 1 splits the rows over that many threads, each
+    /// summing into its own buffer.
     public static func forward(x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>, ways: Int = 1) {
-        let w = max(1, min(ways, inputs / 1024))
-        y.update(from: bias, count: outputs)
-        if w == 1 {
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(inputs), Int32(outputs), 1, kernel, Int32(outputs), x, 1, 1, y, 1)
-        } else {
-            var partial = [Float](repeating: 0, count: w * outputs)
-            partial.withUnsafeMutableBufferPointer { part in
-                Parallel.split(inputs, ways: w) { way, rows in
-                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows.count), Int32(outputs), 1, kernel + rows.lowerBound * outputs,
-                                Int32(outputs), x + rows.lowerBound, 1, 0, part.baseAddress! + way * outputs, 1)
-                }
+        let rows = (0..<inputs).filter { x[$0] != 0 }
+        let w = max(1, min(ways, rows.count / 256))
+        var partial = [Float](repeating: 0, count: w * outputs)
+        partial.withUnsafeMutableBufferPointer { part in
+            Parallel.split(rows.count, ways: w) { way, share in
+                let sum = part.baseAddress! + way * outputs
+                for r in share { cblas_saxpy(Int32(outputs), x[rows[r]], kernel + rows[r] * outputs, 1, sum, 1) }
             }
-            for way in 0..<w { for j in 0..<outputs { y[j] += partial[way * outputs + j] } }
         }
-        if relu { for i in 0..<outputs { y[i] = max(y[i], 0) } }
+        for j in 0..<outputs {
+            var v = bias[j]
+            for way in 0..<w { v += partial[way * outputs + j] }
+            y[j] = relu ? max(v, 0) : v
+        }
     }
 
     /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy; `ways` splits the rows.

@@ -13,6 +13,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time filter images instead: 64 filters of each --filter-layer at the default settings (128×128, 30 steps, step 10).")
     var filters = false
     @Option(help: "Convolutions for --filters, comma-separated.") var filterLayers = "block1_conv1,block3_conv1,block5_conv1"
+    @Option(help: "Time on this photo (resized to the input size) instead of uniform noise. The classifier reads only the fc1 rows under non-zero activations, so the input matters.")
+    var image: String?
 
     func run() throws {
         try reportingErrors {
@@ -28,7 +30,8 @@ struct Bench: ParsableCommand {
             let model = VGG16(weights: weights)
             let n = weights.architecture.inputSize
             var rng = SystemRandomNumberGenerator()
-            let rgb = (0..<(n * n * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let rgb = try image.map { try InputImage(path: $0, size: n, crop: false).networkRGB }
+                ?? (0..<(n * n * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let input = model.preprocess(rgb: rgb)
 
             let hidden = try median(runs) { _ = try model.forward(input) }
@@ -48,6 +51,7 @@ struct Bench: ParsableCommand {
                 object["classifier"] = classifierNote
                 object["weights"] = weights.sourceName
                 object["blas_core"] = BLASKernel.coreName
+                object["input"] = image ?? "uniform noise"
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
