@@ -58,24 +58,9 @@ final class AscentLane {
             x.withUnsafeBufferPointer { xp in
                 outputs[i].withUnsafeMutableBufferPointer { yp in
                     switch s.info.kind {
-                    case .conv(let cin, let cout):
-                        let p = weights.convs[s.conv!]
-                        p.bias.withUnsafeBufferPointer { bp in
-                            if let kernel = weights.winograd.forward(s.conv!, of: weights.convs) {
-                                winogradScratch.withUnsafeMutableBufferPointer { sp in
-                                    Winograd.forward(x: xp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, kernel: kernel,
-                                                     bias: bp.baseAddress!, relu: true, y: yp.baseAddress!, scratch: sp.baseAddress!, scratchCount: sp.count)
-                                }
-                            } else {
-                                p.kernel.withUnsafeBufferPointer { kp in
-                                    scratch.withUnsafeMutableBufferPointer { sp in
-                                        Conv3x3.forward(x: xp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, inChannels: cin,
-                                                        kernel: kp.baseAddress!, bias: bp.baseAddress!, outChannels: cout,
-                                                        y: yp.baseAddress!, scratch: sp.baseAddress!)
-                                    }
-                                }
-                            }
-                        }
+                    case .conv:
+                        weights.convolve(s.conv!, x: xp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, y: yp.baseAddress!,
+                                         im2colScratch: &scratch, winogradScratch: &winogradScratch)
                     case .pool:
                         // A batch of even-sided maps pools like one tall map.
                         MaxPool2x2.forward(x: xp.baseAddress!, height: n * s.inSide, width: s.inSide, channels: s.info.channels,
@@ -130,24 +115,12 @@ final class AscentLane {
                 spare.withUnsafeMutableBufferPointer { dx in
                     x.withUnsafeBufferPointer { xp in
                         switch s.info.kind {
-                        case .conv(let cin, let cout):
+                        case .conv(_, let cout):
                             outputs[i].withUnsafeBufferPointer { yp in
                                 Conv3x3.reluBackward(gp.baseAddress!, output: yp.baseAddress!, count: n * s.outSide * s.outSide * cout)
                             }
-                            if let kernel = weights.winograd.inputGradient(s.conv!, of: weights.convs) {
-                                winogradScratch.withUnsafeMutableBufferPointer { sp in
-                                    Winograd.forward(x: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide, kernel: kernel,
-                                                     bias: nil, relu: false, y: dx.baseAddress!, scratch: sp.baseAddress!, scratchCount: sp.count)
-                                }
-                            } else {
-                                weights.convs[s.conv!].kernel.withUnsafeBufferPointer { kp in
-                                    scratch.withUnsafeMutableBufferPointer { sp in
-                                        Conv3x3.backwardInput(dy: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide,
-                                                              inChannels: cin, kernel: kp.baseAddress!, outChannels: cout,
-                                                              dx: dx.baseAddress!, scratch: sp.baseAddress!)
-                                    }
-                                }
-                            }
+                            weights.convolutionInputGradient(s.conv!, dy: gp.baseAddress!, batch: n, height: s.inSide, width: s.inSide,
+                                                             dx: dx.baseAddress!, im2colScratch: &scratch, winogradScratch: &winogradScratch)
                         case .pool:
                             MaxPool2x2.backward(dy: gp.baseAddress!, x: xp.baseAddress!, height: n * s.inSide, width: s.inSide,
                                                 channels: s.info.channels, dx: dx.baseAddress!)
@@ -167,8 +140,7 @@ final class AscentLane {
         x.withUnsafeBufferPointer { xp in
             outputs[stages.count - 1].withUnsafeMutableBufferPointer { y in
                 for (b, f) in filters.enumerated() {
-                    let column = (0..<(9 * cin)).map { p.kernel[$0 * cout + f] }   // (ky, kx, ci) of filter f
-                    column.withUnsafeBufferPointer { k in
+                    Self.filterColumn(p, f, cin: cin, cout: cout).withUnsafeBufferPointer { k in
                         for oy in 0..<side {
                             for ox in 0..<side {
                                 var sum = p.bias[f]
@@ -196,8 +168,7 @@ final class AscentLane {
             spare.withUnsafeMutableBufferPointer { dx in
                 dx.baseAddress!.update(repeating: 0, count: filters.count * side * side * cin)
                 for (b, f) in filters.enumerated() {
-                    let column = (0..<(9 * cin)).map { p.kernel[$0 * cout + f] }
-                    column.withUnsafeBufferPointer { k in
+                    Self.filterColumn(p, f, cin: cin, cout: cout).withUnsafeBufferPointer { k in
                         for oy in 0..<side {
                             for ox in 0..<side {
                                 let value = g[((b * side + oy) * side + ox) * cout + f]
@@ -214,6 +185,11 @@ final class AscentLane {
                 }
             }
         }
+    }
+
+    /// Filter f's weights, (ky, kx, ci) contiguous: column f of the (9·Cin, Cout) kernel.
+    private static func filterColumn(_ p: ConvParameters, _ f: Int, cin: Int, cout: Int) -> [Float] {
+        (0..<(9 * cin)).map { p.kernel[$0 * cout + f] }
     }
 
     /// x += step · g / rms(g) per image: Chollet's normalisation ("divide by its L2 norm, the square root of the

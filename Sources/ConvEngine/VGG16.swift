@@ -55,9 +55,9 @@ public final class VGG16 {
             x.data.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
                     switch info.kind {
-                    case .conv(let cin, let cout):
-                        convolve(convIndex[info.index]!, x: xp.baseAddress!, height: x.height, width: x.width, inChannels: cin,
-                                 outChannels: cout, y: yp.baseAddress!)
+                    case .conv:
+                        weights.convolve(convIndex[info.index]!, x: xp.baseAddress!, height: x.height, width: x.width,
+                                         y: yp.baseAddress!, im2colScratch: &scratch, winogradScratch: &winogradScratch, ways: cores)
                     case .pool:
                         MaxPool2x2.forward(x: xp.baseAddress!, height: x.height, width: x.width, channels: x.channels, y: yp.baseAddress!,
                                            ways: cores)
@@ -67,27 +67,6 @@ public final class VGG16 {
             outputs.append(FeatureMap(height: info.height, width: info.width, channels: info.channels, data: y))
         }
         return Activations(architecture: architecture, input: input, layers: outputs)
-    }
-
-    /// One convolution with bias and ReLU: Winograd on all cores when its channels fit, else im2col + sgemm.
-    private func convolve(_ index: Int, x: UnsafePointer<Float>, height: Int, width: Int, inChannels cin: Int, outChannels cout: Int,
-                          y: UnsafeMutablePointer<Float>) {
-        let p = weights.convs[index]
-        p.bias.withUnsafeBufferPointer { bp in
-            if let kernel = weights.winograd.forward(index, of: weights.convs) {
-                winogradScratch.withUnsafeMutableBufferPointer { sp in
-                    Winograd.forward(x: x, height: height, width: width, kernel: kernel, bias: bp.baseAddress!, relu: true, y: y,
-                                     scratch: sp.baseAddress!, scratchCount: sp.count, ways: cores)
-                }
-            } else {
-                p.kernel.withUnsafeBufferPointer { kp in
-                    scratch.withUnsafeMutableBufferPointer { sp in
-                        Conv3x3.forward(x: x, height: height, width: width, inChannels: cin, kernel: kp.baseAddress!,
-                                        bias: bp.baseAddress!, outChannels: cout, y: y, scratch: sp.baseAddress!, ways: cores)
-                    }
-                }
-            }
-        }
     }
 
     /// fc1 → fc2 → predictions → softmax on the last pool. Throws for a backbone.

@@ -24,23 +24,22 @@ public enum Winograd {
 
     /// Floats of scratch a convolution over `batch` images of height × width runs best with (fewer give smaller chunks).
     public static func scratchCount(batch: Int = 1, height: Int, width: Int, inChannels: Int, outChannels: Int) -> Int {
-        let tiles = batch * ((height + 3) / 4) * ((width + 3) / 4)
+        let tiles = Shape(height: height, width: width).tiles(batch: batch)
         return chunkTiles(tiles: tiles, inChannels: inChannels, outChannels: outChannels) * 36 * (inChannels + outChannels)
     }
 
     /// x (N,H,W,Cin), kernel U (36,Cin,Cout) → y (N,H,W,Cout) = act(conv + bias), with `scratchCount` floats of
-    /// scratch. `ways` > 1 splits every phase
-    /// across that many threads (OpenBLAS single-threaded: `Parallel.useSingleThreadedBLAS`).
+    /// scratch. `ways` > 1 splits every phase across that many threads (OpenBLAS single-threaded:
+    /// `Parallel.useSingleThreadedBLAS`).
     public static func forward(x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, kernel: WinogradKernel,
                                bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
                                scratch: UnsafeMutablePointer<Float>, scratchCount: Int, ways: Int = 1) {
         let cin = kernel.inChannels, cout = kernel.outChannels
-        let tiles = batch * ((height + 3) / 4) * ((width + 3) / 4)
+        let shape = Shape(height: height, width: width), tiles = shape.tiles(batch: batch)
         let perTile = 36 * (cin + cout)
         precondition(scratchCount >= perTile, "Winograd scratch smaller than one tile")
         let chunk = min(chunkTiles(tiles: tiles, inChannels: cin, outChannels: cout), scratchCount / perTile)
         let v = scratch, m = scratch + chunk * 36 * cin
-        let shape = Shape(height: height, width: width)
         var start = 0
         while start < tiles {
             let count = min(chunk, tiles - start), first = start
@@ -72,6 +71,7 @@ public enum Winograd {
         init(height: Int, width: Int) {
             self.height = height; self.width = width; tilesY = (height + 3) / 4; tilesX = (width + 3) / 4
         }
+        func tiles(batch: Int) -> Int { batch * tilesY * tilesX }
         /// Image, top row and left column of a tile's 4×4 outputs.
         @inline(__always) func origin(_ tile: Int) -> (image: Int, y: Int, x: Int) {
             let perImage = tilesY * tilesX, q = tile % perImage
