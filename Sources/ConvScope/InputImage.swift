@@ -2,22 +2,30 @@ import ConvEngine
 import Platform
 import Raster
 
-/// A photo as loaded, and the square view of it the network sees.
+/// A photo as loaded, and the view of it the network sees (its input size; an image already at that size is used
+/// unchanged).
 struct InputImage {
     let name: String
     let original: RGBAImage      // composited over white
     let shown: RGBAImage         // what the network's view covers: the whole image, or its centre crop
-    let network: RGBAImage       // size × size
+    let network: RGBAImage       // the network's width × height
     let preview: RGBAImage       // `original` at most 1600 px across, for the screen (textures have size limits)
     let gray: RGBAImage          // `shown` in grayscale, at most 1600 px across
 
-    init(path: String, size: Int, crop: Bool) throws {
+    init(path: String, width: Int, height: Int, crop: Bool) throws {
         name = (path as NSString).lastPathComponent
         original = try ImageFile.load(path: path)
-        shown = crop ? original.centerCroppedSquare() : original
-        network = shown.resized(width: size, height: size)
+        shown = crop ? InputImage.centreCropped(original, aspectWidth: width, height: height) : original
+        network = shown.width == width && shown.height == height ? shown : shown.resized(width: width, height: height)
         preview = InputImage.fitting(original, 1600)
         gray = InputImage.fitting(shown, 1600).grayscale()
+    }
+
+    /// The largest centred crop with the network's aspect ratio.
+    static func centreCropped(_ image: RGBAImage, aspectWidth w: Int, height h: Int) -> RGBAImage {
+        if w == h { return image.centerCroppedSquare() }
+        let cw = min(image.width, image.height * w / h), ch = min(image.height, image.width * h / w)
+        return image.cropped(x: (image.width - cw) / 2, y: (image.height - ch) / 2, width: max(cw, 1), height: max(ch, 1))
     }
 
     static func fitting(_ image: RGBAImage, _ side: Int) -> RGBAImage {
@@ -26,7 +34,7 @@ struct InputImage {
         return image.resized(width: max(1, Int(Double(image.width) * s)), height: max(1, Int(Double(image.height) * s)))
     }
 
-    /// size × size × 3 RGB bytes.
+    /// width × height × 3 RGB bytes.
     var networkRGB: [UInt8] {
         var rgb = [UInt8](repeating: 0, count: network.width * network.height * 3)
         for p in 0..<(network.width * network.height) {

@@ -3,11 +3,11 @@ import ConvEngine
 import Foundation
 import WeightsStore
 
-/// `convscope weights`: where VGG16 weights were looked for and found; `convscope weights fetch`: download them.
+/// `convscope weights`: where model files were looked for and what each is; `convscope weights fetch`: download them.
 struct WeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weights",
-        abstract: "List where VGG16 weights were found, or fetch them.",
+        abstract: "List the model files found (what each is: layers, classes, input size, format), or fetch VGG16 weights.",
         subcommands: [WeightsList.self, WeightsFetch.self],
         defaultSubcommand: WeightsList.self
     )
@@ -16,7 +16,7 @@ struct WeightsCommand: ParsableCommand {
 struct WeightsList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List every place looked at for VGG16 weights, what is there, and what the chosen file supports.")
+        abstract: "List every place looked at for model files, what is there, and what the chosen file supports.")
 
     @OptionGroup var weightsOptions: WeightsOptions
 
@@ -25,7 +25,7 @@ struct WeightsList: ParsableCommand {
             let discovery = WeightsDiscovery.forCurrentUser(explicit: weightsOptions.weights,
                                                             repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" })
             let places = discovery.search()
-            print("Looked for VGG16 weights in:")
+            print("Looked for model files in:")
             for p in places {
                 let name = p.name.padding(toLength: 20, withPad: " ", startingAt: 0)
                 print("  \(name) " + (p.path.isEmpty ? p.finding.summary : "\(p.path): \(p.finding.summary)"))
@@ -39,7 +39,7 @@ struct WeightsList: ParsableCommand {
                 }
                 throw WeightsListError.none
             }
-            print("Chosen: \(chosen.path) (\(chosen.place), \(chosen.format.rawValue))")
+            print("Chosen: \(chosen.path) (\(chosen.place)): \(chosen.format)")
             print("Supports: \(chosen.kind.supports)")
             if chosen.kind == .backbone {
                 print("For classes and Grad-CAM, fetch Keras's full weights: convscope weights fetch")
@@ -53,7 +53,7 @@ enum WeightsListError: Error, CustomStringConvertible {
     case givenUnusable(String, String)
     var description: String {
         switch self {
-        case .none: return "no VGG16 weights found; run `convscope weights fetch` (or pass --weights PATH)"
+        case .none: return "no model file found; run `convscope weights fetch` (or pass --weights PATH)"
         case .givenUnusable(let place, let why): return "the weights named by \(place) cannot be used: \(why)"
         }
     }

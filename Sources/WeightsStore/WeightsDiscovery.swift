@@ -1,15 +1,15 @@
 import ConvEngine
 import Foundation
 
-/// Finds VGG16 weights in the places people keep them, in this order:
+/// Finds model files (VGG16, VGG19, the user's own) in the places people keep them, in this order:
 /// `--weights PATH`, `$CONVSCOPE_WEIGHTS`, the repo's `Weights/`, the user's data folder
 /// (`$XDG_DATA_HOME/convscope/weights`, default `~/.local/share/convscope/weights`), the Keras cache
 /// (`~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels.h5`, then `…_notop.h5`) and the Hugging Face cache
 /// for `timm/vgg16.tv_in1k`.
 ///
 /// Choosing: a file named with `--weights` (else `$CONVSCOPE_WEIGHTS`) is the user's choice and is used as it is
-/// (or nothing, when it is not VGG16 weights). Otherwise the first full file in that order wins, and only when no place
-/// holds a full file does the first backbone. Files that are not VGG16 weights are skipped, with the reason.
+/// (or nothing, when ConvScope cannot run it). Otherwise the first full file in that order wins, and only when no place
+/// holds a full file does the first backbone. Files ConvScope cannot run are skipped, with the reason.
 public struct WeightsDiscovery {
     public enum PlaceName {
         public static let explicit = "--weights"
@@ -35,11 +35,14 @@ public struct WeightsDiscovery {
         public let place: String
         public let path: String
         public let kind: WeightsKind
-        public let format: WeightFormat
+        /// What the file is (`Model.summary`).
+        public let format: String
     }
 
     public static let kerasFullName = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
     public static let kerasNotopName = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    public static let kerasVGG19FullName = "vgg19_weights_tf_dim_ordering_tf_kernels.h5"
+    public static let kerasVGG19NotopName = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
     public static let huggingFaceRepo = "models--timm--vgg16.tv_in1k"
 
     public let explicit: String?
@@ -82,7 +85,7 @@ public struct WeightsDiscovery {
         func folder(_ name: String, _ dir: String?) {
             guard let dir else { places.append(Place(name: name, path: "", finding: .notGiven)); return }
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { n in !n.hasPrefix(".") && [".h5", ".safetensors"].contains { n.lowercased().hasSuffix($0) } }
+                .filter { n in !n.hasPrefix(".") && [".h5", ".safetensors", ".keras", ".onnx"].contains { n.lowercased().hasSuffix($0) } }
                 .sorted()
             if names.isEmpty { places.append(Place(name: name, path: dir, finding: .nothing)) }
             for n in names { places.append(Place(name: name, path: dir + "/" + n, finding: probe(dir + "/" + n))) }
@@ -93,6 +96,8 @@ public struct WeightsDiscovery {
         folder(PlaceName.dataFolder, dataFolder)
         file(PlaceName.keras, home + "/.keras/models/" + WeightsDiscovery.kerasFullName, given: false)
         file(PlaceName.keras, home + "/.keras/models/" + WeightsDiscovery.kerasNotopName, given: false)
+        file(PlaceName.keras, home + "/.keras/models/" + WeightsDiscovery.kerasVGG19FullName, given: false)
+        file(PlaceName.keras, home + "/.keras/models/" + WeightsDiscovery.kerasVGG19NotopName, given: false)
         let snapshots = home + "/.cache/huggingface/hub/" + WeightsDiscovery.huggingFaceRepo + "/snapshots"
         let hf = ((try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? []).sorted()
             .map { snapshots + "/" + $0 + "/model.safetensors" }

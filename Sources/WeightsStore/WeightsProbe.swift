@@ -3,16 +3,15 @@ import Foundation
 
 /// What a weights file supports.
 public enum WeightsKind: String, Sendable, Equatable {
-    /// The 13 convolutions and the classifier: 18 layers, classes, Grad-CAM.
+    /// Hidden layers and a classifier: classes, Grad-CAM.
     case full
-    /// The 13 convolutions only: 18 layers and filter images.
+    /// Hidden layers only: channel maps and filter images.
     case backbone
 
-    /// "full (18 layers, classes, Grad-CAM)" or "backbone (18 layers and filter images only)"
     public var supports: String {
         switch self {
-        case .full: return "full (18 layers, classes, Grad-CAM)"
-        case .backbone: return "backbone (18 layers and filter images only; no classes, no Grad-CAM)"
+        case .full: return "full (hidden layers, classes, Grad-CAM)"
+        case .backbone: return "backbone (hidden layers and filter images only; no classes, no Grad-CAM)"
         }
     }
 }
@@ -23,9 +22,9 @@ public enum Finding: Sendable, Equatable {
     case notGiven
     /// Nothing there.
     case nothing
-    /// VGG16 weights of this kind and format.
-    case found(WeightsKind, WeightFormat)
-    /// A file is there but it is not usable VGG16 weights; the reason says why.
+    /// A model of this kind; the text says what it is (`Model.summary`).
+    case found(WeightsKind, String)
+    /// A file is there but it is not a model ConvScope can run; the reason says why.
     case rejected(String)
 
     public var kind: WeightsKind? { if case .found(let k, _) = self { return k } else { return nil } }
@@ -34,31 +33,27 @@ public enum Finding: Sendable, Equatable {
         switch self {
         case .notGiven: return "not given"
         case .nothing: return "nothing"
-        case .found(let k, let f): return "\(k.rawValue), \(f.rawValue)"
+        case .found(let k, let f): return "\(k.rawValue): \(f)"
         case .rejected(let why): return "skipped: \(why)"
         }
     }
 }
 
-/// Tells full VGG16 weights from a backbone and from anything else, with the loader's own checks
-/// (`WeightsLoader.inspect`): safetensors from the header alone, HDF5 files (Keras and Keras 3) by loading them.
+/// Tells a model with a classifier from a backbone and from anything else, by loading it with the loader's own
+/// checks (`ModelLoader`).
 public enum WeightsProbe {
     public static func classify(path: String) -> Finding { classify(path: path, loaded: { _ in }) }
 
-    /// As `classify(path:)`; when judging the file meant loading it (HDF5), the weights are handed to `loaded`
-    /// so a caller that goes on to use the file need not read it again.
-    public static func classify(path: String, loaded: (VGG16Weights) -> Void) -> Finding {
+    /// As `classify(path:)`; the loaded model is handed to `loaded` so a caller that goes on to use the file need not
+    /// read it again.
+    public static func classify(path: String, loaded: (Model) -> Void) -> Finding {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return .nothing }
         if isDir.boolValue { return .rejected(WeightsError.isDirectory(path: path).description) }
         do {
-            let format = try WeightsLoader.detectFormat(path: path)
-            if format == .safetensors {
-                return .found(try WeightsLoader.inspect(path: path).hasClassifier ? .full : .backbone, format)
-            }
-            let weights = try WeightsLoader.load(path: path)
-            loaded(weights)
-            return .found(weights.hasClassifier ? .full : .backbone, format)
+            let model = try ModelLoader.load(path: path)
+            loaded(model)
+            return .found(model.hasClassifier ? .full : .backbone, model.summary)
         } catch {
             return .rejected("\(error)")
         }

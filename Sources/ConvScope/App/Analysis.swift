@@ -19,13 +19,28 @@ struct Analysis {
     }
 }
 
-/// What the loaded weights are, for the status bar and the panels.
+/// What the loaded model is, for the status bar and the panels.
 struct WeightsInfo: Equatable {
     let name: String
     let path: String
     let format: String
     let hasClassifier: Bool
-    var kind: String { hasClassifier ? "full VGG16" : "backbone only, no classifier" }
+    let modelName: String
+    let hiddenLayers: [LayerInfo]
+    /// One per class.
+    let classNames: [String]
+    let preprocessing: Preprocessing
+    let inputWidth: Int, inputHeight: Int
+    let defaultCAMLayer: String?
+
+    init(_ model: Model, path: String) {
+        name = model.sourceName; self.path = path; format = model.format; hasClassifier = model.hasClassifier
+        modelName = model.name; hiddenLayers = model.hiddenLayers; classNames = (0..<model.classes).map(model.className)
+        preprocessing = model.preprocessing; inputWidth = model.input.width; inputHeight = model.input.height
+        defaultCAMLayer = model.lastConvolution?.name
+    }
+
+    var kind: String { hasClassifier ? "\(modelName), \(classNames.count) classes" : "\(modelName) backbone, no classifier" }
 }
 
 /// A Grad-CAM result and the request it answers.
@@ -37,7 +52,8 @@ struct CAMView {
 }
 
 struct CAMRequest: Equatable {
-    var layer = "block5_conv3"
+    /// nil: the model's last convolution.
+    var layer: String?
     var classIndex: Int?          // nil: the top class
     var score: CAMScore = .logit
 }

@@ -9,7 +9,7 @@ struct AppState {
     var cam: CAMView?
     var camRequest = CAMRequest()
     var camOpacity: Float = 0.5
-    var layerIndex = Architecture.hiddenLayerNames.firstIndex(of: "block3_conv2")!
+    var layerIndex = 7                  // block3_conv2 in VGG16; set again when a model loads
     var channelPage = 0                 // 64 channels a page
     var enlargedChannel: Int?
     var showHelp = false
@@ -33,7 +33,14 @@ struct AppState {
     var filterError: (key: FilterKey, message: String)?
     var enlargedFilter: Int?
 
-    var layer: LayerInfo { Architecture.standard.hiddenLayers[layerIndex] }
+    /// The loaded model's hidden layers (none before one loads).
+    var hiddenLayers: [LayerInfo] { weights?.hiddenLayers ?? [] }
+    var layer: LayerInfo { layerAt(layerIndex) }
+    func layerAt(_ i: Int) -> LayerInfo {
+        hiddenLayers.isEmpty ? LayerInfo(index: 0, name: "—", kind: .pool, height: 1, width: 1, channels: 1, first: 0, last: 0)
+            : hiddenLayers[min(max(i, 0), hiddenLayers.count - 1)]
+    }
+    func className(_ i: Int) -> String { weights?.classNames[safe: i] ?? "class \(i)" }
     var pageCount: Int { max(1, (layer.channels + 63) / 64) }
 
     /// The filter images the middle pane would show now, if the layer is a convolution and weights are loaded.
@@ -46,9 +53,13 @@ struct AppState {
 
     /// Moves the layer slider, keeping the channel page and enlarged channel in range.
     mutating func selectLayer(_ index: Int) {
-        layerIndex = min(max(index, 0), Architecture.hiddenLayerNames.count - 1)
+        layerIndex = min(max(index, 0), max(hiddenLayers.count - 1, 0))
         channelPage = min(channelPage, pageCount - 1)
         if let c = enlargedChannel, c >= layer.channels { enlargedChannel = layer.channels - 1 }
         if let f = enlargedFilter, !layer.isConv || f >= layer.channels { enlargedFilter = nil }
     }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

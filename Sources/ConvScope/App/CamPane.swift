@@ -8,12 +8,12 @@ extension ConvScopeApp {
                         "Which parts of the photo made the network choose a class: dark red = most, dark blue = not at all.")
         guard let a = state.analysis else { return }
         guard a.classification != nil else {
-            let name = state.weights?.name ?? "The loaded weights"
-            ui.paragraph("Grad-CAM needs a classifier, and \(name) has none: it is VGG16's convolutional backbone only "
-                + "(ImageNet-trained, then tuned to find edges). Grad-CAM follows the gradient of a class score back into "
+            let name = state.weights?.name ?? "The loaded model"
+            ui.paragraph("Grad-CAM needs a classifier, and \(name) has none: it is a convolutional backbone only. "
+                + "Grad-CAM follows the gradient of a class score back into "
                 + "a layer, so without class scores there is nothing to explain.\n\n"
-                + "To see it, drop full VGG16 weights onto the window: Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 "
-                + "(528 MB) or timm's vgg16.tv_in1k model.safetensors.",
+                + "To see it, drop a model with its head onto the window: Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 "
+                + "(528 MB), timm's vgg16.tv_in1k model.safetensors, or your own fine-tuned .keras, .h5 or .onnx.",
                 in: body, role: .body, color: ui.theme.textDim)
             downloadOffer(ui, Rect(body.x, body.y + 290, body.w, 120))
             return
@@ -25,19 +25,20 @@ extension ConvScopeApp {
         if let c = state.cam {
             ui.draw(.image(images.camHeatKey(c), dest: dest, tint: Color(255, 255, 255, UInt8(state.camOpacity * 255))))
             let what = c.request.score == .logit ? "logit" : "probability"
-            ui.paragraph("Explains “\(ImageNetClasses.name(c.result.classIndex))” (class \(c.result.classIndex)), \(what) "
+            ui.paragraph("Explains “\(state.className(c.result.classIndex))” (class \(c.result.classIndex)), \(what) "
                 + "\(format(c.result.scoreValue)), at \(c.result.layer.name) (\(c.result.layer.width)×\(c.result.layer.height)).",
                 in: Rect(body.x, y, body.w, 44), role: .small, color: ui.theme.text)
         } else {
             ui.draw(.text("Computing…", origin: Vec2(body.x, y), ui.theme.textDim, .small))
         }
         y += 46
-        // Layer: step through the 18 hidden layers.
-        let layers = Architecture.hiddenLayerNames
-        let li = layers.firstIndex(of: state.camRequest.layer) ?? 14
+        // Layer: step through the model's hidden layers.
+        let layers = state.hiddenLayers.map(\.name)
+        let current = state.camRequest.layer ?? state.weights?.defaultCAMLayer ?? ""
+        let li = layers.firstIndex(of: current) ?? max(layers.count - 1, 0)
         ui.draw(.text("Layer", origin: Vec2(body.x, y + 4), ui.theme.textDim, .small))
         if ui.button("‹", in: Rect(body.x + 70, y, 26, 24)), li > 0 { requestCAM { $0.layer = layers[li - 1] } }
-        ui.draw(.text(layers[li], origin: Vec2(body.x + 104, y + 3), ui.theme.text, .body))
+        ui.draw(.text(layers[safe: li] ?? "—", origin: Vec2(body.x + 104, y + 3), ui.theme.text, .body))
         if ui.button("›", in: Rect(body.maxX - 26, y, 26, 24)), li < layers.count - 1 { requestCAM { $0.layer = layers[li + 1] } }
         y += 32
         ui.draw(.text("Score", origin: Vec2(body.x, y + 4), ui.theme.textDim, .small))

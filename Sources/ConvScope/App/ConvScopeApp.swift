@@ -83,7 +83,7 @@ final class ConvScopeApp {
     func exportAll() {
         guard let a = state.analysis else { return }
         var jobs = [PanelExports.input(a)]
-        jobs += (0..<Architecture.hiddenLayerNames.count).map { PanelExports.grid(a, layer: $0, page: 0) }
+        jobs += (0..<state.hiddenLayers.count).map { PanelExports.grid(a, layer: $0, page: 0) }
         if let c = state.cam { jobs += [PanelExports.camOverlay(a, c, opacity: state.camOpacity), PanelExports.heatmap(c)] }
         export(jobs)
     }
@@ -131,8 +131,20 @@ final class ConvScopeApp {
         for e in worker.events.drain() {
             switch e {
             case .weightsLoaded(let info, let seconds):
+                let previous = state.layer.name
                 state.weights = info
                 state.weightsError = nil
+                state.camRequest.layer = nil
+                state.cam = nil
+                if let a = state.analysis, a.activations.hidden != info.hiddenLayers {
+                    state.analysis = nil      // another network: its maps no longer match; the image is analysed again below
+                    state.pendingImage = a.path
+                    state.enlargedChannel = nil
+                    state.enlargedFilter = nil
+                    let names = info.hiddenLayers.map(\.name)
+                    state.selectLayer(names.firstIndex(of: previous) ?? names.firstIndex(of: "block3_conv2") ?? names.count / 2)
+                    open(image: a.path)
+                }
                 state.busy = nil
                 state.setStatus(String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds))
                 log("weights: \(info.name) (\(info.kind))")
@@ -151,7 +163,7 @@ final class ConvScopeApp {
                 state.busy = nil
                 state.noWeightsFound = true
                 state.awaitingWeights = true
-                state.setStatus("No VGG16 weights found: download them (middle pane) or drop a .h5 / .safetensors file onto the window.", error: true)
+                state.setStatus("No model found: download VGG16 (middle pane) or drop a .h5 / .keras / .onnx / .safetensors file onto the window.", error: true)
                 log("weights: none found")
             case .working(let text, let generation):
                 if generation == state.imageGeneration { state.busy = text }
@@ -162,8 +174,9 @@ final class ConvScopeApp {
                 state.cam = nil
                 state.pendingImage = nil
                 state.busy = a.classification != nil ? "Computing Grad-CAM…" : nil
-                state.setStatus(String(format: "Analysed %@ (%d×%d): 18 layers%@ in %.2f s.", a.image.name, a.image.original.width,
-                                       a.image.original.height, a.classification != nil ? " and classes" : "", a.seconds))
+                state.setStatus(String(format: "Analysed %@ (%d×%d): %d layers%@ in %.2f s.", a.image.name, a.image.original.width,
+                                       a.image.original.height, a.activations.hidden.count, a.classification != nil ? " and classes" : "",
+                                       a.seconds))
                 log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds))
             case .analysisFailed(let message, let generation):
                 guard generation == state.imageGeneration else { continue }
@@ -186,7 +199,7 @@ final class ConvScopeApp {
             case .filterImages(let key, let images):
                 for image in images { state.filterCache[key, default: FilterSet()].images[image.filter] = image }
                 let page = images[0].filter / 64
-                if state.filterCache[key]!.missing(page: page, channels: Architecture.standard.hiddenLayers.first { $0.name == key.layer }!.channels).isEmpty {
+                if state.filterCache[key]!.missing(page: page, channels: state.hiddenLayers.first { $0.name == key.layer }?.channels ?? 0).isEmpty {
                     log("filters: \(key.layer) page \(page) complete (\(key.settings.size) px, \(key.settings.steps) steps)")
                 }
             case .filtersFailed(let key, let message):

@@ -27,9 +27,11 @@ final class EngineWorker {
     private var newestCAMRequest = 0
     private var newestFilterRequest = 0
     // Touched only on `queue`:
-    private var model: VGG16?
+    private var runner: Runner?
     private var current: Analysis?
     private var modelPath: String?
+    /// Replaces the model's own preprocessing when set (the window's choice).
+    private var preprocessing: Preprocessing?
     private var ascent: FilterAscent?
     private var ascentPath: String?
 
@@ -38,13 +40,13 @@ final class EngineWorker {
     /// file is not read twice.
     func discoverAndLoad(explicit: String?, repoWeightsFolder: String?) {
         queue.async { [self] in
-            var kept: [String: VGG16Weights] = [:]
+            var kept: [String: Model] = [:]
             var keptFull = false, keptBackbone = false
             let discovery = WeightsDiscovery.forCurrentUser(explicit: explicit, repoWeightsFolder: repoWeightsFolder) { path in
-                WeightsProbe.classify(path: path) { weights in
-                    if weights.hasClassifier ? keptFull : keptBackbone { return }
-                    if weights.hasClassifier { keptFull = true } else { keptBackbone = true }
-                    kept[path] = weights
+                WeightsProbe.classify(path: path) { model in
+                    if model.hasClassifier ? keptFull : keptBackbone { return }
+                    if model.hasClassifier { keptFull = true } else { keptBackbone = true }
+                    kept[path] = model
                 }
             }
             guard let chosen = discovery.best() else { events.post(.noWeightsFound); return }
@@ -56,15 +58,16 @@ final class EngineWorker {
         queue.async { [self] in load(path) }
     }
 
-    private func load(_ path: String, preloaded: VGG16Weights? = nil) {
+    private func load(_ path: String, preloaded: Model? = nil) {
         let start = Date()
         do {
-            let weights = try preloaded ?? WeightsLoader.load(path: path)
+            var model = try preloaded ?? ModelLoader.load(path: path)
+            if let p = preprocessing { model.preprocessing = p }
             ascent = nil
-            model = VGG16(weights: weights)
+            runner = nil   // free the old model's buffers first
+            runner = Runner(model: model)
             modelPath = path
-            events.post(.weightsLoaded(WeightsInfo(name: weights.sourceName, path: path, format: weights.format.rawValue,
-                                                   hasClassifier: weights.hasClassifier), seconds: Date().timeIntervalSince(start)))
+            events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: Date().timeIntervalSince(start)))
         } catch {
             events.post(.weightsFailed("\(error)"))
         }
@@ -75,15 +78,16 @@ final class EngineWorker {
         lock.lock(); newestImageGeneration = max(newestImageGeneration, generation); lock.unlock()
         queue.async { [self] in
             guard !isStale(generation) else { return }
-            guard let model else { events.post(.analysisFailed("no weights loaded", generation: generation)); return }
+            guard let runner else { events.post(.analysisFailed("no model loaded", generation: generation)); return }
+            let model = runner.model
             let name = (path as NSString).lastPathComponent
             events.post(.working("Analysing \(name)…", generation: generation))
             let start = Date()
             do {
-                let image = try InputImage(path: path, size: model.architecture.inputSize, crop: crop)
+                let image = try InputImage(path: path, width: model.input.width, height: model.input.height, crop: crop)
                 guard !isStale(generation) else { return }
-                let activations = try model.forward(model.preprocess(rgb: image.networkRGB))
-                let classification = model.weights.hasClassifier ? try model.classify(activations) : nil
+                let activations = try runner.forward(runner.preprocess(rgb: image.networkRGB))
+                let classification = model.hasClassifier ? try runner.classify(activations) : nil
                 let seconds = Date().timeIntervalSince(start)
                 let analysis = Analysis(generation: generation, path: path, image: image, activations: activations,
                                         classification: classification, seconds: seconds, tiles: Analysis.renderTiles(activations))
@@ -106,10 +110,10 @@ final class EngineWorker {
     }
 
     private func computeCAM(_ request: CAMRequest, for analysis: Analysis) {
-        guard let model, let classification = analysis.classification else { return }
+        guard let runner, let classification = analysis.classification else { return }
         let start = Date()
         do {
-            let result = try model.gradCAM(analysis.activations, classification: classification, layer: request.layer,
+            let result = try runner.gradCAM(analysis.activations, classification: classification, layer: request.layer,
                                            classIndex: request.classIndex, score: request.score)
             events.post(.cam(CAMView(imageGeneration: analysis.generation, request: request, result: result,
                                      seconds: Date().timeIntervalSince(start))))
@@ -125,10 +129,10 @@ final class EngineWorker {
         queue.async { [self] in
             guard isCurrentFilterRequest(ticket) else { return }
             do {
-                guard let model, modelPath == key.weightsPath else { return }   // other weights since: the window asks again
+                guard let runner, modelPath == key.weightsPath else { return }   // other weights since: the window asks again
                 if ascent == nil || ascent!.layer.name != key.layer || ascent!.settings != key.settings || ascentPath != modelPath {
                     ascent = nil   // free the old buffers first
-                    ascent = try FilterAscent(weights: model.weights, layer: key.layer, settings: key.settings)
+                    ascent = try FilterAscent(model: runner.model, layer: key.layer, settings: key.settings)
                     ascentPath = modelPath
                 }
                 let job = try AscentJob(ascent!, filters: filters)

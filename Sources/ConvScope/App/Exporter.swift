@@ -70,13 +70,13 @@ enum PanelExports {
     static func input(_ a: Analysis) -> Exporter.Job { .init(what: "input") { a.image.original } }
 
     static func grid(_ a: Analysis, layer: Int, page: Int) -> Exporter.Job {
-        let map = a.activations.layers[layer], info = Architecture.standard.hiddenLayers[layer]
+        let map = a.activations.layer(layer), info = a.activations.hidden[layer]
         let first = page * 64, last = min(map.channels, first + 64) - 1
         return .init(what: "\(info.name)_channels\(first)-\(last)") { LayerGrid.render(map, firstChannel: first) }
     }
 
     static func channel(_ a: Analysis, layer: Int, channel: Int) -> Exporter.Job {
-        let map = a.activations.layers[layer], info = Architecture.standard.hiddenLayers[layer]
+        let map = a.activations.layer(layer), info = a.activations.hidden[layer]
         return .init(what: "\(info.name)_channel\(channel)") {
             LayerGrid.channelImage(map, channel).scaledNearest(by: max(1, 448 / map.height))
         }

@@ -32,23 +32,24 @@ extension ConvScopeApp {
     }
 
     func topClasses(_ ui: UIContext, _ a: Analysis, _ r: Rect) {
-        ui.draw(.text("Top-5 ImageNet classes", origin: Vec2(r.x, r.y), ui.theme.text, .heading))
+        let k = min(5, state.weights?.classNames.count ?? 5)
+        ui.draw(.text("Top-\(k) classes", origin: Vec2(r.x, r.y), ui.theme.text, .heading))
         var y = r.y + 28
-        let step = min(40, max(34, (r.maxY - y) / 5))
+        let step = min(40, max(34, (r.maxY - y) / Float(max(k, 1))))
         guard let c = a.classification else {
-            let name = state.weights?.name ?? "the loaded weights"
-            ui.paragraph("No classes: \(name) is a VGG16 backbone without a classifier (fc1, fc2, predictions), so it cannot "
-                + "name what it sees. The 18 layers are real. Drop full VGG16 weights (Keras's "
-                + "vgg16_weights_tf_dim_ordering_tf_kernels.h5, or timm's vgg16.tv_in1k model.safetensors) onto the window to add classes and Grad-CAM.",
+            let name = state.weights?.name ?? "the loaded model"
+            ui.paragraph("No classes: \(name) is a backbone without a classifier, so it cannot "
+                + "name what it sees. Its \(state.hiddenLayers.count) layers are real. Drop a model with its head (Keras's "
+                + "vgg16_weights_tf_dim_ordering_tf_kernels.h5, timm's vgg16.tv_in1k model.safetensors, or your own .keras / .h5 / .onnx) onto the window to add classes and Grad-CAM.",
                 in: Rect(r.x, y, r.w, r.maxY - y), role: .small, color: ui.theme.textDim)
             return
         }
         let explained = state.cam?.result.classIndex
-        for (i, t) in c.top(5).enumerated() {
+        for (i, t) in c.top(k).enumerated() {
             let row = Rect(r.x, y, r.w, 26)
             let selected = explained == t.index
             ui.pushID(i)
-            if ui.selectable("\(i + 1). \(ImageNetClasses.name(t.index))", selected: selected, in: row) {
+            if ui.selectable("\(i + 1). \(state.className(t.index))", selected: selected, in: row) {
                 requestCAM { $0.classIndex = t.index }
             }
             ui.popID()

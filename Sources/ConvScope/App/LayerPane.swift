@@ -7,14 +7,14 @@ import WeightsStore
 extension ConvScopeApp {
     func layerPane(_ ui: UIContext, _ r: Rect) {
         let info = state.layer
-        let body = pane(ui, r, "Layer \(state.layerIndex + 1) of 18: \(info.label)", state.showFilters
+        let body = pane(ui, r, state.hiddenLayers.isEmpty ? "Layers" : "Layer \(state.layerIndex + 1) of \(state.hiddenLayers.count): \(info.label)", state.showFilters
                         ? "Each tile is the image one filter responds to most, grown from gray noise. Early filters want edges and "
                             + "colours; deeper ones, textures and patterns."
                         : "Each tile is one channel: where in the image one filter responds (white = strongly, black = not at all). "
                             + "Early layers find edges and colours; deeper ones, parts of objects.")
-        // The slider: 18 stops, one per hidden layer.
+        // The slider: one stop per hidden layer of the loaded model.
         var index = state.layerIndex
-        if ui.slider(info.name, value: &index, range: 0...(Architecture.hiddenLayerNames.count - 1), in: Rect(body.x, body.y, body.w, 28)) {
+        if ui.slider(info.name, value: &index, range: 0...max(state.hiddenLayers.count - 1, 1), in: Rect(body.x, body.y, body.w, 28)) {
             state.selectLayer(index)
         }
         layerTicks(ui, Rect(body.x, body.y + 30, body.w, 14))
@@ -52,7 +52,7 @@ extension ConvScopeApp {
         }
         guard let a = state.analysis else {
             ui.paragraph(state.weights == nil && state.weightsError != nil
-                ? "No weights loaded. Drop a VGG16 weights file (.h5 or .safetensors) onto the window."
+                ? "No weights loaded. Drop a model file (.h5, .keras, .onnx or .safetensors) onto the window."
                 : "The channel maps appear here once an image is analysed.", in: area, role: .body, color: ui.theme.textDim)
             return
         }
@@ -61,18 +61,23 @@ extension ConvScopeApp {
 
     /// Small marks under the slider: a dot per layer, taller at each pool.
     func layerTicks(_ ui: UIContext, _ r: Rect) {
-        let layers = Architecture.standard.hiddenLayers
+        let layers = state.hiddenLayers
+        guard layers.count > 1 else { return }
         let travel = r.w - ui.theme.knobWidth
+        var pools = 0
         for (i, l) in layers.enumerated() {
             let x = r.x + ui.theme.knobWidth / 2 + travel * Float(i) / Float(layers.count - 1)
             let isPool = !l.isConv
             ui.draw(.rect(Rect(x.rounded() - 1, r.y, 2, isPool ? 8 : 4), i == state.layerIndex ? ui.theme.accent : ui.theme.textDim))
-            if isPool { ui.draw(.text("pool\(l.name.dropFirst(5).prefix(1))", origin: Vec2(x - 30, r.y + 6), ui.theme.textDim, .small)) }
+            if isPool {
+                pools += 1
+                ui.draw(.text("pool\(pools)", origin: Vec2(x - 30, r.y + 6), ui.theme.textDim, .small))
+            }
         }
     }
 
     func channelGrid(_ ui: UIContext, _ a: Analysis, _ area: Rect) {
-        let map = a.activations.layers[state.layerIndex]
+        let map = a.activations.layer(state.layerIndex)
         let side = min(area.w, area.h)
         let gap: Float = 3
         let tile = ((side - gap * 7) / 8).rounded(.down)

@@ -19,7 +19,7 @@ extension ConvScopeApp {
     /// One channel, large, over a faint copy of the network's view, with its grayscale bar and statistics.
     func enlargedOverlay(_ ui: UIContext) {
         guard let a = state.analysis, let c = state.enlargedChannel else { return }
-        let map = a.activations.layers[state.layerIndex]
+        let map = a.activations.layer(state.layerIndex)
         let (box, frame) = beginEnlargedOverlay(ui)
         ui.draw(.image(images.networkKey(a), dest: box, tint: .white))
         ui.draw(.image(images.enlargedKey(a, layer: state.layerIndex, channel: c), dest: box, tint: Color(255, 255, 255, 215)))

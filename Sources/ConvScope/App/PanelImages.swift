@@ -63,10 +63,10 @@ final class PanelImages: ImageProvider {
             return Self.heatmap(c.result)
         case Self.enlarged:
             guard let c = s.enlargedChannel else { return nil }
-            return LayerGrid.channelImage(a.activations.layers[s.layerIndex], c)
+            return LayerGrid.channelImage(a.activations.layer(s.layerIndex), c)
         default:
             guard let slot = Self.tileKeys.firstIndex(of: key.id) else { return nil }
-            let map = a.activations.layers[s.layerIndex]
+            let map = a.activations.layer(s.layerIndex)
             if s.channelPage == 0 { return slot < a.tiles[s.layerIndex].count ? a.tiles[s.layerIndex][slot] : nil }
             let c = s.channelPage * 64 + slot
             return c < map.channels ? LayerGrid.channelImage(map, c) : nil

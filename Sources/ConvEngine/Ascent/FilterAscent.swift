@@ -18,7 +18,7 @@ public struct FilterImage: Sendable {
 /// layer and one backward pass to the input for a whole batch, so the GEMMs stay large; the batch is split across
 /// one lane per core. Buffers are sized once. Not thread-safe: use one instance from one queue.
 public final class FilterAscent {
-    public let weights: VGG16Weights
+    public let model: Model
     public let layer: LayerInfo
     public let settings: AscentSettings
     /// Filters finished together: `lanes.count` lanes of `lanes[0].capacity` images.
@@ -26,24 +26,16 @@ public final class FilterAscent {
     private let lanes: [AscentLane]
 
     /// `memoryBudget` caps the floats all the buffers may hold (default 64 Mi floats, 256 MB).
-    public init(weights: VGG16Weights, layer name: String, settings: AscentSettings = AscentSettings(),
+    public init(model: Model, layer name: String, settings: AscentSettings = AscentSettings(),
                 memoryBudget: Int = 64 << 20, cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
-        let arch = weights.architecture
-        guard let info = arch.hiddenLayers.first(where: { $0.name == name }) else { throw EngineError.unknownLayer(name) }
-        _ = try settings.validate(for: info, in: arch)
-        self.weights = weights; self.layer = info; self.settings = settings
-        var stages: [AscentLane.Stage] = [], side = settings.size, conv = 0
-        for l in arch.hiddenLayers[...info.index] {
-            let out = l.isConv ? side : side / 2
-            stages.append(.init(info: l, inSide: side, outSide: out, conv: l.isConv ? conv : nil))
-            if l.isConv { conv += 1 }
-            side = out
-        }
+        let info = try model.hiddenLayer(name)
+        let truncated = try settings.validate(for: info, in: model)
+        self.model = model; self.layer = info; self.settings = settings
         let laneCount = max(1, min(cores, 8))
-        let perImage = AscentLane.floatsPerImage(stages, size: settings.size)
+        let perImage = AscentLane.floatsPerImage(truncated)
         let capacity = max(1, min(32, memoryBudget / laneCount / perImage))
         Parallel.useSingleThreadedBLAS()
-        lanes = (0..<laneCount).map { _ in AscentLane(weights: weights, stages: stages, settings: settings, capacity: capacity) }
+        lanes = (0..<laneCount).map { _ in AscentLane(model: truncated, target: info, settings: settings, capacity: capacity) }
     }
 
     /// Runs `filters` a batch at a time. After every step `progress(stepsDone, stepsTotal)` is called, after every batch
@@ -70,15 +62,15 @@ public final class FilterAscent {
     func step(_ batch: [Int], seedFirst: Bool, finish: Bool) -> [FilterImage] {
         // Lane k takes every lanes.count-th filter.
         let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] }) }
-        let step = settings.stepSize * weights.preprocessing.unitsPerPixelValue
+        let step = settings.stepSize * model.preprocessing.unitsPerPixelValue
         parallel(shares) { _, lane, share in
             if seedFirst { lane.seed(share) }
-            lane.forward(share)
+            lane.forward(count: share.count)
             if seedFirst { lane.start = lane.meanActivations(share) }
             lane.backward(share)
             lane.ascend(count: share.count, step: step)
             if finish {
-                lane.forward(share)
+                lane.forward(count: share.count)
                 lane.final = lane.meanActivations(share)
             }
         }
@@ -102,7 +94,7 @@ public final class FilterAscent {
     /// Deprocess: invert the preprocessing, crop, centre and scale (mean 128, 64 per standard deviation), clip.
     private func finish(_ filter: Int, _ x: FeatureMap, start: Float, final: Float) -> FilterImage {
         let s = settings.size, crop = settings.crop, side = s - 2 * crop
-        let raw = weights.preprocessing.deprocess(x)
+        let raw = model.preprocessing.deprocess(x)
         var kept: [Float] = []
         kept.reserveCapacity(side * side * 3)
         for y in crop..<(s - crop) { kept += raw[((y * s + crop) * 3)..<((y * s + s - crop) * 3)] }

@@ -117,6 +117,48 @@ final class HDF5File {
         }
     }
 
+    /// One text attribute of any length up to `limit` bytes, fixed or variable length, on the object at `path`; nil
+    /// when absent. For Keras's `model_config` JSON, which can outgrow `stringsAttribute`'s 64 KB fixed-size limit.
+    /// A fixed-size string's length is checked before anything is allocated; a variable-length one after libhdf5
+    /// has read it from the file's heap (whose size the file bounds).
+    func longStringAttribute(_ attribute: String, of path: String, limit: Int) throws -> String? {
+        HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
+        guard try path == "/" || existsLocked(path) else { return nil }
+        guard H5Aexists_by_name(file, path, attribute, convscope_h5p_default()) > 0 else { return nil }
+        let a = H5Aopen_by_name(file, path, attribute, convscope_h5p_default(), convscope_h5p_default())
+        guard a >= 0 else { return nil }
+        defer { H5Aclose(a) }
+        let type = H5Aget_type(a), space = H5Aget_space(a)
+        defer { H5Tclose(type); H5Sclose(space) }
+        guard H5Tget_class(type) == H5T_STRING else {
+            throw WeightsError.malformed(file: name, detail: "attribute \(attribute) of \(path) is not text")
+        }
+        guard H5Sget_simple_extent_npoints(space) == 1 else {
+            throw WeightsError.malformed(file: name, detail: "attribute \(attribute) of \(path) is not a single text")
+        }
+        if H5Tis_variable_str(type) > 0 {
+            let memType = H5Tcopy(convscope_h5t_c_s1()); defer { H5Tclose(memType) }
+            H5Tset_size(memType, Int(bitPattern: UInt(bitPattern: -1)))   // H5T_VARIABLE
+            var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: 1)
+            guard H5Aread(a, memType, &ptrs) >= 0 else {
+                throw WeightsError.malformed(file: name, detail: "cannot read \(attribute)")
+            }
+            defer { H5Dvlen_reclaim(memType, space, convscope_h5p_default(), &ptrs) }
+            guard let p = ptrs[0] else { return "" }
+            guard strnlen(p, limit + 1) <= limit else {
+                throw WeightsError.malformed(file: name, detail: "attribute \(attribute) is longer than \(limit) bytes")
+            }
+            return String(cString: p)
+        }
+        let size = H5Tget_size(type)
+        guard size > 0, size <= limit else {
+            throw WeightsError.malformed(file: name, detail: "attribute \(attribute) has \(size) bytes, over \(limit)")
+        }
+        var buf = [UInt8](repeating: 0, count: size)
+        guard H5Aread(a, type, &buf) >= 0 else { throw WeightsError.malformed(file: name, detail: "cannot read \(attribute)") }
+        return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
     /// The shape of the dataset at `path`, or nil when there is none.
     func datasetShape(_ path: String) throws -> [Int]? {
         HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }

@@ -17,18 +17,18 @@ public struct GradCAMResult: Sendable {
     public let rawMaximum: Float    // max of ReLU(Σ α_k A_k) before normalising
 }
 
-extension VGG16 {
-    /// Grad-CAM: α_k = spatial mean of ∂score/∂A_k; map = ReLU(Σ_k α_k A_k) / max.
-    /// `classIndex` nil means the top class.
-    public func gradCAM(_ activations: Activations, classification: Classification, layer name: String = "block5_conv3",
+extension Runner {
+    /// Grad-CAM: α_k = spatial mean of ∂score/∂A_k; map = ReLU(Σ_k α_k A_k) / max. `layer` nil means the last
+    /// convolution, `classIndex` nil the top class.
+    public func gradCAM(_ a: Activations, classification c: Classification, layer name: String? = nil,
                         classIndex: Int? = nil, score: CAMScore = .logit) throws -> GradCAMResult {
-        guard let target = layers.firstIndex(where: { $0.name == name }) else { throw EngineError.unknownLayer(name) }
-        let cls = classIndex ?? classification.top(1)[0].index
-        var g = try scoreGradient(classification, classIndex: cls, score: score)
-        var i = layers.count - 1
-        while i > target { g = backward(g, throughLayer: i, activations: activations); i -= 1 }
-
-        let info = layers[target], a = activations.layers[target]
+        guard let info = try name.map({ try model.hiddenLayer($0) }) ?? model.lastConvolution else {
+            throw EngineError.unknownLayer(name ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
+        }
+        let cls = classIndex ?? c.top(1)[0].index
+        guard cls >= 0 && cls < model.classes else { throw EngineError.classOutOfRange(cls, classes: model.classes) }
+        let g = backward(c.scoreGradient(cls, score), from: layers.count - 1, to: info.last, activations: a)
+        let act = a.outputs[info.last]
         let hw = info.height * info.width, ch = info.channels
         var alpha = [Float](repeating: 0, count: ch)
         for p in 0..<hw { for k in 0..<ch { alpha[k] += g[p * ch + k] } }
@@ -36,12 +36,12 @@ extension VGG16 {
         var map = [Float](repeating: 0, count: hw)
         for p in 0..<hw {
             var s: Float = 0
-            for k in 0..<ch { s += alpha[k] * a.data[p * ch + k] }
+            for k in 0..<ch { s += alpha[k] * act.data[p * ch + k] }
             map[p] = max(s, 0)
         }
         let top = map.max() ?? 0
         if top > 0 { for p in 0..<hw { map[p] /= top } }
-        let value = score == .logit ? classification.logits[cls] : classification.probabilities[cls]
-        return GradCAMResult(layer: info, classIndex: cls, score: score, scoreValue: value, weights: alpha, map: map, rawMaximum: top)
+        return GradCAMResult(layer: info, classIndex: cls, score: score, scoreValue: c.score(cls, score), weights: alpha, map: map,
+                             rawMaximum: top)
     }
 }

@@ -10,10 +10,11 @@ public enum Conv3x3 {
     /// Floats of scratch a convolution over `inChannels` needs.
     public static func scratchCount(inChannels: Int) -> Int { chunkRows * 9 * inChannels }
 
-    /// x (N,H,W,Cin), kernel (3,3,Cin,Cout) = (9·Cin, Cout) row-major, bias (Cout) → y (N,H,W,Cout) = ReLU(conv + bias).
+    /// x (N,H,W,Cin), kernel (3,3,Cin,Cout) = (9·Cin, Cout) row-major, bias (Cout) → y (N,H,W,Cout) = ReLU(conv + bias)
+    /// (no ReLU when `relu` is false).
     /// `ways` > 1 splits the rows over that many threads, each with its own `scratchCount` floats of `scratch`.
     public static func forward(x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, inChannels: Int,
-                               kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, outChannels: Int,
+                               kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, outChannels: Int, relu applyReLU: Bool = true,
                                y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, ways: Int = 1) {
         let pixels = batch * height * width, k = 9 * inChannels
         Parallel.split(pixels, ways: ways) { way, share in
@@ -26,7 +27,7 @@ public enum Conv3x3 {
                 for r in 0..<rows { (out + r * outChannels).update(from: bias, count: outChannels) }
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outChannels), Int32(k),
                             1, scratch, Int32(k), kernel, Int32(outChannels), 1, out, Int32(outChannels))
-                relu(out, count: rows * outChannels)
+                if applyReLU { relu(out, count: rows * outChannels) }
                 start += rows
             }
         }

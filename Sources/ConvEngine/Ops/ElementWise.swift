@@ -1,0 +1,54 @@
+import Foundation
+
+/// How a backward pass crosses a ReLU: plainly (the true gradient), as guided backpropagation (only positive
+/// gradients through active units) or as the deconvnet (positive gradients, whatever the unit did).
+public enum ReLURule: String, Sendable, CaseIterable { case plain, guided, deconvnet }
+
+/// Activations and per-channel affine maps, forward and backward in place, on `count` floats of `channels` each.
+public enum ElementWise {
+    public static func forward(_ a: Activation, _ v: UnsafeMutablePointer<Float>, count: Int) {
+        switch a {
+        case .linear: break
+        case .relu: Conv3x3.relu(v, count: count)
+        case .leakyReLU(let alpha): for i in 0..<count where v[i] < 0 { v[i] *= alpha }
+        case .sigmoid: for i in 0..<count { v[i] = Float(1 / (1 + exp(-Double(v[i])))) }
+        case .tanh: for i in 0..<count { v[i] = Foundation.tanh(v[i]) }
+        case .softmax: preconditionFailure("softmax is the model's output, not a layer")
+        }
+    }
+
+    /// g = ∂L/∂y → ∂L/∂(pre-activation), in place, from the activation's output y.
+    public static func backward(_ a: Activation, _ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int,
+                                rule: ReLURule = .plain) {
+        switch a {
+        case .linear: break
+        case .relu:
+            switch rule {
+            case .plain: Conv3x3.reluBackward(g, output: y, count: count)
+            case .guided: for i in 0..<count where !(y[i] > 0 && g[i] > 0) { g[i] = 0 }
+            case .deconvnet: for i in 0..<count where !(g[i] > 0) { g[i] = 0 }
+            }
+        case .leakyReLU(let alpha): for i in 0..<count where !(y[i] > 0) { g[i] *= alpha }
+        case .sigmoid: for i in 0..<count { g[i] *= y[i] * (1 - y[i]) }
+        case .tanh: for i in 0..<count { g[i] *= 1 - y[i] * y[i] }
+        case .softmax: preconditionFailure("softmax is the model's output, not a layer")
+        }
+    }
+
+    /// y = x·scale[c] + shift[c] (a single scale/shift applies to every channel).
+    public static func affine(_ p: ChannelAffine, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pixels: Int, channels: Int) {
+        let per = p.scale.count > 1
+        for i in 0..<pixels {
+            let xi = x + i * channels, yi = y + i * channels
+            for c in 0..<channels { yi[c] = xi[c] * p.scale[per ? c : 0] + p.shift[per ? c : 0] }
+        }
+    }
+
+    /// dx = dy·scale[c].
+    public static func affineBackward(_ p: ChannelAffine, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, pixels: Int, channels: Int) {
+        let per = p.scale.count > 1
+        for i in 0..<pixels {
+            for c in 0..<channels { dx[i * channels + c] = dy[i * channels + c] * p.scale[per ? c : 0] }
+        }
+    }
+}

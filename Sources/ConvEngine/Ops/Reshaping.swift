@@ -1,0 +1,71 @@
+/// Layers that move values without arithmetic: zero padding, flatten (H·W·C or C·H·W), global pooling.
+/// Forward and backward side by side, per image; N = `batch`.
+public enum Reshaping {
+    /// x (H,W,C) → y (H+t+b, W+l+r, C) with zeros around.
+    public static func pad(x: UnsafePointer<Float>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
+                           y: UnsafeMutablePointer<Float>) {
+        y.update(repeating: 0, count: batch * o.count)
+        for n in 0..<batch {
+            for row in 0..<s.height {
+                (y + n * o.count + ((row + top) * o.width + left) * s.channels)
+                    .update(from: x + n * s.count + row * s.width * s.channels, count: s.width * s.channels)
+            }
+        }
+    }
+
+    /// The inverse crop: dx (H,W,C) = dy's interior.
+    public static func padBackward(dy: UnsafePointer<Float>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
+                                   dx: UnsafeMutablePointer<Float>) {
+        for n in 0..<batch {
+            for row in 0..<s.height {
+                (dx + n * s.count + row * s.width * s.channels)
+                    .update(from: dy + n * o.count + ((row + top) * o.width + left) * s.channels, count: s.width * s.channels)
+            }
+        }
+    }
+
+    /// Flatten: H·W·C is our layout already; C·H·W reorders.
+    public static func flatten(_ order: FlattenOrder, x: UnsafePointer<Float>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<Float>,
+                               backward: Bool = false) {
+        guard order == .chw else { y.update(from: x, count: batch * s.count); return }
+        let hw = s.height * s.width, c = s.channels
+        for n in 0..<batch {
+            let xi = x + n * s.count, yi = y + n * s.count
+            for p in 0..<hw {
+                for ch in 0..<c {
+                    if backward { yi[p * c + ch] = xi[ch * hw + p] } else { yi[ch * hw + p] = xi[p * c + ch] }
+                }
+            }
+        }
+    }
+
+    public static func globalPool(max isMax: Bool, x: UnsafePointer<Float>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<Float>) {
+        let hw = s.height * s.width, c = s.channels
+        for n in 0..<batch {
+            let xi = x + n * s.count, yi = y + n * c
+            for ch in 0..<c {
+                var acc: Float = isMax ? -.infinity : 0
+                for p in 0..<hw { acc = isMax ? max(acc, xi[p * c + ch]) : acc + xi[p * c + ch] }
+                yi[ch] = isMax ? acc : acc / Float(hw)
+            }
+        }
+    }
+
+    public static func globalPoolBackward(max isMax: Bool, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, in s: TensorShape,
+                                          dx: UnsafeMutablePointer<Float>) {
+        let hw = s.height * s.width, c = s.channels
+        dx.update(repeating: 0, count: batch * s.count)
+        for n in 0..<batch {
+            let xi = x + n * s.count, di = dx + n * s.count, gi = dy + n * c
+            for ch in 0..<c {
+                if isMax {
+                    var best = 0
+                    for p in 1..<max(hw, 1) where xi[p * c + ch] > xi[best * c + ch] { best = p }
+                    di[best * c + ch] = gi[ch]
+                } else {
+                    for p in 0..<hw { di[p * c + ch] = gi[ch] / Float(hw) }
+                }
+            }
+        }
+    }
+}

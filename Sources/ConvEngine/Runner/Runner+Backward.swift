@@ -1,0 +1,69 @@
+/// One layer backward over a batch, beside its forward in `Runner+Forward.swift`.
+extension Runner {
+    /// dy = ∂L/∂(layer i's output) (overwritten: the activation's backward runs in place) → dx = ∂L/∂(its input).
+    /// With `activationDone`, dy is already taken past the layer's own activation (filter ascent does that itself).
+    func backwardLayer(_ i: Int, dy: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch n: Int,
+                       dx: UnsafeMutablePointer<Float>, rule: ReLURule = .plain, activationDone: Bool = false) {
+        let s = inputShape(i), o = layers[i].output
+        switch layers[i].kind {
+        case .conv2D(let c):
+            if !activationDone { ElementWise.backward(c.activation, dy, output: y, count: n * o.count, rule: rule) }
+            convolutionInputGradient(i, c, dy: dy, batch: n, s, o, dx: dx)
+        case .dense(let d):
+            if !activationDone { ElementWise.backward(d.activation, dy, output: y, count: n * o.count, rule: rule) }
+            d.kernel.withUnsafeBufferPointer { k in
+                for b in 0..<n {
+                    Dense.backwardInput(dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: d.inputs, outputs: d.outputs,
+                                        dx: dx + b * d.inputs, ways: ways)
+                }
+            }
+        case .channelAffine(let p):
+            ElementWise.affineBackward(p, dy: dy, dx: dx, pixels: n * s.height * s.width, channels: s.channels)
+        case .activation(let a):
+            if !activationDone { ElementWise.backward(a, dy, output: y, count: n * o.count, rule: rule) }
+            dx.update(from: dy, count: n * s.count)
+        case .maxPool(let p):
+            if p.isPlain2x2 && s.height % 2 == 0 && s.width % 2 == 0 {
+                MaxPool2x2.backward(dy: dy, x: x, height: n * s.height, width: s.width, channels: s.channels, dx: dx)
+            } else {
+                Pool2D.backward(max: true, dy: dy, x: x, batch: n, Runner.geometry(p, s, o), dx: dx)
+            }
+        case .averagePool(let p):
+            Pool2D.backward(max: false, dy: dy, x: x, batch: n, Runner.geometry(p, s, o), dx: dx)
+        case .globalAveragePool, .globalMaxPool:
+            let isMax: Bool
+            if case .globalMaxPool = layers[i].kind { isMax = true } else { isMax = false }
+            Reshaping.globalPoolBackward(max: isMax, dy: dy, x: x, batch: n, in: s, dx: dx)
+        case .zeroPadding(let p):
+            guard case .explicit(let top, let left, _, _) = p else { preconditionFailure("checked by Model.init") }
+            Reshaping.padBackward(dy: dy, batch: n, in: s, top: top, left: left, out: o, dx: dx)
+        case .flatten(let order):
+            Reshaping.flatten(order, x: dy, batch: n, in: s, y: dx, backward: true)
+        case .dropout:
+            dx.update(from: dy, count: n * s.count)
+        }
+    }
+
+    /// ∂L/∂x from ∂L/∂(pre-activation) of convolution layer `i`, on this thread.
+    private func convolutionInputGradient(_ i: Int, _ c: Conv2DParameters, dy: UnsafePointer<Float>, batch n: Int, _ s: TensorShape,
+                                          _ o: TensorShape, dx: UnsafeMutablePointer<Float>) {
+        if let kernel = model.winograd.inputGradient(i, c) {
+            winogradScratch.withUnsafeMutableBufferPointer { sp in
+                Winograd.forward(x: dy, batch: n, height: s.height, width: s.width, kernel: kernel, bias: nil, relu: false,
+                                 y: dx, scratch: sp.baseAddress!, scratchCount: sp.count)
+            }
+            return
+        }
+        c.kernel.withUnsafeBufferPointer { kp in
+            im2colScratch.withUnsafeMutableBufferPointer { sp in
+                if c.isSame3x3 {
+                    Conv3x3.backwardInput(dy: dy, batch: n, height: s.height, width: s.width, inChannels: c.inChannels,
+                                          kernel: kp.baseAddress!, outChannels: c.outChannels, dx: dx, scratch: sp.baseAddress!)
+                } else {
+                    ConvGeneral.backwardInput(dy: dy, batch: n, Runner.geometry(c, s, o), kernel: kp.baseAddress!, dx: dx,
+                                              scratch: sp.baseAddress!)
+                }
+            }
+        }
+    }
+}
