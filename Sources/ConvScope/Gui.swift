@@ -28,9 +28,10 @@ struct Gui: ParsableCommand {
             let images = app.images
             window.canvas.nearestNeighbour = { images.isNearest($0) }
 
-            app.state.busy = "Looking for VGG16 weights…"
+            app.state.busy = "Looking for a model…"
             app.state.busySince = Date()
-            app.worker.discoverAndLoad(explicit: weightsOptions.weights, repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" })
+            app.worker.discoverAndLoad(explicit: weightsOptions.weights, repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" },
+                                       preprocessing: weightsOptions.preprocess)
             if let first = image ?? RepoPaths.sampleImage { app.open(image: first) }
 
             while !app.quit {

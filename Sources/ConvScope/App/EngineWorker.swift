@@ -38,8 +38,9 @@ final class EngineWorker {
     /// Looks in every discovery place (on the queue: probing reads the files) and loads the best find. Files the
     /// probe had to load are kept (the first full and the first backbone, one of which is chosen), so the chosen
     /// file is not read twice.
-    func discoverAndLoad(explicit: String?, repoWeightsFolder: String?) {
+    func discoverAndLoad(explicit: String?, repoWeightsFolder: String?, preprocessing: Preprocessing? = nil) {
         queue.async { [self] in
+            self.preprocessing = preprocessing
             var kept: [String: Model] = [:]
             var keptFull = false, keptBackbone = false
             let discovery = WeightsDiscovery.forCurrentUser(explicit: explicit, repoWeightsFolder: repoWeightsFolder) { path in
@@ -54,8 +55,22 @@ final class EngineWorker {
         }
     }
 
+    /// Loads a model the user chose (a drop): its own preprocessing applies until the user picks another.
     func loadWeights(path: String) {
-        queue.async { [self] in load(path) }
+        queue.async { [self] in preprocessing = nil; load(path) }
+    }
+
+    /// Runs the loaded model with another preprocessing from now on (the window's choice); the window analyses its
+    /// image again when the model's description arrives.
+    func setPreprocessing(_ p: Preprocessing?) {
+        queue.async { [self] in
+            preprocessing = p
+            guard var model = runner?.model, let path = modelPath else { return }
+            model.preprocessing = p ?? model.preprocessing
+            ascent = nil
+            runner = Runner(model: model)
+            events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: 0))
+        }
     }
 
     private func load(_ path: String, preloaded: Model? = nil) {
@@ -129,11 +144,11 @@ final class EngineWorker {
         queue.async { [self] in
             guard isCurrentFilterRequest(ticket) else { return }
             do {
-                guard let runner, modelPath == key.weightsPath else { return }   // other weights since: the window asks again
-                if ascent == nil || ascent!.layer.name != key.layer || ascent!.settings != key.settings || ascentPath != modelPath {
+                guard let runner, let path = modelPath, WeightsInfo(runner.model, path: path).key == key.weightsPath else { return }   // other weights since: the window asks again
+                if ascent == nil || ascent!.layer.name != key.layer || ascent!.settings != key.settings || ascentPath != key.weightsPath {
                     ascent = nil   // free the old buffers first
                     ascent = try FilterAscent(model: runner.model, layer: key.layer, settings: key.settings)
-                    ascentPath = modelPath
+                    ascentPath = key.weightsPath
                 }
                 let job = try AscentJob(ascent!, filters: filters)
                 continueFilters(job, key: key, ticket: ticket, started: Date())

@@ -34,7 +34,7 @@ extension ConvScopeApp {
         ui.draw(.rect(r, ui.theme.panel))
         ui.draw(.rect(Rect(r.x, r.maxY - 1, r.w, 1), ui.theme.border))
         ui.draw(.text("ConvScope", origin: Vec2(14, 11), ui.theme.text, .heading))
-        let tag = "a microscope for VGG16 · drop a photo anywhere"
+        let tag = "a microscope for \(state.weights?.modelName ?? "VGG networks") · drop a photo anywhere"
         ui.draw(.text(tag, origin: Vec2(24 + ui.measure("ConvScope", role: .heading).x, 16), ui.theme.textDim, .small))
         var x = r.maxX - 10
         for (label, action) in [("Help  F1", { self.state.showHelp.toggle() }), ("Export all", { self.exportAll() })] as [(String, () -> Void)] {
@@ -53,9 +53,9 @@ extension ConvScopeApp {
         ui.draw(.rect(Rect(r.x, r.y, r.w, 1), ui.theme.border))
         let weights: String
         if let info = state.weights {
-            weights = "Weights: \(info.name) · \(info.kind) · \(info.format) · \(info.path)"
+            weights = "Model: \(info.name) · \(info.kind) · \(info.format) · preprocessing \(info.preprocessing.rawValue) · \(info.path)"
         } else {
-            weights = state.noWeightsFound ? "Weights: none found" : state.weightsError != nil ? "Weights: none loaded" : "Weights: loading…"
+            weights = state.noWeightsFound ? "Model: none found" : state.weightsError != nil ? "Model: none loaded" : "Model: loading…"
         }
         var x: Float = 12
         if let busy = state.busy {
@@ -67,7 +67,7 @@ extension ConvScopeApp {
         }
         ui.draw(.text(state.status, origin: Vec2(x, r.y + 7), state.statusIsError ? Color(hex: 0xFF7A6B) : ui.theme.text, .small))
         let statusEnd = x + ui.measure(state.status, role: .small).x + 16
-        let short = state.weights.map { "Weights: \($0.name) · \($0.kind)" } ?? weights
+        let short = state.weights.map { "Model: \($0.name) · \($0.kind) · \($0.preprocessing.rawValue)" } ?? weights
         for text in [weights, short] {
             let ww = ui.measure(text, role: .small).x
             guard r.maxX - ww - 12 > statusEnd else { continue }
@@ -82,7 +82,7 @@ extension ConvScopeApp {
         let r = ui.windowRect
         ui.draw(.rect(r, Color(10, 30, 70, 150)))
         ui.draw(.rectOutline(r.inset(by: Vec2(16, 16)), ui.theme.accent, thickness: 3))
-        let text = "Drop an image to look inside VGG16 — or a weights file to load it"
+        let text = "Drop an image to look inside the network — or a model file to load it"
         let s = ui.measure(text, role: .heading)
         ui.draw(.text(text, origin: Vec2((r.w - s.x) / 2, (r.h - s.y) / 2), ui.theme.text, .heading))
     }

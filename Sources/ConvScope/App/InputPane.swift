@@ -4,7 +4,8 @@ import ImmediateUI
 
 extension ConvScopeApp {
     func inputPane(_ ui: UIContext, _ r: Rect) {
-        var body = pane(ui, r, "Input", "The photo as loaded, and the 224×224 view the network sees.")
+        let size = state.weights.map { "\($0.inputWidth)×\($0.inputHeight)" } ?? "224×224"
+        var body = pane(ui, r, "Input", "The photo as loaded, and the \(size) view the network sees.")
         guard let a = state.analysis else {
             ui.paragraph(state.awaitingWeights && state.pendingImage != nil ? "\((state.pendingImage! as NSString).lastPathComponent) will be analysed once weights are loaded."
                          : state.pendingImage != nil ? "Analysing…" : "No image yet. Drop a photo (PNG, JPEG, BMP, GIF, WebP, TIFF) anywhere on the window.",
@@ -18,17 +19,37 @@ extension ConvScopeApp {
         var y = body.y + photoHeight + 6
         ui.draw(.text(a.image.name, origin: Vec2(body.x, y), ui.theme.text, .body))
         y += 20
-        ui.draw(.text("\(a.image.original.width)×\(a.image.original.height) px · \(state.crop ? "centre crop" : "squashed") to 224×224",
+        ui.draw(.text("\(a.image.original.width)×\(a.image.original.height) px · \(state.crop ? "centre crop" : "squashed") to \(size)",
                       origin: Vec2(body.x, y), ui.theme.textDim, .small))
         y += 22
         let thumb: Float = min(96, body.h * 0.15)
         ui.draw(.image(images.networkKey(a), dest: Rect(body.x, y, thumb, thumb), tint: .white))
-        ui.paragraph("The network's view: every layer is computed from these 224×224 pixels.",
+        ui.paragraph("The network's view: every layer is computed from these \(size) pixels.",
                      in: Rect(body.x + thumb + 10, y + 2, body.w - thumb - 10, thumb - 30), role: .small, color: ui.theme.textDim)
         if ui.button("Export", in: Rect(body.maxX - 70, y + thumb - 26, 70, 24)) { export([PanelExports.input(a)]) }
-        y += thumb + 14
+        y += thumb + 8
+        preprocessingChoice(ui, Rect(body.x, y, body.w, 46))
+        y += 56
         body = Rect(body.x, y, body.w, body.maxY - y)
         topClasses(ui, a, body)
+    }
+
+    /// The preprocessing in use, and the others one click away (a wrong one is the commonest cause of odd maps).
+    func preprocessingChoice(_ ui: UIContext, _ r: Rect) {
+        guard let info = state.weights else { return }
+        let cases = Preprocessing.allCases
+        ui.draw(.text("Preprocessing: \(info.preprocessing.summary)", origin: Vec2(r.x, r.y), ui.theme.textDim, .small))
+        let w = (r.w - Float(cases.count - 1) * 3) / Float(cases.count)
+        ui.pushID("preprocessing")
+        for (i, p) in cases.enumerated() {
+            let cell = Rect(r.x + Float(i) * (w + 3), r.y + 20, w, r.h - 20)
+            if ui.selectable(p.rawValue, selected: info.preprocessing == p, in: cell), info.preprocessing != p {
+                worker.setPreprocessing(p)
+                state.setStatus("Preprocessing: \(p.summary); analysing again…")
+            }
+            if ui.isHovered(cell) { ui.tooltip("Preprocessing \(p.summary)\(info.preprocessing == p ? " (in use)" : "")") }
+        }
+        ui.popID()
     }
 
     func topClasses(_ ui: UIContext, _ a: Analysis, _ r: Rect) {

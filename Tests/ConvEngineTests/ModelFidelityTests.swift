@@ -1,0 +1,90 @@
+import ConvEngine
+import XCTest
+
+/// Every model of `Tests/Models/` against the numbers Keras, ONNX Runtime or PyTorch computed for it: each hidden
+/// layer within 1e-4 of its largest value, probabilities within 1e-4, Grad-CAM within 1e-3. The mutation tests show
+/// the comparison catches a transposed kernel, a wrong flatten order, a wrong BatchNorm ε and a wrong channel order.
+final class ModelFidelityTests: XCTestCase {
+    private func check(_ name: String, file key: String = "model_file", expectName: String? = nil, hidden: Int,
+                       checkNames: Bool = true) throws -> (ModelReference, Model) {
+        let ref = try ModelReference(name)
+        let model = try ModelLoader.load(path: ref.path(key))
+        if let expectName { XCTAssertEqual(model.name, expectName) }
+        XCTAssertEqual(model.hiddenLayers.count, hidden)
+        XCTAssertEqual(model.input, TensorShape(ref.height, ref.width, 3))
+        let e = try ref.measure(Runner(model: model), checkNames: checkNames)
+        print("\(name)/\(key): hidden \(e.hidden) (\(e.worstLayer)), probabilities \(e.probabilities), Grad-CAM \(e.cam)")
+        XCTAssertTrue(e.shapes)
+        XCTAssertLessThanOrEqual(e.hidden, 1e-4)
+        XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
+        XCTAssertLessThanOrEqual(e.cam, 1e-3)
+        return (ref, model)
+    }
+
+    func testVGG19KerasFile_MatchesKerasAndIsNeverVGG16() throws {
+        let (_, model) = try check("vgg19_keras", expectName: "VGG19", hidden: 21)
+        XCTAssertEqual(model.classes, 1000)
+        XCTAssertEqual(model.className(761), "remote control")
+        XCTAssertEqual(model.hiddenLayers.map(\.name).filter { $0.hasPrefix("block5") }, ["block5_conv1", "block5_conv2", "block5_conv3", "block5_conv4", "block5_pool"])
+    }
+
+    func testVGG19Notop_IsAVGG19Backbone() throws {
+        let ref = try ModelReference("vgg19_keras")
+        let model = try ModelLoader.load(path: ref.path("notop_file"))
+        XCTAssertEqual(model.name, "VGG19")
+        XCTAssertFalse(model.hasClassifier)
+        let e = try ref.measure(Runner(model: model))
+        XCTAssertLessThanOrEqual(e.hidden, 1e-4)
+    }
+
+    func testVGG11BNSafetensors_MatchesPyTorch() throws {
+        let (_, model) = try check("vgg11_bn_torch", expectName: "VGG11_bn", hidden: 13, checkNames: false)
+        XCTAssertEqual(model.preprocessing, .torch)
+        XCTAssertEqual(model.className(3), "class 3")
+    }
+
+    // MARK: mutations the comparison must catch
+
+    func testFidelity_CatchesATransposedKernel() throws {
+        let ref = try ModelReference("vgg19_keras")
+        let model = try mutate(ModelLoader.load(path: ref.path())) { layer in
+            guard layer.name == "block1_conv2", case .conv2D(var c) = layer.kind else { return }
+            let k = c.kernel, ci = c.inChannels, co = c.outChannels   // swap ky and kx
+            for ky in 0..<3 { for kx in 0..<3 { for i in 0..<(ci * co) { c.kernel[(ky * 3 + kx) * ci * co + i] = k[(kx * 3 + ky) * ci * co + i] } } }
+            layer.kind = .conv2D(c)
+        }
+        XCTAssertGreaterThan(try ref.measure(Runner(model: model)).hidden, 1e-2)
+    }
+
+    func testFidelity_CatchesAWrongFlattenOrder() throws {
+        let ref = try ModelReference("vgg19_keras")
+        let model = try mutate(ModelLoader.load(path: ref.path())) { layer in
+            if case .flatten = layer.kind { layer.kind = .flatten(.chw) }
+        }
+        XCTAssertGreaterThan(try ref.measure(Runner(model: model)).probabilities, 1e-3)
+    }
+
+    func testFidelity_CatchesAWrongBatchNormEpsilon() throws {
+        let ref = try ModelReference("vgg11_bn_torch")
+        let model = try TorchvisionPreset.load(path: ref.path(), epsilon: 1e-3)
+        XCTAssertGreaterThan(try ref.measure(Runner(model: model), checkNames: false).hidden, 1e-3)
+    }
+
+    func testFidelity_CatchesAWrongChannelOrder() throws {
+        let ref = try ModelReference("vgg19_keras")
+        let runner = Runner(model: try ModelLoader.load(path: ref.path()))
+        // caffe's mean subtracted in RGB order instead of BGR.
+        var rgbFirst = Preprocessing.caffe.apply(rgb: ref.rgb, height: ref.height, width: ref.width)
+        for p in 0..<(ref.height * ref.width) {
+            for c in 0..<3 { rgbFirst.data[p * 3 + c] = ref.rgb[p * 3 + c] - [103.939, 116.779, 123.68][c] }
+        }
+        XCTAssertGreaterThan(try ref.measure(runner, input: rgbFirst).hidden, 1e-3)
+    }
+
+    private func mutate(_ m: Model, _ change: (inout Layer) -> Void) throws -> Model {
+        var layers = m.layers
+        for i in layers.indices { change(&layers[i]) }
+        if m.output == .softmax, case .dense(var d) = layers[layers.count - 1].kind { d.activation = .softmax; layers[layers.count - 1].kind = .dense(d) }
+        return try Model(name: m.name, format: m.format, sourceName: m.sourceName, input: m.input, preprocessing: m.preprocessing, layers: layers)
+    }
+}
