@@ -9,7 +9,9 @@ public enum TorchvisionPreset {
     static func load(_ file: SafetensorsFile, epsilon: Double = batchNormEpsilon) throws -> Model {
         let convIndices = file.entries.values.compactMap { e -> Int? in
             let parts = e.name.split(separator: ".")
-            guard parts.count == 3, parts[0] == "features", parts[2] == "weight", e.shape.count == 4 else { return nil }
+            // A convolution's weight, whatever its rank (a mis-shaped kernel is then refused by its shape); a BatchNorm
+            // weight is one value per channel.
+            guard parts.count == 3, parts[0] == "features", parts[2] == "weight", e.shape.count >= 2 else { return nil }
             return Int(parts[1])
         }.sorted()
         let batchNorm = file.entries["features.1.running_mean"] != nil

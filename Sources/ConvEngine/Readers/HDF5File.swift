@@ -102,6 +102,7 @@ final class HDF5File {
         if H5Tis_variable_str(type) > 0 {
             let memType = H5Tcopy(convscope_h5t_c_s1()); defer { H5Tclose(memType) }
             H5Tset_size(memType, Int(bitPattern: UInt(bitPattern: -1)))   // H5T_VARIABLE
+            H5Tset_cset(memType, H5Tget_cset(type))   // h5py writes UTF-8; HDF5 won't convert it to ASCII
             var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             guard H5Aread(a, memType, &ptrs) >= 0 else { throw WeightsError.malformed(file: name, detail: "cannot read \(attribute)") }
             defer { H5Dvlen_reclaim(memType, space, convscope_h5p_default(), &ptrs) }
@@ -139,6 +140,7 @@ final class HDF5File {
         if H5Tis_variable_str(type) > 0 {
             let memType = H5Tcopy(convscope_h5t_c_s1()); defer { H5Tclose(memType) }
             H5Tset_size(memType, Int(bitPattern: UInt(bitPattern: -1)))   // H5T_VARIABLE
+            H5Tset_cset(memType, H5Tget_cset(type))   // h5py writes UTF-8; HDF5 won't convert it to ASCII
             var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: 1)
             guard H5Aread(a, memType, &ptrs) >= 0 else {
                 throw WeightsError.malformed(file: name, detail: "cannot read \(attribute)")
@@ -146,7 +148,8 @@ final class HDF5File {
             defer { H5Dvlen_reclaim(memType, space, convscope_h5p_default(), &ptrs) }
             guard let p = ptrs[0] else { return "" }
             guard strnlen(p, limit + 1) <= limit else {
-                throw WeightsError.malformed(file: name, detail: "attribute \(attribute) is longer than \(limit) bytes")
+                throw WeightsError.malformed(file: name,
+                                             detail: "attribute \(attribute) is longer than \(limit) bytes")
             }
             return String(cString: p)
         }
@@ -155,7 +158,9 @@ final class HDF5File {
             throw WeightsError.malformed(file: name, detail: "attribute \(attribute) has \(size) bytes, over \(limit)")
         }
         var buf = [UInt8](repeating: 0, count: size)
-        guard H5Aread(a, type, &buf) >= 0 else { throw WeightsError.malformed(file: name, detail: "cannot read \(attribute)") }
+        guard H5Aread(a, type, &buf) >= 0 else {
+            throw WeightsError.malformed(file: name, detail: "cannot read \(attribute)")
+        }
         return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
     }
 
