@@ -5,12 +5,14 @@ Run by hand on the benchmark machine (never in CI).  It installs nothing; if a P
 package is missing it prints the pip line and exits 1.  To reproduce:
 
     swift build -c release                  # builds .build/release/convscope
-    python3 Benchmarks/peers.py             # about 10 minutes on 2 cores, 6 of them filter images
-    python3 Benchmarks/peers.py --skip-filters --json /tmp/peers.json      # about 2 minutes
+    python3 Benchmarks/peers.py             # about 12 minutes on 2 cores, 6 of them filter images, 2 VGG19
+    python3 Benchmarks/peers.py --skip-filters --json /tmp/peers.json      # about 4 minutes
+    python3 Benchmarks/peers.py --only-vgg19 --runs 3                      # VGG19 alone, about 1.5 minutes
 
 Run it on an idle machine: it warns when the load average says something else used the CPUs.
 Memory: the Python process peaks near 9 GB in the Keras block5_conv1 ascent at --filter-batch 64
-(use 32 or 16 on a smaller machine); convscope's own peak is measured separately.
+(use 32 or 16 on a smaller machine), near 7.5 GB in the VGG19 section; convscope's own peak is
+measured separately.
 
 Every peer runs on the same machine, in this one run, on the same weights:
 
@@ -39,12 +41,25 @@ Every peer runs on the same machine, in this one run, on the same weights:
   filter's mean activation after ReLU without a 2-pixel border.  Keras does the 64 filters as
   one batch of 64 images per tf.function step (plain graph or XLA, whichever a 2-step trial
   finds faster).  convscope: `convscope bench --filters --json`.
+* VGG19 (leave it out with --skip-vgg19): the same three figures for a full-width VGG19, informational
+  (no target).  Weights: the 13 HED kernels where VGG16 and VGG19 have the same layer (blockN_conv1-3),
+  seeded He-normal kernels (numpy default_rng(19), normal with std sqrt(2 / (9 * in-channels)), not
+  truncated; bias 0) for block3_conv4, block4_conv4 and block5_conv4, and the same synthetic
+  classifier (block5 has 512 channels, so the shapes are VGG16's).  Written once, in the layout of
+  Keras's vgg19_weights_tf_dim_ordering_tf_kernels.h5, to ~/.cache/convscope-peers/
+  vgg19_full_synthetic.h5 (575 MB); `convscope predict` must give Keras's top-5 before anything is
+  timed.  convscope: `convscope bench` on that file (21 hidden layers, Grad-CAM at block5_conv4).
+  Keras: keras.applications.VGG19(weights=None, include_top=True, classifier_activation=None) with
+  those weights, timed like VGG16 (21 hidden outputs; full; Grad-CAM at block5_conv4).  ONNX Runtime:
+  the same two graphs as VGG16, with the 21 outputs.  A failure here is reported and the run goes on.
 
 Targets: forward_hidden >= 1.2x faster than ORT and >= 1.4x faster than Keras; Grad-CAM >= 1.4x
 faster than Keras; convscope peak RSS < 1200 MB; start-up (wall clock to the first complete
-frame) < 1.5 s; filter images >= 1.3x faster than Keras per layer.
+frame) < 1.5 s; filter images >= 1.3x faster than Keras per layer.  All of them are VGG16's; the
+VGG19 figures have none.
 
-Exit status: 0 every measured target passed, 2 a target failed, 1 missing packages or an error.
+Exit status: 0 every measured target passed, 2 a target failed, 1 missing packages or an error
+(including a VGG19 section that could not be measured).
 """
 
 import argparse
@@ -86,6 +101,18 @@ HIDDEN = ["block1_conv1", "block1_conv2", "block1_pool",
           "block5_conv1", "block5_conv2", "block5_conv3", "block5_pool"]
 # Every layer of Keras's VGG16, as listed in the official weights file.
 ALL_LAYERS = ["input_1"] + HIDDEN + ["flatten", "fc1", "fc2", "predictions"]
+
+# VGG19: 4 convolutions in blocks 3-5; the conv4 layers are the only ones VGG16 lacks.
+VGG19_WEIGHTS = os.path.join(CACHE_DIR, "vgg19_full_synthetic.h5")
+VGG19_SEED = 19
+VGG19_EXTRA_CONVS = [("block3_conv4", 256, 256), ("block4_conv4", 512, 512), ("block5_conv4", 512, 512)]
+VGG19_RECIPE = ("convscope-peers vgg19 v1: hed_bsds500 convs for blockN_conv1-3, He-normal default_rng(%d) "
+                "std sqrt(2/(9*in)) bias 0 for %s, + the VGG16 file's classifier (%s)"
+                % (VGG19_SEED, "/".join(n for n, _, _ in VGG19_EXTRA_CONVS), RECIPE))
+VGG19_HIDDEN = [n for b, convs in enumerate([2, 2, 4, 4, 4], start=1)
+                for n in ["block%d_conv%d" % (b, k) for k in range(1, convs + 1)] + ["block%d_pool" % b]]
+VGG19_CONV_NAMES = [n for n in VGG19_HIDDEN if not n.endswith("_pool")]
+VGG19_ALL_LAYERS = ["input_1"] + VGG19_HIDDEN + ["flatten", "fc1", "fc2", "predictions"]
 
 FILTER_LAYERS = ["block1_conv1", "block3_conv1", "block5_conv1"]
 FILTER_COUNT, FILTER_SIZE, FILTER_STEPS, FILTER_STEP_SIZE = 64, 128, 30, 10.0
@@ -153,22 +180,23 @@ def make_reference_weights(hed_path):
     return weights
 
 
-def write_legacy_h5(weights, path):
-    """Keras 2 layout (vgg16_weights_tf_dim_ordering_tf_kernels.h5): root attr layer_names, one
+def write_legacy_h5(weights, path, layers=ALL_LAYERS, recipe=RECIPE):
+    """Keras 2 layout (vgg16/vgg19_weights_tf_dim_ordering_tf_kernels.h5): root attr layer_names, one
     group per layer with attr weight_names, datasets <layer>/<layer>/kernel:0 and bias:0.
     Written to a temporary name in the same folder, synced, then renamed."""
     import h5py
     import numpy as np
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".vgg16_full_synthetic.", suffix=".h5.tmp", dir=os.path.dirname(path))
+    prefix = "." + os.path.splitext(os.path.basename(path))[0] + "."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".h5.tmp", dir=os.path.dirname(path))
     os.close(fd)
     try:
         with h5py.File(tmp, "w") as f:
-            f.attrs["layer_names"] = np.array([n.encode() for n in ALL_LAYERS])
+            f.attrs["layer_names"] = np.array([n.encode() for n in layers])
             f.attrs["backend"] = b"tensorflow"
             f.attrs["keras_version"] = b"2.2.4"
-            f.attrs["convscope_peers_recipe"] = RECIPE.encode()
-            for name in ALL_LAYERS:
+            f.attrs["convscope_peers_recipe"] = recipe.encode()
+            for name in layers:
                 g = f.create_group(name)
                 if name not in weights:
                     g.attrs["weight_names"] = np.array([], dtype="S1")
@@ -187,17 +215,17 @@ def write_legacy_h5(weights, path):
         raise
 
 
-def read_legacy_h5(path):
+def read_legacy_h5(path, conv_names=CONV_NAMES, recipe=RECIPE):
     """The weights back from our cached file, or None if it is not ours / not complete."""
     import h5py
     import numpy as np
     try:
         with h5py.File(path, "r") as f:
-            recipe = f.attrs.get("convscope_peers_recipe", b"")
-            if (recipe.decode() if isinstance(recipe, bytes) else str(recipe)) != RECIPE:
+            found = f.attrs.get("convscope_peers_recipe", b"")
+            if (found.decode() if isinstance(found, bytes) else str(found)) != recipe:
                 return None
             out = {}
-            for name in CONV_NAMES + [c[0] for c in CLASSIFIER]:
+            for name in conv_names + [c[0] for c in CLASSIFIER]:
                 k, b = [n.decode() for n in f[name].attrs["weight_names"]]
                 out[name] = (np.asarray(f[name][k], dtype=np.float32),
                              np.asarray(f[name][b], dtype=np.float32))
@@ -217,6 +245,40 @@ def prepare_weights(hed_path, path):
     weights = make_reference_weights(hed_path)
     write_legacy_h5(weights, path)
     log("weights: wrote %.0f MB in %.1f s" % (os.path.getsize(path) / 1e6, time.perf_counter() - t))
+    return weights, True
+
+
+def make_vgg19_weights(base):
+    """VGG19's {layer: (kernel, bias)}: VGG16's arrays (`base`) for the 13 layers both have and
+    the classifier, seeded He-normal kernels and zero biases for the three conv4 layers."""
+    import numpy as np
+    rng = np.random.default_rng(VGG19_SEED)
+    weights = {name: base[name] for name in CONV_NAMES + [c[0] for c in CLASSIFIER]}
+    for name, c_in, c_out in VGG19_EXTRA_CONVS:
+        std = np.sqrt(2.0 / (9 * c_in))
+        weights[name] = ((rng.standard_normal((3, 3, c_in, c_out)) * std).astype(np.float32),
+                         np.zeros(c_out, dtype=np.float32))
+    return weights
+
+
+def prepare_vgg19_weights(hed_path, path, vgg16_weights=None):
+    """VGG19's reference weights and its full-size file (built only if missing or not readable),
+    from the VGG16 weights if they are already loaded, else from the VGG16 cache or HED."""
+    t = time.perf_counter()
+    weights = read_legacy_h5(path, VGG19_CONV_NAMES, VGG19_RECIPE) if os.path.exists(path) else None
+    if weights is not None:
+        log("vgg19 weights: cached %s (%.0f MB), read in %.1f s" % (path, os.path.getsize(path) / 1e6, time.perf_counter() - t))
+        return weights, False
+    base = vgg16_weights
+    if base is None and os.path.exists(FULL_WEIGHTS):
+        base = read_legacy_h5(FULL_WEIGHTS)
+    if base is None:
+        log("vgg19 weights: computing the VGG16 convs and classifier from %s" % hed_path)
+        base = make_reference_weights(hed_path)
+    log("vgg19 weights: building %s (%s seeded)" % (path, ", ".join(n for n, _, _ in VGG19_EXTRA_CONVS)))
+    weights = make_vgg19_weights(base)
+    write_legacy_h5(weights, path, VGG19_ALL_LAYERS, VGG19_RECIPE)
+    log("vgg19 weights: wrote %.0f MB in %.1f s" % (os.path.getsize(path) / 1e6, time.perf_counter() - t))
     return weights, True
 
 
@@ -246,6 +308,16 @@ def build_keras_vgg16(weights, input_shape=None, include_top=True):
         model = keras.applications.VGG16(weights=None, include_top=True, classifier_activation=None)
     else:
         model = keras.applications.VGG16(weights=None, include_top=False, input_shape=input_shape)
+    for layer in model.layers:
+        if layer.name in weights:
+            layer.set_weights(list(weights[layer.name]))
+    return model
+
+
+def build_keras_vgg19(weights):
+    import keras
+    model = keras.applications.VGG19(weights=None, include_top=True, classifier_activation=None)
+    assert sorted(l.name for l in model.layers if l.weights) == sorted(weights), "VGG19 layers != weights"
     for layer in model.layers:
         if layer.name in weights:
             layer.set_weights(list(weights[layer.name]))
@@ -472,13 +544,13 @@ def fastest_tf_function(name, fn, x, runs):
     return best
 
 
-def bench_keras(model, x, runs):
+def bench_keras(model, x, runs, hidden_names=HIDDEN, cam_layer="block5_conv3", tag=""):
     import tensorflow as tf
     import keras
     xt = tf.constant(x)
-    hidden_model = keras.Model(model.inputs, [model.get_layer(n).output for n in HIDDEN])
-    full_model = keras.Model(model.inputs, [model.get_layer(n).output for n in HIDDEN] + [model.output])
-    cam_model = keras.Model(model.inputs, [model.get_layer("block5_conv3").output, model.output])
+    hidden_model = keras.Model(model.inputs, [model.get_layer(n).output for n in hidden_names])
+    full_model = keras.Model(model.inputs, [model.get_layer(n).output for n in hidden_names] + [model.output])
+    cam_model = keras.Model(model.inputs, [model.get_layer(cam_layer).output, model.output])
 
     def hidden(inp):
         return hidden_model(inp, training=False)
@@ -497,7 +569,7 @@ def bench_keras(model, x, runs):
 
     out = {}
     for key, fn in (("forward_hidden_s", hidden), ("forward_full_s", full), ("gradcam_s", gradcam)):
-        s, label, f = fastest_tf_function(key, fn, xt, runs)
+        s, label, f = fastest_tf_function(tag + key, fn, xt, runs)
         out[key], out[key.replace("_s", "_path")] = s, label
         if key == "forward_full_s":
             res = f(xt)
@@ -601,24 +673,24 @@ def onnx_head(weights, flat_input):
     return nodes, inits
 
 
-def onnx_via_tf2onnx(model, weights):
-    """tf2onnx.convert.from_function on the 18-output backbone -> (hidden graph, the same graph
-    with the classifier head appended).  tf2onnx on the whole model needs > 23 GB of RAM."""
+def onnx_via_tf2onnx(model, weights, hidden_names=HIDDEN):
+    """tf2onnx.convert.from_function on the 18-output (VGG19: 21) backbone -> (hidden graph, the
+    same graph with the classifier head appended).  tf2onnx on the whole model needs > 23 GB of RAM."""
     import tensorflow as tf
     import onnx
     import tf2onnx
     from onnx import TensorProto, helper
     import keras
-    hidden_model = keras.Model(model.inputs, [model.get_layer(n).output for n in HIDDEN])
+    hidden_model = keras.Model(model.inputs, [model.get_layer(n).output for n in hidden_names])
     spec = [tf.TensorSpec((1, 224, 224, 3), tf.float32, name="input")]
 
     @tf.function(input_signature=spec)
     def hidden(x):
-        return dict(zip(HIDDEN, hidden_model(x, training=False)))
+        return dict(zip(hidden_names, hidden_model(x, training=False)))
 
     proto, _ = tf2onnx.convert.from_function(hidden, input_signature=spec, opset=17)
     outputs = [o.name for o in proto.graph.output]
-    assert sorted(outputs) == sorted(HIDDEN), outputs
+    assert sorted(outputs) == sorted(hidden_names), outputs
     full = onnx.ModelProto()
     full.CopyFrom(proto)
     nodes, inits = onnx_head(weights, "block5_pool")
@@ -628,14 +700,14 @@ def onnx_via_tf2onnx(model, weights):
     return proto, full
 
 
-def onnx_via_helper(weights, with_head=True):
-    """VGG16 written with onnx.helper: NHWC input transposed once to NCHW, Conv (pads 1) + Relu,
-    MaxPool 2x2; every hidden output transposed back to NHWC, like Keras and convscope."""
+def onnx_via_helper(weights, with_head=True, hidden_names=HIDDEN, net="vgg16"):
+    """VGG16 (or VGG19) written with onnx.helper: NHWC input transposed once to NCHW, Conv (pads 1)
+    + Relu, MaxPool 2x2; every hidden output transposed back to NHWC, like Keras and convscope."""
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper
     nodes = [helper.make_node("Transpose", ["input"], ["x_nchw"], perm=[0, 3, 1, 2])]
     inits, prev = [], "x_nchw"
-    for name in HIDDEN:
+    for name in hidden_names:
         if name.endswith("_pool"):
             nodes.append(helper.make_node("MaxPool", [prev], [name + "_nchw"], kernel_shape=[2, 2], strides=[2, 2]))
         else:
@@ -647,12 +719,12 @@ def onnx_via_helper(weights, with_head=True):
                       helper.make_node("Relu", [name + "_conv"], [name + "_nchw"])]
         nodes.append(helper.make_node("Transpose", [name + "_nchw"], [name], perm=[0, 2, 3, 1]))
         prev = name + "_nchw"
-    outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in HIDDEN]
+    outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in hidden_names]
     if with_head:
         head_nodes, head_inits = onnx_head(weights, "block5_pool")
         nodes, inits = nodes + head_nodes, inits + head_inits
         outputs.append(helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 1000]))
-    graph = helper.make_graph(nodes, "vgg16_hidden_logits" if with_head else "vgg16_hidden",
+    graph = helper.make_graph(nodes, net + ("_hidden_logits" if with_head else "_hidden"),
                               [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 224, 224, 3])],
                               outputs, inits)
     # IR 9 (onnx 1.15's): onnx 1.23 writes IR 14 by default, which ORT 1.31 (max 13) refuses.
@@ -670,13 +742,13 @@ def ort_session(proto):
     return ort.InferenceSession(proto.SerializeToString(), so, providers=["CPUExecutionProvider"])
 
 
-def bench_ort_graph(label, hidden_proto, full_proto, x, runs, keras_hidden, keras_logits):
-    """Median of one inference of the hidden graph (18 outputs) and of the full graph (18 +
-    logits).  Two graphs because ORT runs every node whatever outputs are asked for."""
+def bench_ort_graph(label, hidden_proto, full_proto, x, runs, keras_hidden, keras_logits, hidden_names=HIDDEN, tag=""):
+    """Median of one inference of the hidden graph (18 outputs; VGG19 21) and of the full graph
+    (hidden + logits).  Two graphs because ORT runs every node whatever outputs are asked for."""
     import numpy as np
     out = {}
-    for key, proto, names in (("forward_hidden_s", hidden_proto, HIDDEN),
-                              ("forward_full_s", full_proto, HIDDEN + ["logits"])):
+    for key, proto, names in (("forward_hidden_s", hidden_proto, hidden_names),
+                              ("forward_full_s", full_proto, hidden_names + ["logits"])):
         t = time.perf_counter()
         sess = ort_session(proto)
         out[key.replace("forward", "session").replace("_s", "_load_s")] = time.perf_counter() - t
@@ -687,31 +759,66 @@ def bench_ort_graph(label, hidden_proto, full_proto, x, runs, keras_hidden, kera
                   for o, k in zip(res, keras_hidden + [keras_logits[None]]))
         out[key.replace("forward", "rel_err").replace("_s", "")] = err
         if err > 1e-3:
-            raise SystemExit("ONNX graph (%s, %s) does not match Keras: rel. err %.2e" % (label, key, err))
+            raise SystemExit("%sONNX graph (%s, %s) does not match Keras: rel. err %.2e" % (tag, label, key, err))
         out[key] = time_median(lambda: sess.run(names, feed), runs)
         del sess
     log("ort: %-30s forward_hidden %.4f s, forward_full %.4f s (rel. err vs Keras %.1e / %.1e)" % (
-        label, out["forward_hidden_s"], out["forward_full_s"], out["rel_err_hidden"], out["rel_err_full"]))
+        tag + label, out["forward_hidden_s"], out["forward_full_s"], out["rel_err_hidden"], out["rel_err_full"]))
     return out
 
 
-def bench_ort(model, weights, x, runs, keras_hidden, keras_logits):
+def bench_ort(model, weights, x, runs, keras_hidden, keras_logits, hidden_names=HIDDEN, net="vgg16"):
     per = {}
+    tag = "" if net == "vgg16" else net + " "
     t = time.perf_counter()
     try:
-        hidden, full = onnx_via_tf2onnx(model, weights)
-        log("ort: tf2onnx conversion %.1f s" % (time.perf_counter() - t))
-        per["tf2onnx + helper head"] = bench_ort_graph("tf2onnx + helper head", hidden, full, x, runs, keras_hidden, keras_logits)
+        hidden, full = onnx_via_tf2onnx(model, weights, hidden_names)
+        log("ort: %stf2onnx conversion %.1f s" % (tag, time.perf_counter() - t))
+        per["tf2onnx + helper head"] = bench_ort_graph("tf2onnx + helper head", hidden, full, x, runs, keras_hidden, keras_logits,
+                                                       hidden_names, tag)
         del hidden, full
     except Exception as e:
-        log("ort: tf2onnx failed (%s: %s); onnx.helper graph only" % (type(e).__name__, str(e).splitlines()[0][:200] if str(e) else ""))
-    per["onnx.helper"] = bench_ort_graph("onnx.helper", onnx_via_helper(weights, with_head=False),
-                                         onnx_via_helper(weights), x, runs, keras_hidden, keras_logits)
+        log("ort: %stf2onnx failed (%s: %s); onnx.helper graph only" % (
+            tag, type(e).__name__, str(e).splitlines()[0][:200] if str(e) else ""))
+    per["onnx.helper"] = bench_ort_graph("onnx.helper", onnx_via_helper(weights, False, hidden_names, net),
+                                         onnx_via_helper(weights, True, hidden_names, net), x, runs, keras_hidden, keras_logits,
+                                         hidden_names, tag)
     out = {"all_paths": per}
     for key in ("forward_hidden_s", "forward_full_s"):   # the faster graph counts, per figure
         best = min(per, key=lambda k: per[k][key])
         out[key], out[key.replace("_s", "_path")] = per[best][key], best
     return out
+
+
+# ---------------------------------------------------------------------------
+# VGG19: the same figures for a deeper network (informational, no targets)
+# ---------------------------------------------------------------------------
+def bench_vgg19(out, binary, hed_path, png, x, runs, vgg16_weights=None):
+    """Fills `out` (the JSON's "vgg19"): weights, convscope's top-5 against Keras's, then convscope,
+    Keras and ONNX Runtime timed.  What was done stays in `out` if a step fails."""
+    import numpy as np
+    t = time.perf_counter()
+    weights, built = prepare_vgg19_weights(hed_path, VGG19_WEIGHTS, vgg16_weights)
+    out["weights"] = {"file": VGG19_WEIGHTS, "mb": os.path.getsize(VGG19_WEIGHTS) / 1e6, "built": built}
+    model = build_keras_vgg19(weights)
+    logits = np.asarray(model(x, training=False))[0]
+    out["weights_check"] = check_convscope_reads(binary, VGG19_WEIGHTS, png, logits)
+    if not out["weights_check"]["same_top5"]:
+        log("WARNING: vgg19: convscope and Keras disagree on the top-5: %s" % out["weights_check"])
+    log("vgg19: convscope")
+    out["convscope"] = bench_convscope(binary, VGG19_WEIGHTS, runs, png)
+    if out["convscope"].get("hidden_layers") != len(VGG19_HIDDEN):
+        log("WARNING: vgg19: convscope read %s as %s with %s hidden layers, not VGG19's %d" % (
+            VGG19_WEIGHTS, out["convscope"].get("model"), out["convscope"].get("hidden_layers"), len(VGG19_HIDDEN)))
+    log("vgg19: Keras")
+    keras_res = bench_keras(model, x, runs, VGG19_HIDDEN, "block5_conv4", "vgg19 ")
+    keras_hidden, keras_logits = keras_res.pop("_hidden"), keras_res.pop("_logits")
+    out["keras"] = keras_res
+    log("vgg19: ONNX Runtime")
+    out["ort"] = bench_ort(model, weights, x, runs, keras_hidden, keras_logits, VGG19_HIDDEN, "vgg19")
+    out["measured"] = True
+    out["section_s"] = time.perf_counter() - t
+    log("vgg19: section done in %.0f s" % out["section_s"])
 
 
 # ---------------------------------------------------------------------------
@@ -819,6 +926,16 @@ def build_rows(res):
             rows.append(("peak RSS, window (MB)", "—", "—", fmt(st["peak_rss_mb"], 0), "", "(info)", ""))
         else:
             rows.append(("start-up", "—", "—", "—", "", "< %.1f" % TARGETS["startup_s"], "not measured"))
+    v19 = res.get("vgg19")
+    if v19 is not None:
+        k19, o19, c19 = v19.get("keras", {}), v19.get("ort", {}), v19.get("convscope", {})
+        if v19.get("measured"):
+            speed("VGG19 21-layer forward (s)", k19.get("forward_hidden_s"), o19.get("forward_hidden_s"), c19.get("forward_hidden_s"))
+            speed("VGG19 forward + classifier (s)", k19.get("forward_full_s"), o19.get("forward_full_s"), c19.get("forward_full_s"))
+            speed("VGG19 Grad-CAM block5_conv4 (s)", k19.get("gradcam_s"), None, c19.get("gradcam_s"))
+            rows.append(("VGG19 peak RSS, convscope bench (MB)", "—", "—", fmt(c19.get("peak_rss_mb"), 0), "", "(info)", ""))
+        else:
+            rows.append(("VGG19", "—", "—", "—", "", "(info)", "not measured"))
     fk, fc = res.get("filters_keras"), res.get("filters_convscope")
     if fk is not None or fc is not None:
         for layer in FILTER_LAYERS:
@@ -867,6 +984,22 @@ def print_report(res):
             "%s: hidden %.4f s, full %.4f s, max rel. err vs Keras %.1e" % (
                 p, v["forward_hidden_s"], v["forward_full_s"], max(v["rel_err_hidden"], v["rel_err_full"]))
             for p, v in oo["all_paths"].items())))
+    v19 = res.get("vgg19")
+    if v19 is not None:
+        w, chk = v19.get("weights"), v19.get("weights_check")
+        if w:
+            print("  VGG19 weights: %s (%.0f MB)%s" % (w["file"], w["mb"], ", built this run" if w["built"] else ""))
+        if chk:
+            print("  VGG19 same weights: convscope predict top-5 %s Keras's %s (max |dp| %.1e)" % (
+                "==" if chk["same_top5"] else "!=", chk["keras_top5"], chk["max_abs_probability_diff"]))
+        if v19.get("measured"):
+            c, kk, oo = v19["convscope"], v19["keras"], v19["ort"]
+            print("  VGG19: convscope read it as %s, %s hidden layers; Keras paths: hidden %s, full %s, Grad-CAM %s; "
+                  "ORT graphs used: hidden %s, full %s; section %.0f s" % (
+                      c.get("model"), c.get("hidden_layers"), kk["forward_hidden_path"], kk["forward_full_path"],
+                      kk["gradcam_path"], oo["forward_hidden_path"], oo["forward_full_path"], v19["section_s"]))
+        else:
+            print("  VGG19: not measured (%s)" % v19.get("why"))
     st = res.get("startup")
     if st is not None:
         print("  start-up: " + ("%s; wall %s s" % (st["display"], ", ".join("%.3f" % s for s in st["wall_s_all"]))
@@ -902,6 +1035,9 @@ def main():
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--skip-filters", action="store_true", help="leave out the filter-image (gradient ascent) runs")
     g.add_argument("--only-filters", action="store_true", help="only the filter-image runs")
+    g19 = ap.add_mutually_exclusive_group()
+    g19.add_argument("--skip-vgg19", action="store_true", help="leave out the VGG19 section (informational figures)")
+    g19.add_argument("--only-vgg19", action="store_true", help="only the VGG19 section (no VGG16 figures, start-up or filters)")
     ap.add_argument("--filter-batch", type=int, default=64, help="images per Keras ascent step (64, or 32/16 if memory is short)")
     ap.add_argument("--ascent-norm", choices=("rms", "l2"), default="rms",
                     help="Keras ascent gradient normalisation: rms (convscope's, default) or l2 (tf.math.l2_normalize)")
@@ -909,6 +1045,11 @@ def main():
     ap.add_argument("--hed", default=DEFAULT_HED, help="HED backbone weights (Keras 3 .weights.h5)")
     ap.add_argument("--image", default=DEFAULT_IMAGE, help="input image (default Assets/chelsea.png)")
     args = ap.parse_args()
+    if args.only_filters and args.only_vgg19:
+        ap.error("--only-filters and --only-vgg19 exclude each other")
+    run_vgg16 = not (args.only_filters or args.only_vgg19)
+    run_filters = not (args.skip_filters or args.only_vgg19)
+    run_vgg19 = not (args.skip_vgg19 or args.only_filters)
 
     require_packages()
     if not os.access(args.convscope, os.X_OK):
@@ -921,12 +1062,14 @@ def main():
 
     t_start = time.perf_counter()
     res = {"runs": args.runs, "filter_batch": args.filter_batch}
-    weights, built = prepare_weights(args.hed, FULL_WEIGHTS)
-    res["weights"] = {"file": FULL_WEIGHTS, "mb": os.path.getsize(FULL_WEIGHTS) / 1e6, "built": built}
+    weights = None
+    if run_vgg16 or run_filters:
+        weights, built = prepare_weights(args.hed, FULL_WEIGHTS)
+        res["weights"] = {"file": FULL_WEIGHTS, "mb": os.path.getsize(FULL_WEIGHTS) / 1e6, "built": built}
     png, x = load_input(args.image)
     blas_core = None
 
-    if not args.only_filters:
+    if run_vgg16:
         model = build_keras_vgg16(weights)
         res["convscope"] = bench_convscope(args.convscope, FULL_WEIGHTS, args.runs, png)
         blas_core = res["convscope"].get("blas_core")
@@ -940,7 +1083,17 @@ def main():
         del model, keras_hidden
         res["startup"] = bench_startup(args.convscope, FULL_WEIGHTS, args.image)
 
-    if not args.skip_filters:
+    if run_vgg19:
+        res["vgg19"] = {"measured": False}
+        try:
+            bench_vgg19(res["vgg19"], args.convscope, args.hed, png, x, args.runs, weights)
+        except (SystemExit, Exception) as e:   # informational: the other sections still count
+            why = str(e).strip() if isinstance(e, SystemExit) else "%s: %s" % (type(e).__name__, str(e).strip())
+            res["vgg19"]["why"] = why[-500:]
+            log("vgg19: not measured: %s" % res["vgg19"]["why"])
+        blas_core = blas_core or res["vgg19"].get("convscope", {}).get("blas_core")
+
+    if run_filters:
         res["filters_keras"] = {}
         for layer in FILTER_LAYERS:
             log("keras: filter ascent %s, %d filters, %d steps, batch %d" % (layer, FILTER_COUNT, FILTER_STEPS, args.filter_batch))
@@ -961,7 +1114,9 @@ def main():
             json.dump(res, fh, indent=1, default=str)
         log("saved %s" % args.json)
     log("total %.0f s" % res["total_s"])
-    return 2 if failed else 0
+    if failed:
+        return 2
+    return 1 if run_vgg19 and not res["vgg19"]["measured"] else 0
 
 
 if __name__ == "__main__":

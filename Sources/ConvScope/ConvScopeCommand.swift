@@ -3,7 +3,7 @@ import ArgumentParser
 struct ConvScopeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convscope",
-        abstract: "Look inside VGG16: classes, every hidden layer, and Grad-CAM for a photo.",
+        abstract: "Look inside a VGG-style network (VGG16, VGG19, your own): classes, every hidden layer, and Grad-CAM for a photo.",
         subcommands: [Gui.self, Predict.self, ActivationsCommand.self, Cam.self, FiltersCommand.self, Bench.self, WeightsCommand.self],
         defaultSubcommand: Gui.self
     )

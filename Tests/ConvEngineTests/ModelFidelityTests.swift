@@ -43,6 +43,73 @@ final class ModelFidelityTests: XCTestCase {
         XCTAssertEqual(model.className(3), "class 3")
     }
 
+    func testCholletConvnetKeras_MatchesKerasWithItsLabels() throws {
+        let (_, model) = try check("chollet_convnet", hidden: 9)
+        XCTAssertEqual(model.output, .sigmoid)
+        XCTAssertEqual(model.classes, 2)
+        XCTAssertEqual(model.preprocessing, .none, "Rescaling inside the model")
+        XCTAssertEqual([model.className(0), model.className(1)], ["cat", "dog"], "model.labels.txt beside the model")
+    }
+
+    func testNestedVGG16FinetunedKeras_MatchesKeras() throws {
+        let (_, model) = try check("vgg16_finetuned", hidden: 18)
+        XCTAssertEqual(model.preprocessing, .caffe, "a keras.applications VGG16 base")
+        XCTAssertEqual(model.className(1), "dandelion")
+    }
+
+    func testNestedVGG16FinetunedLegacyH5_MatchesKeras() throws {
+        _ = try check("vgg16_finetuned", file: "h5_file", hidden: 18)
+    }
+
+    func testNestedVGG16FinetunedONNX_MatchesONNXRuntime() throws {
+        let ref = try ModelReference("vgg16_finetuned")
+        let model = try ModelLoader.load(path: ref.path("onnx_file"), preprocessing: .caffe)
+        XCTAssertEqual(model.hiddenLayers.count, 18)
+        let e = try ref.measure(Runner(model: model))
+        print("vgg16_finetuned/onnx: hidden \(e.hidden) (\(e.worstLayer)), probabilities \(e.probabilities), Grad-CAM \(e.cam)")
+        XCTAssertLessThanOrEqual(e.hidden, 1e-4)
+        XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
+        XCTAssertLessThanOrEqual(e.cam, 1e-3)
+    }
+
+    // MARK: refusals
+
+    func testResNetStyleFiles_AreRefusedNamingTheirBranch() {
+        for file in ["resnet_block.onnx", "resnet_block.keras"] {
+            let path = ModelReference.root.appendingPathComponent("refuse/\(file)").path
+            XCTAssertThrowsError(try ModelLoader.load(path: path)) { error in
+                XCTAssertEqual("\(error)", "\(file): node 'add_1' (Add) joins two branches; ConvScope runs chains of layers such as VGG")
+            }
+        }
+    }
+
+    func testLambdaLayer_IsRefused() {
+        let path = ModelReference.root.appendingPathComponent("refuse/lambda.keras").path
+        XCTAssertThrowsError(try ModelLoader.load(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("'lambda_1' (Lambda): Lambda layers are Python code"), "\(error)")
+        }
+    }
+
+    func testLabelsOfTheWrongLength_AreRefusedWithBothNumbers() throws {
+        let ref = try ModelReference("vgg16_finetuned")
+        let labels = ModelReference.root.appendingPathComponent("refuse/bad_labels.txt").path
+        XCTAssertThrowsError(try ModelLoader.load(path: ref.path(), labels: labels)) { error in
+            XCTAssertEqual("\(error)", "labels refused: bad_labels.txt has 3 labels, the model's head has 5 classes")
+        }
+    }
+
+    func testVGG19File_RenamedAsVGG16_StillRunsAsVGG19() throws {
+        let ref = try ModelReference("vgg19_keras")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let renamed = dir.appendingPathComponent("vgg16_weights_tf_dim_ordering_tf_kernels.h5")
+        try FileManager.default.copyItem(atPath: ref.path(), toPath: renamed.path)
+        let model = try ModelLoader.load(path: renamed.path)
+        XCTAssertEqual(model.name, "VGG19")
+        XCTAssertEqual(model.hiddenLayers.count, 21)
+    }
+
     // MARK: mutations the comparison must catch
 
     func testFidelity_CatchesATransposedKernel() throws {

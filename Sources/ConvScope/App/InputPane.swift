@@ -23,7 +23,8 @@ extension ConvScopeApp {
                       origin: Vec2(body.x, y), ui.theme.textDim, .small))
         y += 22
         let thumb: Float = min(96, body.h * 0.15)
-        ui.draw(.image(images.networkKey(a), dest: Rect(body.x, y, thumb, thumb), tint: .white))
+        let view = ui.fit(width: a.image.network.width, height: a.image.network.height, in: Rect(body.x, y, thumb, thumb))
+        ui.draw(.image(images.networkKey(a), dest: view, tint: .white))
         ui.paragraph("The network's view: every layer is computed from these \(size) pixels.",
                      in: Rect(body.x + thumb + 10, y + 2, body.w - thumb - 10, thumb - 30), role: .small, color: ui.theme.textDim)
         if ui.button("Export", in: Rect(body.maxX - 70, y + thumb - 26, 70, 24)) { export([PanelExports.input(a)]) }

@@ -78,16 +78,17 @@ extension ConvScopeApp {
 
     func channelGrid(_ ui: UIContext, _ a: Analysis, _ area: Rect) {
         let map = a.activations.layer(state.layerIndex)
-        let side = min(area.w, area.h)
-        let gap: Float = 3
-        let tile = ((side - gap * 7) / 8).rounded(.down)
-        let gridSide = tile * 8 + gap * 7
-        let origin = Vec2((area.x + (area.w - gridSide) / 2).rounded(), area.y)
+        // Tiles keep the map's aspect (a 128×160 input gives 32×40 maps at block3).
+        let gap: Float = 3, aspect = Float(map.width) / Float(max(map.height, 1))
+        var tw = ((area.w - gap * 7) / 8).rounded(.down), th = ((area.h - gap * 7) / 8).rounded(.down)
+        if tw / th > aspect { tw = (th * aspect).rounded(.down) } else { th = (tw / aspect).rounded(.down) }
+        let gridWidth = tw * 8 + gap * 7
+        let origin = Vec2((area.x + (area.w - gridWidth) / 2).rounded(), area.y)
         let first = state.channelPage * 64
         for slot in 0..<64 {
             let c = first + slot
             guard c < map.channels else { break }
-            let rect = Rect(origin.x + Float(slot % 8) * (tile + gap), origin.y + Float(slot / 8) * (tile + gap), tile, tile)
+            let rect = Rect(origin.x + Float(slot % 8) * (tw + gap), origin.y + Float(slot / 8) * (th + gap), tw, th)
             let key = images.tileKey(slot: slot, analysis: a, layer: state.layerIndex, page: state.channelPage)
             if ui.imageButton(key, in: rect) { state.enlargedChannel = c }
             if ui.lastItemHovered {

@@ -20,7 +20,8 @@ extension ConvScopeApp {
     func enlargedOverlay(_ ui: UIContext) {
         guard let a = state.analysis, let c = state.enlargedChannel else { return }
         let map = a.activations.layer(state.layerIndex)
-        let (box, frame) = beginEnlargedOverlay(ui)
+        let (square, frame) = beginEnlargedOverlay(ui)
+        let box = ui.fit(width: a.image.network.width, height: a.image.network.height, in: square)   // the input's aspect
         ui.draw(.image(images.networkKey(a), dest: box, tint: .white))
         ui.draw(.image(images.enlargedKey(a, layer: state.layerIndex, channel: c), dest: box, tint: Color(255, 255, 255, 215)))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
@@ -50,9 +51,13 @@ extension ConvScopeApp {
         ui.draw(.rect(box, ui.theme.panel))
         ui.draw(.rectOutline(box, ui.theme.accentDim, thickness: 1))
         ui.draw(.text("What you are looking at", origin: Vec2(box.x + 20, box.y + 16), ui.theme.text, .heading))
+        let layers = state.hiddenLayers, convs = layers.filter(\.isConv).count
+        let model = state.weights.map { "\($0.modelName) (\($0.name))" } ?? "A VGG-style network"
+        let classes = state.weights.map { $0.hasClassifier ? "one of \($0.classNames.count) classes" : "features (it has no classifier)" }
+            ?? "one of its classes"
         let text = """
-        VGG16 is a network that turns a photo into one of 1000 class names. It works in 18 steps (layers): 13 convolutions, \
-        each a bank of small filters slid over the image, and 5 pools that halve the size. The slider walks through them.
+        \(model) turns a photo into \(classes). It works in \(layers.count) steps (hidden layers): \(convs) convolutions, \
+        each a bank of small filters slid over the image, and \(layers.count - convs) pools that shrink it. The slider walks through them.
 
         Channel grid: one tile per filter. White where the filter fires. Early layers fire on edges and colours; deep \
         layers on eyes, wheels, fur — parts of things. Click a tile to enlarge it.
@@ -65,7 +70,7 @@ extension ConvScopeApp {
         Keys: ←/→ layer · ↑/↓ channel or filter (enlarged) · PgUp/PgDn page · F channels / filters · E export · \
         F1 this help · Esc close · Ctrl+Q quit.
 
-        Drop an image anywhere to analyse it; drop a .h5 or .safetensors file to load other weights. Exports go to \
+        Drop an image anywhere to analyse it; drop a model (.h5, .keras, .onnx, .safetensors) to load it. Exports go to \
         \(exporter.folder) and never replace a file.
         """
         ui.paragraph(text, in: Rect(box.x + 20, box.y + 52, box.w - 40, box.h - 100), role: .body, color: ui.theme.text)
