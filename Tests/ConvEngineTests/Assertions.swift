@@ -9,10 +9,16 @@ func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: Static
     }
 }
 
-/// `WeightsLoader.load` on `path` throws exactly `expected`.
-func XCTAssertLoadThrows(_ path: String, architecture: Architecture = TinyNetwork.loaderArchitecture, _ expected: WeightsError,
-                         file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertThrowsError(try WeightsLoader.load(path: path, architecture: architecture), file: file, line: line) { error in
-        XCTAssertEqual(error as? WeightsError, expected, file: file, line: line)
+/// `ModelLoader.load` on `path` throws exactly `expected` (a file the reader refuses).
+func XCTAssertLoadThrows(_ path: String, _ expected: WeightsError, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertThrowsError(try ModelLoader.load(path: path), file: file, line: line) { error in
+        XCTAssertEqual(error as? WeightsError, expected, "\(error)", file: file, line: line)
+    }
+}
+
+/// `ModelLoader.load` on `path` throws exactly `expected` (tensors read but no model can be built from them).
+func XCTAssertLoadThrows(_ path: String, _ expected: ModelError, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertThrowsError(try ModelLoader.load(path: path), file: file, line: line) { error in
+        XCTAssertEqual(error as? ModelError, expected, "\(error)", file: file, line: line)
     }
 }

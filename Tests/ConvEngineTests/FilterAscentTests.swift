@@ -2,7 +2,7 @@ import ConvEngine
 import XCTest
 
 final class FilterAscentTests: XCTestCase {
-    private let weights = TinyNetwork.randomWeights(TinyNetwork.loaderArchitecture, seed: 5, classifier: false)
+    private let model = TinyNetwork.randomModel(TinyNetwork.loaderArchitecture, seed: 5, classifier: false)
 
     /// A batch of images is the same as each image alone, forward and backward (the batch only lengthens the GEMM).
     func testConv3x3_Batch_MatchesImagesOneByOne() {
@@ -31,7 +31,7 @@ final class FilterAscentTests: XCTestCase {
     func testFilterAscent_TinyNetwork_RaisesEveryFilter() throws {
         for cores in [1, 3] {
             for name in ["block1_conv1", "block2_conv2", "block4_conv1"] {
-                let ascent = try FilterAscent(weights: weights, layer: name, settings: AscentSettings(size: 64, steps: 20), cores: cores)
+                let ascent = try FilterAscent(model: model, layer: name, settings: AscentSettings(size: 64, steps: 20), cores: cores)
                 let images = try ascent.run(filters: Array(0..<ascent.layer.channels))
                 XCTAssertEqual(images.map(\.filter), Array(0..<ascent.layer.channels))
                 for i in images {
@@ -48,18 +48,18 @@ final class FilterAscentTests: XCTestCase {
     /// A filter's image depends on its seed, not on which batch or lane it ran in.
     func testFilterAscent_ImageDoesNotDependOnItsBatch() throws {
         let settings = AscentSettings(size: 64, steps: 10)
-        let alone = try FilterAscent(weights: weights, layer: "block3_conv1", settings: settings, cores: 1).run(filters: [2])[0]
-        let batched = try FilterAscent(weights: weights, layer: "block3_conv1", settings: settings, cores: 2).run(filters: [0, 1, 2, 3])[2]
+        let alone = try FilterAscent(model: model, layer: "block3_conv1", settings: settings, cores: 1).run(filters: [2])[0]
+        let batched = try FilterAscent(model: model, layer: "block3_conv1", settings: settings, cores: 2).run(filters: [0, 1, 2, 3])[2]
         XCTAssertEqual(batched.filter, 2)
         let diff = zip(alone.raw, batched.raw).map { abs($0 - $1) }.max()!
         print("same filter alone vs in a batch: max difference \(diff) (0–255 scale)")
         XCTAssertLessThan(diff, 1e-2)
-        XCTAssertNotEqual(alone.raw, try FilterAscent(weights: weights, layer: "block3_conv1", settings: AscentSettings(size: 64, steps: 10, seed: 2), cores: 1)
+        XCTAssertNotEqual(alone.raw, try FilterAscent(model: model, layer: "block3_conv1", settings: AscentSettings(size: 64, steps: 10, seed: 2), cores: 1)
             .run(filters: [2])[0].raw, "another seed, another start")
     }
 
     func testFilterAscent_Cancelled_StopsAndReturnsFinishedImages() throws {
-        let ascent = try FilterAscent(weights: weights, layer: "block3_conv1", settings: AscentSettings(size: 32, steps: 5), memoryBudget: 1, cores: 1)
+        let ascent = try FilterAscent(model: model, layer: "block3_conv1", settings: AscentSettings(size: 32, steps: 5), memoryBudget: 1, cores: 1)
         XCTAssertEqual(ascent.batchSize, 1)
         var calls = 0
         let images = try ascent.run(filters: [0, 1, 2], progress: { done, total in
@@ -73,10 +73,12 @@ final class FilterAscentTests: XCTestCase {
 
     func testAscentSettings_BadRequests_SayWhatToDo() {
         func error(_ layer: String, _ s: AscentSettings = AscentSettings(), filters: [Int] = [0]) -> String {
-            do { _ = try FilterAscent(weights: weights, layer: layer, settings: s).run(filters: filters); return "no error" } catch { return "\(error)" }
+            do { _ = try FilterAscent(model: model, layer: layer, settings: s).run(filters: filters); return "no error" } catch { return "\(error)" }
         }
-        XCTAssertTrue(error("block2_pool").contains("block2_pool is not a convolution"), error("block2_pool"))
-        XCTAssertTrue(error("fc1").contains("no hidden layer named fc1"))
+        XCTAssertEqual(error("block2_pool"), "block2_pool is not a convolution; filter images exist for "
+                       + TinyArchitecture.convLayerNames.joined(separator: ", "))
+        XCTAssertTrue(error("fc1").hasPrefix("no hidden layer named fc1; give a name or a number 1…18: block1_conv1, "), error("fc1"))
+        XCTAssertTrue(error("6").contains("block2_pool is not a convolution"), "hidden layer 6 is block2_pool: \(error("6"))")
         XCTAssertTrue(error("block1_conv1", AscentSettings(size: 100)).contains("multiple of 16"))
         XCTAssertTrue(error("block1_conv1", AscentSettings(steps: 0)).contains("1 to 1000"))
         XCTAssertTrue(error("block1_conv1", AscentSettings(stepSize: .nan)).contains("step size"))

@@ -22,7 +22,7 @@ final class HDF5HostileFileTests: XCTestCase {
         let size = try FileManager.default.attributesOfItem(atPath: good)[.size] as! Int
         for keep in [size / 2, size - 100, 600] {
             let path = try folder.truncatedCopy(of: good, keeping: keep, as: "cut\(keep).h5")
-            XCTAssertThrowsError(try WeightsLoader.load(path: path, architecture: fixture.architecture), "kept \(keep) of \(size) bytes") { error in
+            XCTAssertThrowsError(try ModelLoader.load(path: path), "kept \(keep) of \(size) bytes") { error in
                 XCTAssertNotNil(error as? WeightsError, "\(error)")
                 print("truncated HDF5 (\(keep) of \(size) bytes): \(error)")
             }
@@ -31,24 +31,25 @@ final class HDF5HostileFileTests: XCTestCase {
 
     func testLoad_SignatureOnly_ThrowsMalformed() throws {
         let path = try folder.write("sig.h5", [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] + [UInt8](repeating: 0, count: 64))
-        XCTAssertLoadThrows(path, .malformed(file: "sig.h5", detail: "HDF5 signature found but the file cannot be opened; it may be truncated"))
+        XCTAssertLoadThrows(path, WeightsError.malformed(file: "sig.h5", detail: "HDF5 signature found but the file cannot be opened; it may be truncated"))
     }
 
+    /// The filters a kernel makes are whatever the file says, so the shape the model needs keeps the file's last axis.
     func testLoad_WrongShape_ThrowsWrongShape() {
         let path = writeLegacy("shape.h5") { t in
             t["block2_conv1/block2_conv1_W_1:0"].shape = [3, 3, 3, 2]   // same count as the true (3,3,2,3)
         }
-        XCTAssertLoadThrows(path, .wrongShape(file: "shape.h5", tensor: "block2_conv1 kernel", expected: [3, 3, 2, 3], found: [3, 3, 3, 2]))
+        XCTAssertLoadThrows(path, .wrongShape(file: "shape.h5", tensor: "block2_conv1 kernel", expected: [3, 3, 2, 2], found: [3, 3, 3, 2]))
     }
 
     func testLoad_NaNValue_ThrowsNonFinite() {
         let path = writeLegacy("nan.h5") { t in t["block5_conv3/block5_conv3_W_1:0"].values[17] = .nan }
-        XCTAssertLoadThrows(path, .nonFinite(file: "nan.h5", tensor: "block5_conv3 kernel"))
+        XCTAssertLoadThrows(path, ModelError.nonFinite(file: "nan.h5", tensor: "block5_conv3 kernel"))
     }
 
     func testLoad_InfiniteValue_ThrowsNonFinite() {
         let path = writeLegacy("inf.h5") { t in t["predictions/predictions_b_1:0"].values[0] = .infinity }
-        XCTAssertLoadThrows(path, .nonFinite(file: "inf.h5", tensor: "predictions bias"))
+        XCTAssertLoadThrows(path, ModelError.nonFinite(file: "inf.h5", tensor: "predictions bias"))
     }
 
     /// A layer group that is an external link would make libhdf5 open another file named by this one.

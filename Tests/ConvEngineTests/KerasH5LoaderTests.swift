@@ -12,11 +12,12 @@ final class KerasH5LoaderTests: XCTestCase {
     func testLoad_LegacyFile_GivesCanonicalTensorsFormatAndPreprocessing() throws {
         let path = folder.path("vgg16_weights_tf_dim_ordering_tf_kernels.h5")
         WeightFiles.writeKerasLegacy(WeightFiles.kerasLegacy(fixture.canonical), to: path)
-        XCTAssertEqual(try WeightsLoader.detectFormat(path: path), .kerasH5)
-        let w = try WeightsLoader.load(path: path, architecture: fixture.architecture)
+        XCTAssertEqual(try ModelLoader.detect(path: path), .kerasWeights)
+        let w = try ModelLoader.load(path: path)
         fixture.assertSameTensors(w)
-        XCTAssertEqual(w.format, .kerasH5)
-        XCTAssertEqual(w.preprocessing, .caffeBGR)
+        XCTAssertEqual(w.output, .softmax)
+        XCTAssertEqual(w.format, "Keras HDF5")
+        XCTAssertEqual(w.preprocessing, .caffe)
         XCTAssertEqual(w.sourceName, "vgg16_weights_tf_dim_ordering_tf_kernels.h5")
         XCTAssertEqual(try fixture.logitDifference(w), 0)
     }
@@ -25,15 +26,15 @@ final class KerasH5LoaderTests: XCTestCase {
         let path = folder.path("full_model.h5")
         let tensors = WeightFiles.kerasLegacy(fixture.canonical).map { Tensor(name: "model_weights/" + $0.name, shape: $0.shape, values: $0.values) }
         WeightFiles.writeKerasLegacy(tensors, to: path)
-        fixture.assertSameTensors(try WeightsLoader.load(path: path, architecture: fixture.architecture))
+        fixture.assertSameTensors(try ModelLoader.load(path: path))
     }
 
     func testLoad_NotopFile_HasNoClassifier() throws {
         let backbone = LoaderFixture(seed: 82, classifier: false)
         let path = folder.path("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
         WeightFiles.writeKerasLegacy(WeightFiles.kerasLegacy(backbone.canonical), to: path)
-        let w = try WeightsLoader.load(path: path, architecture: backbone.architecture)
-        XCTAssertNil(w.classifier)
+        let w = try ModelLoader.load(path: path)
+        XCTAssertFalse(w.hasClassifier)
         backbone.assertSameTensors(w)
         XCTAssertEqual(try backbone.activationDifference(w, layer: "block5_pool"), 0)
     }
@@ -45,7 +46,7 @@ final class KerasH5LoaderTests: XCTestCase {
         let name = "block4_conv2/block4_conv2_W_1:0"
         tensors[name].values = WeightFiles.hwoi(tensors[name].values, inChannels: 4, outChannels: 4)
         WeightFiles.writeKerasLegacy(tensors, to: path)
-        let w = try WeightsLoader.load(path: path, architecture: fixture.architecture)
+        let w = try ModelLoader.load(path: path)
         XCTAssertEqual(try fixture.activationDifference(w, layer: "block4_conv1"), 0)
         let diff = try fixture.activationDifference(w, layer: "block4_conv2")
         print("block4_conv2 activation difference with a swapped kernel \(diff)")
@@ -57,7 +58,7 @@ final class KerasH5LoaderTests: XCTestCase {
         var tensors = WeightFiles.kerasLegacy(fixture.canonical)
         tensors["fc1/fc1_W_1:0"].values = WeightFiles.kerasFC1InCHWOrder(tensors["fc1/fc1_W_1:0"].values, fixture.architecture)
         WeightFiles.writeKerasLegacy(tensors, to: path)
-        let w = try WeightsLoader.load(path: path, architecture: fixture.architecture)
+        let w = try ModelLoader.load(path: path)
         let diff = try fixture.logitDifference(w)
         print("logit difference with fc1 in C·H·W order \(diff)")
         XCTAssertGreaterThan(diff, 1e-2)
@@ -86,6 +87,6 @@ final class KerasH5LoaderTests: XCTestCase {
     func testLoad_WeightNamesListingOneWeight_ThrowsMalformed() throws {
         let path = folder.path("one_name.h5")
         WeightFiles.writeKerasLegacy(WeightFiles.kerasLegacy(fixture.canonical).removing(["block2_conv1/block2_conv1_b_1:0"]), to: path)
-        XCTAssertLoadThrows(path, .malformed(file: "one_name.h5", detail: "layer block2_conv1 does not list two weights in weight_names"))
+        XCTAssertLoadThrows(path, WeightsError.malformed(file: "one_name.h5", detail: "layer block2_conv1 does not list two weights in weight_names"))
     }
 }

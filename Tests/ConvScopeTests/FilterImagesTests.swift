@@ -10,10 +10,10 @@ final class FilterImagesTests: XCTestCase {
     /// filters of block1_conv1, every 4th of the first 64 of block2_conv1 and every 8th deeper, at 96×96 with the
     /// default steps, so the test takes a couple of minutes on two cores.
     func testFilterAscent_FirstConvOfEachBlock_EveryFilterAtLeastFiveTimesAsActive() throws {
-        let weights = try Fixtures.backboneWeights()
+        let model = try Fixtures.backboneWeights()
         for (layer, every) in [("block1_conv1", 1), ("block2_conv1", 4), ("block3_conv1", 8), ("block4_conv1", 8), ("block5_conv1", 8)] {
             let start = Date()
-            let ascent = try FilterAscent(weights: weights, layer: layer, settings: AscentSettings(size: 96))
+            let ascent = try FilterAscent(model: model, layer: layer, settings: AscentSettings(size: 96))
             let filters = Array(stride(from: 0, to: 64, by: every))
             let images = try ascent.run(filters: filters)
             XCTAssertEqual(images.map(\.filter), filters)

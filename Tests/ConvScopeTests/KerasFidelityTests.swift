@@ -19,29 +19,30 @@ final class KerasFidelityTests: XCTestCase {
         let gradcam: [CAM]
     }
 
-    static var cached: (VGG16, Activations, Classification, Golden)?
+    static var cached: (Runner, Activations, Classification, Golden)?
 
-    func run() throws -> (VGG16, Activations, Classification, Golden) {
+    func run() throws -> (Runner, Activations, Classification, Golden) {
         if let c = Self.cached { return c }
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Fixtures.golden.appendingPathComponent("golden.json")))
-        var weights = try Fixtures.backboneWeights()
         let s = golden.classifier
-        weights.classifier = SyntheticClassifier.make(weights.architecture, scales: .init(
+        let model = try SyntheticClassifier.attach(to: try Fixtures.backboneWeights(), scales: .init(
             fc1: s["fc1_scale_log2"]!, fc2: s["fc2_scale_log2"]!, predictions: s["predictions_scale_log2"]!, bias: s["bias_scale_log2"]!))
-        let model = VGG16(weights: weights)
+        XCTAssertEqual(model.input, TensorShape(224, 224, 3))
+        XCTAssertEqual(model.preprocessing, .caffe)
+        let runner = Runner(model: model)
         let image = try ImageFile.load(path: Fixtures.golden.appendingPathComponent("chelsea224.png").path)
         XCTAssertEqual(image.resized(width: 224, height: 224), image, "a 224×224 input must be used unchanged")
         var rgb = [UInt8](); rgb.reserveCapacity(224 * 224 * 3)
         for p in 0..<(224 * 224) { rgb += image.pixels[(p * 4)..<(p * 4 + 3)] }
-        let activations = try model.forward(model.preprocess(rgb: rgb))
-        let classification = try model.classify(activations)
-        Self.cached = (model, activations, classification, golden)
+        let activations = try runner.forward(runner.preprocess(rgb: rgb))
+        let classification = try runner.classify(activations)
+        Self.cached = (runner, activations, classification, golden)
         return Self.cached!
     }
 
     func testHiddenLayers_MatchKerasWithin1e4OfLayerMaximum() throws {
-        let (_, activations, _, golden) = try run()
-        XCTAssertEqual(golden.layers.map(\.name), Architecture.hiddenLayerNames)
+        let (runner, activations, _, golden) = try run()
+        XCTAssertEqual(golden.layers.map(\.name), runner.model.hiddenLayers.map(\.name))
         for (mine, ref) in zip(activations.layers, golden.layers) {
             XCTAssertEqual(mine.shape, ref.shape, ref.name)
             let tol = 1e-4 * ref.max_abs
@@ -60,12 +61,13 @@ final class KerasFidelityTests: XCTestCase {
     }
 
     func testClassifier_LogitsAndTop5MatchKeras() throws {
-        let (_, _, classification, golden) = try run()
+        let (runner, activations, classification, golden) = try run()
         let maxLogit = golden.logits.map(abs).max()!
         let worst = zip(classification.logits, golden.logits).map { abs($0 - $1) }.max()!
         print(String(format: "logits max error %.3g (%.3g of max |logit| %.4g)", worst, worst / maxLogit, maxLogit))
         XCTAssertLessThanOrEqual(worst, 1e-4 * maxLogit)
-        for (name, mine, ref) in [("fc1", classification.fc1, golden.fc1), ("fc2", classification.fc2, golden.fc2)] {
+        for (name, ref) in [("fc1", golden.fc1), ("fc2", golden.fc2)] {
+            let mine = activations.outputs[runner.model.layers.firstIndex { $0.name == name }!].data
             let err = zip(mine.prefix(ref.first.count), ref.first).map { abs($0 - $1) }.max()!
             XCTAssertLessThanOrEqual(err, 1e-4 * ref.max_abs, name)
         }
@@ -74,9 +76,9 @@ final class KerasFidelityTests: XCTestCase {
     }
 
     func testGradCAM_MapsMatchKerasWithin1e3() throws {
-        let (model, activations, classification, golden) = try run()
+        let (runner, activations, classification, golden) = try run()
         for ref in golden.gradcam {
-            let cam = try model.gradCAM(activations, classification: classification, layer: ref.layer, classIndex: ref.class,
+            let cam = try runner.gradCAM(activations, classification: classification, layer: ref.layer, classIndex: ref.class,
                                         score: CAMScore(rawValue: ref.score)!)
             XCTAssertEqual([cam.layer.height, cam.layer.width], ref.shape)
             let worst = zip(cam.map, ref.map).map { abs($0 - $1) }.max()!

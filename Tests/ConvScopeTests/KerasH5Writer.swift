@@ -2,21 +2,26 @@ import CHDF5
 import ConvEngine
 import Foundation
 
-/// Writes weights the way Keras 2 wrote `vgg16_weights_tf_dim_ordering_tf_kernels.h5`: a root `layer_names` attribute,
-/// one group per layer with a `weight_names` attribute naming its datasets (`block1_conv1_W_1:0`, `…_b_1:0`).
+/// Writes a model's weights the way Keras 2 wrote `vgg16_weights_tf_dim_ordering_tf_kernels.h5`: a root `layer_names`
+/// attribute, one group per layer with a `weight_names` attribute naming its datasets (`block1_conv1_W_1:0`, `…_b_1:0`),
+/// kernels HWIO (kh, kw, in, out) and dense kernels (in, out).
 enum KerasH5Writer {
-    static func write(_ w: VGG16Weights, to path: String) {
+    static func write(_ m: Model, to path: String) {
         let f = H5Fcreate(path, UInt32(2) /* H5F_ACC_TRUNC */, convscope_h5p_default(), convscope_h5p_default())
         precondition(f >= 0)
         defer { H5Fclose(f) }
-        let shapes = VGG16Weights.expectedShapes(w.architecture)
         var layers: [(String, [(String, [Int], [Float])])] = []
-        for (i, name) in Architecture.convLayerNames.enumerated() {
-            layers.append((name, [("\(name)_W_1:0", shapes.convs[i].kernel, w.convs[i].kernel), ("\(name)_b_1:0", shapes.convs[i].bias, w.convs[i].bias)]))
-        }
-        for (i, name) in Architecture.classifierLayerNames.enumerated() {
-            guard let d = w.classifier?[i] else { continue }
-            layers.append((name, [("\(name)_W_1:0", shapes.dense[i].kernel, d.kernel), ("\(name)_b_1:0", shapes.dense[i].bias, d.bias)]))
+        for layer in m.layers {
+            let name = layer.name
+            switch layer.kind {
+            case .conv2D(let c):
+                layers.append((name, [("\(name)_W_1:0", [c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels], c.kernel),
+                                      ("\(name)_b_1:0", [c.outChannels], c.bias!)]))
+            case .dense(let d):
+                layers.append((name, [("\(name)_W_1:0", [d.inputs, d.outputs], d.kernel), ("\(name)_b_1:0", [d.outputs], d.bias!)]))
+            default:
+                continue
+            }
         }
         strings(f, "layer_names", ["input_1"] + layers.map(\.0))
         for (name, tensors) in layers {

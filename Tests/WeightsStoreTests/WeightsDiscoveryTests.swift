@@ -27,11 +27,13 @@ final class WeightsDiscoveryTests: XCTestCase {
     func testSearch_EmptyHomeListsEveryPlaceInOrderAndChoosesNothing() {
         let places = discovery().search()
         XCTAssertEqual(places.map(\.name), ["--weights", "$CONVSCOPE_WEIGHTS", "repo Weights/", "data folder",
-                                            "Keras cache", "Keras cache", "Hugging Face cache"])
-        XCTAssertEqual(places.map(\.finding), [.notGiven, .notGiven, .nothing, .nothing, .nothing, .nothing, .nothing])
+                                            "Keras cache", "Keras cache", "Keras cache", "Keras cache", "Hugging Face cache"])
+        XCTAssertEqual(places.map(\.finding), [.notGiven, .notGiven, .nothing, .nothing, .nothing, .nothing, .nothing, .nothing, .nothing])
         XCTAssertEqual(places[3].path, data)
         XCTAssertEqual(places[4].path, keras)
         XCTAssertEqual(places[5].path, kerasNotop)
+        XCTAssertEqual(places[6].path, home + "/.keras/models/vgg19_weights_tf_dim_ordering_tf_kernels.h5")
+        XCTAssertEqual(places[7].path, home + "/.keras/models/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5")
         XCTAssertNil(discovery().best())
     }
 
@@ -47,7 +49,7 @@ final class WeightsDiscoveryTests: XCTestCase {
         XCTAssertEqual(best?.place, "Keras cache")
         XCTAssertEqual(best?.path, kerasNotop)
         XCTAssertEqual(best?.kind, .backbone)
-        XCTAssertEqual(best?.format, .safetensors)
+        XCTAssertEqual(best?.format, "VGG16 · 18 hidden layers · no classifier (backbone) · input 224×224 · safetensors (torchvision) · preprocessing torch")
     }
 
     func testBest_FullFileBeatsBackboneFoundEarlier() {
@@ -95,7 +97,7 @@ final class WeightsDiscoveryTests: XCTestCase {
         let places = discovery().search()
         let skipped = places.first { $0.path.hasSuffix("notes.h5") }
         guard case .rejected(let why)? = skipped?.finding else { return XCTFail("\(String(describing: skipped))") }
-        XCTAssertTrue(why.contains("not a weights file"), why)
+        XCTAssertTrue(why.contains("notes.h5: not a model file ConvScope knows"), why)
         XCTAssertEqual(discovery().best()?.path, kerasNotop)
     }
 
@@ -142,7 +144,9 @@ final class WeightsDiscoveryTests: XCTestCase {
     func testProbe_ClassifiesTorchvisionAndTimmClassifiersAsFull() {
         let a = SafetensorsFixture.write(tmp.path + "/tv.safetensors", classifier: .torchvision)
         let b = SafetensorsFixture.write(tmp.path + "/timm.safetensors", classifier: .timm)
-        XCTAssertEqual(WeightsProbe.classify(path: a), .found(.full, .safetensors))
-        XCTAssertEqual(WeightsProbe.classify(path: b), .found(.full, .safetensors))
+        XCTAssertEqual(WeightsProbe.classify(path: a),
+                       .found(.full, "VGG16 · 18 hidden layers · 1000 classes · input 224×224 · safetensors (torchvision) · preprocessing torch"))
+        XCTAssertEqual(WeightsProbe.classify(path: b),
+                       .found(.full, "VGG16 · 18 hidden layers · 1000 classes · input 224×224 · safetensors (timm) · preprocessing torch"))
     }
 }

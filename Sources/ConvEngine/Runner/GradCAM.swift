@@ -22,6 +22,7 @@ extension Runner {
     /// convolution, `classIndex` nil the top class.
     public func gradCAM(_ a: Activations, classification c: Classification, layer name: String? = nil,
                         classIndex: Int? = nil, score: CAMScore = .logit) throws -> GradCAMResult {
+        guard model.hasClassifier else { throw EngineError.noClassifier(model: model.sourceName) }
         guard let info = try name.map({ try model.hiddenLayer($0) }) ?? model.lastConvolution else {
             throw EngineError.unknownLayer(name ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
         }
