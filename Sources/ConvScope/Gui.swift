@@ -9,48 +9,58 @@ struct Gui: ParsableCommand {
 
     @Argument(help: "An image to open (default: the bundled sample).") var image: String?
     @OptionGroup var weightsOptions: WeightsOptions
-    @Option(help: "Folder for exported PNGs (default: ~/Pictures/ConvScope).") var exportDir: String?
+    @Option(help: "Folder for exported PNGs, one subfolder per image (default: ConvScope/ in the XDG Pictures folder, usually ~/Pictures/ConvScope).") var exportDir: String?
     @Flag(help: "Centre-crop images to a square instead of squashing them.") var crop = false
-    @Option(help: "Window size, WIDTHxHEIGHT.") var size = "1280x800"
+    @Option(help: "Window size, WIDTHxHEIGHT (default: the last one used, else 1280x800).") var size: String?
     @Option(help: .hidden) var frameStats: String?
     @Flag(help: .hidden) var exitAfterFirstFrame = false
 
     func run() throws {
         try reportingErrors {
-            let dims = size.split(separator: "x").compactMap { Int($0) }
-            guard dims.count == 2 else { throw ValidationError("--size must look like 1280x800") }
+            let settings = Settings.load()
+            let dims = try size.map { s -> [Int] in
+                let d = s.split(separator: "x").compactMap { Int($0) }
+                guard d.count == 2 else { throw ValidationError("--size must look like 1280x800") }
+                return d
+            } ?? [settings.windowWidth ?? 1280, settings.windowHeight ?? 800]
             let window = try AppWindow(title: "ConvScope", width: dims[0], height: dims[1])
             let ui = UIContext(measurer: window.fonts)
-            let app = ConvScopeApp(exportFolder: exportDir ?? Exporter.defaultFolder, crop: crop) { line in
+            let app = ConvScopeApp(exportFolder: exportDir ?? Exporter.defaultFolder, crop: crop, settings: settings) { line in
                 print(line); fflush(stdout)
             }
             window.canvas.images = app.images
             let images = app.images
             window.canvas.nearestNeighbour = { images.isNearest($0) }
+            app.wake = { AppWindow.wake() }
+            let trace = ProcessInfo.processInfo.environment["CONVSCOPE_UI_TRACE"].flatMap { $0.isEmpty ? nil : $0 }
+            ui.recordsTrace = trace != nil
 
-            app.state.busy = "Looking for a model…"
-            app.state.busySince = Date()
+            app.send(.lookingForModel)
             app.worker.discoverAndLoad(explicit: weightsOptions.weights, repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" },
                                        preprocessing: weightsOptions.preprocess)
-            if let first = image ?? RepoPaths.sampleImage { app.open(image: first) }
+            if let first = image ?? RepoPaths.sampleImage { app.send(.openImage(first)) }
 
+            var again = true   // a frame that changed the state is followed by one that shows it
             while !app.quit {
-                let (input, events) = window.poll(timeoutMs: 8)
+                // Idle costs nothing: sleep until an event (input, or background work waking us) unless something animates.
+                let timeout = again ? 0 : app.state.animating ? 33 : app.idleTimeoutMs()
+                let (input, events) = window.poll(timeoutMs: timeout)
                 let start = DispatchTime.now().uptimeNanoseconds
                 app.handle(events)
                 app.pump()
                 ui.beginFrame(input: input)
-                app.frame(ui)
+                again = app.frame(ui)
                 window.canvas.draw(ui.endFrame(), clear: ui.theme.background)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 app.frameSeconds.append(seconds)
-                if app.state.busy != nil || app.state.exportProgress != nil { app.busyFrameSeconds.append(seconds) }
+                if app.state.animating { app.busyFrameSeconds.append(seconds) }
                 window.present()
-                if exitAfterFirstFrame && app.showsCompleteAnalysis {
+                if let trace, ui.traceChanged { app.writeTrace(ui, to: trace) }
+                if exitAfterFirstFrame && app.state.showsCompleteAnalysis {
                     print(String(format: "startup: {\"first_complete_frame_s\": %.4f, \"peak_rss_mb\": %.1f}",
                                  processAgeSeconds(), Double(peakRSSKiB()) / 1024))
                     fflush(stdout)
-                    app.quit = true
+                    app.send(.quit)
                 }
             }
             if let path = frameStats {

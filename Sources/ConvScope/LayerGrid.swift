@@ -16,6 +16,17 @@ enum LayerGrid {
     static func channelImage(_ map: FeatureMap, _ c: Int) -> RGBAImage {
         ChannelRender.grayscale(FloatMap(width: map.width, height: map.height, values: map.channel(c)))
     }
+
+    /// Channel `c` on a given scale: `range.min` black, `range.max` white (the layer's shared scale).
+    static func channelImage(_ map: FeatureMap, _ c: Int, range: (min: Float, max: Float)) -> RGBAImage {
+        let plane = map.channel(c), span = range.max - range.min
+        var px = [UInt8](repeating: 255, count: plane.count * 4)
+        for (i, v) in plane.enumerated() {
+            let g = UInt8(span > 0 ? min(max((v - range.min) / span, 0), 1) * 255 : 0)
+            px[i * 4] = g; px[i * 4 + 1] = g; px[i * 4 + 2] = g
+        }
+        return RGBAImage(width: map.width, height: map.height, pixels: px)
+    }
 }
 
 extension RGBAImage {

@@ -1,15 +1,18 @@
 extension UIContext {
     /// A push button. True once: on the frame the left button is released over
     /// it after being pressed on it. Shrink-wraps its label when laid out
-    /// without `rect` in one-per-line mode.
+    /// without `rect` in one-per-line mode. `"text##key"` shows `text` and
+    /// takes its id from `key` (see `id(_:)`).
     public func button(_ label: String, in rect: Rect? = nil) -> Bool {
-        let id = self.id(label)
-        let r = rect ?? nextRect(fitting: measure(label) + theme.padding * 2)
-        _ = interact(id, r)
+        let (id, text) = widgetLabel(label)
+        let r = rect ?? nextRect(fitting: measure(text) + theme.padding * 2)
+        _ = interact(id, r, label: label)
+        let result = clicked(id)
         draw(.rect(r, frameColor(id)))
         if hot == id { draw(.rectOutline(r, theme.accentDim, thickness: theme.borderWidth)) }
-        drawText(label, centeredIn: r)
-        return clicked(id)
+        drawText(text, centeredIn: r)
+        recordTrace(id, kind: "button", label: text, value: "", rect: r)
+        return result
     }
 
     /// A clickable image (e.g. a channel tile), with `button` semantics.
@@ -18,11 +21,13 @@ extension UIContext {
     public func imageButton(_ image: ImageKey, in rect: Rect? = nil, tint: Color = .white) -> Bool {
         let id = self.id(Int(truncatingIfNeeded: image.id))
         let r = rect ?? nextRect()
-        _ = interact(id, r)
+        _ = interact(id, r, label: "image \(image.id)")
+        let result = clicked(id)
         draw(.image(image, dest: r, tint: tint))
         if hot == id || active == id {
             draw(.rectOutline(r, active == id ? theme.accentHot : theme.accent, thickness: 2))
         }
-        return clicked(id)
+        recordTrace(id, kind: "imageButton", label: "", value: String(image.id), rect: r)
+        return result
     }
 }

@@ -3,5 +3,5 @@ public enum Key: UInt8, CaseIterable, Sendable {
     case left, right, up, down
     case escape, enter, tab
     case pageUp, pageDown
-    case e, f, q, f1
+    case e, f, o, q, f1
 }

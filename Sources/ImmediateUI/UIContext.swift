@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc  // Float.rounded() lowers to libm calls; this links libm on Linux.
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The immediate-mode frame context: feed it input, call widgets, collect commands.
@@ -16,6 +18,11 @@ import Glibc  // Float.rounded() lowers to libm calls; this links libm on Linux.
 /// released anywhere, so drags keep tracking outside the widget. Widgets ignore
 /// the keyboard; the app reads keys with `keyPressed(_:)`.
 /// Internal arrays keep their capacity, so an idle frame allocates nothing new.
+///
+/// Every interactive widget follows the same steps: id (from its label, or
+/// the part after `##`) → layout cell → hot/active → input → draw commands →
+/// trace record → result. Ids must be unique within a frame; a repeat is
+/// recorded in `duplicateIDs`.
 public final class UIContext {
     /// Colours and metrics; may be changed between frames.
     public var theme: Theme
@@ -39,6 +46,22 @@ public final class UIContext {
     /// Number of frames ended so far.
     public private(set) var frameCount = 0
 
+    /// Interactive widgets of this frame whose id an earlier widget of the
+    /// same frame already had (the later widget's id and full label).
+    /// Reset by `beginFrame`. In debug builds each such label is also
+    /// printed once to stderr.
+    public private(set) var duplicateIDs: [(id: WidgetID, label: String)] = []
+
+    /// Record `trace` (off by default; costs a few strings per widget per frame).
+    public var recordsTrace = false {
+        didSet { if !recordsTrace { trace.removeAll(); previousTrace.removeAll() } }
+    }
+    /// Every interactive widget of the last frame, in call order (valid after
+    /// `endFrame`; empty while `recordsTrace` is off).
+    public private(set) var trace: [TracedWidget] = []
+    /// The last frame's `trace` differs from the frame before's.
+    public private(set) var traceChanged = false
+
     struct Layer {
         var commands: [DrawCommand] = []
         var clips: [Rect] = []
@@ -52,6 +75,13 @@ public final class UIContext {
     var previousOverlayRects: [Rect] = []
     var activeSeen = false
     var tooltipText: String?
+    /// Ids used by interactive widgets this frame.
+    var frameIDs = Set<WidgetID>()
+    /// Labels already reported on stderr as duplicates.
+    var reportedDuplicates = Set<String>()
+    var previousTrace: [TracedWidget] = []
+    /// Mouse x minus the knob centre when the active slider was pressed on its knob.
+    var grabOffset: Float = 0
 
     public init(measurer: any TextMeasurer, theme: Theme = .dark) {
         self.measurer = measurer
@@ -79,6 +109,12 @@ public final class UIContext {
         layouts.append(Layout(body: windowRect.inset(by: theme.padding)))
         swap(&overlayRects, &previousOverlayRects)
         overlayRects.removeAll(keepingCapacity: true)
+        frameIDs.removeAll(keepingCapacity: true)
+        duplicateIDs.removeAll(keepingCapacity: true)
+        if recordsTrace {
+            swap(&trace, &previousTrace)
+            trace.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Ends the frame and returns its draw list: the base layer, then overlays,
@@ -97,6 +133,7 @@ public final class UIContext {
         commands.removeAll(keepingCapacity: true)
         commands.append(contentsOf: layers[0].commands)
         commands.append(contentsOf: layers[1].commands)
+        traceChanged = recordsTrace && trace != previousTrace
         frameCount += 1
         return commands
     }
@@ -104,9 +141,28 @@ public final class UIContext {
     // MARK: Ids
 
     /// The id a widget labelled `label` gets at the current id-stack position.
+    ///
+    /// As in Dear ImGui, `"text##key"` shows `text` but hashes only `key`, so
+    /// `"block3_conv2##layer"` and `"block4_conv1##layer"` are the same widget
+    /// (a slider whose label shows its value keeps the mouse while dragged),
+    /// and `"Export##grid"`/`"Export##cam"` are two. Without `##` the whole
+    /// label is hashed.
     public func id(_ label: String) -> WidgetID {
-        WidgetID(raw: WidgetID.fnv1a(label, seed: idStack.last ?? WidgetID.offsetBasis))
+        WidgetID(raw: WidgetID.fnv1a(bytes: WidgetID.split(label).key.utf8, seed: idStack.last ?? WidgetID.offsetBasis))
     }
+
+    /// The part of a widget label that is shown: everything before the first `##`.
+    public static func displayText(_ label: String) -> Substring { WidgetID.split(label).display }
+
+    /// Size of the shown part of a widget label (see `id(_:)`).
+    public func measureLabel(_ label: String, role: FontRole = .body) -> Vec2 {
+        let shown = WidgetID.split(label).display
+        return measure(shown.endIndex == label.endIndex ? label : String(shown), role: role)
+    }
+
+    /// The size a `button` shrink-wraps to: its shown text plus `theme.padding`
+    /// on each side (e.g. for the widths of a `FlowRow` of buttons).
+    public func buttonSize(_ label: String) -> Vec2 { measureLabel(label) + theme.padding * 2 }
 
     /// The id for an integer (e.g. a list index) at the current id-stack position.
     public func id(_ n: Int) -> WidgetID {
@@ -121,6 +177,13 @@ public final class UIContext {
     /// Runs `body` with `label` pushed on the id stack.
     public func withID<R>(_ label: String, _ body: () throws -> R) rethrows -> R {
         pushID(label)
+        defer { popID() }
+        return try body()
+    }
+
+    /// Runs `body` with `n` (e.g. a list index) pushed on the id stack.
+    public func withID<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        pushID(n)
         defer { popID() }
         return try body()
     }
@@ -185,13 +248,50 @@ public final class UIContext {
 
     // MARK: Widget plumbing
 
+    /// Step 1 of a widget: its id and the text it shows (allocates only for
+    /// a long text before `##`).
+    func widgetLabel(_ label: String) -> (id: WidgetID, text: String) {
+        let parts = WidgetID.split(label)
+        let id = WidgetID(raw: WidgetID.fnv1a(bytes: parts.key.utf8, seed: idStack.last ?? WidgetID.offsetBasis))
+        return (id, parts.display.endIndex == label.endIndex ? label : String(parts.display))
+    }
+
+    /// Notes `id` as used this frame; a repeat goes to `duplicateIDs` (and, in
+    /// debug builds, to stderr once per label).
+    func register(_ id: WidgetID, label: @autoclosure () -> String) {
+        guard !frameIDs.insert(id).inserted else { return }
+        let text = label()
+        duplicateIDs.append((id, text))
+        #if DEBUG
+        if reportedDuplicates.insert(text).inserted {
+            fputs("ImmediateUI: duplicate widget id for \"\(text)\" — give it a distinct \"##id\" or pushID\n", stderr)
+        }
+        #endif
+    }
+
+    /// Last step before the result: appends the widget to `trace` when recording.
+    func recordTrace(_ id: WidgetID, kind: String, label: String, value: @autoclosure () -> String, rect: Rect) {
+        guard recordsTrace else { return }
+        trace.append(TracedWidget(id: id.hex, kind: kind, label: label, value: value(), rect: [rect.x, rect.y, rect.w, rect.h]))
+    }
+
+    /// Registers `id` (see `register`) and updates hot/active for it occupying
+    /// `rect`; returns whether it is hot.
+    func interact(_ id: WidgetID, _ rect: Rect, label: @autoclosure () -> String) -> Bool {
+        register(id, label: label())
+        return interact(id, rect)
+    }
+
     /// Updates hot/active for widget `id` occupying `rect`; returns whether it is hot.
     func interact(_ id: WidgetID, _ rect: Rect) -> Bool {
         let held = input.mouseDown.contains(.left) && !input.mousePressed.contains(.left)
         if isHovered(rect), active == nil || active == id, !held || active == id {
             hot = id
         }
-        if hot == id, active == nil, input.mousePressed.contains(.left) { active = id }
+        if hot == id, active == nil, input.mousePressed.contains(.left) {
+            active = id
+            grabOffset = 0
+        }
         if active == id { activeSeen = true }
         lastItemID = id
         lastItemRect = rect

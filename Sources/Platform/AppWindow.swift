@@ -120,6 +120,13 @@ public final class AppWindow {
         return (input.snapshot(windowSize: size, scale: scale), input.events)
     }
 
+    /// Wakes a `poll` waiting for events, from any thread (background work has something for the window).
+    public static func wake() {
+        var e = SDL_Event()
+        e.type = SDL_USEREVENT.rawValue
+        _ = SDL_PushEvent(&e)
+    }
+
     /// Shows what the canvas drew (SDL_RenderPresent; waits for vsync on accelerated renderers).
     public func present() { SDL_RenderPresent(renderer) }
 

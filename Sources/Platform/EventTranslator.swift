@@ -139,6 +139,7 @@ struct EventTranslator {
         case code(SDLK_e): return .e
         case code(SDLK_f): return .f
         case code(SDLK_q): return .q
+        case code(SDLK_o): return .o
         case code(SDLK_F1): return .f1
         default: return nil
         }

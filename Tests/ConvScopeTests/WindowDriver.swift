@@ -33,17 +33,31 @@ extension XCTestCase {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Starts `convscope gui` on the sample image with `args`, its stdout and stderr collected.
-    func launch(_ args: [String]) throws -> (Process, AppOutput) {
+    /// Starts `convscope gui` on the sample image with `args`, its stdout and stderr collected, with settings in a
+    /// fresh folder (so no test sees what another left) and `environment` added.
+    func launch(_ args: [String], environment: [String: String] = [:]) throws -> (Process, AppOutput) {
         let app = Process()
         app.executableURL = Fixtures.convscope
         app.arguments = ["gui", Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path] + args
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_CONFIG_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-config-\(UUID().uuidString)").path
+        for (k, v) in environment { env[k] = v }
+        app.environment = env
         let out = AppOutput(), pipe = Pipe()
         app.standardOutput = pipe
         app.standardError = pipe
         pipe.fileHandleForReading.readabilityHandler = { out.append(String(decoding: $0.availableData, as: UTF8.self)) }
         try app.run()
         return (app, out)
+    }
+
+    /// The app's window, moved to the screen's top-left corner so window points are screen pixels (for screenshots).
+    func windowAtOrigin() throws -> String {
+        let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
+        guard !window.isEmpty else { return window }
+        _ = try tool(["xdotool", "windowmove", "--sync", window, "0", "0"])
+        Thread.sleep(forTimeInterval: 0.3)
+        return window
     }
 
     /// Presses `key` in `window` until the app logs `needle`; a key sent while the window is not yet focused is
@@ -55,5 +69,35 @@ extension XCTestCase {
             if waitFor(needle, in: out, seconds: seconds) { return true }
         }
         return false
+    }
+}
+
+/// One entry of the window's UI trace (`CONVSCOPE_UI_TRACE`).
+struct TraceEntry: Decodable {
+    let id: String, kind: String, label: String, value: String, rect: [Float]
+    var x: Float { rect[0] }
+    var y: Float { rect[1] }
+    var w: Float { rect[2] }
+    var h: Float { rect[3] }
+    var centre: (Int, Int) { (Int(x + w / 2), Int(y + h / 2)) }
+    func contains(_ o: TraceEntry) -> Bool { o.x >= x - 0.5 && o.y >= y - 0.5 && o.x + o.w <= x + w + 0.5 && o.y + o.h <= y + h + 0.5 }
+    func overlaps(_ o: TraceEntry) -> Bool { x < o.x + o.w && o.x < x + w && y < o.y + o.h && o.y < y + h }
+}
+
+extension XCTestCase {
+    func readTrace(_ path: String) -> [TraceEntry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return (try? JSONDecoder().decode([TraceEntry].self, from: data)) ?? []
+    }
+
+    /// Waits until the trace holds an entry matching `match`, and returns it.
+    func waitForEntry(_ path: String, seconds: Double, _ match: (TraceEntry, [TraceEntry]) -> Bool) -> TraceEntry? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let t = readTrace(path)
+            if let e = t.first(where: { match($0, t) }) { return e }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return nil
     }
 }

@@ -4,9 +4,10 @@ import Raster
 import XCTest
 
 final class ImageFileTests: XCTestCase {
+    /// Photos copied into the repo with their credits (Tests/PlatformTests/Fixtures/CREDITS.md, Assets/CREDITS.md).
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/images")
+    static let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Assets")
     var tmp: URL!
 
     override func setUpWithError() throws {
@@ -54,7 +55,7 @@ final class ImageFileTests: XCTestCase {
     func testDecode_GrayscaleBecomesThreeEqualChannels() throws {
         let image = try ImageFile.load(path: fixture("gray.png"))
         XCTAssertTrue(image[3, 3] == (77, 77, 77, 255))
-        let camera = try ImageFile.load(path: Self.shared.appendingPathComponent("camera.png").path)
+        let camera = try ImageFile.load(path: Self.fixtures.appendingPathComponent("camera.png").path)
         XCTAssertEqual([camera.width, camera.height], [512, 512])
         for i in stride(from: 0, to: camera.pixels.count, by: 4 * 997) {
             XCTAssertEqual(camera.pixels[i], camera.pixels[i + 1]); XCTAssertEqual(camera.pixels[i], camera.pixels[i + 2])
@@ -72,7 +73,7 @@ final class ImageFileTests: XCTestCase {
         assertError(write(Array("hello, I am text\n".utf8), "notes.jpg"), .notAnImage(file: "notes.jpg"))
         assertError(fixture("one_pixel.png"), .tooSmall(file: "one_pixel.png", width: 1, height: 1))
 
-        let cat = [UInt8](try Data(contentsOf: Self.shared.appendingPathComponent("chelsea.png")))
+        let cat = [UInt8](try Data(contentsOf: Self.assets.appendingPathComponent("chelsea.png")))
         assertError(write(Array(cat.prefix(cat.count / 2)), "half.png"), .truncated(file: "half.png", kind: "PNG"))
         let jpg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("pattern.jpg"))))
         assertError(write(Array(jpg.prefix(jpg.count - 200)), "cut.jpg"), .truncated(file: "cut.jpg", kind: "JPEG"))

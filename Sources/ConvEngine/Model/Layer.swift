@@ -46,7 +46,7 @@ public enum LayerKind: Sendable {
     /// Element-wise layers fold into the hidden layer before them (BatchNormalization, activations, Dropout).
     var isElementWise: Bool {
         switch self {
-        case .channelAffine(let a): return a.origin == .batchNormalization
+        case .channelAffine(let a): return a.origin == .batchNormalization || a.origin == .mulAdd   // Mul+Add: a folded BatchNorm
         case .activation, .dropout: return true
         default: return false
         }

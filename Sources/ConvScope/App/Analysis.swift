@@ -4,6 +4,8 @@ import Raster
 /// One image's results from the engine: everything the panels draw from.
 struct Analysis {
     let generation: Int
+    /// The model (file and preprocessing, `WeightsInfo.key`) that made it.
+    let modelKey: String
     let path: String
     let image: InputImage
     let activations: Activations

@@ -1,30 +1,45 @@
 import ConvEngine
 import Foundation
 
-/// Everything the window shows, owned by the UI thread. The engine writes to it only through `EngineWorker.Event`s.
+/// Everything the window shows, as one value owned by the UI thread and changed only by `reduce` (AppState+Reduce).
 struct AppState {
+    // The model.
     var weights: WeightsInfo?
     var weightsError: String?
+    var noWeightsFound = false
+    var download: (text: String, fraction: Double?)?
+
+    // The image, held once: the newest analysis, and which request the window waits for.
     var analysis: Analysis?
+    var imageGeneration = 0
+    var pendingImage: String?
+    var crop = false
+    var recentFiles: [String] = []
+
+    // What the engine does, and what the status bar says.
+    var activity = Activity.idle
+    var activitySince = Date()
+    var status = StatusLine()
+    var exportProgress: (done: Int, total: Int)?
+
+    // The layer view.
+    var layerIndex = 7                  // block3_conv2 in VGG16 and VGG19; kept by name when another model loads
+    /// The layer to show when a model loads (the last one looked at, from the settings).
+    var preferredLayer: String?
+    var channelPage = 0                 // 64 tiles a page
+    var enlargedChannel: Int?
+    var grid = GridOptions()
+    /// The layer's channels in display order (index, sorted, dead hidden), for the current analysis and layer.
+    var gridOrder: [Int] = []
+
+    // Grad-CAM.
     var cam: CAMView?
     var camRequest = CAMRequest()
     var camOpacity: Float = 0.5
-    var layerIndex = 7                  // block3_conv2 in VGG16; set again when a model loads
-    var channelPage = 0                 // 64 channels a page
-    var enlargedChannel: Int?
-    var showHelp = false
-    var crop = false
-    var imageGeneration = 0
-    var pendingImage: String?           // being analysed
-    var busy: String?                   // what the engine is doing
-    var busySince: Date?
-    var status = "Drop a photo onto the window."
-    var statusIsError = false
-    var exportProgress: (done: Int, total: Int)?
-    var download: (text: String, fraction: Double?)?
-    var noWeightsFound = false
-    var awaitingWeights = false
-    /// The middle pane shows the layer's channel maps for this image, or its filters' images.
+    var camOpacityFollowsHeat = false
+    var camFollowsLayer = false
+
+    // Filter images.
     var showFilters = false
     var filterSettings = AscentSettings()
     var filterCache: [FilterKey: FilterSet] = [:]
@@ -32,6 +47,11 @@ struct AppState {
     var filtersRequested: (key: FilterKey, filters: [Int])?
     var filterError: (key: FilterKey, message: String)?
     var enlargedFilter: Int?
+
+    // Overlays.
+    var showHelp = false
+    var browser: FileBrowser?
+    var quit = false
 
     /// The loaded model's hidden layers (none before one loads).
     var hiddenLayers: [LayerInfo] { weights?.hiddenLayers ?? [] }
@@ -41,22 +61,37 @@ struct AppState {
             : hiddenLayers[min(max(i, 0), hiddenLayers.count - 1)]
     }
     func className(_ i: Int) -> String { weights?.classNames[safe: i] ?? "class \(i)" }
-    var pageCount: Int { max(1, (layer.channels + 63) / 64) }
 
-    /// The filter images the middle pane would show now, if the layer is a convolution and weights are loaded.
+    /// Tiles in the grid: the shown channels (all, or the live ones), 64 a page.
+    var shownChannels: Int { currentAnalysis == nil ? layer.channels : gridOrder.count }
+    var pageCount: Int { max(1, (shownChannels + 63) / 64) }
+
+    /// The one staleness rule: an analysis is shown as current only when it answers the newest image request and was
+    /// made by the model loaded now.
+    var currentAnalysis: Analysis? {
+        guard let a = analysis, a.generation == imageGeneration, a.modelKey == weights?.key else { return nil }
+        return a
+    }
+
+    /// The Grad-CAM the pane shows: for the current analysis only.
+    var currentCAM: CAMView? {
+        guard let c = cam, let a = currentAnalysis, c.imageGeneration == a.generation else { return nil }
+        return c
+    }
+
+    /// Whether something moves on screen (a spinner, a progress bar), so frames must keep coming.
+    var animating: Bool { activity != .idle || exportProgress != nil || download != nil || filtersRequested != nil }
+
+    /// The filter images the middle pane would show now, if the layer is a convolution and a model is loaded.
     var filterKey: FilterKey? {
         guard let w = weights, layer.isConv else { return nil }
         return FilterKey(weightsPath: w.key, layer: layer.name, settings: filterSettings)
     }
 
-    mutating func setStatus(_ text: String, error: Bool = false) { status = text; statusIsError = error }
-
-    /// Moves the layer slider, keeping the channel page and enlarged channel in range.
-    mutating func selectLayer(_ index: Int) {
-        layerIndex = min(max(index, 0), max(hiddenLayers.count - 1, 0))
-        channelPage = min(channelPage, pageCount - 1)
-        if let c = enlargedChannel, c >= layer.channels { enlargedChannel = layer.channels - 1 }
-        if let f = enlargedFilter, !layer.isConv || f >= layer.channels { enlargedFilter = nil }
+    /// Whether the window shows a finished analysis: layers and classes, and the Grad-CAM when there is a classifier.
+    var showsCompleteAnalysis: Bool {
+        guard let a = currentAnalysis, pendingImage == nil, activity == .idle else { return false }
+        return a.classification == nil || currentCAM != nil
     }
 }
 

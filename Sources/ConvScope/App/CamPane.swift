@@ -2,76 +2,91 @@ import ConvEngine
 import Foundation
 import ImmediateUI
 
-extension ConvScopeApp {
-    func camPane(_ ui: UIContext, _ r: Rect) {
-        let body = pane(ui, r, "Grad-CAM: where it looked",
-                        "Which parts of the photo made the network choose a class: dark red = most, dark blue = not at all.")
-        guard let a = state.analysis else { return }
-        guard a.classification != nil else {
-            let name = state.weights?.name ?? "The loaded model"
-            ui.paragraph("Grad-CAM needs a classifier, and \(name) has none: it is a convolutional backbone only. "
-                + "Grad-CAM follows the gradient of a class score back into "
-                + "a layer, so without class scores there is nothing to explain.\n\n"
-                + "To see it, drop a model with its head onto the window: Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 "
-                + "(528 MB), timm's vgg16.tv_in1k model.safetensors, or your own fine-tuned .keras, .h5 or .onnx.",
-                in: body, role: .body, color: ui.theme.textDim)
-            downloadOffer(ui, Rect(body.x, body.y + 290, body.w, 120))
-            return
-        }
-        let imageArea = Rect(body.x, body.y, body.w, min(body.w, body.h * 0.5))
-        let dest = ui.fit(width: a.image.shown.width, height: a.image.shown.height, in: imageArea)
+/// Grad-CAM: jet over the photo in grayscale, its colour bar, and the choices of class, layer, score and opacity.
+enum CamPane {
+    static func draw(_ ui: UIContext, _ s: AppState, _ r: Rect, _ images: PanelImages, _ out: inout [AppEvent]) {
+        let body = PaneChrome.pane(ui, r, "Grad-CAM: where it looked",
+                                   "Which parts of the photo made the network choose a class: dark red = most, dark blue = not at all.")
+        guard let a = s.currentAnalysis else { return }
+        guard a.classification != nil else { return noClassifier(ui, s, body, &out) }
+        let parts = body.rows([.fraction(0.5, min: 140), .fixed(16), .fixed(46), .fixed(26), .fixed(26), .fixed(26), .fixed(26),
+                               .fixed(26), .fixed(28), .fill()], spacing: 6)
+        let dest = ui.fit(width: a.image.shown.width, height: a.image.shown.height, in: parts[0])
         ui.draw(.image(images.camGrayKey(a), dest: dest, tint: .white))
-        var y = imageArea.maxY + 8
-        if let c = state.cam {
-            ui.draw(.image(images.camHeatKey(c), dest: dest, tint: Color(255, 255, 255, UInt8(state.camOpacity * 255))))
+        if let c = s.currentCAM {
+            ui.draw(.image(images.camHeatKey(c, followsHeat: s.camOpacityFollowsHeat), dest: dest,
+                           tint: Color(255, 255, 255, UInt8(s.camOpacity * 255))))
+            colourBar(ui, images, Rect(dest.x, parts[1].y + 2, dest.w, 10))
             let what = c.request.score == .logit ? "logit" : "probability"
-            ui.paragraph("Explains “\(state.className(c.result.classIndex))” (class \(c.result.classIndex)), \(what) "
-                + "\(format(c.result.scoreValue)), at \(c.result.layer.name) (\(c.result.layer.width)×\(c.result.layer.height)).",
-                in: Rect(body.x, y, body.w, 44), role: .small, color: ui.theme.text)
-        } else {
-            ui.draw(.text("Computing…", origin: Vec2(body.x, y), ui.theme.textDim, .small))
-        }
-        y += 46
-        // Layer: step through the model's hidden layers.
-        let layers = state.hiddenLayers.map(\.name)
-        let current = state.camRequest.layer ?? state.weights?.defaultCAMLayer ?? ""
-        let li = layers.firstIndex(of: current) ?? max(layers.count - 1, 0)
-        ui.draw(.text("Layer", origin: Vec2(body.x, y + 4), ui.theme.textDim, .small))
-        if ui.button("‹", in: Rect(body.x + 70, y, 26, 24)), li > 0 { requestCAM { $0.layer = layers[li - 1] } }
-        ui.draw(.text(layers[safe: li] ?? "—", origin: Vec2(body.x + 104, y + 3), ui.theme.text, .body))
-        if ui.button("›", in: Rect(body.maxX - 26, y, 26, 24)), li < layers.count - 1 { requestCAM { $0.layer = layers[li + 1] } }
-        y += 32
-        ui.draw(.text("Score", origin: Vec2(body.x, y + 4), ui.theme.textDim, .small))
-        let half = (body.w - 70) / 2
-        for (i, score) in CAMScore.allCases.enumerated() {
-            if ui.selectable(score == .logit ? "logit" : "probability", selected: state.camRequest.score == score,
-                             in: Rect(body.x + 70 + Float(i) * half, y, half - 4, 24)) {
-                requestCAM { $0.score = score }
+            var text = "Explains “\(s.className(c.result.classIndex))” (class \(c.result.classIndex)), \(what) "
+                + "\(PaneChrome.format(c.result.scoreValue)), at \(c.result.layer.name) (\(c.result.layer.width)×\(c.result.layer.height))."
+            if c.request.score == .probability, let p = a.classification?.probabilities[safe: c.result.classIndex], p >= 0.999 {
+                text = String(format: "The probability is saturated (%.4f): its gradient is rounding noise, so this map means little. "
+                              + "Use the logit.", p)
             }
+            let warn = text.hasPrefix("The probability is saturated")
+            ui.paragraph(text, in: parts[2], role: .small, color: warn ? Color(hex: 0xFFB86B) : ui.theme.text)
+        } else {
+            ui.draw(.text("Computing…", origin: Vec2(parts[2].x, parts[2].y), ui.theme.textDim, .small))
         }
-        y += 32
-        ui.draw(.text("Opacity", origin: Vec2(body.x, y + 4), ui.theme.textDim, .small))
-        ui.slider(String(format: "%.0f%%", state.camOpacity * 100), value: &state.camOpacity, range: 0...1, in: Rect(body.x + 70, y, body.w - 70, 24))
-        y += 34
-        if let c = state.cam {
-            let bw = (body.w - 8) / 2
-            if ui.button("Export overlay", in: Rect(body.x, y, bw, 26)) { export([PanelExports.camOverlay(a, c, opacity: state.camOpacity)]) }
-            if ui.button("Export heatmap", in: Rect(body.x + bw + 8, y, bw, 26)) { export([PanelExports.heatmap(c)]) }
+        layerPicker(ui, s, parts[3], &out)
+        var follows = s.camFollowsLayer
+        if ui.checkbox("Follow the layer slider##camFollows", isOn: &follows, in: parts[4]) { out.append(.camFollowsLayer(follows)) }
+        let score = labelled(ui, "Score", parts[5]).columns([.fraction(0.5), .fraction(0.5)], spacing: 4)
+        for (i, kind) in CAMScore.allCases.enumerated() where ui.selectable("\(kind.rawValue)##score-\(kind.rawValue)", selected: s.camRequest.score == kind,
+                                                                             in: score[i]) {
+            out.append(.camScore(kind))
+        }
+        var opacity = s.camOpacity
+        if ui.slider(String(format: "%.0f%%##opacity", opacity * 100), value: &opacity, range: 0...1, in: labelled(ui, "Opacity", parts[6])) {
+            out.append(.camOpacity(opacity))
+        }
+        var heat = s.camOpacityFollowsHeat
+        if ui.checkbox("Opacity follows the heat##camHeat", isOn: &heat, in: parts[7]) { out.append(.camOpacityFollowsHeat(heat)) }
+        if s.currentCAM != nil {
+            let b = parts[8].columns([.fraction(0.5), .fraction(0.5)], spacing: 8)
+            if ui.button("Export overlay##camOverlay", in: b[0]) { out.append(.exportCAMOverlay) }
+            if ui.button("Export heatmap##camHeatmap", in: b[1]) { out.append(.exportHeatmap) }
         }
     }
-}
 
-extension ConvScopeApp {
-    /// "Download full weights" (Keras's file only: the backbone is what is loaded already), with progress and cancel.
-    func downloadOffer(_ ui: UIContext, _ r: Rect) {
-        if let d = state.download {
-            ui.progressBar(fraction: Float(d.fraction ?? 0), label: d.fraction.map { String(format: "%.0f%%", $0 * 100) } ?? "working…",
-                           in: Rect(r.x, r.y, r.w - 90, 26))
-            if ui.button("Cancel", in: Rect(r.maxX - 80, r.y, 80, 26)) { download.cancel() }
-            ui.paragraph(d.text, in: Rect(r.x, r.y + 32, r.w, 60), role: .small, color: ui.theme.textDim)
-        } else if ui.button("Download full weights (528 MB)", in: Rect(r.x, r.y, min(r.w, 260), 28)) {
-            state.download = ("Connecting to Keras's server…", nil)
-            download.start(fullOnly: true)
+    /// A small label left of a control; returns the control's cell.
+    static func labelled(_ ui: UIContext, _ label: String, _ r: Rect) -> Rect {
+        let c = r.columns([.fixed(70), .fill()], spacing: 0)
+        ui.draw(.text(label, origin: Vec2(c[0].x, c[0].y + 4), ui.theme.textDim, .small))
+        return c[1]
+    }
+
+    /// ‹ layer name › over the model's hidden layers.
+    static func layerPicker(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) {
+        let layers = s.hiddenLayers.map(\.name)
+        let current = s.camRequest.layer ?? s.weights?.defaultCAMLayer ?? ""
+        let i = layers.firstIndex(of: current) ?? max(layers.count - 1, 0)
+        let c = labelled(ui, "Layer", r).columns([.fixed(26), .fill(), .fixed(26)], spacing: 8)
+        if ui.button("‹##camLayerPrevious", in: c[0]), i > 0 { out.append(.camLayer(layers[i - 1])) }
+        ui.draw(.text(layers[safe: i] ?? "—", origin: Vec2(c[1].x, c[1].y + 3), ui.theme.text, .body))
+        if ui.button("›##camLayerNext", in: c[2]), i < layers.count - 1 { out.append(.camLayer(layers[i + 1])) }
+    }
+
+    /// jet from 0 (left) to 1 (right), labelled.
+    static func colourBar(_ ui: UIContext, _ images: PanelImages, _ r: Rect) {
+        ui.draw(.image(images.jetBarKey, dest: Rect(r.x + 16, r.y, max(0, r.w - 32), r.h), tint: .white))
+        ui.draw(.text("0", origin: Vec2(r.x, r.y - 3), ui.theme.textDim, .small))
+        ui.draw(.text("1", origin: Vec2(r.maxX - 8, r.y - 3), ui.theme.textDim, .small))
+    }
+
+    static func noClassifier(_ ui: UIContext, _ s: AppState, _ body: Rect, _ out: inout [AppEvent]) {
+        let name = s.weights?.name ?? "The loaded model"
+        let rows = body.rows([.fixed(260), .fill()], spacing: 8)
+        ui.paragraph("Grad-CAM needs a classifier, and \(name) has none: it is a convolutional backbone only. "
+            + "Grad-CAM follows the gradient of a class score back into a layer, so without class scores there is nothing to explain.\n\n"
+            + "To see it, drop a model with its head onto the window: Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 "
+            + "(528 MB), timm's vgg16.tv_in1k model.safetensors, or your own fine-tuned .keras, .h5 or .onnx.",
+            in: rows[0], role: .body, color: ui.theme.textDim)
+        if let d = s.download {
+            PaneChrome.downloadProgress(ui, d, rows[1], &out)
+        } else if ui.button("Download full weights (528 MB)##downloadFull", in: Rect(rows[1].x, rows[1].y, min(rows[1].w, 260), 28)) {
+            out.append(.startDownload(fullOnly: true))
         }
     }
 }

@@ -104,7 +104,8 @@ final class EngineWorker {
                 let activations = try runner.forward(runner.preprocess(rgb: image.networkRGB))
                 let classification = model.hasClassifier ? try runner.classify(activations) : nil
                 let seconds = Date().timeIntervalSince(start)
-                let analysis = Analysis(generation: generation, path: path, image: image, activations: activations,
+                let key = WeightsInfo(model, path: modelPath ?? "").key
+                let analysis = Analysis(generation: generation, modelKey: key, path: path, image: image, activations: activations,
                                         classification: classification, seconds: seconds, tiles: Analysis.renderTiles(activations))
                 current = analysis
                 events.post(.analysed(analysis))

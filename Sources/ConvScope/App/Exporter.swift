@@ -3,36 +3,63 @@ import Foundation
 import Platform
 import Raster
 
-/// Writes panels as PNG files rendered from the data at full resolution, on a background queue, into the export
-/// folder; names carry image, panel and time, and an existing file is never replaced.
+/// Writes panels as PNG files rendered from the data at full resolution, on a background queue, into a folder per
+/// image under the export folder (`<folder>/<image stem>/`); names carry image, panel and time, and an existing file
+/// is never replaced. Each PNG is encoded in memory and written with every write checked (`PNGFile`), so a full disk
+/// is a clear failure that leaves nothing behind, never a truncated file.
 final class Exporter {
     enum Event { case progress(done: Int, total: Int), written([String]), failed(String) }
-    struct Job { let what: String; let render: () -> RGBAImage }
+    struct Job {
+        let what: String
+        /// A line drawn in a strip under the image (grids: the layer and channel indices), or nil.
+        var caption: String?
+        let render: () -> RGBAImage
+
+        init(what: String, caption: String? = nil, render: @escaping () -> RGBAImage) {
+            self.what = what; self.caption = caption; self.render = render
+        }
+    }
 
     let events = Mailbox<Event>()
+    /// The export folder; each image's files go into a folder of its own inside it (`folder(forStem:)`).
     let folder: String
     private let queue = DispatchQueue(label: "convscope.export", qos: .utility)
 
     init(folder: String) { self.folder = folder }
 
-    static var defaultFolder: String {
-        (NSHomeDirectory() as NSString).appendingPathComponent("Pictures/ConvScope")
+    /// `<XDG Pictures>/ConvScope`, with `$HOME` respected (see `ExportFolder`); `--export-dir` overrides it.
+    static var defaultFolder: String { ExportFolder.defaultFolder() }
+
+    /// Where exports under `stem` (an image's name without extension, or "filters") go: `<folder>/<stem>`.
+    func folder(forStem stem: String) -> String {
+        (folder as NSString).appendingPathComponent(ExportFolder.safeName(stem))
+    }
+
+    /// Shows `folder(forStem:)` (or the export folder) in the file manager, creating it; throws a message-ready error.
+    func reveal(stem: String? = nil) throws {
+        try ExportFolder.reveal(stem.map(folder(forStem:)) ?? folder)
     }
 
     /// Renders and writes each job in order; reports progress, then the paths written or the first failure.
+    /// Call on the main thread: captions are drawn with the window's text engine (SDL_ttf) before the work moves
+    /// to the background.
     func export(_ jobs: [Job], stem: String) {
         let stamp = Exporter.timestamp()
+        let target = folder(forStem: stem)
+        let labels = Exporter.captionLabels(jobs)
         queue.async { [self] in
             do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
             } catch {
-                events.post(.failed("cannot create the export folder \(folder): \((error as NSError).localizedDescription)"))
+                events.post(.failed("cannot create the export folder \(target): \((error as NSError).localizedDescription)"))
                 return
             }
             var written: [String] = []
             for (i, job) in jobs.enumerated() {
                 do {
-                    written.append(try write(job.render(), name: "\(stem)_\(job.what)_\(stamp)"))
+                    var image = job.render()
+                    if let label = labels[i] { image = CaptionStrip.attach(label, below: image) }
+                    written.append(try Exporter.write(image, in: target, name: "\(stem)_\(job.what)_\(stamp)"))
                 } catch {
                     events.post(.failed("\(error)" + (written.isEmpty ? "" : " (\(written.count) file(s) were written before)")))
                     return
@@ -43,8 +70,17 @@ final class Exporter {
         }
     }
 
-    /// `name.png`, or `name-2.png`, `name-3.png`… when taken.
-    private func write(_ image: RGBAImage, name: String) throws -> String {
+    /// Each job's caption drawn as a label (nil without a caption, or if the fonts cannot be opened: the image is
+    /// then exported without one).
+    private static func captionLabels(_ jobs: [Job]) -> [RGBAImage?] {
+        let captions = jobs.compactMap(\.caption)
+        guard !captions.isEmpty, let rendered = try? CaptionStrip.labels(captions) else { return jobs.map { _ in nil } }
+        var next = rendered.makeIterator()
+        return jobs.map { $0.caption == nil ? nil : next.next() }
+    }
+
+    /// `name.png`, or `name-2.png`, `name-3.png`… when taken; never replaces a file.
+    static func write(_ image: RGBAImage, in folder: String, name: String) throws -> String {
         for n in 1...999 {
             let path = (folder as NSString).appendingPathComponent(n == 1 ? "\(name).png" : "\(name)-\(n).png")
             do {
@@ -63,6 +99,11 @@ final class Exporter {
         f.locale = Locale(identifier: "en_US_POSIX")
         return f.string(from: Date())
     }
+
+    /// The caption of a grid of `first…last` of `total` channels of `layer`: "block3_conv2 · channels 0–63 of 256".
+    static func gridCaption(layer: String, first: Int, last: Int, total: Int, noun: String = "channels") -> String {
+        first == last ? "\(layer) · \(noun.dropLast()) \(first) of \(total)" : "\(layer) · \(noun) \(first)–\(last) of \(total)"
+    }
 }
 
 /// The export jobs for each panel, rendered from data (never a screenshot).
@@ -72,7 +113,10 @@ enum PanelExports {
     static func grid(_ a: Analysis, layer: Int, page: Int) -> Exporter.Job {
         let map = a.activations.layer(layer), info = a.activations.hidden[layer]
         let first = page * 64, last = min(map.channels, first + 64) - 1
-        return .init(what: "\(info.name)_channels\(first)-\(last)") { LayerGrid.render(map, firstChannel: first) }
+        return .init(what: "\(info.name)_channels\(first)-\(last)",
+                     caption: Exporter.gridCaption(layer: info.name, first: first, last: last, total: map.channels)) {
+            LayerGrid.render(map, firstChannel: first)
+        }
     }
 
     static func channel(_ a: Analysis, layer: Int, channel: Int) -> Exporter.Job {

@@ -1,97 +1,129 @@
 import ConvEngine
 import Foundation
 import ImmediateUI
+import Platform
 
 extension ConvScopeApp {
-    static let topBarHeight: Float = 46, statusHeight: Float = 30, gap: Float = 8
-
-    /// Builds one frame: top bar, three panes, status bar, then any overlay.
-    func frame(_ ui: UIContext) {
-        handleKeys(ui)
-        let w = ui.input.windowSize.x, h = ui.input.windowSize.y
-        let g = Self.gap
-        let bodyTop = Self.topBarHeight, bodyHeight = h - Self.topBarHeight - Self.statusHeight - g
-        let left = max(280, min(340, w * 0.25)), right = max(300, min(380, w * 0.28))
-        // Overlays first, so widgets beneath them don't react to the mouse this frame.
-        if state.showHelp {
-            helpOverlay(ui)
-        } else if state.showFilters && state.enlargedFilter != nil {
-            enlargedFilterOverlay(ui)
-        } else if !state.showFilters && state.enlargedChannel != nil {
-            enlargedOverlay(ui)
+    /// Builds one frame from the state: top bar, three panes, status bar, then any overlay; what the person did comes
+    /// back as events, reduced after the frame.
+    @discardableResult
+    func frame(_ ui: UIContext) -> Bool {
+        windowSize = ui.input.windowSize
+        var out: [AppEvent] = []
+        let s = state
+        Keys.read(ui, s, &out)
+        let rows = ui.windowRect.rows([.fixed(46), .fill(min: 300), .fixed(30)], spacing: 0)
+        let panes = rows[1].inset(by: Vec2(8, 8)).columns([.fraction(0.24, min: 280, max: 440), .fill(min: 380),
+                                                            .fraction(0.27, min: 300, max: 480)], spacing: 8)
+        // Overlays first, so the widgets beneath them don't react to the mouse this frame.
+        if let b = s.browser {
+            BrowserOverlay.draw(ui, b, &out)
+        } else if s.showHelp {
+            HelpOverlay.draw(ui, s, exporter.folder, &out)
+        } else if s.showFilters && s.enlargedFilter != nil {
+            EnlargedOverlay.filter(ui, s, images, &out)
+        } else if !s.showFilters && s.enlargedChannel != nil {
+            EnlargedOverlay.channel(ui, s, images, &out)
         }
-        topBar(ui, Rect(0, 0, w, Self.topBarHeight))
-        inputPane(ui, Rect(g, bodyTop, left, bodyHeight))
-        layerPane(ui, Rect(g * 2 + left, bodyTop, w - left - right - g * 4, bodyHeight))
-        camPane(ui, Rect(w - right - g, bodyTop, right, bodyHeight))
-        statusBar(ui, Rect(0, h - Self.statusHeight, w, Self.statusHeight))
-        if ui.input.dropHover { dropHint(ui) }
-        logLayerChange()
-        requestFiltersIfNeeded()
+        TopBar.draw(ui, s, rows[0], &out)
+        InputPane.draw(ui, s, panes[0], images, &out)
+        LayerPane.draw(ui, s, panes[1], images, &out)
+        CamPane.draw(ui, s, panes[2], images, &out)
+        StatusBar.draw(ui, s, rows[2], &out)
+        if ui.input.dropHover { TopBar.dropHint(ui) }
+        paneRects = [("top", rows[0]), ("input", panes[0]), ("layer", panes[1]), ("cam", panes[2]), ("status", rows[2])]
+        for e in out { send(e) }
+        send(.syncFilters)
+        return !out.isEmpty
     }
 
-    func topBar(_ ui: UIContext, _ r: Rect) {
+    /// How long an idle window may sleep: until the status line's message expires, at most a second.
+    func idleTimeoutMs() -> Int {
+        guard let end = state.status.nextExpiry(after: Date()) else { return 1000 }
+        return max(1, min(1000, Int(end.timeIntervalSinceNow * 1000) + 1))
+    }
+
+    /// The UI trace (`CONVSCOPE_UI_TRACE`): the panes and every interactive widget of the last frame, in window
+    /// points, replaced atomically, for tests that find widgets by label instead of coordinates.
+    func writeTrace(_ ui: UIContext, to path: String) {
+        var entries = paneRects.map { TracedWidget(id: "pane-\($0.0)", kind: "pane", label: $0.0, value: "", rect: [$0.1.x, $0.1.y, $0.1.w, $0.1.h]) }
+        entries += ui.trace
+        let extra = [TracedWidget(id: "state", kind: "state", label: state.layer.name, value: "layer=\(state.layerIndex) camLayer=\(state.currentCAM?.result.layer.name ?? "")", rect: [0, 0, 0, 0])]
+        guard let data = try? JSONEncoder().encode(entries + extra) else { return }
+        try? AtomicFile.write(data, to: path)
+    }
+}
+
+/// The bar at the top: the name, what is loaded, Open, Export all, Help.
+enum TopBar {
+    static let buttons: [(label: String, event: AppEvent)] = [("Open…  Ctrl+O##open", .openChooser), ("Export all##exportAll", .exportAll),
+                                                             ("Exports folder##revealExports", .revealExports), ("Help  F1##help", .showHelp(true))]
+
+    static func draw(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) {
         ui.draw(.rect(r, ui.theme.panel))
         ui.draw(.rect(Rect(r.x, r.maxY - 1, r.w, 1), ui.theme.border))
-        ui.draw(.text("ConvScope", origin: Vec2(14, 11), ui.theme.text, .heading))
-        let tag = "a microscope for \(state.weights?.modelName ?? "VGG networks") · drop a photo anywhere"
-        ui.draw(.text(tag, origin: Vec2(24 + ui.measure("ConvScope", role: .heading).x, 16), ui.theme.textDim, .small))
-        var x = r.maxX - 10
-        for (label, action) in [("Help  F1", { self.state.showHelp.toggle() }), ("Export all", { self.exportAll() })] as [(String, () -> Void)] {
-            let bw = ui.measure(label).x + 24
-            x -= bw
-            if ui.button(label, in: Rect(x, 9, bw, 28)) { action() }
-            x -= 8
-        }
-        if let p = state.exportProgress {
-            ui.progressBar(fraction: Float(p.done) / Float(max(1, p.total)), label: "Exporting \(p.done)/\(p.total)", in: Rect(x - 190, 12, 180, 22))
+        let widths = buttons.map { ui.buttonSize($0.label).x }
+        let cells = r.inset(by: Vec2(10, 9)).columns([.fill(min: 200)] + widths.map { .fixed($0) }, spacing: 8)
+        ui.draw(.text("ConvScope", origin: Vec2(cells[0].x + 4, r.y + 11), ui.theme.text, .heading))
+        let tag = "a microscope for \(s.weights?.modelName ?? "VGG networks") · drop a photo or a model anywhere"
+        let tx = cells[0].x + 14 + ui.measure("ConvScope", role: .heading).x
+        if ui.measure(tag, role: .small).x < cells[0].maxX - tx { ui.draw(.text(tag, origin: Vec2(tx, r.y + 16), ui.theme.textDim, .small)) }
+        for (i, b) in buttons.enumerated() where ui.button(b.label, in: cells[i + 1]) { out.append(b.event) }
+        if let p = s.exportProgress {
+            let bar = Rect(cells[1].x - 190, cells[1].y + 3, 180, 22)
+            if bar.x > tx { ui.progressBar(fraction: Float(p.done) / Float(max(1, p.total)), label: "Exporting \(p.done)/\(p.total)", in: bar) }
         }
     }
 
-    func statusBar(_ ui: UIContext, _ r: Rect) {
-        ui.draw(.rect(r, ui.theme.panel))
-        ui.draw(.rect(Rect(r.x, r.y, r.w, 1), ui.theme.border))
-        let weights: String
-        if let info = state.weights {
-            weights = "Model: \(info.name) · \(info.kind) · \(info.format) · preprocessing \(info.preprocessing.rawValue) · \(info.path)"
-        } else {
-            weights = state.noWeightsFound ? "Model: none found" : state.weightsError != nil ? "Model: none loaded" : "Model: loading…"
-        }
-        var x: Float = 12
-        if let busy = state.busy {
-            let t = Float(Date().timeIntervalSince(state.busySince ?? Date()))
-            let spinner = ["◐", "◓", "◑", "◒"][Int(t * 8) % 4]
-            let text = "\(spinner) \(busy) \(String(format: "%.1f s", t))"
-            ui.draw(.text(text, origin: Vec2(x, r.y + 7), ui.theme.accentHot, .small))
-            x += ui.measure(text, role: .small).x + 16
-        }
-        ui.draw(.text(state.status, origin: Vec2(x, r.y + 7), state.statusIsError ? Color(hex: 0xFF7A6B) : ui.theme.text, .small))
-        let statusEnd = x + ui.measure(state.status, role: .small).x + 16
-        let short = state.weights.map { "Model: \($0.name) · \($0.kind) · \($0.preprocessing.rawValue)" } ?? weights
-        for text in [weights, short] {
-            let ww = ui.measure(text, role: .small).x
-            guard r.maxX - ww - 12 > statusEnd else { continue }
-            let where_ = Rect(r.maxX - ww - 12, r.y, ww, r.h)
-            ui.draw(.text(text, origin: Vec2(where_.x, r.y + 7), ui.theme.textDim, .small))
-            if ui.isHovered(where_) { ui.tooltip(weights) }
-            break
-        }
-    }
-
-    func dropHint(_ ui: UIContext) {
+    /// While a file is dragged over the window.
+    static func dropHint(_ ui: UIContext) {
         let r = ui.windowRect
         ui.draw(.rect(r, Color(10, 30, 70, 150)))
         ui.draw(.rectOutline(r.inset(by: Vec2(16, 16)), ui.theme.accent, thickness: 3))
         let text = "Drop an image to look inside the network — or a model file to load it"
-        let s = ui.measure(text, role: .heading)
-        ui.draw(.text(text, origin: Vec2((r.w - s.x) / 2, (r.h - s.y) / 2), ui.theme.text, .heading))
+        let size = ui.measure(text, role: .heading)
+        ui.draw(.text(text, origin: Vec2((r.w - size.x) / 2, (r.h - size.y) / 2), ui.theme.text, .heading))
     }
+}
 
-    /// A pane's frame and its title; returns the rect below the heading.
-    func pane(_ ui: UIContext, _ r: Rect, _ title: String, _ caption: String) -> Rect {
+/// The bar at the bottom: what the engine does, the newest message (an unread error first), what model is loaded.
+enum StatusBar {
+    static func draw(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) {
         ui.draw(.rect(r, ui.theme.panel))
-        ui.draw(.rectOutline(r, ui.theme.border, thickness: 1))
-        let y = ui.heading(title, caption, at: Vec2(r.x + 12, r.y + 10), width: r.w - 24)
-        return Rect(r.x + 12, y, r.w - 24, r.maxY - y - 10)
+        ui.draw(.rect(Rect(r.x, r.y, r.w, 1), ui.theme.border))
+        let model: String
+        if let info = s.weights {
+            model = "Model: \(info.name) · \(info.kind) · \(info.format) · preprocessing \(info.preprocessing.rawValue) · \(info.path)"
+        } else {
+            model = s.noWeightsFound ? "Model: none found" : s.weightsError != nil ? "Model: none loaded" : "Model: loading…"
+        }
+        var x = r.x + 12
+        if let busy = s.activity.text {
+            let t = Float(Date().timeIntervalSince(s.activitySince))
+            let text = "\(["◐", "◓", "◑", "◒"][Int(t * 8) % 4]) \(busy) \(String(format: "%.1f s", t))"
+            ui.draw(.text(text, origin: Vec2(x, r.y + 7), ui.theme.accentHot, .small))
+            x += ui.measure(text, role: .small).x + 16
+        }
+        var end = x
+        if let m = s.status.current(at: Date()) {
+            ui.draw(.text(m.text, origin: Vec2(x, r.y + 7), m.isError ? Color(hex: 0xFF7A6B) : ui.theme.text, .small))
+            end = x + ui.measure(m.text, role: .small).x + 8
+            if m.isError {
+                let more = s.status.unreadErrors.count > 1 ? "×  (\(s.status.unreadErrors.count - 1) more)" : "×"
+                let w = ui.measure(more, role: .small).x + 14
+                if ui.button("\(more)##dismissStatus", in: Rect(end, r.y + 4, w, r.h - 8)) { out.append(.dismissStatus) }
+                if ui.lastItemHovered { ui.tooltip("Dismiss this message") }
+                end += w + 8
+            }
+        }
+        let short = s.weights.map { "Model: \($0.name) · \($0.kind) · \($0.preprocessing.rawValue)" } ?? model
+        for text in [model, short] {
+            let w = ui.measure(text, role: .small).x
+            guard r.maxX - w - 12 > end else { continue }
+            let place = Rect(r.maxX - w - 12, r.y, w, r.h)
+            ui.draw(.text(text, origin: Vec2(place.x, r.y + 7), ui.theme.textDim, .small))
+            if ui.isHovered(place) { ui.tooltip(model) }
+            break
+        }
     }
 }

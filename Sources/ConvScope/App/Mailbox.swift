@@ -4,8 +4,14 @@ import Foundation
 final class Mailbox<Message> {
     private let lock = NSLock()
     private var messages: [Message] = []
+    private var wake: () -> Void = {}
+    /// Called after every post, on the posting thread (the window wakes its event loop with it).
+    var onPost: () -> Void {
+        get { lock.lock(); defer { lock.unlock() }; return wake }
+        set { lock.lock(); wake = newValue; lock.unlock() }
+    }
 
-    func post(_ m: Message) { lock.lock(); messages.append(m); lock.unlock() }
+    func post(_ m: Message) { lock.lock(); messages.append(m); let w = wake; lock.unlock(); w() }
 
     func drain() -> [Message] {
         lock.lock(); defer { lock.unlock() }

@@ -2,80 +2,140 @@ import ConvEngine
 import Foundation
 import ImmediateUI
 
-extension ConvScopeApp {
-    /// Opens the overlay that shows one channel or filter large: a square `box` left of a 260-px text column, inside
-    /// a panel `frame` (a click outside it closes the overlay).
-    func beginEnlargedOverlay(_ ui: UIContext) -> (box: Rect, frame: Rect) {
+/// One channel or filter, large, in a panel over the window (a click outside closes it).
+enum EnlargedOverlay {
+    /// The panel: a square image area left of a 260-px text column.
+    static func begin(_ ui: UIContext) -> (box: Rect, frame: Rect, text: Rect) {
         ui.beginOverlay()
         let win = ui.windowRect
-        let side = min(win.h - 160, win.w - 420)
-        let box = Rect(((win.w - side - 260) / 2).rounded(), ((win.h - side) / 2).rounded(), side, side)
-        let frame = Rect(box.x - 16, box.y - 16, side + 292, side + 32)
+        let side = max(120, min(win.h - 160, win.w - 420))
+        let frame = Rect(((win.w - side - 292) / 2).rounded(), ((win.h - side - 32) / 2).rounded(), side + 292, side + 32)
+        let inner = frame.inset(by: Vec2(16, 16)).columns([.fixed(side), .fixed(34), .fill()], spacing: 0)
         ui.draw(.rect(frame, ui.theme.panel))
         ui.draw(.rectOutline(frame, ui.theme.border, thickness: 1))
-        return (box, frame)
+        return (inner[0], frame, Rect(inner[1].x, inner[1].y, inner[1].w + inner[2].w, inner[1].h))
     }
 
-    /// One channel, large, over a faint copy of the network's view, with its grayscale bar and statistics.
-    func enlargedOverlay(_ ui: UIContext) {
-        guard let a = state.analysis, let c = state.enlargedChannel else { return }
-        let map = a.activations.layer(state.layerIndex)
-        let (square, frame) = beginEnlargedOverlay(ui)
+    static func channel(_ ui: UIContext, _ s: AppState, _ images: PanelImages, _ out: inout [AppEvent]) {
+        guard let a = s.currentAnalysis, let c = s.enlargedChannel else { return }
+        let map = a.activations.layer(s.layerIndex)
+        let (square, frame, column) = begin(ui)
         let box = ui.fit(width: a.image.network.width, height: a.image.network.height, in: square)   // the input's aspect
         ui.draw(.image(images.networkKey(a), dest: box, tint: .white))
-        ui.draw(.image(images.enlargedKey(a, layer: state.layerIndex, channel: c), dest: box, tint: Color(255, 255, 255, 215)))
+        ui.draw(.image(images.enlargedKey(a, layer: s.layerIndex, channel: c, shared: s.grid.sharedScale), dest: box,
+                       tint: Color(255, 255, 255, 215)))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
-        let bar = Rect(box.maxX + 16, box.y, 18, box.h)
+        let cols = column.columns([.fixed(18), .fixed(8), .fill()], spacing: 0)
+        let bar = Rect(cols[0].x + 8, box.y, 18, box.h)
         ui.draw(.image(images.grayBarKey, dest: bar, tint: .white))
-        let v = channelRange(map, c)
-        ui.draw(.text("max \(format(v.max))", origin: Vec2(bar.maxX + 8, bar.y - 2), ui.theme.text, .small))
-        ui.draw(.text("min \(format(v.min))", origin: Vec2(bar.maxX + 8, bar.maxY - 14), ui.theme.text, .small))
-        let info = state.layer
-        let tx = bar.maxX + 8
-        ui.draw(.text("Channel \(c) of \(info.channels)", origin: Vec2(tx, box.y + 40), ui.theme.text, .heading))
-        ui.draw(.text(info.label, origin: Vec2(tx, box.y + 66), ui.theme.textDim, .small))
-        ui.draw(.text("mean \(format(v.mean))", origin: Vec2(tx, box.y + 86), ui.theme.text, .small))
-        if v.max == v.min { ui.draw(.text("dead for this image: all \(format(v.min))", origin: Vec2(tx, box.y + 106), Color(hex: 0xFFB86B), .small)) }
-        ui.paragraph("↑/↓ previous / next channel · ←/→ layer · E export · Esc or click outside to close",
-                     in: Rect(tx, box.y + 130, 220, 90), role: .small, color: ui.theme.textDim)
-        if ui.button("Export", in: Rect(tx, box.maxY - 96, 100, 26)) { export([PanelExports.channel(a, layer: state.layerIndex, channel: c)]) }
-        if ui.button("Close", in: Rect(tx, box.maxY - 64, 100, 26)) { state.enlargedChannel = nil }
-        if ui.mouseReleased() && !frame.contains(ui.input.mouse) { state.enlargedChannel = nil }
+        let v = PaneChrome.channelRange(map, c)
+        let range = s.grid.sharedScale ? images.layerRange(a, layer: s.layerIndex) : (min: v.min, max: v.max)
+        let text = cols[2].rows([.fixed(30), .fixed(24), .fixed(20), .fixed(20), .fixed(20), .fill(min: 60), .fixed(30), .fixed(30)], spacing: 4)
+        ui.draw(.text("max \(PaneChrome.format(range.max))", origin: Vec2(bar.maxX + 4, bar.y - 2), ui.theme.text, .small))
+        ui.draw(.text("min \(PaneChrome.format(range.min))", origin: Vec2(bar.maxX + 4, bar.maxY - 14), ui.theme.text, .small))
+        ui.draw(.text("Channel \(c) of \(s.layer.channels)", origin: Vec2(text[0].x + 30, text[0].y + 20), ui.theme.text, .heading))
+        ui.draw(.text(s.layer.label, origin: Vec2(text[1].x + 30, text[1].y + 20), ui.theme.textDim, .small))
+        ui.draw(.text("mean \(PaneChrome.format(v.mean)) · \(s.grid.sharedScale ? "layer's scale" : "own scale")",
+                      origin: Vec2(text[2].x + 30, text[2].y + 20), ui.theme.text, .small))
+        if v.max == v.min {
+            ui.draw(.text("dead for this image: all \(PaneChrome.format(v.min))", origin: Vec2(text[3].x + 30, text[3].y + 20), Color(hex: 0xFFB86B), .small))
+        }
+        ui.paragraph("↑/↓ previous / next channel (across pages) · ←/→ layer · E export · Esc or click outside to close",
+                     in: Rect(text[5].x + 30, text[5].y + 20, text[5].w - 30, text[5].h), role: .small, color: ui.theme.textDim)
+        if ui.button("Export##exportEnlarged", in: Rect(text[6].x + 30, text[6].y, 100, 26)) { out.append(.exportEnlarged) }
+        if ui.button("Close##closeEnlarged", in: Rect(text[7].x + 30, text[7].y, 100, 26)) { out.append(.enlargeChannel(nil)) }
+        if ui.mouseReleased() && !frame.contains(ui.input.mouse) { out.append(.enlargeChannel(nil)) }
         ui.endOverlay()
     }
 
-    func helpOverlay(_ ui: UIContext) {
+    static func filter(_ ui: UIContext, _ s: AppState, _ images: PanelImages, _ out: inout [AppEvent]) {
+        guard let f = s.enlargedFilter, let key = s.filterKey, let image = s.filterCache[key]?.images[f] else { return }
+        let (box, frame, column) = begin(ui)
+        ui.draw(.image(images.enlargedFilterKey(key: key, filter: f), dest: box, tint: .white))
+        ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
+        let t = column.inset(by: Vec2(0, 0)).rows([.fixed(26), .fixed(22), .fixed(66), .fill(min: 60), .fixed(30), .fixed(30)], spacing: 4)
+        ui.draw(.text("Filter \(f) of \(s.layer.channels)", origin: Vec2(t[0].x, t[0].y), ui.theme.text, .heading))
+        ui.draw(.text(s.layer.label, origin: Vec2(t[1].x, t[1].y), ui.theme.textDim, .small))
+        let p = key.settings
+        let lines = ["\(p.size)×\(p.size) input, \(p.steps) steps of \(PaneChrome.format(p.stepSize))",
+                     "mean response on gray noise: \(PaneChrome.format(image.startActivation))",
+                     "on this image: \(PaneChrome.format(image.finalActivation))"]
+        for (i, l) in lines.enumerated() { ui.draw(.text(l, origin: Vec2(t[2].x, t[2].y + Float(i) * 20), ui.theme.text, .small)) }
+        ui.paragraph("The image that makes this filter respond most, found by gradient ascent from gray noise. "
+                     + "↑/↓ previous / next filter · E export · Esc or click outside to close", in: t[3], role: .small, color: ui.theme.textDim)
+        if ui.button("Export##exportFilter", in: Rect(t[4].x, t[4].y, 100, 26)) { out.append(.exportFilter) }
+        if ui.button("Close##closeFilter", in: Rect(t[5].x, t[5].y, 100, 26)) { out.append(.enlargeFilter(nil)) }
+        if ui.mouseReleased() && !frame.contains(ui.input.mouse) { out.append(.enlargeFilter(nil)) }
+        ui.endOverlay()
+    }
+}
+
+/// What the window shows and how to use it (F1); it takes the keys while open.
+enum HelpOverlay {
+    static func draw(_ ui: UIContext, _ s: AppState, _ exportFolder: String, _ out: inout [AppEvent]) {
         ui.beginOverlay()
         let win = ui.windowRect
-        let box = Rect(((win.w - 640) / 2).rounded(), ((win.h - 520) / 2).rounded(), 640, 520)
+        let box = Rect(((win.w - 640) / 2).rounded(), ((win.h - 540) / 2).rounded(), 640, 540)
         ui.draw(.rect(box, ui.theme.panel))
         ui.draw(.rectOutline(box, ui.theme.accentDim, thickness: 1))
-        ui.draw(.text("What you are looking at", origin: Vec2(box.x + 20, box.y + 16), ui.theme.text, .heading))
-        let layers = state.hiddenLayers, convs = layers.filter(\.isConv).count
-        let model = state.weights.map { "\($0.modelName) (\($0.name))" } ?? "A VGG-style network"
-        let classes = state.weights.map { $0.hasClassifier ? "one of \($0.classNames.count) classes" : "features (it has no classifier)" }
+        let rows = box.inset(by: Vec2(20, 16)).rows([.fixed(30), .fill(), .fixed(28)], spacing: 6)
+        ui.draw(.text("What you are looking at", origin: Vec2(rows[0].x, rows[0].y), ui.theme.text, .heading))
+        let layers = s.hiddenLayers, convs = layers.filter(\.isConv).count
+        let model = s.weights.map { "\($0.modelName) (\($0.name))" } ?? "A VGG-style network"
+        let classes = s.weights.map { $0.hasClassifier ? "one of \($0.classNames.count) classes" : "features (it has no classifier)" }
             ?? "one of its classes"
         let text = """
         \(model) turns a photo into \(classes). It works in \(layers.count) steps (hidden layers): \(convs) convolutions, \
         each a bank of small filters slid over the image, and \(layers.count - convs) pools that shrink it. The slider walks through them.
 
-        Channel grid: one tile per filter. White where the filter fires. Early layers fire on edges and colours; deep \
-        layers on eyes, wheels, fur — parts of things. Click a tile to enlarge it.
+        Channel grid: one tile per filter. White where the filter fires. Sort by mean or maximum, hide dead channels, \
+        or put every tile on the layer's one scale. Click a tile to enlarge it.
 
-        Filters (F): for a convolution, the image each filter responds to most, grown from gray noise by gradient \
-        ascent. Early filters want edges and colours, deeper ones textures and patterns.
+        Filters (F): for a convolution, the image each filter responds to most, grown from gray noise by gradient ascent.
 
         Grad-CAM: follows the class score back to a layer and asks which places raised it. Red = most, blue = none.
 
         Keys: ←/→ layer · ↑/↓ channel or filter (enlarged) · PgUp/PgDn page · F channels / filters · E export · \
-        F1 this help · Esc close · Ctrl+Q quit.
+        Ctrl+O open · F1 this help · Esc close · Ctrl+Q quit.
 
         Drop an image anywhere to analyse it; drop a model (.h5, .keras, .onnx, .safetensors) to load it. Exports go to \
-        \(exporter.folder) and never replace a file.
+        \(exportFolder)/<image name>/ and never replace a file.
         """
-        ui.paragraph(text, in: Rect(box.x + 20, box.y + 52, box.w - 40, box.h - 100), role: .body, color: ui.theme.text)
-        if ui.button("Close", in: Rect(box.maxX - 100, box.maxY - 42, 80, 28)) { state.showHelp = false }
-        if ui.mouseReleased() && !box.contains(ui.input.mouse) { state.showHelp = false }
+        ui.paragraph(text, in: rows[1], role: .body, color: ui.theme.text)
+        if ui.button("Close##closeHelp", in: Rect(rows[2].maxX - 80, rows[2].y, 80, 28)) { out.append(.showHelp(false)) }
+        if ui.mouseReleased() && !box.contains(ui.input.mouse) { out.append(.showHelp(false)) }
+        ui.endOverlay()
+    }
+}
+
+/// The built-in file browser (when neither zenity nor kdialog is installed): a folder's images and models.
+enum BrowserOverlay {
+    static func draw(_ ui: UIContext, _ b: FileBrowser, _ out: inout [AppEvent]) {
+        ui.beginOverlay()
+        let win = ui.windowRect
+        let box = Rect(((win.w - 620) / 2).rounded(), 60, 620, max(300, win.h - 120))
+        ui.draw(.rect(box, ui.theme.panel))
+        ui.draw(.rectOutline(box, ui.theme.accentDim, thickness: 1))
+        let rows = box.inset(by: Vec2(16, 14)).rows([.fixed(28), .fixed(26), .fill(), .fixed(28)], spacing: 6)
+        ui.draw(.text("Open an image or a model", origin: Vec2(rows[0].x, rows[0].y), ui.theme.text, .heading))
+        let top = rows[1].columns([.fixed(70), .fill()], spacing: 8)
+        if ui.button("Up##browserUp", in: top[0]) { out.append(.browse(FileBrowser(folder: b.parent))) }
+        ui.draw(.text(b.folder, origin: Vec2(top[1].x, top[1].y + 4), ui.theme.textDim, .small))
+        if let e = b.error { ui.paragraph(e, in: rows[2], role: .body, color: Color(hex: 0xFF7A6B)) }
+        let perRow: Float = 26, fit = max(1, Int(rows[2].h / perRow))
+        for (i, e) in b.entries.prefix(fit).enumerated() {
+            let cell = Rect(rows[2].x, rows[2].y + Float(i) * perRow, rows[2].w, perRow - 2)
+            ui.pushID(i)
+            if ui.selectable((e.isFolder ? "▸ " : "   ") + e.name + "##entry", selected: false, in: cell) {
+                out.append(e.isFolder ? .browse(FileBrowser(folder: b.path(e))) : .chooserClosed(b.path(e)))
+                if !e.isFolder { out.append(.browse(nil)) }
+            }
+            ui.popID()
+        }
+        if b.entries.count > fit {
+            ui.draw(.text("… and \(b.entries.count - fit) more", origin: Vec2(rows[3].x, rows[3].y + 4), ui.theme.textDim, .small))
+        }
+        if ui.button("Cancel##browserCancel", in: Rect(rows[3].maxX - 90, rows[3].y, 90, 28)) { out.append(.browse(nil)) }
         ui.endOverlay()
     }
 }

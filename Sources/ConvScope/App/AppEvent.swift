@@ -1,0 +1,66 @@
+import ConvEngine
+import Foundation
+
+/// Everything that changes the window's state: what a person does (through the panes, keys and drops), what the
+/// engine, the exporter and the download report, and the clock.
+enum AppEvent {
+    // Files.
+    case openImage(String)
+    case openModel(String)
+    case dropped([String])
+    case openChooser
+    case chooserClosed(String?)
+    case browse(FileBrowser?)
+    // The layer view.
+    case selectLayer(Int)
+    case selectPage(Int)
+    case showFilters(Bool)
+    case enlargeChannel(Int?)
+    case enlargeFilter(Int?)
+    case grid(GridOptions)
+    case filterSettings(AscentSettings)
+    // Grad-CAM.
+    case camClass(Int)
+    case camLayer(String)
+    case camScore(CAMScore)
+    case camOpacity(Float)
+    case camOpacityFollowsHeat(Bool)
+    case camFollowsLayer(Bool)
+    // The model.
+    case preprocessing(Preprocessing)
+    case startDownload(fullOnly: Bool)
+    case cancelDownload
+    // Exports.
+    case exportInput, exportGrid, exportEnlarged, exportAll, exportCAMOverlay, exportHeatmap, exportFilterGrid, exportFilter
+    /// Opens the current image's export folder in the file manager.
+    case revealExports
+    // The window.
+    case showHelp(Bool)
+    case dismissStatus
+    case escape
+    case quit
+    case lookingForModel
+    /// After each frame: ask the engine for the filter images the view shows and lacks, cancel what it no longer shows.
+    case syncFilters
+    // Reports from background work.
+    case engine(EngineWorker.Event)
+    case download(WeightsDownload.Event)
+    case exporter(Exporter.Event)
+}
+
+/// What the reducer asks of the world outside the state: the engine, the exporter, the download, the log.
+enum Effect {
+    case loadModel(String)
+    case analyse(path: String, crop: Bool, generation: Int, cam: CAMRequest)
+    case cam(CAMRequest, imageGeneration: Int)
+    case filters(FilterKey, [Int])
+    case cancelFilters
+    case preprocessing(Preprocessing)
+    case export([Exporter.Job], stem: String?)
+    case revealExports(stem: String?)
+    case startDownload(fullOnly: Bool)
+    case cancelDownload
+    case openChooser
+    case log(String)
+    case saveSettings
+}

@@ -1,0 +1,165 @@
+import ConvEngine
+import Foundation
+
+extension AppState {
+    /// What the engine reports.
+    mutating func reduce(engine e: EngineWorker.Event, now: Date) -> [Effect] {
+        switch e {
+        case .weightsLoaded(let info, let seconds):
+            let previous = preferredLayer ?? layer.name
+            preferredLayer = nil
+            weights = info
+            weightsError = nil
+            noWeightsFound = false
+            camRequest.layer = nil
+            cam = nil
+            activity = .idle
+            let names = info.hiddenLayers.map(\.name)
+            layerIndex = names.firstIndex(of: previous) ?? names.firstIndex(of: "block3_conv2") ?? names.count / 2
+            enlargedChannel = nil
+            enlargedFilter = nil
+            status.post(String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds), error: false, at: now)
+            var effects: [Effect] = [.log("weights: \(info.name) (\(info.kind))")]
+            // The image shown (or waiting) is analysed again through the new model; until then nothing stale shows.
+            if let path = pendingImage ?? analysis?.path { effects += open(image: path, now: now) }
+            return effects
+        case .weightsFailed(let message):
+            weightsError = message
+            activity = .idle
+            status.post(message + (weights != nil ? "; keeping \(weights!.name)." : ""), error: true, at: now)
+            return [.log("error: \(message)")]
+        case .noWeightsFound:
+            activity = .idle
+            noWeightsFound = true
+            status.post("No model found: download VGG16 (middle pane) or drop a .h5 / .keras / .onnx / .safetensors file onto the window.",
+                        error: true, at: now)
+            return [.log("weights: none found")]
+        case .working(let text, let generation):
+            if generation == imageGeneration, activity == .idle { activity = .analysing(text) }
+            return []
+        case .analysed(let a):
+            guard a.generation == imageGeneration else { return [] }   // a newer image was asked for
+            if analysis?.image.name != a.image.name { enlargedChannel = nil }
+            analysis = a
+            cam = nil
+            pendingImage = nil
+            activity = a.classification != nil ? .computingCAM : .idle
+            refreshGridOrder()
+            status.post(String(format: "Analysed %@ (%d×%d): %d layers%@ in %.2f s.", a.image.name, a.image.original.width,
+                               a.image.original.height, a.activations.hidden.count, a.classification != nil ? " and classes" : "",
+                               a.seconds), error: false, at: now)
+            return [.log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds))]
+        case .analysisFailed(let message, let generation):
+            guard generation == imageGeneration else { return [] }
+            pendingImage = nil
+            activity = .idle
+            status.post(message + (analysis != nil ? "; the current view is kept." : ""), error: true, at: now)
+            if let a = analysis { imageGeneration = a.generation }   // keep showing the last good analysis
+            return [.log("error: \(message)")]
+        case .cam(let c):
+            guard c.imageGeneration == currentAnalysis?.generation else { return [] }
+            cam = c
+            if activity == .computingCAM { activity = .idle }
+            return [.log(String(format: "gradcam: %@ class %d in %.3f s", c.result.layer.name, c.result.classIndex, c.seconds))]
+        case .camFailed(let message, _):
+            activity = .idle
+            status.post(message, error: true, at: now)
+            return []
+        case .filterProgress(let p):
+            guard p.key == filtersRequested?.key else { return [] }
+            filterProgress = p.stepsDone < p.stepsTotal ? p : nil
+            return []
+        case .filterImages(let key, let images):
+            for image in images { filterCache[key, default: FilterSet()].images[image.filter] = image }
+            let page = images[0].filter / 64
+            let channels = hiddenLayers.first { $0.name == key.layer }?.channels ?? 0
+            guard filterCache[key]!.missing(page: page, channels: channels).isEmpty else { return [] }
+            if filtersRequested?.key == key { filtersRequested = nil; filterProgress = nil }
+            return [.log("filters: \(key.layer) page \(page) complete (\(key.settings.size) px, \(key.settings.steps) steps)")]
+        case .filtersFailed(let key, let message):
+            filterError = (key, message)
+            filterProgress = nil
+            filtersRequested = nil
+            status.post("Filter images for \(key.layer): \(message)", error: true, at: now)
+            return [.log("error: \(message)")]
+        }
+    }
+
+    /// What the weights download reports.
+    mutating func reduce(download e: WeightsDownload.Event, now: Date) -> [Effect] {
+        switch e {
+        case .progress(let text, let fraction): download = (text, fraction); return []
+        case .finished(let path):
+            download = nil
+            noWeightsFound = false
+            return [.log("downloaded: \(path)")] + load(model: path, now: now)
+        case .failed(let message):
+            download = nil
+            status.post(message, error: true, at: now)
+            return [.log("error: \(message)")]
+        }
+    }
+
+    /// What the exporter reports.
+    mutating func reduce(exporter e: Exporter.Event, now: Date) -> [Effect] {
+        switch e {
+        case .progress(let done, let total): exportProgress = (done, total); return []
+        case .written(let paths):
+            exportProgress = nil
+            let folder = (paths.first.map { ($0 as NSString).deletingLastPathComponent }) ?? ""
+            status.post(paths.count == 1 ? "Exported \(paths[0])" : "Exported \(paths.count) PNG files to \(folder)", error: false, at: now)
+            return paths.map { .log("exported: \($0)") }
+        case .failed(let message):
+            exportProgress = nil
+            status.post("Export failed: \(message)", error: true, at: now)
+            return [.log("error: export failed: \(message)")]
+        }
+    }
+
+    /// The export jobs of each export event, rendered from the data (never a screenshot).
+    mutating func export(_ event: AppEvent, now: Date) -> [Effect] {
+        if case .exportFilterGrid = event {
+            guard let job = filterGridExport() else {
+                status.post("The filter images of this page are not finished yet; export when the grid is full.", error: false, at: now)
+                return []
+            }
+            return [.export([job], stem: "filters")]
+        }
+        if case .exportFilter = event {
+            guard let f = enlargedFilter, let key = filterKey, let image = filterCache[key]?.images[f] else { return [] }
+            return [.export([PanelExports.filter(image, key: key)], stem: "filters")]
+        }
+        guard let a = currentAnalysis else { return [] }
+        switch event {
+        case .exportInput: return [.export([PanelExports.input(a)], stem: nil)]
+        case .exportGrid: return [.export([PanelExports.grid(a, layer: layerIndex, page: channelPage)], stem: nil)]
+        case .exportEnlarged:
+            guard let c = enlargedChannel else { return [] }
+            return [.export([PanelExports.channel(a, layer: layerIndex, channel: c)], stem: nil)]
+        case .exportCAMOverlay:
+            guard let c = currentCAM else { return [] }
+            return [.export([PanelExports.camOverlay(a, c, opacity: camOpacity)], stem: nil)]
+        case .exportHeatmap:
+            guard let c = currentCAM else { return [] }
+            return [.export([PanelExports.heatmap(c)], stem: nil)]
+        case .exportAll:
+            var jobs = [PanelExports.input(a)]
+            jobs += (0..<a.activations.hidden.count).map { PanelExports.grid(a, layer: $0, page: 0) }
+            if let c = currentCAM { jobs += [PanelExports.camOverlay(a, c, opacity: camOpacity), PanelExports.heatmap(c)] }
+            return [.export(jobs, stem: nil)]
+        default: return []
+        }
+    }
+
+    /// The shown page of filter images as one PNG, when all of them are finished.
+    func filterGridExport() -> Exporter.Job? {
+        guard let key = filterKey, let set = filterCache[key] else { return nil }
+        let page = FilterSet.page(channelPage, channels: layer.channels)
+        let done = page.compactMap { set.images[$0] }
+        guard done.count == page.count else { return nil }
+        let s = key.settings
+        let caption = Exporter.gridCaption(layer: key.layer, first: page.first!, last: page.last!, total: layer.channels, noun: "filters")
+            + " · \(s.size) px, \(s.steps) steps"
+        return .init(what: "\(key.layer)_filters\(page.first!)-\(page.last!)_\(s.size)px_\(s.steps)steps", caption: caption) { FilterGrid.render(done) }
+    }
+}

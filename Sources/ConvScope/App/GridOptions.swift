@@ -1,0 +1,34 @@
+import ConvEngine
+
+/// How the channel grid orders, filters and scales its tiles (the indices shown stay the channels' own).
+struct GridOptions: Equatable, Codable {
+    enum Order: String, Codable, CaseIterable { case index, mean, max }
+    var order = Order.index
+    var hideDead = false
+    /// One colour scale for every tile of the layer (compare channels) instead of each tile's own min–max.
+    var sharedScale = false
+
+    /// The channels of `map` in display order: sorted by mean or maximum (largest first), dead ones (constant over the
+    /// map) left out when asked.
+    func channels(of map: FeatureMap) -> [Int] {
+        let c = map.channels, n = map.height * map.width
+        var mean = [Float](repeating: 0, count: c), hi = [Float](repeating: -.infinity, count: c)
+        var lo = [Float](repeating: .infinity, count: c)
+        map.data.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                for k in 0..<c {
+                    let v = p[i * c + k]
+                    mean[k] += v; hi[k] = Swift.max(hi[k], v); lo[k] = Swift.min(lo[k], v)
+                }
+            }
+        }
+        var list = Array(0..<c)
+        if hideDead { list = list.filter { hi[$0] > lo[$0] } }
+        switch order {
+        case .index: break
+        case .mean: list.sort { mean[$0] != mean[$1] ? mean[$0] > mean[$1] : $0 < $1 }
+        case .max: list.sort { hi[$0] != hi[$1] ? hi[$0] > hi[$1] : $0 < $1 }
+        }
+        return list
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+
+/// The window used as a person uses it, found through its UI trace: sliders dragged with the mouse, the pager,
+/// the layout at four window sizes, and an idle window that costs nothing.
+final class WindowInstrumentTests: XCTestCase {
+    private func start(size: String = "1280x800", extra: [String] = []) throws -> (Process, AppOutput, String, String) {
+        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
+            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
+        }
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-trace-\(UUID().uuidString).json").path
+        let vgg19 = Fixtures.repo.appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path
+        let (app, out) = try launch(["--weights", vgg19, "--size", size] + extra, environment: ["CONVSCOPE_UI_TRACE": trace])
+        XCTAssertTrue(waitFor("gradcam: block5_conv4 class", in: out, seconds: 60), out.value)
+        Thread.sleep(forTimeInterval: 0.5)
+        let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertFalse(window.isEmpty, "window not found")
+        _ = try tool(["xdotool", "windowmove", "--sync", window, "0", "0"])
+        _ = try tool(["xdotool", "windowfocus", "--sync", window])
+        return (app, out, trace, window)
+    }
+
+    private func pane(_ name: String, _ t: [TraceEntry]) -> TraceEntry? { t.first { $0.kind == "pane" && $0.label == name } }
+
+    /// Drags with the mouse from `from` to `to` in `steps` moves, as a hand does.
+    private func drag(from: (Int, Int), to: (Int, Int), steps: Int) throws {
+        _ = try tool(["xdotool", "mousemove", "\(from.0)", "\(from.1)"])
+        Thread.sleep(forTimeInterval: 0.1)
+        _ = try tool(["xdotool", "mousedown", "1"])
+        for i in 1...steps {
+            let x = from.0 + (to.0 - from.0) * i / steps, y = from.1 + (to.1 - from.1) * i / steps
+            _ = try tool(["xdotool", "mousemove", "\(x)", "\(y)"])
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        _ = try tool(["xdotool", "mouseup", "1"])
+        Thread.sleep(forTimeInterval: 0.3)
+    }
+
+    func testLayerKnob_DraggedFromFirstToLastStop_PassesThroughLayersAndEndsOnTheLast() throws {
+        let (app, out, trace, _) = try start()
+        defer { app.terminate() }
+        var t = readTrace(trace)
+        let layerPane = try XCTUnwrap(pane("layer", t), "\(t)")
+        var slider = try XCTUnwrap(t.first { $0.kind == "slider" && layerPane.contains($0) })
+        // To the first stop with the keyboard, then grab the knob there and drag it to the far right in 20 moves.
+        for _ in 0..<8 { _ = try tool(["xdotool", "key", "Left"]) }
+        XCTAssertTrue(waitFor("layer: block1_conv1\n", in: out, seconds: 5), out.value)
+        Thread.sleep(forTimeInterval: 0.3)
+        t = readTrace(trace)
+        slider = try XCTUnwrap(t.first { $0.kind == "slider" && layerPane.contains($0) })
+        XCTAssertEqual(slider.label, "block1_conv1")
+        let before = out.value.components(separatedBy: "layer: ").count
+        try drag(from: (Int(slider.x + 6), slider.centre.1), to: (Int(slider.x + slider.w + 40), slider.centre.1 + 30), steps: 20)
+        let moves = out.value.components(separatedBy: "layer: ").count - before
+        XCTAssertGreaterThanOrEqual(moves, 10, "the knob followed the mouse through the layers: \(out.value)")
+        XCTAssertTrue(out.value.hasSuffix("layer: block5_pool\n") || out.value.contains("layer: block5_pool\n"), out.value)
+        let end = try XCTUnwrap(waitForEntry(trace, seconds: 3) { e, _ in e.kind == "slider" && layerPane.contains(e) && e.label == "block5_pool" })
+        XCTAssertEqual(end.value, "20")
+    }
+
+    func testOpacitySlider_DraggedFrom50To90_EndsAt90() throws {
+        let (app, _, trace, _) = try start()
+        defer { app.terminate() }
+        let t = readTrace(trace)
+        let camPane = try XCTUnwrap(pane("cam", t))
+        let opacity = try XCTUnwrap(t.first { $0.kind == "slider" && camPane.contains($0) && $0.label == "50%" }, "\(t)")
+        let knob: Float = 14   // the theme's knob width
+        func x(_ f: Float) -> Int { Int(opacity.x + knob / 2 + f * (opacity.w - knob)) }
+        try drag(from: (x(0.5), opacity.centre.1), to: (x(0.9), opacity.centre.1 + 20), steps: 20)
+        let end = try XCTUnwrap(waitForEntry(trace, seconds: 3) { e, _ in e.kind == "slider" && camPane.contains(e) && e.label.hasSuffix("%") })
+        let percent = try XCTUnwrap(Int(end.label.dropLast()))
+        XCTAssertLessThanOrEqual(abs(percent - 90), 2, "opacity ends at \(end.label)")
+    }
+
+    func testChannelPager_NeverChangesTheGradCAMLayer() throws {
+        let (app, out, trace, _) = try start()
+        defer { app.terminate() }
+        // block5_conv1 has 32 channels in the test VGG19; go to a layer with more than one page is not possible, so page on
+        // any layer: the pager must not touch Grad-CAM.
+        let t = readTrace(trace)
+        let layerPane = try XCTUnwrap(pane("layer", t))
+        let camBefore = try XCTUnwrap(t.first { $0.kind == "state" }).value
+        let next = try XCTUnwrap(t.first { $0.kind == "button" && $0.label == "›" && layerPane.contains($0) }, "\(t)")
+        let previous = try XCTUnwrap(t.first { $0.kind == "button" && $0.label == "‹" && layerPane.contains($0) })
+        let gradcams = out.value.components(separatedBy: "gradcam:").count
+        for button in [next, previous, next, previous] {
+            _ = try tool(["xdotool", "mousemove", "\(button.centre.0)", "\(button.centre.1)", "click", "1"])
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        XCTAssertEqual(out.value.components(separatedBy: "gradcam:").count, gradcams, "no Grad-CAM was asked for: \(out.value)")
+        XCTAssertEqual(readTrace(trace).first { $0.kind == "state" }?.value, camBefore)
+    }
+
+    func testLayout_AtFourSizes_NoControlOverlapsAnotherOrLeavesItsPane() throws {
+        for size in ["1024x700", "1280x800", "1920x1080", "2560x1440"] {
+            let (app, _, trace, _) = try start(size: size)
+            defer { app.terminate() }
+            let t = readTrace(trace)
+            let panes = t.filter { $0.kind == "pane" }
+            let widgets = t.filter { $0.kind != "pane" && $0.kind != "state" }
+            XCTAssertEqual(panes.count, 5, "\(size): \(t)")
+            XCTAssertGreaterThan(widgets.count, 20, size)
+            let dims = size.split(separator: "x").compactMap { Float($0) }
+            for p in panes { XCTAssertLessThanOrEqual(p.x + p.w, dims[0] + 0.5, "\(size): pane \(p.label) leaves the window") }
+            for w in widgets {
+                XCTAssertTrue(panes.contains { $0.contains(w) }, "\(size): \(w.kind) \"\(w.label)\" \(w.rect) is outside every pane")
+            }
+            for (i, a) in widgets.enumerated() {
+                for b in widgets[(i + 1)...] where a.overlaps(b) {
+                    XCTFail("\(size): \(a.kind) \"\(a.label)\" \(a.rect) overlaps \(b.kind) \"\(b.label)\" \(b.rect)")
+                }
+            }
+            app.terminate()
+            app.waitUntilExit()
+        }
+    }
+
+    func testIdleWindow_UsesUnderTwoPercentOfACore() throws {
+        let (app, _, _, _) = try start()
+        defer { app.terminate() }
+        Thread.sleep(forTimeInterval: 5)
+        func cpuSeconds() throws -> Double {
+            let stat = try String(contentsOfFile: "/proc/\(app.processIdentifier)/stat", encoding: .utf8)
+            let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+            return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+        let a = try cpuSeconds()
+        Thread.sleep(forTimeInterval: 10)
+        let used = try cpuSeconds() - a
+        print("idle window: \(used) s of CPU in 10 s")
+        XCTAssertLessThan(used / 10, 0.02, "idle CPU \(used * 10)% of a core")
+    }
+}
