@@ -130,4 +130,45 @@ final class WindowInstrumentTests: XCTestCase {
         print("idle window: \(used) s of CPU in 10 s")
         XCTAssertLessThan(used / 10, 0.02, "idle CPU \(used * 10)% of a core")
     }
+
+    func testCtrlO_WithZenity_OpensThePhotoChosen() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zenity") else {
+            throw XCTSkip("zenity is not installed (Scripts/setup installs it)")
+        }
+        let (app, out, _, window) = try start()
+        defer { app.terminate() }
+        _ = try tool(["xdotool", "windowfocus", "--sync", window])
+        _ = try tool(["xdotool", "key", "ctrl+o"])
+        XCTAssertTrue(waitFor("chooser: open", in: out, seconds: 5), out.value)
+        var chooser = ""
+        for _ in 0..<50 where chooser.isEmpty {
+            chooser = try tool(["xdotool", "search", "--name", "Open an image or a model"]).split(separator: "\n").first.map(String.init) ?? ""
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTAssertFalse(chooser.isEmpty, "zenity's file chooser did not open")
+        let photo = Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path
+        _ = try tool(["xdotool", "windowfocus", "--sync", chooser])
+        _ = try tool(["xdotool", "type", "--delay", "30", photo])
+        Thread.sleep(forTimeInterval: 0.5)
+        _ = try tool(["xdotool", "key", "Return"])
+        XCTAssertTrue(waitFor("analysed: camera.png", in: out, seconds: 20), out.value)
+    }
+
+    func testExportOnAFullDisk_SaysSoAndLeavesNoFile() throws {
+        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-full-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        _ = try tool(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", mount])
+        defer { _ = try? tool(["umount", mount]); try? FileManager.default.removeItem(atPath: mount) }
+        guard (try? tool(["findmnt", "-n", mount]))?.isEmpty == false else { throw XCTSkip("cannot mount a tmpfs here (needs root)") }
+        // Fill it nearly up, then export the input photo (a 451×300 PNG, more than what is left).
+        FileManager.default.createFile(atPath: mount + "/filler", contents: Data(count: 190 * 1024))
+        let (app, out, _, window) = try start(extra: ["--export-dir", mount])
+        defer { app.terminate() }
+        _ = try tool(["xdotool", "windowfocus", "--sync", window])
+        _ = try tool(["xdotool", "key", "e"])
+        XCTAssertTrue(waitFor("error: export failed", in: out, seconds: 15), out.value)
+        XCTAssertTrue(out.value.contains("disk is full"), out.value)
+        let left = (FileManager.default.enumerator(atPath: mount)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".png") || $0.contains(".tmp") }
+        XCTAssertEqual(left, [], "no partial file is left")
+    }
 }
