@@ -55,7 +55,7 @@ struct Gui: ParsableCommand {
                 app.frameSeconds.append(seconds)
                 if app.state.animating { app.busyFrameSeconds.append(seconds) }
                 window.present()
-                if let trace, ui.traceChanged { app.writeTrace(ui, to: trace) }
+                if let trace { app.writeTrace(ui, to: trace) }   // written only when it changed
                 if exitAfterFirstFrame && app.state.showsCompleteAnalysis {
                     print(String(format: "startup: {\"first_complete_frame_s\": %.4f, \"peak_rss_mb\": %.1f}",
                                  processAgeSeconds(), Double(peakRSSKiB()) / 1024))

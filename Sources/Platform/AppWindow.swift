@@ -96,6 +96,7 @@ public final class AppWindow {
             SDL_GetMouseState(&mx, &my)
             input.mouse = Vec2(Float(mx), Float(my))
         }
+        _ = SDL_EventState(UInt32(SDL_SYSWMEVENT.rawValue), SDL_ENABLE)   // X11's XDND messages: feedback while dragging
         SDL_ShowWindow(win)
         ok = true
     }

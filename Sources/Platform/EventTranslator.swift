@@ -98,6 +98,14 @@ struct EventTranslator {
         case SDL_DROPCOMPLETE:
             dropHover = false
             events.append(.dropComplete)
+        case SDL_SYSWMEVENT:
+            // X11 drag-and-drop as it happens: a file dragged over the window (XdndEnter/XdndPosition) shows the drop
+            // hint until it leaves (XdndLeave) or lands (XdndDrop, then SDL's own drop events).
+            switch convscope_xdnd_kind(&e) {
+            case 1, 2: dropHover = true
+            case 3: dropHover = false
+            default: break
+            }
         default:
             break
         }

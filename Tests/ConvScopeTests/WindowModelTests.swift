@@ -50,4 +50,39 @@ final class WindowModelTests: XCTestCase {
         for _ in 0..<50 where app.isRunning { Thread.sleep(forTimeInterval: 0.1) }
         XCTAssertFalse(app.isRunning, "Ctrl+Q quits")
     }
+
+    /// A file dragged over the window shows the drop hint before it lands (XDND through SDL_SYSWMEVENT), and a drag
+    /// that leaves again drops nothing.
+    func testDragOver_ShowsTheDropHint_LeavingDropsNothing() throws {
+        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
+            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
+        }
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-trace-\(UUID().uuidString).json").path
+        let finetuned = Self.models.appendingPathComponent("vgg16_finetuned/model.keras").path
+        let (app, out) = try launch(["--weights", finetuned], environment: ["CONVSCOPE_UI_TRACE": trace])
+        defer { if app.isRunning { app.terminate() } }
+        XCTAssertTrue(waitFor("gradcam: block5_conv3 class", in: out, seconds: 60), out.value)
+        let window = try windowAtOrigin()
+        _ = try tool(["xdotool", "windowmove", "--sync", window, "300", "200"])
+        let source = Process()
+        source.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        source.arguments = [Fixtures.repo.appendingPathComponent("Tests/Tools/dnd_source.py").path,
+                            Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path]
+        try source.run()
+        defer { if source.isRunning { source.terminate() } }
+        Thread.sleep(forTimeInterval: 2)
+        _ = try tool(["xdotool", "mousemove", "40", "30", "mousedown", "1"])
+        for x in [100, 300, 500, 700] {
+            _ = try tool(["xdotool", "mousemove", "\(x)", "500"])
+            Thread.sleep(forTimeInterval: 0.15)
+        }
+        XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.contains("dropHover=true") },
+                        "the window shows the drop hint while a file is over it")
+        _ = try tool(["xdotool", "mousemove", "60", "40"])
+        Thread.sleep(forTimeInterval: 0.5)
+        _ = try tool(["xdotool", "mousemove", "40", "30", "mouseup", "1"])
+        XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.contains("dropHover=false") })
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertFalse(out.value.contains("camera.png"), "nothing was dropped: \(out.value)")
+    }
 }

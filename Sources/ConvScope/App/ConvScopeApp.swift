@@ -94,8 +94,9 @@ final class ConvScopeApp {
 
     /// The window's size in points, as last seen (saved with the settings).
     var windowSize: Vec2?
-    /// The panes' rects in the last frame (for the UI trace).
+    /// The panes' rects in the last frame, and the last trace written (for the UI trace).
     var paneRects: [(String, Rect)] = []
+    var lastTrace = Data()
 
     // MARK: events from outside the frame
 

@@ -48,8 +48,10 @@ extension ConvScopeApp {
     func writeTrace(_ ui: UIContext, to path: String) {
         var entries = paneRects.map { TracedWidget(id: "pane-\($0.0)", kind: "pane", label: $0.0, value: "", rect: [$0.1.x, $0.1.y, $0.1.w, $0.1.h]) }
         entries += ui.trace
-        let extra = [TracedWidget(id: "state", kind: "state", label: state.layer.name, value: "layer=\(state.layerIndex) camLayer=\(state.currentCAM?.result.layer.name ?? "")", rect: [0, 0, 0, 0])]
-        guard let data = try? JSONEncoder().encode(entries + extra) else { return }
+        let value = "layer=\(state.layerIndex) camLayer=\(state.currentCAM?.result.layer.name ?? "") dropHover=\(ui.input.dropHover)"
+        let extra = [TracedWidget(id: "state", kind: "state", label: state.layer.name, value: value, rect: [0, 0, 0, 0])]
+        guard let data = try? JSONEncoder().encode(entries + extra), data != lastTrace else { return }
+        lastTrace = data
         try? AtomicFile.write(data, to: path)
     }
 }
