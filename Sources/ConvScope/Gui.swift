@@ -9,7 +9,7 @@ struct Gui: ParsableCommand {
 
     @Argument(help: "An image to open (default: the bundled sample).") var image: String?
     @OptionGroup var weightsOptions: WeightsOptions
-    @Option(help: "Folder for exported PNGs, one subfolder per image (default: ConvScope/ in the XDG Pictures folder, usually ~/Pictures/ConvScope).") var exportDir: String?
+    @Option(help: "Folder for exported PNGs, one subfolder per image (remembered; default: ConvScope/ in the XDG Pictures folder, usually ~/Pictures/ConvScope).") var exportDir: String?
     @Flag(help: "Centre-crop images to a square instead of squashing them.") var crop = false
     @Option(help: "Window size, WIDTHxHEIGHT (default: the last one used, else 1280x800).") var size: String?
     @Option(help: .hidden) var frameStats: String?
@@ -25,7 +25,7 @@ struct Gui: ParsableCommand {
             } ?? [settings.windowWidth ?? 1280, settings.windowHeight ?? 800]
             let window = try AppWindow(title: "ConvScope", width: dims[0], height: dims[1])
             let ui = UIContext(measurer: window.fonts)
-            let app = ConvScopeApp(exportFolder: exportDir ?? Exporter.defaultFolder, crop: crop, settings: settings) { line in
+            let app = ConvScopeApp(exportFolder: exportDir ?? settings.exportFolder ?? Exporter.defaultFolder, crop: crop, settings: settings) { line in
                 print(line); fflush(stdout)
             }
             window.canvas.images = app.images

@@ -86,4 +86,33 @@ final class FilterAscentTests: XCTestCase {
                        "at image size 64, block5_conv1's map is only 4×4 pixels, too small to leave out its border: use --size 80 or more")
         XCTAssertEqual(error("block1_conv1", filters: [1, 9]), "filter 9 does not exist: this layer has filters 0…1")
     }
+
+    /// The ascent computes only each image's own filter at the filter's layer (direct dot products, any kernel,
+    /// stride and padding); its measured response must be what the whole runner computes on the final image.
+    func testFilterAscent_OwnFilterOnly_MatchesTheRunnerOnTheFinalImage() throws {
+        var rng = SeededRandom(seed: 7)
+        let layers = [
+            Layer("conv_a", .conv2D(Conv2DParameters(kernel: rng.floats(3 * 3 * 3 * 8, -0.5, 0.5), bias: rng.floats(8, 0, 0.1),
+                                                     kernelHeight: 3, kernelWidth: 3, inChannels: 3, outChannels: 8, activation: .relu))),
+            Layer("pool", .maxPool(PoolParameters(size: (2, 2)))),
+            Layer("conv_b", .conv2D(Conv2DParameters(kernel: rng.floats(5 * 3 * 8 * 6, -0.3, 0.3), bias: rng.floats(6, 0, 0.1),
+                                                     kernelHeight: 5, kernelWidth: 3, inChannels: 8, outChannels: 6, strides: (2, 1),
+                                                     padding: .valid, activation: .relu))),
+        ]
+        let model = try Model(name: "tiny", format: "test", sourceName: "tiny", input: TensorShape(32, 32, 3), preprocessing: .caffe,
+                              layers: layers)
+        let settings = AscentSettings(size: 48, steps: 3, border: 1)
+        let images = try FilterAscent(model: model, layer: "conv_b", settings: settings, cores: 1).run(filters: [0, 3, 5])
+        let truncated = try model.truncated(through: 2, input: TensorShape(48, 48, 3))
+        let runner = Runner(model: truncated)
+        var worst: Float = 0
+        for image in images {
+            let out = try runner.forward(model.preprocessing.apply(rgb: image.raw, height: 48, width: 48)).outputs[2]
+            var sum: Float = 0, n = 0
+            for y in 1..<(out.height - 1) { for x in 1..<(out.width - 1) { sum += out.data[(y * out.width + x) * out.channels + image.filter]; n += 1 } }
+            worst = max(worst, abs(sum / Float(n) - image.finalActivation) / max(abs(image.finalActivation), 1e-3))
+        }
+        print("own-filter ascent vs runner: worst relative difference \(worst)")
+        XCTAssertLessThan(worst, 1e-3)
+    }
 }

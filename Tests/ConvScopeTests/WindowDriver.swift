@@ -60,6 +60,25 @@ extension XCTestCase {
         return window
     }
 
+    /// A real XDND drag source (Tests/Tools/dnd_source.py) offering `file`, its window at the screen's top-left.
+    func dragSource(_ file: String) throws -> Process {
+        let source = Process()
+        source.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        source.arguments = [Fixtures.repo.appendingPathComponent("Tests/Tools/dnd_source.py").path, file]
+        try source.run()
+        Thread.sleep(forTimeInterval: 2)
+        return source
+    }
+
+    /// Presses on the drag source and moves through `points` as a hand does, the button still held.
+    func dragFromSource(over points: [(Int, Int)]) throws {
+        _ = try tool(["xdotool", "mousemove", "40", "30", "mousedown", "1"])
+        for (x, y) in points {
+            _ = try tool(["xdotool", "mousemove", "\(x)", "\(y)"])
+            Thread.sleep(forTimeInterval: 0.15)
+        }
+    }
+
     /// Presses `key` in `window` until the app logs `needle`; a key sent while the window is not yet focused is
     /// lost, so it focuses and tries again, three times.
     func press(_ key: String, in window: String, until needle: String, in out: AppOutput, seconds: Double) throws -> Bool {

@@ -28,17 +28,9 @@ final class WindowModelTests: XCTestCase {
 
         // Drag the fine-tuned model from a real drag source onto the window and let go.
         let finetuned = Self.models.appendingPathComponent("vgg16_finetuned/model.keras").path
-        let source = Process()
-        source.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        source.arguments = [Fixtures.repo.appendingPathComponent("Tests/Tools/dnd_source.py").path, finetuned]
-        try source.run()
+        let source = try dragSource(finetuned)
         defer { if source.isRunning { source.terminate() } }
-        Thread.sleep(forTimeInterval: 2)
-        _ = try tool(["xdotool", "mousemove", "40", "30", "mousedown", "1"])
-        for x in [100, 200, 400, 600] {
-            _ = try tool(["xdotool", "mousemove", "\(x)", "300"])
-            Thread.sleep(forTimeInterval: 0.15)
-        }
+        try dragFromSource(over: [(100, 300), (200, 300), (400, 300), (600, 300)])
         _ = try tool(["xdotool", "mousemove", "700", "400"])
         Thread.sleep(forTimeInterval: 0.5)
         _ = try tool(["xdotool", "mouseup", "1"])
@@ -64,18 +56,9 @@ final class WindowModelTests: XCTestCase {
         XCTAssertTrue(waitFor("gradcam: block5_conv3 class", in: out, seconds: 60), out.value)
         let window = try windowAtOrigin()
         _ = try tool(["xdotool", "windowmove", "--sync", window, "300", "200"])
-        let source = Process()
-        source.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        source.arguments = [Fixtures.repo.appendingPathComponent("Tests/Tools/dnd_source.py").path,
-                            Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path]
-        try source.run()
+        let source = try dragSource(Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path)
         defer { if source.isRunning { source.terminate() } }
-        Thread.sleep(forTimeInterval: 2)
-        _ = try tool(["xdotool", "mousemove", "40", "30", "mousedown", "1"])
-        for x in [100, 300, 500, 700] {
-            _ = try tool(["xdotool", "mousemove", "\(x)", "500"])
-            Thread.sleep(forTimeInterval: 0.15)
-        }
+        try dragFromSource(over: [(100, 500), (300, 500), (500, 500), (700, 500)])
         XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.contains("dropHover=true") },
                         "the window shows the drop hint while a file is over it")
         _ = try tool(["xdotool", "mousemove", "60", "40"])

@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// One core's share of a filter-ascent batch: its own runner and buffers, sized once, and the steps over them.
 /// Lanes run side by side with OpenBLAS single-threaded, so every loop of ours runs on all cores too. The runner
 /// walks the model's layers up to the filter's hidden layer, Winograd wherever a 3×3 convolution allows it.
@@ -43,9 +45,15 @@ final class AscentLane {
         }
     }
 
-    /// Every layer's output for the lane's first `count` images.
-    func forward(count n: Int) {
+    /// Every layer's output for the lane's first `count` images. When the filter's layer is itself the convolution,
+    /// only each image's own filter is computed there (`filterForward`): nothing reads its other channels.
+    func forward(_ filters: [Int]) {
+        let n = filters.count
         for i in model.layers.indices {
+            if i == model.layers.count - 1, case .conv2D(let c) = model.layers[i].kind {
+                filterForward(filters, c)
+                continue
+            }
             let x = i == 0 ? input : outputs[i - 1]
             x.withUnsafeBufferPointer { xp in
                 outputs[i].withUnsafeMutableBufferPointer { yp in runner.forwardLayer(i, x: xp.baseAddress!, batch: n, y: yp.baseAddress!) }
@@ -99,7 +107,18 @@ final class AscentLane {
                 }
             }
         }
-        for i in stride(from: last, through: 0, by: -1) {
+        var top = last
+        if case .conv2D(let c) = model.layers[last].kind {
+            if !relu {   // the ReLU's rule is applied in the seeding above; other activations' derivatives here
+                gradient.withUnsafeMutableBufferPointer { gp in
+                    out.withUnsafeBufferPointer { yp in ElementWise.backward(c.activation, gp.baseAddress!, output: yp.baseAddress!, count: n * o.count) }
+                }
+            }
+            filterBackward(filters, c)   // into `spare`, past the convolution's own ReLU (handled above)
+            swap(&gradient, &spare)
+            top = last - 1
+        }
+        for i in stride(from: top, through: 0, by: -1) {
             let x = i == 0 ? input : outputs[i - 1]
             gradient.withUnsafeMutableBufferPointer { gp in
                 spare.withUnsafeMutableBufferPointer { dx in
@@ -113,6 +132,81 @@ final class AscentLane {
             }
             swap(&gradient, &spare)
         }
+    }
+
+    /// Image b's filter `filters[b]` of the last convolution at every output pixel, by direct dot products (one
+    /// channel costs kh·kw·Cin per pixel, where a full GEMM would compute all Cout channels), then its activation.
+    private func filterForward(_ filters: [Int], _ c: Conv2DParameters) {
+        let last = model.layers.count - 1, g = Runner.geometry(c, Runner.inputShape(model, last), model.layers[last].output)
+        let x = last == 0 ? input : outputs[last - 1]
+        let inCount = g.inHeight * g.inWidth * g.inChannels, outCount = g.outHeight * g.outWidth * c.outChannels
+        x.withUnsafeBufferPointer { xp in
+            outputs[last].withUnsafeMutableBufferPointer { y in
+                for (b, f) in filters.enumerated() {
+                    let column = Self.filterColumn(c, f)
+                    column.withUnsafeBufferPointer { k in
+                        Self.eachTap(g) { p, tap, offset in
+                            if tap < 0 { y[b * outCount + p * c.outChannels + f] = c.bias![f]; return }
+                            y[b * outCount + p * c.outChannels + f] += cblas_sdot(Int32(g.inChannels), xp.baseAddress! + b * inCount + offset, 1,
+                                                                               k.baseAddress! + tap * g.inChannels, 1)
+                        }
+                    }
+                    for p in 0..<(g.outHeight * g.outWidth) {
+                        var v = y[b * outCount + p * c.outChannels + f]
+                        ElementWise.forward(c.activation, &v, count: 1)
+                        y[b * outCount + p * c.outChannels + f] = v
+                    }
+                }
+            }
+        }
+    }
+
+    /// `gradient` (only each image's own filter channel non-zero, already past the activation) back through the last
+    /// convolution into `spare`, scattering each pixel's gradient along its filter's kernel column.
+    private func filterBackward(_ filters: [Int], _ c: Conv2DParameters) {
+        let last = model.layers.count - 1, g = Runner.geometry(c, Runner.inputShape(model, last), model.layers[last].output)
+        let inCount = g.inHeight * g.inWidth * g.inChannels, outCount = g.outHeight * g.outWidth * c.outChannels
+        gradient.withUnsafeBufferPointer { gp in
+            spare.withUnsafeMutableBufferPointer { dx in
+                dx.baseAddress!.update(repeating: 0, count: filters.count * inCount)
+                for (b, f) in filters.enumerated() {
+                    let column = Self.filterColumn(c, f)
+                    column.withUnsafeBufferPointer { k in
+                        Self.eachTap(g) { p, tap, offset in
+                            let value = gp[b * outCount + p * c.outChannels + f]
+                            guard tap >= 0, value != 0 else { return }
+                            cblas_saxpy(Int32(g.inChannels), value, k.baseAddress! + tap * g.inChannels, 1,
+                                        dx.baseAddress! + b * inCount + offset, 1)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// For every output pixel p: body(p, −1, 0) first, then body(p, tap, offset) for each kernel tap (ky·kw + kx) that
+    /// falls inside the input, `offset` being that input pixel's first channel.
+    private static func eachTap(_ g: ConvGeneral.Geometry, _ body: (Int, Int, Int) -> Void) {
+        for oy in 0..<g.outHeight {
+            for ox in 0..<g.outWidth {
+                let p = oy * g.outWidth + ox
+                body(p, -1, 0)
+                for ky in 0..<g.kernelHeight {
+                    let iy = oy * g.strideY - g.padTop + ky
+                    guard iy >= 0 && iy < g.inHeight else { continue }
+                    for kx in 0..<g.kernelWidth {
+                        let ix = ox * g.strideX - g.padLeft + kx
+                        guard ix >= 0 && ix < g.inWidth else { continue }
+                        body(p, ky * g.kernelWidth + kx, (iy * g.inWidth + ix) * g.inChannels)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Filter f's weights, (ky, kx, ci) contiguous: column f of the (kh·kw·Cin, Cout) kernel.
+    private static func filterColumn(_ c: Conv2DParameters, _ f: Int) -> [Float] {
+        (0..<(c.kernelHeight * c.kernelWidth * c.inChannels)).map { c.kernel[$0 * c.outChannels + f] }
     }
 
     /// x += step · g / rms(g) per image: Chollet's normalisation ("divide by its L2 norm, the square root of the

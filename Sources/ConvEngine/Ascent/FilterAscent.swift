@@ -65,12 +65,12 @@ public final class FilterAscent {
         let step = settings.stepSize * model.preprocessing.unitsPerPixelValue
         parallel(shares) { _, lane, share in
             if seedFirst { lane.seed(share) }
-            lane.forward(count: share.count)
+            lane.forward(share)
             if seedFirst { lane.start = lane.meanActivations(share) }
             lane.backward(share)
             lane.ascend(count: share.count, step: step)
             if finish {
-                lane.forward(count: share.count)
+                lane.forward(share)
                 lane.final = lane.meanActivations(share)
             }
         }

@@ -83,10 +83,6 @@ enum CamPane {
             + "To see it, drop a model with its head onto the window: Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 "
             + "(528 MB), timm's vgg16.tv_in1k model.safetensors, or your own fine-tuned .keras, .h5 or .onnx.",
             in: rows[0], role: .body, color: ui.theme.textDim)
-        if let d = s.download {
-            PaneChrome.downloadProgress(ui, d, rows[1], &out)
-        } else if ui.button("Download full weights (528 MB)##downloadFull", in: Rect(rows[1].x, rows[1].y, min(rows[1].w, 260), 28)) {
-            out.append(.startDownload(fullOnly: true))
-        }
+        PaneChrome.downloadOffer(ui, s, "Download full weights (528 MB)##downloadFull", fullOnly: true, rows[1], &out)
     }
 }

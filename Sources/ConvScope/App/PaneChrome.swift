@@ -24,6 +24,15 @@ enum PaneChrome {
         return (lo, hi, sum / Float(map.height * map.width))
     }
 
+    /// A download button (`label`, with a stable id) or, while the download runs, its progress.
+    static func downloadOffer(_ ui: UIContext, _ s: AppState, _ label: String, fullOnly: Bool, _ r: Rect, _ out: inout [AppEvent]) {
+        if let d = s.download {
+            downloadProgress(ui, d, r, &out)
+        } else if ui.button(label, in: Rect(r.x, r.y, min(r.w, ui.buttonSize(label).x + 16), 30)) {
+            out.append(.startDownload(fullOnly: fullOnly))
+        }
+    }
+
     /// A progress bar with a Cancel button beside it and the download's text below.
     static func downloadProgress(_ ui: UIContext, _ d: (text: String, fraction: Double?), _ r: Rect, _ out: inout [AppEvent]) {
         let line = r.columns([.fill(min: 80), .fixed(86)], spacing: 8)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the window remembers between runs, in `$XDG_CONFIG_HOME/convscope/settings.json` (default
-/// `~/.config/convscope/`): window size, last layer, Grad-CAM opacity, grid options, recent files.
+/// `~/.config/convscope/`): window size, last layer, Grad-CAM opacity, grid options, recent files, export folder.
 struct Settings: Codable, Equatable {
     var windowWidth: Int?
     var windowHeight: Int?
@@ -9,6 +9,8 @@ struct Settings: Codable, Equatable {
     var camOpacity: Float?
     var grid: GridOptions?
     var recentFiles: [String]?
+    /// The export folder last given with --export-dir.
+    var exportFolder: String?
 
     static func folder(environment env: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let xdg = env["XDG_CONFIG_HOME"], xdg.hasPrefix("/") { return xdg + "/convscope" }
