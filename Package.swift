@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CSDL2TTF", pkgConfig: "SDL2_ttf", providers: [.apt(["libsdl2-ttf-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
 
         // 2. The engine: the model as a value, ops, one runner, readers and builders, explanations. No SDL.
         .target(name: "ConvEngine", dependencies: [
@@ -37,8 +38,8 @@ let package = Package(
         .target(name: "Raster", swiftSettings: optimize),
         // 4. The immediate-mode widget layer. No SDL.
         .target(name: "ImmediateUI"),
-        // 5. SDL2 only here: image files, windows, events, drawing.
-        .target(name: "Platform", dependencies: ["CSDL2", "CSDL2Image", "CSDL2TTF", "Raster", "ImmediateUI"]),
+        // 5. SDL2 only here: image files, windows, events, drawing; the desktop portal over D-Bus.
+        .target(name: "Platform", dependencies: ["CSDL2", "CSDL2Image", "CSDL2TTF", "CDBus", "Raster", "ImmediateUI"]),
         // 6. The executable.
         .executableTarget(
             name: "ConvScope",

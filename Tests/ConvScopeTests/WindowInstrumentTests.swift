@@ -4,13 +4,15 @@ import XCTest
 /// The window used as a person uses it, found through its UI trace: sliders dragged with the mouse, the pager,
 /// the layout at four window sizes, and an idle window that costs nothing.
 final class WindowInstrumentTests: XCTestCase {
-    private func start(size: String = "1280x800", extra: [String] = []) throws -> (Process, AppOutput, String, String) {
+    private func start(size: String = "1280x800", extra: [String] = [], environment: [String: String] = [:]) throws
+        -> (Process, AppOutput, String, String) {
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
         }
         let trace = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-trace-\(UUID().uuidString).json").path
         let vgg19 = Fixtures.repo.appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path
-        let (app, out) = try launch(["--weights", vgg19, "--size", size] + extra, environment: ["CONVSCOPE_UI_TRACE": trace])
+        let (app, out) = try launch(["--weights", vgg19, "--size", size] + extra,
+                                    environment: environment.merging(["CONVSCOPE_UI_TRACE": trace]) { $1 })
         XCTAssertTrue(waitFor("gradcam: block5_conv4 class", in: out, seconds: 60), out.value)
         Thread.sleep(forTimeInterval: 0.5)
         let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
@@ -151,6 +153,39 @@ final class WindowInstrumentTests: XCTestCase {
         _ = try tool(["xdotool", "type", "--delay", "30", photo])
         Thread.sleep(forTimeInterval: 0.5)
         _ = try tool(["xdotool", "key", "Return"])
+        XCTAssertTrue(waitFor("analysed: camera.png", in: out, seconds: 20), out.value)
+    }
+
+    /// Where the desktop portal runs, Ctrl+O opens its file chooser: here a stand-in portal on the test's own session
+    /// bus answers with a photo, as the real one does after the person picks it.
+    func testCtrlO_WithTheDesktopPortal_OpensThePhotoItReturns() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon") else { throw XCTSkip("dbus-daemon is not installed") }
+        let bus = Process(), busOut = Pipe()
+        bus.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
+        bus.arguments = ["--session", "--nofork", "--print-address"]
+        bus.standardOutput = busOut
+        try bus.run()
+        defer { bus.terminate() }
+        var address = ""
+        for _ in 0..<50 where address.isEmpty {
+            address = String(decoding: busOut.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        XCTAssertFalse(address.isEmpty, "dbus-daemon gave no address")
+        let photo = Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path
+        let portal = Process(), portalOut = AppOutput(), pipe = Pipe()
+        portal.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        portal.arguments = [Fixtures.repo.appendingPathComponent("Tests/Tools/fake_portal.py").path, photo]
+        portal.environment = ProcessInfo.processInfo.environment.merging(["DBUS_SESSION_BUS_ADDRESS": address]) { $1 }
+        portal.standardOutput = pipe
+        pipe.fileHandleForReading.readabilityHandler = { portalOut.append(String(decoding: $0.availableData, as: UTF8.self)) }
+        try portal.run()
+        defer { portal.terminate() }
+        XCTAssertTrue(waitFor("portal: ready", in: portalOut, seconds: 10), portalOut.value)
+        let (app, out, _, window) = try start(environment: ["DBUS_SESSION_BUS_ADDRESS": address])
+        defer { app.terminate() }
+        _ = try tool(["xdotool", "windowfocus", "--sync", window])
+        _ = try tool(["xdotool", "key", "ctrl+o"])
+        XCTAssertTrue(waitFor("portal: OpenFile", in: portalOut, seconds: 10), portalOut.value)
         XCTAssertTrue(waitFor("analysed: camera.png", in: out, seconds: 20), out.value)
     }
 

@@ -8,8 +8,10 @@ enum ChannelGrid {
     static func draw(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ area: Rect, _ images: PanelImages, _ out: inout [AppEvent]) {
         let map = a.activations.layer(s.layerIndex)
         let legendHeight: Float = s.grid.sharedScale ? 22 : 0
+        // 8 tiles a row, as many rows as a page of this layer holds (a 32-channel layer gets tiles twice as tall).
+        let rows = Float(max(1, (min(64, s.gridOrder.count) + 7) / 8))
         let gap: Float = 3, aspect = Float(map.width) / Float(max(map.height, 1))
-        var tw = ((area.w - gap * 7) / 8).rounded(.down), th = ((area.h - legendHeight - gap * 7) / 8).rounded(.down)
+        var tw = ((area.w - gap * 7) / 8).rounded(.down), th = ((area.h - legendHeight - gap * (rows - 1)) / rows).rounded(.down)
         if tw / th > aspect { tw = (th * aspect).rounded(.down) } else { th = (tw / aspect).rounded(.down) }
         let gridWidth = tw * 8 + gap * 7
         let origin = Vec2((area.x + (area.w - gridWidth) / 2).rounded(), area.y)
@@ -36,7 +38,7 @@ enum ChannelGrid {
         }
         guard s.grid.sharedScale else { return }
         let range = images.layerRange(a, layer: s.layerIndex)
-        let y = origin.y + 8 * (th + gap) + 2
+        let y = origin.y + rows * (th + gap) + 2
         let bar = Rect(origin.x + 60, y + 4, max(0, gridWidth - 120), 8)
         ui.draw(.image(images.grayBarHorizontalKey, dest: bar, tint: .white))
         ui.draw(.text(PaneChrome.format(range.min), origin: Vec2(origin.x, y), ui.theme.textDim, .small))

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// The built-in file browser, drawn by the window when no desktop file chooser is installed: one folder's entries,
 /// folders first, hidden files left out.
@@ -35,12 +36,18 @@ struct FileBrowser: Equatable {
     func path(_ e: Entry) -> String { (folder as NSString).appendingPathComponent(e.name) }
 }
 
-/// A desktop file chooser: zenity or kdialog, whichever is installed, run off the UI thread.
+/// A desktop file chooser, run off the UI thread: the XDG desktop portal where one runs, else zenity or kdialog,
+/// whichever is installed (else the caller shows its built-in browser).
 enum FileChooser {
     enum Outcome { case chosen(String), cancelled, unavailable }
 
     static func run(startIn folder: String, completion: @escaping (Outcome) -> Void) {
         DispatchQueue.global(qos: .userInitiated).async {
+            switch PortalFileChooser.open(title: "Open an image or a model") {
+            case .chosen(let path): completion(.chosen(path)); return
+            case .cancelled: completion(.cancelled); return
+            case .unavailable: break
+            }
             let filter = "Images and models | *.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.h5 *.keras *.onnx *.safetensors"
             let tools: [(String, [String])] = [
                 ("zenity", ["--file-selection", "--title=Open an image or a model", "--filename=\(folder)/", "--file-filter=\(filter)",
