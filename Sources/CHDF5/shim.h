@@ -11,3 +11,4 @@ static inline hid_t convscope_h5t_c_s1(void) { return H5T_C_S1; }
 static inline hid_t convscope_h5e_default(void) { return H5E_DEFAULT; }
 static inline hid_t convscope_h5s_all(void) { return H5S_ALL; }
 static inline unsigned convscope_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline hid_t convscope_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }

@@ -70,4 +70,12 @@ final class HDF5HostileFileTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: raw), "libhdf5 wrote the data outside the file")
         XCTAssertLoadThrows(path, .unsafeHDF5(file: "external.h5", detail: "block1_conv1/block1_conv1_W_1:0 keeps its data in an external file"))
     }
+
+    /// Compact storage keeps a dataset's bytes in its header, where libhdf5 trusts the sizes the file declares
+    /// (`H5D__compact_readvv`); Keras never writes it, so it is refused before any data is read.
+    func testLoad_CompactDataset_ThrowsUnsafeHDF5() {
+        let path = folder.path("compact.h5")
+        WeightFiles.writeKerasLegacy(WeightFiles.kerasLegacy(fixture.canonical), to: path, compact: ["block1_conv1/block1_conv1_b_1:0"])
+        XCTAssertLoadThrows(path, .unsafeHDF5(file: "compact.h5", detail: "block1_conv1/block1_conv1_b_1:0 is stored compact, which Keras never writes"))
+    }
 }

@@ -1,3 +1,4 @@
+import CHDF5
 import ConvEngine
 import Foundation
 
@@ -153,7 +154,7 @@ enum WeightFiles {
     /// on the groups' parent (the root, or `model_weights` for a whole saved model).
     /// `externalStorage` maps tensor names to raw files that hold their bytes (H5Pset_external); `extra` adds more.
     static func writeKerasLegacy(_ tensors: [Tensor], to path: String, externalStorage: [String: String] = [:],
-                                 extra: (HDF5Writer) -> Void = { _ in }) {
+                                 compact: Set<String> = [], extra: (HDF5Writer) -> Void = { _ in }) {
         let h5 = HDF5Writer(path: path)
         var groups: [String] = []
         var weightNames: [String: [String]] = [:]
@@ -164,6 +165,11 @@ enum WeightFiles {
             weightNames[group, default: []].append(String(parts.last!))
             if let raw = externalStorage[t.name] {
                 h5.externallyStoredDataset(t.name, shape: t.shape, t.values, externalFile: raw)
+            } else if compact.contains(t.name) {
+                let dcpl = H5Pcreate(convscope_h5p_dataset_create())
+                H5Pset_layout(dcpl, H5D_COMPACT)
+                h5.dataset(t.name, shape: t.shape, t.values, dcpl: dcpl)
+                H5Pclose(dcpl)
             } else {
                 h5.dataset(t.name, shape: t.shape, t.values)
             }

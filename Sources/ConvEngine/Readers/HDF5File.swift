@@ -64,24 +64,33 @@ final class HDF5File {
         return true
     }
 
-    /// Names of the members of a group, in name order.
+    /// Most members a group may list: Keras files have a few hundred; a forged link count is never trusted.
+    static let maxMembers = 100_000
+
+    /// Names of the members of a group, in name order. The links that really exist are iterated (`H5Literate`, in the
+    /// group's native order, stopping after `maxMembers`) and sorted here: the count a file declares is never used to
+    /// ask libhdf5 for names by index, which makes it sort whatever a forged count points at.
     func members(of group: String) throws -> [String] {
         HDF5File.lock.lock(); defer { HDF5File.lock.unlock() }
         guard try existsLocked(group) || group == "/" else { return [] }
         let g = H5Gopen2(file, group, convscope_h5p_default())
         guard g >= 0 else { return [] }
         defer { H5Gclose(g) }
-        var info = H5G_info_t()
-        guard H5Gget_info(g, &info) >= 0 else { return [] }
-        var names: [String] = []
-        for i in 0..<info.nlinks {
-            let n = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, convscope_h5p_default())
-            guard n > 0, n < 4096 else { continue }
-            var buf = [CChar](repeating: 0, count: Int(n) + 1)
-            H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, Int(n) + 1, convscope_h5p_default())
-            names.append(String(cString: buf))
+        final class Collected { var names: [String] = []; var tooMany = false }
+        let collected = Collected()
+        var index: hsize_t = 0
+        let status = withExtendedLifetime(collected) {
+            H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, &index, { _, name, _, data in
+                let c = Unmanaged<Collected>.fromOpaque(data!).takeUnretainedValue()
+                guard let name, strnlen(name, 4097) <= 4096 else { return 0 }
+                c.names.append(String(cString: name))
+                if c.names.count >= HDF5File.maxMembers { c.tooMany = true; return 1 }   // stop
+                return 0
+            }, Unmanaged.passUnretained(collected).toOpaque())
         }
-        return names
+        if collected.tooMany { throw WeightsError.malformed(file: name, detail: "group \(group) has over \(HDF5File.maxMembers) members") }
+        guard status >= 0 else { throw WeightsError.malformed(file: name, detail: "the members of \(group) cannot be listed") }
+        return collected.names.sorted()
     }
 
     /// A string-array attribute (fixed or variable length) on the object at `path`; nil when absent.
@@ -201,6 +210,9 @@ final class HDF5File {
         guard shape == expected else { throw WeightsError.wrongShape(file: name, tensor: tensor, expected: expected, found: shape) }
         let type = H5Dget_type(d); defer { H5Tclose(type) }
         guard H5Tget_class(type) == H5T_FLOAT else { throw WeightsError.malformed(file: name, detail: "\(tensor) is not floating point") }
+        guard [2, 4, 8].contains(H5Tget_size(type)), H5Tget_ebias(type) == [2: 15, 4: 127, 8: 1023][H5Tget_size(type)] else {
+            throw WeightsError.unsafeHDF5(file: name, detail: "\(tensor) is not an IEEE float (16, 32 or 64 bits)")
+        }
         let count = expected.reduce(1, *)
         var out = [Float](repeating: 0, count: count)
         let status = out.withUnsafeMutableBytes {
@@ -217,6 +229,9 @@ final class HDF5File {
         }
         if H5Pget_layout(dcpl) == H5D_VIRTUAL {
             throw WeightsError.unsafeHDF5(file: name, detail: "\(path) is a virtual dataset")
+        }
+        if H5Pget_layout(dcpl) == H5D_COMPACT {   // Keras never writes these; libhdf5's compact reads trust the file
+            throw WeightsError.unsafeHDF5(file: name, detail: "\(path) is stored compact, which Keras never writes")
         }
         let filters = H5Pget_nfilters(dcpl)
         for i in 0..<max(filters, 0) {
