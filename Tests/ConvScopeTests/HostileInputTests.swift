@@ -1,0 +1,108 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import XCTest
+
+/// `convscope predict` given files built to hurt an image loader, and paths that are not files: each run must exit 1
+/// with one line on stderr naming the file, within 10 s, using under 1 GB. The executable is started with posix_spawn
+/// and reaped with wait4, so a hang is killed at the deadline (and fails the test) and the child's own peak memory
+/// (ru_maxrss) is known.
+final class HostileInputTests: XCTestCase {
+    struct Run { let status: Int32?; let stderr: String; let seconds: Double; let maxRSS: Int }
+    static let hostile = Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/hostile")
+    static let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
+    static let deadline: Double = 10
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-hostile-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    /// Runs convscope with stdin from /dev/null and stdout, stderr into files; killed when it outlives the deadline.
+    func convscope(_ args: [String]) throws -> Run {
+        let out = tmp.appendingPathComponent("stdout-\(UUID().uuidString)").path, err = tmp.appendingPathComponent("stderr-\(UUID().uuidString)").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let exe = Fixtures.convscope.path
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "CONVSCOPE_WEIGHTS")
+        let argv: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let start = Date()
+        let spawned = posix_spawn(&pid, exe, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw NSError(domain: "spawn", code: Int(spawned)) }
+        var status: Int32 = 0, usage = rusage()
+        var finished = false
+        while Date().timeIntervalSince(start) < Self.deadline {
+            let r = wait4(pid, &status, WNOHANG, &usage)
+            if r == pid { finished = true; break }
+            if r < 0 && errno != EINTR { break }
+            usleep(10_000)
+        }
+        if !finished {
+            kill(pid, SIGKILL)
+            _ = wait4(pid, &status, 0, &usage)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let exited = status & 0x7F == 0
+        let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        return Run(status: finished && exited ? (status >> 8) & 0xFF : nil, stderr: stderr, seconds: seconds, maxRSS: usage.ru_maxrss * 1024)
+    }
+
+    func assertRefused(_ image: String, saying text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try convscope(["predict", image, "--weights", Self.model])
+        print("convscope predict \((image as NSString).lastPathComponent): exit \(r.status.map(String.init) ?? "none (killed)"), "
+              + "\(String(format: "%.2f", r.seconds)) s, max RSS \(r.maxRSS >> 20) MB: \(r.stderr.trimmingCharacters(in: .newlines))")
+        XCTAssertEqual(r.status, 1, "\(image): \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "stderr: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("convscope: ") && r.stderr.contains((image as NSString).lastPathComponent) && r.stderr.contains(text),
+                      "stderr: \(r.stderr)", file: file, line: line)
+        XCTAssertLessThan(r.seconds, Self.deadline, file: file, line: line)
+        XCTAssertLessThan(r.maxRSS, 1 << 30, "max RSS \(r.maxRSS >> 20) MB", file: file, line: line)
+    }
+
+    func testPredict_OverflowingPNGHeaderIsOneLineNotACrash() throws {
+        try assertRefused(Self.hostile.appendingPathComponent("x.png").path, saying: "the PNG data is damaged")
+    }
+
+    func testPredict_GIFFrameLargerThanItsScreenIsRefusedBeforeDecoding() throws {
+        try assertRefused(Self.hostile.appendingPathComponent("bomb.gif").path, saying: "over the 100-megapixel limit")
+    }
+
+    func testPredict_TIFFWithDuplicateWidthTagsIsRefused() throws {
+        try assertRefused(Self.hostile.appendingPathComponent("twice.tiff").path, saying: "the TIFF data is damaged")
+    }
+
+    func testPredict_FIFOIsRefusedWithoutBlocking() throws {
+        let fifo = tmp.appendingPathComponent("x.png").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        try assertRefused(fifo, saying: "is a FIFO (named pipe), not an image file")
+    }
+
+    func testPredict_Sparse2GBFileIsRefusedUnread() throws {
+        let big = tmp.appendingPathComponent("big.png").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: big, contents: Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])))
+        XCTAssertEqual(truncate(big, 2 << 30), 0)
+        try assertRefused(big, saying: "too large for an image")
+    }
+
+    func testPredict_DevZeroIsRefused() throws {
+        try assertRefused("/dev/zero", saying: "is a character device, not an image file")
+    }
+
+    func testPredict_SymlinkLoopSaysSo() throws {
+        let a = tmp.appendingPathComponent("loop.png").path
+        try FileManager.default.createSymbolicLink(atPath: a, withDestinationPath: a)
+        try assertRefused(a, saying: "symbolic link loop")
+    }
+}
