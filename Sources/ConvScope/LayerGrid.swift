@@ -13,6 +13,13 @@ enum LayerGrid {
         return Tiling.grid(tiles, columns: columns, gap: gap, background: (r: 24, g: 24, b: 28, a: 255))
     }
 
+    /// The given channels in this order, each on its own scale or on `range` (the layer's shared scale).
+    static func render(_ map: FeatureMap, channels: [Int], range: (min: Float, max: Float)?, columns: Int = 8, gap: Int = 2) -> RGBAImage {
+        let factor = max(1, 56 / map.height)
+        let tiles = channels.map { c in (range.map { channelImage(map, c, range: $0) } ?? channelImage(map, c)).scaledNearest(by: factor) }
+        return Tiling.grid(tiles, columns: columns, gap: gap, background: (r: 24, g: 24, b: 28, a: 255))
+    }
+
     static func channelImage(_ map: FeatureMap, _ c: Int) -> RGBAImage {
         ChannelRender.grayscale(FloatMap(width: map.width, height: map.height, values: map.channel(c)))
     }

@@ -195,6 +195,8 @@ public final class UIContext {
 
     /// `key` was pressed this frame.
     public func keyPressed(_ key: Key) -> Bool { input.keysPressed.contains(key) }
+    /// How many times `key` went down this frame (several when presses or auto-repeat come faster than frames).
+    public func keyPresses(_ key: Key) -> Int { input.keysPressed.count(key) }
     /// Any of `buttons` is held.
     public func mouseDown(_ buttons: MouseButtons = .left) -> Bool { !input.mouseDown.isDisjoint(with: buttons) }
     /// Any of `buttons` went down this frame.

@@ -4,6 +4,8 @@ import Raster
 /// One image's results from the engine: everything the panels draw from.
 struct Analysis {
     let generation: Int
+    /// The Grad-CAM request it was analysed with (a newer choice made meanwhile is asked for when it arrives).
+    let camRequest: CAMRequest
     /// The model (file and preprocessing, `WeightsInfo.key`) that made it.
     let modelKey: String
     let path: String

@@ -8,14 +8,23 @@ extension AppState {
         case .openImage(let path): return open(image: path, now: now)
         case .openModel(let path): return load(model: path, now: now)
         case .dropped(let paths): return drop(paths, now: now)
-        case .openChooser: return [.openChooser]
-        case .chooserClosed(let path): return path.map { open(file: $0, now: now) } ?? []
-        case .browse(let b): browser = b; return []
+        case .openChooser:
+            guard !choosing, browser == nil else { return [] }
+            choosing = true
+            return [.openChooser]
+        case .chooserClosed(let path): choosing = false; return path.map { open(file: $0, now: now) } ?? []
+        case .browse(let b): choosing = false; browser = b; return []
         case .selectLayer(let i): return selectLayer(i)
         case .selectPage(let p): channelPage = min(max(p, 0), pageCount - 1); return []
-        case .showFilters(let on): showFilters = on; return [.log(on ? "view: filters" : "view: channels")]
+        case .showFilters(let on):
+            showFilters = on
+            channelPage = min(channelPage, pageCount - 1)
+            return [.log(on ? "view: filters" : "view: channels")]
         case .enlargeChannel(let c): return enlarge(channel: c)
-        case .enlargeFilter(let f): enlargedFilter = f.map { min(max($0, 0), layer.channels - 1) }; return []
+        case .enlargeFilter(let f):
+            enlargedFilter = f.map { min(max($0, 0), layer.channels - 1) }
+            if let f = enlargedFilter { channelPage = f / 64 }   // ↑/↓ past the page's last filter turns the page
+            return []
         case .grid(let g): grid = g; refreshGridOrder(); return [.saveSettings]
         case .filterSettings(let s): filterSettings = s; return []
         case .camClass(let c): return requestCAM { $0.classIndex = c }
@@ -51,19 +60,19 @@ extension AppState {
         }
     }
 
-    mutating func open(image path: String, now: Date) -> [Effect] {
+    mutating func open(image given: String, now: Date) -> [Effect] {
+        let path = Self.absolute(given)
         imageGeneration += 1
         pendingImage = path
-        remember(path)
         camRequest.classIndex = nil          // a new image: explain its own top class
         guard weights != nil else { return [] }   // analysed once a model is loaded
         begin(.analysing((path as NSString).lastPathComponent), now: now)
         return [.analyse(path: path, crop: crop, generation: imageGeneration, cam: camRequest), .saveSettings]
     }
 
-    mutating func load(model path: String, now: Date) -> [Effect] {
+    mutating func load(model given: String, now: Date) -> [Effect] {
+        let path = Self.absolute(given)
         begin(.loadingModel((path as NSString).lastPathComponent), now: now)
-        remember(path)
         return [.loadModel(path), .saveSettings]
     }
 
@@ -95,7 +104,13 @@ extension AppState {
         return effects
     }
 
-    private mutating func remember(_ path: String) {
+    /// A path as given on the command line, made absolute (the recent list and the chooser's folder outlive the
+    /// working folder).
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+
+    mutating func remember(_ path: String) {
         recentFiles.removeAll { $0 == path }
         recentFiles.insert(path, at: 0)
         if recentFiles.count > 8 { recentFiles.removeLast() }
@@ -133,7 +148,11 @@ extension AppState {
     /// Steps the enlarged channel to the previous or next one in the grid's order.
     func stepEnlarged(_ c: Int, by delta: Int) -> Int {
         let order = gridOrder.isEmpty ? Array(0..<layer.channels) : gridOrder
-        guard let i = order.firstIndex(of: c) else { return c }
+        guard !order.isEmpty else { return c }
+        // A channel not in the order (hidden as dead here): the nearest one in the direction of the step.
+        guard let i = order.firstIndex(of: c) else {
+            return (delta > 0 ? order.first { $0 > c } : order.last { $0 < c }) ?? order[delta > 0 ? order.count - 1 : 0]
+        }
         return order[min(max(i + delta, 0), order.count - 1)]
     }
 
@@ -146,7 +165,7 @@ extension AppState {
     mutating func requestCAM(_ change: (inout CAMRequest) -> Void) -> [Effect] {
         change(&camRequest)
         guard let a = currentAnalysis, a.classification != nil else { return [] }
-        activity = .computingCAM
+        begin(.computingCAM, now: Date())
         return [.cam(camRequest, imageGeneration: a.generation)]
     }
 

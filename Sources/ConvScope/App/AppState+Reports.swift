@@ -18,6 +18,9 @@ extension AppState {
             layerIndex = names.firstIndex(of: previous) ?? names.firstIndex(of: "block3_conv2") ?? names.count / 2
             enlargedChannel = nil
             enlargedFilter = nil
+            gridOrder = []
+            channelPage = min(channelPage, pageCount - 1)
+            if camFollowsLayer { camRequest.layer = layer.name }
             status.post(String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds), error: false, at: now)
             var effects: [Effect] = [.log("weights: \(info.name) (\(info.kind))")]
             // The image shown (or waiting) is analysed again through the new model; until then nothing stale shows.
@@ -25,7 +28,7 @@ extension AppState {
             return effects
         case .weightsFailed(let message):
             weightsError = message
-            activity = .idle
+            if case .loadingModel = activity { activity = .idle }
             status.post(message + (weights != nil ? "; keeping \(weights!.name)." : ""), error: true, at: now)
             return [.log("error: \(message)")]
         case .noWeightsFound:
@@ -35,7 +38,7 @@ extension AppState {
                         error: true, at: now)
             return [.log("weights: none found")]
         case .working(let text, let generation):
-            if generation == imageGeneration, activity == .idle { activity = .analysing(text) }
+            if generation == imageGeneration, activity == .idle { begin(.analysing(text), now: now) }
             return []
         case .analysed(let a):
             guard a.generation == imageGeneration else { return [] }   // a newer image was asked for
@@ -43,12 +46,17 @@ extension AppState {
             analysis = a
             cam = nil
             pendingImage = nil
+            remember(a.path)   // only files that opened go to the recent list
             activity = a.classification != nil ? .computingCAM : .idle
             refreshGridOrder()
+            if let c = enlargedChannel, !gridOrder.contains(c) { enlargedChannel = nil }
             status.post(String(format: "Analysed %@ (%d×%d): %d layers%@ in %.2f s.", a.image.name, a.image.original.width,
                                a.image.original.height, a.activations.hidden.count, a.classification != nil ? " and classes" : "",
                                a.seconds), error: false, at: now)
-            return [.log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds))]
+            var effects: [Effect] = [.log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds)), .saveSettings]
+            // A Grad-CAM choice made while the image was being analysed: ask for it now.
+            if a.classification != nil, a.camRequest != camRequest { effects.append(.cam(camRequest, imageGeneration: a.generation)) }
+            return effects
         case .analysisFailed(let message, let generation):
             guard generation == imageGeneration else { return [] }
             pendingImage = nil
@@ -61,8 +69,8 @@ extension AppState {
             cam = c
             if activity == .computingCAM { activity = .idle }
             return [.log(String(format: "gradcam: %@ class %d in %.3f s", c.result.layer.name, c.result.classIndex, c.seconds))]
-        case .camFailed(let message, _):
-            activity = .idle
+        case .camFailed(let message, let generation):
+            if generation == currentAnalysis?.generation, activity == .computingCAM { activity = .idle }
             status.post(message, error: true, at: now)
             return []
         case .filterProgress(let p):
@@ -74,7 +82,9 @@ extension AppState {
             let page = images[0].filter / 64
             let channels = hiddenLayers.first { $0.name == key.layer }?.channels ?? 0
             guard filterCache[key]!.missing(page: page, channels: channels).isEmpty else { return [] }
-            if filtersRequested?.key == key { filtersRequested = nil; filterProgress = nil }
+            if let r = filtersRequested, r.key == key, Set(r.filters).isSubset(of: FilterSet.page(page, channels: channels)) {
+                filtersRequested = nil; filterProgress = nil
+            }
             return [.log("filters: \(key.layer) page \(page) complete (\(key.settings.size) px, \(key.settings.steps) steps)")]
         case .filtersFailed(let key, let message):
             filterError = (key, message)
@@ -132,10 +142,13 @@ extension AppState {
         guard let a = currentAnalysis else { return [] }
         switch event {
         case .exportInput: return [.export([PanelExports.input(a)], stem: nil)]
-        case .exportGrid: return [.export([PanelExports.grid(a, layer: layerIndex, page: channelPage)], stem: nil)]
+        case .exportGrid:
+            let page = Array(gridOrder.dropFirst(channelPage * 64).prefix(64))
+            return [.export([PanelExports.grid(a, layer: layerIndex, channels: page, page: channelPage, of: gridOrder.count,
+                                               range: sharedRange(a), order: grid.order)], stem: nil)]
         case .exportEnlarged:
             guard let c = enlargedChannel else { return [] }
-            return [.export([PanelExports.channel(a, layer: layerIndex, channel: c)], stem: nil)]
+            return [.export([PanelExports.channel(a, layer: layerIndex, channel: c, range: sharedRange(a))], stem: nil)]
         case .exportCAMOverlay:
             guard let c = currentCAM else { return [] }
             return [.export([PanelExports.camOverlay(a, c, opacity: camOpacity)], stem: nil)]
@@ -149,6 +162,13 @@ extension AppState {
             return [.export(jobs, stem: nil)]
         default: return []
         }
+    }
+
+    /// The layer's value range when the grid shows every tile on one scale.
+    func sharedRange(_ a: Analysis) -> (min: Float, max: Float)? {
+        guard grid.sharedScale else { return nil }
+        let d = a.activations.layer(layerIndex).data
+        return (d.min() ?? 0, d.max() ?? 0)
     }
 
     /// The shown page of filter images as one PNG, when all of them are finished.

@@ -51,6 +51,8 @@ struct AppState {
     // Overlays.
     var showHelp = false
     var browser: FileBrowser?
+    /// A desktop file chooser is open (a second Ctrl+O waits for it).
+    var choosing = false
     var quit = false
 
     /// The loaded model's hidden layers (none before one loads).
@@ -63,7 +65,7 @@ struct AppState {
     func className(_ i: Int) -> String { weights?.classNames[safe: i] ?? "class \(i)" }
 
     /// Tiles in the grid: the shown channels (all, or the live ones), 64 a page.
-    var shownChannels: Int { currentAnalysis == nil ? layer.channels : gridOrder.count }
+    var shownChannels: Int { showFilters || currentAnalysis == nil ? layer.channels : gridOrder.count }
     var pageCount: Int { max(1, (shownChannels + 63) / 64) }
 
     /// The one staleness rule: an analysis is shown as current only when it answers the newest image request and was

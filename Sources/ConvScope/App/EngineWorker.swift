@@ -96,7 +96,7 @@ final class EngineWorker {
             guard let runner else { events.post(.analysisFailed("no model loaded", generation: generation)); return }
             let model = runner.model
             let name = (path as NSString).lastPathComponent
-            events.post(.working("Analysing \(name)…", generation: generation))
+            events.post(.working(name, generation: generation))
             let start = Date()
             do {
                 let image = try InputImage(path: path, width: model.input.width, height: model.input.height, crop: crop)
@@ -105,7 +105,7 @@ final class EngineWorker {
                 let classification = model.hasClassifier ? try runner.classify(activations) : nil
                 let seconds = Date().timeIntervalSince(start)
                 let key = WeightsInfo(model, path: modelPath ?? "").key
-                let analysis = Analysis(generation: generation, modelKey: key, path: path, image: image, activations: activations,
+                let analysis = Analysis(generation: generation, camRequest: cam, modelKey: key, path: path, image: image, activations: activations,
                                         classification: classification, seconds: seconds, tiles: Analysis.renderTiles(activations))
                 current = analysis
                 events.post(.analysed(analysis))

@@ -119,10 +119,26 @@ enum PanelExports {
         }
     }
 
-    static func channel(_ a: Analysis, layer: Int, channel: Int) -> Exporter.Job {
+    /// The grid as shown: the page's channels in the grid's order (sorted, dead ones hidden), on the shown scale.
+    static func grid(_ a: Analysis, layer: Int, channels: [Int], page: Int, of total: Int, range: (min: Float, max: Float)?,
+                     order: GridOptions.Order) -> Exporter.Job {
+        let map = a.activations.layer(layer), info = a.activations.hidden[layer]
+        let first = page * 64, last = min(total, first + 64) - 1
+        let sorted = order == .index ? "" : "_by\(order.rawValue)"
+        var caption = Exporter.gridCaption(layer: info.name, first: first, last: last, total: total)
+        if order != .index { caption += " · sorted by \(order.rawValue)" }
+        if total < map.channels { caption += " · \(map.channels - total) dead hidden" }
+        if range != nil { caption += " · one scale for the layer" }
+        return .init(what: "\(info.name)_channels\(first)-\(last)\(sorted)", caption: caption) {
+            LayerGrid.render(map, channels: channels, range: range)
+        }
+    }
+
+    static func channel(_ a: Analysis, layer: Int, channel: Int, range: (min: Float, max: Float)? = nil) -> Exporter.Job {
         let map = a.activations.layer(layer), info = a.activations.hidden[layer]
         return .init(what: "\(info.name)_channel\(channel)") {
-            LayerGrid.channelImage(map, channel).scaledNearest(by: max(1, 448 / map.height))
+            (range.map { LayerGrid.channelImage(map, channel, range: $0) } ?? LayerGrid.channelImage(map, channel))
+                .scaledNearest(by: max(1, 448 / map.height))
         }
     }
 

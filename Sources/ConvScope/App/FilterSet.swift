@@ -16,7 +16,10 @@ struct FilterSet {
         FilterSet.page(page, channels: channels).filter { images[$0] == nil }
     }
 
-    static func page(_ page: Int, channels: Int) -> [Int] { Array((page * 64)..<min(channels, page * 64 + 64)) }
+    static func page(_ page: Int, channels: Int) -> [Int] {
+        let first = min(max(page, 0) * 64, channels)
+        return Array(first..<min(channels, first + 64))
+    }
 }
 
 /// The engine's progress on the filter images being made.

@@ -50,7 +50,7 @@ enum InputPane {
         for (i, path) in recent.enumerated() where cells[i].maxY <= rows[4].maxY {
             ui.pushID(i)
             if ui.selectable("\((path as NSString).lastPathComponent)##recent", selected: false, in: cells[i]) {
-                out.append(.openImage(path))
+                out.append(.chooserClosed(path))   // an image or a model, told apart by its content
             }
             ui.popID()
             if ui.lastItemHovered { ui.tooltip(path) }

@@ -7,21 +7,22 @@ enum Keys {
         let ctrl = ui.input.modifiers.contains(.ctrl)
         if ctrl && ui.keyPressed(.q) { out.append(.quit) }
         if ui.keyPressed(.escape) { out.append(.escape) }
+        guard s.browser == nil else { return }
         if ui.keyPressed(.f1) { out.append(.showHelp(!s.showHelp)) }
-        guard s.browser == nil, !s.showHelp else { return }
+        guard !s.showHelp else { return }
         if ctrl && ui.keyPressed(.o) { out.append(.openChooser) }
-        if ui.keyPressed(.f) && !ctrl { out.append(.showFilters(!s.showFilters)) }
-        if ui.keyPressed(.left) { out.append(.selectLayer(s.layerIndex - 1)) }
-        if ui.keyPressed(.right) { out.append(.selectLayer(s.layerIndex + 1)) }
-        if s.showFilters, let f = s.enlargedFilter {
-            if ui.keyPressed(.up) { out.append(.enlargeFilter(f - 1)) }
-            if ui.keyPressed(.down) { out.append(.enlargeFilter(f + 1)) }
-        } else if let c = s.enlargedChannel {
-            if ui.keyPressed(.up) { out.append(.enlargeChannel(s.stepEnlarged(c, by: -1))) }
-            if ui.keyPressed(.down) { out.append(.enlargeChannel(s.stepEnlarged(c, by: 1))) }
+        if ui.keyPressed(.f) && !ctrl && s.enlargedChannel == nil && s.enlargedFilter == nil { out.append(.showFilters(!s.showFilters)) }
+        // Every press counts, also several in one frame (a busy frame, or auto-repeat).
+        let layerStep = ui.keyPresses(.right) - ui.keyPresses(.left)
+        if layerStep != 0 { out.append(.selectLayer(s.layerIndex + layerStep)) }
+        let step = ui.keyPresses(.down) - ui.keyPresses(.up)
+        if s.showFilters, let f = s.enlargedFilter, step != 0 {
+            out.append(.enlargeFilter(f + step))
+        } else if let c = s.enlargedChannel, step != 0 {
+            out.append(.enlargeChannel(s.stepEnlarged(c, by: step)))
         }
-        if ui.keyPressed(.pageDown) { out.append(.selectPage(s.channelPage + 1)) }
-        if ui.keyPressed(.pageUp) { out.append(.selectPage(s.channelPage - 1)) }
+        let pages = ui.keyPresses(.pageDown) - ui.keyPresses(.pageUp)
+        if pages != 0 { out.append(.selectPage(s.channelPage + pages)) }
         if ui.keyPressed(.e) && !ctrl {
             if s.showFilters {
                 out.append(s.enlargedFilter != nil ? .exportFilter : .exportFilterGrid)
