@@ -20,6 +20,7 @@ extension AppState {
             enlargedFilter = nil
             gridOrder = []
             channelPage = min(channelPage, pageCount - 1)
+            filterCache = filterCache.filter { $0.key.weightsPath == info.key }   // another model's images are not kept
             if camFollowsLayer { camRequest.layer = layer.name }
             status.post(String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds), error: false, at: now)
             var effects: [Effect] = [.log("weights: \(info.name) (\(info.kind))")]
@@ -86,7 +87,8 @@ extension AppState {
                 filtersRequested = nil; filterProgress = nil
             }
             return [.log("filters: \(key.layer) page \(page) complete (\(key.settings.size) px, \(key.settings.steps) steps)")]
-        case .filtersFailed(let key, let message):
+        case .filtersFailed(let key, let cliMessage):
+            let message = cliMessage.replacingOccurrences(of: "use --size", with: "choose size")   // the window has no flags
             filterError = (key, message)
             filterProgress = nil
             filtersRequested = nil

@@ -23,7 +23,7 @@ enum InputPane {
         ui.paragraph("The network's view: every layer is computed from these \(size) pixels.", in: text[0], role: .small,
                      color: ui.theme.textDim)
         let exportCell = text[1].columns([.fill(), .fixed(70)], spacing: 0)[1]
-        if ui.button("Export##exportInput", in: exportCell) { out.append(.exportInput) }
+        if !stale, ui.button("Export##exportInput", in: exportCell) { out.append(.exportInput) }
         preprocessingChoice(ui, s, parts[3], &out)
         if stale {
             ui.paragraph(s.pendingImage != nil ? "Analysing \((s.pendingImage! as NSString).lastPathComponent)…" : "Updating…",

@@ -123,7 +123,13 @@ enum BrowserOverlay {
         ui.draw(.text(b.folder, origin: Vec2(top[1].x, top[1].y + 4), ui.theme.textDim, .small))
         if let e = b.error { ui.paragraph(e, in: rows[2], role: .body, color: Color(hex: 0xFF7A6B)) }
         let perRow: Float = 26, fit = max(1, Int(rows[2].h / perRow))
-        for (i, e) in b.entries.prefix(fit).enumerated() {
+        // The wheel and PgUp/PgDn scroll a long folder.
+        let maxScroll = max(0, b.entries.count - fit)
+        var scroll = b.scroll - Int(ui.input.wheel.rounded()) * 3
+        scroll += (ui.keyPresses(.pageDown) - ui.keyPresses(.pageUp)) * fit
+        scroll = min(max(scroll, 0), maxScroll)
+        if scroll != b.scroll { var moved = b; moved.scroll = scroll; out.append(.browse(moved)) }
+        for (i, e) in b.entries.dropFirst(b.scroll).prefix(fit).enumerated() {
             let cell = Rect(rows[2].x, rows[2].y + Float(i) * perRow, rows[2].w, perRow - 2)
             ui.pushID(i)
             if ui.selectable((e.isFolder ? "▸ " : "   ") + e.name + "##entry", selected: false, in: cell) {
@@ -133,7 +139,8 @@ enum BrowserOverlay {
             ui.popID()
         }
         if b.entries.count > fit {
-            ui.draw(.text("… and \(b.entries.count - fit) more", origin: Vec2(rows[3].x, rows[3].y + 4), ui.theme.textDim, .small))
+            let shown = "\(b.scroll + 1)–\(min(b.entries.count, b.scroll + fit)) of \(b.entries.count) · wheel or PgUp/PgDn to scroll"
+            ui.draw(.text(shown, origin: Vec2(rows[3].x, rows[3].y + 4), ui.theme.textDim, .small))
         }
         if ui.button("Cancel##browserCancel", in: Rect(rows[3].maxX - 90, rows[3].y, 90, 28)) { out.append(.browse(nil)) }
         ui.endOverlay()
