@@ -7,7 +7,8 @@ import Platform
 struct Gui: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Open the ConvScope window (the default).")
 
-    @Argument(help: "An image to open (default: the bundled sample).") var image: String?
+    @Argument(help: "Images or model files to open (default: the bundled sample); the last image and the last model count.")
+    var files: [String] = []
     @OptionGroup var weightsOptions: WeightsOptions
     @Option(help: "Folder for exported PNGs, one subfolder per image (remembered; default: ConvScope/ in the XDG Pictures folder, usually ~/Pictures/ConvScope).") var exportDir: String?
     @Flag(help: "Centre-crop images to a square instead of squashing them.") var crop = false
@@ -36,9 +37,19 @@ struct Gui: ParsableCommand {
             ui.recordsTrace = trace != nil
 
             app.send(.lookingForModel)
-            app.worker.discoverAndLoad(explicit: weightsOptions.weights, repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" },
-                                       preprocessing: weightsOptions.preprocess)
-            if let first = image ?? RepoPaths.sampleImage { app.send(.openImage(first)) }
+            // Files given (a desktop's "Open With" passes several): images and models told apart by their content.
+            var photos: [String] = [], models: [String] = [], problems: [String] = []
+            for f in files {
+                switch DroppedFile.classify(f) {
+                case .image: photos.append(f)
+                case .weights: models.append(f)
+                case .problem: problems.append(f)
+                }
+            }
+            app.worker.discoverAndLoad(explicit: weightsOptions.weights ?? models.last,
+                                       repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" }, preprocessing: weightsOptions.preprocess)
+            if let first = photos.last ?? (files.isEmpty ? RepoPaths.sampleImage : nil) { app.send(.openImage(first)) }
+            if !problems.isEmpty { app.send(.dropped(problems)) }
 
             var again = true   // a frame that changed the state is followed by one that shows it
             while !app.quit {

@@ -16,7 +16,14 @@ enum RepoPaths {
         return nil
     }()
 
-    static var sampleImage: String? { root.map { $0 + "/Assets/chelsea.png" } }
+    /// Where an installed convscope keeps its files (Scripts/install): <prefix>/share/convscope beside <prefix>/bin.
+    static let installedShare: String? = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let dir = (((exe as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent) + "/share/convscope"
+        return FileManager.default.fileExists(atPath: dir + "/chelsea.png") ? dir : nil
+    }()
+
+    static var sampleImage: String? { root.map { $0 + "/Assets/chelsea.png" } ?? installedShare.map { $0 + "/chelsea.png" } }
 
     /// Weights files in the repo's Weights/ folder, full ones (bigger) first.
     static var bundledWeights: [String] {
