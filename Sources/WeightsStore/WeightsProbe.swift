@@ -47,9 +47,7 @@ public enum WeightsProbe {
     /// As `classify(path:)`; the loaded model is handed to `loaded` so a caller that goes on to use the file need not
     /// read it again.
     public static func classify(path: String, loaded: (Model) -> Void) -> Finding {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return .nothing }
-        if isDir.boolValue { return .rejected(WeightsError.isDirectory(path: path).description) }
+        if let early = regularFileCheck(path: path) { return early }
         do {
             let model = try ModelLoader.load(path: path)
             loaded(model)
@@ -57,5 +55,18 @@ public enum WeightsProbe {
         } catch {
             return .rejected("\(error)")
         }
+    }
+
+    /// nil when `path` is a regular file a reader may open; else what discovery reports for it: `.nothing` when
+    /// nothing is there, `.rejected` for a folder, a FIFO, a socket or a device (opening one would block or never end).
+    /// Only `stat`s the path.
+    public static func regularFileCheck(path: String) -> Finding? {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return .nothing }   // also a dangling symbolic link
+            return .rejected(WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))).description)
+        }
+        do { try ModelLoader.requireRegularFile(path: path) } catch { return .rejected("\(error)") }
+        return nil
     }
 }

@@ -34,7 +34,9 @@ final class WeightsFetcherTests: XCTestCase {
         let url = try fetcher().fetchFull(from: s.baseURL, md5: md5, progress: { reports.append($0) })
         XCTAssertEqual(url.path, final)
         XCTAssertEqual(FileManager.default.contents(atPath: final), payload)
-        XCTAssertEqual(try String(contentsOfFile: final + ".sha256", encoding: .utf8), "\(sha256)  vgg16.h5\n")
+        let record = try String(contentsOfFile: final + ".sha256", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(record.first, "\(sha256)  vgg16.h5")
+        XCTAssertTrue(record.dropFirst().first?.hasPrefix("# convscope verified: size=600000 mtime=") ?? false, "\(record)")
         XCTAssertEqual(leftovers(), ["vgg16.h5", "vgg16.h5.sha256"])
         XCTAssertEqual(s.ranges, ["-"])
         let downloading = reports.filter { $0.phase == .downloading }

@@ -28,6 +28,10 @@ public enum ModelLoader {
         return model
     }
 
+    /// Throws unless `path` is a regular file (a FIFO, socket or device would block a reader or never end). Only `stat`s
+    /// the path: nothing is opened. Discovery, the probe and every reader go through this before touching a file.
+    public static func requireRegularFile(path: String) throws { _ = try FileProbe.size(path: path) }
+
     /// The file's kind from its first bytes (HDF5 and zip signatures, a safetensors header, an ONNX protobuf).
     public static func detect(path: String) throws -> FileKind {
         let name = (path as NSString).lastPathComponent
@@ -47,8 +51,25 @@ public enum ModelLoader {
 }
 
 /// Safe first looks at a path: a regular file (never a FIFO or device, which would block or never end), its size,
-/// and its first bytes, without reading the rest.
+/// and its first bytes, without reading the rest. Every reader is handed a path only after `size(path:)` (through
+/// `ModelLoader.detect`) has said it is a regular file.
 enum FileProbe {
+    /// What a file that is not a regular file is, for the message.
+    static func kindName(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: return "a named pipe (FIFO)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "not a regular file"
+        }
+    }
+
+    static func notRegular(_ path: String, _ kind: String) -> WeightsError {
+        .unreadable(path: path, reason: "\(kind), not a regular file; give a model file")
+    }
+
     static func size(path: String) throws -> Int {
         var st = stat()
         guard stat(path, &st) == 0 else {
@@ -56,18 +77,22 @@ enum FileProbe {
             throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw WeightsError.isDirectory(path: path) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw WeightsError.unreadable(path: path, reason: "not a regular file (a pipe, socket or device); give a model file")
-        }
+        if let kind = kindName(st.st_mode) { throw notRegular(path, kind) }
         return Int(st.st_size)
     }
 
     static func head(path: String, count: Int) throws -> Data {
-        let size = try size(path: path)
-        guard size > 0 else { throw WeightsError.truncated(file: (path as NSString).lastPathComponent, detail: "the file is empty") }
-        let fd = open(path, O_RDONLY | O_NONBLOCK)
+        _ = try size(path: path)
+        // Non-blocking, and checked again on the open file: a FIFO swapped in after the stat is refused, never waited on.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw WeightsError.isDirectory(path: path) }
+        if let kind = kindName(st.st_mode) { throw notRegular(path, kind) }
+        let size = Int(st.st_size)
+        guard size > 0 else { throw WeightsError.truncated(file: (path as NSString).lastPathComponent, detail: "the file is empty") }
         var buf = [UInt8](repeating: 0, count: min(count, size))
         let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
         guard n >= 0 else { throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))) }

