@@ -13,7 +13,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
@@ -25,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // 2. The engine: the model as a value, ops, one runner, readers and builders, explanations. No SDL.
         .target(name: "ConvEngine", dependencies: [
@@ -33,7 +33,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: optimize),
         // 2b. Finding, fetching and verifying weights files. No SDL.
-        .target(name: "WeightsStore", dependencies: ["ConvEngine", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "WeightsStore", dependencies: ["ConvEngine", "COpenSSL"]),
         // 3. RGBA images, colormaps, resize, tiling, overlays. No SDL.
         .target(name: "Raster", swiftSettings: optimize),
         // 4. The immediate-mode widget layer. No SDL.

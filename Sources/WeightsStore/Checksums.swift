@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Streaming MD5 and SHA-256 of files, in 4 MB reads.
@@ -21,8 +20,7 @@ public enum Checksums {
         guard let fd = try openRegularFollowingLinks(path) else { throw FetchError.toolFailed(tool: "reading \(path)", detail: "no such file") }
         defer { close(fd) }
         let before = FileStamp.of(fd: fd)
-        var md5 = Insecure.MD5()
-        var sha = SHA256()
+        let md5 = Digest(.md5), sha = Digest(.sha256)
         var buffer = [UInt8](repeating: 0, count: 4 << 20)
         var total: Int64 = 0
         while true {
@@ -35,14 +33,14 @@ public enum Checksums {
             if n == 0 { break }
             buffer.withUnsafeBytes { raw in
                 let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                md5.update(bufferPointer: chunk)
-                sha.update(bufferPointer: chunk)
+                md5.update(chunk)
+                sha.update(chunk)
             }
             total += Int64(n)
             progress(total)
         }
         stamp?(before, FileStamp.of(fd: fd))
-        return Digests(md5: hex(md5.finalize()), sha256: hex(sha.finalize()))
+        return Digests(md5: md5.finalizeHex(), sha256: sha.finalizeHex())
     }
 
     public static func sha256(ofFile path: String) throws -> String { try digests(ofFile: path).sha256 }

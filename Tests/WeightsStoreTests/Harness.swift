@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import WeightsStore
 import XCTest
 
 /// The real `convscope` executable, run as a user would, with a bounded wait.
@@ -98,8 +98,8 @@ final class ResultBox<T>: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
 }
 
-func md5Hex(_ data: Data) -> String { Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined() }
-func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+func md5Hex(_ data: Data) -> String { Digest.hex(.md5, of: data) }
+func sha256Hex(_ data: Data) -> String { Digest.hex(.sha256, of: data) }
 
 func fileSizeOf(_ path: String) -> Int? {
     (try? FileManager.default.attributesOfItem(atPath: path))?[.size].flatMap { ($0 as? NSNumber)?.intValue }

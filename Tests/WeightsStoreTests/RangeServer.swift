@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import WeightsStore
 import XCTest
 
 /// A small HTTP server on 127.0.0.1 (Python's http.server with a Range-capable handler), run for one test. It serves
@@ -91,7 +91,7 @@ final class RangeServer {
 
     /// The ETag the server gives the file's current content (with `etag`).
     static func etag(of data: Data) -> String {
-        "\"" + Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined().prefix(16) + "\""
+        "\"" + Digest.hex(.md5, of: data).prefix(16) + "\""
     }
 
     static let script = #"""

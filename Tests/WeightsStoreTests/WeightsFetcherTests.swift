@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import XCTest
 @testable import WeightsStore
@@ -7,8 +6,8 @@ final class WeightsFetcherTests: XCTestCase {
     private var tmp: TemporaryFolder!
     private var source: String!
     private var payload: Data!
-    private var md5: String { Insecure.MD5.hash(data: payload).map { String(format: "%02x", $0) }.joined() }
-    private var sha256: String { SHA256.hash(data: payload).map { String(format: "%02x", $0) }.joined() }
+    private var md5: String { Digest.hex(.md5, of: payload) }
+    private var sha256: String { Digest.hex(.sha256, of: payload) }
     private var data: String { tmp.path + "/data" }
     private var final: String { data + "/vgg16.h5" }
 
