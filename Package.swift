@@ -49,6 +49,8 @@ let package = Package(
             ],
             swiftSettings: optimize
         ),
+        // 7. Fuzz harnesses: a replay tool in normal builds, a libFuzzer binary under Scripts/fuzz (-DFUZZING).
+        .executableTarget(name: "ConvScopeFuzz", dependencies: ["ConvEngine", "Platform"]),
 
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "CHDF5"], exclude: ["Golden"]),
         .testTarget(name: "WeightsStoreTests", dependencies: ["WeightsStore", "ConvEngine"]),
