@@ -5,7 +5,7 @@ import XCTest
 
 /// Runs the real `convscope` executable as a user would.
 final class CommandLineTests: XCTestCase {
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
+    typealias Result = CLIResult
     var tmp: URL!
 
     override func setUpWithError() throws {
@@ -16,20 +16,7 @@ final class CommandLineTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
     func convscope(_ args: [String], env: [String: String] = [:], executable: URL = Fixtures.convscope, in folder: URL? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = executable
-        if let folder { p.currentDirectoryURL = folder }
-        p.arguments = args
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "CONVSCOPE_WEIGHTS")
-        for (k, v) in env { environment[k] = v }
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try runConvscope(args, env: env, executable: executable, in: folder)
     }
 
     var cat: String { Fixtures.golden.appendingPathComponent("chelsea224.png").path }

@@ -56,25 +56,12 @@ private final class SmallDisk {
 /// `cam`, `activations` and `filters` writing onto a nearly full disk: exit status 1, one line on stderr that says the
 /// disk is full, no partial or temporary file, and an existing `--out` file untouched.
 final class ExportDiskFullTests: XCTestCase {
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
+    typealias Result = CLIResult
 
     var model: String { Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path }
     var cat: String { Fixtures.golden.appendingPathComponent("chelsea224.png").path }
 
-    func convscope(_ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = Fixtures.convscope
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "CONVSCOPE_WEIGHTS")
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func convscope(_ args: [String]) throws -> Result { try runConvscope(args) }
 
     /// Status 1 and exactly one error line, "convscope: <path>: the disk is full (wrote N of M bytes); <ending>".
     /// (`filters` also prints its progress to stderr, as `\r`-joined updates on a line of their own.)
