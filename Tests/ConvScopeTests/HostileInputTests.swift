@@ -5,9 +5,9 @@ import Glibc
 import XCTest
 
 /// `convscope predict` given files built to hurt an image loader, and paths that are not files: each run must exit 1
-/// with one line on stderr naming the file, within 10 s, using under 1 GB. The executable is started with posix_spawn
-/// and reaped with wait4, so a hang is killed at the deadline (and fails the test) and the child's own peak memory
-/// (ru_maxrss) is known.
+/// with one line on stderr naming the file, within 10 s, using under 1 GB. The executable is started under GNU time
+/// with posix_spawn and reaped with wait4, so a hang is killed at the deadline (and fails the test) and the child's
+/// own peak memory is known.
 final class HostileInputTests: XCTestCase {
     struct Run { let status: Int32?; let stderr: String; let seconds: Double; let maxRSS: Int }
     static let hostile = Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/hostile")
@@ -31,15 +31,23 @@ final class HostileInputTests: XCTestCase {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let exe = Fixtures.convscope.path
+        // GNU time forks the executable from its own small process and reports that child's peak memory (%M, KB).
+        // Spawned straight from this test process, the child's ru_maxrss would start from ours (Linux keeps the old
+        // address space's high-water mark across exec), which other tests may have grown past 1 GB.
+        let exe = Fixtures.convscope.path, peak = tmp.appendingPathComponent("peak-\(UUID().uuidString)").path
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "CONVSCOPE_WEIGHTS")
-        let argv: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/time", "-f", "%M", "-o", peak, exe] + args).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))   // its own group: a hang is killed whole
+        posix_spawnattr_setpgroup(&attributes, 0)
         var pid: pid_t = 0
         let start = Date()
-        let spawned = posix_spawn(&pid, exe, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, "/usr/bin/time", &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw NSError(domain: "spawn", code: Int(spawned)) }
         var status: Int32 = 0, usage = rusage()
         var finished = false
@@ -50,13 +58,14 @@ final class HostileInputTests: XCTestCase {
             usleep(10_000)
         }
         if !finished {
-            kill(pid, SIGKILL)
+            kill(-pid, SIGKILL)
             _ = wait4(pid, &status, 0, &usage)
         }
         let seconds = Date().timeIntervalSince(start)
         let exited = status & 0x7F == 0
         let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
-        return Run(status: finished && exited ? (status >> 8) & 0xFF : nil, stderr: stderr, seconds: seconds, maxRSS: usage.ru_maxrss * 1024)
+        let peakKB = (try? String(contentsOfFile: peak, encoding: .utf8))?.split(separator: "\n").last.flatMap { Int($0) } ?? Int.max / 1024
+        return Run(status: finished && exited ? (status >> 8) & 0xFF : nil, stderr: stderr, seconds: seconds, maxRSS: peakKB * 1024)
     }
 
     func assertRefused(_ image: String, saying text: String, file: StaticString = #filePath, line: UInt = #line) throws {
