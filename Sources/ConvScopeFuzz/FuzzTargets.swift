@@ -38,18 +38,32 @@ private var scratchFiles: [FuzzTarget: String] = [:]
 
 /// Runs one input through `target`. Errors are swallowed: they are the readers refusing the input.
 func fuzzOne(target: FuzzTarget, data: Data) {
+    #if FUZZING
+    // Under libFuzzer the readers run in this process: a crash is the finding.
     switch target {
     case .image:
         _ = try? ImageFile.decode([UInt8](data), name: "fuzz")
     case .imageFile:
-        let path = scratch(target)
-        guard FileManager.default.createFile(atPath: path, contents: data) else { return }
+        guard let path = write(data, for: target) else { return }
         _ = try? ImageFile.load(path: path)
     case .safetensors, .hdf5, .keras, .onnx:
-        let path = scratch(target)
-        guard FileManager.default.createFile(atPath: path, contents: data) else { return }
+        guard let path = write(data, for: target) else { return }
         _ = try? ModelLoader.load(path: path)
     }
+    #else
+    // A replay goes the way the app goes: images are decoded and files libhdf5 reads are parsed in a child process, so
+    // a crash there is an error the app reports, not a crash of the replay.
+    guard let path = write(data, for: target) else { return }
+    switch target {
+    case .image, .imageFile: _ = try? IsolatedImageDecoder.shared.load(path: path)
+    case .safetensors, .hdf5, .keras, .onnx: _ = try? IsolatedModelLoader.load(path: path)
+    }
+    #endif
+}
+
+private func write(_ data: Data, for target: FuzzTarget) -> String? {
+    let path = scratch(target)
+    return FileManager.default.createFile(atPath: path, contents: data) ? path : nil
 }
 
 private func scratch(_ target: FuzzTarget) -> String {

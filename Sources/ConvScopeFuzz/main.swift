@@ -1,4 +1,6 @@
+import ConvEngine
 import Foundation
+import Platform
 
 // Two builds of one file set:
 //  - normal (`swift build`): `ConvScopeFuzz TARGET FILE…` replays each file through the target and exits 0 unless
@@ -40,6 +42,9 @@ exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzerTestOneInput))
 
 #else
 
+// Replays go the way the app goes: files libhdf5 reads are parsed in a child (this executable in a child mode).
+ChildModes.runIfChild()
+IsolatedChild.executable = "/proc/self/exe"
 let args = CommandLine.arguments
 guard args.count >= 2, let target = FuzzTarget.named(args[1]) else {
     let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")

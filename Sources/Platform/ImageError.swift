@@ -14,6 +14,10 @@ public enum ImageError: Error, Equatable, CustomStringConvertible {
     case tooSmall(file: String, width: Int, height: Int)
     case writeFailed(path: String, reason: String)
     case exists(path: String)
+    /// The decoder, run in a child process, crashed, hung or ran out of its memory on this file.
+    case hostile(file: String, detail: String)
+    /// An error the decoder child reported, as it said it.
+    case reported(String)
 
     public var description: String {
         switch self {
@@ -35,6 +39,8 @@ public enum ImageError: Error, Equatable, CustomStringConvertible {
         case .tooSmall(let f, let w, let h): return "\(f): \(w)×\(h) is too small to look at; ConvScope needs at least \(ImageFile.minimumSide)×\(ImageFile.minimumSide) pixels"
         case .writeFailed(let p, let r): return "\(p): could not be written (\(r)); nothing was changed"
         case .exists(let p): return "\(p): already exists; not overwritten"
+        case .hostile(let f, let d): return "\(f): damaged or hostile image: \(d)"
+        case .reported(let message): return message
         }
     }
 }

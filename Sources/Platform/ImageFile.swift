@@ -20,23 +20,33 @@ public enum ImageFile {
     private static let lock = NSLock()
 
     public static func load(path: String) throws -> RGBAImage {
+        try withPixels(path: path) { w, h, pitch, base in
+            RGBAImage(width: w, height: h, pixels: composited(w, h, pitch, base))
+        }
+    }
+
+    /// Decodes the file and hands its RGBA32 rows (width, height, bytes per row, first byte; alpha not yet composited)
+    /// to `body`, which must not keep the pointer.
+    public static func withPixels<T>(path: String, _ body: (Int, Int, Int, UnsafePointer<UInt8>) throws -> T) throws -> T {
         let name = (path as NSString).lastPathComponent
         let file = try RegularFile(path: path)
         guard file.size > 0 else { throw ImageError.empty(file: name) }
         guard file.size <= maxFileBytes else { throw ImageError.fileTooLarge(file: name, bytes: file.size) }
         let source = FileBytes(file)
         let (kind, bound) = try inspect(source, head: source.head, name: name)
-        return try decode(kind: kind, bound: bound, name: name) {
+        return try decode(kind: kind, bound: bound, name: name, open: {
             guard let fp = file.stream() else { return nil }
             guard let rw = SDL_RWFromFP(fp, SDL_TRUE) else { fclose(fp); return nil }
             return rw
-        }
+        }, body)
     }
 
     public static func decode(_ bytes: [UInt8], name: String) throws -> RGBAImage {
         let (kind, bound) = try inspect(bytes, head: Array(bytes.prefix(64)), name: name)
         return try bytes.withUnsafeBytes { raw in
-            try decode(kind: kind, bound: bound, name: name) { SDL_RWFromConstMem(raw.baseAddress, Int32(raw.count)) }
+            try decode(kind: kind, bound: bound, name: name, open: { SDL_RWFromConstMem(raw.baseAddress, Int32(raw.count)) }) {
+                w, h, pitch, base in RGBAImage(width: w, height: h, pixels: composited(w, h, pitch, base))
+            }
         }
     }
 
@@ -67,8 +77,9 @@ public enum ImageFile {
 
     /// Decodes from the stream `open` makes (SDL2_image closes it), holding the result to the checked `bound`: exactly
     /// that size, or for a GIF (whose first frame may be smaller than its screen) at most that size.
-    private static func decode(kind: ImageKind, bound: (width: Int, height: Int), name: String,
-                               open: () -> UnsafeMutablePointer<SDL_RWops>?) throws -> RGBAImage {
+    private static func decode<T>(kind: ImageKind, bound: (width: Int, height: Int), name: String,
+                                  open: () -> UnsafeMutablePointer<SDL_RWops>?,
+                                  _ body: (Int, Int, Int, UnsafePointer<UInt8>) throws -> T) throws -> T {
         let damaged = ImageError.damaged(file: name, kind: kind.rawValue)
         let rgba: UnsafeMutablePointer<SDL_Surface> = try {
             lock.lock(); defer { lock.unlock() }
@@ -87,10 +98,16 @@ public enum ImageFile {
         defer { SDL_FreeSurface(rgba) }
         let width = Int(rgba.pointee.w), height = Int(rgba.pointee.h), pitch = Int(rgba.pointee.pitch)
         guard let base = rgba.pointee.pixels else { throw damaged }
-        var pixels = [UInt8](repeating: 0, count: width * height * 4)
-        pixels.withUnsafeMutableBytes { dst in
-            for y in 0..<height { memcpy(dst.baseAddress! + y * width * 4, base + y * pitch, width * 4) }
+        return try body(width, height, pitch, UnsafePointer(base.assumingMemoryBound(to: UInt8.self)))
+    }
+
+    /// The rows composited over white, packed (width × height × 4).
+    static func composited(_ w: Int, _ h: Int, _ pitch: Int, _ base: UnsafePointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: w * h * 4) { buffer, count in
+            for y in 0..<h {
+                RGBAImage.compositeOverWhite(base + y * pitch, into: buffer.baseAddress! + y * w * 4, count: w)
+            }
+            count = w * h * 4
         }
-        return RGBAImage(width: width, height: height, pixels: pixels).compositedOverWhite()
     }
 }

@@ -1,5 +1,18 @@
 extension RGBAImage {
     /// Straight alpha composited over opaque white; the result's alpha is 255.
+    /// `count` RGBA pixels from `source` composited over white into `destination` (alpha 255), as `compositedOverWhite`.
+    public static func compositeOverWhite(_ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>,
+                                          count: Int) {
+        for i in 0..<count {
+            let s = source + 4 * i, d = destination + 4 * i
+            let a = Int(s[3])
+            if a == 255 { d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = 255; continue }
+            let inv = 255 * (255 - a)
+            for c in 0..<3 { d[c] = UInt8((Int(s[c]) * a + inv + 127) / 255) }
+            d[3] = 255
+        }
+    }
+
     public func compositedOverWhite() -> RGBAImage {
         mapPixels { r, g, b, a in
             let a = Int(a), inv = 255 * (255 - a)

@@ -40,7 +40,8 @@ public enum Finding: Sendable, Equatable {
 }
 
 /// Tells a model with a classifier from a backbone and from anything else, by loading it with the loader's own
-/// checks (`ModelLoader`).
+/// checks (`IsolatedModelLoader`: a file libhdf5 would read is loaded in a child process, so a hostile one in the
+/// data folder is listed as rejected and never stops a start).
 public enum WeightsProbe {
     public static func classify(path: String) -> Finding { classify(path: path, loaded: { _ in }) }
 
@@ -49,7 +50,7 @@ public enum WeightsProbe {
     public static func classify(path: String, loaded: (Model) -> Void) -> Finding {
         if let early = regularFileCheck(path: path) { return early }
         do {
-            let model = try ModelLoader.load(path: path)
+            let model = try IsolatedModelLoader.load(path: path)
             loaded(model)
             return .found(model.hasClassifier ? .full : .backbone, model.summary)
         } catch {

@@ -9,7 +9,7 @@ import XCTest
 /// with posix_spawn and reaped with wait4, so a hang is killed at the deadline (and fails the test) and the child's
 /// own peak memory is known.
 final class HostileInputTests: XCTestCase {
-    struct Run { let status: Int32?; let stderr: String; let seconds: Double; let maxRSS: Int }
+    struct Run { let status: Int32?; let stdout: String; let stderr: String; let seconds: Double; let maxRSS: Int }
     static let hostile = Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/hostile")
     static let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
     static let deadline: Double = 10
@@ -23,7 +23,7 @@ final class HostileInputTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
 
     /// Runs convscope with stdin from /dev/null and stdout, stderr into files; killed when it outlives the deadline.
-    func convscope(_ args: [String]) throws -> Run {
+    func convscope(_ args: [String], env extra: [String: String] = [:]) throws -> Run {
         let out = tmp.appendingPathComponent("stdout-\(UUID().uuidString)").path, err = tmp.appendingPathComponent("stderr-\(UUID().uuidString)").path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -37,6 +37,7 @@ final class HostileInputTests: XCTestCase {
         let exe = Fixtures.convscope.path, peak = tmp.appendingPathComponent("peak-\(UUID().uuidString)").path
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "CONVSCOPE_WEIGHTS")
+        env.merge(extra) { $1 }
         let argv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/time", "-f", "%M", "-o", peak, exe] + args).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -64,8 +65,9 @@ final class HostileInputTests: XCTestCase {
         let seconds = Date().timeIntervalSince(start)
         let exited = status & 0x7F == 0
         let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        let stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         let peakKB = (try? String(contentsOfFile: peak, encoding: .utf8))?.split(separator: "\n").last.flatMap { Int($0) } ?? Int.max / 1024
-        return Run(status: finished && exited ? (status >> 8) & 0xFF : nil, stderr: stderr, seconds: seconds, maxRSS: peakKB * 1024)
+        return Run(status: finished && exited ? (status >> 8) & 0xFF : nil, stdout: stdout, stderr: stderr, seconds: seconds, maxRSS: peakKB * 1024)
     }
 
     func assertRefused(_ image: String, saying text: String, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -113,5 +115,55 @@ final class HostileInputTests: XCTestCase {
         let a = tmp.appendingPathComponent("loop.png").path
         try FileManager.default.createSymbolicLink(atPath: a, withDestinationPath: a)
         try assertRefused(a, saying: "symbolic link loop")
+    }
+
+    /// The fuzzer's GIFs that crash SDL2_image's decoder: the decoder child dies, the command says so in one line.
+    func testPredict_ImagesThatCrashTheDecoderEndInItsChild() throws {
+        for kind in ["image", "imageFile"] {
+            for find in FuzzRegressionTests.files(target: kind, kind: "crashes") {
+                let gif = tmp.appendingPathComponent(find.lastPathComponent + ".gif")
+                try FileManager.default.copyItem(at: find, to: gif)
+                try assertRefused(gif.path, saying: "damaged or hostile image: decoding it crashed the image library")
+            }
+        }
+    }
+
+    /// The fuzzer's finds in libhdf5 (a SIGSEGV, an endless loop), given as weights: the child that parses them dies or
+    /// is stopped, and the command says so in one line.
+    func testPredict_HostileHDF5WeightsEndInTheirChild() throws {
+        let image = Self.hostile.deletingLastPathComponent().appendingPathComponent("pattern.png").path
+        let finds = FuzzRegressionTests.files(target: "hdf5", kind: "crashes")
+        XCTAssertGreaterThanOrEqual(finds.count, 2)
+        for find in finds {
+            let weights = tmp.appendingPathComponent(find.lastPathComponent + ".h5")
+            try FileManager.default.copyItem(at: find, to: weights)
+            let r = try convscope(["predict", image, "--weights", weights.path])
+            print("convscope predict --weights \(weights.lastPathComponent): exit \(r.status.map(String.init) ?? "none (killed)"), "
+                  + "\(String(format: "%.2f", r.seconds)) s, max RSS \(r.maxRSS >> 20) MB: \(r.stderr.trimmingCharacters(in: .newlines))")
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("\(weights.lastPathComponent): damaged or hostile file"), r.stderr)
+            XCTAssertLessThan(r.seconds, Self.deadline)
+            XCTAssertLessThan(r.maxRSS, 1 << 30)
+        }
+    }
+
+    /// A hostile `.h5` left in the data folder is listed as skipped, with the reason, and the rest of discovery goes on.
+    func testWeights_HostileFileInTheDataFolderIsListedNotFatal() throws {
+        let data = tmp.appendingPathComponent("data"), folder = data.appendingPathComponent("convscope/weights")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for find in FuzzRegressionTests.files(target: "hdf5", kind: "crashes") {
+            try FileManager.default.copyItem(at: find, to: folder.appendingPathComponent(find.lastPathComponent + ".h5"))
+        }
+        let good = folder.appendingPathComponent("flowers.keras")
+        try FileManager.default.copyItem(atPath: Self.model, toPath: good.path)
+        let r = try convscope(["weights"], env: ["XDG_DATA_HOME": data.path, "HOME": tmp.path])
+        print("convscope weights with hostile files in the data folder: exit \(r.status.map(String.init) ?? "none"), "
+              + "\(String(format: "%.2f", r.seconds)) s")
+        XCTAssertNotNil(r.status, "finished")
+        XCTAssertLessThan(r.seconds, 2 * Self.deadline)
+        let out = r.stdout + r.stderr
+        XCTAssertEqual(out.components(separatedBy: "damaged or hostile file").count - 1, 2, out)
+        XCTAssertTrue(out.contains("flowers.keras"), out)
     }
 }

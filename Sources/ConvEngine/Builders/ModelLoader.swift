@@ -13,6 +13,11 @@ public enum ModelLoader {
     }
 
     public static func load(path: String, labels: String? = nil, preprocessing: Preprocessing? = nil) throws -> Model {
+        try finish(readModel(path: path), path: path, labels: labels, preprocessing: preprocessing)
+    }
+
+    /// The model in the file, as the file describes it (no labels file, its own preprocessing).
+    public static func readModel(path: String) throws -> Model {
         var model: Model
         switch try detect(path: path) {
         case .kerasWeights: model = try KerasWeightsPreset.load(HDF5File(path: path))
@@ -21,11 +26,24 @@ public enum ModelLoader {
         case .onnx: model = try ONNXModelBuilder.load(path: path)
         }
         model.sourceName = (path as NSString).lastPathComponent
+        return model
+    }
+
+    /// Names the classes (labels given, or found beside the file) and replaces the preprocessing when one is given.
+    public static func finish(_ model: Model, path: String, labels: String?, preprocessing: Preprocessing?) throws -> Model {
+        var model = model
         if let labelsPath = labels ?? (model.hasClassifier ? LabelsFile.beside(model: path) : nil) {
             try model.setClassNames(LabelsFile.read(path: labelsPath, classes: model.classes))
         }
         if let preprocessing { model.preprocessing = preprocessing }
         return model
+    }
+
+    /// Whether reading `path` goes through libhdf5 (an HDF5 file, or a zip such as `.keras` holding one): libhdf5 is not
+    /// built for hostile files, so such files are best read in a child process (`IsolatedModelLoader`).
+    public static func readsThroughHDF5(path: String) -> Bool {
+        guard let head = try? FileProbe.head(path: path, count: 4096) else { return false }
+        return HDF5File.hasSignature(head) || head.starts(with: [0x50, 0x4B, 0x03, 0x04])
     }
 
     /// Throws unless `path` is a regular file (a FIFO, socket or device would block a reader or never end). Only `stat`s

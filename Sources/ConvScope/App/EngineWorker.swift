@@ -76,7 +76,7 @@ final class EngineWorker {
     private func load(_ path: String, preloaded: Model? = nil) {
         let start = Date()
         do {
-            var model = try preloaded ?? ModelLoader.load(path: path)
+            var model = try preloaded ?? IsolatedModelLoader.load(path: path)
             if let p = preprocessing { model.preprocessing = p }
             ascent = nil
             runner = nil   // free the old model's buffers first
