@@ -13,7 +13,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
@@ -29,7 +28,6 @@ let package = Package(
         // 2. The engine: the model as a value, ops, one runner, readers and builders, explanations. No SDL.
         .target(name: "ConvEngine", dependencies: [
             "COpenBLAS", "CHDF5",
-            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: optimize),
         // 2b. Finding, fetching and verifying weights files. No SDL.
@@ -49,7 +47,10 @@ let package = Package(
                 "ConvEngine", "WeightsStore", "Raster", "ImmediateUI", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: optimize
+            // The app and the commands: optimised file by file (both cores), not as one module. The numeric work is in
+            // ConvEngine and Raster; this cut the first release build from 54 s to 49 s.
+            swiftSettings: [.unsafeFlags(["-no-whole-module-optimization"], .when(configuration: .release)),
+                            .unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // 7. Fuzz harnesses: a replay tool in normal builds, a libFuzzer binary under Scripts/fuzz (-DFUZZING).
         .executableTarget(name: "ConvScopeFuzz", dependencies: ["ConvEngine", "Platform"]),

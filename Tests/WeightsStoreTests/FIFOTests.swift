@@ -37,6 +37,10 @@ final class FIFOTests: XCTestCase {
         var all: [String] { lock.lock(); defer { lock.unlock() }; return paths }
     }
 
+    /// A search also probes the full-size model beside the FIFO (4–5 s on a loaded 2-core machine); a search blocked on
+    /// the FIFO never ends, so this only has to be well above the probe.
+    static let searchDeadline: TimeInterval = 30
+
     // MARK: In process
 
     func testProbe_FIFOIsRejectedWithoutBlocking() {
@@ -60,7 +64,7 @@ final class FIFOTests: XCTestCase {
         SafetensorsFixture.write(data + "/full.safetensors", classifier: .torchvision)
         let log = ProbeLog()
         let d = discovery(explicit: fifo, probed: log)
-        let places = withinDeadline(5, unblocking: fifo) { d.search() } ?? []
+        let places = withinDeadline(Self.searchDeadline, unblocking: fifo) { d.search() } ?? []
         guard case .rejected(let why)? = places.first?.finding else { return XCTFail("\(places)") }
         XCTAssertTrue(why.contains(reason), why)
         XCTAssertNil(WeightsDiscovery.choose(from: places), "the user's choice is unusable: nothing else is silently used")
@@ -71,7 +75,7 @@ final class FIFOTests: XCTestCase {
         let fifo = makeFIFO(tmp.path + "/env.h5")
         let log = ProbeLog()
         let d = discovery(env: ["CONVSCOPE_WEIGHTS": fifo], probed: log)
-        let places = withinDeadline(5, unblocking: fifo) { d.search() } ?? []
+        let places = withinDeadline(Self.searchDeadline, unblocking: fifo) { d.search() } ?? []
         let env = places.first { $0.name == WeightsDiscovery.PlaceName.environment }
         guard case .rejected(let why)? = env?.finding else { return XCTFail("\(places)") }
         XCTAssertTrue(why.contains(reason), why)
@@ -84,7 +88,7 @@ final class FIFOTests: XCTestCase {
         let good = SafetensorsFixture.write(data + "/vgg.safetensors", classifier: .none)
         let log = ProbeLog()
         let d = discovery(probed: log)
-        let places = withinDeadline(5, unblocking: fifo) { d.search() } ?? []
+        let places = withinDeadline(Self.searchDeadline, unblocking: fifo) { d.search() } ?? []
         let stray = places.first { $0.path == fifo }
         XCTAssertEqual(stray?.name, WeightsDiscovery.PlaceName.dataFolder)
         guard case .rejected(let why)? = stray?.finding else { return XCTFail("\(places)") }

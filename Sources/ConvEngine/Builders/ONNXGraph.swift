@@ -1,5 +1,4 @@
 import Foundation
-import SwiftProtobuf
 
 /// An ONNX file decoded and indexed: which node produces and which nodes consume each tensor, and which tensors are
 /// constants (initializers, Constant nodes, and what Identity or shape arithmetic makes of them).
