@@ -1,0 +1,64 @@
+/// One class-activation-map method: from a layer's activations (and, for most, the class score's gradient with
+/// respect to them) to a map over the layer's positions. Every method is one file behind this protocol, listed in
+/// `CAMMethods.all`; `Runner.classActivationMap` runs any of them.
+public protocol CAMMethod: Sendable {
+    /// The command line's name: "gradcam", "gradcam++", …
+    var name: String { get }
+    /// The name people know: "Grad-CAM++".
+    var title: String { get }
+    /// Whether the method needs ∂score/∂activations (Eigen-CAM does not).
+    var usesGradients: Bool { get }
+    /// The map before ReLU and normalisation: one value per position (height × width, row-major).
+    func rawMap(_ x: CAMInputs) -> [Float]
+}
+
+/// A layer's activations A and the score's gradients G, both position-major (position × channel, as the runner keeps
+/// them); `gradients` is empty for a method that does not use them.
+public struct CAMInputs: Sendable {
+    public let activations: [Float]
+    public let gradients: [Float]
+    public let height: Int, width: Int, channels: Int
+    public var positions: Int { height * width }
+
+    public init(activations: [Float], gradients: [Float], height: Int, width: Int, channels: Int) {
+        precondition(activations.count == height * width * channels, "activations of the layer's shape")
+        precondition(gradients.isEmpty || gradients.count == activations.count, "gradients of the layer's shape")
+        self.activations = activations; self.gradients = gradients
+        self.height = height; self.width = width; self.channels = channels
+    }
+
+    /// Σ_k w_k · A[p, k] for every position p.
+    func weightedSum(_ weights: [Float]) -> [Float] {
+        (0..<positions).map { p in
+            var s: Float = 0
+            for k in 0..<channels { s += weights[k] * activations[p * channels + k] }
+            return s
+        }
+    }
+
+    /// Σ over positions of f(p, k), per channel k.
+    func perChannel(_ f: (Int) -> Float) -> [Float] {
+        var out = [Float](repeating: 0, count: channels)
+        for p in 0..<positions { for k in 0..<channels { out[k] += f(p * channels + k) } }
+        return out
+    }
+}
+
+/// The methods, in the order the window and `convscope explain --method all` show them.
+public enum CAMMethods {
+    public static let all: [any CAMMethod] = [GradCAMMethod(), GradCAMPlusPlus(), XGradCAM(), LayerCAM(), HiResCAM(),
+                                              EigenCAM()]
+
+    public static func named(_ name: String) -> (any CAMMethod)? {
+        all.first { $0.name == name.lowercased() || $0.title.lowercased() == name.lowercased() }
+    }
+
+    /// ReLU, then pytorch-grad-cam's `scale_cam_image`: (m − min) / (1e-7 + max of that).
+    public static func normalised(_ raw: [Float]) -> [Float] {
+        let relu = raw.map { max($0, 0) }
+        let low = relu.min() ?? 0
+        let shifted = relu.map { $0 - low }
+        let high = shifted.max() ?? 0
+        return shifted.map { $0 / (1e-7 + high) }
+    }
+}

@@ -1,0 +1,33 @@
+/// A class activation map from one `CAMMethod` at one hidden layer: at the layer's resolution, after ReLU and
+/// pytorch-grad-cam's min-max normalisation (0…1).
+public struct CAMResult: Sendable {
+    public let method: String
+    public let layer: LayerInfo
+    /// nil for a method that does not look at the class (Eigen-CAM).
+    public let classIndex: Int?
+    public let map: [Float]
+}
+
+extension Runner {
+    /// Runs `method` at hidden layer `name` (nil: the last convolution) for class `classIndex` (nil: the top class).
+    /// Methods that use gradients need a classifier; Eigen-CAM also works on a backbone.
+    public func classActivationMap(_ method: any CAMMethod, _ a: Activations, classification c: Classification?,
+                                   layer name: String? = nil, classIndex: Int? = nil,
+                                   score: CAMScore = .logit) throws -> CAMResult {
+        guard let info = try name.map({ try model.hiddenLayer($0) }) ?? model.lastConvolution else {
+            throw EngineError.unknownLayer(name ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
+        }
+        var gradients: [Float] = [], cls: Int? = nil
+        if method.usesGradients {
+            guard model.hasClassifier, let c else { throw EngineError.noClassifier(model: model.sourceName) }
+            let k = classIndex ?? c.top(1)[0].index
+            guard k >= 0 && k < model.classes else { throw EngineError.classOutOfRange(k, classes: model.classes) }
+            gradients = backward(c.scoreGradient(k, score), from: layers.count - 1, to: info.last, activations: a)
+            cls = k
+        }
+        let inputs = CAMInputs(activations: a.outputs[info.last].data, gradients: gradients, height: info.height,
+                               width: info.width, channels: info.channels)
+        return CAMResult(method: method.name, layer: info, classIndex: cls,
+                         map: CAMMethods.normalised(method.rawMap(inputs)))
+    }
+}
