@@ -27,7 +27,7 @@ final class IsolatedImageDecoderTests: XCTestCase {
         let good = Self.fixtures.appendingPathComponent("pattern.png").path
         XCTAssertEqual(try decoder.load(path: good).width, try ImageFile.load(path: good).width)
         for kind in ["image", "imageFile"] {
-            for find in FuzzRegressionTests.files(target: kind, kind: "crashes") {
+            for find in FuzzRegressionTests.files(target: kind, kind: "crashes") where find.lastPathComponent.hasPrefix("crash-") {
                 XCTAssertThrowsError(try decoder.load(path: find.path)) { error in
                     print("\(find.lastPathComponent): \(error)")
                     XCTAssertTrue("\(error)".contains("\(find.lastPathComponent): damaged or hostile image: decoding it crashed"),

@@ -111,7 +111,8 @@ final class FIFOTests: XCTestCase {
 
     private func assertFastOneLine(_ r: CLI.Result, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(r.killed, "hung on the FIFO", file: file, line: line)
-        XCTAssertLessThan(r.seconds, 1.0, file: file, line: line)
+        // Typically 0.1–0.3 s; the bound only has to separate "answered" from "blocked until killed" on a loaded machine.
+        XCTAssertLessThan(r.seconds, 5.0, file: file, line: line)
         XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
         let lines = r.stderr.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, r.stderr, file: file, line: line)
@@ -128,7 +129,7 @@ final class FIFOTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("data folder          \(fifo): skipped: \(fifo): cannot be read (\(reason)"), r.stdout)
     }
 
-    func testWeightsCommand_FIFOAsWeightsOptionFailsInUnderASecondWithOneLine() throws {
+    func testWeightsCommand_FIFOAsWeightsOptionFailsAtOnceWithOneLine() throws {
         let fifo = makeFIFO(tmp.path + "/given.h5")
         try warmUp()
         let r = try CLI.run(["weights", "--weights", fifo], env: env, in: tmp.path, timeout: 10)
@@ -136,7 +137,7 @@ final class FIFOTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("the weights named by --weights cannot be used: \(fifo)"), r.stderr)
     }
 
-    func testWeightsCommand_FIFOAsEnvironmentFailsInUnderASecondWithOneLine() throws {
+    func testWeightsCommand_FIFOAsEnvironmentFailsAtOnceWithOneLine() throws {
         let fifo = makeFIFO(tmp.path + "/env.h5")
         var e = env
         e["CONVSCOPE_WEIGHTS"] = fifo
@@ -146,7 +147,7 @@ final class FIFOTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("the weights named by $CONVSCOPE_WEIGHTS cannot be used: \(fifo)"), r.stderr)
     }
 
-    func testPredict_FIFOAsWeightsFailsInUnderASecondWithOneLine() throws {
+    func testPredict_FIFOAsWeightsFailsAtOnceWithOneLine() throws {
         let fifo = makeFIFO(tmp.path + "/given.h5")
         let image = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("PlatformTests/Fixtures/pattern.png").path

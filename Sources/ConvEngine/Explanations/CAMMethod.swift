@@ -8,16 +8,26 @@ public protocol CAMMethod: Sendable {
     var title: String { get }
     /// Whether the method needs ∂score/∂activations (Eigen-CAM does not).
     var usesGradients: Bool { get }
+    /// Whether the method runs the network on altered inputs (Score-CAM): then `CAMInputs` carries the input and a
+    /// scorer.
+    var usesForwardPasses: Bool { get }
     /// The map before ReLU and normalisation: one value per position (height × width, row-major).
-    func rawMap(_ x: CAMInputs) -> [Float]
+    func rawMap(_ x: CAMInputs) throws -> [Float]
+}
+
+extension CAMMethod {
+    public var usesForwardPasses: Bool { false }
 }
 
 /// A layer's activations A and the score's gradients G, both position-major (position × channel, as the runner keeps
-/// them); `gradients` is empty for a method that does not use them.
-public struct CAMInputs: Sendable {
+/// them); `gradients` is empty for a method that does not use them. For a method that runs the network, the
+/// preprocessed input and `score`: the class's score for each of `n` inputs laid one after another.
+public struct CAMInputs {
     public let activations: [Float]
     public let gradients: [Float]
     public let height: Int, width: Int, channels: Int
+    public var input: FeatureMap?
+    public var score: ((_ inputs: [Float], _ n: Int) throws -> [Float])?
     public var positions: Int { height * width }
 
     public init(activations: [Float], gradients: [Float], height: Int, width: Int, channels: Int) {
@@ -47,7 +57,7 @@ public struct CAMInputs: Sendable {
 /// The methods, in the order the window and `convscope explain --method all` show them.
 public enum CAMMethods {
     public static let all: [any CAMMethod] = [GradCAMMethod(), GradCAMPlusPlus(), XGradCAM(), LayerCAM(), HiResCAM(),
-                                              EigenCAM()]
+                                              ScoreCAM(), EigenCAM()]
 
     public static func named(_ name: String) -> (any CAMMethod)? {
         all.first { $0.name == name.lowercased() || $0.title.lowercased() == name.lowercased() }

@@ -10,7 +10,7 @@ public struct CAMResult: Sendable {
 
 extension Runner {
     /// Runs `method` at hidden layer `name` (nil: the last convolution) for class `classIndex` (nil: the top class).
-    /// Methods that use gradients need a classifier; Eigen-CAM also works on a backbone.
+    /// Methods that use gradients or class scores need a classifier; Eigen-CAM also works on a backbone.
     public func classActivationMap(_ method: any CAMMethod, _ a: Activations, classification c: Classification?,
                                    layer name: String? = nil, classIndex: Int? = nil,
                                    score: CAMScore = .logit) throws -> CAMResult {
@@ -18,16 +18,27 @@ extension Runner {
             throw EngineError.unknownLayer(name ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
         }
         var gradients: [Float] = [], cls: Int? = nil
-        if method.usesGradients {
+        if method.usesGradients || method.usesForwardPasses {
             guard model.hasClassifier, let c else { throw EngineError.noClassifier(model: model.sourceName) }
             let k = classIndex ?? c.top(1)[0].index
             guard k >= 0 && k < model.classes else { throw EngineError.classOutOfRange(k, classes: model.classes) }
-            gradients = backward(c.scoreGradient(k, score), from: layers.count - 1, to: info.last, activations: a)
+            if method.usesGradients {
+                gradients = backward(c.scoreGradient(k, score), from: layers.count - 1, to: info.last, activations: a)
+            }
             cls = k
         }
-        let inputs = CAMInputs(activations: a.outputs[info.last].data, gradients: gradients, height: info.height,
+        var inputs = CAMInputs(activations: a.outputs[info.last].data, gradients: gradients, height: info.height,
                                width: info.width, channels: info.channels)
+        if method.usesForwardPasses, let k = cls {
+            let batched = Runner(model: model, batch: 16)
+            let units = layers[layers.count - 1].output.count
+            inputs.input = a.input
+            inputs.score = { x, n in
+                let out = batched.lastOutputs(x, count: n)
+                return (0..<n).map { self.classification(logits: Array(out[$0 * units..<($0 + 1) * units])).score(k, score) }
+            }
+        }
         return CAMResult(method: method.name, layer: info, classIndex: cls,
-                         map: CAMMethods.normalised(method.rawMap(inputs)))
+                         map: CAMMethods.normalised(try method.rawMap(inputs)))
     }
 }

@@ -41,7 +41,11 @@ extension Runner {
     /// Probabilities from the last layer. Throws for a backbone.
     public func classify(_ a: Activations) throws -> Classification {
         guard model.hasClassifier else { throw EngineError.noClassifier(model: model.sourceName) }
-        let logits = a.outputs[layers.count - 1].data
+        return classification(logits: a.outputs[layers.count - 1].data)
+    }
+
+    /// Probabilities from one image's last-layer output.
+    func classification(logits: [Float]) -> Classification {
         switch model.output {
         case .sigmoid:
             let p = Float(1 / (1 + exp(-Double(logits[0]))))

@@ -1,0 +1,17 @@
+extension Runner {
+    /// The last layer's outputs (logits) for `n` preprocessed inputs laid one after another (n ≤ `batch`): a plain
+    /// batched forward pass that keeps only two buffers (Score-CAM runs one per group of masked inputs).
+    public func lastOutputs(_ inputs: [Float], count n: Int) -> [Float] {
+        precondition(n >= 1 && n <= batch && inputs.count == n * model.input.count, "a batch this runner was sized for")
+        let largest = max(model.input.count, layers.map(\.output.count).max() ?? 0)
+        var x = [Float](repeating: 0, count: n * largest), y = x
+        x.withUnsafeMutableBufferPointer { p in _ = p.initialize(from: inputs) }
+        for i in layers.indices {
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in forwardLayer(i, x: xp.baseAddress!, batch: n, y: yp.baseAddress!) }
+            }
+            swap(&x, &y)
+        }
+        return Array(x.prefix(n * (layers.last?.output.count ?? 0)))
+    }
+}
