@@ -63,9 +63,11 @@ public enum CAMMethods {
         all.first { $0.name == name.lowercased() || $0.title.lowercased() == name.lowercased() }
     }
 
+    public static func relu(_ raw: [Float]) -> [Float] { raw.map { max($0, 0) } }
+
     /// ReLU, then pytorch-grad-cam's `scale_cam_image`: (m − min) / (1e-7 + max of that).
     public static func normalised(_ raw: [Float]) -> [Float] {
-        let relu = raw.map { max($0, 0) }
+        let relu = relu(raw)
         let low = relu.min() ?? 0
         let shifted = relu.map { $0 - low }
         let high = shifted.max() ?? 0

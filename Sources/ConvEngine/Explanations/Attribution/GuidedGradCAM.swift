@@ -1,0 +1,30 @@
+/// Guided Grad-CAM (Selvaraju et al., 2017): guided backprop times Grad-CAM at a layer (ReLU(Σ_k mean(G_k) A_k), not
+/// normalised), upsampled to the input by nearest neighbour. As Captum's `GuidedGradCam`.
+public struct GuidedGradCAM: AttributionMethod {
+    public let name = "guided_gradcam", title = "Guided Grad-CAM"
+    /// The hidden layer (nil: the last convolution).
+    public var layer: String?
+    public init(layer: String? = nil) { self.layer = layer }
+
+    public func attribute(_ x: AttributionInputs) throws -> [Float] {
+        let model = x.runner.model
+        guard let info = try layer.map({ try model.hiddenLayer($0) }) ?? model.lastConvolution else {
+            throw EngineError.unknownLayer(layer ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
+        }
+        let c = try x.runner.classify(x.activations)
+        let g = x.runner.backward(c.scoreGradient(x.classIndex, x.score), from: x.runner.layers.count - 1,
+                                  to: info.last, activations: x.activations)
+        let cam = CAMMethods.relu(GradCAMMethod().rawMap(CAMInputs(activations: x.activations.outputs[info.last].data,
+            gradients: g, height: info.height, width: info.width, channels: info.channels)))
+        var guided = try x.gradient(rule: .guided)
+        let h = x.input.height, w = x.input.width, ch = x.input.channels
+        for y in 0..<h {
+            let sy = y * info.height / h
+            for xx in 0..<w {
+                let weight = cam[sy * info.width + xx * info.width / w]
+                for k in 0..<ch { guided[(y * w + xx) * ch + k] *= weight }
+            }
+        }
+        return guided
+    }
+}
