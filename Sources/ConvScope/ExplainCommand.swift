@@ -16,7 +16,7 @@ struct ExplainCommand: ParsableCommand {
     @Argument(help: "Images, or folders whose images (PNG, JPEG, BMP, GIF, WebP, TIFF) are explained.")
     var inputs: [String]
     @OptionGroup var weightsOptions: WeightsOptions
-    @Option(help: "Methods, comma-separated, or all: \(CAMMethods.all.map(\.name).joined(separator: ", ")).")
+    @Option(help: "Methods, comma-separated, or all: \(ExplainMethod.names.joined(separator: ", ")).")
     var method = "gradcam"
     @Option(help: "Hidden layer: a name or a 1-based index (default: the last convolution).") var layer: String?
     @Option(name: .customLong("class"), help: "Class index from 0 (default: each image's top class).") var classIndex: Int?
@@ -34,19 +34,14 @@ struct ExplainCommand: ParsableCommand {
         if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
     }
 
-    func methods() throws -> [any CAMMethod] {
-        if method.lowercased() == "all" { return CAMMethods.all.map { configured($0) } }
-        return try method.split(separator: ",").map { name in
-            guard let m = CAMMethods.named(name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("unknown method \(name); methods: \(CAMMethods.all.map(\.name).joined(separator: ", ")), all")
+    func methods() throws -> [ExplainMethod] {
+        let names = method.lowercased() == "all" ? ExplainMethod.names : method.split(separator: ",").map(String.init)
+        return try names.map { name in
+            guard let m = ExplainMethod(name.trimmingCharacters(in: .whitespaces), scoreCamTop: scoreCamTop) else {
+                throw ValidationError("unknown method \(name); methods: \(ExplainMethod.names.joined(separator: ", ")), all")
             }
-            return configured(m)
+            return m
         }
-    }
-
-    private func configured(_ m: any CAMMethod) -> any CAMMethod {
-        guard m is ScoreCAM else { return m }
-        return ScoreCAM(topChannels: scoreCamTop)
     }
 
     func run() throws {
@@ -55,7 +50,7 @@ struct ExplainCommand: ParsableCommand {
             let images = try ExplainInputs.images(inputs)
             let path = try weightsOptions.resolvedPath()
             let model = try weightsOptions.load()
-            let needsClass = methods.contains { $0.usesGradients || $0.usesForwardPasses }
+            let needsClass = methods.contains(where: \.needsClassifier)
             if needsClass && !model.hasClassifier { throw EngineError.noClassifier(model: model.sourceName) }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let sidecar = ExplainSidecar(modelPath: path, modelSHA256: npy ? try Checksums.sha256(ofFile: path) : nil,
@@ -69,9 +64,8 @@ struct ExplainCommand: ParsableCommand {
                 let c = model.hasClassifier ? try runner.classify(a) : nil
                 var written: [String] = []
                 for m in methods {
-                    let cam = try runner.classActivationMap(m, a, classification: c, layer: layer, classIndex: classIndex,
-                                                            score: score)
-                    written.append(try write(cam, image: image, imagePath: imagePath, model: model, sidecar: sidecar))
+                    let map = try m.run(runner, a, classification: c, layer: layer, classIndex: classIndex, score: score)
+                    written.append(try write(map, image: image, imagePath: imagePath, model: model, sidecar: sidecar))
                 }
                 print(String(format: "[%d/%d] %@: %@ (%.2f s)", i + 1, images.count, image.name,
                              written.joined(separator: ", "), Date().timeIntervalSince(start)))
@@ -79,17 +73,16 @@ struct ExplainCommand: ParsableCommand {
         }
     }
 
-    private func write(_ cam: CAMResult, image: InputImage, imagePath: String, model: Model,
+    private func write(_ m: ExplainedMap, image: InputImage, imagePath: String, model: Model,
                        sidecar: ExplainSidecar) throws -> String {
         let stem = ((image.name as NSString).deletingPathExtension)
-        let classPart = cam.classIndex.map { "_class\($0)" } ?? ""
-        let base = (out as NSString).appendingPathComponent("\(stem)_\(cam.method)_\(cam.layer.name)\(classPart)")
-        let map = FloatMap(width: cam.layer.width, height: cam.layer.height, values: cam.map)
+        let parts = [stem, m.method] + (m.layer.map { [$0] } ?? []) + (m.classIndex.map { ["class\($0)"] } ?? [])
+        let base = (out as NSString).appendingPathComponent(parts.joined(separator: "_"))
+        let map = FloatMap(width: m.width, height: m.height, values: m.display)
         try PNGFile.write(Overlay.heatmap(map, over: image.shown, opacity: opacity), to: base + ".png", replace: false)
         if npy {
-            try AtomicFile.write(NPY.encode(cam.map, shape: [cam.layer.height, cam.layer.width]), to: base + ".npy",
-                                 replace: false)
-            let json = try sidecar.json(image: imagePath, cam: cam, className: cam.classIndex.map { model.className($0) })
+            try AtomicFile.write(NPY.encode(m.values, shape: m.shape), to: base + ".npy", replace: false)
+            let json = try sidecar.json(image: imagePath, map: m, className: m.classIndex.map { model.className($0) })
             try AtomicFile.write(json, to: base + ".json", replace: false)
         }
         return (base as NSString).lastPathComponent + ".png"

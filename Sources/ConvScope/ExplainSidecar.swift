@@ -5,14 +5,15 @@ import Foundation
 struct ExplainSidecar {
     let modelPath: String, modelSHA256: String?, preprocessing: String, score: String, scoreCamTop: Int?
 
-    func json(image: String, cam: CAMResult, className: String?) throws -> Data {
+    func json(image: String, map m: ExplainedMap, className: String?) throws -> Data {
         var parameters: [String: Any] = ["score": score]
-        if cam.method == "scorecam" { parameters["top_channels"] = scoreCamTop ?? NSNull(); parameters["batch"] = 16 }
+        for (k, v) in m.parameters { parameters[k] = v }
+        if m.method == "scorecam" { parameters["top_channels"] = scoreCamTop ?? NSNull(); parameters["batch"] = 16 }
         let object: [String: Any] = [
-            "image": image, "model": modelPath, "model_sha256": modelSHA256 ?? NSNull(), "method": cam.method,
-            "parameters": parameters, "layer": cam.layer.name, "class": cam.classIndex ?? NSNull(),
+            "image": image, "model": modelPath, "model_sha256": modelSHA256 ?? NSNull(), "method": m.method,
+            "parameters": parameters, "layer": m.layer ?? NSNull(), "class": m.classIndex ?? NSNull(),
             "class_name": className ?? NSNull(), "preprocessing": preprocessing,
-            "shape": [cam.layer.height, cam.layer.width], "normalisation": "ReLU, then (m - min) / (1e-7 + max)",
+            "shape": m.shape, "values": m.valuesDescription,
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     }

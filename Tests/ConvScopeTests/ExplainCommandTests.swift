@@ -26,8 +26,8 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("[1/2] camera.png") && r.stdout.contains("[2/2] pattern.jpg"), r.stdout)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
-        XCTAssertEqual(files.filter { $0.hasSuffix(".png") }.count, 14, "7 methods × 2 photos: \(files.sorted())")
-        XCTAssertEqual(files.filter { $0.hasSuffix(".npy") }.count, 14)
+        XCTAssertEqual(files.filter { $0.hasSuffix(".png") }.count, 28, "14 methods × 2 photos: \(files.sorted())")
+        XCTAssertEqual(files.filter { $0.hasSuffix(".npy") }.count, 28)
         let sidecar = out.appendingPathComponent("camera_gradcam++_block5_conv3_class1.json")
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: sidecar)) as? [String: Any])
         XCTAssertEqual(json["method"] as? String, "gradcam++")
@@ -41,6 +41,13 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertEqual(values.max() ?? 0, 1, accuracy: 1e-5, "a normalised map")
         XCTAssertGreaterThanOrEqual(values.min() ?? -1, 0)
         XCTAssertTrue(files.contains("pattern_eigencam_block5_conv3.png"), "Eigen-CAM has no class in its name")
+        // An input attribution: the whole input's values (H × W × C), the layer-free name, its parameters.
+        let ig = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf:
+            out.appendingPathComponent("camera_integrated_gradients_class1.json"))) as? [String: Any])
+        XCTAssertEqual(ig["shape"] as? [Int], [128, 160, 3])
+        XCTAssertEqual((ig["parameters"] as? [String: Any])?["steps"] as? Int, 50)
+        let igValues = try Data(contentsOf: out.appendingPathComponent("camera_integrated_gradients_class1.npy"))
+        XCTAssertEqual(igValues.count - (Int(igValues[8]) | Int(igValues[9]) << 8) - 10, 128 * 160 * 3 * 4)
     }
 
     func testExplain_NeverReplacesAnExistingMap() throws {
