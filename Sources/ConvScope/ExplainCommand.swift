@@ -10,8 +10,8 @@ import WeightsStore
 /// resolution, and a JSON sidecar saying how it was made. Existing files are never replaced.
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "explain",
-        abstract: "Class activation maps by several methods (Grad-CAM, Grad-CAM++, XGrad-CAM, LayerCAM, HiResCAM, "
-            + "Score-CAM, Eigen-CAM) for images or folders of them.")
+        abstract: "Class activation maps (Grad-CAM and its family) and input attributions (saliency, guided backprop, "
+            + "Integrated Gradients, SmoothGrad, occlusion, …) for images or folders of them.")
 
     @Argument(help: "Images, or folders whose images (PNG, JPEG, BMP, GIF, WebP, TIFF) are explained.")
     var inputs: [String]

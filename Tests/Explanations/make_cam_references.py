@@ -37,7 +37,8 @@ TORCH_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 # (module index in model.features, position among ConvScope's hidden layers: convolutions and pools in order)
 LAYERS = [(27, 11), (13, 5)]
 METHODS = {"gradcam": pgc.GradCAM, "gradcam++": pgc.GradCAMPlusPlus, "xgradcam": pgc.XGradCAM,
-           "layercam": pgc.LayerCAM, "hirescam": pgc.HiResCAM, "scorecam": pgc.ScoreCAM, "eigencam": pgc.EigenCAM}
+           "layercam": pgc.LayerCAM, "hirescam": pgc.HiResCAM, "scorecam": pgc.ScoreCAM, "ablationcam": pgc.AblationCAM,
+           "eigencam": pgc.EigenCAM}
 
 
 class VGG(nn.Module):

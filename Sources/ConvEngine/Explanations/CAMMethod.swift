@@ -21,13 +21,16 @@ extension CAMMethod {
 
 /// A layer's activations A and the score's gradients G, both position-major (position × channel, as the runner keeps
 /// them); `gradients` is empty for a method that does not use them. For a method that runs the network, the
-/// preprocessed input and `score`: the class's score for each of `n` inputs laid one after another.
+/// preprocessed input and `score`: the class's score for each of `n` inputs laid one after another, and
+/// `scoreFromLayer` for altered activations of the layer.
 public struct CAMInputs {
     public let activations: [Float]
     public let gradients: [Float]
     public let height: Int, width: Int, channels: Int
     public var input: FeatureMap?
     public var score: ((_ inputs: [Float], _ n: Int) throws -> [Float])?
+    /// The class's score for each of `n` versions of this layer's activations, run from the layer on.
+    public var scoreFromLayer: ((_ activations: [Float], _ n: Int) throws -> [Float])?
     public var positions: Int { height * width }
 
     public init(activations: [Float], gradients: [Float], height: Int, width: Int, channels: Int) {
@@ -57,7 +60,7 @@ public struct CAMInputs {
 /// The methods, in the order the window and `convscope explain --method all` show them.
 public enum CAMMethods {
     public static let all: [any CAMMethod] = [GradCAMMethod(), GradCAMPlusPlus(), XGradCAM(), LayerCAM(), HiResCAM(),
-                                              ScoreCAM(), EigenCAM()]
+                                              ScoreCAM(), AblationCAM(), EigenCAM()]
 
     public static func named(_ name: String) -> (any CAMMethod)? {
         all.first { $0.name == name.lowercased() || $0.title.lowercased() == name.lowercased() }

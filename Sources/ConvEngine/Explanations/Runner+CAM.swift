@@ -33,10 +33,11 @@ extension Runner {
             let batched = Runner(model: model, batch: 16)
             let units = layers[layers.count - 1].output.count
             inputs.input = a.input
-            inputs.score = { x, n in
-                let out = batched.lastOutputs(x, count: n)
-                return (0..<n).map { self.classification(logits: Array(out[$0 * units..<($0 + 1) * units])).score(k, score) }
+            func scores(_ out: [Float], _ n: Int) -> [Float] {
+                (0..<n).map { self.classification(logits: Array(out[$0 * units..<($0 + 1) * units])).score(k, score) }
             }
+            inputs.score = { x, n in scores(batched.lastOutputs(x, count: n), n) }
+            inputs.scoreFromLayer = { x, n in scores(batched.lastOutputs(x, count: n, from: info.last + 1), n) }
         }
         return CAMResult(method: method.name, layer: info, classIndex: cls,
                          map: CAMMethods.normalised(try method.rawMap(inputs)))
