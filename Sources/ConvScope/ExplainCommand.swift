@@ -9,7 +9,8 @@ import WeightsStore
 /// written as a PNG overlay (jet over grayscale, at the image's size), the map itself as float32 `.npy` at the layer's
 /// resolution, and a JSON sidecar saying how it was made. Existing files are never replaced.
 struct ExplainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "explain",
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
         abstract: "Class activation maps (Grad-CAM and its family) and input attributions (saliency, guided backprop, "
             + "Integrated Gradients, SmoothGrad, occlusion, …) for images or folders of them.")
 
@@ -19,7 +20,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Methods, comma-separated, or all: \(ExplainMethod.names.joined(separator: ", ")).")
     var method = "gradcam"
     @Option(help: "Hidden layer: a name or a 1-based index (default: the last convolution).") var layer: String?
-    @Option(name: .customLong("class"), help: "Class index from 0 (default: each image's top class).") var classIndex: Int?
+    @Option(name: .customLong("class"), help: "Class index from 0 (default: each image's top class).") var classIndex:
+        Int?
     @Option(help: "Score to explain: logit (default) or probability.") var score: CAMScore = .logit
     @Option(help: "Score-CAM: use only the N channels with the largest mean activation (Faster Score-CAM).")
     var scoreCamTop: Int?
@@ -38,7 +40,8 @@ struct ExplainCommand: ParsableCommand {
         let names = method.lowercased() == "all" ? ExplainMethod.names : method.split(separator: ",").map(String.init)
         return try names.map { name in
             guard let m = ExplainMethod(name.trimmingCharacters(in: .whitespaces), scoreCamTop: scoreCamTop) else {
-                throw ValidationError("unknown method \(name); methods: \(ExplainMethod.names.joined(separator: ", ")), all")
+                throw ValidationError(
+                    "unknown method \(name); methods: \(ExplainMethod.names.joined(separator: ", ")), all")
             }
             return m
         }
@@ -53,28 +56,35 @@ struct ExplainCommand: ParsableCommand {
             let needsClass = methods.contains(where: \.needsClassifier)
             if needsClass && !model.hasClassifier { throw EngineError.noClassifier(model: model.sourceName) }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let sidecar = ExplainSidecar(modelPath: path, modelSHA256: npy ? try Checksums.sha256(ofFile: path) : nil,
-                                         preprocessing: model.preprocessing.rawValue, score: score.rawValue,
-                                         scoreCamTop: scoreCamTop)
+            let sidecar = ExplainSidecar(
+                modelPath: path, modelSHA256: npy ? try Checksums.sha256(ofFile: path) : nil,
+                preprocessing: model.preprocessing.rawValue, score: score.rawValue,
+                scoreCamTop: scoreCamTop)
             let runner = Runner(model: model)
             for (i, imagePath) in images.enumerated() {
                 let start = Date()
-                let image = try InputImage(path: imagePath, width: model.input.width, height: model.input.height, crop: crop)
+                let image = try InputImage(
+                    path: imagePath, width: model.input.width, height: model.input.height, crop: crop)
                 let a = try runner.forward(runner.preprocess(rgb: image.networkRGB))
                 let c = model.hasClassifier ? try runner.classify(a) : nil
                 var written: [String] = []
                 for m in methods {
-                    let map = try m.run(runner, a, classification: c, layer: layer, classIndex: classIndex, score: score)
+                    let map = try m.run(
+                        runner, a, classification: c, layer: layer, classIndex: classIndex, score: score)
                     written.append(try write(map, image: image, imagePath: imagePath, model: model, sidecar: sidecar))
                 }
-                print(String(format: "[%d/%d] %@: %@ (%.2f s)", i + 1, images.count, image.name,
-                             written.joined(separator: ", "), Date().timeIntervalSince(start)))
+                print(
+                    String(
+                        format: "[%d/%d] %@: %@ (%.2f s)", i + 1, images.count, image.name,
+                        written.joined(separator: ", "), Date().timeIntervalSince(start)))
             }
         }
     }
 
-    private func write(_ m: ExplainedMap, image: InputImage, imagePath: String, model: Model,
-                       sidecar: ExplainSidecar) throws -> String {
+    private func write(
+        _ m: ExplainedMap, image: InputImage, imagePath: String, model: Model,
+        sidecar: ExplainSidecar
+    ) throws -> String {
         let stem = ((image.name as NSString).deletingPathExtension)
         let parts = [stem, m.method] + (m.layer.map { [$0] } ?? []) + (m.classIndex.map { ["class\($0)"] } ?? [])
         let base = (out as NSString).appendingPathComponent(parts.joined(separator: "_"))

@@ -13,7 +13,10 @@ enum ExplainInputs {
             guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
                 throw ImageError.notFound(path: input)
             }
-            guard isDirectory.boolValue else { result.append(input); continue }
+            guard isDirectory.boolValue else {
+                result.append(input)
+                continue
+            }
             let names = try FileManager.default.contentsOfDirectory(atPath: input).sorted()
             result += names.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
                 .map { (input as NSString).appendingPathComponent($0) }

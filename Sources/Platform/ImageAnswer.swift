@@ -64,8 +64,9 @@ enum ImageAnswer {
         if let m = mapping, m.size >= size { return m.base }
         unmap()
         var st = stat()
-        guard fstat(fd, &st) == 0, (Int(st.st_size) >= size || ftruncate(fd, off_t(size)) == 0),
-              let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
+        guard fstat(fd, &st) == 0, Int(st.st_size) >= size || ftruncate(fd, off_t(size)) == 0,
+            let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED
+        else {
             throw ImageError.unreadable(path: "the image decoder's answer", reason: String(cString: strerror(errno)))
         }
         mapping = (base, size)
@@ -74,10 +75,13 @@ enum ImageAnswer {
 
     static func read(_ fd: Int32, status: UInt8, name: String) throws -> RGBAImage {
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ImageError.unreadable(path: name, reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &st) == 0 else {
+            throw ImageError.unreadable(path: name, reason: String(cString: strerror(errno)))
+        }
         let size = Int(st.st_size)
         if Int32(status) == ChildAnswer.errorStatus {
-            throw ImageError.reported(ChildAnswer.readError(fd, size: size) ?? "\(name): the image decoder gave no reason")
+            throw ImageError.reported(
+                ChildAnswer.readError(fd, size: size) ?? "\(name): the image decoder gave no reason")
         }
         let header = try ChildIO.readExactly(fd, count: 16, at: 0)
         guard status == 0, Array(header.prefix(8)) == magic else {
@@ -85,7 +89,8 @@ enum ImageAnswer {
         }
         let w = Int(header[8..<12].withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
         let h = Int(header[12..<16].withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
-        guard w <= ImageFile.maxSide, h <= ImageFile.maxSide, w * h <= ImageFile.maxPixels, 16 + w * h * 4 <= size else {
+        guard w <= ImageFile.maxSide, h <= ImageFile.maxSide, w * h <= ImageFile.maxPixels, 16 + w * h * 4 <= size
+        else {
             throw ImageError.hostile(file: name, detail: "the image decoder's answer is damaged")
         }
         let pixels = try ChildIO.readExactly(fd, count: w * h * 4, at: 16)

@@ -3,11 +3,11 @@ import Foundation
 import Raster
 
 /// `ImageFile.load` in a long-lived child process (this executable in the `decode-images` mode): SDL2_image's decoders
-/// are C code that a hostile file can crash (the fuzzer found a SIGSEGV in its GIF decoder). The child is started on the
-/// first image and kept, so an image costs a request over a socket and a copy of its pixels, not a process start
-/// (about 24 ms here); the pixels are written into shared pages once and copied once on this side. When the child crashes, hangs or hits its memory limit, the image is refused with
-/// `ImageError.hostile` and the next image starts a new child. Without `IsolatedChild.executable` (unit tests), images
-/// are decoded in this process.
+/// are C code that a hostile file can crash (the fuzzer found a SIGSEGV in its GIF decoder). The child is started on
+/// the first image and kept, so an image costs a request over a socket and a copy of its pixels, not a process start
+/// (about 24 ms here); the pixels are written into shared pages once and copied once on this side. When the child
+/// crashes, hangs or hits its memory limit, the image is refused with `ImageError.hostile` and the next image starts a
+/// new child. Without `IsolatedChild.executable` (unit tests), images are decoded in this process.
 public final class IsolatedImageDecoder: @unchecked Sendable {
     public static let mode = "decode-images"
     public static let shared = IsolatedImageDecoder()
@@ -16,7 +16,11 @@ public final class IsolatedImageDecoder: @unchecked Sendable {
     /// Room for the largest image ConvScope takes (100 megapixels: decoded, converted and copied) and the process.
     static let addressSpaceBytes = 4 << 30
 
-    private struct Child { let pid: pid_t; let socket: Int32; let answer: Int32 }
+    private struct Child {
+        let pid: pid_t
+        let socket: Int32
+        let answer: Int32
+    }
     private let lock = NSLock()
     private var child: Child?
 
@@ -51,17 +55,20 @@ public final class IsolatedImageDecoder: @unchecked Sendable {
     private func start(_ executable: String) throws -> Child {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw ImageError.unreadable(path: executable, reason: "cannot start the image decoder: \(String(cString: strerror(errno)))")
+            throw ImageError.unreadable(
+                path: executable, reason: "cannot start the image decoder: \(String(cString: strerror(errno)))")
         }
         defer { close(pair[1]) }
         let answer = try IsolatedChild.unlinkedTemporaryFile()
         do {
-            let pid = try IsolatedChild.spawn(executable: executable, mode: Self.mode, arguments: [],
+            let pid = try IsolatedChild.spawn(
+                executable: executable, mode: Self.mode, arguments: [],
                 limits: .init(seconds: 1e7, addressSpaceBytes: Self.addressSpaceBytes),
                 descriptors: [0: pair[1], IsolatedChild.answerDescriptor: answer])
             return Child(pid: pid, socket: pair[0], answer: answer)
         } catch {
-            close(pair[0]); close(answer)
+            close(pair[0])
+            close(answer)
             throw error
         }
     }
@@ -84,7 +91,8 @@ public final class IsolatedImageDecoder: @unchecked Sendable {
 
     /// Reaps a child whose socket closed: it crashed or was killed.
     private func ended(_ child: Child) -> IsolatedChild.Outcome {
-        close(child.socket); close(child.answer)
+        close(child.socket)
+        close(child.answer)
         return IsolatedChild.wait(child.pid, seconds: 2)
     }
 

@@ -6,15 +6,21 @@ import XCTest
 /// (Tests/Explanations/cams.json, from make_cam_references.py): two layers (14×14 and 56×56), two classes each; the
 /// normalised maps within 1e-3 (max absolute difference). A method swapped for another fails by far more.
 final class CAMMethodFidelityTests: XCTestCase {
-    struct Case { let hiddenIndex: Int; let classIndex: Int; let maps: [String: [Float]] }
+    struct Case {
+        let hiddenIndex: Int
+        let classIndex: Int
+        let maps: [String: [Float]]
+    }
 
     static let cases: [Case] = {
         let url = ModelReference.root.deletingLastPathComponent().appendingPathComponent("Explanations/cams.json")
         guard let data = try? Data(contentsOf: url),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return [] }
         return (json["cases"] as? [[String: Any]] ?? []).map { c in
-            Case(hiddenIndex: (c["hidden_index"] as! NSNumber).intValue, classIndex: (c["class"] as! NSNumber).intValue,
-                 maps: (c["maps"] as! [String: [NSNumber]]).mapValues { $0.map(\.floatValue) })
+            Case(
+                hiddenIndex: (c["hidden_index"] as! NSNumber).intValue, classIndex: (c["class"] as! NSNumber).intValue,
+                maps: (c["maps"] as! [String: [NSNumber]]).mapValues { $0.map(\.floatValue) })
         }
     }()
 
@@ -33,8 +39,9 @@ final class CAMMethodFidelityTests: XCTestCase {
             for k in Self.cases {
                 let layer = runner.model.hiddenLayers[k.hiddenIndex]
                 let reference = try XCTUnwrap(k.maps[method.name], "no reference for \(method.name)")
-                let ours = try runner.classActivationMap(method, a, classification: c, layer: layer.name,
-                                                         classIndex: k.classIndex)
+                let ours = try runner.classActivationMap(
+                    method, a, classification: c, layer: layer.name,
+                    classIndex: k.classIndex)
                 XCTAssertEqual(ours.map.count, reference.count)
                 let error = zip(ours.map, reference).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
                 XCTAssertLessThanOrEqual(error, 1e-3, "\(method.title) at \(layer.name), class \(k.classIndex)")
@@ -49,11 +56,13 @@ final class CAMMethodFidelityTests: XCTestCase {
         let (runner, a, c) = try run()
         for method in CAMMethods.all {
             for other in CAMMethods.all where other.name != method.name {
-                let worst = try Self.cases.map { k -> Float in
-                    let ours = try runner.classActivationMap(method, a, classification: c,
-                        layer: runner.model.hiddenLayers[k.hiddenIndex].name, classIndex: k.classIndex)
-                    return zip(ours.map, k.maps[other.name]!).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-                }.max() ?? 0
+                let worst =
+                    try Self.cases.map { k -> Float in
+                        let ours = try runner.classActivationMap(
+                            method, a, classification: c,
+                            layer: runner.model.hiddenLayers[k.hiddenIndex].name, classIndex: k.classIndex)
+                        return zip(ours.map, k.maps[other.name]!).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+                    }.max() ?? 0
                 XCTAssertGreaterThan(worst, 1e-2, "\(method.title) reads as \(other.title)")
             }
         }

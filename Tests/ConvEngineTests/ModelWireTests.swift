@@ -42,7 +42,9 @@ final class ModelWireTests: XCTestCase {
         defer { close(again) }
         XCTAssertTrue(bytes(again, againSize) == bytes(fd, size), "the copy writes the same bytes as the original")
         let e = try ref.measure(Runner(model: copy), checkNames: checkNames)
-        print("\(name) through ModelWire (\(size) bytes): hidden \(e.hidden), probabilities \(e.probabilities), Grad-CAM \(e.cam)")
+        print(
+            "\(name) through ModelWire (\(size) bytes): hidden \(e.hidden), probabilities \(e.probabilities), Grad-CAM \(e.cam)"
+        )
         XCTAssertLessThanOrEqual(e.hidden, 1e-4)
         XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
         XCTAssertLessThanOrEqual(e.cam, 1e-3)

@@ -1,18 +1,25 @@
-@testable import ConvEngine
 import Foundation
 import XCTest
+
+@testable import ConvEngine
 
 /// The protobuf wire reader that replaced swift-protobuf for ONNX: packed and unpacked repeated fields read alike,
 /// unknown fields are skipped, and every way bytes can lie (a length past the end, a runaway varint, a group, a cut
 /// anywhere in a real model) is an error, never a crash or a read outside the buffer.
 final class ProtobufReaderTests: XCTestCase {
     private func varint(_ v: UInt64) -> [UInt8] {
-        var v = v, out: [UInt8] = []
-        repeat { out.append(UInt8(v & 0x7f) | (v >= 0x80 ? 0x80 : 0)); v >>= 7 } while v > 0
+        var v = v
+        var out: [UInt8] = []
+        repeat {
+            out.append(UInt8(v & 0x7f) | (v >= 0x80 ? 0x80 : 0))
+            v >>= 7
+        } while v > 0
         return out
     }
     private func key(_ field: Int, _ wire: Int) -> [UInt8] { varint(UInt64(field << 3 | wire)) }
-    private func delimited(_ field: Int, _ body: [UInt8]) -> [UInt8] { key(field, 2) + varint(UInt64(body.count)) + body }
+    private func delimited(_ field: Int, _ body: [UInt8]) -> [UInt8] {
+        key(field, 2) + varint(UInt64(body.count)) + body
+    }
 
     private func tensor(_ bytes: [UInt8]) throws -> Onnx_TensorProto {
         let data = Data(bytes)
@@ -25,11 +32,13 @@ final class ProtobufReaderTests: XCTestCase {
     func testTensor_PackedAndUnpackedDimsAndFloatsReadAlike() throws {
         let floats: [Float] = [1.5, -2, 3.25]
         let floatBytes = floats.flatMap { f in withUnsafeBytes(of: f.bitPattern.littleEndian) { Array($0) } }
-        let packed = delimited(1, varint(2) + varint(300)) + key(2, 0) + varint(1) + delimited(4, floatBytes)
+        let packed =
+            delimited(1, varint(2) + varint(300)) + key(2, 0) + varint(1) + delimited(4, floatBytes)
             + delimited(8, Array("w".utf8))
-        let unpacked = key(1, 0) + varint(2) + key(1, 0) + varint(300) + key(2, 0) + varint(1)
+        let unpacked =
+            key(1, 0) + varint(2) + key(1, 0) + varint(300) + key(2, 0) + varint(1)
             + floats.flatMap { f in key(4, 5) + withUnsafeBytes(of: f.bitPattern.littleEndian) { Array($0) } }
-            + key(99, 0) + varint(7) + delimited(8, Array("w".utf8))   // an unknown field 99 in between is skipped
+            + key(99, 0) + varint(7) + delimited(8, Array("w".utf8))  // an unknown field 99 in between is skipped
         for bytes in [packed, unpacked] {
             let t = try tensor(bytes)
             XCTAssertEqual(t.dims, [2, 300])

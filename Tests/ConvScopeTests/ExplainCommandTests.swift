@@ -9,10 +9,12 @@ final class ExplainCommandTests: XCTestCase {
 
     override func setUpWithError() throws {
         tmp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-explain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp.appendingPathComponent("photos"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: tmp.appendingPathComponent("photos"), withIntermediateDirectories: true)
         for name in ["camera.png", "pattern.jpg"] {
-            try FileManager.default.copyItem(at: Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/\(name)"),
-                                             to: tmp.appendingPathComponent("photos/\(name)"))
+            try FileManager.default.copyItem(
+                at: Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/\(name)"),
+                to: tmp.appendingPathComponent("photos/\(name)"))
         }
         try Data("not an image".utf8).write(to: tmp.appendingPathComponent("photos/notes.txt"))
     }
@@ -21,8 +23,10 @@ final class ExplainCommandTests: XCTestCase {
 
     func testExplain_FolderWithEveryMethodWritesMapsAndSidecars() throws {
         let out = tmp.appendingPathComponent("maps")
-        let r = try runConvscope(["explain", tmp.appendingPathComponent("photos").path, "--weights", Self.model,
-                                  "--method", "all", "--out", out.path, "--npy"])
+        let r = try runConvscope([
+            "explain", tmp.appendingPathComponent("photos").path, "--weights", Self.model,
+            "--method", "all", "--out", out.path, "--npy",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("[1/2] camera.png") && r.stdout.contains("[2/2] pattern.jpg"), r.stdout)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
@@ -42,8 +46,11 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(values.min() ?? -1, 0)
         XCTAssertTrue(files.contains("pattern_eigencam_block5_conv3.png"), "Eigen-CAM has no class in its name")
         // An input attribution: the whole input's values (H × W × C), the layer-free name, its parameters.
-        let ig = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf:
-            out.appendingPathComponent("camera_integrated_gradients_class1.json"))) as? [String: Any])
+        let ig = try XCTUnwrap(
+            JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf:
+                        out.appendingPathComponent("camera_integrated_gradients_class1.json"))) as? [String: Any])
         XCTAssertEqual(ig["shape"] as? [Int], [128, 160, 3])
         XCTAssertEqual((ig["parameters"] as? [String: Any])?["steps"] as? Int, 50)
         let igValues = try Data(contentsOf: out.appendingPathComponent("camera_integrated_gradients_class1.npy"))
@@ -52,8 +59,10 @@ final class ExplainCommandTests: XCTestCase {
 
     func testExplain_NeverReplacesAnExistingMap() throws {
         let out = tmp.appendingPathComponent("maps")
-        let args = ["explain", tmp.appendingPathComponent("photos/camera.png").path, "--weights", Self.model,
-                    "--method", "gradcam", "--out", out.path]
+        let args = [
+            "explain", tmp.appendingPathComponent("photos/camera.png").path, "--weights", Self.model,
+            "--method", "gradcam", "--out", out.path,
+        ]
         XCTAssertEqual(try runConvscope(args).status, 0)
         let png = out.appendingPathComponent("camera_gradcam_block5_conv3_class1.png")
         let before = try Data(contentsOf: png)
@@ -64,18 +73,25 @@ final class ExplainCommandTests: XCTestCase {
     }
 
     func testExplain_BackboneRunsEigenCAMAndRefusesGradientMethods() throws {
-        let photo = tmp.appendingPathComponent("photos/camera.png").path, out = tmp.appendingPathComponent("b").path
-        let eigen = try runConvscope(["explain", photo, "--weights", Fixtures.hedWeights.path, "--method", "eigencam",
-                                      "--out", out])
+        let photo = tmp.appendingPathComponent("photos/camera.png").path
+        let out = tmp.appendingPathComponent("b").path
+        let eigen = try runConvscope([
+            "explain", photo, "--weights", Fixtures.hedWeights.path, "--method", "eigencam",
+            "--out", out,
+        ])
         XCTAssertEqual(eigen.status, 0, eigen.stderr)
-        let grad = try runConvscope(["explain", photo, "--weights", Fixtures.hedWeights.path, "--method", "gradcam,eigencam",
-                                     "--out", out + "2"])
+        let grad = try runConvscope([
+            "explain", photo, "--weights", Fixtures.hedWeights.path, "--method", "gradcam,eigencam",
+            "--out", out + "2",
+        ])
         XCTAssertEqual(grad.status, 1)
         XCTAssertTrue(grad.stderr.contains("has no classifier"), grad.stderr)
     }
 
     func testExplain_UnknownMethodNamesTheKnownOnes() throws {
-        let r = try runConvscope(["explain", tmp.path, "--weights", Self.model, "--method", "gradcam,magic", "--out", tmp.path])
+        let r = try runConvscope([
+            "explain", tmp.path, "--weights", Self.model, "--method", "gradcam,magic", "--out", tmp.path,
+        ])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("unknown method magic") && r.stderr.contains("gradcam++"), r.stderr)
     }

@@ -27,13 +27,16 @@ final class IsolatedImageDecoderTests: XCTestCase {
         let good = Self.fixtures.appendingPathComponent("pattern.png").path
         XCTAssertEqual(try decoder.load(path: good).width, try ImageFile.load(path: good).width)
         for kind in ["image", "imageFile"] {
-            for find in FuzzRegressionTests.files(target: kind, kind: "crashes") where find.lastPathComponent.hasPrefix("crash-") {
+            for find in FuzzRegressionTests.files(target: kind, kind: "crashes")
+            where find.lastPathComponent.hasPrefix("crash-") {
                 XCTAssertThrowsError(try decoder.load(path: find.path)) { error in
                     print("\(find.lastPathComponent): \(error)")
-                    XCTAssertTrue("\(error)".contains("\(find.lastPathComponent): damaged or hostile image: decoding it crashed"),
-                                  "\(error)")
+                    XCTAssertTrue(
+                        "\(error)".contains("\(find.lastPathComponent): damaged or hostile image: decoding it crashed"),
+                        "\(error)")
                 }
-                XCTAssertTrue(try decoder.load(path: good) == ImageFile.load(path: good), "a new child decodes the next image")
+                XCTAssertTrue(
+                    try decoder.load(path: good) == ImageFile.load(path: good), "a new child decodes the next image")
             }
         }
     }
@@ -42,7 +45,8 @@ final class IsolatedImageDecoderTests: XCTestCase {
         let decoder = IsolatedImageDecoder()
         for name in ["x.png", "twice.tiff", "bomb.gif"] {
             let path = Self.fixtures.appendingPathComponent("hostile/\(name)").path
-            var inProcess = "", isolated = ""
+            var inProcess = ""
+            var isolated = ""
             XCTAssertThrowsError(try ImageFile.load(path: path)) { inProcess = "\($0)" }
             XCTAssertThrowsError(try decoder.load(path: path)) { isolated = "\($0)" }
             XCTAssertEqual(isolated, inProcess)
@@ -54,20 +58,27 @@ final class IsolatedImageDecoderTests: XCTestCase {
     func testDecoder_CostPerImageOverDecodingHere() throws {
         let decoder = IsolatedImageDecoder()
         // camera.png (512×512); set CONVSCOPE_DECODE_COST_IMAGE to measure another (a 12-megapixel photo by hand).
-        let path = ProcessInfo.processInfo.environment["CONVSCOPE_DECODE_COST_IMAGE"]
+        let path =
+            ProcessInfo.processInfo.environment["CONVSCOPE_DECODE_COST_IMAGE"]
             ?? Self.fixtures.appendingPathComponent("camera.png").path
-        _ = try decoder.load(path: path)   // starts the child
+        _ = try decoder.load(path: path)  // starts the child
         func median(_ body: () throws -> Void) rethrows -> Double {
             var t: [Double] = []
-            for _ in 0..<9 { let s = Date(); try body(); t.append(Date().timeIntervalSince(s)) }
+            for _ in 0..<9 {
+                let s = Date()
+                try body()
+                t.append(Date().timeIntervalSince(s))
+            }
             return t.sorted()[4]
         }
         let here = try median { _ = try ImageFile.load(path: path) }
         let child = try median { _ = try decoder.load(path: path) }
         let image = try ImageFile.load(path: path)
-        print(String(format: "%@ (%d×%d): %.1f ms here, %.1f ms through the child, cost %.1f ms",
-                     (path as NSString).lastPathComponent, image.width, image.height, here * 1000, child * 1000,
-                     (child - here) * 1000))
+        print(
+            String(
+                format: "%@ (%d×%d): %.1f ms here, %.1f ms through the child, cost %.1f ms",
+                (path as NSString).lastPathComponent, image.width, image.height, here * 1000, child * 1000,
+                (child - here) * 1000))
         XCTAssertTrue(try decoder.load(path: path) == image)
         XCTAssertLessThan(child - here, 0.020)
     }

@@ -9,7 +9,8 @@ public struct AblationCAM: CAMMethod {
 
     public func rawMap(_ x: CAMInputs) throws -> [Float] {
         guard let score = x.scoreFromLayer else { preconditionFailure("Ablation-CAM is given its scorer") }
-        let a = x.activations, c = x.channels
+        let a = x.activations
+        let c = x.channels
         let low = a.min() ?? 0
         let off: Float = low == 0 ? 0 : low - 1e7
         let own = try score(a, 1)[0]

@@ -36,8 +36,11 @@ public struct CAMInputs {
     public init(activations: [Float], gradients: [Float], height: Int, width: Int, channels: Int) {
         precondition(activations.count == height * width * channels, "activations of the layer's shape")
         precondition(gradients.isEmpty || gradients.count == activations.count, "gradients of the layer's shape")
-        self.activations = activations; self.gradients = gradients
-        self.height = height; self.width = width; self.channels = channels
+        self.activations = activations
+        self.gradients = gradients
+        self.height = height
+        self.width = width
+        self.channels = channels
     }
 
     /// Σ_k w_k · A[p, k] for every position p.
@@ -59,8 +62,10 @@ public struct CAMInputs {
 
 /// The methods, in the order the window and `convscope explain --method all` show them.
 public enum CAMMethods {
-    public static let all: [any CAMMethod] = [GradCAMMethod(), GradCAMPlusPlus(), XGradCAM(), LayerCAM(), HiResCAM(),
-                                              ScoreCAM(), AblationCAM(), EigenCAM()]
+    public static let all: [any CAMMethod] = [
+        GradCAMMethod(), GradCAMPlusPlus(), XGradCAM(), LayerCAM(), HiResCAM(),
+        ScoreCAM(), AblationCAM(), EigenCAM(),
+    ]
 
     public static func named(_ name: String) -> (any CAMMethod)? {
         all.first { $0.name == name.lowercased() || $0.title.lowercased() == name.lowercased() }

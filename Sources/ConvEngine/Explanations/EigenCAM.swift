@@ -8,13 +8,14 @@ public struct EigenCAM: CAMMethod {
     public init() {}
 
     public func rawMap(_ x: CAMInputs) -> [Float] {
-        let n = x.positions, c = x.channels
+        let n = x.positions
+        let c = x.channels
         var mean = [Double](repeating: 0, count: c)
         for p in 0..<n { for k in 0..<c { mean[k] += Double(x.activations[p * c + k]) } }
         for k in 0..<c { mean[k] /= Double(n) }
         var centred = [Double](repeating: 0, count: n * c)
         for p in 0..<n { for k in 0..<c { centred[p * c + k] = Double(x.activations[p * c + k]) - mean[k] } }
-        var cov = [Double](repeating: 0, count: c * c)   // AᵀA, channels × channels
+        var cov = [Double](repeating: 0, count: c * c)  // AᵀA, channels × channels
         for p in 0..<n {
             for i in 0..<c where centred[p * c + i] != 0 {
                 let a = centred[p * c + i]
@@ -34,7 +35,11 @@ public struct EigenCAM: CAMMethod {
         var v = [Double](repeating: 1 / Double(c).squareRoot(), count: c)
         for _ in 0..<2000 {
             var w = [Double](repeating: 0, count: c)
-            for i in 0..<c { var s = 0.0; for j in 0..<c { s += m[i * c + j] * v[j] }; w[i] = s }
+            for i in 0..<c {
+                var s = 0.0
+                for j in 0..<c { s += m[i * c + j] * v[j] }
+                w[i] = s
+            }
             let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
             guard norm > 0 else { return v }
             w = w.map { $0 / norm }

@@ -9,7 +9,8 @@ public struct GradCAMPlusPlus: CAMMethod {
         let weights = x.perChannel { i in
             let g = x.gradients[i]
             guard g != 0 else { return 0 }
-            let g2 = g * g, g3 = g2 * g
+            let g2 = g * g
+            let g3 = g2 * g
             let a = g2 / (2 * g2 + sumA[i % x.channels] * g3 + 1e-6)
             return max(g, 0) * a
         }

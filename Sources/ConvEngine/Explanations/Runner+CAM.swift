@@ -11,13 +11,16 @@ public struct CAMResult: Sendable {
 extension Runner {
     /// Runs `method` at hidden layer `name` (nil: the last convolution) for class `classIndex` (nil: the top class).
     /// Methods that use gradients or class scores need a classifier; Eigen-CAM also works on a backbone.
-    public func classActivationMap(_ method: any CAMMethod, _ a: Activations, classification c: Classification?,
-                                   layer name: String? = nil, classIndex: Int? = nil,
-                                   score: CAMScore = .logit) throws -> CAMResult {
+    public func classActivationMap(
+        _ method: any CAMMethod, _ a: Activations, classification c: Classification?,
+        layer name: String? = nil, classIndex: Int? = nil,
+        score: CAMScore = .logit
+    ) throws -> CAMResult {
         guard let info = try name.map({ try model.hiddenLayer($0) }) ?? model.lastConvolution else {
             throw EngineError.unknownLayer(name ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
         }
-        var gradients: [Float] = [], cls: Int? = nil
+        var gradients: [Float] = []
+        var cls: Int? = nil
         if method.usesGradients || method.usesForwardPasses {
             guard model.hasClassifier, let c else { throw EngineError.noClassifier(model: model.sourceName) }
             let k = classIndex ?? c.top(1)[0].index
@@ -27,8 +30,9 @@ extension Runner {
             }
             cls = k
         }
-        var inputs = CAMInputs(activations: a.outputs[info.last].data, gradients: gradients, height: info.height,
-                               width: info.width, channels: info.channels)
+        var inputs = CAMInputs(
+            activations: a.outputs[info.last].data, gradients: gradients, height: info.height,
+            width: info.width, channels: info.channels)
         if method.usesForwardPasses, let k = cls {
             let batched = Runner(model: model, batch: 16)
             let units = layers[layers.count - 1].output.count
@@ -39,7 +43,8 @@ extension Runner {
             inputs.score = { x, n in scores(batched.lastOutputs(x, count: n), n) }
             inputs.scoreFromLayer = { x, n in scores(batched.lastOutputs(x, count: n, from: info.last + 1), n) }
         }
-        return CAMResult(method: method.name, layer: info, classIndex: cls,
-                         map: CAMMethods.normalised(try method.rawMap(inputs)))
+        return CAMResult(
+            method: method.name, layer: info, classIndex: cls,
+            map: CAMMethods.normalised(try method.rawMap(inputs)))
     }
 }

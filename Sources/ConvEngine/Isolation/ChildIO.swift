@@ -11,7 +11,9 @@ public enum ChildIO {
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw WeightsError.unreadable(path: "the answer file", reason: String(cString: strerror(errno))) }
+            guard n > 0 else {
+                throw WeightsError.unreadable(path: "the answer file", reason: String(cString: strerror(errno)))
+            }
             done += n
         }
     }
@@ -29,7 +31,8 @@ public enum ChildIO {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw WeightsError.truncated(file: "the answer file", detail: n == 0 ? "it ends early" : String(cString: strerror(errno)))
+                throw WeightsError.truncated(
+                    file: "the answer file", detail: n == 0 ? "it ends early" : String(cString: strerror(errno)))
             }
             done += n
         }

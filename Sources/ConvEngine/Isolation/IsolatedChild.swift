@@ -14,7 +14,8 @@ public enum IsolatedChild {
         public var seconds: Double
         public var addressSpaceBytes: Int
         public init(seconds: Double, addressSpaceBytes: Int) {
-            self.seconds = seconds; self.addressSpaceBytes = addressSpaceBytes
+            self.seconds = seconds
+            self.addressSpaceBytes = addressSpaceBytes
         }
     }
 
@@ -34,12 +35,14 @@ public enum IsolatedChild {
 
     /// Runs `mode` with `arguments` in a child. The caller closes `result.answer`.
     public static func run(executable: String, mode: String, arguments: [String], limits: Limits) throws -> Result {
-        let answer = try unlinkedTemporaryFile(), errors = try unlinkedTemporaryFile()
+        let answer = try unlinkedTemporaryFile()
+        let errors = try unlinkedTemporaryFile()
         defer { close(errors) }
         var ok = false
         defer { if !ok { close(answer) } }
-        let pid = try spawn(executable: executable, mode: mode, arguments: arguments, limits: limits,
-                            descriptors: [2: errors, answerDescriptor: answer])
+        let pid = try spawn(
+            executable: executable, mode: mode, arguments: arguments, limits: limits,
+            descriptors: [2: errors, answerDescriptor: answer])
         let outcome = wait(pid, seconds: limits.seconds)
         var st = stat()
         fstat(answer, &st)
@@ -49,11 +52,13 @@ public enum IsolatedChild {
 
     /// Starts `mode` in a child with `descriptors` (child's fd → this process's fd) in place; stdin and stdout not
     /// given read and write /dev/null. The caller waits for the pid.
-    public static func spawn(executable: String, mode: String, arguments: [String], limits: Limits,
-                             descriptors: [Int32: Int32]) throws -> pid_t {
+    public static func spawn(
+        executable: String, mode: String, arguments: [String], limits: Limits,
+        descriptors: [Int32: Int32]
+    ) throws -> pid_t {
         let argv = [executable, flag, mode, String(limits.seconds), String(limits.addressSpaceBytes)] + arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = "1"   // the child parses; it needs no BLAS threads
+        environment["OPENBLAS_NUM_THREADS"] = "1"  // the child parses; it needs no BLAS threads
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -64,11 +69,15 @@ public enum IsolatedChild {
         }
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
         var pid = pid_t()
         let status = posix_spawn(&pid, executable, &actions, nil, cArgs, cEnv)
         guard status == 0 else {
-            throw WeightsError.unreadable(path: executable, reason: "cannot start a reader process: \(String(cString: strerror(status)))")
+            throw WeightsError.unreadable(
+                path: executable, reason: "cannot start a reader process: \(String(cString: strerror(status)))")
         }
         return pid
     }
@@ -76,7 +85,9 @@ public enum IsolatedChild {
     /// In the child, first thing: the limits of `run`, then no core file. Returns the mode and its arguments, or nil
     /// when this process is not a child.
     public static func childArguments(_ argv: [String]) -> (mode: String, arguments: [String])? {
-        guard argv.count >= 5, argv[1] == flag, let seconds = Double(argv[3]), let bytes = Int(argv[4]) else { return nil }
+        guard argv.count >= 5, argv[1] == flag, let seconds = Double(argv[3]), let bytes = Int(argv[4]) else {
+            return nil
+        }
         setLimit(RLIMIT_CORE, 0)
         setLimit(RLIMIT_AS, rlim_t(bytes))
         setLimit(RLIMIT_CPU, rlim_t(seconds.rounded(.up)) + 1)
@@ -124,12 +135,13 @@ public enum IsolatedChild {
             var template = Array("\(folder)/convscope-child-XXXXXX".utf8CString)
             let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
             if fd >= 0 {
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)   // only the child it is handed to (as fd 3) sees it
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // only the child it is handed to (as fd 3) sees it
                 template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
                 return fd
             }
         }
-        throw WeightsError.unreadable(path: NSTemporaryDirectory(), reason: "cannot make a temporary file: \(String(cString: strerror(errno)))")
+        throw WeightsError.unreadable(
+            path: NSTemporaryDirectory(), reason: "cannot make a temporary file: \(String(cString: strerror(errno)))")
     }
 
     private static func lastLine(_ fd: Int32) -> String {
@@ -144,8 +156,10 @@ public enum IsolatedChild {
 
     /// "signal 11, SIGSEGV".
     public static func signalName(_ signal: Int32) -> String {
-        let names: [Int32: String] = [SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGABRT: "SIGABRT", SIGILL: "SIGILL",
-                                      SIGTRAP: "SIGTRAP", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGXCPU: "SIGXCPU"]
+        let names: [Int32: String] = [
+            SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGABRT: "SIGABRT", SIGILL: "SIGILL",
+            SIGTRAP: "SIGTRAP", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGXCPU: "SIGXCPU",
+        ]
         return "signal \(signal)" + (names[signal].map { ", \($0)" } ?? "")
     }
 }

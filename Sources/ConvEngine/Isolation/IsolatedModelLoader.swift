@@ -18,18 +18,23 @@ public enum IsolatedModelLoader {
             return try ModelLoader.readModel(path: path)
         }
         let size = try FileProbe.size(path: path)
-        let result = try IsolatedChild.run(executable: executable, mode: mode, arguments: [path], limits: limits(fileSize: size))
+        let result = try IsolatedChild.run(
+            executable: executable, mode: mode, arguments: [path], limits: limits(fileSize: size))
         defer { close(result.answer) }
         let file = (path as NSString).lastPathComponent
         switch result.outcome {
         case .exited(0): return try ModelWire.read(fd: result.answer, size: result.answerSize, file: file)
         case .exited(ChildAnswer.errorStatus):
-            throw WeightsError.reported(ChildAnswer.readError(result.answer, size: result.answerSize) ?? "\(file): unreadable")
+            throw WeightsError.reported(
+                ChildAnswer.readError(result.answer, size: result.answerSize) ?? "\(file): unreadable")
         case .exited(let code):
-            throw WeightsError.hostile(file: file, detail: "its reader stopped with status \(code)"
-                + (result.stderrTail.isEmpty ? "" : " (\(result.stderrTail))"))
+            throw WeightsError.hostile(
+                file: file,
+                detail: "its reader stopped with status \(code)"
+                    + (result.stderrTail.isEmpty ? "" : " (\(result.stderrTail))"))
         case .signalled(let s):
-            throw WeightsError.hostile(file: file, detail: "reading it crashed the HDF5 library (\(IsolatedChild.signalName(s)))")
+            throw WeightsError.hostile(
+                file: file, detail: "reading it crashed the HDF5 library (\(IsolatedChild.signalName(s)))")
         case .timedOut(let seconds):
             throw WeightsError.hostile(file: file, detail: "reading it did not finish in \(Int(seconds)) s")
         }
@@ -69,7 +74,8 @@ public enum ChildAnswer {
 
     public static func readError(_ fd: Int32, size: Int) -> String? {
         guard size > magic.count, size <= 4096 + magic.count,
-              let bytes = try? ChildIO.readExactly(fd, count: size, at: 0), Array(bytes.prefix(8)) == magic else { return nil }
+            let bytes = try? ChildIO.readExactly(fd, count: size, at: 0), Array(bytes.prefix(8)) == magic
+        else { return nil }
         return String(decoding: bytes.dropFirst(8), as: UTF8.self)
     }
 }

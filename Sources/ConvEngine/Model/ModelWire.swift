@@ -14,7 +14,7 @@ public enum ModelWire {
         var payload = WirePayload()
         let header = WireModel(model, payload: &payload)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys   // the same model gives the same bytes
+        encoder.outputFormatting = .sortedKeys  // the same model gives the same bytes
         let json = try encoder.encode(header)
         var prefix = magic
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { prefix += $0 }
@@ -31,11 +31,15 @@ public enum ModelWire {
         func damaged(_ why: String) -> WeightsError { .malformed(file: file, detail: "the loader's answer is \(why)") }
         let prefix = try ChildIO.readExactly(fd, count: 16, at: 0)
         guard Array(prefix.prefix(8)) == magic else { throw damaged("not a model") }
-        let headerBytes = prefix.suffix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        let headerBytes = prefix.suffix(8).withUnsafeBytes {
+            Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)))
+        }
         guard headerBytes <= maxHeaderBytes, 16 + headerBytes <= size else { throw damaged("cut short") }
         let header: WireModel
-        do { header = try JSONDecoder().decode(WireModel.self, from: Data(try ChildIO.readExactly(fd, count: headerBytes, at: 16))) }
-        catch let e as WeightsError { throw e } catch { throw damaged("unreadable (\(error))") }
+        do {
+            header = try JSONDecoder().decode(
+                WireModel.self, from: Data(try ChildIO.readExactly(fd, count: headerBytes, at: 16)))
+        } catch let e as WeightsError { throw e } catch { throw damaged("unreadable (\(error))") }
         let reader = WireReader(fd: fd, base: 16 + headerBytes, size: size, file: file)
         return try header.model(reader)
     }
@@ -46,7 +50,10 @@ struct WirePayload {
     var tensors: [[Float]] = []
     var offset = 0
     mutating func add(_ t: [Float]) -> WireTensor {
-        defer { tensors.append(t); offset += t.count }
+        defer {
+            tensors.append(t)
+            offset += t.count
+        }
         return WireTensor(offset: offset, count: t.count)
     }
     mutating func add(_ t: [Float]?) -> WireTensor? { t.map { add($0) } }
@@ -64,13 +71,14 @@ struct WireReader {
     func floats(_ t: WireTensor) throws -> [Float] {
         let (bytes, overflow) = t.count.multipliedReportingOverflow(by: 4)
         let (start, overflow2) = t.offset.multipliedReportingOverflow(by: 4)
-        guard t.count >= 0, t.offset >= 0, !overflow, !overflow2, base + start <= size, bytes <= size - base - start else {
+        guard t.count >= 0, t.offset >= 0, !overflow, !overflow2, base + start <= size, bytes <= size - base - start
+        else {
             throw WeightsError.malformed(file: file, detail: "the loader's answer has a tensor outside it")
         }
         var out = [Float](repeating: 0, count: t.count)
         try out.withUnsafeMutableBytes { try ChildIO.preadAll(fd, $0, at: base + start) }
         #if _endian(big)
-        out = out.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+            out = out.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
         #endif
         return out
     }

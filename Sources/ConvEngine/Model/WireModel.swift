@@ -10,7 +10,9 @@ struct WireModel: Codable {
     var layers: [WireLayer]
 
     init(_ m: Model, payload: inout WirePayload) {
-        name = m.name; format = m.format; sourceName = m.sourceName
+        name = m.name
+        format = m.format
+        sourceName = m.sourceName
         input = [m.input.height, m.input.width, m.input.channels]
         preprocessing = m.preprocessing.rawValue
         classNames = m.classNames
@@ -23,8 +25,12 @@ struct WireModel: Codable {
     }
 
     func model(_ reader: WireReader) throws -> Model {
-        func damaged(_ why: String) -> WeightsError { .malformed(file: reader.file, detail: "the loader's answer \(why)") }
-        guard input.count == 3, let preprocessing = Preprocessing(rawValue: preprocessing) else { throw damaged("has no input") }
+        func damaged(_ why: String) -> WeightsError {
+            .malformed(file: reader.file, detail: "the loader's answer \(why)")
+        }
+        guard input.count == 3, let preprocessing = Preprocessing(rawValue: preprocessing) else {
+            throw damaged("has no input")
+        }
         var layers = try self.layers.map { try $0.layer(reader) }
         // The head's softmax or sigmoid goes back as a last layer, which `Model.init` splits off as it did the first time.
         switch output {
@@ -33,9 +39,10 @@ struct WireModel: Codable {
         case "sigmoid": layers.append(Layer("output_sigmoid", .activation(.sigmoid)))
         default: throw damaged("has an unknown output \(output)")
         }
-        return try Model(name: name, format: format, sourceName: sourceName,
-                         input: TensorShape(input[0], input[1], input[2]), preprocessing: preprocessing,
-                         layers: layers, classNames: classNames)
+        return try Model(
+            name: name, format: format, sourceName: sourceName,
+            input: TensorShape(input[0], input[1], input[2]), preprocessing: preprocessing,
+            layers: layers, classNames: classNames)
     }
 }
 
@@ -58,45 +65,67 @@ struct WireLayer: Codable {
         case .conv2D(let c):
             kind = "conv2D"
             ints = [c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels, c.strides.0, c.strides.1]
-            padding = Self.encode(c.padding); (activation, alpha) = Self.encode(c.activation)
-            tensors = [payload.add(c.kernel)]; bias = payload.add(c.bias)
+            padding = Self.encode(c.padding)
+            (activation, alpha) = Self.encode(c.activation)
+            tensors = [payload.add(c.kernel)]
+            bias = payload.add(c.bias)
         case .dense(let d):
-            kind = "dense"; ints = [d.inputs, d.outputs]; (activation, alpha) = Self.encode(d.activation)
-            tensors = [payload.add(d.kernel)]; bias = payload.add(d.bias)
+            kind = "dense"
+            ints = [d.inputs, d.outputs]
+            (activation, alpha) = Self.encode(d.activation)
+            tensors = [payload.add(d.kernel)]
+            bias = payload.add(d.bias)
         case .channelAffine(let a):
-            kind = "channelAffine"; detail = a.origin.rawValue; tensors = [payload.add(a.scale), payload.add(a.shift)]
-        case .activation(let a): kind = "activation"; (activation, alpha) = Self.encode(a)
+            kind = "channelAffine"
+            detail = a.origin.rawValue
+            tensors = [payload.add(a.scale), payload.add(a.shift)]
+        case .activation(let a):
+            kind = "activation"
+            (activation, alpha) = Self.encode(a)
         case .maxPool(let p), .averagePool(let p):
             if case .maxPool = layer.kind { kind = "maxPool" } else { kind = "averagePool" }
-            ints = [p.size.0, p.size.1, p.strides.0, p.strides.1]; padding = Self.encode(p.padding)
+            ints = [p.size.0, p.size.1, p.strides.0, p.strides.1]
+            padding = Self.encode(p.padding)
         case .globalAveragePool: kind = "globalAveragePool"
         case .globalMaxPool: kind = "globalMaxPool"
-        case .zeroPadding(let p): kind = "zeroPadding"; padding = Self.encode(p)
-        case .flatten(let order): kind = "flatten"; detail = order.rawValue
+        case .zeroPadding(let p):
+            kind = "zeroPadding"
+            padding = Self.encode(p)
+        case .flatten(let order):
+            kind = "flatten"
+            detail = order.rawValue
         case .dropout: kind = "dropout"
         }
     }
 
     func layer(_ reader: WireReader) throws -> Layer {
-        func damaged() -> WeightsError { .malformed(file: reader.file, detail: "the loader's answer has a damaged layer \(name)") }
+        func damaged() -> WeightsError {
+            .malformed(file: reader.file, detail: "the loader's answer has a damaged layer \(name)")
+        }
         func need(_ n: Int) throws { guard ints.count == n else { throw damaged() } }
         let kind: LayerKind
         switch self.kind {
         case "conv2D":
             try need(6)
             guard let t = tensors.first else { throw damaged() }
-            kind = .conv2D(Conv2DParameters(kernel: try reader.floats(t), bias: try reader.floats(bias),
-                kernelHeight: ints[0], kernelWidth: ints[1], inChannels: ints[2], outChannels: ints[3],
-                strides: (ints[4], ints[5]), padding: try decodePadding(), activation: try decodeActivation()))
+            kind = .conv2D(
+                Conv2DParameters(
+                    kernel: try reader.floats(t), bias: try reader.floats(bias),
+                    kernelHeight: ints[0], kernelWidth: ints[1], inChannels: ints[2], outChannels: ints[3],
+                    strides: (ints[4], ints[5]), padding: try decodePadding(), activation: try decodeActivation()))
         case "dense":
             try need(2)
             guard let t = tensors.first else { throw damaged() }
-            kind = .dense(DenseLayerParameters(kernel: try reader.floats(t), bias: try reader.floats(bias),
-                inputs: ints[0], outputs: ints[1], activation: try decodeActivation()))
+            kind = .dense(
+                DenseLayerParameters(
+                    kernel: try reader.floats(t), bias: try reader.floats(bias),
+                    inputs: ints[0], outputs: ints[1], activation: try decodeActivation()))
         case "channelAffine":
             guard tensors.count == 2, let origin = ChannelAffine.Origin(rawValue: detail ?? "") else { throw damaged() }
-            kind = .channelAffine(ChannelAffine(scale: try reader.floats(tensors[0]), shift: try reader.floats(tensors[1]),
-                                                origin: origin))
+            kind = .channelAffine(
+                ChannelAffine(
+                    scale: try reader.floats(tensors[0]), shift: try reader.floats(tensors[1]),
+                    origin: origin))
         case "activation": kind = .activation(try decodeActivation())
         case "maxPool", "averagePool":
             try need(4)

@@ -22,20 +22,23 @@ public struct AttributionInputs {
     public func gradient(at input: FeatureMap? = nil, rule: ReLURule = .plain) throws -> [Float] {
         let a = try input.map { try runner.forward($0) } ?? activations
         let c = try runner.classify(a)
-        return runner.backward(c.scoreGradient(classIndex, score), from: runner.layers.count - 1, to: -1,
-                               activations: a, rule: rule)
+        return runner.backward(
+            c.scoreGradient(classIndex, score), from: runner.layers.count - 1, to: -1,
+            activations: a, rule: rule)
     }
 
     /// The class's score for each of `n` inputs laid one after another, `batch` at a time.
     public func scores(_ inputs: [Float], count n: Int, batch: Runner) -> [Float] {
-        let units = runner.layers[runner.layers.count - 1].output.count, size = input.data.count
+        let units = runner.layers[runner.layers.count - 1].output.count
+        let size = input.data.count
         var result: [Float] = []
         var start = 0
         while start < n {
             let m = min(batch.batch, n - start)
             let out = batch.lastOutputs(Array(inputs[start * size..<(start + m) * size]), count: m)
             for j in 0..<m {
-                result.append(runner.classification(logits: Array(out[j * units..<(j + 1) * units])).score(classIndex, score))
+                result.append(
+                    runner.classification(logits: Array(out[j * units..<(j + 1) * units])).score(classIndex, score))
             }
             start += m
         }
@@ -50,8 +53,10 @@ public struct AttributionInputs {
 
 /// The methods, in the order `convscope explain` lists them.
 public enum AttributionMethods {
-    public static let all: [any AttributionMethod] = [Saliency(), GuidedBackprop(), Deconvnet(), GuidedGradCAM(),
-                                                      IntegratedGradients(), SmoothGrad(), Occlusion()]
+    public static let all: [any AttributionMethod] = [
+        Saliency(), GuidedBackprop(), Deconvnet(), GuidedGradCAM(),
+        IntegratedGradients(), SmoothGrad(), Occlusion(),
+    ]
 
     public static func named(_ name: String) -> (any AttributionMethod)? {
         all.first { $0.name == name.lowercased() || $0.title.lowercased() == name.lowercased() }
@@ -69,8 +74,10 @@ public enum AttributionMethods {
 
 extension Runner {
     /// Runs `method` for class `classIndex` (nil: the top class) of the image whose pass is `a`.
-    public func attribution(_ method: any AttributionMethod, _ a: Activations, classIndex: Int? = nil,
-                            score: CAMScore = .logit) throws -> [Float] {
+    public func attribution(
+        _ method: any AttributionMethod, _ a: Activations, classIndex: Int? = nil,
+        score: CAMScore = .logit
+    ) throws -> [Float] {
         let c = try classify(a)
         let k = classIndex ?? c.top(1)[0].index
         guard k >= 0 && k < model.classes else { throw EngineError.classOutOfRange(k, classes: model.classes) }

@@ -12,12 +12,18 @@ public struct GuidedGradCAM: AttributionMethod {
             throw EngineError.unknownLayer(layer ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
         }
         let c = try x.runner.classify(x.activations)
-        let g = x.runner.backward(c.scoreGradient(x.classIndex, x.score), from: x.runner.layers.count - 1,
-                                  to: info.last, activations: x.activations)
-        let cam = CAMMethods.relu(GradCAMMethod().rawMap(CAMInputs(activations: x.activations.outputs[info.last].data,
-            gradients: g, height: info.height, width: info.width, channels: info.channels)))
+        let g = x.runner.backward(
+            c.scoreGradient(x.classIndex, x.score), from: x.runner.layers.count - 1,
+            to: info.last, activations: x.activations)
+        let cam = CAMMethods.relu(
+            GradCAMMethod().rawMap(
+                CAMInputs(
+                    activations: x.activations.outputs[info.last].data,
+                    gradients: g, height: info.height, width: info.width, channels: info.channels)))
         var guided = try x.gradient(rule: .guided)
-        let h = x.input.height, w = x.input.width, ch = x.input.channels
+        let h = x.input.height
+        let w = x.input.width
+        let ch = x.input.channels
         for y in 0..<h {
             let sy = y * info.height / h
             for xx in 0..<w {

@@ -4,17 +4,24 @@ import Foundation
 /// baseline) dα, the integral by Gauss–Legendre quadrature. As Captum's `IntegratedGradients` (method
 /// "gausslegendre", 50 steps by default).
 public struct IntegratedGradients: AttributionMethod {
-    public enum Baseline: Sendable { case black, zero, values([Float]) }
+    public enum Baseline: Sendable {
+        case black, zero
+        case values([Float])
+    }
     public let name = "integrated_gradients", title = "Integrated Gradients"
     public var steps: Int
     public var baseline: Baseline
-    public init(steps: Int = 50, baseline: Baseline = .black) { self.steps = steps; self.baseline = baseline }
+    public init(steps: Int = 50, baseline: Baseline = .black) {
+        self.steps = steps
+        self.baseline = baseline
+    }
 
     public func attribute(_ x: AttributionInputs) throws -> [Float] {
         let input = x.input.data
         let base: [Float]
         switch baseline {
-        case .black: base = x.runner.preprocess(rgb: [UInt8](repeating: 0, count: x.input.height * x.input.width * 3)).data
+        case .black:
+            base = x.runner.preprocess(rgb: [UInt8](repeating: 0, count: x.input.height * x.input.width * 3)).data
         case .zero: base = [Float](repeating: 0, count: input.count)
         case .values(let v): base = v
         }
@@ -34,7 +41,8 @@ public struct IntegratedGradients: AttributionMethod {
             var t = cos(Double.pi * (Double(n - i) - 0.25) / (Double(n) + 0.5))
             var derivative = 0.0
             for _ in 0..<100 {
-                var p0 = 1.0, p1 = t
+                var p0 = 1.0
+                var p1 = t
                 for k in stride(from: 2, through: n, by: 1) {
                     (p0, p1) = (p1, (Double(2 * k - 1) * t * p1 - Double(k - 1) * p0) / Double(k))
                 }

@@ -10,7 +10,10 @@ public struct SmoothGrad: AttributionMethod {
     public var seed: UInt64
     public var noise: [[Float]]?
     public init(samples: Int = 16, sigma: Float = 0.15, seed: UInt64 = 1, noise: [[Float]]? = nil) {
-        self.samples = samples; self.sigma = sigma; self.seed = seed; self.noise = noise
+        self.samples = samples
+        self.sigma = sigma
+        self.seed = seed
+        self.noise = noise
     }
 
     public func attribute(_ x: AttributionInputs) throws -> [Float] {

@@ -16,8 +16,13 @@ struct Onnx_ModelProto {
             while !r.atEnd {
                 let (n, t) = try r.field()
                 switch (n, t) {
-                case (8, .lengthDelimited): var m = try r.message(); opsetImport.append(try .init(&m))
-                case (7, .lengthDelimited): var m = try r.message(); graph = try .init(&m); hasGraph = true
+                case (8, .lengthDelimited):
+                    var m = try r.message()
+                    opsetImport.append(try .init(&m))
+                case (7, .lengthDelimited):
+                    var m = try r.message()
+                    graph = try .init(&m)
+                    hasGraph = true
                 default: try r.skip(t)
                 }
             }
@@ -49,8 +54,14 @@ struct Onnx_GraphProto {
     init(_ r: inout ProtobufReader) throws {
         while !r.atEnd {
             let (n, t) = try r.field()
-            if n == 2, t == .lengthDelimited { name = try r.string(); continue }
-            guard t == .lengthDelimited, [1, 5, 11, 12].contains(n) else { try r.skip(t); continue }
+            if n == 2, t == .lengthDelimited {
+                name = try r.string()
+                continue
+            }
+            guard t == .lengthDelimited, [1, 5, 11, 12].contains(n) else {
+                try r.skip(t)
+                continue
+            }
             var m = try r.message()
             switch n {
             case 1: node.append(try .init(&m))
@@ -74,7 +85,9 @@ struct Onnx_NodeProto {
             case (2, .lengthDelimited): output.append(try r.string())
             case (3, .lengthDelimited): name = try r.string()
             case (4, .lengthDelimited): opType = try r.string()
-            case (5, .lengthDelimited): var m = try r.message(); attribute.append(try .init(&m))
+            case (5, .lengthDelimited):
+                var m = try r.message()
+                attribute.append(try .init(&m))
             case (7, .lengthDelimited): domain = try r.string()
             default: try r.skip(t)
             }
@@ -94,7 +107,10 @@ struct Onnx_AttributeProto {
             case (2, .fixed32): f = Float(bitPattern: try r.fixed32())
             case (3, .varint): i = try r.int64()
             case (4, .lengthDelimited): s = try r.bytesField()
-            case (5, .lengthDelimited): var m = try r.message(); t = try .init(&m); hasT = true
+            case (5, .lengthDelimited):
+                var m = try r.message()
+                t = try .init(&m)
+                hasT = true
             case (7, .fixed32), (7, .lengthDelimited): try r.floats(wire, into: &floats)
             case (8, .varint), (8, .lengthDelimited): try r.varints(wire, into: &ints)
             default: try r.skip(wire)
@@ -106,8 +122,14 @@ struct Onnx_AttributeProto {
 /// TensorProto: dims = 1, data_type = 2, float_data = 4, int32_data = 5, int64_data = 7, name = 8, raw_data = 9,
 /// double_data = 10, external_data = 13, data_location = 14.
 struct Onnx_TensorProto {
-    enum DataType: Int { case undefined = 0, float, uint8, int8, uint16, int16, int32, int64, string, bool, float16, double }
-    enum DataLocation: Int { case `default` = 0, external }
+    enum DataType: Int {
+        case undefined = 0
+        case float, uint8, int8, uint16, int16, int32, int64, string, bool, float16, double
+    }
+    enum DataLocation: Int {
+        case `default` = 0
+        case external
+    }
 
     var dims: [Int64] = [], dataType: Int32 = 0, name = ""
     var floatData: [Float] = [], int32Data: [Int64] = [], int64Data: [Int64] = [], doubleData: [Double] = []
@@ -126,9 +148,13 @@ struct Onnx_TensorProto {
             case (5, .varint), (5, .lengthDelimited): try r.varints(t, into: &int32Data)
             case (7, .varint), (7, .lengthDelimited): try r.varints(t, into: &int64Data)
             case (8, .lengthDelimited): name = try r.string()
-            case (9, .lengthDelimited): rawData = try r.bytesField(); hasRawData = true
+            case (9, .lengthDelimited):
+                rawData = try r.bytesField()
+                hasRawData = true
             case (10, .fixed64), (10, .lengthDelimited): try r.doubles(t, into: &doubleData)
-            case (13, .lengthDelimited): var m = try r.message(); externalData.append(try .init(&m))
+            case (13, .lengthDelimited):
+                var m = try r.message()
+                externalData.append(try .init(&m))
             case (14, .varint): dataLocation = try r.int32() == 1 ? .external : .default
             default: try r.skip(t)
             }
@@ -155,10 +181,16 @@ struct Onnx_StringStringEntryProto {
 /// TensorShapeProto: dim = 1; Dimension: dim_value = 1, dim_param = 2.
 struct Onnx_ValueInfoProto {
     struct TypeProto { var tensorType = TensorType() }
-    struct TensorType { var elemType: Int32 = 0; var shape = Shape() }
+    struct TensorType {
+        var elemType: Int32 = 0
+        var shape = Shape()
+    }
     struct Shape { var dim: [Dimension] = [] }
     struct Dimension {
-        enum OneOf_Value { case dimValue(Int64), dimParam(String) }
+        enum OneOf_Value {
+            case dimValue(Int64)
+            case dimParam(String)
+        }
         var value: OneOf_Value?
     }
 
@@ -169,7 +201,9 @@ struct Onnx_ValueInfoProto {
             let (n, t) = try r.field()
             switch (n, t) {
             case (1, .lengthDelimited): name = try r.string()
-            case (2, .lengthDelimited): var m = try r.message(); type.tensorType = try Self.tensorType(inTypeProto: &m)
+            case (2, .lengthDelimited):
+                var m = try r.message()
+                type.tensorType = try Self.tensorType(inTypeProto: &m)
             default: try r.skip(t)
             }
         }
@@ -206,10 +240,15 @@ struct Onnx_ValueInfoProto {
     }
 
     /// Calls `body` with each length-delimited field `number` of the message in `r`, skipping the others.
-    private static func each(_ r: inout ProtobufReader, _ number: Int, _ body: (inout ProtobufReader) throws -> Void) throws {
+    private static func each(
+        _ r: inout ProtobufReader, _ number: Int, _ body: (inout ProtobufReader) throws -> Void
+    ) throws {
         while !r.atEnd {
             let (n, t) = try r.field()
-            guard n == number, t == .lengthDelimited else { try r.skip(t); continue }
+            guard n == number, t == .lengthDelimited else {
+                try r.skip(t)
+                continue
+            }
             var m = try r.message()
             try body(&m)
         }

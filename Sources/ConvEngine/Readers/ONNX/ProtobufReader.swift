@@ -9,7 +9,12 @@ struct ProtobufReader {
         let description: String
     }
 
-    enum WireType: Int { case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5 }
+    enum WireType: Int {
+        case varint = 0
+        case fixed64 = 1
+        case lengthDelimited = 2
+        case fixed32 = 5
+    }
 
     let bytes: UnsafeRawBufferPointer
     /// The buffer's bytes as `Data` (a mapped file), so bytes fields are slices of it, not copies.
@@ -18,11 +23,17 @@ struct ProtobufReader {
     let end: Int
 
     init(bytes: UnsafeRawBufferPointer, data: Data) {
-        self.bytes = bytes; self.data = data; offset = 0; end = bytes.count
+        self.bytes = bytes
+        self.data = data
+        offset = 0
+        end = bytes.count
     }
 
     private init(parent: ProtobufReader, start: Int, end: Int) {
-        bytes = parent.bytes; data = parent.data; offset = start; self.end = end
+        bytes = parent.bytes
+        data = parent.data
+        offset = start
+        self.end = end
     }
 
     var atEnd: Bool { offset >= end }
@@ -91,20 +102,29 @@ struct ProtobufReader {
 
     /// Repeated varints, packed (one length-delimited field) or one per field.
     mutating func varints(_ type: WireType, into values: inout [Int64]) throws {
-        guard type == .lengthDelimited else { values.append(try int64()); return }
+        guard type == .lengthDelimited else {
+            values.append(try int64())
+            return
+        }
         var inner = try message()
         while !inner.atEnd { values.append(try inner.int64()) }
     }
 
     mutating func floats(_ type: WireType, into values: inout [Float]) throws {
-        guard type == .lengthDelimited else { values.append(Float(bitPattern: try fixed32())); return }
+        guard type == .lengthDelimited else {
+            values.append(Float(bitPattern: try fixed32()))
+            return
+        }
         var inner = try message()
         values.reserveCapacity(values.count + (inner.end - inner.offset) / 4)
         while !inner.atEnd { values.append(Float(bitPattern: try inner.fixed32())) }
     }
 
     mutating func doubles(_ type: WireType, into values: inout [Double]) throws {
-        guard type == .lengthDelimited else { values.append(Double(bitPattern: try fixed64())); return }
+        guard type == .lengthDelimited else {
+            values.append(Double(bitPattern: try fixed64()))
+            return
+        }
         var inner = try message()
         values.reserveCapacity(values.count + (inner.end - inner.offset) / 8)
         while !inner.atEnd { values.append(Double(bitPattern: try inner.fixed64())) }
@@ -123,7 +143,8 @@ struct ProtobufReader {
     /// Checks the field's wire type is the one its schema gives.
     static func expect(_ type: WireType, _ wanted: WireType, field: Int, in message: String) throws {
         guard type == wanted else {
-            throw Malformed(description: "\(message) field \(field) has wire type \(type.rawValue), not \(wanted.rawValue)")
+            throw Malformed(
+                description: "\(message) field \(field) has wire type \(type.rawValue), not \(wanted.rawValue)")
         }
     }
 }
