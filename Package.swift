@@ -13,7 +13,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // 1. System libraries: module map + pkg-config, nothing else.
@@ -24,11 +23,11 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
 
         // 2. The engine: the model as a value, ops, one runner, readers and builders, explanations. No SDL.
         .target(name: "ConvEngine", dependencies: [
-            "COpenBLAS", "CHDF5",
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "COpenBLAS", "CHDF5", "CZip",
         ], swiftSettings: optimize),
         // 2b. Finding, fetching and verifying weights files. No SDL.
         .target(name: "WeightsStore", dependencies: ["ConvEngine", "COpenSSL"]),

@@ -1,10 +1,12 @@
+import CZip
 import Foundation
-import ZIPFoundation
 
-/// A Keras 3 `.keras` file: a zip holding `config.json`, `metadata.json` and `model.weights.h5`. Every entry's sizes
-/// are checked before it is extracted, and extraction stops at the declared size, so a damaged or hostile zip can
-/// neither fill memory nor the disk. The weights go to a private temporary file that is deleted after reading.
-struct KerasArchive {
+/// A Keras 3 `.keras` file: a zip holding `config.json`, `metadata.json` and `model.weights.h5`, read with libzip
+/// (Debian's libzip, fuzzed upstream in OSS-Fuzz). The archive is opened with libzip's consistency checks, every
+/// entry's sizes are checked before it is extracted, and extraction stops at the declared size, so a damaged or
+/// hostile zip can neither fill memory nor the disk; libzip checks each entry's CRC-32 at its end. The weights go to a
+/// private temporary file that is deleted after reading.
+final class KerasArchive {
     /// The largest `config.json` read (VGG19's is about 30 KB).
     static let maxConfigBytes: UInt64 = 16 << 20
     /// The largest `model.weights.h5` extracted.
@@ -13,7 +15,7 @@ struct KerasArchive {
     static let maxRatio: UInt64 = 1100
 
     let name: String
-    private let archive: Archive
+    private let archive: OpaquePointer
 
     /// True when the file starts with a zip local-file header ("PK\u{3}\u{4}").
     static func hasSignature(path: String) -> Bool {
@@ -24,21 +26,23 @@ struct KerasArchive {
 
     init(path: String) throws {
         name = (path as NSString).lastPathComponent
-        do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
-            throw ModelError.malformed(file: name, detail: "not a readable zip archive (\(error))")
+        var code: Int32 = 0
+        guard let archive = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code) else {
+            throw ModelError.malformed(file: name, detail: "not a readable zip archive (\(Self.message(code)))")
         }
+        self.archive = archive
     }
 
+    deinit { zip_discard(archive) }
+
     /// Whether the archive has an entry at `path`.
-    func contains(_ path: String) -> Bool { archive[path] != nil }
+    func contains(_ path: String) -> Bool { zip_name_locate(archive, path, 0) >= 0 }
 
     /// The bytes of `config.json`, at most `maxConfigBytes`.
     func config() throws -> [UInt8] {
         let entry = try self.entry("config.json", limit: KerasArchive.maxConfigBytes)
         var bytes = [UInt8]()
-        bytes.reserveCapacity(Int(entry.uncompressedSize))
+        bytes.reserveCapacity(Int(entry.size))
         try extract(entry) { bytes.append(contentsOf: $0) }
         return bytes
     }
@@ -57,7 +61,7 @@ struct KerasArchive {
         do {
             let handle = try FileHandle(forWritingTo: url)
             defer { try? handle.close() }
-            try extract(entry) { try handle.write(contentsOf: $0) }
+            try extract(entry) { try handle.write(contentsOf: Data($0)) }
         } catch let error as ModelError {
             throw error
         } catch {
@@ -68,20 +72,39 @@ struct KerasArchive {
         return try body(url.path)
     }
 
-    /// The entry at `path`, after checking its declared sizes against `limit` and against each other.
+    /// One entry's index, path and declared sizes.
+    private struct Entry {
+        let index: UInt64
+        let path: String
+        let size: UInt64
+    }
+
+    /// The entry at `path`, after checking its kind and its declared sizes against `limit` and against each other.
     private func entry(_ path: String, limit: UInt64) throws -> Entry {
-        guard let entry = archive[path] else {
+        let located = zip_name_locate(archive, path, 0)
+        guard located >= 0 else {
             throw ModelError.malformed(file: name,
                 detail: "the archive has no \(path); is this a Keras 3 .keras model?")
         }
-        guard entry.type == .file else { throw ModelError.malformed(file: name,
-            detail: "\(path) is not a plain file") }
-        let size = entry.uncompressedSize, packed = entry.compressedSize
+        let index = UInt64(located)
+        var system: UInt8 = 0, attributes: UInt32 = 0
+        if zip_file_get_external_attributes(archive, index, 0, &system, &attributes) == 0,
+           system == UInt8(ZIP_OPSYS_UNIX), case let kind = (attributes >> 16) & 0o170000, kind != 0,
+           kind != 0o100000 {
+            throw ModelError.malformed(file: name, detail: "\(path) is not a plain file")
+        }
+        var st = zip_stat_t()
+        zip_stat_init(&st)
+        let needed = UInt64(ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD)
+        guard zip_stat_index(archive, index, 0, &st) == 0, st.valid & needed == needed else {
+            throw ModelError.malformed(file: name, detail: "\(path) has no readable sizes in the zip directory")
+        }
+        let size = st.size, packed = st.comp_size
         guard size <= limit else {
             throw ModelError.unsupported(file: name, layer: path,
                                          reason: "it unpacks to \(size) bytes; ConvScope reads at most \(limit)")
         }
-        if entry.isCompressed {
+        if st.comp_method != UInt16(ZIP_CM_STORE) {
             guard size <= max(packed, 1) * KerasArchive.maxRatio else {
                 throw ModelError.malformed(file: name,
                     detail: "\(path) claims \(size) bytes from \(packed) compressed")
@@ -89,35 +112,45 @@ struct KerasArchive {
         } else if size != packed {
             throw ModelError.malformed(file: name, detail: "stored entry \(path) has sizes \(packed) and \(size)")
         }
-        return entry
+        return Entry(index: index, path: path, size: size)
     }
 
-    /// Streams an entry's bytes to `consume`, refusing more than its declared size and checking length and CRC-32.
-    private func extract(_ entry: Entry, _ consume: (Data) throws -> Void) throws {
-        let declared = entry.uncompressedSize
+    /// Streams an entry's bytes to `consume`, refusing more than its declared size; libzip checks the CRC-32 at the
+    /// end and reports a mismatch as a read error.
+    private func extract(_ entry: Entry, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let file = zip_fopen_index(archive, entry.index, 0) else {
+            throw ModelError.malformed(file: name,
+                detail: "\(entry.path) cannot be unpacked (\(String(cString: zip_strerror(archive))))")
+        }
+        defer { zip_fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var seen: UInt64 = 0
-        let crc: CRC32
-        do {
-            crc = try archive.extract(entry, bufferSize: 1 << 20) { chunk in
-                seen += UInt64(chunk.count)
-                guard seen <= declared else {
-                    throw ModelError.malformed(file: name,
-                        detail: "\(entry.path) unpacks to more than its declared \(declared) bytes")
-                }
-                try consume(chunk)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { zip_fread(file, $0.baseAddress, UInt64($0.count)) }
+            if n < 0 {
+                let reason = String(cString: zip_file_strerror(file))
+                let damaged = reason.contains("CRC") ? "; the file is damaged" : "; the file may be truncated"
+                throw ModelError.malformed(file: name, detail: "\(entry.path) cannot be unpacked (\(reason))\(damaged)")
             }
-        } catch let error as ModelError {
-            throw error
-        } catch {
+            if n == 0 { break }
+            seen += UInt64(n)
+            guard seen <= entry.size else {
+                throw ModelError.malformed(file: name,
+                    detail: "\(entry.path) unpacks to more than its declared \(entry.size) bytes")
+            }
+            try buffer.withUnsafeBytes { try consume(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
+        }
+        guard seen == entry.size else {
             throw ModelError.malformed(file: name,
-                detail: "\(entry.path) cannot be unpacked (\(error)); the file may be truncated")
+                detail: "\(entry.path) unpacks to \(seen) of \(entry.size) bytes; the file is truncated")
         }
-        guard seen == declared else {
-            throw ModelError.malformed(file: name,
-                detail: "\(entry.path) unpacks to \(seen) of \(declared) bytes; the file is truncated")
-        }
-        guard crc == entry.checksum else {
-            throw ModelError.malformed(file: name, detail: "\(entry.path) fails its CRC-32 check; the file is damaged")
-        }
+    }
+
+    /// libzip's words for an error code from `zip_open`.
+    private static func message(_ code: Int32) -> String {
+        var error = zip_error_t()
+        zip_error_init_with_code(&error, code)
+        defer { zip_error_fini(&error) }
+        return String(cString: zip_error_strerror(&error))
     }
 }
