@@ -25,9 +25,11 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
 
+        // 1b. Risky parsing in a child process (spawn with limits, the answer file, the child modes). Foundation only.
+        .target(name: "Isolation"),
         // 2. The engine: the model as a value, ops, one runner, readers and builders, explanations. No SDL.
         .target(name: "ConvEngine", dependencies: [
-            "COpenBLAS", "CHDF5", "CZip",
+            "COpenBLAS", "CHDF5", "CZip", "Isolation",
         ], swiftSettings: optimize),
         // 2b. Finding, fetching and verifying weights files. No SDL.
         .target(name: "WeightsStore", dependencies: ["ConvEngine", "COpenSSL"]),
@@ -37,28 +39,25 @@ let package = Package(
         .target(name: "ImmediateUI"),
         // 5. SDL2 only here: image files, windows, events, drawing; the desktop portal over D-Bus; the child modes
         //    that parse risky files (images, HDF5) in a separate process.
-        .target(name: "Platform", dependencies: ["CSDL2", "CSDL2Image", "CSDL2TTF", "CDBus", "ConvEngine", "Raster",
+        .target(name: "Platform", dependencies: ["CSDL2", "CSDL2Image", "CSDL2TTF", "CDBus", "Isolation", "Raster",
                                                  "ImmediateUI"]),
         // 6. The executable.
         .executableTarget(
             name: "ConvScope",
             dependencies: [
-                "ConvEngine", "WeightsStore", "Raster", "ImmediateUI", "Platform",
+                "Isolation", "ConvEngine", "WeightsStore", "Raster", "ImmediateUI", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            // The app and the commands: optimised file by file (both cores), not as one module. The numeric work is in
-            // ConvEngine and Raster; this cut the first release build from 54 s to 49 s.
-            swiftSettings: [.unsafeFlags(["-no-whole-module-optimization"], .when(configuration: .release)),
-                            .unsafeFlags(["-O"], .when(configuration: .debug))]
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // 7. Fuzz harnesses: a replay tool in normal builds, a libFuzzer binary under Scripts/fuzz (-DFUZZING).
-        .executableTarget(name: "ConvScopeFuzz", dependencies: ["ConvEngine", "Platform"]),
+        .executableTarget(name: "ConvScopeFuzz", dependencies: ["Isolation", "ConvEngine", "Platform"]),
 
         .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "CHDF5"], exclude: ["Golden"]),
         .testTarget(name: "WeightsStoreTests", dependencies: ["WeightsStore", "ConvEngine"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "ImmediateUITests", dependencies: ["ImmediateUI"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Raster"], exclude: ["Fixtures"]),
-        .testTarget(name: "ConvScopeTests", dependencies: ["ConvEngine", "Raster", "Platform", "CHDF5"]),
+        .testTarget(name: "ConvScopeTests", dependencies: ["Isolation", "ConvEngine", "Raster", "Platform", "CHDF5"]),
     ]
 )

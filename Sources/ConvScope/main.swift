@@ -1,9 +1,10 @@
 import ConvEngine
+import Isolation
 import Foundation
 import Platform
 
 // A child process parsing a file for the window or the command line (IsolatedChild): nothing else runs in it.
-ChildModes.runIfChild()
+ChildModes.runIfChild([IsolatedModelLoader.childMode, IsolatedImageDecoder.childMode])
 // OpenBLAS chose a slow generic kernel for this CPU: restart once with the right one (see BLASKernel).
 if let core = BLASKernel.betterCoreType() {
     setenv("OPENBLAS_CORETYPE", core, 1)

@@ -1,4 +1,5 @@
 import ConvEngine
+import Isolation
 import Foundation
 import Platform
 
@@ -43,7 +44,7 @@ exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzerTestOneInput))
 #else
 
 // Replays go the way the app goes: files libhdf5 reads are parsed in a child (this executable in a child mode).
-ChildModes.runIfChild()
+ChildModes.runIfChild([IsolatedModelLoader.childMode, IsolatedImageDecoder.childMode])
 IsolatedChild.executable = "/proc/self/exe"
 let args = CommandLine.arguments
 guard args.count >= 2, let target = FuzzTarget.named(args[1]) else {

@@ -1,4 +1,4 @@
-import ConvEngine
+import Isolation
 import Foundation
 import Raster
 

@@ -1,4 +1,4 @@
-import ConvEngine
+import Isolation
 import Foundation
 import Raster
 
@@ -10,6 +10,8 @@ import Raster
 /// new child. Without `IsolatedChild.executable` (unit tests), images are decoded in this process.
 public final class IsolatedImageDecoder: @unchecked Sendable {
     public static let mode = "decode-images"
+    /// This decoder's entry in `ChildModes.runIfChild`.
+    public static let childMode: ChildModes.Mode = (mode, { _ in childMain() })
     public static let shared = IsolatedImageDecoder()
     /// Longer than any real image takes (a 100-megapixel PNG decodes in about 3 s here).
     static let secondsPerImage: Double = 20

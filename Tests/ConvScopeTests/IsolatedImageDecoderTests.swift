@@ -1,4 +1,5 @@
 import ConvEngine
+import Isolation
 import Foundation
 import Platform
 import Raster

@@ -1,4 +1,5 @@
 import Foundation
+import Isolation
 
 /// `ModelLoader.load` with every file read through libhdf5 (`.h5`, `.weights.h5`, `.keras`) parsed in a child process
 /// (`IsolatedChild`): a crash, an endless loop or a runaway allocation in libhdf5 on a damaged or hostile file becomes
@@ -6,6 +7,8 @@ import Foundation
 /// bounds-checked Swift readers. Without `IsolatedChild.executable` (unit tests), everything is parsed here.
 public enum IsolatedModelLoader {
     public static let mode = "load-model"
+    /// This loader's entry in `ChildModes.runIfChild`.
+    public static let childMode: ChildModes.Mode = (mode, childMain)
 
     public static func load(path: String, labels: String? = nil, preprocessing: Preprocessing? = nil) throws -> Model {
         try ModelLoader.finish(readModel(path: path), path: path, labels: labels, preprocessing: preprocessing)
@@ -59,23 +62,5 @@ public enum IsolatedModelLoader {
             ChildAnswer.writeError("\(error)")
             return ChildAnswer.errorStatus
         }
-    }
-}
-
-/// A child's error: "CSERROR1" and the error's description, exit status 3.
-public enum ChildAnswer {
-    public static let errorStatus: Int32 = 3
-    static let magic = Array("CSERROR1".utf8)
-
-    public static func writeError(_ message: String) {
-        _ = ftruncate(IsolatedChild.answerDescriptor, 0)
-        try? ChildIO.writeAll(IsolatedChild.answerDescriptor, magic + Array(message.utf8.prefix(4096)), at: 0)
-    }
-
-    public static func readError(_ fd: Int32, size: Int) -> String? {
-        guard size > magic.count, size <= 4096 + magic.count,
-            let bytes = try? ChildIO.readExactly(fd, count: size, at: 0), Array(bytes.prefix(8)) == magic
-        else { return nil }
-        return String(decoding: bytes.dropFirst(8), as: UTF8.self)
     }
 }

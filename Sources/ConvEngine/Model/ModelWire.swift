@@ -1,4 +1,5 @@
 import Foundation
+import Isolation
 
 /// A `Model` as bytes, so a model parsed in a child process (libhdf5 is not built for hostile files) can be handed to
 /// the parent: "CSMODEL1", the JSON header's length (UInt64 LE), the JSON header (names, kinds, shapes, and where each

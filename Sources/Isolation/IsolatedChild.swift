@@ -76,8 +76,8 @@ public enum IsolatedChild {
         var pid = pid_t()
         let status = posix_spawn(&pid, executable, &actions, nil, cArgs, cEnv)
         guard status == 0 else {
-            throw WeightsError.unreadable(
-                path: executable, reason: "cannot start a reader process: \(String(cString: strerror(status)))")
+            throw ChildError.cannotStart(
+                reason: "\(String(cString: strerror(status)))")
         }
         return pid
     }
@@ -140,8 +140,7 @@ public enum IsolatedChild {
                 return fd
             }
         }
-        throw WeightsError.unreadable(
-            path: NSTemporaryDirectory(), reason: "cannot make a temporary file: \(String(cString: strerror(errno)))")
+        throw ChildError.noTemporaryFile(reason: String(cString: strerror(errno)))
     }
 
     private static func lastLine(_ fd: Int32) -> String {

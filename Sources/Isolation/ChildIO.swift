@@ -12,7 +12,7 @@ public enum ChildIO {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw WeightsError.unreadable(path: "the answer file", reason: String(cString: strerror(errno)))
+                throw ChildError.answer(String(cString: strerror(errno)))
             }
             done += n
         }
@@ -31,8 +31,7 @@ public enum ChildIO {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw WeightsError.truncated(
-                    file: "the answer file", detail: n == 0 ? "it ends early" : String(cString: strerror(errno)))
+                throw ChildError.answer(n == 0 ? "it ends early" : String(cString: strerror(errno)))
             }
             done += n
         }
