@@ -18,7 +18,8 @@ extension UIContext {
     /// A clickable image (e.g. a channel tile), with `button` semantics.
     /// Its id comes from `image.id` (not the version); push an id to show the
     /// same image twice. Outlined in the accent colour while hot.
-    public func imageButton(_ image: ImageKey, in rect: Rect? = nil, tint: Color = .white) -> Bool {
+    /// `label` names the button for tests and the trace (the image's id is its identity).
+    public func imageButton(_ image: ImageKey, label: String = "", in rect: Rect? = nil, tint: Color = .white) -> Bool {
         let id = self.id(Int(truncatingIfNeeded: image.id))
         let r = rect ?? nextRect()
         _ = interact(id, r, label: "image \(image.id)")
@@ -27,7 +28,7 @@ extension UIContext {
         if hot == id || active == id {
             draw(.rectOutline(r, active == id ? theme.accentHot : theme.accent, thickness: 2))
         }
-        recordTrace(id, kind: "imageButton", label: "", value: String(image.id), rect: r)
+        recordTrace(id, kind: "imageButton", label: label, value: String(image.id), rect: r)
         return result
     }
 }

@@ -35,6 +35,12 @@ public struct Rect: Hashable, Sendable {
         return Rect(x0, y0, max(0, min(maxX, o.maxX) - x0), max(0, min(maxY, o.maxY) - y0))
     }
 
+    /// The smallest rectangle holding both.
+    public func union(_ o: Rect) -> Rect {
+        let x0 = min(x, o.x), y0 = min(y, o.y)
+        return Rect(x0, y0, max(maxX, o.maxX) - x0, max(maxY, o.maxY) - y0)
+    }
+
     /// Shrinks by `d.x` on the left and right and by `d.y` on the top and bottom.
     public func inset(by d: Vec2) -> Rect {
         Rect(x + d.x, y + d.y, max(0, w - 2 * d.x), max(0, h - 2 * d.y))

@@ -23,7 +23,7 @@ final class WindowEndToEndTests: XCTestCase {
         defer { if app.isRunning { app.terminate() } }
 
         XCTAssertTrue(waitFor("analysed: chelsea.png", in: out, seconds: 60), out.value)
-        XCTAssertTrue(waitFor("gradcam: block5_conv3", in: out, seconds: 30), out.value)
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3", in: out, seconds: 30), out.value)
         Thread.sleep(forTimeInterval: 0.5)
 
         // The CAM pane shows jet colours: strong reds and blues.

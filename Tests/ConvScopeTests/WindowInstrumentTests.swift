@@ -13,7 +13,7 @@ final class WindowInstrumentTests: XCTestCase {
         let vgg19 = Fixtures.repo.appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path
         let (app, out) = try launch(["--weights", vgg19, "--size", size] + extra,
                                     environment: environment.merging(["CONVSCOPE_UI_TRACE": trace]) { $1 })
-        XCTAssertTrue(waitFor("gradcam: block5_conv4 class", in: out, seconds: 60), out.value)
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv4 class", in: out, seconds: 60), out.value)
         Thread.sleep(forTimeInterval: 0.5)
         let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
         XCTAssertFalse(window.isEmpty, "window not found")
@@ -84,12 +84,12 @@ final class WindowInstrumentTests: XCTestCase {
         let camBefore = try XCTUnwrap(t.first { $0.kind == "state" }).value
         let next = try XCTUnwrap(t.first { $0.kind == "button" && $0.label == "›" && layerPane.contains($0) }, "\(t)")
         let previous = try XCTUnwrap(t.first { $0.kind == "button" && $0.label == "‹" && layerPane.contains($0) })
-        let gradcams = out.value.components(separatedBy: "gradcam:").count
+        let gradcams = out.value.components(separatedBy: "cam: ").count
         for button in [next, previous, next, previous] {
             _ = try tool(["xdotool", "mousemove", "\(button.centre.0)", "\(button.centre.1)", "click", "1"])
             Thread.sleep(forTimeInterval: 0.3)
         }
-        XCTAssertEqual(out.value.components(separatedBy: "gradcam:").count, gradcams, "no Grad-CAM was asked for: \(out.value)")
+        XCTAssertEqual(out.value.components(separatedBy: "cam: ").count, gradcams, "no Grad-CAM was asked for: \(out.value)")
         XCTAssertEqual(readTrace(trace).first { $0.kind == "state" }?.value, camBefore)
     }
 

@@ -15,7 +15,7 @@ final class WindowModelTests: XCTestCase {
         let (app, out) = try launch(["--weights", vgg19])
         defer { if app.isRunning { app.terminate() } }
         XCTAssertTrue(waitFor("weights: vgg19_weights_tf_dim_ordering_tf_kernels.h5 (VGG19, 1000 classes)", in: out, seconds: 60), out.value)
-        XCTAssertTrue(waitFor("gradcam: block5_conv4 class", in: out, seconds: 60), out.value)
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv4 class", in: out, seconds: 60), out.value)
 
         let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
         XCTAssertFalse(window.isEmpty, "window not found")
@@ -36,7 +36,7 @@ final class WindowModelTests: XCTestCase {
         _ = try tool(["xdotool", "mouseup", "1"])
         XCTAssertTrue(waitFor("weights: model.keras (flowers, 5 classes)", in: out, seconds: 30), out.value)
         // The image is analysed again through the new model, and Grad-CAM explains one of its own classes.
-        XCTAssertTrue(waitFor("gradcam: block5_conv3 class 1", in: out, seconds: 30), out.value)
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3 class 1", in: out, seconds: 30), out.value)
         _ = try tool(["xdotool", "windowfocus", "--sync", window])
         _ = try tool(["xdotool", "key", "ctrl+q"])
         for _ in 0..<50 where app.isRunning { Thread.sleep(forTimeInterval: 0.1) }
@@ -53,7 +53,7 @@ final class WindowModelTests: XCTestCase {
         let finetuned = Self.models.appendingPathComponent("vgg16_finetuned/model.keras").path
         let (app, out) = try launch(["--weights", finetuned], environment: ["CONVSCOPE_UI_TRACE": trace])
         defer { if app.isRunning { app.terminate() } }
-        XCTAssertTrue(waitFor("gradcam: block5_conv3 class", in: out, seconds: 60), out.value)
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3 class", in: out, seconds: 60), out.value)
         let window = try windowAtOrigin()
         _ = try tool(["xdotool", "windowmove", "--sync", window, "300", "200"])
         let source = try dragSource(Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path)

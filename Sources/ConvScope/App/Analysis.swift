@@ -54,11 +54,13 @@ struct WeightsInfo: Equatable {
 struct CAMView {
     let imageGeneration: Int
     let request: CAMRequest
-    let result: GradCAMResult
+    let result: CAMMap
     let seconds: Double
 }
 
 struct CAMRequest: Equatable {
+    /// `CAMMethod.name` of the method the pane shows.
+    var method: String = GradCAMMethod().name
     /// nil: the model's last convolution.
     var layer: String?
     var classIndex: Int?          // nil: the top class

@@ -20,6 +20,9 @@ enum AppEvent {
     case grid(GridOptions)
     case filterSettings(AscentSettings)
     // Grad-CAM.
+    case camMethod(String)
+    /// The compare view: every CAM method's map for the current class and layer, with its scores.
+    case camCompare(Bool)
     case camClass(Int)
     case camLayer(String)
     case camScore(CAMScore)
@@ -53,6 +56,8 @@ enum Effect {
     case loadModel(String)
     case analyse(path: String, crop: Bool, generation: Int, cam: CAMRequest)
     case cam(CAMRequest, imageGeneration: Int)
+    case compare(CAMRequest, imageGeneration: Int)
+    case cancelCompare
     case filters(FilterKey, [Int])
     case cancelFilters
     case preprocessing(Preprocessing)

@@ -27,6 +27,10 @@ extension AppState {
             return []
         case .grid(let g): grid = g; refreshGridOrder(); return [.saveSettings]
         case .filterSettings(let s): filterSettings = s; return []
+        case .camMethod(let m): return requestCAM { $0.method = m }
+        case .camCompare(let on):
+            camCompare = on
+            return on ? requestComparison() : [.cancelCompare]
         case .camClass(let c): return requestCAM { $0.classIndex = c }
         case .camLayer(let name): return requestCAM { $0.layer = name }
         case .camScore(let s): return requestCAM { $0.score = s }
@@ -166,7 +170,18 @@ extension AppState {
         change(&camRequest)
         guard let a = currentAnalysis, a.classification != nil else { return [] }
         begin(.computingCAM, now: Date())
-        return [.cam(camRequest, imageGeneration: a.generation)]
+        return [.cam(camRequest, imageGeneration: a.generation)] + requestComparison()
+    }
+
+    /// Asks for every method's map and scores when the compare view is open and lacks them for the current request
+    /// (the method shown does not matter: the compare view shows them all).
+    mutating func requestComparison() -> [Effect] {
+        guard camCompare, let a = currentAnalysis, a.classification != nil else { return [] }
+        var key = camRequest
+        key.method = ""
+        if comparison.generation == a.generation, comparison.request == key { return [] }
+        comparison = Comparison(generation: a.generation, request: key)
+        return [.compare(camRequest, imageGeneration: a.generation)]
     }
 
     /// The filter images the Filters view shows and does not have yet are asked for once; a request for what it no

@@ -55,6 +55,7 @@ extension AppState {
                                a.image.original.height, a.activations.hidden.count, a.classification != nil ? " and classes" : "",
                                a.seconds), error: false, at: now)
             var effects: [Effect] = [.log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds)), .saveSettings]
+            effects += requestComparison()
             // A Grad-CAM choice made while the image was being analysed: ask for it now.
             if a.classification != nil, a.camRequest != camRequest { effects.append(.cam(camRequest, imageGeneration: a.generation)) }
             return effects
@@ -69,7 +70,13 @@ extension AppState {
             guard c.imageGeneration == currentAnalysis?.generation else { return [] }
             cam = c
             if activity == .computingCAM { activity = .idle }
-            return [.log(String(format: "gradcam: %@ class %d in %.3f s", c.result.layer.name, c.result.classIndex, c.seconds))]
+            return [.log(String(format: "cam: %@ at %@ class %d in %.3f s", c.result.method, c.result.layer.name,
+                                c.result.classIndex, c.seconds))]
+        case .compared(let cell):
+            guard cell.generation == comparison.generation, cell.request == comparison.request else { return [] }
+            comparison.cells.append(cell)
+            return [.log(String(format: "compare: %@ in %.3f s, deletion %.3f insertion %.3f", cell.map.method,
+                                cell.seconds, cell.scores.deletion.area, cell.scores.insertion.area))]
         case .camFailed(let message, let generation):
             if generation == currentAnalysis?.generation, activity == .computingCAM { activity = .idle }
             status.post(message, error: true, at: now)

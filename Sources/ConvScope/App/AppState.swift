@@ -38,6 +38,9 @@ struct AppState {
     var camOpacity: Float = 0.5
     var camOpacityFollowsHeat = false
     var camFollowsLayer = false
+    var camCompare = false
+    /// The compare view's maps and scores, for one image and request (method left out), filled as they arrive.
+    var comparison = Comparison()
 
     // Filter images.
     var showFilters = false

@@ -2,15 +2,43 @@ import ConvEngine
 import Foundation
 import ImmediateUI
 
-/// Grad-CAM: jet over the photo in grayscale, its colour bar, and the choices of class, layer, score and opacity.
+/// Class activation maps: jet over the photo in grayscale, its colour bar, and the choices of method, class, layer,
+/// score and opacity; or the compare view, every method's map with its faithfulness scores.
 enum CamPane {
     static func draw(_ ui: UIContext, _ s: AppState, _ r: Rect, _ images: PanelImages, _ out: inout [AppEvent]) {
-        let body = PaneChrome.pane(ui, r, "Grad-CAM: where it looked",
+        let body = PaneChrome.pane(ui, r, "Class activation maps: where it looked",
                                    "Which parts of the photo made the network choose a class: dark red = most, dark blue = not at all.")
         guard let a = s.currentAnalysis else { return }
         guard a.classification != nil else { return noClassifier(ui, s, body, &out) }
-        let parts = body.rows([.fraction(0.5, min: 140), .fixed(16), .fixed(46), .fixed(26), .fixed(26), .fixed(26), .fixed(26),
-                               .fixed(26), .fixed(28), .fill()], spacing: 6)
+        let parts = body.rows([.fraction(s.camCompare ? 0.62 : 0.5, min: 140), .fixed(16), .fixed(46), .fixed(26), .fixed(26), .fixed(26), .fixed(26),
+                               .fixed(26), .fixed(26), .fixed(28), .fill()], spacing: 6)
+        let controls = Array(parts[4...])
+        methodPicker(ui, s, parts[3], &out)
+        if s.camCompare { CompareView.draw(ui, s, a, parts[0].union(parts[1]).union(parts[2]), images, &out) }
+        else { single(ui, s, a, parts, images) }
+        layerPicker(ui, s, controls[0], &out)
+        var follows = s.camFollowsLayer
+        if ui.checkbox("Follow the layer slider##camFollows", isOn: &follows, in: controls[1]) { out.append(.camFollowsLayer(follows)) }
+        let score = labelled(ui, "Score", controls[2]).columns([.fraction(0.5), .fraction(0.5)], spacing: 4)
+        for (i, kind) in CAMScore.allCases.enumerated() where ui.selectable("\(kind.rawValue)##score-\(kind.rawValue)", selected: s.camRequest.score == kind,
+                                                                             in: score[i]) {
+            out.append(.camScore(kind))
+        }
+        var opacity = s.camOpacity
+        if ui.slider(String(format: "%.0f%%##opacity", opacity * 100), value: &opacity, range: 0...1, in: labelled(ui, "Opacity", controls[3])) {
+            out.append(.camOpacity(opacity))
+        }
+        var heat = s.camOpacityFollowsHeat
+        if ui.checkbox("Opacity follows the heat##camHeat", isOn: &heat, in: controls[4]) { out.append(.camOpacityFollowsHeat(heat)) }
+        if s.currentCAM != nil {
+            let b = controls[5].columns([.fraction(0.5), .fraction(0.5)], spacing: 8)
+            if ui.button("Export overlay##camOverlay", in: b[0]) { out.append(.exportCAMOverlay) }
+            if ui.button("Export heatmap##camHeatmap", in: b[1]) { out.append(.exportHeatmap) }
+        }
+    }
+
+    /// The current method's map over the photo, its colour bar and what it explains.
+    static func single(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ parts: [Rect], _ images: PanelImages) {
         let dest = ui.fit(width: a.image.shown.width, height: a.image.shown.height, in: parts[0])
         ui.draw(.image(images.camGrayKey(a), dest: dest, tint: .white))
         if let c = s.currentCAM {
@@ -18,7 +46,7 @@ enum CamPane {
                            tint: Color(255, 255, 255, UInt8(s.camOpacity * 255))))
             colourBar(ui, images, Rect(dest.x, parts[1].y + 2, dest.w, 10))
             let what = c.request.score == .logit ? "logit" : "probability"
-            var text = "Explains “\(s.className(c.result.classIndex))” (class \(c.result.classIndex)), \(what) "
+            var text = "\(c.result.method) explains “\(s.className(c.result.classIndex))” (class \(c.result.classIndex)), \(what) "
                 + "\(PaneChrome.format(c.result.scoreValue)), at \(c.result.layer.name) (\(c.result.layer.width)×\(c.result.layer.height))."
             if c.request.score == .probability, let p = a.classification?.probabilities[safe: c.result.classIndex], p >= 0.999 {
                 text = String(format: "The probability is saturated (%.4f): its gradient is rounding noise, so this map means little. "
@@ -29,25 +57,19 @@ enum CamPane {
         } else {
             ui.draw(.text("Computing…", origin: Vec2(parts[2].x, parts[2].y), ui.theme.textDim, .small))
         }
-        layerPicker(ui, s, parts[3], &out)
-        var follows = s.camFollowsLayer
-        if ui.checkbox("Follow the layer slider##camFollows", isOn: &follows, in: parts[4]) { out.append(.camFollowsLayer(follows)) }
-        let score = labelled(ui, "Score", parts[5]).columns([.fraction(0.5), .fraction(0.5)], spacing: 4)
-        for (i, kind) in CAMScore.allCases.enumerated() where ui.selectable("\(kind.rawValue)##score-\(kind.rawValue)", selected: s.camRequest.score == kind,
-                                                                             in: score[i]) {
-            out.append(.camScore(kind))
-        }
-        var opacity = s.camOpacity
-        if ui.slider(String(format: "%.0f%%##opacity", opacity * 100), value: &opacity, range: 0...1, in: labelled(ui, "Opacity", parts[6])) {
-            out.append(.camOpacity(opacity))
-        }
-        var heat = s.camOpacityFollowsHeat
-        if ui.checkbox("Opacity follows the heat##camHeat", isOn: &heat, in: parts[7]) { out.append(.camOpacityFollowsHeat(heat)) }
-        if s.currentCAM != nil {
-            let b = parts[8].columns([.fraction(0.5), .fraction(0.5)], spacing: 8)
-            if ui.button("Export overlay##camOverlay", in: b[0]) { out.append(.exportCAMOverlay) }
-            if ui.button("Export heatmap##camHeatmap", in: b[1]) { out.append(.exportHeatmap) }
-        }
+    }
+
+    /// ‹ method › over the CAM methods, and the compare view's switch.
+    static func methodPicker(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) {
+        let methods = CAMMethods.all
+        let i = methods.firstIndex { $0.name == s.camRequest.method } ?? 0
+        let row = r.columns([.fill(), .fixed(100)], spacing: 8)
+        let c = labelled(ui, "Method", row[0]).columns([.fixed(26), .fill(), .fixed(26)], spacing: 8)
+        if ui.button("‹##camMethodPrevious", in: c[0]) { out.append(.camMethod(methods[(i + methods.count - 1) % methods.count].name)) }
+        ui.draw(.text(methods[i].title, origin: Vec2(c[1].x, c[1].y + 3), ui.theme.text, .body))
+        if ui.button("›##camMethodNext", in: c[2]) { out.append(.camMethod(methods[(i + 1) % methods.count].name)) }
+        var compare = s.camCompare
+        if ui.checkbox("Compare##camCompare", isOn: &compare, in: row[1]) { out.append(.camCompare(compare)) }
     }
 
     /// A small label left of a control; returns the control's cell.

@@ -15,6 +15,7 @@ final class EngineWorker {
         case analysisFailed(String, generation: Int)
         case cam(CAMView)
         case camFailed(String, imageGeneration: Int)
+        case compared(CompareCell)
         case filterProgress(FilterProgress)
         case filterImages(FilterKey, [FilterImage])
         case filtersFailed(FilterKey, String)
@@ -25,6 +26,7 @@ final class EngineWorker {
     private let lock = NSLock()
     private var newestImageGeneration = 0
     private var newestCAMRequest = 0
+    private var newestComparison = 0
     private var newestFilterRequest = 0
     // Touched only on `queue`:
     private var runner: Runner?
@@ -129,14 +131,60 @@ final class EngineWorker {
         guard let runner, let classification = analysis.classification else { return }
         let start = Date()
         do {
-            let result = try runner.gradCAM(analysis.activations, classification: classification, layer: request.layer,
-                                           classIndex: request.classIndex, score: request.score)
+            let method = CAMMethods.named(request.method) ?? GradCAMMethod()
+            let r = try runner.classActivationMap(method, analysis.activations, classification: classification,
+                                                  layer: request.layer, classIndex: request.classIndex,
+                                                  score: request.score)
+            let k = r.classIndex ?? request.classIndex ?? classification.top(1)[0].index
+            let result = CAMMap(method: method.title, layer: r.layer, classIndex: k,
+                                scoreValue: classification.score(k, request.score), map: r.map)
             events.post(.cam(CAMView(imageGeneration: analysis.generation, request: request, result: result,
                                      seconds: Date().timeIntervalSince(start))))
         } catch {
             events.post(.camFailed("\(error)", imageGeneration: analysis.generation))
         }
     }
+
+    /// Every CAM method's map for `request` (its method aside) with its faithfulness scores, one method per queue item,
+    /// cheapest first, each posted when done; a newer comparison, image or `cancelComparison` ends this one between
+    /// two methods.
+    func compare(_ request: CAMRequest, imageGeneration: Int) {
+        lock.lock(); newestComparison += 1; let ticket = newestComparison; lock.unlock()
+        let order = CAMMethods.all.sorted { cost($0) < cost($1) }.map(\.name)
+        continueComparison(request, order[...], imageGeneration: imageGeneration, ticket: ticket)
+    }
+
+    private func continueComparison(_ request: CAMRequest, _ left: ArraySlice<String>, imageGeneration: Int, ticket: Int) {
+        queue.async { [self] in
+            lock.lock(); let stale = ticket != newestComparison; lock.unlock()
+            guard !stale, let name = left.first, let method = CAMMethods.named(name), let runner, let analysis = current,
+                  analysis.generation == imageGeneration, let c = analysis.classification else { return }
+            let start = Date()
+            do {
+                let r = try runner.classActivationMap(method, analysis.activations, classification: c, layer: request.layer,
+                                                      classIndex: request.classIndex, score: request.score)
+                let k = r.classIndex ?? request.classIndex ?? c.top(1)[0].index
+                let input = analysis.activations.input
+                let full = CAMMethods.upsampled(r.map, height: r.layer.height, width: r.layer.width, to: input.height, input.width)
+                let scores = try runner.faithfulness(input: input, map: full, classIndex: k)
+                let map = CAMMap(method: method.title, layer: r.layer, classIndex: k, scoreValue: c.score(k, request.score), map: r.map)
+                var key = request
+                key.method = ""
+                events.post(.compared(CompareCell(generation: imageGeneration, request: key, name: name, map: map, scores: scores,
+                                                  seconds: Date().timeIntervalSince(start))))
+            } catch {
+                events.post(.camFailed("\(method.title): \(error)", imageGeneration: imageGeneration))
+            }
+            continueComparison(request, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
+        }
+    }
+
+    func cancelComparison() {
+        lock.lock(); newestComparison += 1; lock.unlock()
+    }
+
+    /// Gradient methods first, then Eigen-CAM, then the ones that run many forward passes.
+    private func cost(_ m: any CAMMethod) -> Int { m.usesForwardPasses ? (m is ScoreCAM ? 3 : 2) : (m.usesGradients ? 0 : 1) }
 
     /// Makes filter images for `filters` of `key`, one step per queue item so an image dropped meanwhile is analysed
     /// between two steps. A newer request (or `cancelFilters`) ends this one after its current step.

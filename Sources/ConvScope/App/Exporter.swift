@@ -149,14 +149,14 @@ enum PanelExports {
     }
 
     static func camOverlay(_ a: Analysis, _ c: CAMView, opacity: Float) -> Exporter.Job {
-        .init(what: "gradcam_\(c.result.layer.name)_class\(c.result.classIndex)") {
+        .init(what: "\(c.request.method.replacingOccurrences(of: "+", with: "p"))_\(c.result.layer.name)_class\(c.result.classIndex)") {
             Overlay.heatmap(FloatMap(width: c.result.layer.width, height: c.result.layer.height, values: c.result.map),
                             over: a.image.shown, opacity: opacity)
         }
     }
 
     static func heatmap(_ c: CAMView) -> Exporter.Job {
-        .init(what: "heatmap_\(c.result.layer.name)_class\(c.result.classIndex)") {
+        .init(what: "heatmap_\(c.request.method.replacingOccurrences(of: "+", with: "p"))_\(c.result.layer.name)_class\(c.result.classIndex)") {
             Overlay.heatmapImage(FloatMap(width: c.result.layer.width, height: c.result.layer.height, values: c.result.map))
                 .scaledNearest(by: max(1, 224 / c.result.layer.height))
         }

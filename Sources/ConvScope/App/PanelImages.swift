@@ -13,6 +13,7 @@ final class PanelImages: ImageProvider {
     static let tileKeys = (0..<64).map { ImageKey("tile-\($0)").id }
     static let filterKeys = (0..<64).map { ImageKey("filter-\($0)").id }
     static let enlargedFilter = ImageKey("enlarged-filter").id
+    static let compareKeys = (0..<CAMMethods.all.count).map { ImageKey("compare-\($0)").id }
     static let input = ImageKey("input").id, network = ImageKey("network").id, camGray = ImageKey("cam-gray").id
     static let camHeat = ImageKey("cam-heat").id, enlarged = ImageKey("enlarged").id, grayBar = ImageKey("gray-bar").id
     static let jetBar = ImageKey("jet-bar").id, grayBarHorizontal = ImageKey("gray-bar-horizontal").id
@@ -32,6 +33,10 @@ final class PanelImages: ImageProvider {
     func camGrayKey(_ a: Analysis) -> ImageKey { ImageKey(id: Self.camGray, version: a.generation) }
     func camHeatKey(_ c: CAMView, followsHeat: Bool) -> ImageKey {
         ImageKey(id: Self.camHeat, version: (c.imageGeneration &* 7919 &+ Int(truncatingIfNeeded: c.result.map.hashValue)) &* 2 &+ (followsHeat ? 1 : 0))
+    }
+    func compareKey(slot: Int, cell: CompareCell) -> ImageKey {
+        ImageKey(id: Self.compareKeys[slot], version: (cell.generation &* 7919 &+ Int(truncatingIfNeeded: cell.map.map.hashValue))
+                 &* 2 &+ (state.camOpacityFollowsHeat ? 1 : 0))
     }
     func tileKey(slot: Int, analysis a: Analysis, layer: Int, channel: Int, shared: Bool) -> ImageKey {
         ImageKey(id: Self.tileKeys[slot], version: ((a.generation * 64 + layer) * 8192 + channel) * 2 + (shared ? 1 : 0))
@@ -82,6 +87,10 @@ final class PanelImages: ImageProvider {
         case Self.camHeat: return s.currentCAM.map { Self.heatmap($0.result, followsHeat: s.camOpacityFollowsHeat) }
         case Self.enlarged: return s.enlargedChannel.map { channel($0, a, s) }
         default:
+            if let slot = Self.compareKeys.firstIndex(of: key.id) {
+                let name = CAMMethods.all[slot].name
+                return s.comparison.cells.first { $0.name == name }.map { Self.heatmap($0.map, followsHeat: s.camOpacityFollowsHeat) }
+            }
             guard let slot = Self.tileKeys.firstIndex(of: key.id), let c = s.gridOrder[safe: s.channelPage * 64 + slot] else { return nil }
             if !s.grid.sharedScale, c < 64, let tile = a.tiles[safe: s.layerIndex]?[safe: c] { return tile }
             return channel(c, a, s)
@@ -95,7 +104,7 @@ final class PanelImages: ImageProvider {
 
     /// The Grad-CAM map resized bilinearly to 224×224 and painted with jet; with `followsHeat` each pixel's opacity
     /// is its heat, so cold places show the photo.
-    static func heatmap(_ r: GradCAMResult, followsHeat: Bool) -> RGBAImage {
+    static func heatmap(_ r: CAMMap, followsHeat: Bool) -> RGBAImage {
         let map = FloatMap(width: r.layer.width, height: r.layer.height, values: r.map).resizedBilinear(width: 224, height: 224)
         var image = Overlay.heatmapImage(map)
         if followsHeat {

@@ -1,0 +1,38 @@
+import Foundation
+import XCTest
+
+/// The CAM pane's compare view driven as a person does: the Compare box clicked, every method's map arriving with
+/// its scores, a click on one making it the pane's method.
+final class CompareViewTests: XCTestCase {
+    func testCompareView_ClickedScoreCAM_BecomesThePanesMethodAfterEightScoredMaps() throws {
+        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
+            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
+        }
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString).json").path
+        let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
+        let (app, out) = try launch(["--weights", model, "--size", "1280x800"], environment: ["CONVSCOPE_UI_TRACE": trace])
+        defer { app.terminate() }
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3", in: out, seconds: 60), out.value)
+        _ = try windowAtOrigin()
+        let box = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" })
+        XCTAssertEqual(box.value, "false")
+        _ = try tool(["xdotool", "mousemove", "\(box.centre.0)", "\(box.centre.1)", "click", "1"])
+
+        // Eight methods, each with deletion and insertion areas that are probabilities' averages.
+        XCTAssertTrue(waitFor("compare: Score-CAM", in: out, seconds: 60), out.value)
+        let lines = out.value.split(separator: "\n").filter { $0.hasPrefix("compare: ") }
+        XCTAssertEqual(lines.count, 8, out.value)
+        for line in lines {
+            let words = line.split(separator: " ")
+            let deletion = try XCTUnwrap(Float(words[words.count - 3])), insertion = try XCTUnwrap(Float(words.last!))
+            XCTAssertTrue((0...1).contains(deletion) && (0...1).contains(insertion), String(line))
+        }
+        let cell = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "Score-CAM" })
+        let cells = readTrace(trace).filter { $0.kind == "imageButton" && !$0.label.isEmpty }
+        XCTAssertEqual(Set(cells.map(\.label)).count, 8, "\(cells.map(\.label))")
+
+        _ = try tool(["xdotool", "mousemove", "\(cell.centre.0)", "\(cell.centre.1)", "click", "1"])
+        XCTAssertTrue(waitFor("cam: Score-CAM at block5_conv3", in: out, seconds: 30), out.value)
+        XCTAssertEqual(out.value.components(separatedBy: "compare: ").count - 1, 8, "choosing a method computes nothing again")
+    }
+}
