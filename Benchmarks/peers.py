@@ -1038,6 +1038,9 @@ def main():
     g19 = ap.add_mutually_exclusive_group()
     g19.add_argument("--skip-vgg19", action="store_true", help="leave out the VGG19 section (informational figures)")
     g19.add_argument("--only-vgg19", action="store_true", help="only the VGG19 section (no VGG16 figures, start-up or filters)")
+    ap.add_argument("--explanations", action="store_true",
+                    help="also time CAM and attribution methods against pytorch-grad-cam and Captum (needs torch, grad-cam, captum)")
+    ap.add_argument("--only-explanations", action="store_true", help="only the explanation section (VGG16 weights)")
     ap.add_argument("--filter-batch", type=int, default=64, help="images per Keras ascent step (64, or 32/16 if memory is short)")
     ap.add_argument("--ascent-norm", choices=("rms", "l2"), default="rms",
                     help="Keras ascent gradient normalisation: rms (convscope's, default) or l2 (tf.math.l2_normalize)")
@@ -1047,9 +1050,11 @@ def main():
     args = ap.parse_args()
     if args.only_filters and args.only_vgg19:
         ap.error("--only-filters and --only-vgg19 exclude each other")
-    run_vgg16 = not (args.only_filters or args.only_vgg19)
-    run_filters = not (args.skip_filters or args.only_vgg19)
-    run_vgg19 = not (args.skip_vgg19 or args.only_filters)
+    only_x = args.only_explanations
+    run_vgg16 = not (args.only_filters or args.only_vgg19 or only_x)
+    run_filters = not (args.skip_filters or args.only_vgg19 or only_x)
+    run_vgg19 = not (args.skip_vgg19 or args.only_filters or only_x)
+    run_explanations = args.explanations or only_x
 
     require_packages()
     if not os.access(args.convscope, os.X_OK):
@@ -1063,7 +1068,7 @@ def main():
     t_start = time.perf_counter()
     res = {"runs": args.runs, "filter_batch": args.filter_batch}
     weights = None
-    if run_vgg16 or run_filters:
+    if run_vgg16 or run_filters or run_explanations:
         weights, built = prepare_weights(args.hed, FULL_WEIGHTS)
         res["weights"] = {"file": FULL_WEIGHTS, "mb": os.path.getsize(FULL_WEIGHTS) / 1e6, "built": built}
     png, x = load_input(args.image)
@@ -1103,9 +1108,19 @@ def main():
         res["filters_convscope"] = bench_convscope_filters(args.convscope, FULL_WEIGHTS)
         blas_core = blas_core or res["filters_convscope"].get("blas_core")
 
+    if run_explanations:
+        import peers_explanations
+        res["explanations"] = {}
+        peers_explanations.bench_explanations(res["explanations"], args.convscope, FULL_WEIGHTS, weights, png, x,
+                                              args.runs, run_convscope, last_json, log)
+        blas_core = blas_core or res["explanations"]["convscope"].get("blas_core")
+
     res["environment"] = environment(args.convscope, blas_core)
     res["total_s"] = time.perf_counter() - t_start
-    failed = print_report(res)
+    failed = print_report(res) if not only_x else 0
+    if run_explanations:
+        import peers_explanations
+        failed += peers_explanations.print_rows(res["explanations"])
     if args.json:
         rows, _ = build_rows(res)
         res["table"] = [dict(zip(("figure", "keras", "ort", "convscope", "ratio", "target", "result"), r)) for r in rows]

@@ -15,6 +15,13 @@ struct Bench: ParsableCommand {
     @Option(help: "Convolutions for --filters, comma-separated.") var filterLayers = "block1_conv1,block3_conv1,block5_conv1"
     @Option(help: "Time on this photo (resized to the input size) instead of uniform noise. The classifier reads only the fc1 rows under non-zero activations, so the input matters.")
     var image: String?
+    @Option(help: ArgumentHelp("Also time these explanation methods (comma-separated, or all), each a median of --runs "
+            + "(Score-CAM and Ablation-CAM: one run) of forward pass + method, at --layer."))
+    var methods: String?
+    @Option(help: "Layer for --methods (default: the last convolution).") var layer: String?
+    @Option(help: "Also time Score-CAM on only the N channels with the largest mean activation.") var scoreCamTop: Int?
+    @Flag(help: "Also time the scoreboard: every method's map with deletion and insertion at 20 steps each.")
+    var scoreboard = false
 
     func run() throws {
         try reportingErrors {
@@ -45,6 +52,7 @@ struct Bench: ParsableCommand {
                     _ = try runner.gradCAM(a, classification: try runner.classify(a))
                 }
                 results += [("forward_full_s", full), ("gradcam_s", cam)]
+                results += try explanations(runner, input)
             }
             results += [("weights_load_s", loadSeconds), ("peak_rss_mb", Double(peakRSSKiB()) / 1024)]
             if json {
@@ -63,6 +71,45 @@ struct Bench: ParsableCommand {
                 for (k, v) in results { print(String(format: "  %-18@ %.4f", k, v)) }
             }
         }
+    }
+
+    /// `--methods`, `--score-cam-top` and `--scoreboard`: each from the preprocessed input, forward pass included.
+    private func explanations(_ runner: Runner, _ input: FeatureMap) throws -> [(String, Double)] {
+        var out: [(String, Double)] = []
+        func time(_ m: ExplainMethod, runs: Int) throws -> Double {
+            try median(runs) {
+                let a = try runner.forward(input)
+                _ = try m.run(runner, a, classification: try runner.classify(a), layer: layer, classIndex: nil, score: .logit)
+            }
+        }
+        let names = methods.map { $0.lowercased() == "all" ? ExplainMethod.names : $0.split(separator: ",").map(String.init) } ?? []
+        for name in names {
+            guard let m = ExplainMethod(name, scoreCamTop: nil) else { throw ValidationError("unknown method \(name)") }
+            let slow = name == "scorecam" || name == "ablationcam"
+            out.append(("explain_\(name)_s", try time(m, runs: slow ? 0 : runs)))
+            FileHandle.standardError.write(Data(String(format: "%@: %.3f s\n", name, out.last!.1).utf8))
+        }
+        if let n = scoreCamTop, let m = ExplainMethod("scorecam", scoreCamTop: n) {
+            out.append(("explain_scorecam_top\(n)_s", try time(m, runs: 0)))
+        }
+        if scoreboard {
+            let t = DispatchTime.now().uptimeNanoseconds
+            var first = 0.0
+            let a = try runner.forward(input)
+            let c = try runner.classify(a)
+            let k = c.top(1)[0].index
+            for name in ExplainMethod.names {
+                let map = try ExplainMethod(name, scoreCamTop: nil)!.run(runner, a, classification: c, layer: layer, classIndex: k,
+                                                                      score: .logit)
+                let full = map.height == input.height ? map.display
+                    : CAMMethods.upsampled(map.display, height: map.height, width: map.width, to: input.height, input.width)
+                _ = try runner.faithfulness(input: input, map: full, classIndex: k)
+                if first == 0 { first = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
+            }
+            out.append(("scoreboard_all_s", Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9))
+            out.append(("scoreboard_first_row_s", first))
+        }
+        return out
     }
 
     /// One timed run per layer (each takes seconds to minutes), after a one-step warm-up.
@@ -88,7 +135,7 @@ struct Bench: ParsableCommand {
     }
 
     private func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
-        try body()   // warm-up
+        if runs > 0 { try body() }   // warm-up (runs 0: one cold run, for figures of seconds)
         var times: [Double] = []
         for _ in 0..<max(1, runs) {
             let t = DispatchTime.now().uptimeNanoseconds
