@@ -10,7 +10,11 @@ convscope: `convscope bench --methods ... --score-cam-top 64 --scoreboard`, the 
 Targets (the explanations issue): every method >= 5x faster than pytorch-grad-cam / Captum; Score-CAM over all 512
 channels < 15 s; its top-64 option < 2.5 s; the scoreboard for every method < 60 s, its first row < 5 s.
 """
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 
 # (convscope method, peer label, how the peer runs it)
@@ -66,9 +70,34 @@ def peer_call(name, model, x, top):
 
 
 def bench_explanations(out, binary, weights_file, weights, png, x_nhwc, runs, run_convscope, last_json, log):
+    """In a child Python: torch and TensorFlow each bring an LLVM that cannot share one process."""
+    log("explanations: pytorch-grad-cam and Captum in a separate Python (torch and TensorFlow's LLVMs clash)")
+    p = subprocess.run([sys.executable, os.path.abspath(__file__), weights_file, png, str(runs)], stdout=subprocess.PIPE,
+                       text=True, timeout=3600)
+    if p.returncode != 0:
+        raise SystemExit("the torch peers failed (%d)" % p.returncode)
+    peers = json.loads(p.stdout.strip().splitlines()[-1])
+    top = peers.pop("_top")
+    log("explanations: convscope bench --methods ... --score-cam-top 64 --scoreboard")
+    rc, stdout, err = run_convscope(binary, ["bench", "--weights", weights_file, "--image", png, "--runs", str(runs),
+                                             "--methods", ",".join(n for n, _ in METHODS), "--score-cam-top", "64",
+                                             "--scoreboard", "--json"], 3600)
+    if rc != 0:
+        raise SystemExit("convscope bench --methods failed (%d):\n%s%s" % (rc, stdout, err))
+    out.update({"peers": peers, "convscope": last_json(stdout), "top_class": top})
+
+
+def torch_peers(weights_file, png, runs):
+    """The peers' figures, in this (child) process: {method: {label, seconds, runs}, "_top": class}."""
+    import numpy as np
     import torch
+    from PIL import Image
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import peers
+    weights = peers.read_legacy_h5(weights_file)
+    rgb = np.asarray(Image.open(png).convert("RGB"), dtype=np.float32)
+    x_nhwc = (rgb[..., ::-1] - np.array([103.939, 116.779, 123.68], dtype=np.float32))[None]   # Keras's caffe mode
     torch.set_num_threads(2)
-    torch.set_num_interop_threads(1) if hasattr(torch, "set_num_interop_threads") else None
     model = torch_vgg16(weights)
     x = torch.from_numpy(x_nhwc.transpose(0, 3, 1, 2).copy())
     with torch.no_grad():
@@ -77,22 +106,17 @@ def bench_explanations(out, binary, weights_file, weights, png, x_nhwc, runs, ru
     for name, label in METHODS:
         call = peer_call(name, model, x, top)
         n = 1 if name == "scorecam" else runs
-        call()  # warm-up (hooks, allocations)
+        if name != "scorecam":
+            call()  # warm-up (hooks, allocations); Score-CAM's two minutes are timed cold, like convscope's
         times = []
         for _ in range(n):
             t = time.perf_counter()
             call()
             times.append(time.perf_counter() - t)
         peers[name] = {"label": label, "seconds": statistics.median(times), "runs": n}
-        log("explanations: %s %.3f s" % (label, peers[name]["seconds"]))
-    log("explanations: convscope bench --methods ... --score-cam-top 64 --scoreboard")
-    rc, stdout, err = run_convscope(binary, ["bench", "--weights", weights_file, "--image", png, "--runs", str(runs),
-                                             "--methods", ",".join(n for n, _ in METHODS), "--score-cam-top", "64",
-                                             "--scoreboard", "--json"], 3600)
-    if rc != 0:
-        raise SystemExit("convscope bench --methods failed (%d):\n%s%s" % (rc, stdout, err))
-    ours = last_json(stdout)
-    out.update({"peers": peers, "convscope": ours, "top_class": top})
+        print("[explanations] %s %.3f s" % (label, peers[name]["seconds"]), file=sys.stderr, flush=True)
+    peers["_top"] = top
+    return peers
 
 
 def rows(res):
@@ -125,3 +149,7 @@ def print_rows(res):
         print((line % r).rstrip())
     print()
     return sum(1 for r in table if r[-1] == "FAIL")
+
+
+if __name__ == "__main__":
+    print(json.dumps(torch_peers(sys.argv[1], sys.argv[2], int(sys.argv[3]))))

@@ -25,6 +25,17 @@ public enum Dense {
         }
     }
 
+    /// x (n, in), kernel (in, out), bias (out) → y (n, out) as one `cblas_sgemm`: the kernel is read once for the
+    /// whole batch (Score-CAM, Ablation-CAM, the scoreboard run batches of 16; fc1 alone is 411 MB).
+    public static func forwardBatch(x: UnsafePointer<Float>, batch n: Int, kernel: UnsafePointer<Float>,
+                                    bias: UnsafePointer<Float>, inputs: Int, outputs: Int, relu: Bool,
+                                    y: UnsafeMutablePointer<Float>) {
+        for b in 0..<n { (y + b * outputs).update(from: bias, count: outputs) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(outputs), Int32(inputs), 1, x,
+                    Int32(inputs), kernel, Int32(outputs), 1, y, Int32(outputs))
+        if relu { for j in 0..<(n * outputs) where y[j] < 0 { y[j] = 0 } }
+    }
+
     /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy; `ways` splits the rows.
     public static func backwardInput(dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, inputs: Int, outputs: Int,
                                      dx: UnsafeMutablePointer<Float>, ways: Int = 1) {

@@ -9,9 +9,12 @@ extension Runner {
         case .dense(let d):
             d.kernel.withUnsafeBufferPointer { k in
                 d.bias!.withUnsafeBufferPointer { b in
-                    for b0 in 0..<n {
-                        Dense.forward(x: x + b0 * d.inputs, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
-                                      outputs: d.outputs, relu: d.activation == .relu, y: y + b0 * d.outputs, ways: ways)
+                    if n > 1 {
+                        Dense.forwardBatch(x: x, batch: n, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
+                                           outputs: d.outputs, relu: d.activation == .relu, y: y)
+                    } else {
+                        Dense.forward(x: x, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
+                                      outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
                     }
                 }
             }
