@@ -2,9 +2,10 @@ import Foundation
 import XCTest
 
 /// The CAM pane's compare view driven as a person does: the Compare box clicked, every method's map arriving with
-/// its scores, a click on one making it the pane's method.
+/// its scores, a click on one making it the pane's method; then every layer and LayerCAM's fusion, a click on a
+/// layer making it the pane's layer.
 final class CompareViewTests: XCTestCase {
-    func testCompareView_ClickedScoreCAM_BecomesThePanesMethodAfterEightScoredMaps() throws {
+    func testCompareView_ClickedMethodThenLayer_BecomeThePanesAfterEveryCellIsScored() throws {
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
         }
@@ -19,7 +20,7 @@ final class CompareViewTests: XCTestCase {
         _ = try tool(["xdotool", "mousemove", "\(box.centre.0)", "\(box.centre.1)", "click", "1"])
 
         // Eight methods, each with deletion and insertion areas that are probabilities' averages.
-        XCTAssertTrue(waitFor("compare: Score-CAM", in: out, seconds: 60), out.value)
+        XCTAssertTrue(waitFor("compare: scorecam", in: out, seconds: 60), out.value)
         let lines = out.value.split(separator: "\n").filter { $0.hasPrefix("compare: ") }
         XCTAssertEqual(lines.count, 8, out.value)
         for line in lines {
@@ -34,5 +35,14 @@ final class CompareViewTests: XCTestCase {
         _ = try tool(["xdotool", "mousemove", "\(cell.centre.0)", "\(cell.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("cam: Score-CAM at block5_conv3", in: out, seconds: 30), out.value)
         XCTAssertEqual(out.value.components(separatedBy: "compare: ").count - 1, 8, "choosing a method computes nothing again")
+
+        let layers = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Every layer" })
+        _ = try tool(["xdotool", "mousemove", "\(layers.centre.0)", "\(layers.centre.1)", "click", "1"])
+        XCTAssertTrue(waitFor("compare: fusion", in: out, seconds: 60), out.value)
+        XCTAssertEqual(out.value.components(separatedBy: "compare: block").count - 1, 13, "Score-CAM at the 13 convolutions")
+        let block4 = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "block4_conv1" })
+        XCTAssertNotNil(readTrace(trace).first { $0.kind == "imageButton" && $0.label == "LayerCAM fusion" })
+        _ = try tool(["xdotool", "mousemove", "\(block4.centre.0)", "\(block4.centre.1)", "click", "1"])
+        XCTAssertTrue(waitFor("cam: Score-CAM at block4_conv1", in: out, seconds: 30), out.value)
     }
 }

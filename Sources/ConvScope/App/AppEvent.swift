@@ -23,6 +23,7 @@ enum AppEvent {
     case camMethod(String)
     /// The compare view: every CAM method's map for the current class and layer, with its scores.
     case camCompare(Bool)
+    case compareAxis(CompareAxis)
     case camClass(Int)
     case camLayer(String)
     case camScore(CAMScore)
@@ -56,7 +57,7 @@ enum Effect {
     case loadModel(String)
     case analyse(path: String, crop: Bool, generation: Int, cam: CAMRequest)
     case cam(CAMRequest, imageGeneration: Int)
-    case compare(CAMRequest, imageGeneration: Int)
+    case compare(CAMRequest, CompareAxis, imageGeneration: Int)
     case cancelCompare
     case filters(FilterKey, [Int])
     case cancelFilters

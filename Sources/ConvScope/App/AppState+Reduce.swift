@@ -31,6 +31,9 @@ extension AppState {
         case .camCompare(let on):
             camCompare = on
             return on ? requestComparison() : [.cancelCompare]
+        case .compareAxis(let axis):
+            compareAxis = axis
+            return requestComparison()
         case .camClass(let c): return requestCAM { $0.classIndex = c }
         case .camLayer(let name): return requestCAM { $0.layer = name }
         case .camScore(let s): return requestCAM { $0.score = s }
@@ -173,15 +176,14 @@ extension AppState {
         return [.cam(camRequest, imageGeneration: a.generation)] + requestComparison()
     }
 
-    /// Asks for every method's map and scores when the compare view is open and lacks them for the current request
-    /// (the method shown does not matter: the compare view shows them all).
+    /// Asks for the compare view's maps and scores when it is open and lacks them for the current request (what its
+    /// axis varies does not matter: it shows them all).
     mutating func requestComparison() -> [Effect] {
         guard camCompare, let a = currentAnalysis, a.classification != nil else { return [] }
-        var key = camRequest
-        key.method = ""
-        if comparison.generation == a.generation, comparison.request == key { return [] }
-        comparison = Comparison(generation: a.generation, request: key)
-        return [.compare(camRequest, imageGeneration: a.generation)]
+        let key = camRequest.comparisonKey(compareAxis)
+        if comparison.generation == a.generation, comparison.axis == compareAxis, comparison.request == key { return [] }
+        comparison = Comparison(generation: a.generation, axis: compareAxis, request: key)
+        return [.compare(camRequest, compareAxis, imageGeneration: a.generation)]
     }
 
     /// The filter images the Filters view shows and does not have yet are asked for once; a request for what it no

@@ -73,9 +73,10 @@ extension AppState {
             return [.log(String(format: "cam: %@ at %@ class %d in %.3f s", c.result.method, c.result.layer.name,
                                 c.result.classIndex, c.seconds))]
         case .compared(let cell):
-            guard cell.generation == comparison.generation, cell.request == comparison.request else { return [] }
+            guard cell.generation == comparison.generation, cell.request == comparison.request,
+                  !comparison.cells.contains(where: { $0.name == cell.name }) else { return [] }
             comparison.cells.append(cell)
-            return [.log(String(format: "compare: %@ in %.3f s, deletion %.3f insertion %.3f", cell.map.method,
+            return [.log(String(format: "compare: %@ in %.3f s, deletion %.3f insertion %.3f", cell.name,
                                 cell.seconds, cell.scores.deletion.area, cell.scores.insertion.area))]
         case .camFailed(let message, let generation):
             if generation == currentAnalysis?.generation, activity == .computingCAM { activity = .idle }

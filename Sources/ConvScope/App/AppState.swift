@@ -39,6 +39,7 @@ struct AppState {
     var camOpacityFollowsHeat = false
     var camFollowsLayer = false
     var camCompare = false
+    var compareAxis = CompareAxis.methods
     /// The compare view's maps and scores, for one image and request (method left out), filled as they arrive.
     var comparison = Comparison()
 

@@ -6,32 +6,39 @@ import ImmediateUI
 /// score and opacity; or the compare view, every method's map with its faithfulness scores.
 enum CamPane {
     static func draw(_ ui: UIContext, _ s: AppState, _ r: Rect, _ images: PanelImages, _ out: inout [AppEvent]) {
-        let body = PaneChrome.pane(ui, r, "Class activation maps: where it looked",
+        let body = PaneChrome.pane(ui, r, "Where the network looked",
                                    "Which parts of the photo made the network choose a class: dark red = most, dark blue = not at all.")
         guard let a = s.currentAnalysis else { return }
         guard a.classification != nil else { return noClassifier(ui, s, body, &out) }
-        let parts = body.rows([.fraction(s.camCompare ? 0.62 : 0.5, min: 140), .fixed(16), .fixed(46), .fixed(26), .fixed(26), .fixed(26), .fixed(26),
-                               .fixed(26), .fixed(26), .fixed(28), .fill()], spacing: 6)
-        let controls = Array(parts[4...])
-        methodPicker(ui, s, parts[3], &out)
-        if s.camCompare { CompareView.draw(ui, s, a, parts[0].union(parts[1]).union(parts[2]), images, &out) }
-        else { single(ui, s, a, parts, images) }
-        layerPicker(ui, s, controls[0], &out)
+        // The compare view takes all the height the controls leave (the single map's caption, the heat switch and the
+        // export buttons fold away); the single map half of it.
+        let compare = s.camCompare
+        let parts = body.rows([compare ? .fill() : .fraction(0.5, min: 140), .fixed(compare ? 0 : 16), .fixed(compare ? 0 : 46),
+                               .fixed(26), .fixed(26), .fixed(26), .fixed(26), .fixed(26), .fixed(compare ? 0 : 26),
+                               .fixed(compare ? 0 : 28), compare ? .fixed(0) : .fill()], spacing: compare ? 4 : 6)
+        let controls = Array(parts[3...])
+        if compare { CompareView.draw(ui, s, a, parts[0], images, &out) } else { single(ui, s, a, parts, images) }
+        methodPicker(ui, s, controls[0], &out)
+        layerPicker(ui, s, controls[1], &out)
+        let switches = controls[2].columns([.fill(), .fixed(110)], spacing: 8)
         var follows = s.camFollowsLayer
-        if ui.checkbox("Follow the layer slider##camFollows", isOn: &follows, in: controls[1]) { out.append(.camFollowsLayer(follows)) }
-        let score = labelled(ui, "Score", controls[2]).columns([.fraction(0.5), .fraction(0.5)], spacing: 4)
+        if ui.checkbox("Follow the slider##camFollows", isOn: &follows, in: switches[0]) { out.append(.camFollowsLayer(follows)) }
+        var on = s.camCompare
+        if ui.checkbox("Compare##camCompare", isOn: &on, in: switches[1]) { out.append(.camCompare(on)) }
+        let score = labelled(ui, "Score", controls[3]).columns([.fraction(0.5), .fraction(0.5)], spacing: 4)
         for (i, kind) in CAMScore.allCases.enumerated() where ui.selectable("\(kind.rawValue)##score-\(kind.rawValue)", selected: s.camRequest.score == kind,
                                                                              in: score[i]) {
             out.append(.camScore(kind))
         }
         var opacity = s.camOpacity
-        if ui.slider(String(format: "%.0f%%##opacity", opacity * 100), value: &opacity, range: 0...1, in: labelled(ui, "Opacity", controls[3])) {
+        if ui.slider(String(format: "%.0f%%##opacity", opacity * 100), value: &opacity, range: 0...1, in: labelled(ui, "Opacity", controls[4])) {
             out.append(.camOpacity(opacity))
         }
+        guard !compare else { return }
         var heat = s.camOpacityFollowsHeat
-        if ui.checkbox("Opacity follows the heat##camHeat", isOn: &heat, in: controls[4]) { out.append(.camOpacityFollowsHeat(heat)) }
+        if ui.checkbox("Opacity follows the heat##camHeat", isOn: &heat, in: controls[5]) { out.append(.camOpacityFollowsHeat(heat)) }
         if s.currentCAM != nil {
-            let b = controls[5].columns([.fraction(0.5), .fraction(0.5)], spacing: 8)
+            let b = controls[6].columns([.fraction(0.5), .fraction(0.5)], spacing: 8)
             if ui.button("Export overlay##camOverlay", in: b[0]) { out.append(.exportCAMOverlay) }
             if ui.button("Export heatmap##camHeatmap", in: b[1]) { out.append(.exportHeatmap) }
         }
@@ -59,17 +66,14 @@ enum CamPane {
         }
     }
 
-    /// ‹ method › over the CAM methods, and the compare view's switch.
+    /// ‹ method › over the CAM methods.
     static func methodPicker(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) {
         let methods = CAMMethods.all
         let i = methods.firstIndex { $0.name == s.camRequest.method } ?? 0
-        let row = r.columns([.fill(), .fixed(100)], spacing: 8)
-        let c = labelled(ui, "Method", row[0]).columns([.fixed(26), .fill(), .fixed(26)], spacing: 8)
+        let c = labelled(ui, "Method", r).columns([.fixed(26), .fill(), .fixed(26)], spacing: 8)
         if ui.button("‹##camMethodPrevious", in: c[0]) { out.append(.camMethod(methods[(i + methods.count - 1) % methods.count].name)) }
         ui.draw(.text(methods[i].title, origin: Vec2(c[1].x, c[1].y + 3), ui.theme.text, .body))
         if ui.button("›##camMethodNext", in: c[2]) { out.append(.camMethod(methods[(i + 1) % methods.count].name)) }
-        var compare = s.camCompare
-        if ui.checkbox("Compare##camCompare", isOn: &compare, in: row[1]) { out.append(.camCompare(compare)) }
     }
 
     /// A small label left of a control; returns the control's cell.

@@ -10,12 +10,28 @@ struct CAMMap {
     let map: [Float]
 }
 
-/// One method's entry in the compare view: its map and how far the network agrees with it.
+/// What the compare view lays side by side: every method at the current layer, or the current method at every
+/// convolution (with LayerCAM's fusion of them all).
+enum CompareAxis: String, CaseIterable { case methods, layers }
+
+extension CAMRequest {
+    /// The request without what `axis` varies: its cells answer every request that differs only there.
+    func comparisonKey(_ axis: CompareAxis) -> CAMRequest {
+        var key = self
+        switch axis {
+        case .methods: key.method = ""
+        case .layers: key.layer = "*"
+        }
+        return key
+    }
+}
+
+/// One entry in the compare view (a method, a layer, or the fusion): its map and how far the network agrees with it.
 struct CompareCell {
     let generation: Int
-    /// The request it answers, method left out.
+    /// The request it answers, what the axis varies left out (`comparisonKey`).
     let request: CAMRequest
-    /// `CAMMethod.name`, to make it the pane's method on a click.
+    /// `CAMMethod.name` or the layer's name (`CompareView.fusion` for the fusion): a click makes it the pane's.
     let name: String
     let map: CAMMap
     let scores: Faithfulness
@@ -25,6 +41,7 @@ struct CompareCell {
 /// The compare view's cells for one image and request, in the order they arrived.
 struct Comparison {
     var generation = -1
+    var axis = CompareAxis.methods
     var request = CAMRequest()
     var cells: [CompareCell] = []
 }

@@ -47,7 +47,7 @@ final class ConvScopeApp {
         case .loadModel(let path): worker.loadWeights(path: path)
         case .analyse(let path, let crop, let generation, let cam): worker.analyse(path: path, crop: crop, generation: generation, cam: cam)
         case .cam(let request, let generation): worker.gradCAM(request, imageGeneration: generation)
-        case .compare(let request, let generation): worker.compare(request, imageGeneration: generation)
+        case .compare(let request, let axis, let generation): worker.compare(request, axis, imageGeneration: generation)
         case .cancelCompare: worker.cancelComparison()
         case .filters(let key, let list): worker.filters(key, list)
         case .cancelFilters: worker.cancelFilters()

@@ -145,38 +145,72 @@ final class EngineWorker {
         }
     }
 
-    /// Every CAM method's map for `request` (its method aside) with its faithfulness scores, one method per queue item,
-    /// cheapest first, each posted when done; a newer comparison, image or `cancelComparison` ends this one between
-    /// two methods.
-    func compare(_ request: CAMRequest, imageGeneration: Int) {
+    /// The compare view's cells for `request`: every method (cheapest first) or the request's method at every
+    /// convolution and then LayerCAM's fusion of them; one per queue item, each with its faithfulness scores and posted
+    /// when done. A newer comparison or `cancelComparison` ends this one between two cells.
+    func compare(_ request: CAMRequest, _ axis: CompareAxis, imageGeneration: Int) {
         lock.lock(); newestComparison += 1; let ticket = newestComparison; lock.unlock()
-        let order = CAMMethods.all.sorted { cost($0) < cost($1) }.map(\.name)
-        continueComparison(request, order[...], imageGeneration: imageGeneration, ticket: ticket)
+        queue.async { [self] in
+            guard let runner else { return }
+            let items = axis == .methods ? CAMMethods.all.sorted { cost($0) < cost($1) }.map(\.name)
+                : runner.model.hiddenLayers.filter(\.isConv).map(\.name) + [CompareView.fusion]
+            continueComparison(request, axis, items[...], imageGeneration: imageGeneration, ticket: ticket)
+        }
     }
 
-    private func continueComparison(_ request: CAMRequest, _ left: ArraySlice<String>, imageGeneration: Int, ticket: Int) {
+    private func continueComparison(_ request: CAMRequest, _ axis: CompareAxis, _ left: ArraySlice<String>,
+                                    imageGeneration: Int, ticket: Int) {
         queue.async { [self] in
             lock.lock(); let stale = ticket != newestComparison; lock.unlock()
-            guard !stale, let name = left.first, let method = CAMMethods.named(name), let runner, let analysis = current,
+            guard !stale, let item = left.first, let runner, let analysis = current,
                   analysis.generation == imageGeneration, let c = analysis.classification else { return }
             let start = Date()
+            let method = CAMMethods.named(axis == .methods ? item : request.method) ?? GradCAMMethod()
             do {
-                let r = try runner.classActivationMap(method, analysis.activations, classification: c, layer: request.layer,
-                                                      classIndex: request.classIndex, score: request.score)
-                let k = r.classIndex ?? request.classIndex ?? c.top(1)[0].index
                 let input = analysis.activations.input
-                let full = CAMMethods.upsampled(r.map, height: r.layer.height, width: r.layer.width, to: input.height, input.width)
-                let scores = try runner.faithfulness(input: input, map: full, classIndex: k)
-                let map = CAMMap(method: method.title, layer: r.layer, classIndex: k, scoreValue: c.score(k, request.score), map: r.map)
-                var key = request
-                key.method = ""
-                events.post(.compared(CompareCell(generation: imageGeneration, request: key, name: name, map: map, scores: scores,
+                let map: CAMMap
+                if item == CompareView.fusion {
+                    map = try fusion(runner, analysis, c, request)
+                } else {
+                    let r = try runner.classActivationMap(method, analysis.activations, classification: c,
+                                                          layer: axis == .layers ? item : request.layer,
+                                                          classIndex: request.classIndex, score: request.score)
+                    let k = r.classIndex ?? request.classIndex ?? c.top(1)[0].index
+                    map = CAMMap(method: method.title, layer: r.layer, classIndex: k, scoreValue: c.score(k, request.score),
+                                 map: r.map)
+                }
+                let full = map.layer.height == input.height ? map.map
+                    : CAMMethods.upsampled(map.map, height: map.layer.height, width: map.layer.width, to: input.height,
+                                           input.width)
+                let scores = try runner.faithfulness(input: input, map: full, classIndex: map.classIndex)
+                events.post(.compared(CompareCell(generation: imageGeneration, request: request.comparisonKey(axis),
+                                                  name: item, map: map, scores: scores,
                                                   seconds: Date().timeIntervalSince(start))))
             } catch {
-                events.post(.camFailed("\(method.title): \(error)", imageGeneration: imageGeneration))
+                events.post(.camFailed("\(item): \(error)", imageGeneration: imageGeneration))
             }
-            continueComparison(request, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
+            continueComparison(request, axis, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
         }
+    }
+
+    /// LayerCAM at every convolution, each normalised and brought to the input's size, averaged and normalised again
+    /// (pytorch-grad-cam's `aggregate_multi_layers` with every convolution as a target layer).
+    private func fusion(_ runner: Runner, _ analysis: Analysis, _ c: Classification, _ request: CAMRequest) throws -> CAMMap {
+        let input = analysis.activations.input
+        var sum = [Float](repeating: 0, count: input.height * input.width)
+        var k = 0, count = 0
+        for layer in runner.model.hiddenLayers where layer.isConv {
+            let r = try runner.classActivationMap(LayerCAM(), analysis.activations, classification: c, layer: layer.name,
+                                                  classIndex: request.classIndex, score: request.score)
+            k = r.classIndex ?? k
+            let up = CAMMethods.upsampled(r.map, height: layer.height, width: layer.width, to: input.height, input.width)
+            for i in sum.indices { sum[i] += max(up[i], 0) }
+            count += 1
+        }
+        let info = LayerInfo(index: -1, name: "all convolutions", kind: .pool, height: input.height, width: input.width,
+                             channels: 1, first: 0, last: 0)
+        return CAMMap(method: "LayerCAM fusion", layer: info, classIndex: k, scoreValue: c.score(k, request.score),
+                      map: CAMMethods.normalised(sum.map { $0 / Float(max(count, 1)) }))
     }
 
     func cancelComparison() {

@@ -13,7 +13,7 @@ final class PanelImages: ImageProvider {
     static let tileKeys = (0..<64).map { ImageKey("tile-\($0)").id }
     static let filterKeys = (0..<64).map { ImageKey("filter-\($0)").id }
     static let enlargedFilter = ImageKey("enlarged-filter").id
-    static let compareKeys = (0..<CAMMethods.all.count).map { ImageKey("compare-\($0)").id }
+    static let compareKeys = (0..<CompareView.slots).map { ImageKey("compare-\($0)").id }
     static let input = ImageKey("input").id, network = ImageKey("network").id, camGray = ImageKey("cam-gray").id
     static let camHeat = ImageKey("cam-heat").id, enlarged = ImageKey("enlarged").id, grayBar = ImageKey("gray-bar").id
     static let jetBar = ImageKey("jet-bar").id, grayBarHorizontal = ImageKey("gray-bar-horizontal").id
@@ -88,7 +88,7 @@ final class PanelImages: ImageProvider {
         case Self.enlarged: return s.enlargedChannel.map { channel($0, a, s) }
         default:
             if let slot = Self.compareKeys.firstIndex(of: key.id) {
-                let name = CAMMethods.all[slot].name
+                guard let name = CompareView.items(s)[safe: slot]?.name else { return nil }
                 return s.comparison.cells.first { $0.name == name }.map { Self.heatmap($0.map, followsHeat: s.camOpacityFollowsHeat) }
             }
             guard let slot = Self.tileKeys.firstIndex(of: key.id), let c = s.gridOrder[safe: s.channelPage * 64 + slot] else { return nil }
