@@ -94,6 +94,16 @@ public struct Model: Sendable {
         throw EngineError.unknownLayer(name, known: hiddenLayers.map(\.name))
     }
 
+    /// The same model with `layers` (same kinds and shapes, other parameters): output and class names kept, fresh
+    /// Winograd kernels.
+    public func replacingLayers(_ layers: [Layer]) throws -> Model {
+        var m = try Model(name: name, format: format, sourceName: sourceName, input: input, preprocessing: preprocessing,
+                          layers: layers, splitOutput: false)
+        m.output = output
+        m.classNames = classNames
+        return m
+    }
+
     /// Layers 0…`last` at another input size (filter images are grown at their own size), sharing Winograd kernels.
     public func truncated(through last: Int, input: TensorShape) throws -> Model {
         var m = try Model(name: name, format: format, sourceName: sourceName, input: input, preprocessing: preprocessing,

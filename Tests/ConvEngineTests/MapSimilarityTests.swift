@@ -1,0 +1,55 @@
+import ConvEngine
+import XCTest
+
+/// Spearman and SSIM against scipy 1.x `spearmanr` and scikit-image `structural_similarity(data_range=1)` on integer-
+/// made maps with ties (the numbers in the table were printed by those two on the same maps); and the cascading
+/// randomisation's copy of a model.
+final class MapSimilarityTests: XCTestCase {
+    private func maps(_ n: Int) -> ([Float], [Float]) {
+        let a = (0..<n).map { (i: Int) -> Float in Float((i * 7919) % 101) / 100 }
+        let b = (0..<n).map { (i: Int) -> Float in
+            let noise = Float((i * 104_729 + 13) % 97) / 96
+            return noise * 0.5 + a[i] * 0.5
+        }
+        return (a, b)
+    }
+
+    func testSpearmanAndSSIM_MatchScipyAndScikitImage() {
+        let reference: [(Int, Int, Float, Float)] = [
+            (14, 14, 0.7043537341405205, 0.6513779721434501), (9, 23, 0.7064107790727663, 0.6601015356600548),
+            (5, 5, 0.6369230769230769, 0.6212835495010466),
+        ]
+        for (h, w, spearman, ssim) in reference {
+            let (a, b) = maps(h * w)
+            let s = MapSimilarity.spearman(a, b), m = MapSimilarity.ssim(a, b, height: h, width: w)
+            print("\(h)x\(w): Spearman error \(abs(s - spearman)), SSIM error \(abs(m - ssim))")
+            XCTAssertEqual(s, spearman, accuracy: 1e-5)
+            XCTAssertEqual(m, ssim, accuracy: 1e-4)
+            XCTAssertEqual(MapSimilarity.spearman(a, a), 1, accuracy: 1e-6)
+            XCTAssertEqual(MapSimilarity.ssim(a, a, height: h, width: w), 1, accuracy: 1e-6)
+        }
+    }
+
+    func testRandomizing_ChangesOnlyTheNamedLayersAndKeepsTheHead() throws {
+        let model = try ModelLoader.load(path: try ModelReference("vgg16_finetuned").path())
+        let names = model.weightedLayersTopDown
+        XCTAssertEqual(names.first, model.layers.last?.name, "from the output down")
+        let random = try model.randomizing([names[0], names[1]])
+        XCTAssertEqual(random.output, model.output)
+        XCTAssertEqual(random.classes, model.classes)
+        for (l, r) in zip(model.layers, random.layers) {
+            func kernel(_ layer: Layer) -> [Float] {
+                switch layer.kind {
+                case .conv2D(let c): return c.kernel
+                case .dense(let d): return d.kernel
+                default: return []
+                }
+            }
+            if names.prefix(2).contains(l.name) { XCTAssertNotEqual(kernel(l), kernel(r), l.name) }
+            else { XCTAssertEqual(kernel(l), kernel(r), l.name) }
+        }
+        XCTAssertEqual(try model.randomizing([names[0]], seed: 1).layers.last.map { "\($0.kind)".hashValue },
+                       try model.randomizing([names[0]], seed: 1).layers.last.map { "\($0.kind)".hashValue },
+                       "the same seed gives the same numbers")
+    }
+}

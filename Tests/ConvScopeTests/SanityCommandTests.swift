@@ -1,0 +1,39 @@
+import Foundation
+import XCTest
+
+/// `convscope sanity` as a user runs it: Adebayo et al.'s cascading randomisation. On the fine-tuned test model it
+/// shows the paper's finding: guided backprop's map survives randomising the whole head, Grad-CAM's does not.
+final class SanityCommandTests: XCTestCase {
+    static let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
+    static let photo = Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path
+
+    private func steps(_ method: String) throws -> [[String: Any]] {
+        let r = try runConvscope(["sanity", Self.photo, "--weights", Self.model, "--method", method, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        return try XCTUnwrap(json["steps"] as? [[String: Any]])
+    }
+
+    func testSanity_GuidedBackpropSurvivesARandomHead_GradCAMDoesNot() throws {
+        let guided = try steps("guided_backprop"), gradcam = try steps("gradcam")
+        XCTAssertEqual(guided.count, 15, "13 convolutions and 2 dense layers, from the output down")
+        XCTAssertEqual(guided.first?["randomised_through"] as? String, "predictions")
+        XCTAssertEqual(guided.last?["randomised_through"] as? String, "block1_conv1")
+        func spearman(_ s: [[String: Any]], _ i: Int) -> Double { (s[i]["spearman"] as? Double) ?? .nan }
+        for i in 0..<2 {
+            XCTAssertGreaterThan(spearman(guided, i), 0.9, "guided backprop barely changes with a random head")
+            XCTAssertLessThan(spearman(gradcam, i), 0.5, "Grad-CAM follows the head")
+        }
+        XCTAssertLessThan(spearman(guided, 14), 0.5, "with every layer random, guided backprop's map is gone too")
+        for s in guided + gradcam {
+            let ssim = try XCTUnwrap(s["ssim"] as? Double)
+            XCTAssertTrue((-1...1).contains(ssim), "\(s)")
+        }
+    }
+
+    func testSanity_UnknownMethodIsRefusedWithTheList() throws {
+        let r = try runConvscope(["sanity", Self.photo, "--weights", Self.model, "--method", "magic"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("unknown method magic") && r.stderr.contains("gradcam"), r.stderr)
+    }
+}
