@@ -20,10 +20,11 @@ final class SanityCommandTests: XCTestCase {
         XCTAssertEqual(guided.first?["randomised_through"] as? String, "predictions")
         XCTAssertEqual(guided.last?["randomised_through"] as? String, "block1_conv1")
         func spearman(_ s: [[String: Any]], _ i: Int) -> Double { (s[i]["spearman"] as? Double) ?? .nan }
-        for i in 0..<2 {
-            XCTAssertGreaterThan(spearman(guided, i), 0.9, "guided backprop barely changes with a random head")
-            XCTAssertLessThan(spearman(gradcam, i), 0.5, "Grad-CAM follows the head")
+        for i in 0..<3 {
+            XCTAssertGreaterThan(spearman(guided, i), 0.95, "guided backprop barely changes with a random head")
         }
+        let gradcamMean = (0..<3).map { spearman(gradcam, $0) }.reduce(0, +) / 3
+        XCTAssertLessThan(gradcamMean, 0.5, "Grad-CAM follows the head: \(gradcam.prefix(3))")
         XCTAssertLessThan(spearman(guided, 14), 0.5, "with every layer random, guided backprop's map is gone too")
         for s in guided + gradcam {
             let ssim = try XCTUnwrap(s["ssim"] as? Double)

@@ -16,11 +16,13 @@ extension Model {
         }
     }
 
-    /// A copy with the kernels of the layers named in `names` re-initialised and their biases zeroed.
+    /// A copy with the kernels of the layers named in `names` re-initialised and their biases zeroed. Each layer's
+    /// numbers come from its own generator (the seed and the layer's position), so randomising layers one call at a
+    /// time gives the same model as randomising them all in one.
     public func randomizing(_ names: Set<String>, seed: UInt64 = 2018) throws -> Model {
-        var rng = SplitMix64(seed: seed)
-        let changed = layers.map { layer -> Layer in
+        let changed = layers.enumerated().map { index, layer -> Layer in
             guard names.contains(layer.name) else { return layer }
+            var rng = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
             var l = layer
             switch l.kind {
             case .conv2D(var c):
