@@ -41,8 +41,16 @@ final class CompareViewTests: XCTestCase {
         XCTAssertTrue(waitFor("compare: fusion", in: out, seconds: 60), out.value)
         XCTAssertEqual(out.value.components(separatedBy: "compare: block").count - 1, 13, "Score-CAM at the 13 convolutions")
         let block4 = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "block4_conv1" })
-        XCTAssertNotNil(readTrace(trace).first { $0.kind == "imageButton" && $0.label == "LayerCAM fusion" })
+        XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "LayerCAM fusion" })
         _ = try tool(["xdotool", "mousemove", "\(block4.centre.0)", "\(block4.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("cam: Score-CAM at block4_conv1", in: out, seconds: 30), out.value)
+
+        // The sanity check of the pane's method at its layer: one step per weighted layer, from the output down.
+        let sanity = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Sanity" })
+        _ = try tool(["xdotool", "mousemove", "\(sanity.centre.0)", "\(sanity.centre.1)", "click", "1"])
+        XCTAssertTrue(waitFor("sanity: block1_conv1", in: out, seconds: 60), out.value)
+        let steps = out.value.split(separator: "\n").filter { $0.hasPrefix("sanity: ") }
+        XCTAssertEqual(steps.count, 15, out.value)
+        XCTAssertTrue(steps.first?.hasPrefix("sanity: predictions") == true, "\(steps)")
     }
 }

@@ -72,6 +72,11 @@ extension AppState {
             if activity == .computingCAM { activity = .idle }
             return [.log(String(format: "cam: %@ at %@ class %d in %.3f s", c.result.method, c.result.layer.name,
                                 c.result.classIndex, c.seconds))]
+        case .sanity(let p):
+            guard p.generation == comparison.generation, p.request == comparison.request, comparison.axis == .sanity
+            else { return [] }
+            comparison.sanity.append(p)
+            return [.log(String(format: "sanity: %@ Spearman %.3f SSIM %.3f", p.layer, p.spearman, p.ssim))]
         case .compared(let cell):
             guard cell.generation == comparison.generation, cell.request == comparison.request,
                   !comparison.cells.contains(where: { $0.name == cell.name }) else { return [] }

@@ -16,6 +16,7 @@ enum CompareView {
     static func items(_ s: AppState) -> [(name: String, title: String)] {
         switch s.compareAxis {
         case .methods: return CAMMethods.all.map { ($0.name, $0.title) }
+        case .sanity: return []
         case .layers:
             return Array((s.hiddenLayers.filter(\.isConv).map { ($0.name, $0.name) } + [(fusion, "LayerCAM fusion")])
                 .prefix(slots))
@@ -27,21 +28,23 @@ enum CompareView {
         let items = items(s)
         let cells = s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis ? s.comparison.cells : []
         let parts = r.rows([.fixed(24), .fixed(30), .fill()], spacing: 4)
-        let axis = parts[0].columns([.fixed(120), .fixed(120), .fill()], spacing: 4)
+        let axis = parts[0].columns([.fraction(0.34), .fraction(0.33), .fraction(0.33)], spacing: 4)
         for (i, option) in CompareAxis.allCases.enumerated() {
-            let label = option == .methods ? "Every method" : "Every layer"
+            let label = [CompareAxis.methods: "Every method", .layers: "Every layer", .sanity: "Sanity"][option]!
             if ui.selectable("\(label)##compareAxis-\(option.rawValue)", selected: s.compareAxis == option, in: axis[i]) {
                 out.append(.compareAxis(option))
             }
         }
+        if s.compareAxis == .sanity { return sanity(ui, s, a, parts[1].union(parts[2])) }
         let head = cells.count < items.count ? "Computing the maps and their scores… \(cells.count) of \(items.count)"
             : "Deletion: lower is better · insertion: higher is better · AD: average drop. Click a map to use it."
         _ = ui.paragraph(head, in: parts[1], role: .small, color: ui.theme.textDim)
         let bestDeletion = cells.min { $0.scores.deletion.area < $1.scores.deletion.area }?.name
         let bestInsertion = cells.max { $0.scores.insertion.area < $1.scores.insertion.area }?.name
+        let area = parts[2].rows([.fill(), .fixed(parts[2].h >= 360 ? 96 : 0)], spacing: 6)
         let columns = parts[2].w >= 4 * 150 ? 4 : (parts[2].w >= 3 * 150 ? 3 : 2)
         let rows = (items.count + columns - 1) / columns
-        let grid = parts[2].rows(Array(repeating: .fraction(1 / Float(rows)), count: rows), spacing: 6).map {
+        let grid = area[0].rows(Array(repeating: .fraction(1 / Float(rows)), count: rows), spacing: 6).map {
             $0.columns(Array(repeating: .fraction(1 / Float(columns)), count: columns), spacing: 6)
         }
         for (slot, item) in items.enumerated() {
@@ -73,6 +76,36 @@ enum CompareView {
             if current { ui.draw(.rectOutline(dest, ui.theme.accent, thickness: 2)) }
             ui.draw(.text(item.title, origin: text, current ? ui.theme.text : ui.theme.textDim,
                           .small))
+        }
+        // The deletion and insertion curves of the pane's own method (or layer).
+        let shown = s.compareAxis == .methods ? s.camRequest.method : (s.camRequest.layer ?? s.weights?.defaultCAMLayer ?? "")
+        if area[1].h > 0, let c = cells.first(where: { $0.name == shown }) {
+            CurvePlot.draw(ui, area[1], [
+                .init(label: "deletion", values: c.scores.deletion.probabilities, color: Color(hex: 0xFFB86B)),
+                .init(label: "insertion", values: c.scores.insertion.probabilities, color: Color(hex: 0x6BC5FF)),
+            ], range: 0...1, caption: "\(c.map.method) at \(c.map.layer.name): probability of the class as pixels change",
+                           from: "0%", to: "100% of the pixels")
+        }
+    }
+
+    /// The sanity check's curves: how alike the map stays as the layers are randomised from the output down.
+    static func sanity(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect) {
+        let points = s.comparison.generation == a.generation && s.comparison.axis == .sanity ? s.comparison.sanity : []
+        let total = points.first?.of ?? 0
+        let parts = r.rows([.fixed(64), .fixed(min(220, max(120, r.h * 0.5))), .fill()], spacing: 6)
+        let title = CAMMethods.named(s.camRequest.method)?.title ?? s.camRequest.method
+        _ = ui.paragraph("Sanity check (Adebayo et al., 2018): \(title)'s map as the network's layers are re-initialised "
+            + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, not the "
+            + "network. " + (points.count < max(total, 1) ? "Step \(points.count) of \(total)…" : ""),
+            in: parts[0], role: .small, color: ui.theme.textDim)
+        CurvePlot.draw(ui, parts[1], [
+            .init(label: "Spearman", values: [1] + points.map(\.spearman), color: Color(hex: 0x6BC5FF)),
+            .init(label: "SSIM", values: [1] + points.map(\.ssim), color: Color(hex: 0xF5D76E)),
+        ], range: -0.5...1, caption: "similarity to the trained network's map", from: "trained",
+                       to: "randomised to \(points.last?.layer ?? "…")")
+        if let last = points.last {
+            ui.draw(.text(String(format: "After %@: Spearman %.2f, SSIM %.2f", last.layer, last.spearman, last.ssim),
+                          origin: Vec2(parts[2].x, parts[2].y + 4), ui.theme.text, .small))
         }
     }
 }

@@ -12,7 +12,8 @@ struct CAMMap {
 
 /// What the compare view lays side by side: every method at the current layer, or the current method at every
 /// convolution (with LayerCAM's fusion of them all).
-enum CompareAxis: String, CaseIterable { case methods, layers }
+/// Or the sanity check: the current method's map as the network's layers are randomised from the output down.
+enum CompareAxis: String, CaseIterable { case methods, layers, sanity }
 
 extension CAMRequest {
     /// The request without what `axis` varies: its cells answer every request that differs only there.
@@ -21,6 +22,7 @@ extension CAMRequest {
         switch axis {
         case .methods: key.method = ""
         case .layers: key.layer = "*"
+        case .sanity: break
         }
         return key
     }
@@ -44,4 +46,17 @@ struct Comparison {
     var axis = CompareAxis.methods
     var request = CAMRequest()
     var cells: [CompareCell] = []
+    var sanity: [SanityPoint] = []
+}
+
+/// One step of the sanity check: the map after randomising the weighted layers down to `layer`, against the trained
+/// network's map.
+struct SanityPoint {
+    let generation: Int
+    let request: CAMRequest
+    let layer: String
+    let spearman: Float
+    let ssim: Float
+    /// Steps in all (the model's weighted layers).
+    let of: Int
 }

@@ -16,6 +16,7 @@ final class EngineWorker {
         case cam(CAMView)
         case camFailed(String, imageGeneration: Int)
         case compared(CompareCell)
+        case sanity(SanityPoint)
         case filterProgress(FilterProgress)
         case filterImages(FilterKey, [FilterImage])
         case filtersFailed(FilterKey, String)
@@ -150,6 +151,7 @@ final class EngineWorker {
     /// when done. A newer comparison or `cancelComparison` ends this one between two cells.
     func compare(_ request: CAMRequest, _ axis: CompareAxis, imageGeneration: Int) {
         lock.lock(); newestComparison += 1; let ticket = newestComparison; lock.unlock()
+        if axis == .sanity { return sanity(request, imageGeneration: imageGeneration, ticket: ticket) }
         queue.async { [self] in
             guard let runner else { return }
             let items = axis == .methods ? CAMMethods.all.sorted { cost($0) < cost($1) }.map(\.name)
@@ -190,6 +192,52 @@ final class EngineWorker {
                 events.post(.camFailed("\(item): \(error)", imageGeneration: imageGeneration))
             }
             continueComparison(request, axis, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
+        }
+    }
+
+    /// Adebayo et al.'s cascading randomisation for the request's method, one layer per queue item: the weighted
+    /// layers re-initialised from the output down (`Model.randomizing`), the map recomputed for the same class.
+    private func sanity(_ request: CAMRequest, imageGeneration: Int, ticket: Int) {
+        queue.async { [self] in
+            guard let runner, let analysis = current, analysis.generation == imageGeneration,
+                  let c = analysis.classification else { return }
+            let method = CAMMethods.named(request.method) ?? GradCAMMethod()
+            do {
+                let trained = try runner.classActivationMap(method, analysis.activations, classification: c,
+                                                            layer: request.layer, classIndex: request.classIndex,
+                                                            score: request.score)
+                let k = trained.classIndex ?? request.classIndex ?? c.top(1)[0].index
+                let layers = runner.model.weightedLayersTopDown
+                continueSanity(request, method, trained, k, runner.model, layers[...], total: layers.count,
+                               imageGeneration: imageGeneration, ticket: ticket)
+            } catch {
+                events.post(.camFailed("sanity check: \(error)", imageGeneration: imageGeneration))
+            }
+        }
+    }
+
+    private func continueSanity(_ request: CAMRequest, _ method: any CAMMethod, _ trained: CAMResult, _ k: Int,
+                                _ model: Model, _ left: ArraySlice<String>, total: Int, imageGeneration: Int, ticket: Int) {
+        queue.async { [self] in
+            lock.lock(); let stale = ticket != newestComparison; lock.unlock()
+            guard !stale, let name = left.first, let analysis = current, analysis.generation == imageGeneration else {
+                return
+            }
+            do {
+                let random = try model.randomizing([name])
+                let r = Runner(model: random)
+                let a = try r.forward(analysis.activations.input)
+                let after = try r.classActivationMap(method, a, classification: try r.classify(a), layer: request.layer,
+                                                     classIndex: k, score: request.score)
+                events.post(.sanity(SanityPoint(generation: imageGeneration, request: request, layer: name,
+                                                spearman: MapSimilarity.spearman(trained.map, after.map),
+                                                ssim: MapSimilarity.ssim(trained.map, after.map, height: after.layer.height,
+                                                                         width: after.layer.width), of: total)))
+                continueSanity(request, method, trained, k, random, left.dropFirst(), total: total,
+                               imageGeneration: imageGeneration, ticket: ticket)
+            } catch {
+                events.post(.camFailed("sanity check at \(name): \(error)", imageGeneration: imageGeneration))
+            }
         }
     }
 
