@@ -17,7 +17,8 @@ struct SanityCommand: ParsableCommand {
     @Option(help: "The method: \(ExplainMethod.names.joined(separator: ", ")).") var method = "gradcam"
     @Option(help: "Hidden layer of a CAM method: a name or a 1-based index (default: the last convolution).")
     var layer: String?
-    @Option(name: .customLong("class"), help: "Class index from 0 (default: the image's top class).") var classIndex: Int?
+    @Option(name: .customLong("class"), help: "Class index from 0 (default: the image's top class).") var classIndex:
+        Int?
     @Option(help: "Seed of the re-initialisation.") var seed: UInt64 = 2018
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Centre-crop to the input's aspect before resizing.") var crop = false
@@ -38,8 +39,9 @@ struct SanityCommand: ParsableCommand {
             func map(_ net: Model, _ k: Int?) throws -> ExplainedMap {
                 let runner = Runner(model: net)
                 let a = try runner.forward(runner.preprocess(rgb: rgb))
-                return try m.run(runner, a, classification: try runner.classify(a), layer: layer, classIndex: k,
-                                 score: .logit)
+                return try m.run(
+                    runner, a, classification: try runner.classify(a), layer: layer, classIndex: k,
+                    score: .logit)
             }
             let trained = try map(model, classIndex)
             let k = trained.classIndex ?? classIndex ?? 0
@@ -48,12 +50,19 @@ struct SanityCommand: ParsableCommand {
             for name in model.weightedLayersTopDown {
                 randomised.insert(name)
                 let after = try map(try model.randomizing(randomised, seed: seed), k)
-                steps.append((name, MapSimilarity.spearman(trained.display, after.display),
-                              MapSimilarity.ssim(trained.display, after.display, height: after.height, width: after.width)))
+                steps.append(
+                    (
+                        name, MapSimilarity.spearman(trained.display, after.display),
+                        MapSimilarity.ssim(trained.display, after.display, height: after.height, width: after.width)
+                    ))
                 if !json {
-                    print(String(format: "%@  Spearman %6.3f  SSIM %6.3f", name.padding(toLength: 14, withPad: " ",
-                                                                                       startingAt: 0),
-                                 steps.last!.spearman, steps.last!.ssim))
+                    print(
+                        String(
+                            format: "%@  Spearman %6.3f  SSIM %6.3f",
+                            name.padding(
+                                toLength: 14, withPad: " ",
+                                startingAt: 0),
+                            steps.last!.spearman, steps.last!.ssim))
                 }
             }
             if json {

@@ -17,12 +17,14 @@ struct ScoreCommand: ParsableCommand {
     var methods = "all"
     @Option(help: "Hidden layer of the CAM methods: a name or a 1-based index (default: the last convolution).")
     var layer: String?
-    @Option(name: .customLong("class"), help: "Class index from 0 (default: the image's top class).") var classIndex: Int?
+    @Option(name: .customLong("class"), help: "Class index from 0 (default: the image's top class).") var classIndex:
+        Int?
     @Option(help: "Score the CAM methods explain: logit (default) or probability.") var score: CAMScore = .logit
     @Option(help: "Steps of the deletion and insertion curves.") var steps = 20
     @Option(help: "Score-CAM: use only the N channels with the largest mean activation (Faster Score-CAM).")
     var scoreCamTop: Int?
-    @Flag(help: "Print JSON (every method's areas, curves, Average Drop, Increase in Confidence and time).") var json = false
+    @Flag(help: "Print JSON (every method's areas, curves, Average Drop, Increase in Confidence and time).") var json =
+        false
     @Flag(help: "Centre-crop to the input's aspect before resizing.") var crop = false
 
     func validate() throws {
@@ -34,7 +36,8 @@ struct ScoreCommand: ParsableCommand {
         let names = methods.lowercased() == "all" ? ExplainMethod.names : methods.split(separator: ",").map(String.init)
         return try names.map { name in
             guard let m = ExplainMethod(name.trimmingCharacters(in: .whitespaces), scoreCamTop: scoreCamTop) else {
-                throw ValidationError("unknown method \(name); methods: \(ExplainMethod.names.joined(separator: ", ")), all")
+                throw ValidationError(
+                    "unknown method \(name); methods: \(ExplainMethod.names.joined(separator: ", ")), all")
             }
             return m
         }
@@ -55,17 +58,26 @@ struct ScoreCommand: ParsableCommand {
             for m in chosen {
                 let start = Date()
                 let map = try m.run(runner, a, classification: c, layer: layer, classIndex: k, score: score)
-                let full = map.height == a.input.height && map.width == a.input.width ? map.display
-                    : CAMMethods.upsampled(map.display, height: map.height, width: map.width, to: a.input.height,
-                                           a.input.width)
+                let full =
+                    map.height == a.input.height && map.width == a.input.width
+                    ? map.display
+                    : CAMMethods.upsampled(
+                        map.display, height: map.height, width: map.width, to: a.input.height,
+                        a.input.width)
                 let f = try runner.faithfulness(input: a.input, map: full, classIndex: k, steps: steps)
-                rows.append(Row(method: map.method, layer: map.layer, scores: f, seconds: Date().timeIntervalSince(start)))
+                rows.append(
+                    Row(method: map.method, layer: map.layer, scores: f, seconds: Date().timeIntervalSince(start)))
                 if !json && isatty(2) != 0 {
-                    FileHandle.standardError.write(Data(String(format: "\r%d of %d methods", rows.count, chosen.count).utf8))
+                    FileHandle.standardError.write(
+                        Data(String(format: "\r%d of %d methods", rows.count, chosen.count).utf8))
                 }
             }
             rows.sort { $0.rank > $1.rank }
-            if json { try printJSON(rows, model: model, classIndex: k) } else { printTable(rows, model: model, classIndex: k) }
+            if json {
+                try printJSON(rows, model: model, classIndex: k)
+            } else {
+                printTable(rows, model: model, classIndex: k)
+            }
         }
     }
 
@@ -79,14 +91,17 @@ struct ScoreCommand: ParsableCommand {
 
     private func printTable(_ rows: [Row], model: Model, classIndex k: Int) {
         if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        print("\((image as NSString).lastPathComponent): class \(k) (\(model.className(k))), \(steps) steps; "
-              + "deletion: lower is better, insertion: higher is better")
+        print(
+            "\((image as NSString).lastPathComponent): class \(k) (\(model.className(k))), \(steps) steps; "
+                + "deletion: lower is better, insertion: higher is better")
         print("rank  method                  deletion  insertion  ins−del  avg drop  increase  seconds")
         for (i, r) in rows.enumerated() {
-            print(String(format: "%4d  %@  %8.4f  %9.4f  %7.4f  %7.1f%%  %@  %7.2f", i + 1,
-                         r.method.padding(toLength: 22, withPad: " ", startingAt: 0), r.scores.deletion.area,
-                         r.scores.insertion.area, r.rank, r.scores.drop,
-                         (r.scores.increase ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0), r.seconds))
+            print(
+                String(
+                    format: "%4d  %@  %8.4f  %9.4f  %7.4f  %7.1f%%  %@  %7.2f", i + 1,
+                    r.method.padding(toLength: 22, withPad: " ", startingAt: 0), r.scores.deletion.area,
+                    r.scores.insertion.area, r.rank, r.scores.drop,
+                    (r.scores.increase ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0), r.seconds))
         }
     }
 

@@ -6,10 +6,12 @@ final class DenseBatchTests: XCTestCase {
     func testForwardBatch_EqualsForwardPerImage_WithReLUAndZeros() {
         var seed: UInt64 = 7
         func next() -> Float {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Float(Int64(bitPattern: seed >> 11) % 2001 - 1000) / 1000
         }
-        let n = 3, inputs = 300, outputs = 70
+        let n = 3
+        let inputs = 300
+        let outputs = 70
         // ReLU outputs feed a dense layer: about half the inputs are exactly zero.
         let x = (0..<(n * inputs)).map { _ in max(next(), 0) }
         let kernel = (0..<(inputs * outputs)).map { _ in next() * 0.1 }
@@ -17,13 +19,15 @@ final class DenseBatchTests: XCTestCase {
         for relu in [false, true] {
             var batched = [Float](repeating: .nan, count: n * outputs)
             var single = batched
-            Dense.forwardBatch(x: x, batch: n, kernel: kernel, bias: bias, inputs: inputs, outputs: outputs, relu: relu,
-                               y: &batched)
+            Dense.forwardBatch(
+                x: x, batch: n, kernel: kernel, bias: bias, inputs: inputs, outputs: outputs, relu: relu,
+                y: &batched)
             for b in 0..<n {
                 x.withUnsafeBufferPointer { xp in
                     single.withUnsafeMutableBufferPointer { yp in
-                        Dense.forward(x: xp.baseAddress! + b * inputs, kernel: kernel, bias: bias, inputs: inputs,
-                                      outputs: outputs, relu: relu, y: yp.baseAddress! + b * outputs)
+                        Dense.forward(
+                            x: xp.baseAddress! + b * inputs, kernel: kernel, bias: bias, inputs: inputs,
+                            outputs: outputs, relu: relu, y: yp.baseAddress! + b * outputs)
                     }
                 }
             }

@@ -8,7 +8,8 @@ final class KerasArchiveTests: XCTestCase {
 
     override func setUpWithError() throws {
         folder = try TemporaryFolder("keras-zip")
-        let url = ModelReference.root.deletingLastPathComponent().appendingPathComponent("Fuzz/corpus/keras/tiny_model.keras")
+        let url = ModelReference.root.deletingLastPathComponent().appendingPathComponent(
+            "Fuzz/corpus/keras/tiny_model.keras")
         original = try [UInt8](Data(contentsOf: url))
     }
 

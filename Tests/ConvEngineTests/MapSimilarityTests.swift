@@ -21,7 +21,8 @@ final class MapSimilarityTests: XCTestCase {
         ]
         for (h, w, spearman, ssim) in reference {
             let (a, b) = maps(h * w)
-            let s = MapSimilarity.spearman(a, b), m = MapSimilarity.ssim(a, b, height: h, width: w)
+            let s = MapSimilarity.spearman(a, b)
+            let m = MapSimilarity.ssim(a, b, height: h, width: w)
             print("\(h)x\(w): Spearman error \(abs(s - spearman)), SSIM error \(abs(m - ssim))")
             XCTAssertEqual(s, spearman, accuracy: 1e-5)
             XCTAssertEqual(m, ssim, accuracy: 1e-4)
@@ -45,8 +46,11 @@ final class MapSimilarityTests: XCTestCase {
             }
         }
         for (l, r) in zip(model.layers, random.layers) {
-            if names.prefix(2).contains(l.name) { XCTAssertNotEqual(kernel(l), kernel(r), l.name) }
-            else { XCTAssertEqual(kernel(l), kernel(r), l.name) }
+            if names.prefix(2).contains(l.name) {
+                XCTAssertNotEqual(kernel(l), kernel(r), l.name)
+            } else {
+                XCTAssertEqual(kernel(l), kernel(r), l.name)
+            }
         }
         // One layer at a time (the window's steps) gives the model all at once does (the command's).
         let stepwise = try model.randomizing([names[0]]).randomizing([names[1]])

@@ -9,13 +9,16 @@ final class CompareViewTests: XCTestCase {
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
         }
-        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString).json").path
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString).json")
+            .path
         let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
-        let (app, out) = try launch(["--weights", model, "--size", "1280x800"], environment: ["CONVSCOPE_UI_TRACE": trace])
+        let (app, out) = try launch(
+            ["--weights", model, "--size", "1280x800"], environment: ["CONVSCOPE_UI_TRACE": trace])
         defer { app.terminate() }
         XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3", in: out, seconds: 60), out.value)
         _ = try windowAtOrigin()
-        let box = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" })
+        let box = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" })
         XCTAssertEqual(box.value, "false")
         _ = try tool(["xdotool", "mousemove", "\(box.centre.0)", "\(box.centre.1)", "click", "1"])
 
@@ -25,28 +28,36 @@ final class CompareViewTests: XCTestCase {
         XCTAssertEqual(lines.count, 8, out.value)
         for line in lines {
             let words = line.split(separator: " ")
-            let deletion = try XCTUnwrap(Float(words[words.count - 3])), insertion = try XCTUnwrap(Float(words.last!))
+            let deletion = try XCTUnwrap(Float(words[words.count - 3]))
+            let insertion = try XCTUnwrap(Float(words.last!))
             XCTAssertTrue((0...1).contains(deletion) && (0...1).contains(insertion), String(line))
         }
-        let cell = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "Score-CAM" })
+        let cell = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "Score-CAM" })
         let cells = readTrace(trace).filter { $0.kind == "imageButton" && !$0.label.isEmpty }
         XCTAssertEqual(Set(cells.map(\.label)).count, 8, "\(cells.map(\.label))")
 
         _ = try tool(["xdotool", "mousemove", "\(cell.centre.0)", "\(cell.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("cam: Score-CAM at block5_conv3", in: out, seconds: 30), out.value)
-        XCTAssertEqual(out.value.components(separatedBy: "compare: ").count - 1, 8, "choosing a method computes nothing again")
+        XCTAssertEqual(
+            out.value.components(separatedBy: "compare: ").count - 1, 8, "choosing a method computes nothing again")
 
-        let layers = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Every layer" })
+        let layers = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Every layer" })
         _ = try tool(["xdotool", "mousemove", "\(layers.centre.0)", "\(layers.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("compare: fusion", in: out, seconds: 60), out.value)
-        XCTAssertEqual(out.value.components(separatedBy: "compare: block").count - 1, 13, "Score-CAM at the 13 convolutions")
-        let block4 = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "block4_conv1" })
-        XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "LayerCAM fusion" })
+        XCTAssertEqual(
+            out.value.components(separatedBy: "compare: block").count - 1, 13, "Score-CAM at the 13 convolutions")
+        let block4 = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "block4_conv1" })
+        XCTAssertNotNil(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "LayerCAM fusion" })
         _ = try tool(["xdotool", "mousemove", "\(block4.centre.0)", "\(block4.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("cam: Score-CAM at block4_conv1", in: out, seconds: 30), out.value)
 
         // The sanity check of the pane's method at its layer: one step per weighted layer, from the output down.
-        let sanity = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Sanity" })
+        let sanity = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Sanity" })
         _ = try tool(["xdotool", "mousemove", "\(sanity.centre.0)", "\(sanity.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("sanity: block1_conv1", in: out, seconds: 60), out.value)
         let steps = out.value.split(separator: "\n").filter { $0.hasPrefix("sanity: ") }

@@ -15,7 +15,8 @@ final class SanityCommandTests: XCTestCase {
     }
 
     func testSanity_GuidedBackpropSurvivesARandomHead_GradCAMDoesNot() throws {
-        let guided = try steps("guided_backprop"), gradcam = try steps("gradcam")
+        let guided = try steps("guided_backprop")
+        let gradcam = try steps("gradcam")
         XCTAssertEqual(guided.count, 15, "13 convolutions and 2 dense layers, from the output down")
         XCTAssertEqual(guided.first?["randomised_through"] as? String, "predictions")
         XCTAssertEqual(guided.last?["randomised_through"] as? String, "block1_conv1")

@@ -8,15 +8,18 @@ final class ScoreCommandTests: XCTestCase {
     static let photo = Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path
 
     func testScore_JSONCurvesStartAndEndOnTheImagesProbabilityAndAreasAreTheirTrapezoids() throws {
-        let r = try runConvscope(["score", Self.photo, "--weights", Self.model, "--methods", "gradcam,saliency,eigencam",
-                                  "--steps", "10", "--json"])
+        let r = try runConvscope([
+            "score", Self.photo, "--weights", Self.model, "--methods", "gradcam,saliency,eigencam",
+            "--steps", "10", "--json",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let methods = try XCTUnwrap(json["methods"] as? [[String: Any]])
         XCTAssertEqual(Set(methods.compactMap { $0["method"] as? String }), ["gradcam", "saliency", "eigencam"])
         var previous = Double.infinity
         for m in methods {
-            let deletion = try XCTUnwrap(m["deletion_curve"] as? [Double]), insertion = try XCTUnwrap(m["insertion_curve"] as? [Double])
+            let deletion = try XCTUnwrap(m["deletion_curve"] as? [Double])
+            let insertion = try XCTUnwrap(m["insertion_curve"] as? [Double])
             let p = try XCTUnwrap(m["probability"] as? Double)
             XCTAssertEqual(deletion.count, 11)
             XCTAssertEqual(insertion.count, 11)
@@ -28,7 +31,8 @@ final class ScoreCommandTests: XCTestCase {
                 XCTAssertEqual(try XCTUnwrap(m[key] as? Double), trapezoid, accuracy: 1e-5, key)
             }
             let masked = try XCTUnwrap(m["masked_probability"] as? Double)
-            XCTAssertEqual(try XCTUnwrap(m["average_drop_percent"] as? Double), max(0, p - masked) / p * 100, accuracy: 1e-3)
+            XCTAssertEqual(
+                try XCTUnwrap(m["average_drop_percent"] as? Double), max(0, p - masked) / p * 100, accuracy: 1e-3)
             let rank = try XCTUnwrap(m["insertion"] as? Double) - (try XCTUnwrap(m["deletion"] as? Double))
             XCTAssertLessThanOrEqual(rank, previous + 1e-6, "ranked by insertion − deletion, best first")
             previous = rank

@@ -52,10 +52,14 @@ final class KerasArchive {
         let entry = try self.entry("model.weights.h5", limit: KerasArchive.maxWeightsBytes)
         let dir = FileManager.default.temporaryDirectory
         let url = dir.appendingPathComponent("convscope-\(UUID().uuidString).weights.h5")
-        guard FileManager.default.createFile(atPath: url.path, contents: nil,
-            attributes: [.posixPermissions: 0o600]) else {
-            throw ModelError.unsupported(file: name, layer: "model.weights.h5",
-                                         reason: "cannot create a temporary file in \(dir.path) to unpack the weights")
+        guard
+            FileManager.default.createFile(
+                atPath: url.path, contents: nil,
+                attributes: [.posixPermissions: 0o600])
+        else {
+            throw ModelError.unsupported(
+                file: name, layer: "model.weights.h5",
+                reason: "cannot create a temporary file in \(dir.path) to unpack the weights")
         }
         defer { try? FileManager.default.removeItem(at: url) }
         do {
@@ -65,9 +69,10 @@ final class KerasArchive {
         } catch let error as ModelError {
             throw error
         } catch {
-            throw ModelError.unsupported(file: name, layer: "model.weights.h5",
-                                         reason: "cannot unpack the weights to \(dir.path): "
-                                                 + "\(error.localizedDescription)")
+            throw ModelError.unsupported(
+                file: name, layer: "model.weights.h5",
+                reason: "cannot unpack the weights to \(dir.path): "
+                    + "\(error.localizedDescription)")
         }
         return try body(url.path)
     }
@@ -83,14 +88,17 @@ final class KerasArchive {
     private func entry(_ path: String, limit: UInt64) throws -> Entry {
         let located = zip_name_locate(archive, path, 0)
         guard located >= 0 else {
-            throw ModelError.malformed(file: name,
+            throw ModelError.malformed(
+                file: name,
                 detail: "the archive has no \(path); is this a Keras 3 .keras model?")
         }
         let index = UInt64(located)
-        var system: UInt8 = 0, attributes: UInt32 = 0
+        var system: UInt8 = 0
+        var attributes: UInt32 = 0
         if zip_file_get_external_attributes(archive, index, 0, &system, &attributes) == 0,
-           system == UInt8(ZIP_OPSYS_UNIX), case let kind = (attributes >> 16) & 0o170000, kind != 0,
-           kind != 0o100000 {
+            system == UInt8(ZIP_OPSYS_UNIX), case let kind = (attributes >> 16) & 0o170000, kind != 0,
+            kind != 0o100000
+        {
             throw ModelError.malformed(file: name, detail: "\(path) is not a plain file")
         }
         var st = zip_stat_t()
@@ -99,14 +107,17 @@ final class KerasArchive {
         guard zip_stat_index(archive, index, 0, &st) == 0, st.valid & needed == needed else {
             throw ModelError.malformed(file: name, detail: "\(path) has no readable sizes in the zip directory")
         }
-        let size = st.size, packed = st.comp_size
+        let size = st.size
+        let packed = st.comp_size
         guard size <= limit else {
-            throw ModelError.unsupported(file: name, layer: path,
-                                         reason: "it unpacks to \(size) bytes; ConvScope reads at most \(limit)")
+            throw ModelError.unsupported(
+                file: name, layer: path,
+                reason: "it unpacks to \(size) bytes; ConvScope reads at most \(limit)")
         }
         if st.comp_method != UInt16(ZIP_CM_STORE) {
             guard size <= max(packed, 1) * KerasArchive.maxRatio else {
-                throw ModelError.malformed(file: name,
+                throw ModelError.malformed(
+                    file: name,
                     detail: "\(path) claims \(size) bytes from \(packed) compressed")
             }
         } else if size != packed {
@@ -119,7 +130,8 @@ final class KerasArchive {
     /// end and reports a mismatch as a read error.
     private func extract(_ entry: Entry, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let file = zip_fopen_index(archive, entry.index, 0) else {
-            throw ModelError.malformed(file: name,
+            throw ModelError.malformed(
+                file: name,
                 detail: "\(entry.path) cannot be unpacked (\(String(cString: zip_strerror(archive))))")
         }
         defer { zip_fclose(file) }
@@ -135,13 +147,15 @@ final class KerasArchive {
             if n == 0 { break }
             seen += UInt64(n)
             guard seen <= entry.size else {
-                throw ModelError.malformed(file: name,
+                throw ModelError.malformed(
+                    file: name,
                     detail: "\(entry.path) unpacks to more than its declared \(entry.size) bytes")
             }
             try buffer.withUnsafeBytes { try consume(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
         }
         guard seen == entry.size else {
-            throw ModelError.malformed(file: name,
+            throw ModelError.malformed(
+                file: name,
                 detail: "\(entry.path) unpacks to \(seen) of \(entry.size) bytes; the file is truncated")
         }
     }

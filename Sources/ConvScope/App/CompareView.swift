@@ -18,25 +18,32 @@ enum CompareView {
         case .methods: return CAMMethods.all.map { ($0.name, $0.title) }
         case .sanity: return []
         case .layers:
-            return Array((s.hiddenLayers.filter(\.isConv).map { ($0.name, $0.name) } + [(fusion, "LayerCAM fusion")])
-                .prefix(slots))
+            return Array(
+                (s.hiddenLayers.filter(\.isConv).map { ($0.name, $0.name) } + [(fusion, "LayerCAM fusion")])
+                    .prefix(slots))
         }
     }
 
-    static func draw(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect, _ images: PanelImages,
-                     _ out: inout [AppEvent]) {
+    static func draw(
+        _ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect, _ images: PanelImages,
+        _ out: inout [AppEvent]
+    ) {
         let items = items(s)
-        let cells = s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis ? s.comparison.cells : []
+        let cells =
+            s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis ? s.comparison.cells : []
         let parts = r.rows([.fixed(24), .fixed(30), .fill()], spacing: 4)
         let axis = parts[0].columns([.fraction(0.34), .fraction(0.33), .fraction(0.33)], spacing: 4)
         for (i, option) in CompareAxis.allCases.enumerated() {
             let label = [CompareAxis.methods: "Every method", .layers: "Every layer", .sanity: "Sanity"][option]!
-            if ui.selectable("\(label)##compareAxis-\(option.rawValue)", selected: s.compareAxis == option, in: axis[i]) {
+            if ui.selectable("\(label)##compareAxis-\(option.rawValue)", selected: s.compareAxis == option, in: axis[i])
+            {
                 out.append(.compareAxis(option))
             }
         }
         if s.compareAxis == .sanity { return sanity(ui, s, a, parts[1].union(parts[2])) }
-        let head = cells.count < items.count ? "Computing the maps and their scores… \(cells.count) of \(items.count)"
+        let head =
+            cells.count < items.count
+            ? "Computing the maps and their scores… \(cells.count) of \(items.count)"
             : "Deletion: lower is better · insertion: higher is better · AD: average drop. Click a map to use it."
         _ = ui.paragraph(head, in: parts[1], role: .small, color: ui.theme.textDim)
         let bestDeletion = cells.min { $0.scores.deletion.area < $1.scores.deletion.area }?.name
@@ -52,39 +59,57 @@ enum CompareView {
             let roomy = cell.h >= 120
             let split = cell.rows([.fill(), .fixed(roomy ? 44 : 30)], spacing: 2)
             let dest = ui.fit(width: a.image.shown.width, height: a.image.shown.height, in: split[0])
-            let text = Vec2(split[1].x, min(split[1].y, dest.y + dest.h + 3))   // just under the map
+            let text = Vec2(split[1].x, min(split[1].y, dest.y + dest.h + 3))  // just under the map
             ui.draw(.image(images.camGrayKey(a), dest: dest, tint: .white))
-            let current = s.compareAxis == .methods ? item.name == s.camRequest.method
+            let current =
+                s.compareAxis == .methods
+                ? item.name == s.camRequest.method
                 : item.name == (s.camRequest.layer ?? s.weights?.defaultCAMLayer)
             if let c = cells.first(where: { $0.name == item.name }) {
-                if ui.imageButton(images.compareKey(slot: slot, cell: c), label: item.title, in: dest,
-                                  tint: Color(255, 255, 255, UInt8(s.camOpacity * 255))) {
-                    if s.compareAxis == .methods { out.append(.camMethod(item.name)) }
-                    else if item.name != fusion { out.append(.camLayer(item.name)) }
+                if ui.imageButton(
+                    images.compareKey(slot: slot, cell: c), label: item.title, in: dest,
+                    tint: Color(255, 255, 255, UInt8(s.camOpacity * 255)))
+                {
+                    if s.compareAxis == .methods {
+                        out.append(.camMethod(item.name))
+                    } else if item.name != fusion {
+                        out.append(.camLayer(item.name))
+                    }
                 }
-                let d = c.scores.deletion.area, i = c.scores.insertion.area
-                let line = String(format: "del %.3f%@  ins %.3f%@", d, c.name == bestDeletion ? " ★" : "", i,
-                                  c.name == bestInsertion ? " ★" : "")
+                let d = c.scores.deletion.area
+                let i = c.scores.insertion.area
+                let line = String(
+                    format: "del %.3f%@  ins %.3f%@", d, c.name == bestDeletion ? " ★" : "", i,
+                    c.name == bestInsertion ? " ★" : "")
                 ui.draw(.text(line, origin: Vec2(text.x, text.y + 14), ui.theme.textDim, .small))
                 if roomy {
-                    ui.draw(.text(String(format: "AD %.1f%%%@", c.scores.drop, c.scores.increase ? " · IC" : ""),
-                                  origin: Vec2(text.x, text.y + 28), ui.theme.textDim, .small))
+                    ui.draw(
+                        .text(
+                            String(format: "AD %.1f%%%@", c.scores.drop, c.scores.increase ? " · IC" : ""),
+                            origin: Vec2(text.x, text.y + 28), ui.theme.textDim, .small))
                 }
             } else {
-                ui.draw(.text("…", origin: Vec2(dest.x + dest.w / 2 - 4, dest.y + dest.h / 2 - 8), ui.theme.textDim, .body))
+                ui.draw(
+                    .text("…", origin: Vec2(dest.x + dest.w / 2 - 4, dest.y + dest.h / 2 - 8), ui.theme.textDim, .body))
             }
             if current { ui.draw(.rectOutline(dest, ui.theme.accent, thickness: 2)) }
-            ui.draw(.text(item.title, origin: text, current ? ui.theme.text : ui.theme.textDim,
-                          .small))
+            ui.draw(
+                .text(
+                    item.title, origin: text, current ? ui.theme.text : ui.theme.textDim,
+                    .small))
         }
         // The deletion and insertion curves of the pane's own method (or layer).
-        let shown = s.compareAxis == .methods ? s.camRequest.method : (s.camRequest.layer ?? s.weights?.defaultCAMLayer ?? "")
+        let shown =
+            s.compareAxis == .methods ? s.camRequest.method : (s.camRequest.layer ?? s.weights?.defaultCAMLayer ?? "")
         if area[1].h > 0, let c = cells.first(where: { $0.name == shown }) {
-            CurvePlot.draw(ui, area[1], [
-                .init(label: "deletion", values: c.scores.deletion.probabilities, color: Color(hex: 0xFFB86B)),
-                .init(label: "insertion", values: c.scores.insertion.probabilities, color: Color(hex: 0x6BC5FF)),
-            ], range: 0...1, caption: "\(c.map.method) at \(c.map.layer.name): probability of the class as pixels change",
-                           from: "0%", to: "100% of the pixels")
+            CurvePlot.draw(
+                ui, area[1],
+                [
+                    .init(label: "deletion", values: c.scores.deletion.probabilities, color: Color(hex: 0xFFB86B)),
+                    .init(label: "insertion", values: c.scores.insertion.probabilities, color: Color(hex: 0x6BC5FF)),
+                ], range: 0...1,
+                caption: "\(c.map.method) at \(c.map.layer.name): probability of the class as pixels change",
+                from: "0%", to: "100% of the pixels")
         }
     }
 
@@ -94,18 +119,23 @@ enum CompareView {
         let total = points.first?.of ?? 0
         let parts = r.rows([.fixed(64), .fixed(min(220, max(120, r.h * 0.5))), .fill()], spacing: 6)
         let title = CAMMethods.named(s.camRequest.method)?.title ?? s.camRequest.method
-        _ = ui.paragraph("Sanity check (Adebayo et al., 2018): \(title)'s map as the network's layers are re-initialised "
-            + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, not the "
-            + "network. " + (points.count < max(total, 1) ? "Step \(points.count) of \(total)…" : ""),
+        _ = ui.paragraph(
+            "Sanity check (Adebayo et al., 2018): \(title)'s map as the network's layers are re-initialised "
+                + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, not the "
+                + "network. " + (points.count < max(total, 1) ? "Step \(points.count) of \(total)…" : ""),
             in: parts[0], role: .small, color: ui.theme.textDim)
-        CurvePlot.draw(ui, parts[1], [
-            .init(label: "Spearman", values: [1] + points.map(\.spearman), color: Color(hex: 0x6BC5FF)),
-            .init(label: "SSIM", values: [1] + points.map(\.ssim), color: Color(hex: 0xF5D76E)),
-        ], range: -0.5...1, caption: "similarity to the trained network's map", from: "trained",
-                       to: "randomised to \(points.last?.layer ?? "…")")
+        CurvePlot.draw(
+            ui, parts[1],
+            [
+                .init(label: "Spearman", values: [1] + points.map(\.spearman), color: Color(hex: 0x6BC5FF)),
+                .init(label: "SSIM", values: [1] + points.map(\.ssim), color: Color(hex: 0xF5D76E)),
+            ], range: -0.5...1, caption: "similarity to the trained network's map", from: "trained",
+            to: "randomised to \(points.last?.layer ?? "…")")
         if let last = points.last {
-            ui.draw(.text(String(format: "After %@: Spearman %.2f, SSIM %.2f", last.layer, last.spearman, last.ssim),
-                          origin: Vec2(parts[2].x, parts[2].y + 4), ui.theme.text, .small))
+            ui.draw(
+                .text(
+                    String(format: "After %@: Spearman %.2f, SSIM %.2f", last.layer, last.spearman, last.ssim),
+                    origin: Vec2(parts[2].x, parts[2].y + 4), ui.theme.text, .small))
         }
     }
 }

@@ -9,16 +9,22 @@ enum CurvePlot {
         let color: Color
     }
 
-    static func draw(_ ui: UIContext, _ r: Rect, _ series: [Series], range: ClosedRange<Float>, caption: String,
-                     from: String, to: String) {
+    static func draw(
+        _ ui: UIContext, _ r: Rect, _ series: [Series], range: ClosedRange<Float>, caption: String,
+        from: String, to: String
+    ) {
         let parts = r.rows([.fixed(16), .fill(), .fixed(14)], spacing: 2)
         ui.draw(.text(caption, origin: Vec2(parts[0].x, parts[0].y), ui.theme.textDim, .small))
         let box = parts[1].inset(left: 26)
         ui.draw(.rect(box, ui.theme.text.withAlpha(12)))
         ui.draw(.rectOutline(box, ui.theme.textDim.withAlpha(90), thickness: 1))
-        ui.draw(.text(String(format: "%g", range.upperBound), origin: Vec2(parts[1].x, box.y - 2), ui.theme.textDim, .small))
-        ui.draw(.text(String(format: "%g", range.lowerBound), origin: Vec2(parts[1].x, box.y + box.h - 12), ui.theme.textDim,
-                      .small))
+        ui.draw(
+            .text(String(format: "%g", range.upperBound), origin: Vec2(parts[1].x, box.y - 2), ui.theme.textDim, .small)
+        )
+        ui.draw(
+            .text(
+                String(format: "%g", range.lowerBound), origin: Vec2(parts[1].x, box.y + box.h - 12), ui.theme.textDim,
+                .small))
         if range.contains(0) && range.lowerBound < 0 {
             ui.draw(.rect(Rect(box.x, y(0, range, box), box.w, 1), ui.theme.textDim.withAlpha(70)))
         }
@@ -30,7 +36,8 @@ enum CurvePlot {
             guard s.values.count > 1 else { continue }
             let step = box.w / Float(max(series.map(\.values.count).max() ?? 2, 2) - 1)
             for (i, v) in s.values.enumerated() {
-                let px = box.x + Float(i) * step, py = y(v, range, box)
+                let px = box.x + Float(i) * step
+                let py = y(v, range, box)
                 ui.draw(.rect(Rect(px - 2, py - 2, 4, 4), s.color))
                 if i + 1 < s.values.count {
                     let ny = y(s.values[i + 1], range, box)
@@ -46,7 +53,8 @@ enum CurvePlot {
     }
 
     private static func y(_ v: Float, _ range: ClosedRange<Float>, _ box: Rect) -> Float {
-        let t = (min(max(v, range.lowerBound), range.upperBound) - range.lowerBound) / (range.upperBound - range.lowerBound)
+        let t =
+            (min(max(v, range.lowerBound), range.upperBound) - range.lowerBound) / (range.upperBound - range.lowerBound)
         return box.y + box.h - t * box.h
     }
 }

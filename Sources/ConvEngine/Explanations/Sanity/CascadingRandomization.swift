@@ -58,10 +58,14 @@ public enum MapSimilarity {
     /// Spearman's rank correlation (ties share their average rank); 1 for identical orderings.
     public static func spearman(_ a: [Float], _ b: [Float]) -> Float {
         precondition(a.count == b.count, "maps of one size")
-        let ra = ranks(a), rb = ranks(b)
+        let ra = ranks(a)
+        let rb = ranks(b)
         let n = Double(a.count)
-        let ma = ra.reduce(0, +) / n, mb = rb.reduce(0, +) / n
-        var sab = 0.0, saa = 0.0, sbb = 0.0
+        let ma = ra.reduce(0, +) / n
+        let mb = rb.reduce(0, +) / n
+        var sab = 0.0
+        var saa = 0.0
+        var sbb = 0.0
         for i in ra.indices {
             sab += (ra[i] - ma) * (rb[i] - mb)
             saa += (ra[i] - ma) * (ra[i] - ma)
@@ -85,25 +89,40 @@ public enum MapSimilarity {
     }
 
     /// SSIM as scikit-image computes it by default (7×7 uniform window, sample covariance, K1 0.01, K2 0.03) over
-    /// maps in [0, 1] (data range 1): the mean over every window that fits. A map smaller than the window is one window.
+    /// maps in [0, 1] (data range 1): the mean over every window that fits; a map smaller than the window is one
+    /// window.
     public static func ssim(_ a: [Float], _ b: [Float], height: Int, width: Int) -> Float {
         precondition(a.count == height * width && b.count == a.count, "maps of one size")
-        let wy = min(7, height), wx = min(7, width)
+        let wy = min(7, height)
+        let wx = min(7, width)
         let np = Double(wy * wx)
         let covarianceNorm = np > 1 ? np / (np - 1) : 1
-        let c1 = 0.01 * 0.01, c2 = 0.03 * 0.03
-        var total = 0.0, windows = 0
+        let c1 = 0.01 * 0.01
+        let c2 = 0.03 * 0.03
+        var total = 0.0
+        var windows = 0
         for y0 in 0...(height - wy) {
             for x0 in 0...(width - wx) {
-                var sa = 0.0, sb = 0.0, saa = 0.0, sbb = 0.0, sab = 0.0
+                var sa = 0.0
+                var sb = 0.0
+                var saa = 0.0
+                var sbb = 0.0
+                var sab = 0.0
                 for y in y0..<(y0 + wy) {
                     for x in x0..<(x0 + wx) {
-                        let u = Double(a[y * width + x]), v = Double(b[y * width + x])
-                        sa += u; sb += v; saa += u * u; sbb += v * v; sab += u * v
+                        let u = Double(a[y * width + x])
+                        let v = Double(b[y * width + x])
+                        sa += u
+                        sb += v
+                        saa += u * u
+                        sbb += v * v
+                        sab += u * v
                     }
                 }
-                let ma = sa / np, mb = sb / np
-                let va = covarianceNorm * (saa / np - ma * ma), vb = covarianceNorm * (sbb / np - mb * mb)
+                let ma = sa / np
+                let mb = sb / np
+                let va = covarianceNorm * (saa / np - ma * ma)
+                let vb = covarianceNorm * (sbb / np - mb * mb)
                 let cov = covarianceNorm * (sab / np - ma * mb)
                 total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2))
                 windows += 1

@@ -23,8 +23,7 @@ extension CAMMethods {
 extension Runner {
     /// The faithfulness scores of `map` (input height × width, larger = more relevant) for class `classIndex` of the
     /// preprocessed image `input`; deletion and insertion at `steps` steps each.
-    public func faithfulness(input: FeatureMap, map: [Float], classIndex: Int, steps: Int = 20) throws -> Faithfulness
-    {
+    public func faithfulness(input: FeatureMap, map: [Float], classIndex: Int, steps: Int = 20) throws -> Faithfulness {
         let deletion = try causalCurve(.deletion, input: input, map: map, classIndex: classIndex, steps: steps)
         let insertion = try causalCurve(.insertion, input: input, map: map, classIndex: classIndex, steps: steps)
         let c = input.channels
