@@ -36,16 +36,7 @@ struct ExplainCommand: ParsableCommand {
         if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
     }
 
-    func methods() throws -> [ExplainMethod] {
-        let names = method.lowercased() == "all" ? ExplainMethod.names : method.split(separator: ",").map(String.init)
-        return try names.map { name in
-            guard let m = ExplainMethod(name.trimmingCharacters(in: .whitespaces), scoreCamTop: scoreCamTop) else {
-                throw ValidationError(
-                    "unknown method \(name); methods: \(ExplainMethod.names.joined(separator: ", ")), all")
-            }
-            return m
-        }
-    }
+    func methods() throws -> [ExplainMethod] { try ExplainMethod.list(method, scoreCamTop: scoreCamTop) }
 
     func run() throws {
         try reportingErrors {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import ConvEngine
 
 /// A method `convscope explain` runs: a class activation map at a layer, or an attribution over the input.
@@ -14,6 +15,17 @@ enum ExplainMethod {
             self = .attribution(m)
         } else {
             return nil
+        }
+    }
+
+    /// The methods a `--method` / `--methods` value names: comma-separated names, or all.
+    static func list(_ value: String, scoreCamTop: Int?) throws -> [ExplainMethod] {
+        let names = value.lowercased() == "all" ? Self.names : value.split(separator: ",").map(String.init)
+        return try names.map { name in
+            guard let m = ExplainMethod(name.trimmingCharacters(in: .whitespaces), scoreCamTop: scoreCamTop) else {
+                throw ValidationError("unknown method \(name); methods: \(Self.names.joined(separator: ", ")), all")
+            }
+            return m
         }
     }
 

@@ -32,16 +32,7 @@ struct ScoreCommand: ParsableCommand {
         _ = try chosen()
     }
 
-    func chosen() throws -> [ExplainMethod] {
-        let names = methods.lowercased() == "all" ? ExplainMethod.names : methods.split(separator: ",").map(String.init)
-        return try names.map { name in
-            guard let m = ExplainMethod(name.trimmingCharacters(in: .whitespaces), scoreCamTop: scoreCamTop) else {
-                throw ValidationError(
-                    "unknown method \(name); methods: \(ExplainMethod.names.joined(separator: ", ")), all")
-            }
-            return m
-        }
-    }
+    func chosen() throws -> [ExplainMethod] { try ExplainMethod.list(methods, scoreCamTop: scoreCamTop) }
 
     func run() throws {
         try reportingErrors {

@@ -132,8 +132,8 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
-    /// The fuzzer's finds in libhdf5 (a SIGSEGV, an endless loop), given as weights: the child that parses them dies or
-    /// is stopped, and the command says so in one line.
+    /// The fuzzer's finds in libhdf5 (SIGSEGVs, an endless loop), given as weights: the child that parses them dies, is
+    /// stopped or reports libhdf5's error, and the command says so in one line.
     func testPredict_HostileHDF5WeightsEndInTheirChild() throws {
         let image = Self.hostile.deletingLastPathComponent().appendingPathComponent("pattern.png").path
         let finds = FuzzRegressionTests.files(target: "hdf5", kind: "crashes")
@@ -146,7 +146,10 @@ final class HostileInputTests: XCTestCase {
                   + "\(String(format: "%.2f", r.seconds)) s, max RSS \(r.maxRSS >> 20) MB: \(r.stderr.trimmingCharacters(in: .newlines))")
             XCTAssertEqual(r.status, 1, r.stderr)
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
-            XCTAssertTrue(r.stderr.contains("\(weights.lastPathComponent): damaged or hostile file"), r.stderr)
+            // A crash or a limit in the child, or (outside AddressSanitizer, a bad read need not fault) libhdf5's own error.
+            let name = weights.lastPathComponent
+            XCTAssertTrue(r.stderr.contains("\(name): damaged or hostile file")
+                          || r.stderr.contains("\(name): damaged or not a model ConvScope reads"), r.stderr)
             XCTAssertLessThan(r.seconds, Self.deadline)
             XCTAssertLessThan(r.maxRSS, 1 << 30)
         }
