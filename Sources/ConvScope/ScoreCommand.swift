@@ -26,6 +26,9 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Print JSON (every method's areas, curves, Average Drop, Increase in Confidence and time).") var json =
         false
     @Flag(help: "Centre-crop to the input's aspect before resizing.") var crop = false
+    @Flag(help: ArgumentHelp("Also ROAD (Rong et al., 2022; pytorch-grad-cam's metrics): most and least relevant first "
+          + "at percentiles 10…90 with noisy linear imputation, and the combined score. Seconds per method."))
+    var road = false
 
     func validate() throws {
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be between 1 and 1000") }
@@ -56,8 +59,9 @@ struct ScoreCommand: ParsableCommand {
                         map.display, height: map.height, width: map.width, to: a.input.height,
                         a.input.width)
                 let f = try runner.faithfulness(input: a.input, map: full, classIndex: k, steps: steps)
+                let r = road ? try runner.road(input: a.input, map: full, classIndex: k) : nil
                 rows.append(
-                    Row(method: map.method, layer: map.layer, scores: f, seconds: Date().timeIntervalSince(start)))
+                    Row(method: map.method, layer: map.layer, scores: f, road: r, seconds: Date().timeIntervalSince(start)))
                 if !json && isatty(2) != 0 {
                     FileHandle.standardError.write(
                         Data(String(format: "\r%d of %d methods", rows.count, chosen.count).utf8))
@@ -76,6 +80,7 @@ struct ScoreCommand: ParsableCommand {
         let method: String
         let layer: String?
         let scores: Faithfulness
+        let road: ROADScores?
         let seconds: Double
         var rank: Float { scores.insertion.area - scores.deletion.area }
     }
@@ -85,14 +90,15 @@ struct ScoreCommand: ParsableCommand {
         print(
             "\((image as NSString).lastPathComponent): class \(k) (\(model.className(k))), \(steps) steps; "
                 + "deletion: lower is better, insertion: higher is better")
-        print("rank  method                  deletion  insertion  ins−del  avg drop  increase  seconds")
+        print("rank  method                  deletion  insertion  ins−del  avg drop  increase  seconds" + (road ? "     ROAD" : ""))
         for (i, r) in rows.enumerated() {
             print(
                 String(
                     format: "%4d  %@  %8.4f  %9.4f  %7.4f  %7.1f%%  %@  %7.2f", i + 1,
                     r.method.padding(toLength: 22, withPad: " ", startingAt: 0), r.scores.deletion.area,
                     r.scores.insertion.area, r.rank, r.scores.drop,
-                    (r.scores.increase ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0), r.seconds))
+                    (r.scores.increase ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0), r.seconds)
+                    + (r.road.map { String(format: "  %7.4f", $0.combined) } ?? ""))
         }
     }
 
@@ -106,6 +112,12 @@ struct ScoreCommand: ParsableCommand {
                 "seconds": r.seconds,
             ]
             if let l = r.layer { d["layer"] = l }
+            if let road = r.road {
+                d["road"] = [
+                    "percentiles": road.percentiles, "most_relevant_first": road.mostRelevantFirst,
+                    "least_relevant_first": road.leastRelevantFirst, "combined": road.combined,
+                ]
+            }
             return d
         }
         let object: [String: Any] = [

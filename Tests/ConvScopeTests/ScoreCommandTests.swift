@@ -10,7 +10,7 @@ final class ScoreCommandTests: XCTestCase {
     func testScore_JSONCurvesStartAndEndOnTheImagesProbabilityAndAreasAreTheirTrapezoids() throws {
         let r = try runConvscope([
             "score", Self.photo, "--weights", Self.model, "--methods", "gradcam,saliency,eigencam",
-            "--steps", "10", "--json",
+            "--steps", "10", "--json", "--road",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -33,6 +33,15 @@ final class ScoreCommandTests: XCTestCase {
             let masked = try XCTUnwrap(m["masked_probability"] as? Double)
             XCTAssertEqual(
                 try XCTUnwrap(m["average_drop_percent"] as? Double), max(0, p - masked) / p * 100, accuracy: 1e-3)
+            let road = try XCTUnwrap(m["road"] as? [String: Any])
+            let morf = try XCTUnwrap(road["most_relevant_first"] as? [Double])
+            let lerf = try XCTUnwrap(road["least_relevant_first"] as? [Double])
+            XCTAssertEqual(morf.count, 9)
+            let lerfMean: Double = lerf.reduce(0, +) / 9, morfMean: Double = morf.reduce(0, +) / 9
+            let combined = (lerfMean - morfMean) / 2
+            XCTAssertEqual(try XCTUnwrap(road["combined"] as? Double), combined, accuracy: 1e-5)
+            let low = -p - 1e-6, high = 1 - p + 1e-6
+            XCTAssertTrue(morf.allSatisfy { (low...high).contains($0) }, "changes of a probability")
             let rank = try XCTUnwrap(m["insertion"] as? Double) - (try XCTUnwrap(m["deletion"] as? Double))
             XCTAssertLessThanOrEqual(rank, previous + 1e-6, "ranked by insertion − deletion, best first")
             previous = rank
