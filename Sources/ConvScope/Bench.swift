@@ -23,6 +23,11 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time the scoreboard: every method's map with deletion and insertion at 20 steps each.")
     var scoreboard = false
 
+    func validate() throws {
+        if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
+        if let m = methods { _ = try ExplainMethod.list(m, scoreCamTop: nil) }
+    }
+
     func run() throws {
         try reportingErrors {
             let loadStart = Date()
@@ -101,7 +106,7 @@ struct Bench: ParsableCommand {
             for name in ExplainMethod.names {
                 let map = try ExplainMethod(name, scoreCamTop: nil)!.run(runner, a, classification: c, layer: layer, classIndex: k,
                                                                       score: .logit)
-                let full = map.height == input.height ? map.display
+                let full = map.height == input.height && map.width == input.width ? map.display
                     : CAMMethods.upsampled(map.display, height: map.height, width: map.width, to: input.height, input.width)
                 _ = try runner.faithfulness(input: input, map: full, classIndex: k)
                 if first == 0 { first = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }

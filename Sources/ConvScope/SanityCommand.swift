@@ -44,7 +44,11 @@ struct SanityCommand: ParsableCommand {
                     score: .logit)
             }
             let trained = try map(model, classIndex)
-            let k = trained.classIndex ?? classIndex ?? 0
+            let top = try { () throws -> Int in
+                let runner = Runner(model: model)
+                return try runner.classify(try runner.forward(runner.preprocess(rgb: rgb))).top(1)[0].index
+            }()
+            let k = trained.classIndex ?? classIndex ?? top
             var randomised: Set<String> = []
             var steps: [(layer: String, spearman: Float, ssim: Float)] = []
             for name in model.weightedLayersTopDown {

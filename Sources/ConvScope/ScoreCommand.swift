@@ -32,6 +32,7 @@ struct ScoreCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be between 1 and 1000") }
+        if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
         _ = try chosen()
     }
 

@@ -33,16 +33,23 @@ public enum IsolatedChild {
         public let stderrTail: String
     }
 
-    /// Runs `mode` with `arguments` in a child. The caller closes `result.answer`.
+    /// Runs `mode` with `arguments` in a child. The caller closes `result.answer`. The child's TMPDIR is a private
+    /// folder removed when it ends, so what it unpacks (a `.keras` file's weights) goes even when it is killed.
     public static func run(executable: String, mode: String, arguments: [String], limits: Limits) throws -> Result {
         let answer = try unlinkedTemporaryFile()
         let errors = try unlinkedTemporaryFile()
         defer { close(errors) }
         var ok = false
         defer { if !ok { close(answer) } }
+        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("convscope-child-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw ChildError.noTemporaryFile(reason: String(cString: strerror(errno)))
+        }
+        let folder = String(cString: made)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let pid = try spawn(
             executable: executable, mode: mode, arguments: arguments, limits: limits,
-            descriptors: [2: errors, answerDescriptor: answer])
+            descriptors: [2: errors, answerDescriptor: answer], environment: ["TMPDIR": folder])
         let outcome = wait(pid, seconds: limits.seconds)
         var st = stat()
         fstat(answer, &st)
@@ -54,10 +61,10 @@ public enum IsolatedChild {
     /// given read and write /dev/null. The caller waits for the pid.
     public static func spawn(
         executable: String, mode: String, arguments: [String], limits: Limits,
-        descriptors: [Int32: Int32]
+        descriptors: [Int32: Int32], environment extra: [String: String] = [:]
     ) throws -> pid_t {
         let argv = [executable, flag, mode, String(limits.seconds), String(limits.addressSpaceBytes)] + arguments
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment["OPENBLAS_NUM_THREADS"] = "1"  // the child parses; it needs no BLAS threads
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -23,8 +23,8 @@ final class ScoreCommandTests: XCTestCase {
             let p = try XCTUnwrap(m["probability"] as? Double)
             XCTAssertEqual(deletion.count, 11)
             XCTAssertEqual(insertion.count, 11)
-            // Deletion starts from the untouched photo; insertion ends on it.
-            XCTAssertEqual(deletion[0], p, accuracy: 1e-5)
+            // Insertion ends on the untouched photo, where deletion starts.
+            XCTAssertEqual(insertion[10], deletion[0], accuracy: 1e-5)
             XCTAssertEqual(insertion[10], p, accuracy: 1e-5)
             for (curve, key) in [(deletion, "deletion"), (insertion, "insertion")] {
                 let trapezoid = (curve.reduce(0, +) - (curve[0] + curve[10]) / 2) / 10
@@ -56,6 +56,17 @@ final class ScoreCommandTests: XCTestCase {
         XCTAssertEqual(rows.map { Int($0.split(separator: " ")[0]) }, Array(1...15).map { Optional($0) })
         XCTAssertTrue(r.stdout.contains("class "), r.stdout)
         XCTAssertFalse(r.stderr.contains("\r"), "no progress line when stderr is not a terminal")
+    }
+
+    /// The `.keras` file is unpacked by its reader process into a private folder under TMPDIR; nothing stays behind.
+    func testScore_LeavesNothingInTheTemporaryFolder() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("score-tmp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let r = try runConvscope(["score", Self.photo, "--weights", Self.model, "--methods", "gradcam"],
+                                 env: ["TMPDIR": tmp.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), [])
     }
 
     func testScore_BackboneIsRefusedWithTheReason() throws {

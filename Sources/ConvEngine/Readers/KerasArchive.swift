@@ -115,7 +115,8 @@ final class KerasArchive {
                 reason: "it unpacks to \(size) bytes; ConvScope reads at most \(limit)")
         }
         if st.comp_method != UInt16(ZIP_CM_STORE) {
-            guard size <= max(packed, 1) * KerasArchive.maxRatio else {
+            let (most, overflow) = max(packed, 1).multipliedReportingOverflow(by: KerasArchive.maxRatio)
+            guard overflow || size <= most else {
                 throw ModelError.malformed(
                     file: name,
                     detail: "\(path) claims \(size) bytes from \(packed) compressed")

@@ -30,9 +30,11 @@ extension AppState {
         case .camMethod(let m): return requestCAM { $0.method = m }
         case .camCompare(let on):
             camCompare = on
+            if !on { comparison = Comparison() }   // cancelled: what it had is incomplete
             return on ? requestComparison() : [.cancelCompare]
         case .compareAxis(let axis):
             compareAxis = axis
+            if comparison.axis != axis { comparison = Comparison() }
             return requestComparison()
         case .camClass(let c): return requestCAM { $0.classIndex = c }
         case .camLayer(let name): return requestCAM { $0.layer = name }

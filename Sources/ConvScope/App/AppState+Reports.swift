@@ -9,6 +9,7 @@ extension AppState {
             let previous = preferredLayer ?? layer.name
             preferredLayer = nil
             weights = info
+            comparison = Comparison()   // the worker dropped its compare run with the old model
             weightsError = nil
             noWeightsFound = false
             camRequest.layer = nil
@@ -73,7 +74,8 @@ extension AppState {
             return [.log(String(format: "cam: %@ at %@ class %d in %.3f s", c.result.method, c.result.layer.name,
                                 c.result.classIndex, c.seconds))]
         case .sanity(let p):
-            guard p.generation == comparison.generation, p.request == comparison.request, comparison.axis == .sanity
+            guard p.generation == comparison.generation, p.request == comparison.request, comparison.axis == .sanity,
+                  !comparison.sanity.contains(where: { $0.layer == p.layer })   // a step of a run cancelled meanwhile
             else { return [] }
             comparison.sanity.append(p)
             return [.log(String(format: "sanity: %@ Spearman %.3f SSIM %.3f", p.layer, p.spearman, p.ssim))]

@@ -18,9 +18,8 @@ enum CompareView {
         case .methods: return CAMMethods.all.map { ($0.name, $0.title) }
         case .sanity: return []
         case .layers:
-            return Array(
-                (s.hiddenLayers.filter(\.isConv).map { ($0.name, $0.name) } + [(fusion, "LayerCAM fusion")])
-                    .prefix(slots))
+            return Array(s.hiddenLayers.filter(\.isConv).map { ($0.name, $0.name) }.prefix(slots - 1))
+                + [(fusion, "LayerCAM fusion")]
         }
     }
 

@@ -71,6 +71,7 @@ final class EngineWorker {
             guard var model = runner?.model, let path = modelPath else { return }
             model.preprocessing = p ?? model.preprocessing
             ascent = nil
+            forgetAnalysis()
             runner = Runner(model: model)
             events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: 0))
         }
@@ -82,6 +83,7 @@ final class EngineWorker {
             var model = try preloaded ?? IsolatedModelLoader.load(path: path)
             if let p = preprocessing { model.preprocessing = p }
             ascent = nil
+            forgetAnalysis()
             runner = nil   // free the old model's buffers first
             runner = Runner(model: model)
             modelPath = path
@@ -89,6 +91,13 @@ final class EngineWorker {
         } catch {
             events.post(.weightsFailed("\(error)"))
         }
+    }
+
+    /// A new model or preprocessing: the last analysis's activations belong to the old one, so the queued CAM and
+    /// compare work for it stops here instead of running the new model on them.
+    private func forgetAnalysis() {
+        current = nil
+        lock.lock(); newestCAMRequest += 1; newestComparison += 1; lock.unlock()
     }
 
     /// Loads, runs all 18 layers, classifies, and (with a classifier) computes the default Grad-CAM.
@@ -155,7 +164,7 @@ final class EngineWorker {
         queue.async { [self] in
             guard let runner else { return }
             let items = axis == .methods ? CAMMethods.all.sorted { cost($0) < cost($1) }.map(\.name)
-                : runner.model.hiddenLayers.filter(\.isConv).map(\.name) + [CompareView.fusion]
+                : runner.model.hiddenLayers.filter(\.isConv).map(\.name).prefix(CompareView.slots - 1) + [CompareView.fusion]
             continueComparison(request, axis, items[...], imageGeneration: imageGeneration, ticket: ticket)
         }
     }
@@ -181,7 +190,7 @@ final class EngineWorker {
                     map = CAMMap(method: method.title, layer: r.layer, classIndex: k, scoreValue: c.score(k, request.score),
                                  map: r.map)
                 }
-                let full = map.layer.height == input.height ? map.map
+                let full = map.layer.height == input.height && map.layer.width == input.width ? map.map
                     : CAMMethods.upsampled(map.map, height: map.layer.height, width: map.layer.width, to: input.height,
                                            input.width)
                 let scores = try runner.faithfulness(input: input, map: full, classIndex: map.classIndex)
@@ -246,7 +255,7 @@ final class EngineWorker {
     private func fusion(_ runner: Runner, _ analysis: Analysis, _ c: Classification, _ request: CAMRequest) throws -> CAMMap {
         let input = analysis.activations.input
         var sum = [Float](repeating: 0, count: input.height * input.width)
-        var k = 0, count = 0
+        var k = request.classIndex ?? c.top(1)[0].index, count = 0
         for layer in runner.model.hiddenLayers where layer.isConv {
             let r = try runner.classActivationMap(LayerCAM(), analysis.activations, classification: c, layer: layer.name,
                                                   classIndex: request.classIndex, score: request.score)
