@@ -47,20 +47,7 @@ extension Runner {
                 for k in 0..<c { current[p * c + k] = finish[p * c + k] }
             }
         }
-        let batched = Runner(model: model, batch: 16)
-        let units = layers[layers.count - 1].output.count
-        let size = input.data.count
-        var probabilities: [Float] = []
-        var start = 0
-        while start <= steps {
-            let n = min(16, steps + 1 - start)
-            let out = batched.lastOutputs(Array(states[start * size..<(start + n) * size]), count: n)
-            for j in 0..<n {
-                probabilities.append(
-                    classification(logits: Array(out[j * units..<(j + 1) * units])).probabilities[classIndex])
-            }
-            start += n
-        }
+        let probabilities = classProbabilities(states, count: steps + 1, classIndex: classIndex)
         return CausalCurve(kind: kind, probabilities: probabilities)
     }
 }

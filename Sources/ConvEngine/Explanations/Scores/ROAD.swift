@@ -128,20 +128,7 @@ extension Runner {
             let t = ROAD.percentile(sortedInverse, Double(p))
             states += ROAD.impute(input, keep: inverse.map { Double($0) < t }, noise: noise, seed: seed &+ UInt64(2 * i + 1))
         }
-        let count = 1 + 2 * percentiles.count, size = input.data.count
-        let batched = Runner(model: model, batch: min(16, count))
-        let units = layers[layers.count - 1].output.count
-        var probabilities: [Float] = []
-        var start = 0
-        while start < count {
-            let n = min(batched.batch, count - start)
-            let out = batched.lastOutputs(Array(states[start * size..<(start + n) * size]), count: n)
-            for j in 0..<n {
-                probabilities.append(
-                    classification(logits: Array(out[j * units..<(j + 1) * units])).probabilities[classIndex])
-            }
-            start += n
-        }
+        let probabilities = classProbabilities(states, count: 1 + 2 * percentiles.count, classIndex: classIndex)
         let base = probabilities[0]
         let k = percentiles.count
         return ROADScores(
