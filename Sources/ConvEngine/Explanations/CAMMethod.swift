@@ -33,6 +33,18 @@ public struct CAMInputs {
     public var scoreFromLayer: ((_ activations: [Float], _ n: Int) throws -> [Float])?
     public var positions: Int { height * width }
 
+    /// Σ_k weight(G_k) · A_k at each position, the gradient weighing its own position (HiResCAM, LayerCAM).
+    public func weightedSum(_ weight: (Float) -> Float) -> [Float] {
+        (0..<positions).map { p in
+            var s: Float = 0
+            for k in 0..<channels {
+                let i = p * channels + k
+                s += weight(gradients[i]) * activations[i]
+            }
+            return s
+        }
+    }
+
     public init(activations: [Float], gradients: [Float], height: Int, width: Int, channels: Int) {
         precondition(activations.count == height * width * channels, "activations of the layer's shape")
         precondition(gradients.isEmpty || gradients.count == activations.count, "gradients of the layer's shape")

@@ -5,13 +5,6 @@ public struct LayerCAM: CAMMethod {
     public init() {}
 
     public func rawMap(_ x: CAMInputs) -> [Float] {
-        (0..<x.positions).map { p in
-            var s: Float = 0
-            for k in 0..<x.channels {
-                let i = p * x.channels + k
-                s += max(x.gradients[i], 0) * x.activations[i]
-            }
-            return s
-        }
+        x.weightedSum { max($0, 0) }
     }
 }

@@ -20,22 +20,25 @@ extension Runner {
         return Array(x.prefix(n * (layers.last?.output.count ?? 0)))
     }
 
-    /// The softmax probability of class `k` for `n` preprocessed images laid one after another, run 16 at a time
-    /// (the causal curves, ROAD).
-    public func classProbabilities(_ inputs: [Float], count n: Int, classIndex k: Int) -> [Float] {
-        let batched = Runner(model: model, batch: min(16, max(n, 1)))
+    /// Class `k`'s score (`kind`: its probability or its logit) for `n` preprocessed images laid one after another,
+    /// run `batch`'s size at a time (a runner of 16 made here when none is given): the causal curves, ROAD, occlusion,
+    /// SmoothGrad and Integrated Gradients' scores.
+    public func classScores(
+        _ inputs: [Float], count n: Int, classIndex k: Int, kind: CAMScore = .probability, batch: Runner? = nil
+    ) -> [Float] {
+        let batched = batch ?? Runner(model: model, batch: min(16, max(n, 1)))
         let units = layers[layers.count - 1].output.count
         let size = model.input.count
-        var probabilities: [Float] = []
+        var scores: [Float] = []
         var start = 0
         while start < n {
             let m = min(batched.batch, n - start)
             let out = batched.lastOutputs(Array(inputs[start * size..<(start + m) * size]), count: m)
             for j in 0..<m {
-                probabilities.append(classification(logits: Array(out[j * units..<(j + 1) * units])).probabilities[k])
+                scores.append(classification(logits: Array(out[j * units..<(j + 1) * units])).score(k, kind))
             }
             start += m
         }
-        return probabilities
+        return scores
     }
 }

@@ -29,20 +29,7 @@ public struct AttributionInputs {
 
     /// The class's score for each of `n` inputs laid one after another, `batch` at a time.
     public func scores(_ inputs: [Float], count n: Int, batch: Runner) -> [Float] {
-        let units = runner.layers[runner.layers.count - 1].output.count
-        let size = input.data.count
-        var result: [Float] = []
-        var start = 0
-        while start < n {
-            let m = min(batch.batch, n - start)
-            let out = batch.lastOutputs(Array(inputs[start * size..<(start + m) * size]), count: m)
-            for j in 0..<m {
-                result.append(
-                    runner.classification(logits: Array(out[j * units..<(j + 1) * units])).score(classIndex, score))
-            }
-            start += m
-        }
-        return result
+        runner.classScores(inputs, count: n, classIndex: classIndex, kind: score, batch: batch)
     }
 
     /// The same input with new values.

@@ -47,7 +47,7 @@ extension Runner {
                 for k in 0..<c { current[p * c + k] = finish[p * c + k] }
             }
         }
-        let probabilities = classProbabilities(states, count: steps + 1, classIndex: classIndex)
+        let probabilities = classScores(states, count: steps + 1, classIndex: classIndex)
         return CausalCurve(kind: kind, probabilities: probabilities)
     }
 }

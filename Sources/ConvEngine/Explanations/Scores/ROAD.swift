@@ -128,7 +128,7 @@ extension Runner {
             let t = ROAD.percentile(sortedInverse, Double(p))
             states += ROAD.impute(input, keep: inverse.map { Double($0) < t }, noise: noise, seed: seed &+ UInt64(2 * i + 1))
         }
-        let probabilities = classProbabilities(states, count: 1 + 2 * percentiles.count, classIndex: classIndex)
+        let probabilities = classScores(states, count: 1 + 2 * percentiles.count, classIndex: classIndex)
         let base = probabilities[0]
         let k = percentiles.count
         return ROADScores(
