@@ -25,4 +25,28 @@ public struct FeatureMap: Sendable, Equatable {
     }
 
     public var maxMagnitude: Float { data.reduce(0) { max($0, abs($1)) } }
+
+    /// The smallest and largest value over every channel ((0, 0) when empty).
+    public var valueRange: (min: Float, max: Float) {
+        guard !data.isEmpty else { return (0, 0) }
+        var lo = Float.infinity, hi = -Float.infinity
+        data.withUnsafeBufferPointer { p in for v in p { lo = Swift.min(lo, v); hi = Swift.max(hi, v) } }
+        return (lo, hi)
+    }
+
+    /// Each channel's mean, minimum and maximum over the map.
+    public func channelStatistics() -> (mean: [Float], min: [Float], max: [Float]) {
+        let c = channels, n = height * width
+        var sum = [Float](repeating: 0, count: c), hi = [Float](repeating: -.infinity, count: c)
+        var lo = [Float](repeating: .infinity, count: c)
+        data.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                for k in 0..<c {
+                    let v = p[i * c + k]
+                    sum[k] += v; hi[k] = Swift.max(hi[k], v); lo[k] = Swift.min(lo[k], v)
+                }
+            }
+        }
+        return (sum.map { $0 / Float(Swift.max(n, 1)) }, lo, hi)
+    }
 }

@@ -35,13 +35,7 @@ struct InputImage {
     }
 
     /// width × height × 3 RGB bytes.
-    var networkRGB: [UInt8] {
-        var rgb = [UInt8](repeating: 0, count: network.width * network.height * 3)
-        for p in 0..<(network.width * network.height) {
-            for c in 0..<3 { rgb[p * 3 + c] = network.pixels[p * 4 + c] }
-        }
-        return rgb
-    }
+    var networkRGB: [UInt8] { network.rgbBytes }
 }
 
 import Foundation

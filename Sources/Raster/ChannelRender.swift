@@ -20,6 +20,22 @@ public enum ChannelRender {
         return RGBAImage(width: map.width, height: map.height, pixels: out)
     }
 
+    /// The map on a given scale: `range.min` black, `range.max` white, clamped (a layer's shared scale); a zero span
+    /// is black.
+    public static func grayscale(_ map: FloatMap, range: (min: Float, max: Float)) -> RGBAImage {
+        let span = range.max - range.min
+        var out = [UInt8](repeating: 255, count: map.width * map.height * 4)
+        map.values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<v.count {
+                    let g = UInt8(span > 0 ? min(max((v[i] - range.min) / span, 0), 1) * 255 : 0)
+                    dst[i * 4] = g; dst[i * 4 + 1] = g; dst[i * 4 + 2] = g
+                }
+            }
+        }
+        return RGBAImage(width: map.width, height: map.height, pixels: out)
+    }
+
     /// Channel `c` of a height × width × channels (channels-last) tensor.
     public static func extract(channel c: Int, fromHWC data: UnsafeBufferPointer<Float>,
                                height: Int, width: Int, channels: Int) -> FloatMap {

@@ -97,10 +97,18 @@ public final class FilterAscent {
         let raw = model.preprocessing.deprocess(x)
         var kept: [Float] = []
         kept.reserveCapacity(side * side * 3)
-        for y in crop..<(s - crop) { kept += raw[((y * s + crop) * 3)..<((y * s + s - crop) * 3)] }
-        let mean = kept.reduce(0, +) / Float(kept.count)
-        let std = (kept.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(kept.count)).squareRoot()
-        let rgb = kept.map { UInt8(min(max(($0 - mean) / (std + 1e-5) * 64 + 128, 0), 255).rounded()) }
+        for y in crop..<(s - crop) {
+            let rowStart: Int = (y * s + crop) * 3
+            kept.append(contentsOf: raw[rowStart..<(rowStart + side * 3)])
+        }
+        let n = Float(kept.count)
+        let mean: Float = kept.reduce(0, +) / n
+        let variance: Float = kept.reduce(0) { (sum: Float, v: Float) -> Float in sum + (v - mean) * (v - mean) } / n
+        let spread: Float = variance.squareRoot() + 1e-5
+        let rgb = kept.map { (v: Float) -> UInt8 in
+            let level: Float = (v - mean) / spread * 64 + 128
+            return UInt8(min(max(level, 0), 255).rounded())
+        }
         return FilterImage(filter: filter, side: side, rgb: rgb, raw: raw, startActivation: start, finalActivation: final)
     }
 }

@@ -11,17 +11,8 @@ struct GridOptions: Equatable, Codable {
     /// The channels of `map` in display order: sorted by mean or maximum (largest first), dead ones (constant over the
     /// map) left out when asked.
     func channels(of map: FeatureMap) -> [Int] {
-        let c = map.channels, n = map.height * map.width
-        var mean = [Float](repeating: 0, count: c), hi = [Float](repeating: -.infinity, count: c)
-        var lo = [Float](repeating: .infinity, count: c)
-        map.data.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                for k in 0..<c {
-                    let v = p[i * c + k]
-                    mean[k] += v; hi[k] = Swift.max(hi[k], v); lo[k] = Swift.min(lo[k], v)
-                }
-            }
-        }
+        let c = map.channels
+        let (mean, lo, hi) = map.channelStatistics()
         var list = Array(0..<c)
         if hideDead { list = list.filter { hi[$0] > lo[$0] } }
         switch order {

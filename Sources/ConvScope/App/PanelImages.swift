@@ -58,8 +58,7 @@ final class PanelImages: ImageProvider {
     /// The layer's smallest and largest value (the shared colour scale), computed once per analysis and layer.
     func layerRange(_ a: Analysis, layer: Int) -> (min: Float, max: Float) {
         if let r = ranges[layer] { return r }
-        let d = a.activations.layer(layer).data
-        let r = (d.min() ?? 0, d.max() ?? 0)
+        let r = a.activations.layer(layer).valueRange
         ranges[layer] = r
         return r
     }
@@ -69,8 +68,8 @@ final class PanelImages: ImageProvider {
     func image(for key: ImageKey) -> RGBAImage? {
         let s = state
         switch key.id {
-        case Self.grayBar: return Self.grayRamp(width: 16, height: 256, vertical: true)
-        case Self.grayBarHorizontal: return Self.grayRamp(width: 256, height: 8, vertical: false)
+        case Self.grayBar: return RGBAImage.grayRamp(width: 16, height: 256, vertical: true)
+        case Self.grayBarHorizontal: return RGBAImage.grayRamp(width: 256, height: 8, vertical: false)
         case Self.jetBar: return Overlay.heatmapImage(FloatMap(width: 256, height: 1, values: (0..<256).map { Float($0) / 255 }))
         default: break
         }
@@ -106,21 +105,7 @@ final class PanelImages: ImageProvider {
     /// is its heat, so cold places show the photo.
     static func heatmap(_ r: CAMMap, followsHeat: Bool) -> RGBAImage {
         let map = FloatMap(width: r.layer.width, height: r.layer.height, values: r.map).resizedBilinear(width: 224, height: 224)
-        var image = Overlay.heatmapImage(map)
-        if followsHeat {
-            for (i, v) in map.values.enumerated() { image.pixels[i * 4 + 3] = UInt8(min(max(v, 0), 1) * 255) }
-        }
-        return image
-    }
-
-    static func grayRamp(width: Int, height: Int, vertical: Bool) -> RGBAImage {
-        var img = RGBAImage(width: width, height: height, fill: (r: 0, g: 0, b: 0, a: 255))
-        for y in 0..<height {
-            for x in 0..<width {
-                let v = vertical ? UInt8(255 - y * 255 / max(1, height - 1)) : UInt8(x * 255 / max(1, width - 1))
-                img[x, y] = (r: v, g: v, b: v, a: 255)
-            }
-        }
-        return img
+        let image = Overlay.heatmapImage(map)
+        return followsHeat ? image.withAlpha(map) : image
     }
 }

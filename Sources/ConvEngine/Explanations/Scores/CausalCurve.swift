@@ -32,7 +32,7 @@ extension Runner {
         let c = input.channels
         let hw = h * w
         precondition(map.count == hw, "a map at the input's resolution")
-        let order = (0..<hw).sorted { map[$0] != map[$1] ? map[$0] > map[$1] : $0 < $1 }
+        let order = (0..<hw).sorted { (a: Int, b: Int) -> Bool in map[a] != map[b] ? map[a] > map[b] : a < b }
         let perStep = (hw + steps - 1) / steps
         let black = preprocess(rgb: [UInt8](repeating: 0, count: hw * 3)).data
         let blurred = CausalCurve.blurred(input)

@@ -1,0 +1,58 @@
+/// Whole-image pixel operations the window needs every frame or every page (kept here, optimised, so the app's own
+/// code holds no per-pixel loops).
+extension RGBAImage {
+    /// Each pixel becomes a factor × factor square (an activation stays a visible square).
+    public func scaledNearest(by factor: Int) -> RGBAImage {
+        guard factor > 1 else { return self }
+        let w = width * factor, h = height * factor, srcWidth = width
+        var out = [UInt8](repeating: 0, count: w * h * 4)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<h {
+                    let srcRow = (y / factor) * srcWidth
+                    for x in 0..<w {
+                        let s = (srcRow + x / factor) * 4, d = (y * w + x) * 4
+                        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]; dst[d + 3] = src[s + 3]
+                    }
+                }
+            }
+        }
+        return RGBAImage(width: w, height: h, pixels: out)
+    }
+
+    /// A gray ramp: black at the bottom to white at the top (`vertical`), or black at the left to white at the right.
+    public static func grayRamp(width: Int, height: Int, vertical: Bool) -> RGBAImage {
+        var out = [UInt8](repeating: 255, count: width * height * 4)
+        for y in 0..<height {
+            for x in 0..<width {
+                let v = vertical ? UInt8(255 - y * 255 / max(1, height - 1)) : UInt8(x * 255 / max(1, width - 1))
+                let p = (y * width + x) * 4
+                out[p] = v; out[p + 1] = v; out[p + 2] = v
+            }
+        }
+        return RGBAImage(width: width, height: height, pixels: out)
+    }
+
+    /// This image with each pixel's alpha set from `map` (same size; 0…1, clamped).
+    public func withAlpha(_ map: FloatMap) -> RGBAImage {
+        precondition(map.width == width && map.height == height, "withAlpha: a map of the image's size")
+        var copy = self
+        copy.pixels.withUnsafeMutableBufferPointer { dst in
+            map.values.withUnsafeBufferPointer { v in
+                for i in 0..<v.count { dst[i * 4 + 3] = UInt8(min(max(v[i], 0), 1) * 255) }
+            }
+        }
+        return copy
+    }
+
+    /// The packed RGB bytes (width · height · 3), alpha dropped.
+    public var rgbBytes: [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        pixels.withUnsafeBufferPointer { src in
+            for p in 0..<(width * height) {
+                rgb[p * 3] = src[p * 4]; rgb[p * 3 + 1] = src[p * 4 + 1]; rgb[p * 3 + 2] = src[p * 4 + 2]
+            }
+        }
+        return rgb
+    }
+}
