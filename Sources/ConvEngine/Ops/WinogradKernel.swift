@@ -1,8 +1,13 @@
+import CKernels
+
 /// A 3×3 kernel transformed for `Winograd.forward`: U_p = (G g Gᵀ)_p for the 36 positions p, each a (Cin, Cout)
 /// matrix, with G = [1/4 0 0; −1/6 −1/6 −1/6; −1/6 1/6 −1/6; 1/24 1/12 1/6; 1/24 −1/12 1/6; 0 0 1].
 public struct WinogradKernel: Sendable {
-    /// 36 × Cin × Cout floats; each U_p stored (Cin, Cout), or (Cout, Cin) when `transposed`.
+    /// 36 × Cin × Cout floats: when `isPacked`, in the panels the engine's own GEMM reads (`cs_wino_pack`); else
+    /// each U_p stored (Cin, Cout), or (Cout, Cin) when `transposed`, for OpenBLAS.
     public let u: [Float]
+    /// Whether `u` is packed for the engine's GEMM (AVX2 or AVX-512, Cout a multiple of the panel width).
+    public let isPacked: Bool
     /// Channels of the convolution this kernel computes (for the input gradient, Cin and Cout of the forward one swap).
     public let inChannels: Int, outChannels: Int
     /// U_p is stored as its transpose (the input-gradient kernel reuses the forward layout).
@@ -14,7 +19,8 @@ public struct WinogradKernel: Sendable {
     /// The forward kernel of a (3,3,Cin,Cout) HWIO kernel.
     public init(forward kernel: [Float], inChannels: Int, outChannels: Int) {
         precondition(kernel.count == 9 * inChannels * outChannels && Self.fits(inChannels: inChannels, outChannels: outChannels))
-        self.u = Self.transform(kernel, inChannels: inChannels, outChannels: outChannels, flipped: false)
+        let u = Self.transform(kernel, inChannels: inChannels, outChannels: outChannels, flipped: false)
+        (self.u, self.isPacked) = Self.packed(u, k: inChannels, n: outChannels, transposed: false)
         self.inChannels = inChannels; self.outChannels = outChannels; self.transposed = false
     }
 
@@ -22,8 +28,20 @@ public struct WinogradKernel: Sendable {
     /// turned 180° with its channel axes swapped; stored transposed so the transform runs over the same layout.
     public init(inputGradientOf kernel: [Float], inChannels: Int, outChannels: Int) {
         precondition(kernel.count == 9 * inChannels * outChannels && Self.fits(inChannels: inChannels, outChannels: outChannels))
-        self.u = Self.transform(kernel, inChannels: inChannels, outChannels: outChannels, flipped: true)
+        let u = Self.transform(kernel, inChannels: inChannels, outChannels: outChannels, flipped: true)
+        (self.u, self.isPacked) = Self.packed(u, k: outChannels, n: inChannels, transposed: true)
         self.inChannels = outChannels; self.outChannels = inChannels; self.transposed = true
+    }
+
+    /// `u` packed for the engine's GEMM when it runs on this CPU and n fits its panels; else `u` as it is.
+    private static func packed(_ u: [Float], k: Int, n: Int, transposed: Bool) -> ([Float], Bool) {
+        let width = Int(cs_wino_panel_width())
+        guard width > 0, n % width == 0 else { return (u, false) }
+        let out = [Float](unsafeUninitializedCapacity: u.count) { buffer, initialised in
+            u.withUnsafeBufferPointer { cs_wino_pack($0.baseAddress!, Int32(k), Int32(n), transposed ? 1 : 0, buffer.baseAddress!) }
+            initialised = u.count
+        }
+        return (out, true)
     }
 
     /// (G g Gᵀ) for every (Cin, Cout) pair, 8 output channels at a time; `flipped` turns g by 180°. Float is

@@ -1,0 +1,37 @@
+// Winograd F(4×4, 3×3) kernels for ConvEngine, chosen at run time for the CPU they run on (AVX-512, AVX2+FMA, or
+// baseline x86-64), never for the machine that built them. Shapes as in ConvEngine's Winograd.swift: x and y are
+// NHWC; V and M hold, per tile, 36 rows (the transformed positions p) of C floats.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The instruction set the kernels use: 3 AVX-512F, 2 AVX2+FMA, 0 baseline. $CONVSCOPE_KERNELS=avx512|avx2|baseline
+/// lowers it (never raises it above what the CPU has), to test and time the other paths on one machine.
+int cs_kernel_level(void);
+/// Its name: "avx512", "avx2" or "baseline".
+const char *cs_kernel_name(void);
+
+/// Columns per packed panel of the engine's Winograd GEMM (32, with AVX-512), or 0 where OpenBLAS takes the products.
+int cs_wino_panel_width(void);
+
+/// V for tiles [t0, t1) (tile order: image, tile row, tile column) of x (n, h, w, c); c a multiple of 8.
+void cs_wino_input(const float *x, int h, int w, int c, long t0, long t1, float *v);
+
+/// y's 4×4 tiles [t0, t1) from M, plus bias (may be NULL), through ReLU when relu != 0; c a multiple of 8.
+void cs_wino_output(const float *m, int h, int w, int c, long t0, long t1, const float *bias, int relu, float *y);
+
+/// Packs the 36 kernel matrices U_p (row kk, column j at u[p·k·n + kk·n + j]; at u[p·k·n + j·k + kk] when transposed) into
+/// panels of `cs_wino_panel_width()` columns: packed[p][panel][k][column]. n must be a multiple of the width.
+void cs_wino_pack(const float *u, int k, int n, int transposed, float *packed);
+
+/// M_p (count × n) = V_p (count × k) · U_p for p in [p0, p1), with U packed by cs_wino_pack; rows of V and M are
+/// 36·k and 36·n floats apart.
+void cs_wino_gemm(const float *v, const float *packed, long count, int k, int n, int p0, int p1, float *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
