@@ -36,9 +36,19 @@ public enum Dense {
         if relu { for j in 0..<(n * outputs) where y[j] < 0 { y[j] = 0 } }
     }
 
-    /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy; `ways` splits the rows.
+    /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy; `ways` splits the rows. With
+    /// `onlyWhereNonZero` (the layer's input x), only the rows where x ≠ 0 are read and the others of dx are 0.
     public static func backwardInput(dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, inputs: Int, outputs: Int,
-                                     dx: UnsafeMutablePointer<Float>, ways: Int = 1) {
+                                     dx: UnsafeMutablePointer<Float>, onlyWhereNonZero x: UnsafePointer<Float>? = nil,
+                                     ways: Int = 1) {
+        if let x {
+            let rows = (0..<inputs).filter { x[$0] != 0 }
+            dx.update(repeating: 0, count: inputs)
+            Parallel.split(rows.count, ways: max(1, min(ways, rows.count / 256))) { _, share in
+                for r in share { dx[rows[r]] = cblas_sdot(Int32(outputs), kernel + rows[r] * outputs, 1, dy, 1) }
+            }
+            return
+        }
         Parallel.split(inputs, ways: max(1, min(ways, inputs / 1024))) { _, rows in
             cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(outputs), 1, kernel + rows.lowerBound * outputs,
                         Int32(outputs), dy, 1, 0, dx + rows.lowerBound, 1)

@@ -2,8 +2,12 @@
 extension Runner {
     /// dy = ∂L/∂(layer i's output) (overwritten: the activation's backward runs in place) → dx = ∂L/∂(its input).
     /// With `activationDone`, dy is already taken past the layer's own activation (filter ascent does that itself).
+    /// With `stopsAt` (the layer whose output gradient the caller wants), a dense layer computes ∂L/∂x only where
+    /// x ≠ 0 when `denseInputGradientIsMasked` says the rest is zeroed below anyway (fc1 is 411 MB: half the rows or
+    /// fewer are read).
     func backwardLayer(_ i: Int, dy: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch n: Int,
-                       dx: UnsafeMutablePointer<Float>, rule: ReLURule = .plain, activationDone: Bool = false) {
+                       dx: UnsafeMutablePointer<Float>, rule: ReLURule = .plain, activationDone: Bool = false,
+                       stopsAt target: Int? = nil) {
         let s = inputShape(i), o = layers[i].output
         switch layers[i].kind {
         case .conv2D(let c):
@@ -11,10 +15,11 @@ extension Runner {
             convolutionInputGradient(i, c, dy: dy, batch: n, s, o, dx: dx)
         case .dense(let d):
             if !activationDone { ElementWise.backward(d.activation, dy, output: y, count: n * o.count, rule: rule) }
+            let masked = target.map { denseInputGradientIsMasked(i, rule: rule, stopsAt: $0) } ?? false
             d.kernel.withUnsafeBufferPointer { k in
                 for b in 0..<n {
                     Dense.backwardInput(dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: d.inputs, outputs: d.outputs,
-                                        dx: dx + b * d.inputs, ways: ways)
+                                        dx: dx + b * d.inputs, onlyWhereNonZero: masked ? x + b * d.inputs : nil, ways: ways)
                 }
             }
         case .channelAffine(let p):
@@ -65,5 +70,23 @@ extension Runner {
                 }
             }
         }
+    }
+
+    /// Whether ∂L/∂x of dense layer `i` is zeroed wherever x = 0 before it reaches layer `target`'s output: below the
+    /// dense layer lie only flattens and max pools (a zero there comes from a window of zeros) down to a ReLU that the
+    /// backward pass crosses, whose rule keeps nothing where its output is 0 (plain and guided; not deconvnet).
+    func denseInputGradientIsMasked(_ i: Int, rule: ReLURule, stopsAt target: Int) -> Bool {
+        guard rule != .deconvnet else { return false }
+        var j = i - 1
+        while j > target {
+            switch layers[j].kind {
+            case .flatten, .maxPool: j -= 1
+            case .conv2D(let c): return c.activation == .relu
+            case .dense(let d): return d.activation == .relu
+            case .activation(let a): return a == .relu
+            default: return false
+            }
+        }
+        return false
     }
 }

@@ -90,7 +90,7 @@ public final class Runner {
                     a.outputs[i].data.withUnsafeBufferPointer { yp in
                         dx.withUnsafeMutableBufferPointer { dp in
                             backwardLayer(i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: 1,
-                                          dx: dp.baseAddress!, rule: rule)
+                                          dx: dp.baseAddress!, rule: rule, stopsAt: target)
                         }
                     }
                 }
