@@ -93,12 +93,36 @@ static inline TARGET void NAME(block)(const float *const a[MR], const float *b, 
         VF bv[NR / VW];
         for (int j = 0; j < NR / VW; j++) bv[j] = NAME(load)(b + (long)kk * NR + j * VW);
         for (int i = 0; i < MR; i++) {
-            const VF ai = (VF){0} + a[i][kk];
+            const float ai = a[i][kk];   // a scalar: the FMA takes it as a broadcast memory operand ({1to16})
             for (int j = 0; j < NR / VW; j++) acc[i][j] += ai * bv[j];
         }
     }
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < NR / VW; j++) NAME(store)(out + i * ldm + j * VW, acc[i][j]);
+}
+
+// C (m × n) = act(A (m × k, rows lda apart) · B + bias), B packed by cs_pack_panels; ReLU when relu != 0.
+static TARGET void NAME(gemm_plain)(const float *a, long lda, const float *packed, long m, int k, int n, float *c,
+                                    long ldc, const float *bias, int relu) {
+    const VF zero = {0};
+    for (int panel = 0; panel < n / NR; panel++) {
+        const float *b = packed + (long)panel * k * NR;
+        for (long t = 0; t < m; t += MR) {
+            const long rows = m - t < MR ? m - t : MR;
+            const float *rowp[MR];
+            for (int i = 0; i < MR; i++) rowp[i] = a + (t + (i < rows ? i : rows - 1)) * lda;
+            float *out = c + t * ldc + panel * NR;
+            NAME(block)(rowp, b, k, rows, out, ldc);
+            if (!bias && !relu) continue;
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < NR / VW; j++) {
+                    VF v = NAME(load)(out + i * ldc + j * VW);
+                    if (bias) v += NAME(load)(bias + panel * NR + j * VW);
+                    if (relu) v = __builtin_elementwise_max(v, zero);
+                    NAME(store)(out + i * ldc + j * VW, v);
+                }
+        }
+    }
 }
 
 static TARGET void NAME(gemm)(const float *v, const float *packed, long count, int k, int n, int p0, int p1,

@@ -31,4 +31,14 @@ final class Conv3x3ForwardTests: XCTestCase {
         print("conv forward (48×48, 2 chunks) max error \(err)")
         XCTAssertLessThan(err, 1e-5)
     }
+
+    /// VGG16's first convolution's shape (3 → 64): on AVX-512 the engine's packed GEMM with bias and ReLU; 45×47 =
+    /// 2115 pixels span two im2col chunks and end in a partial 8-row block. Run under CONVSCOPE_KERNELS=baseline too.
+    func testForward_FirstLayerShape_MatchesDirectConvolutionOnEveryKernelPath() {
+        let (engine, naive) = run(height: 45, width: 47, inChannels: 3, outChannels: 64, seed: 13)
+        let err = maxRelativeError(engine, naive)
+        print("conv forward (45×47, 3 → 64) max error \(err)")
+        XCTAssertLessThan(err, 1e-5)
+        XCTAssertGreaterThan(naive.filter { $0 == 0 }.count, 1000, "the ReLU is exercised")
+    }
 }

@@ -31,6 +31,14 @@ void cs_wino_pack(const float *u, int k, int n, int transposed, float *packed);
 /// 36·k and 36·n floats apart.
 void cs_wino_gemm(const float *v, const float *packed, long count, int k, int n, int p0, int p1, float *m);
 
+/// B (k × n, row-major) into panels for cs_gemm; n a multiple of cs_wino_panel_width() (which must not be 0).
+void cs_pack_panels(const float *b, int k, int n, float *packed);
+
+/// C (m × n, rows ldc apart) = act(A (m × k, rows lda apart) · B + bias) with B packed by cs_pack_panels; bias may be
+/// NULL; ReLU when relu != 0. Only where cs_wino_panel_width() is not 0.
+void cs_gemm(const float *a, long lda, const float *packed, long m, int k, int n, float *c, long ldc,
+             const float *bias, int relu);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 /// 3×3 'same' convolution with bias and ReLU, stride 1, as im2col + `cblas_sgemm`, in row chunks so the column
@@ -6,6 +7,9 @@ import COpenBLAS
 public enum Conv3x3 {
     /// Rows (output pixels) per im2col chunk.
     public static let chunkRows = 2048
+
+    /// Kernels up to this many floats are packed per call for the engine's own GEMM.
+    static let packedKernelLimit = 1 << 16
 
     /// Floats of scratch a convolution over `inChannels` needs.
     public static func scratchCount(inChannels: Int) -> Int { chunkRows * 9 * inChannels }
@@ -17,6 +21,27 @@ public enum Conv3x3 {
                                kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, outChannels: Int, relu applyReLU: Bool = true,
                                y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, ways: Int = 1) {
         let pixels = batch * height * width, k = 9 * inChannels
+        // A small kernel (the first layer's 27 × 64) is packed here for the engine's AVX-512 GEMM, which also adds
+        // the bias and applies ReLU; OpenBLAS would re-pack the whole patch matrix on every call.
+        let panel = Int(cs_wino_panel_width())
+        if panel > 0, outChannels % panel == 0, k * outChannels <= packedKernelLimit {
+            let packed = [Float](unsafeUninitializedCapacity: k * outChannels) { buffer, count in
+                cs_pack_panels(kernel, Int32(k), Int32(outChannels), buffer.baseAddress!)
+                count = k * outChannels
+            }
+            Parallel.split(pixels, ways: ways) { way, share in
+                let scratch = scratch + way * scratchCount(inChannels: inChannels)
+                var start = share.lowerBound
+                while start < share.upperBound {
+                    let rows = min(chunkRows, share.upperBound - start)
+                    im2col(x: x, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, cols: scratch)
+                    cs_gemm(scratch, k, packed, rows, Int32(k), Int32(outChannels), y + start * outChannels, outChannels,
+                            bias, applyReLU ? 1 : 0)
+                    start += rows
+                }
+            }
+            return
+        }
         Parallel.split(pixels, ways: ways) { way, share in
             let scratch = scratch + way * scratchCount(inChannels: inChannels)
             var start = share.lowerBound

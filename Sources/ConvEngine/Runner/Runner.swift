@@ -11,6 +11,8 @@ public final class Runner {
     let ways: Int
     var im2colScratch: [Float]
     var winogradScratch: [Float]
+    /// `lastOutputs`'s two buffers, made on its first call.
+    var passBuffers: [[Float]] = []
 
     /// `through` limits the layers the buffers are sized for (a filter ascent stops at its layer).
     public init(model: Model, batch: Int = 1, through: Int? = nil, ways: Int = Parallel.cores) {
