@@ -85,6 +85,16 @@ extension AppState {
             comparison.cells.append(cell)
             return [.log(String(format: "compare: %@ in %.3f s, deletion %.3f insertion %.3f", cell.name,
                                 cell.seconds, cell.scores.deletion.area, cell.scores.insertion.area))]
+        case .compareFailed(let f):
+            guard f.generation == comparison.generation, f.request == comparison.request, f.axis == comparison.axis
+            else { return [] }
+            if f.axis == .sanity {
+                comparison.sanityFailure = "Stopped at \(f.name): \(f.message)"
+            } else {
+                comparison.failures[f.name] = f.message
+            }
+            status.post("Compare, \(f.name): \(f.message)", error: true, at: now)
+            return [.log("compare failed: \(f.name): \(f.message)")]
         case .camFailed(let message, let generation):
             if generation == currentAnalysis?.generation, activity == .computingCAM { activity = .idle }
             status.post(message, error: true, at: now)

@@ -40,9 +40,12 @@ enum CompareView {
             }
         }
         if s.compareAxis == .sanity { return sanity(ui, s, a, parts[1].union(parts[2])) }
+        let failures =
+            s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis ? s.comparison.failures : [:]
+        let done = cells.count + items.filter { failures[$0.name] != nil }.count
         let head =
-            cells.count < items.count
-            ? "Computing the maps and their scores… \(cells.count) of \(items.count)"
+            done < items.count
+            ? "Computing the maps and their scores… \(done) of \(items.count)"
             : "Deletion: lower is better · insertion: higher is better · AD: average drop. Click a map to use it."
         _ = ui.paragraph(head, in: parts[1], role: .small, color: ui.theme.textDim)
         let bestDeletion = cells.min { $0.scores.deletion.area < $1.scores.deletion.area }?.name
@@ -87,6 +90,9 @@ enum CompareView {
                             String(format: "AD %.1f%%%@", c.scores.drop, c.scores.increase ? " · IC" : ""),
                             origin: Vec2(text.x, text.y + 28), ui.theme.textDim, .small))
                 }
+            } else if let why = failures[item.name] {
+                _ = ui.paragraph("Could not compute: \(why)", in: dest.inset(by: Vec2(6, 6)), role: .small,
+                                 color: Color(hex: 0xFF7A6B))
             } else {
                 ui.draw(
                     .text("…", origin: Vec2(dest.x + dest.w / 2 - 4, dest.y + dest.h / 2 - 8), ui.theme.textDim, .body))
@@ -121,7 +127,9 @@ enum CompareView {
         _ = ui.paragraph(
             "Sanity check (Adebayo et al., 2018): \(title)'s map as the network's layers are re-initialised "
                 + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, not the "
-                + "network. " + (points.count < max(total, 1) ? "Step \(points.count) of \(total)…" : ""),
+                + "network. "
+                + (s.comparison.sanityFailure.map { "\($0)." }
+                    ?? (points.count < max(total, 1) ? "Step \(points.count) of \(total)…" : "")),
             in: parts[0], role: .small, color: ui.theme.textDim)
         CurvePlot.draw(
             ui, parts[1],

@@ -46,7 +46,24 @@ struct Comparison {
     var axis = CompareAxis.methods
     var request = CAMRequest()
     var cells: [CompareCell] = []
+    /// Cells that could not be computed, by name, with the reason (shown in the cell; they count as done).
+    var failures: [String: String] = [:]
     var sanity: [SanityPoint] = []
+    /// Why the sanity check stopped early, when it did.
+    var sanityFailure: String?
+
+    /// Cells finished either way.
+    var done: Int { cells.count + failures.count }
+}
+
+/// A compare cell or sanity step that failed: which run, which entry, why.
+struct CompareFailure {
+    let generation: Int
+    let request: CAMRequest
+    let axis: CompareAxis
+    /// The cell's name, or the layer the sanity check was randomising.
+    let name: String
+    let message: String
 }
 
 /// One step of the sanity check: the map after randomising the weighted layers down to `layer`, against the trained

@@ -17,6 +17,7 @@ final class EngineWorker {
         case camFailed(String, imageGeneration: Int)
         case compared(CompareCell)
         case sanity(SanityPoint)
+        case compareFailed(CompareFailure)
         case filterProgress(FilterProgress)
         case filterImages(FilterKey, [FilterImage])
         case filtersFailed(FilterKey, String)
@@ -198,7 +199,8 @@ final class EngineWorker {
                                                   name: item, map: map, scores: scores,
                                                   seconds: Date().timeIntervalSince(start))))
             } catch {
-                events.post(.camFailed("\(item): \(error)", imageGeneration: imageGeneration))
+                events.post(.compareFailed(CompareFailure(generation: imageGeneration, request: request.comparisonKey(axis),
+                                                          axis: axis, name: item, message: "\(error)")))
             }
             continueComparison(request, axis, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
         }
@@ -220,7 +222,8 @@ final class EngineWorker {
                 continueSanity(request, method, trained, k, runner.model, layers[...], total: layers.count,
                                imageGeneration: imageGeneration, ticket: ticket)
             } catch {
-                events.post(.camFailed("sanity check: \(error)", imageGeneration: imageGeneration))
+                events.post(.compareFailed(CompareFailure(generation: imageGeneration, request: request, axis: .sanity,
+                                                          name: request.layer ?? "the explained layer", message: "\(error)")))
             }
         }
     }
@@ -245,7 +248,8 @@ final class EngineWorker {
                 continueSanity(request, method, trained, k, random, left.dropFirst(), total: total,
                                imageGeneration: imageGeneration, ticket: ticket)
             } catch {
-                events.post(.camFailed("sanity check at \(name): \(error)", imageGeneration: imageGeneration))
+                events.post(.compareFailed(CompareFailure(generation: imageGeneration, request: request, axis: .sanity,
+                                                          name: name, message: "\(error)")))
             }
         }
     }
