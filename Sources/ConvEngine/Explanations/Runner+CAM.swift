@@ -34,7 +34,7 @@ extension Runner {
             activations: a.outputs[info.last].data, gradients: gradients, height: info.height,
             width: info.width, channels: info.channels)
         if method.usesForwardPasses, let k = cls {
-            let batched = Runner(model: model, batch: 16)
+            let batched = batchRunner()
             let units = layers[layers.count - 1].output.count
             inputs.input = a.input
             func scores(_ out: [Float], _ n: Int) -> [Float] {

@@ -34,7 +34,7 @@ extension Runner {
     public func classScores(
         _ inputs: [Float], count n: Int, classIndex k: Int, kind: CAMScore = .probability, batch: Runner? = nil
     ) -> [Float] {
-        let batched = batch ?? Runner(model: model, batch: min(16, max(n, 1)))
+        let batched = batch ?? batchRunner()
         let units = layers[layers.count - 1].output.count
         let size = model.input.count
         var scores: [Float] = []

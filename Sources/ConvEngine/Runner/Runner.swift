@@ -13,6 +13,21 @@ public final class Runner {
     var winogradScratch: [Float]
     /// `lastOutputs`'s two buffers, made on its first call.
     var passBuffers: [[Float]] = []
+    private var cachedBatchRunner: Runner?
+
+    /// A runner for batches of 16 images of the same model (Score-CAM, Ablation-CAM, the causal curves, ROAD,
+    /// occlusion), made on first use and kept, so a scoreboard's thirty curves share one set of buffers (about 450 MB
+    /// for VGG16: `dropBatchRunner()` when a long run ends).
+    public func batchRunner() -> Runner {
+        if batch >= 16 { return self }
+        if let r = cachedBatchRunner { return r }
+        let r = Runner(model: model, batch: 16, ways: ways)
+        cachedBatchRunner = r
+        return r
+    }
+
+    /// Lets the batch runner and its buffers go.
+    public func dropBatchRunner() { cachedBatchRunner = nil }
 
     /// `through` limits the layers the buffers are sized for (a filter ascent stops at its layer).
     public init(model: Model, batch: Int = 1, through: Int? = nil, ways: Int = Parallel.cores) {

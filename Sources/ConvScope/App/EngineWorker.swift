@@ -141,6 +141,7 @@ final class EngineWorker {
     private func computeCAM(_ request: CAMRequest, for analysis: Analysis) {
         guard let runner, let classification = analysis.classification else { return }
         let start = Date()
+        defer { runner.dropBatchRunner() }   // Score-CAM's and Ablation-CAM's batch buffers go with the answer
         do {
             let method = CAMMethods.named(request.method) ?? GradCAMMethod()
             let r = try runner.classActivationMap(method, analysis.activations, classification: classification,
@@ -174,6 +175,7 @@ final class EngineWorker {
                                     imageGeneration: Int, ticket: Int) {
         queue.async { [self] in
             lock.lock(); let stale = ticket != newestComparison; lock.unlock()
+            if left.isEmpty || stale { runner?.dropBatchRunner() }   // the run is over: its batch buffers go
             guard !stale, let item = left.first, let runner, let analysis = current,
                   analysis.generation == imageGeneration, let c = analysis.classification else { return }
             let start = Date()

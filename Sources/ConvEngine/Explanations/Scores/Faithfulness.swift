@@ -29,7 +29,7 @@ extension Runner {
         let c = input.channels
         var masked = input.data
         for p in 0..<map.count { for k in 0..<c { masked[p * c + k] *= map[p] } }
-        let logits = Runner(model: model, batch: 1).lastOutputs(masked, count: 1)
+        let logits = batchRunner().lastOutputs(masked, count: 1)
         return Faithfulness(
             deletion: deletion, insertion: insertion, probability: deletion.probabilities.first ?? 0,
             maskedProbability: classification(logits: logits).probabilities[classIndex])
