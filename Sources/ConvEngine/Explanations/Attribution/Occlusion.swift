@@ -20,7 +20,7 @@ public struct Occlusion: AttributionMethod {
         let ys = Array(Swift.stride(from: 0, through: h - window, by: stride))
         let xs = Array(Swift.stride(from: 0, through: w - window, by: stride))
         let positions = ys.flatMap { y in xs.map { (y, $0) } }
-        let batch = Runner(model: x.runner.model, batch: 16)
+        let batch = x.runner.batchRunner()
         var total = [Float](repeating: 0, count: h * w)
         var covered = [Float](repeating: 0, count: h * w)
         var start = 0
