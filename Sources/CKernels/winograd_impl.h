@@ -85,7 +85,8 @@ static TARGET void NAME(output)(const float *m, int h, int w, int c, long t0, lo
 
 #ifdef NR
 // One MR × NR block of M_p: rows a[0…MR) of V_p times the packed panel b (k × NR), stored to the first `rows` rows.
-static inline TARGET void NAME(block)(const float *const a[MR], const float *b, int k, long rows, float *out, long ldm) {
+static inline TARGET void NAME(block)(const float *const a[MR], const float *b, int k, long rows, float *out,
+                                      long ldm) {
     VF acc[MR][NR / VW];
     for (int i = 0; i < MR; i++)
         for (int j = 0; j < NR / VW; j++) acc[i][j] = (VF){0};

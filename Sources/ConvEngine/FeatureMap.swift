@@ -5,11 +5,16 @@ public struct FeatureMap: Sendable, Equatable {
 
     public init(height: Int, width: Int, channels: Int, data: [Float]) {
         precondition(data.count == height * width * channels, "FeatureMap data does not match its shape")
-        self.height = height; self.width = width; self.channels = channels; self.data = data
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.data = data
     }
 
     public init(height: Int, width: Int, channels: Int) {
-        self.init(height: height, width: width, channels: channels, data: [Float](repeating: 0, count: height * width * channels))
+        self.init(
+            height: height, width: width, channels: channels,
+            data: [Float](repeating: 0, count: height * width * channels))
     }
 
     public var shape: [Int] { [height, width, channels] }
@@ -29,21 +34,31 @@ public struct FeatureMap: Sendable, Equatable {
     /// The smallest and largest value over every channel ((0, 0) when empty).
     public var valueRange: (min: Float, max: Float) {
         guard !data.isEmpty else { return (0, 0) }
-        var lo = Float.infinity, hi = -Float.infinity
-        data.withUnsafeBufferPointer { p in for v in p { lo = Swift.min(lo, v); hi = Swift.max(hi, v) } }
+        var lo = Float.infinity
+        var hi = -Float.infinity
+        data.withUnsafeBufferPointer { p in
+            for v in p {
+                lo = Swift.min(lo, v)
+                hi = Swift.max(hi, v)
+            }
+        }
         return (lo, hi)
     }
 
     /// Each channel's mean, minimum and maximum over the map.
     public func channelStatistics() -> (mean: [Float], min: [Float], max: [Float]) {
-        let c = channels, n = height * width
-        var sum = [Float](repeating: 0, count: c), hi = [Float](repeating: -.infinity, count: c)
+        let c = channels
+        let n = height * width
+        var sum = [Float](repeating: 0, count: c)
+        var hi = [Float](repeating: -.infinity, count: c)
         var lo = [Float](repeating: .infinity, count: c)
         data.withUnsafeBufferPointer { p in
             for i in 0..<n {
                 for k in 0..<c {
                     let v = p[i * c + k]
-                    sum[k] += v; hi[k] = Swift.max(hi[k], v); lo[k] = Swift.min(lo[k], v)
+                    sum[k] += v
+                    hi[k] = Swift.max(hi[k], v)
+                    lo[k] = Swift.min(lo[k], v)
                 }
             }
         }

@@ -1,4 +1,5 @@
 import ConvEngine
+import Foundation
 import Platform
 import Raster
 
@@ -6,15 +7,15 @@ import Raster
 /// unchanged).
 struct InputImage {
     let name: String
-    let original: RGBAImage      // composited over white
-    let shown: RGBAImage         // what the network's view covers: the whole image, or its centre crop
-    let network: RGBAImage       // the network's width × height
-    let preview: RGBAImage       // `original` at most 1600 px across, for the screen (textures have size limits)
-    let gray: RGBAImage          // `shown` in grayscale, at most 1600 px across
+    let original: RGBAImage  // composited over white
+    let shown: RGBAImage  // what the network's view covers: the whole image, or its centre crop
+    let network: RGBAImage  // the network's width × height
+    let preview: RGBAImage  // `original` at most 1600 px across, for the screen (textures have size limits)
+    let gray: RGBAImage  // `shown` in grayscale, at most 1600 px across
 
     init(path: String, width: Int, height: Int, crop: Bool) throws {
         name = (path as NSString).lastPathComponent
-        original = try IsolatedImageDecoder.shared.load(path: path)   // decoded in a child process
+        original = try IsolatedImageDecoder.shared.load(path: path)  // decoded in a child process
         shown = crop ? InputImage.centreCropped(original, aspectWidth: width, height: height) : original
         network = shown.width == width && shown.height == height ? shown : shown.resized(width: width, height: height)
         preview = InputImage.fitting(original, 1600)
@@ -24,8 +25,10 @@ struct InputImage {
     /// The largest centred crop with the network's aspect ratio.
     static func centreCropped(_ image: RGBAImage, aspectWidth w: Int, height h: Int) -> RGBAImage {
         if w == h { return image.centerCroppedSquare() }
-        let cw = min(image.width, image.height * w / h), ch = min(image.height, image.width * h / w)
-        return image.cropped(x: (image.width - cw) / 2, y: (image.height - ch) / 2, width: max(cw, 1), height: max(ch, 1))
+        let cw = min(image.width, image.height * w / h)
+        let ch = min(image.height, image.width * h / w)
+        return image.cropped(
+            x: (image.width - cw) / 2, y: (image.height - ch) / 2, width: max(cw, 1), height: max(ch, 1))
     }
 
     static func fitting(_ image: RGBAImage, _ side: Int) -> RGBAImage {
@@ -37,5 +40,3 @@ struct InputImage {
     /// width × height × 3 RGB bytes.
     var networkRGB: [UInt8] { network.rgbBytes }
 }
-
-import Foundation

@@ -2,13 +2,23 @@ import ConvEngine
 import XCTest
 
 final class Conv3x3ForwardTests: XCTestCase {
-    private func run(height h: Int, width w: Int, inChannels cin: Int, outChannels cout: Int, seed: UInt64) -> (engine: [Double], naive: [Double]) {
+    private func run(
+        height h: Int, width w: Int, inChannels cin: Int, outChannels cout: Int, seed: UInt64
+    ) -> (engine: [Double], naive: [Double]) {
         var rng = SeededRandom(seed: seed)
-        let x = rng.floats(h * w * cin), kernel = rng.floats(9 * cin * cout), bias = rng.floats(cout, -0.5, 0.5)
+        let x = rng.floats(h * w * cin)
+        let kernel = rng.floats(9 * cin * cout)
+        let bias = rng.floats(cout, -0.5, 0.5)
         var y = [Float](repeating: .nan, count: h * w * cout)
         var scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: cin))
-        Conv3x3.forward(x: x, height: h, width: w, inChannels: cin, kernel: kernel, bias: bias, outChannels: cout, y: &y, scratch: &scratch)
-        return (y.map(Double.init), NaiveConvolution.forward(x, height: h, width: w, inChannels: cin, kernel: kernel, bias: bias, outChannels: cout))
+        Conv3x3.forward(
+            x: x, height: h, width: w, inChannels: cin, kernel: kernel, bias: bias, outChannels: cout, y: &y,
+            scratch: &scratch)
+        return (
+            y.map(Double.init),
+            NaiveConvolution.forward(
+                x, height: h, width: w, inChannels: cin, kernel: kernel, bias: bias, outChannels: cout)
+        )
     }
 
     func testForward_SmallImage_MatchesDirectConvolutionIncludingBorder() {

@@ -1,5 +1,6 @@
-@testable import ConvEngine
 import XCTest
+
+@testable import ConvEngine
 
 /// The dense layer's backward reads only the kernel rows under non-zero inputs when a ReLU below zeroes the rest:
 /// the gradient at every layer below it must equal the full computation's, exactly where it is kept.
@@ -9,7 +10,8 @@ final class DenseMaskedBackwardTests: XCTestCase {
 
     /// The full backward, every dense row read (no `stopsAt`).
     private func unmasked(_ gradient: [Float], from: Int, to target: Int, _ a: Activations, rule: ReLURule) -> [Float] {
-        var g = gradient, i = from
+        var g = gradient
+        var i = from
         while i > target {
             let x = i == 0 ? a.input : a.outputs[i - 1]
             var dx = [Float](repeating: 0, count: x.data.count)
@@ -17,8 +19,9 @@ final class DenseMaskedBackwardTests: XCTestCase {
                 x.data.withUnsafeBufferPointer { xp in
                     a.outputs[i].data.withUnsafeBufferPointer { yp in
                         dx.withUnsafeMutableBufferPointer { dp in
-                            runner.backwardLayer(i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: 1,
-                                                 dx: dp.baseAddress!, rule: rule)
+                            runner.backwardLayer(
+                                i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: 1,
+                                dx: dp.baseAddress!, rule: rule)
                         }
                     }
                 }
@@ -33,7 +36,9 @@ final class DenseMaskedBackwardTests: XCTestCase {
         let acts = try runner.forward(TinyNetwork.randomInput(seed: 72))
         let top = model.layers.count - 1
         let g = try runner.classify(acts).scoreGradient(1, .logit)
-        let convs = model.layers.indices.filter { if case .conv2D = model.layers[$0].kind { return true } else { return false } }
+        let convs = model.layers.indices.filter {
+            if case .conv2D = model.layers[$0].kind { return true } else { return false }
+        }
         var masked = 0
         for target in [convs.last!, convs.first!, -1] {
             for rule in ReLURule.allCases {
@@ -44,7 +49,9 @@ final class DenseMaskedBackwardTests: XCTestCase {
             }
         }
         for i in model.layers.indices {
-            if case .dense = model.layers[i].kind, runner.denseInputGradientIsMasked(i, rule: .plain, stopsAt: convs.last!) {
+            if case .dense = model.layers[i].kind,
+                runner.denseInputGradientIsMasked(i, rule: .plain, stopsAt: convs.last!)
+            {
                 masked += 1
             }
         }
@@ -52,8 +59,11 @@ final class DenseMaskedBackwardTests: XCTestCase {
     }
 
     func testMasking_OffAtThePoolItselfAndForDeconvnet() {
-        let dense = model.layers.indices.first { if case .dense = model.layers[$0].kind { return true } else { return false } }!
-        XCTAssertFalse(runner.denseInputGradientIsMasked(dense, rule: .plain, stopsAt: dense - 1), "the caller wants every entry")
+        let dense = model.layers.indices.first {
+            if case .dense = model.layers[$0].kind { return true } else { return false }
+        }!
+        XCTAssertFalse(
+            runner.denseInputGradientIsMasked(dense, rule: .plain, stopsAt: dense - 1), "the caller wants every entry")
         XCTAssertFalse(runner.denseInputGradientIsMasked(dense, rule: .deconvnet, stopsAt: -1))
     }
 }

@@ -26,24 +26,33 @@ public final class FilterAscent {
     private let lanes: [AscentLane]
 
     /// `memoryBudget` caps the floats all the buffers may hold (default 64 Mi floats, 256 MB).
-    public init(model: Model, layer name: String, settings: AscentSettings = AscentSettings(),
-                memoryBudget: Int = 64 << 20, cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    public init(
+        model: Model, layer name: String, settings: AscentSettings = AscentSettings(),
+        memoryBudget: Int = 64 << 20, cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws {
         let info = try model.hiddenLayer(name)
         let truncated = try settings.validate(for: info, in: model)
-        self.model = model; self.layer = info; self.settings = settings
+        self.model = model
+        self.layer = info
+        self.settings = settings
         let laneCount = max(1, min(cores, 8))
         let perImage = AscentLane.floatsPerImage(truncated)
         let capacity = max(1, min(32, memoryBudget / laneCount / perImage))
         Parallel.useSingleThreadedBLAS()
-        lanes = (0..<laneCount).map { _ in AscentLane(model: truncated, target: info, settings: settings, capacity: capacity) }
+        lanes = (0..<laneCount).map { _ in
+            AscentLane(model: truncated, target: info, settings: settings, capacity: capacity)
+        }
     }
 
-    /// Runs `filters` a batch at a time. After every step `progress(stepsDone, stepsTotal)` is called, after every batch
+    /// Runs `filters` a batch at a time. After every step `progress(stepsDone, stepsTotal)` is called, after every
+    /// batch
     /// `finished(images)`; either returning false stops the run, which returns the images finished so far. Both are
     /// called on the calling thread.
     @discardableResult
-    public func run(filters: [Int], progress: (Int, Int) -> Bool = { _, _ in true },
-                    finished: ([FilterImage]) -> Bool = { _ in true }) throws -> [FilterImage] {
+    public func run(
+        filters: [Int], progress: (Int, Int) -> Bool = { _, _ in true },
+        finished: ([FilterImage]) -> Bool = { _ in true }
+    ) throws -> [FilterImage] {
         let job = try AscentJob(self, filters: filters)
         var done: [FilterImage] = []
         while !job.isFinished {
@@ -61,7 +70,8 @@ public final class FilterAscent {
     /// images are seeded first; with `finish`, a last forward pass measures them and their images are returned.
     func step(_ batch: [Int], seedFirst: Bool, finish: Bool) -> [FilterImage] {
         // Lane k takes every lanes.count-th filter.
-        let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] }) }
+        let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] })
+        }
         let step = settings.stepSize * model.preprocessing.unitsPerPixelValue
         parallel(shares) { _, lane, share in
             if seedFirst { lane.seed(share) }
@@ -87,13 +97,18 @@ public final class FilterAscent {
     /// Runs `body` for every lane with a non-empty share, the lanes side by side.
     private func parallel(_ shares: [[Int]], _ body: (Int, AscentLane, [Int]) -> Void) {
         let busy = shares.indices.filter { !shares[$0].isEmpty }
-        if busy.count == 1 { body(busy[0], lanes[busy[0]], shares[busy[0]]); return }
+        if busy.count == 1 {
+            body(busy[0], lanes[busy[0]], shares[busy[0]])
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: busy.count) { i in body(busy[i], lanes[busy[i]], shares[busy[i]]) }
     }
 
     /// Deprocess: invert the preprocessing, crop, centre and scale (mean 128, 64 per standard deviation), clip.
     private func finish(_ filter: Int, _ x: FeatureMap, start: Float, final: Float) -> FilterImage {
-        let s = settings.size, crop = settings.crop, side = s - 2 * crop
+        let s = settings.size
+        let crop = settings.crop
+        let side = s - 2 * crop
         let raw = model.preprocessing.deprocess(x)
         var kept: [Float] = []
         kept.reserveCapacity(side * side * 3)
@@ -109,7 +124,8 @@ public final class FilterAscent {
             let level: Float = (v - mean) / spread * 64 + 128
             return UInt8(min(max(level, 0), 255).rounded())
         }
-        return FilterImage(filter: filter, side: side, rgb: rgb, raw: raw, startActivation: start, finalActivation: final)
+        return FilterImage(
+            filter: filter, side: side, rgb: rgb, raw: raw, startActivation: start, finalActivation: final)
     }
 }
 
@@ -128,7 +144,8 @@ public final class AscentJob {
         for f in filters where f < 0 || f >= channels { throw AscentError.filterOutOfRange(f, filters: channels) }
         self.ascent = ascent
         self.filters = filters
-        // As few batches as the batch size allows, as even as possible (64 filters at 12 a batch: 6 of 10–11, not 5 and a 4).
+        // As few batches as the batch size allows, as even as possible (64 filters at 12 a batch: 6 of 10–11, not 5 and
+        // a 4).
         let count = (filters.count + ascent.batchSize - 1) / ascent.batchSize
         batches = (0..<count).map { Array(filters[(filters.count * $0 / count)..<(filters.count * ($0 + 1) / count)]) }
         stepsTotal = batches.count * ascent.settings.steps
@@ -138,7 +155,8 @@ public final class AscentJob {
     public func step() -> [FilterImage] {
         precondition(!isFinished, "AscentJob.step after the last step")
         let steps = ascent.settings.steps
-        let batch = batches[stepsDone / steps], within = stepsDone % steps
+        let batch = batches[stepsDone / steps]
+        let within = stepsDone % steps
         stepsDone += 1
         return ascent.step(batch, seedFirst: within == 0, finish: within == steps - 1)
     }

@@ -17,10 +17,13 @@ public enum Conv3x3 {
     /// x (N,H,W,Cin), kernel (3,3,Cin,Cout) = (9·Cin, Cout) row-major, bias (Cout) → y (N,H,W,Cout) = ReLU(conv + bias)
     /// (no ReLU when `relu` is false).
     /// `ways` > 1 splits the rows over that many threads, each with its own `scratchCount` floats of `scratch`.
-    public static func forward(x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, inChannels: Int,
-                               kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, outChannels: Int, relu applyReLU: Bool = true,
-                               y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, ways: Int = 1) {
-        let pixels = batch * height * width, k = 9 * inChannels
+    public static func forward(
+        x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, inChannels: Int,
+        kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, outChannels: Int, relu applyReLU: Bool = true,
+        y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, ways: Int = 1
+    ) {
+        let pixels = batch * height * width
+        let k = 9 * inChannels
         // A small kernel (the first layer's 27 × 64) is packed here for the engine's AVX-512 GEMM, which also adds
         // the bias and applies ReLU; OpenBLAS would re-pack the whole patch matrix on every call.
         let panel = Int(cs_wino_panel_width())
@@ -34,9 +37,12 @@ public enum Conv3x3 {
                 var start = share.lowerBound
                 while start < share.upperBound {
                     let rows = min(chunkRows, share.upperBound - start)
-                    im2col(x: x, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, cols: scratch)
-                    cs_gemm(scratch, k, packed, rows, Int32(k), Int32(outChannels), y + start * outChannels, outChannels,
-                            bias, applyReLU ? 1 : 0)
+                    im2col(
+                        x: x, height: height, width: width, channels: inChannels, firstRow: start, rows: rows,
+                        cols: scratch)
+                    cs_gemm(
+                        scratch, k, packed, rows, Int32(k), Int32(outChannels), y + start * outChannels, outChannels,
+                        bias, applyReLU ? 1 : 0)
                     start += rows
                 }
             }
@@ -47,11 +53,14 @@ public enum Conv3x3 {
             var start = share.lowerBound
             while start < share.upperBound {
                 let rows = min(chunkRows, share.upperBound - start)
-                im2col(x: x, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, cols: scratch)
+                im2col(
+                    x: x, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, cols: scratch
+                )
                 let out = y + start * outChannels
                 for r in 0..<rows { (out + r * outChannels).update(from: bias, count: outChannels) }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outChannels), Int32(k),
-                            1, scratch, Int32(k), kernel, Int32(outChannels), 1, out, Int32(outChannels))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outChannels), Int32(k),
+                    1, scratch, Int32(k), kernel, Int32(outChannels), 1, out, Int32(outChannels))
                 if applyReLU { relu(out, count: rows * outChannels) }
                 start += rows
             }
@@ -59,18 +68,23 @@ public enum Conv3x3 {
     }
 
     /// dy (N,H,W,Cout) = ∂L/∂(pre-activation), kernel (9·Cin, Cout) → dx (N,H,W,Cin) = ∂L/∂x (overwritten)
-    public static func backwardInput(dy: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, inChannels: Int,
-                                     kernel: UnsafePointer<Float>, outChannels: Int,
-                                     dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let pixels = batch * height * width, k = 9 * inChannels
+    public static func backwardInput(
+        dy: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, inChannels: Int,
+        kernel: UnsafePointer<Float>, outChannels: Int,
+        dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let pixels = batch * height * width
+        let k = 9 * inChannels
         dx.update(repeating: 0, count: pixels * inChannels)
         var start = 0
         while start < pixels {
             let rows = min(chunkRows, pixels - start)
             // cols (rows, 9·Cin) = dy (rows, Cout) · kernelᵀ (Cout, 9·Cin)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(outChannels),
-                        1, dy + start * outChannels, Int32(outChannels), kernel, Int32(outChannels), 0, scratch, Int32(k))
-            col2im(cols: scratch, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, dx: dx)
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(outChannels),
+                1, dy + start * outChannels, Int32(outChannels), kernel, Int32(outChannels), 0, scratch, Int32(k))
+            col2im(
+                cols: scratch, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, dx: dx)
             start += rows
         }
     }
@@ -78,7 +92,8 @@ public enum Conv3x3 {
     /// ReLU backward in place: g = g where y > 0, else 0 (TensorFlow's ReluGrad, on the layer's output).
     public static func reluBackward(_ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
         let vectors = count / 8
-        let gv = UnsafeMutableRawPointer(g), yv = UnsafeRawPointer(y)
+        let gv = UnsafeMutableRawPointer(g)
+        let yv = UnsafeRawPointer(y)
         for v in 0..<vectors {
             let o = v * 32
             let yy = yv.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
@@ -99,12 +114,19 @@ public enum Conv3x3 {
         for i in (vectors * 8)..<count { v[i] = max(v[i], 0) }
     }
 
-    /// Rows [firstRow, firstRow+rows) of the (N·H·W, 9·C) patch matrix, columns ordered (ky, kx, c) like an HWIO kernel.
-    static func im2col(x: UnsafePointer<Float>, height: Int, width: Int, channels: Int, firstRow: Int, rows: Int,
-                       cols: UnsafeMutablePointer<Float>) {
-        let k = 9 * channels, plane = height * width
+    /// Rows [firstRow, firstRow+rows) of the (N·H·W, 9·C) patch matrix, columns ordered (ky, kx, c) like an HWIO
+    /// kernel.
+    static func im2col(
+        x: UnsafePointer<Float>, height: Int, width: Int, channels: Int, firstRow: Int, rows: Int,
+        cols: UnsafeMutablePointer<Float>
+    ) {
+        let k = 9 * channels
+        let plane = height * width
         for r in 0..<rows {
-            let p = firstRow + r, q = p % plane, oy = q / width, ox = q % width
+            let p = firstRow + r
+            let q = p % plane
+            let oy = q / width
+            let ox = q % width
             let x = x + (p - q) * channels
             let row = cols + r * k
             for ky in 0..<3 {
@@ -115,7 +137,7 @@ public enum Conv3x3 {
                     if iy < 0 || iy >= height || ix < 0 || ix >= width {
                         for c in 0..<channels { dst[c] = 0 }
                     } else if channels < 16 {
-                        let src = x + (iy * width + ix) * channels   // a few floats: a loop beats a memmove call
+                        let src = x + (iy * width + ix) * channels  // a few floats: a loop beats a memmove call
                         for c in 0..<channels { dst[c] = src[c] }
                     } else {
                         dst.update(from: x + (iy * width + ix) * channels, count: channels)
@@ -126,11 +148,17 @@ public enum Conv3x3 {
     }
 
     /// Adds each patch-matrix row back onto the pixels it was gathered from (the adjoint of im2col).
-    static func col2im(cols: UnsafePointer<Float>, height: Int, width: Int, channels: Int, firstRow: Int, rows: Int,
-                       dx: UnsafeMutablePointer<Float>) {
-        let k = 9 * channels, plane = height * width
+    static func col2im(
+        cols: UnsafePointer<Float>, height: Int, width: Int, channels: Int, firstRow: Int, rows: Int,
+        dx: UnsafeMutablePointer<Float>
+    ) {
+        let k = 9 * channels
+        let plane = height * width
         for r in 0..<rows {
-            let p = firstRow + r, q = p % plane, oy = q / width, ox = q % width
+            let p = firstRow + r
+            let q = p % plane
+            let oy = q / width
+            let ox = q % width
             let dx = dx + (p - q) * channels
             let row = cols + r * k
             for ky in 0..<3 {
@@ -139,7 +167,8 @@ public enum Conv3x3 {
                 for kx in 0..<3 {
                     let ix = ox + kx - 1
                     if ix < 0 || ix >= width { continue }
-                    let src = row + (ky * 3 + kx) * channels, dst = dx + (iy * width + ix) * channels
+                    let src = row + (ky * 3 + kx) * channels
+                    let dst = dx + (iy * width + ix) * channels
                     for c in 0..<channels { dst[c] += src[c] }
                 }
             }

@@ -1,5 +1,5 @@
-import Foundation
 import COpenBLAS
+import Foundation
 
 /// Fully connected layer y = act(xᵀW + b) as `cblas_sgemv`, kernel in Keras's (in, out) row-major layout.
 public enum Dense {
@@ -7,8 +7,10 @@ public enum Dense {
     /// read (y = b + Σ x_i·W_i over x_i ≠ 0): the inputs come out of a ReLU, and the kernels are large enough
     /// (fc1: 411 MB) that memory bandwidth sets the pace. `ways` > 1 splits the rows over that many threads, each
     /// summing into its own buffer.
-    public static func forward(x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                               inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>, ways: Int = 1) {
+    public static func forward(
+        x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        inputs: Int, outputs: Int, relu: Bool, y: UnsafeMutablePointer<Float>, ways: Int = 1
+    ) {
         let rows = (0..<inputs).filter { x[$0] != 0 }
         let w = max(1, min(ways, rows.count / 256))
         var partial = [Float](repeating: 0, count: w * outputs)
@@ -27,20 +29,25 @@ public enum Dense {
 
     /// x (n, in), kernel (in, out), bias (out) → y (n, out) as one `cblas_sgemm`: the kernel is read once for the
     /// whole batch (Score-CAM, Ablation-CAM, the scoreboard run batches of 16; fc1 alone is 411 MB).
-    public static func forwardBatch(x: UnsafePointer<Float>, batch n: Int, kernel: UnsafePointer<Float>,
-                                    bias: UnsafePointer<Float>, inputs: Int, outputs: Int, relu: Bool,
-                                    y: UnsafeMutablePointer<Float>) {
+    public static func forwardBatch(
+        x: UnsafePointer<Float>, batch n: Int, kernel: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, inputs: Int, outputs: Int, relu: Bool,
+        y: UnsafeMutablePointer<Float>
+    ) {
         for b in 0..<n { (y + b * outputs).update(from: bias, count: outputs) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(outputs), Int32(inputs), 1, x,
-                    Int32(inputs), kernel, Int32(outputs), 1, y, Int32(outputs))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(outputs), Int32(inputs), 1, x,
+            Int32(inputs), kernel, Int32(outputs), 1, y, Int32(outputs))
         if relu { for j in 0..<(n * outputs) where y[j] < 0 { y[j] = 0 } }
     }
 
     /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy; `ways` splits the rows. With
     /// `onlyWhereNonZero` (the layer's input x), only the rows where x ≠ 0 are read and the others of dx are 0.
-    public static func backwardInput(dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, inputs: Int, outputs: Int,
-                                     dx: UnsafeMutablePointer<Float>, onlyWhereNonZero x: UnsafePointer<Float>? = nil,
-                                     ways: Int = 1) {
+    public static func backwardInput(
+        dy: UnsafePointer<Float>, kernel: UnsafePointer<Float>, inputs: Int, outputs: Int,
+        dx: UnsafeMutablePointer<Float>, onlyWhereNonZero x: UnsafePointer<Float>? = nil,
+        ways: Int = 1
+    ) {
         if let x {
             let rows = (0..<inputs).filter { x[$0] != 0 }
             dx.update(repeating: 0, count: inputs)
@@ -50,8 +57,9 @@ public enum Dense {
             return
         }
         Parallel.split(inputs, ways: max(1, min(ways, inputs / 1024))) { _, rows in
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(outputs), 1, kernel + rows.lowerBound * outputs,
-                        Int32(outputs), dy, 1, 0, dx + rows.lowerBound, 1)
+            cblas_sgemv(
+                CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(outputs), 1, kernel + rows.lowerBound * outputs,
+                Int32(outputs), dy, 1, 0, dx + rows.lowerBound, 1)
         }
     }
 }

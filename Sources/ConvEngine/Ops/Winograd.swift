@@ -20,58 +20,73 @@ public enum Winograd {
     /// Tiles per chunk for a layer of `tiles` tiles.
     static func chunkTiles(tiles: Int, inChannels: Int, outChannels: Int) -> Int {
         let perTile = 36 * (inChannels + outChannels)
-        return tiles * perTile <= wholeLayerFloats ? tiles : max(1, max(chunkFloats, 36 * inChannels * outChannels) / perTile)
+        return tiles * perTile <= wholeLayerFloats
+            ? tiles : max(1, max(chunkFloats, 36 * inChannels * outChannels) / perTile)
     }
 
-    /// Floats of scratch a convolution over `batch` images of height × width runs best with (fewer give smaller chunks).
+    /// Floats of scratch a convolution over `batch` images of height × width runs best with (fewer give smaller
+    /// chunks).
     public static func scratchCount(batch: Int = 1, height: Int, width: Int, inChannels: Int, outChannels: Int) -> Int {
         let tiles = Shape(height: height, width: width).tiles(batch: batch)
-        return chunkTiles(tiles: tiles, inChannels: inChannels, outChannels: outChannels) * 36 * (inChannels + outChannels)
+        return chunkTiles(tiles: tiles, inChannels: inChannels, outChannels: outChannels) * 36
+            * (inChannels + outChannels)
     }
 
     /// x (N,H,W,Cin), kernel U (36,Cin,Cout) → y (N,H,W,Cout) = act(conv + bias), with `scratchCount` floats of
     /// scratch. `ways` > 1 splits every phase across that many threads (OpenBLAS single-threaded:
     /// `Parallel.useSingleThreadedBLAS`).
-    public static func forward(x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, kernel: WinogradKernel,
-                               bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
-                               scratch: UnsafeMutablePointer<Float>, scratchCount: Int, ways: Int = 1) {
-        let cin = kernel.inChannels, cout = kernel.outChannels
-        let shape = Shape(height: height, width: width), tiles = shape.tiles(batch: batch)
+    public static func forward(
+        x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, kernel: WinogradKernel,
+        bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int, ways: Int = 1
+    ) {
+        let cin = kernel.inChannels
+        let cout = kernel.outChannels
+        let shape = Shape(height: height, width: width)
+        let tiles = shape.tiles(batch: batch)
         let perTile = 36 * (cin + cout)
         precondition(scratchCount >= perTile, "Winograd scratch smaller than one tile")
         if kernel.isPacked, 36 * cin * cout <= pipelineKernelFloats, scratchCount >= max(1, ways) * perTile {
-            pipelined(x: x, shape: shape, tiles: tiles, kernel: kernel, bias: bias, relu: relu, y: y, scratch: scratch,
-                      tilesPerStep: min(pipelineTiles, scratchCount / (max(1, ways) * perTile)), ways: ways)
+            pipelined(
+                x: x, shape: shape, tiles: tiles, kernel: kernel, bias: bias, relu: relu, y: y, scratch: scratch,
+                tilesPerStep: min(pipelineTiles, scratchCount / (max(1, ways) * perTile)), ways: ways)
             return
         }
         let chunk = min(chunkTiles(tiles: tiles, inChannels: cin, outChannels: cout), scratchCount / perTile)
-        let v = scratch, m = scratch + chunk * 36 * cin
+        let v = scratch
+        let m = scratch + chunk * 36 * cin
         var start = 0
         while start < tiles {
-            let count = min(chunk, tiles - start), first = start
+            let count = min(chunk, tiles - start)
+            let first = start
             Parallel.split(count, ways: ways) { _, r in
-                cs_wino_input(x, Int32(height), Int32(width), Int32(cin), first + r.lowerBound, first + r.upperBound,
-                              v + r.lowerBound * 36 * cin)
+                cs_wino_input(
+                    x, Int32(height), Int32(width), Int32(cin), first + r.lowerBound, first + r.upperBound,
+                    v + r.lowerBound * 36 * cin)
             }
             Parallel.split(36, ways: ways) { _, r in
                 kernel.u.withUnsafeBufferPointer { u in
                     if kernel.isPacked {
-                        cs_wino_gemm(v, u.baseAddress!, count, Int32(cin), Int32(cout), Int32(r.lowerBound),
-                                     Int32(r.upperBound), m)
+                        cs_wino_gemm(
+                            v, u.baseAddress!, count, Int32(cin), Int32(cout), Int32(r.lowerBound),
+                            Int32(r.upperBound), m)
                         return
                     }
                     for p in r {
-                        // M_p (count, Cout) = V_p (count, Cin) · U_p (Cin, Cout); rows of V and M are 36 positions apart.
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, kernel.transposed ? CblasTrans : CblasNoTrans,
-                                    Int32(count), Int32(cout), Int32(cin), 1, v + p * cin, Int32(36 * cin),
-                                    u.baseAddress! + p * cin * cout, Int32(kernel.transposed ? cin : cout),
-                                    0, m + p * cout, Int32(36 * cout))
+                        // M_p (count, Cout) = V_p (count, Cin) · U_p (Cin, Cout); rows of V and M are 36 positions
+                        // apart.
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, kernel.transposed ? CblasTrans : CblasNoTrans,
+                            Int32(count), Int32(cout), Int32(cin), 1, v + p * cin, Int32(36 * cin),
+                            u.baseAddress! + p * cin * cout, Int32(kernel.transposed ? cin : cout),
+                            0, m + p * cout, Int32(36 * cout))
                     }
                 }
             }
             Parallel.split(count, ways: ways) { _, r in
-                cs_wino_output(m + r.lowerBound * 36 * cout, Int32(height), Int32(width), Int32(cout),
-                               first + r.lowerBound, first + r.upperBound, bias, relu ? 1 : 0, y)
+                cs_wino_output(
+                    m + r.lowerBound * 36 * cout, Int32(height), Int32(width), Int32(cout),
+                    first + r.lowerBound, first + r.upperBound, bias, relu ? 1 : 0, y)
             }
             start += count
         }
@@ -83,19 +98,25 @@ public enum Winograd {
 
     /// Each thread takes its own share of the tiles through all three phases, `tilesPerStep` at a time, so V and M
     /// stay in its cache and the threads never wait for each other (packed kernels only).
-    static func pipelined(x: UnsafePointer<Float>, shape: Shape, tiles: Int, kernel: WinogradKernel,
-                          bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
-                          scratch: UnsafeMutablePointer<Float>, tilesPerStep: Int, ways: Int) {
-        let cin = kernel.inChannels, cout = kernel.outChannels, perTile = 36 * (cin + cout)
+    static func pipelined(
+        x: UnsafePointer<Float>, shape: Shape, tiles: Int, kernel: WinogradKernel,
+        bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, tilesPerStep: Int, ways: Int
+    ) {
+        let cin = kernel.inChannels
+        let cout = kernel.outChannels
+        let perTile = 36 * (cin + cout)
         kernel.u.withUnsafeBufferPointer { u in
             Parallel.split(tiles, ways: ways) { way, share in
-                let v = scratch + way * tilesPerStep * perTile, m = v + tilesPerStep * 36 * cin
+                let v = scratch + way * tilesPerStep * perTile
+                let m = v + tilesPerStep * 36 * cin
                 var t = share.lowerBound
                 while t < share.upperBound {
                     let n = min(tilesPerStep, share.upperBound - t)
                     cs_wino_input(x, Int32(shape.height), Int32(shape.width), Int32(cin), t, t + n, v)
                     cs_wino_gemm(v, u.baseAddress!, n, Int32(cin), Int32(cout), 0, 36, m)
-                    cs_wino_output(m, Int32(shape.height), Int32(shape.width), Int32(cout), t, t + n, bias, relu ? 1 : 0, y)
+                    cs_wino_output(
+                        m, Int32(shape.height), Int32(shape.width), Int32(cout), t, t + n, bias, relu ? 1 : 0, y)
                     t += n
                 }
             }
@@ -105,7 +126,10 @@ public enum Winograd {
     struct Shape {
         let height: Int, width: Int, tilesY: Int, tilesX: Int
         init(height: Int, width: Int) {
-            self.height = height; self.width = width; tilesY = (height + 3) / 4; tilesX = (width + 3) / 4
+            self.height = height
+            self.width = width
+            tilesY = (height + 3) / 4
+            tilesX = (width + 3) / 4
         }
         func tiles(batch: Int) -> Int { batch * tilesY * tilesX }
     }

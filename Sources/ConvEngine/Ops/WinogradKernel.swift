@@ -18,19 +18,25 @@ public struct WinogradKernel: Sendable {
 
     /// The forward kernel of a (3,3,Cin,Cout) HWIO kernel.
     public init(forward kernel: [Float], inChannels: Int, outChannels: Int) {
-        precondition(kernel.count == 9 * inChannels * outChannels && Self.fits(inChannels: inChannels, outChannels: outChannels))
+        precondition(
+            kernel.count == 9 * inChannels * outChannels && Self.fits(inChannels: inChannels, outChannels: outChannels))
         let u = Self.transform(kernel, inChannels: inChannels, outChannels: outChannels, flipped: false)
         (self.u, self.isPacked) = Self.packed(u, k: inChannels, n: outChannels, transposed: false)
-        self.inChannels = inChannels; self.outChannels = outChannels; self.transposed = false
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.transposed = false
     }
 
     /// The kernel whose forward convolution maps ∂L/∂y (Cout channels) to ∂L/∂x (Cin channels): the forward kernel
     /// turned 180° with its channel axes swapped; stored transposed so the transform runs over the same layout.
     public init(inputGradientOf kernel: [Float], inChannels: Int, outChannels: Int) {
-        precondition(kernel.count == 9 * inChannels * outChannels && Self.fits(inChannels: inChannels, outChannels: outChannels))
+        precondition(
+            kernel.count == 9 * inChannels * outChannels && Self.fits(inChannels: inChannels, outChannels: outChannels))
         let u = Self.transform(kernel, inChannels: inChannels, outChannels: outChannels, flipped: true)
         (self.u, self.isPacked) = Self.packed(u, k: outChannels, n: inChannels, transposed: true)
-        self.inChannels = outChannels; self.outChannels = inChannels; self.transposed = true
+        self.inChannels = outChannels
+        self.outChannels = inChannels
+        self.transposed = true
     }
 
     /// `u` packed for the engine's GEMM when it runs on this CPU and n fits its panels; else `u` as it is.
@@ -38,34 +44,49 @@ public struct WinogradKernel: Sendable {
         let width = Int(cs_wino_panel_width())
         guard width > 0, n % width == 0 else { return (u, false) }
         let out = [Float](unsafeUninitializedCapacity: u.count) { buffer, initialised in
-            u.withUnsafeBufferPointer { cs_wino_pack($0.baseAddress!, Int32(k), Int32(n), transposed ? 1 : 0, buffer.baseAddress!) }
+            u.withUnsafeBufferPointer {
+                cs_wino_pack($0.baseAddress!, Int32(k), Int32(n), transposed ? 1 : 0, buffer.baseAddress!)
+            }
             initialised = u.count
         }
         return (out, true)
     }
 
     /// (G g Gᵀ) for every (Cin, Cout) pair, 8 output channels at a time; `flipped` turns g by 180°. Float is
-    /// enough: G's entries round to within 2⁻²⁴ and each U entry sums 9 products. Written straight into uninitialised memory, as this runs at start-up over 235 MB for VGG16.
-    private static func transform(_ kernel: [Float], inChannels cin: Int, outChannels cout: Int, flipped: Bool) -> [Float] {
+    /// enough: G's entries round to within 2⁻²⁴ and each U entry sums 9 products. Written straight into uninitialised
+    /// memory, as this runs at start-up over 235 MB for VGG16.
+    private static func transform(
+        _ kernel: [Float], inChannels cin: Int, outChannels cout: Int, flipped: Bool
+    ) -> [Float] {
         typealias F8 = SIMD8<Float>
         @inline(__always) func g(_ v0: F8, _ v1: F8, _ v2: F8) -> (F8, F8, F8, F8, F8, F8) {
-            let a = (v0 + v2) * (-1.0 / 6), b = v1 * (-1.0 / 6), c = v0 * (1.0 / 24) + v2 * (1.0 / 6), d = v1 * (1.0 / 12)
+            let a = (v0 + v2) * (-1.0 / 6)
+            let b = v1 * (-1.0 / 6)
+            let c = v0 * (1.0 / 24) + v2 * (1.0 / 6)
+            let d = v1 * (1.0 / 12)
             return (v0 * 0.25, a + b, a - b, c + d, c - d, v2)
         }
-        let count = 36 * cin * cout, step = cin * cout
+        let count = 36 * cin * cout
+        let step = cin * cout
         return [Float](unsafeUninitializedCapacity: count) { out, initialised in
             kernel.withUnsafeBufferPointer { k in
-                let src = UnsafeRawPointer(k.baseAddress!), dst = UnsafeMutableRawPointer(out.baseAddress!)
+                let src = UnsafeRawPointer(k.baseAddress!)
+                let dst = UnsafeMutableRawPointer(out.baseAddress!)
                 for ci in 0..<cin {
                     for co in stride(from: 0, to: cout, by: 8) {
                         @inline(__always) func w(_ ky: Int, _ kx: Int) -> F8 {
-                            let y = flipped ? 2 - ky : ky, x = flipped ? 2 - kx : kx
-                            return src.loadUnaligned(fromByteOffset: 4 * (((y * 3 + x) * cin + ci) * cout + co), as: F8.self)
+                            let y = flipped ? 2 - ky : ky
+                            let x = flipped ? 2 - kx : kx
+                            return src.loadUnaligned(
+                                fromByteOffset: 4 * (((y * 3 + x) * cin + ci) * cout + co), as: F8.self)
                         }
                         // t (6×3) = G · g, one column of g at a time
-                        let c0 = g(w(0, 0), w(1, 0), w(2, 0)), c1 = g(w(0, 1), w(1, 1), w(2, 1)), c2 = g(w(0, 2), w(1, 2), w(2, 2))
-                        @inline(__always) func row(_ a: Int, _ t0: F8, _ t1: F8, _ t2: F8) {   // U[a][·] = t[a] · Gᵀ
-                            let r = g(t0, t1, t2), base = 4 * ((a * 6 * cin + ci) * cout + co)
+                        let c0 = g(w(0, 0), w(1, 0), w(2, 0))
+                        let c1 = g(w(0, 1), w(1, 1), w(2, 1))
+                        let c2 = g(w(0, 2), w(1, 2), w(2, 2))
+                        @inline(__always) func row(_ a: Int, _ t0: F8, _ t1: F8, _ t2: F8) {  // U[a][·] = t[a] · Gᵀ
+                            let r = g(t0, t1, t2)
+                            let base = 4 * ((a * 6 * cin + ci) * cout + co)
                             dst.storeBytes(of: r.0, toByteOffset: base, as: F8.self)
                             dst.storeBytes(of: r.1, toByteOffset: base + 4 * step, as: F8.self)
                             dst.storeBytes(of: r.2, toByteOffset: base + 8 * step, as: F8.self)
@@ -73,8 +94,12 @@ public struct WinogradKernel: Sendable {
                             dst.storeBytes(of: r.4, toByteOffset: base + 16 * step, as: F8.self)
                             dst.storeBytes(of: r.5, toByteOffset: base + 20 * step, as: F8.self)
                         }
-                        row(0, c0.0, c1.0, c2.0); row(1, c0.1, c1.1, c2.1); row(2, c0.2, c1.2, c2.2)
-                        row(3, c0.3, c1.3, c2.3); row(4, c0.4, c1.4, c2.4); row(5, c0.5, c1.5, c2.5)
+                        row(0, c0.0, c1.0, c2.0)
+                        row(1, c0.1, c1.1, c2.1)
+                        row(2, c0.2, c1.2, c2.2)
+                        row(3, c0.3, c1.3, c2.3)
+                        row(4, c0.4, c1.4, c2.4)
+                        row(5, c0.5, c1.5, c2.5)
                     }
                 }
             }

@@ -5,10 +5,13 @@ extension Runner {
     /// With `stopsAt` (the layer whose output gradient the caller wants), a dense layer computes ∂L/∂x only where
     /// x ≠ 0 when `denseInputGradientIsMasked` says the rest is zeroed below anyway (fc1 is 411 MB: half the rows or
     /// fewer are read).
-    func backwardLayer(_ i: Int, dy: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch n: Int,
-                       dx: UnsafeMutablePointer<Float>, rule: ReLURule = .plain, activationDone: Bool = false,
-                       stopsAt target: Int? = nil) {
-        let s = inputShape(i), o = layers[i].output
+    func backwardLayer(
+        _ i: Int, dy: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch n: Int,
+        dx: UnsafeMutablePointer<Float>, rule: ReLURule = .plain, activationDone: Bool = false,
+        stopsAt target: Int? = nil
+    ) {
+        let s = inputShape(i)
+        let o = layers[i].output
         switch layers[i].kind {
         case .conv2D(let c):
             if !activationDone { ElementWise.backward(c.activation, dy, output: y, count: n * o.count, rule: rule) }
@@ -18,8 +21,9 @@ extension Runner {
             let masked = target.map { denseInputGradientIsMasked(i, rule: rule, stopsAt: $0) } ?? false
             d.kernel.withUnsafeBufferPointer { k in
                 for b in 0..<n {
-                    Dense.backwardInput(dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: d.inputs, outputs: d.outputs,
-                                        dx: dx + b * d.inputs, onlyWhereNonZero: masked ? x + b * d.inputs : nil, ways: ways)
+                    Dense.backwardInput(
+                        dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: d.inputs, outputs: d.outputs,
+                        dx: dx + b * d.inputs, onlyWhereNonZero: masked ? x + b * d.inputs : nil, ways: ways)
                 }
             }
         case .channelAffine(let p):
@@ -50,23 +54,28 @@ extension Runner {
     }
 
     /// ∂L/∂x from ∂L/∂(pre-activation) of convolution layer `i`, on this thread.
-    private func convolutionInputGradient(_ i: Int, _ c: Conv2DParameters, dy: UnsafePointer<Float>, batch n: Int, _ s: TensorShape,
-                                          _ o: TensorShape, dx: UnsafeMutablePointer<Float>) {
+    private func convolutionInputGradient(
+        _ i: Int, _ c: Conv2DParameters, dy: UnsafePointer<Float>, batch n: Int, _ s: TensorShape,
+        _ o: TensorShape, dx: UnsafeMutablePointer<Float>
+    ) {
         if let kernel = model.winograd.inputGradient(i, c) {
             winogradScratch.withUnsafeMutableBufferPointer { sp in
-                Winograd.forward(x: dy, batch: n, height: s.height, width: s.width, kernel: kernel, bias: nil, relu: false,
-                                 y: dx, scratch: sp.baseAddress!, scratchCount: sp.count)
+                Winograd.forward(
+                    x: dy, batch: n, height: s.height, width: s.width, kernel: kernel, bias: nil, relu: false,
+                    y: dx, scratch: sp.baseAddress!, scratchCount: sp.count)
             }
             return
         }
         c.kernel.withUnsafeBufferPointer { kp in
             im2colScratch.withUnsafeMutableBufferPointer { sp in
                 if c.isSame3x3 {
-                    Conv3x3.backwardInput(dy: dy, batch: n, height: s.height, width: s.width, inChannels: c.inChannels,
-                                          kernel: kp.baseAddress!, outChannels: c.outChannels, dx: dx, scratch: sp.baseAddress!)
+                    Conv3x3.backwardInput(
+                        dy: dy, batch: n, height: s.height, width: s.width, inChannels: c.inChannels,
+                        kernel: kp.baseAddress!, outChannels: c.outChannels, dx: dx, scratch: sp.baseAddress!)
                 } else {
-                    ConvGeneral.backwardInput(dy: dy, batch: n, Runner.geometry(c, s, o), kernel: kp.baseAddress!, dx: dx,
-                                              scratch: sp.baseAddress!)
+                    ConvGeneral.backwardInput(
+                        dy: dy, batch: n, Runner.geometry(c, s, o), kernel: kp.baseAddress!, dx: dx,
+                        scratch: sp.baseAddress!)
                 }
             }
         }

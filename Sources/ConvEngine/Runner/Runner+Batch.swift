@@ -1,5 +1,6 @@
 extension Runner {
-    /// The last layer's outputs (logits) for `n` inputs of layer `start` laid one after another (n ≤ `batch`; `start` 0:
+    /// The last layer's outputs (logits) for `n` inputs of layer `start` laid one after another (n ≤ `batch`; `start`
+    /// 0:
     /// preprocessed images): a plain batched forward pass that keeps only two buffers (Score-CAM runs one per group of
     /// masked images, Ablation-CAM one per group of ablated activations from its layer on).
     public func lastOutputs(_ inputs: [Float], count n: Int, from start: Int = 0) -> [Float] {
@@ -13,10 +14,13 @@ extension Runner {
                 [Float](unsafeUninitializedCapacity: batch * largest) { _, count in count = batch * largest }
             }
         }
-        var x = passBuffers[0], y = passBuffers[1]
+        var x = passBuffers[0]
+        var y = passBuffers[1]
         passBuffers = []
         defer { passBuffers = [x, y] }
-        x.withUnsafeMutableBufferPointer { p in _ = UnsafeMutableBufferPointer(rebasing: p[..<inputs.count]).update(fromContentsOf: inputs) }
+        x.withUnsafeMutableBufferPointer { p in
+            _ = UnsafeMutableBufferPointer(rebasing: p[..<inputs.count]).update(fromContentsOf: inputs)
+        }
         for i in start..<layers.count {
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in

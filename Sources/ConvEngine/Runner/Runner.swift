@@ -31,15 +31,21 @@ public final class Runner {
 
     /// `through` limits the layers the buffers are sized for (a filter ascent stops at its layer).
     public init(model: Model, batch: Int = 1, through: Int? = nil, ways: Int = Parallel.cores) {
-        self.model = model; self.batch = batch; self.ways = ways
+        self.model = model
+        self.batch = batch
+        self.ways = ways
         let last = through ?? model.layers.count - 1
-        var im2col = 0, winograd = 0
+        var im2col = 0
+        var winograd = 0
         for i in 0...max(last, 0) where i < model.layers.count {
             guard case .conv2D(let c) = model.layers[i].kind else { continue }
             let s = Runner.inputShape(model, i)
             if WinogradKernels.fits(c) {
-                winograd = max(winograd, Winograd.scratchCount(batch: batch, height: s.height, width: s.width,
-                                                               inChannels: c.inChannels, outChannels: c.outChannels))
+                winograd = max(
+                    winograd,
+                    Winograd.scratchCount(
+                        batch: batch, height: s.height, width: s.width,
+                        inChannels: c.inChannels, outChannels: c.outChannels))
             } else if c.isSame3x3 {
                 im2col = max(im2col, ways * Conv3x3.scratchCount(inChannels: c.inChannels))
             } else {
@@ -53,21 +59,29 @@ public final class Runner {
     }
 
     /// The shape reaching layer `i`.
-    static func inputShape(_ model: Model, _ i: Int) -> TensorShape { i == 0 ? model.input : model.layers[i - 1].output }
+    static func inputShape(_ model: Model, _ i: Int) -> TensorShape {
+        i == 0 ? model.input : model.layers[i - 1].output
+    }
     func inputShape(_ i: Int) -> TensorShape { Runner.inputShape(model, i) }
 
     static func geometry(_ c: Conv2DParameters, _ s: TensorShape, _ o: TensorShape) -> ConvGeneral.Geometry {
-        guard case .explicit(let top, let left, _, _) = c.padding else { preconditionFailure("padding resolved by Model.init") }
-        return ConvGeneral.Geometry(inHeight: s.height, inWidth: s.width, inChannels: c.inChannels, kernelHeight: c.kernelHeight,
-                                    kernelWidth: c.kernelWidth, outChannels: c.outChannels, strideY: c.strides.0,
-                                    strideX: c.strides.1, padTop: top, padLeft: left, outHeight: o.height, outWidth: o.width)
+        guard case .explicit(let top, let left, _, _) = c.padding else {
+            preconditionFailure("padding resolved by Model.init")
+        }
+        return ConvGeneral.Geometry(
+            inHeight: s.height, inWidth: s.width, inChannels: c.inChannels, kernelHeight: c.kernelHeight,
+            kernelWidth: c.kernelWidth, outChannels: c.outChannels, strideY: c.strides.0,
+            strideX: c.strides.1, padTop: top, padLeft: left, outHeight: o.height, outWidth: o.width)
     }
 
     static func geometry(_ p: PoolParameters, _ s: TensorShape, _ o: TensorShape) -> Pool2D.Geometry {
-        guard case .explicit(let top, let left, _, _) = p.padding else { preconditionFailure("padding resolved by Model.init") }
-        return Pool2D.Geometry(inHeight: s.height, inWidth: s.width, channels: s.channels, windowY: p.size.0, windowX: p.size.1,
-                               strideY: p.strides.0, strideX: p.strides.1, padTop: top, padLeft: left,
-                               outHeight: o.height, outWidth: o.width)
+        guard case .explicit(let top, let left, _, _) = p.padding else {
+            preconditionFailure("padding resolved by Model.init")
+        }
+        return Pool2D.Geometry(
+            inHeight: s.height, inWidth: s.width, channels: s.channels, windowY: p.size.0, windowX: p.size.1,
+            strideY: p.strides.0, strideX: p.strides.1, padTop: top, padLeft: left,
+            outHeight: o.height, outWidth: o.width)
     }
 
     public func preprocess(rgb: [UInt8]) -> FeatureMap {
@@ -83,10 +97,13 @@ public final class Runner {
         var outputs: [FeatureMap] = []
         outputs.reserveCapacity(layers.count)
         for (i, layer) in layers.enumerated() {
-            let x = outputs.last ?? input, o = layer.output
+            let x = outputs.last ?? input
+            let o = layer.output
             var y = [Float](unsafeUninitializedCapacity: o.count) { _, count in count = o.count }
             x.data.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { yp in forwardLayer(i, x: xp.baseAddress!, batch: 1, y: yp.baseAddress!) }
+                y.withUnsafeMutableBufferPointer { yp in
+                    forwardLayer(i, x: xp.baseAddress!, batch: 1, y: yp.baseAddress!)
+                }
             }
             outputs.append(FeatureMap(height: o.height, width: o.width, channels: o.channels, data: y))
         }
@@ -94,9 +111,12 @@ public final class Runner {
     }
 
     /// ∂L/∂(output of layer `from`) → ∂L/∂(output of layer `target`), or of the input for target −1.
-    public func backward(_ gradient: [Float], from: Int, to target: Int, activations a: Activations,
-                         rule: ReLURule = .plain) -> [Float] {
-        precondition(from < layers.count && target >= -1 && target <= from && gradient.count == layers[from].output.count)
+    public func backward(
+        _ gradient: [Float], from: Int, to target: Int, activations a: Activations,
+        rule: ReLURule = .plain
+    ) -> [Float] {
+        precondition(
+            from < layers.count && target >= -1 && target <= from && gradient.count == layers[from].output.count)
         var g = gradient
         var i = from
         while i > target {
@@ -106,8 +126,9 @@ public final class Runner {
                 x.data.withUnsafeBufferPointer { xp in
                     a.outputs[i].data.withUnsafeBufferPointer { yp in
                         dx.withUnsafeMutableBufferPointer { dp in
-                            backwardLayer(i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: 1,
-                                          dx: dp.baseAddress!, rule: rule, stopsAt: target)
+                            backwardLayer(
+                                i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: 1,
+                                dx: dp.baseAddress!, rule: rule, stopsAt: target)
                         }
                     }
                 }

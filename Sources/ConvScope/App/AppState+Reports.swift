@@ -9,7 +9,7 @@ extension AppState {
             let previous = preferredLayer ?? layer.name
             preferredLayer = nil
             weights = info
-            comparison = Comparison()   // the worker dropped its compare run with the old model
+            comparison = Comparison()  // the worker dropped its compare run with the old model
             weightsError = nil
             noWeightsFound = false
             camRequest.layer = nil
@@ -21,9 +21,10 @@ extension AppState {
             enlargedFilter = nil
             gridOrder = []
             channelPage = min(channelPage, pageCount - 1)
-            filterCache = filterCache.filter { $0.key.weightsPath == info.key }   // another model's images are not kept
+            filterCache = filterCache.filter { $0.key.weightsPath == info.key }  // another model's images are not kept
             if camFollowsLayer { camRequest.layer = layer.name }
-            status.post(String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds), error: false, at: now)
+            status.post(
+                String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds), error: false, at: now)
             var effects: [Effect] = [.log("weights: \(info.name) (\(info.kind))")]
             // The image shown (or waiting) is analysed again through the new model; until then nothing stale shows.
             if let path = pendingImage ?? analysis?.path { effects += open(image: path, now: now) }
@@ -36,55 +37,71 @@ extension AppState {
         case .noWeightsFound:
             activity = .idle
             noWeightsFound = true
-            status.post("No model found: download VGG16 (middle pane) or drop a .h5 / .keras / .onnx / .safetensors file onto the window.",
-                        error: true, at: now)
+            status.post(
+                "No model found: download VGG16 (middle pane) or drop a .h5 / .keras / .onnx / .safetensors file onto the window.",
+                error: true, at: now)
             return [.log("weights: none found")]
         case .working(let text, let generation):
             if generation == imageGeneration, activity == .idle { begin(.analysing(text), now: now) }
             return []
         case .analysed(let a):
-            guard a.generation == imageGeneration else { return [] }   // a newer image was asked for
+            guard a.generation == imageGeneration else { return [] }  // a newer image was asked for
             if analysis?.image.name != a.image.name { enlargedChannel = nil }
             analysis = a
             cam = nil
             pendingImage = nil
-            remember(a.path)   // only files that opened go to the recent list
+            remember(a.path)  // only files that opened go to the recent list
             activity = a.classification != nil ? .computingCAM : .idle
             refreshGridOrder()
             if let c = enlargedChannel, !gridOrder.contains(c) { enlargedChannel = nil }
-            status.post(String(format: "Analysed %@ (%d×%d): %d layers%@ in %.2f s.", a.image.name, a.image.original.width,
-                               a.image.original.height, a.activations.hidden.count, a.classification != nil ? " and classes" : "",
-                               a.seconds), error: false, at: now)
-            var effects: [Effect] = [.log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds)), .saveSettings]
+            status.post(
+                String(
+                    format: "Analysed %@ (%d×%d): %d layers%@ in %.2f s.", a.image.name, a.image.original.width,
+                    a.image.original.height, a.activations.hidden.count, a.classification != nil ? " and classes" : "",
+                    a.seconds), error: false, at: now)
+            var effects: [Effect] = [
+                .log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds)), .saveSettings,
+            ]
             effects += requestComparison()
             // A Grad-CAM choice made while the image was being analysed: ask for it now.
-            if a.classification != nil, a.camRequest != camRequest { effects.append(.cam(camRequest, imageGeneration: a.generation)) }
+            if a.classification != nil, a.camRequest != camRequest {
+                effects.append(.cam(camRequest, imageGeneration: a.generation))
+            }
             return effects
         case .analysisFailed(let message, let generation):
             guard generation == imageGeneration else { return [] }
             pendingImage = nil
             activity = .idle
             status.post(message + (analysis != nil ? "; the current view is kept." : ""), error: true, at: now)
-            if let a = analysis { imageGeneration = a.generation }   // keep showing the last good analysis
+            if let a = analysis { imageGeneration = a.generation }  // keep showing the last good analysis
             return [.log("error: \(message)")]
         case .cam(let c):
             guard c.imageGeneration == currentAnalysis?.generation else { return [] }
             cam = c
             if activity == .computingCAM { activity = .idle }
-            return [.log(String(format: "cam: %@ at %@ class %d in %.3f s", c.result.method, c.result.layer.name,
-                                c.result.classIndex, c.seconds))]
+            return [
+                .log(
+                    String(
+                        format: "cam: %@ at %@ class %d in %.3f s", c.result.method, c.result.layer.name,
+                        c.result.classIndex, c.seconds))
+            ]
         case .sanity(let p):
             guard p.generation == comparison.generation, p.request == comparison.request, comparison.axis == .sanity,
-                  !comparison.sanity.contains(where: { $0.layer == p.layer })   // a step of a run cancelled meanwhile
+                !comparison.sanity.contains(where: { $0.layer == p.layer })  // a step of a run cancelled meanwhile
             else { return [] }
             comparison.sanity.append(p)
             return [.log(String(format: "sanity: %@ Spearman %.3f SSIM %.3f", p.layer, p.spearman, p.ssim))]
         case .compared(let cell):
             guard cell.generation == comparison.generation, cell.request == comparison.request,
-                  !comparison.cells.contains(where: { $0.name == cell.name }) else { return [] }
+                !comparison.cells.contains(where: { $0.name == cell.name })
+            else { return [] }
             comparison.cells.append(cell)
-            return [.log(String(format: "compare: %@ in %.3f s, deletion %.3f insertion %.3f", cell.name,
-                                cell.seconds, cell.scores.deletion.area, cell.scores.insertion.area))]
+            return [
+                .log(
+                    String(
+                        format: "compare: %@ in %.3f s, deletion %.3f insertion %.3f", cell.name,
+                        cell.seconds, cell.scores.deletion.area, cell.scores.insertion.area))
+            ]
         case .compareFailed(let f):
             guard f.generation == comparison.generation, f.request == comparison.request, f.axis == comparison.axis
             else { return [] }
@@ -108,12 +125,19 @@ extension AppState {
             let page = images[0].filter / 64
             let channels = hiddenLayers.first { $0.name == key.layer }?.channels ?? 0
             guard filterCache[key]!.missing(page: page, channels: channels).isEmpty else { return [] }
-            if let r = filtersRequested, r.key == key, Set(r.filters).isSubset(of: FilterSet.page(page, channels: channels)) {
-                filtersRequested = nil; filterProgress = nil
+            if let r = filtersRequested, r.key == key,
+                Set(r.filters).isSubset(of: FilterSet.page(page, channels: channels))
+            {
+                filtersRequested = nil
+                filterProgress = nil
             }
-            return [.log("filters: \(key.layer) page \(page) complete (\(key.settings.size) px, \(key.settings.steps) steps)")]
+            return [
+                .log(
+                    "filters: \(key.layer) page \(page) complete (\(key.settings.size) px, \(key.settings.steps) steps)"
+                )
+            ]
         case .filtersFailed(let key, let cliMessage):
-            let message = cliMessage.replacingOccurrences(of: "use --size", with: "choose size")   // the window has no flags
+            let message = cliMessage.replacingOccurrences(of: "use --size", with: "choose size")  // the window has no flags
             filterError = (key, message)
             filterProgress = nil
             filtersRequested = nil
@@ -125,7 +149,9 @@ extension AppState {
     /// What the weights download reports.
     mutating func reduce(download e: WeightsDownload.Event, now: Date) -> [Effect] {
         switch e {
-        case .progress(let text, let fraction): download = (text, fraction); return []
+        case .progress(let text, let fraction):
+            download = (text, fraction)
+            return []
         case .finished(let path):
             download = nil
             noWeightsFound = false
@@ -140,11 +166,15 @@ extension AppState {
     /// What the exporter reports.
     mutating func reduce(exporter e: Exporter.Event, now: Date) -> [Effect] {
         switch e {
-        case .progress(let done, let total): exportProgress = (done, total); return []
+        case .progress(let done, let total):
+            exportProgress = (done, total)
+            return []
         case .written(let paths):
             exportProgress = nil
             let folder = (paths.first.map { ($0 as NSString).deletingLastPathComponent }) ?? ""
-            status.post(paths.count == 1 ? "Exported \(paths[0])" : "Exported \(paths.count) PNG files to \(folder)", error: false, at: now)
+            status.post(
+                paths.count == 1 ? "Exported \(paths[0])" : "Exported \(paths.count) PNG files to \(folder)",
+                error: false, at: now)
             return paths.map { .log("exported: \($0)") }
         case .failed(let message):
             exportProgress = nil
@@ -157,13 +187,17 @@ extension AppState {
     mutating func export(_ event: AppEvent, now: Date) -> [Effect] {
         if case .exportFilterGrid = event {
             guard let job = filterGridExport() else {
-                status.post("The filter images of this page are not finished yet; export when the grid is full.", error: false, at: now)
+                status.post(
+                    "The filter images of this page are not finished yet; export when the grid is full.", error: false,
+                    at: now)
                 return []
             }
             return [.export([job], stem: "filters")]
         }
         if case .exportFilter = event {
-            guard let f = enlargedFilter, let key = filterKey, let image = filterCache[key]?.images[f] else { return [] }
+            guard let f = enlargedFilter, let key = filterKey, let image = filterCache[key]?.images[f] else {
+                return []
+            }
             return [.export([PanelExports.filter(image, key: key)], stem: "filters")]
         }
         guard let a = currentAnalysis else { return [] }
@@ -171,8 +205,14 @@ extension AppState {
         case .exportInput: return [.export([PanelExports.input(a)], stem: nil)]
         case .exportGrid:
             let page = Array(gridOrder.dropFirst(channelPage * 64).prefix(64))
-            return [.export([PanelExports.grid(a, layer: layerIndex, channels: page, page: channelPage, of: gridOrder.count,
-                                               range: sharedRange(a), order: grid.order)], stem: nil)]
+            return [
+                .export(
+                    [
+                        PanelExports.grid(
+                            a, layer: layerIndex, channels: page, page: channelPage, of: gridOrder.count,
+                            range: sharedRange(a), order: grid.order)
+                    ], stem: nil)
+            ]
         case .exportEnlarged:
             guard let c = enlargedChannel else { return [] }
             return [.export([PanelExports.channel(a, layer: layerIndex, channel: c, range: sharedRange(a))], stem: nil)]
@@ -185,7 +225,9 @@ extension AppState {
         case .exportAll:
             var jobs = [PanelExports.input(a)]
             jobs += (0..<a.activations.hidden.count).map { PanelExports.grid(a, layer: $0, page: 0) }
-            if let c = currentCAM { jobs += [PanelExports.camOverlay(a, c, opacity: camOpacity), PanelExports.heatmap(c)] }
+            if let c = currentCAM {
+                jobs += [PanelExports.camOverlay(a, c, opacity: camOpacity), PanelExports.heatmap(c)]
+            }
             return [.export(jobs, stem: nil)]
         default: return []
         }
@@ -205,8 +247,12 @@ extension AppState {
         let done = page.compactMap { set.images[$0] }
         guard done.count == page.count else { return nil }
         let s = key.settings
-        let caption = Exporter.gridCaption(layer: key.layer, first: page.first!, last: page.last!, total: layer.channels, noun: "filters")
+        let caption =
+            Exporter.gridCaption(
+                layer: key.layer, first: page.first!, last: page.last!, total: layer.channels, noun: "filters")
             + " · \(s.size) px, \(s.steps) steps"
-        return .init(what: "\(key.layer)_filters\(page.first!)-\(page.last!)_\(s.size)px_\(s.steps)steps", caption: caption) { FilterGrid.render(done) }
+        return .init(
+            what: "\(key.layer)_filters\(page.first!)-\(page.last!)_\(s.size)px_\(s.steps)steps", caption: caption
+        ) { FilterGrid.render(done) }
     }
 }

@@ -91,8 +91,9 @@ enum CompareView {
                             origin: Vec2(text.x, text.y + 28), ui.theme.textDim, .small))
                 }
             } else if let why = failures[item.name] {
-                _ = ui.paragraph("Could not compute: \(why)", in: dest.inset(by: Vec2(6, 6)), role: .small,
-                                 color: Color(hex: 0xFF7A6B))
+                _ = ui.paragraph(
+                    "Could not compute: \(why)", in: dest.inset(by: Vec2(6, 6)), role: .small,
+                    color: Color(hex: 0xFF7A6B))
             } else {
                 ui.draw(
                     .text("…", origin: Vec2(dest.x + dest.w / 2 - 4, dest.y + dest.h / 2 - 8), ui.theme.textDim, .body))
@@ -126,7 +127,8 @@ enum CompareView {
         let title = CAMMethods.named(s.camRequest.method)?.title ?? s.camRequest.method
         _ = ui.paragraph(
             "Sanity check (Adebayo et al., 2018): \(title)'s map as the network's layers are re-initialised "
-                + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, not the "
+                + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, "
+                + "not the "
                 + "network. "
                 + (s.comparison.sanityFailure.map { "\($0)." }
                     ?? (points.count < max(total, 1) ? "Step \(points.count) of \(total)…" : "")),

@@ -46,22 +46,30 @@ final class EngineWorker {
         queue.async { [self] in
             self.preprocessing = preprocessing
             var kept: [String: Model] = [:]
-            var keptFull = false, keptBackbone = false
-            let discovery = WeightsDiscovery.forCurrentUser(explicit: explicit, repoWeightsFolder: repoWeightsFolder) { path in
+            var keptFull = false
+            var keptBackbone = false
+            let discovery = WeightsDiscovery.forCurrentUser(explicit: explicit, repoWeightsFolder: repoWeightsFolder) {
+                path in
                 WeightsProbe.classify(path: path) { model in
                     if model.hasClassifier ? keptFull : keptBackbone { return }
                     if model.hasClassifier { keptFull = true } else { keptBackbone = true }
                     kept[path] = model
                 }
             }
-            guard let chosen = discovery.best() else { events.post(.noWeightsFound); return }
+            guard let chosen = discovery.best() else {
+                events.post(.noWeightsFound)
+                return
+            }
             load(chosen.path, preloaded: kept[chosen.path])
         }
     }
 
     /// Loads a model the user chose (a drop): its own preprocessing applies until the user picks another.
     func loadWeights(path: String) {
-        queue.async { [self] in preprocessing = nil; load(path) }
+        queue.async { [self] in
+            preprocessing = nil
+            load(path)
+        }
     }
 
     /// Runs the loaded model with another preprocessing from now on (the window's choice); the window analyses its
@@ -85,7 +93,7 @@ final class EngineWorker {
             if let p = preprocessing { model.preprocessing = p }
             ascent = nil
             forgetAnalysis()
-            runner = nil   // free the old model's buffers first
+            runner = nil  // free the old model's buffers first
             runner = Runner(model: model)
             modelPath = path
             events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: Date().timeIntervalSince(start)))
@@ -98,15 +106,23 @@ final class EngineWorker {
     /// compare work for it stops here instead of running the new model on them.
     private func forgetAnalysis() {
         current = nil
-        lock.lock(); newestCAMRequest += 1; newestComparison += 1; lock.unlock()
+        lock.lock()
+        newestCAMRequest += 1
+        newestComparison += 1
+        lock.unlock()
     }
 
     /// Loads, runs all 18 layers, classifies, and (with a classifier) computes the default Grad-CAM.
     func analyse(path: String, crop: Bool, generation: Int, cam: CAMRequest) {
-        lock.lock(); newestImageGeneration = max(newestImageGeneration, generation); lock.unlock()
+        lock.lock()
+        newestImageGeneration = max(newestImageGeneration, generation)
+        lock.unlock()
         queue.async { [self] in
             guard !isStale(generation) else { return }
-            guard let runner else { events.post(.analysisFailed("no model loaded", generation: generation)); return }
+            guard let runner else {
+                events.post(.analysisFailed("no model loaded", generation: generation))
+                return
+            }
             let model = runner.model
             let name = (path as NSString).lastPathComponent
             events.post(.working(name, generation: generation))
@@ -118,8 +134,10 @@ final class EngineWorker {
                 let classification = model.hasClassifier ? try runner.classify(activations) : nil
                 let seconds = Date().timeIntervalSince(start)
                 let key = WeightsInfo(model, path: modelPath ?? "").key
-                let analysis = Analysis(generation: generation, camRequest: cam, modelKey: key, path: path, image: image, activations: activations,
-                                        classification: classification, seconds: seconds, tiles: Analysis.renderTiles(activations))
+                let analysis = Analysis(
+                    generation: generation, camRequest: cam, modelKey: key, path: path, image: image,
+                    activations: activations,
+                    classification: classification, seconds: seconds, tiles: Analysis.renderTiles(activations))
                 current = analysis
                 events.post(.analysed(analysis))
                 if classification != nil { computeCAM(cam, for: analysis) }
@@ -130,9 +148,14 @@ final class EngineWorker {
     }
 
     func gradCAM(_ request: CAMRequest, imageGeneration: Int) {
-        lock.lock(); newestCAMRequest += 1; let ticket = newestCAMRequest; lock.unlock()
+        lock.lock()
+        newestCAMRequest += 1
+        let ticket = newestCAMRequest
+        lock.unlock()
         queue.async { [self] in
-            lock.lock(); let stale = ticket != newestCAMRequest; lock.unlock()
+            lock.lock()
+            let stale = ticket != newestCAMRequest
+            lock.unlock()
             guard !stale, let analysis = current, analysis.generation == imageGeneration else { return }
             computeCAM(request, for: analysis)
         }
@@ -141,17 +164,22 @@ final class EngineWorker {
     private func computeCAM(_ request: CAMRequest, for analysis: Analysis) {
         guard let runner, let classification = analysis.classification else { return }
         let start = Date()
-        defer { runner.dropBatchRunner() }   // Score-CAM's and Ablation-CAM's batch buffers go with the answer
+        defer { runner.dropBatchRunner() }  // Score-CAM's and Ablation-CAM's batch buffers go with the answer
         do {
             let method = CAMMethods.named(request.method) ?? GradCAMMethod()
-            let r = try runner.classActivationMap(method, analysis.activations, classification: classification,
-                                                  layer: request.layer, classIndex: request.classIndex,
-                                                  score: request.score)
+            let r = try runner.classActivationMap(
+                method, analysis.activations, classification: classification,
+                layer: request.layer, classIndex: request.classIndex,
+                score: request.score)
             let k = r.classIndex ?? request.classIndex ?? classification.top(1)[0].index
-            let result = CAMMap(method: method.title, layer: r.layer, classIndex: k,
-                                scoreValue: classification.score(k, request.score), map: r.map)
-            events.post(.cam(CAMView(imageGeneration: analysis.generation, request: request, result: result,
-                                     seconds: Date().timeIntervalSince(start))))
+            let result = CAMMap(
+                method: method.title, layer: r.layer, classIndex: k,
+                scoreValue: classification.score(k, request.score), map: r.map)
+            events.post(
+                .cam(
+                    CAMView(
+                        imageGeneration: analysis.generation, request: request, result: result,
+                        seconds: Date().timeIntervalSince(start))))
         } catch {
             events.post(.camFailed("\(error)", imageGeneration: analysis.generation))
         }
@@ -161,23 +189,35 @@ final class EngineWorker {
     /// convolution and then LayerCAM's fusion of them; one per queue item, each with its faithfulness scores and posted
     /// when done. A newer comparison or `cancelComparison` ends this one between two cells.
     func compare(_ request: CAMRequest, _ axis: CompareAxis, imageGeneration: Int) {
-        lock.lock(); newestComparison += 1; let ticket = newestComparison; lock.unlock()
+        lock.lock()
+        newestComparison += 1
+        let ticket = newestComparison
+        lock.unlock()
         if axis == .sanity { return sanity(request, imageGeneration: imageGeneration, ticket: ticket) }
         queue.async { [self] in
             guard let runner else { return }
-            let items = axis == .methods ? CAMMethods.all.sorted { cost($0) < cost($1) }.map(\.name)
-                : runner.model.hiddenLayers.filter(\.isConv).map(\.name).prefix(CompareView.slots - 1) + [CompareView.fusion]
+            let items =
+                axis == .methods
+                ? CAMMethods.all.sorted { cost($0) < cost($1) }.map(\.name)
+                : runner.model.hiddenLayers.filter(\.isConv).map(\.name).prefix(CompareView.slots - 1) + [
+                    CompareView.fusion
+                ]
             continueComparison(request, axis, items[...], imageGeneration: imageGeneration, ticket: ticket)
         }
     }
 
-    private func continueComparison(_ request: CAMRequest, _ axis: CompareAxis, _ left: ArraySlice<String>,
-                                    imageGeneration: Int, ticket: Int) {
+    private func continueComparison(
+        _ request: CAMRequest, _ axis: CompareAxis, _ left: ArraySlice<String>,
+        imageGeneration: Int, ticket: Int
+    ) {
         queue.async { [self] in
-            lock.lock(); let stale = ticket != newestComparison; lock.unlock()
-            if left.isEmpty || stale { runner?.dropBatchRunner() }   // the run is over: its batch buffers go
+            lock.lock()
+            let stale = ticket != newestComparison
+            lock.unlock()
+            if left.isEmpty || stale { runner?.dropBatchRunner() }  // the run is over: its batch buffers go
             guard !stale, let item = left.first, let runner, let analysis = current,
-                  analysis.generation == imageGeneration, let c = analysis.classification else { return }
+                analysis.generation == imageGeneration, let c = analysis.classification
+            else { return }
             let start = Date()
             let method = CAMMethods.named(axis == .methods ? item : request.method) ?? GradCAMMethod()
             do {
@@ -186,23 +226,34 @@ final class EngineWorker {
                 if item == CompareView.fusion {
                     map = try fusion(runner, analysis, c, request)
                 } else {
-                    let r = try runner.classActivationMap(method, analysis.activations, classification: c,
-                                                          layer: axis == .layers ? item : request.layer,
-                                                          classIndex: request.classIndex, score: request.score)
+                    let r = try runner.classActivationMap(
+                        method, analysis.activations, classification: c,
+                        layer: axis == .layers ? item : request.layer,
+                        classIndex: request.classIndex, score: request.score)
                     let k = r.classIndex ?? request.classIndex ?? c.top(1)[0].index
-                    map = CAMMap(method: method.title, layer: r.layer, classIndex: k, scoreValue: c.score(k, request.score),
-                                 map: r.map)
+                    map = CAMMap(
+                        method: method.title, layer: r.layer, classIndex: k, scoreValue: c.score(k, request.score),
+                        map: r.map)
                 }
-                let full = map.layer.height == input.height && map.layer.width == input.width ? map.map
-                    : CAMMethods.upsampled(map.map, height: map.layer.height, width: map.layer.width, to: input.height,
-                                           input.width)
+                let full =
+                    map.layer.height == input.height && map.layer.width == input.width
+                    ? map.map
+                    : CAMMethods.upsampled(
+                        map.map, height: map.layer.height, width: map.layer.width, to: input.height,
+                        input.width)
                 let scores = try runner.faithfulness(input: input, map: full, classIndex: map.classIndex)
-                events.post(.compared(CompareCell(generation: imageGeneration, request: request.comparisonKey(axis),
-                                                  name: item, map: map, scores: scores,
-                                                  seconds: Date().timeIntervalSince(start))))
+                events.post(
+                    .compared(
+                        CompareCell(
+                            generation: imageGeneration, request: request.comparisonKey(axis),
+                            name: item, map: map, scores: scores,
+                            seconds: Date().timeIntervalSince(start))))
             } catch {
-                events.post(.compareFailed(CompareFailure(generation: imageGeneration, request: request.comparisonKey(axis),
-                                                          axis: axis, name: item, message: "\(error)")))
+                events.post(
+                    .compareFailed(
+                        CompareFailure(
+                            generation: imageGeneration, request: request.comparisonKey(axis),
+                            axis: axis, name: item, message: "\(error)")))
             }
             continueComparison(request, axis, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
         }
@@ -213,27 +264,37 @@ final class EngineWorker {
     private func sanity(_ request: CAMRequest, imageGeneration: Int, ticket: Int) {
         queue.async { [self] in
             guard let runner, let analysis = current, analysis.generation == imageGeneration,
-                  let c = analysis.classification else { return }
+                let c = analysis.classification
+            else { return }
             let method = CAMMethods.named(request.method) ?? GradCAMMethod()
             do {
-                let trained = try runner.classActivationMap(method, analysis.activations, classification: c,
-                                                            layer: request.layer, classIndex: request.classIndex,
-                                                            score: request.score)
+                let trained = try runner.classActivationMap(
+                    method, analysis.activations, classification: c,
+                    layer: request.layer, classIndex: request.classIndex,
+                    score: request.score)
                 let k = trained.classIndex ?? request.classIndex ?? c.top(1)[0].index
                 let layers = runner.model.weightedLayersTopDown
-                continueSanity(request, method, trained, k, runner.model, layers[...], total: layers.count,
-                               imageGeneration: imageGeneration, ticket: ticket)
+                continueSanity(
+                    request, method, trained, k, runner.model, layers[...], total: layers.count,
+                    imageGeneration: imageGeneration, ticket: ticket)
             } catch {
-                events.post(.compareFailed(CompareFailure(generation: imageGeneration, request: request, axis: .sanity,
-                                                          name: request.layer ?? "the explained layer", message: "\(error)")))
+                events.post(
+                    .compareFailed(
+                        CompareFailure(
+                            generation: imageGeneration, request: request, axis: .sanity,
+                            name: request.layer ?? "the explained layer", message: "\(error)")))
             }
         }
     }
 
-    private func continueSanity(_ request: CAMRequest, _ method: any CAMMethod, _ trained: CAMResult, _ k: Int,
-                                _ model: Model, _ left: ArraySlice<String>, total: Int, imageGeneration: Int, ticket: Int) {
+    private func continueSanity(
+        _ request: CAMRequest, _ method: any CAMMethod, _ trained: CAMResult, _ k: Int,
+        _ model: Model, _ left: ArraySlice<String>, total: Int, imageGeneration: Int, ticket: Int
+    ) {
         queue.async { [self] in
-            lock.lock(); let stale = ticket != newestComparison; lock.unlock()
+            lock.lock()
+            let stale = ticket != newestComparison
+            lock.unlock()
             guard !stale, let name = left.first, let analysis = current, analysis.generation == imageGeneration else {
                 return
             }
@@ -241,58 +302,84 @@ final class EngineWorker {
                 let random = try model.randomizing([name])
                 let r = Runner(model: random)
                 let a = try r.forward(analysis.activations.input)
-                let after = try r.classActivationMap(method, a, classification: try r.classify(a), layer: request.layer,
-                                                     classIndex: k, score: request.score)
-                events.post(.sanity(SanityPoint(generation: imageGeneration, request: request, layer: name,
-                                                spearman: MapSimilarity.spearman(trained.map, after.map),
-                                                ssim: MapSimilarity.ssim(trained.map, after.map, height: after.layer.height,
-                                                                         width: after.layer.width), of: total)))
-                continueSanity(request, method, trained, k, random, left.dropFirst(), total: total,
-                               imageGeneration: imageGeneration, ticket: ticket)
+                let after = try r.classActivationMap(
+                    method, a, classification: try r.classify(a), layer: request.layer,
+                    classIndex: k, score: request.score)
+                events.post(
+                    .sanity(
+                        SanityPoint(
+                            generation: imageGeneration, request: request, layer: name,
+                            spearman: MapSimilarity.spearman(trained.map, after.map),
+                            ssim: MapSimilarity.ssim(
+                                trained.map, after.map, height: after.layer.height,
+                                width: after.layer.width), of: total)))
+                continueSanity(
+                    request, method, trained, k, random, left.dropFirst(), total: total,
+                    imageGeneration: imageGeneration, ticket: ticket)
             } catch {
-                events.post(.compareFailed(CompareFailure(generation: imageGeneration, request: request, axis: .sanity,
-                                                          name: name, message: "\(error)")))
+                events.post(
+                    .compareFailed(
+                        CompareFailure(
+                            generation: imageGeneration, request: request, axis: .sanity,
+                            name: name, message: "\(error)")))
             }
         }
     }
 
     /// LayerCAM at every convolution, each normalised and brought to the input's size, averaged and normalised again
     /// (pytorch-grad-cam's `aggregate_multi_layers` with every convolution as a target layer).
-    private func fusion(_ runner: Runner, _ analysis: Analysis, _ c: Classification, _ request: CAMRequest) throws -> CAMMap {
+    private func fusion(
+        _ runner: Runner, _ analysis: Analysis, _ c: Classification, _ request: CAMRequest
+    ) throws -> CAMMap {
         let input = analysis.activations.input
         var sum = [Float](repeating: 0, count: input.height * input.width)
-        var k = request.classIndex ?? c.top(1)[0].index, count = 0
+        var k = request.classIndex ?? c.top(1)[0].index
+        var count = 0
         for layer in runner.model.hiddenLayers where layer.isConv {
-            let r = try runner.classActivationMap(LayerCAM(), analysis.activations, classification: c, layer: layer.name,
-                                                  classIndex: request.classIndex, score: request.score)
+            let r = try runner.classActivationMap(
+                LayerCAM(), analysis.activations, classification: c, layer: layer.name,
+                classIndex: request.classIndex, score: request.score)
             k = r.classIndex ?? k
-            let up = CAMMethods.upsampled(r.map, height: layer.height, width: layer.width, to: input.height, input.width)
+            let up = CAMMethods.upsampled(
+                r.map, height: layer.height, width: layer.width, to: input.height, input.width)
             for i in sum.indices { sum[i] += max(up[i], 0) }
             count += 1
         }
-        let info = LayerInfo(index: -1, name: "all convolutions", kind: .pool, height: input.height, width: input.width,
-                             channels: 1, first: 0, last: 0)
-        return CAMMap(method: "LayerCAM fusion", layer: info, classIndex: k, scoreValue: c.score(k, request.score),
-                      map: CAMMethods.normalised(sum.map { $0 / Float(max(count, 1)) }))
+        let info = LayerInfo(
+            index: -1, name: "all convolutions", kind: .pool, height: input.height, width: input.width,
+            channels: 1, first: 0, last: 0)
+        return CAMMap(
+            method: "LayerCAM fusion", layer: info, classIndex: k, scoreValue: c.score(k, request.score),
+            map: CAMMethods.normalised(sum.map { $0 / Float(max(count, 1)) }))
     }
 
     func cancelComparison() {
-        lock.lock(); newestComparison += 1; lock.unlock()
+        lock.lock()
+        newestComparison += 1
+        lock.unlock()
     }
 
     /// Gradient methods first, then Eigen-CAM, then the ones that run many forward passes.
-    private func cost(_ m: any CAMMethod) -> Int { m.usesForwardPasses ? (m is ScoreCAM ? 3 : 2) : (m.usesGradients ? 0 : 1) }
+    private func cost(_ m: any CAMMethod) -> Int {
+        m.usesForwardPasses ? (m is ScoreCAM ? 3 : 2) : (m.usesGradients ? 0 : 1)
+    }
 
     /// Makes filter images for `filters` of `key`, one step per queue item so an image dropped meanwhile is analysed
     /// between two steps. A newer request (or `cancelFilters`) ends this one after its current step.
     func filters(_ key: FilterKey, _ filters: [Int]) {
-        lock.lock(); newestFilterRequest += 1; let ticket = newestFilterRequest; lock.unlock()
+        lock.lock()
+        newestFilterRequest += 1
+        let ticket = newestFilterRequest
+        lock.unlock()
         queue.async { [self] in
             guard isCurrentFilterRequest(ticket) else { return }
             do {
-                guard let runner, let path = modelPath, WeightsInfo(runner.model, path: path).key == key.weightsPath else { return }   // other weights since: the window asks again
-                if ascent == nil || ascent!.layer.name != key.layer || ascent!.settings != key.settings || ascentPath != key.weightsPath {
-                    ascent = nil   // free the old buffers first
+                guard let runner, let path = modelPath, WeightsInfo(runner.model, path: path).key == key.weightsPath
+                else { return }  // other weights since: the window asks again
+                if ascent == nil || ascent!.layer.name != key.layer || ascent!.settings != key.settings
+                    || ascentPath != key.weightsPath
+                {
+                    ascent = nil  // free the old buffers first
                     ascent = try FilterAscent(model: runner.model, layer: key.layer, settings: key.settings)
                     ascentPath = key.weightsPath
                 }
@@ -305,7 +392,9 @@ final class EngineWorker {
     }
 
     func cancelFilters() {
-        lock.lock(); newestFilterRequest += 1; lock.unlock()
+        lock.lock()
+        newestFilterRequest += 1
+        lock.unlock()
     }
 
     private func continueFilters(_ job: AscentJob, key: FilterKey, ticket: Int, started: Date) {
@@ -313,20 +402,25 @@ final class EngineWorker {
             guard isCurrentFilterRequest(ticket) else { return }
             let images = job.step()
             let elapsed = Date().timeIntervalSince(started)
-            events.post(.filterProgress(FilterProgress(key: key, filters: job.filters, stepsDone: job.stepsDone, stepsTotal: job.stepsTotal,
-                                                       secondsLeft: elapsed / Double(job.stepsDone) * Double(job.stepsTotal - job.stepsDone))))
+            events.post(
+                .filterProgress(
+                    FilterProgress(
+                        key: key, filters: job.filters, stepsDone: job.stepsDone, stepsTotal: job.stepsTotal,
+                        secondsLeft: elapsed / Double(job.stepsDone) * Double(job.stepsTotal - job.stepsDone))))
             if !images.isEmpty { events.post(.filterImages(key, images)) }
             if !job.isFinished { continueFilters(job, key: key, ticket: ticket, started: started) }
         }
     }
 
     private func isCurrentFilterRequest(_ ticket: Int) -> Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return ticket == newestFilterRequest
     }
 
     private func isStale(_ generation: Int) -> Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return generation < newestImageGeneration
     }
 }

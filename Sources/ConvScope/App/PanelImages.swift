@@ -20,7 +20,10 @@ final class PanelImages: ImageProvider {
 
     func update(_ s: AppState) {
         state = s
-        if let a = s.analysis, a.generation != rangesFor { ranges = [:]; rangesFor = a.generation }
+        if let a = s.analysis, a.generation != rangesFor {
+            ranges = [:]
+            rangesFor = a.generation
+        }
     }
 
     /// Channel maps keep crisp squares; photos are smoothed.
@@ -32,14 +35,20 @@ final class PanelImages: ImageProvider {
     func networkKey(_ a: Analysis) -> ImageKey { ImageKey(id: Self.network, version: a.generation) }
     func camGrayKey(_ a: Analysis) -> ImageKey { ImageKey(id: Self.camGray, version: a.generation) }
     func camHeatKey(_ c: CAMView, followsHeat: Bool) -> ImageKey {
-        ImageKey(id: Self.camHeat, version: (c.imageGeneration &* 7919 &+ Int(truncatingIfNeeded: c.result.map.hashValue)) &* 2 &+ (followsHeat ? 1 : 0))
+        ImageKey(
+            id: Self.camHeat,
+            version: (c.imageGeneration &* 7919 &+ Int(truncatingIfNeeded: c.result.map.hashValue)) &* 2
+                &+ (followsHeat ? 1 : 0))
     }
     func compareKey(slot: Int, cell: CompareCell) -> ImageKey {
-        ImageKey(id: Self.compareKeys[slot], version: (cell.generation &* 7919 &+ Int(truncatingIfNeeded: cell.map.map.hashValue))
-                 &* 2 &+ (state.camOpacityFollowsHeat ? 1 : 0))
+        ImageKey(
+            id: Self.compareKeys[slot],
+            version: (cell.generation &* 7919 &+ Int(truncatingIfNeeded: cell.map.map.hashValue))
+                &* 2 &+ (state.camOpacityFollowsHeat ? 1 : 0))
     }
     func tileKey(slot: Int, analysis a: Analysis, layer: Int, channel: Int, shared: Bool) -> ImageKey {
-        ImageKey(id: Self.tileKeys[slot], version: ((a.generation * 64 + layer) * 8192 + channel) * 2 + (shared ? 1 : 0))
+        ImageKey(
+            id: Self.tileKeys[slot], version: ((a.generation * 64 + layer) * 8192 + channel) * 2 + (shared ? 1 : 0))
     }
     func enlargedKey(_ a: Analysis, layer: Int, channel: Int, shared: Bool) -> ImageKey {
         ImageKey(id: Self.enlarged, version: ((a.generation * 64 + layer) * 8192 + channel) * 2 + (shared ? 1 : 0))
@@ -47,11 +56,16 @@ final class PanelImages: ImageProvider {
     var grayBarKey: ImageKey { ImageKey(id: Self.grayBar, version: 1) }
     var grayBarHorizontalKey: ImageKey { ImageKey(id: Self.grayBarHorizontal, version: 1) }
     var jetBarKey: ImageKey { ImageKey(id: Self.jetBar, version: 1) }
-    func filterKey(slot: Int, key: FilterKey, filter: Int) -> ImageKey { ImageKey(id: Self.filterKeys[slot], version: Self.version(key, filter)) }
-    func enlargedFilterKey(key: FilterKey, filter: Int) -> ImageKey { ImageKey(id: Self.enlargedFilter, version: Self.version(key, filter)) }
+    func filterKey(slot: Int, key: FilterKey, filter: Int) -> ImageKey {
+        ImageKey(id: Self.filterKeys[slot], version: Self.version(key, filter))
+    }
+    func enlargedFilterKey(key: FilterKey, filter: Int) -> ImageKey {
+        ImageKey(id: Self.enlargedFilter, version: Self.version(key, filter))
+    }
     private static func version(_ key: FilterKey, _ filter: Int) -> Int {
         var h = Hasher()
-        h.combine(key); h.combine(filter)
+        h.combine(key)
+        h.combine(filter)
         return h.finalize()
     }
 
@@ -70,12 +84,15 @@ final class PanelImages: ImageProvider {
         switch key.id {
         case Self.grayBar: return RGBAImage.grayRamp(width: 16, height: 256, vertical: true)
         case Self.grayBarHorizontal: return RGBAImage.grayRamp(width: 256, height: 8, vertical: false)
-        case Self.jetBar: return Overlay.heatmapImage(FloatMap(width: 256, height: 1, values: (0..<256).map { Float($0) / 255 }))
+        case Self.jetBar:
+            return Overlay.heatmapImage(FloatMap(width: 256, height: 1, values: (0..<256).map { Float($0) / 255 }))
         default: break
         }
         if key.id == Self.enlargedFilter || Self.filterKeys.contains(key.id) {
             guard let fk = s.filterKey, let set = s.filterCache[fk] else { return nil }
-            let filter = key.id == Self.enlargedFilter ? s.enlargedFilter : Self.filterKeys.firstIndex(of: key.id).map { s.channelPage * 64 + $0 }
+            let filter =
+                key.id == Self.enlargedFilter
+                ? s.enlargedFilter : Self.filterKeys.firstIndex(of: key.id).map { s.channelPage * 64 + $0 }
             return filter.flatMap { set.images[$0] }.map(FilterGrid.tile)
         }
         guard let a = s.currentAnalysis else { return nil }
@@ -88,9 +105,12 @@ final class PanelImages: ImageProvider {
         default:
             if let slot = Self.compareKeys.firstIndex(of: key.id) {
                 guard let name = CompareView.items(s)[safe: slot]?.name else { return nil }
-                return s.comparison.cells.first { $0.name == name }.map { Self.heatmap($0.map, followsHeat: s.camOpacityFollowsHeat) }
+                return s.comparison.cells.first { $0.name == name }.map {
+                    Self.heatmap($0.map, followsHeat: s.camOpacityFollowsHeat)
+                }
             }
-            guard let slot = Self.tileKeys.firstIndex(of: key.id), let c = s.gridOrder[safe: s.channelPage * 64 + slot] else { return nil }
+            guard let slot = Self.tileKeys.firstIndex(of: key.id), let c = s.gridOrder[safe: s.channelPage * 64 + slot]
+            else { return nil }
             if !s.grid.sharedScale, c < 64, let tile = a.tiles[safe: s.layerIndex]?[safe: c] { return tile }
             return channel(c, a, s)
         }
@@ -98,13 +118,15 @@ final class PanelImages: ImageProvider {
 
     private func channel(_ c: Int, _ a: Analysis, _ s: AppState) -> RGBAImage {
         let map = a.activations.layer(s.layerIndex)
-        return s.grid.sharedScale ? LayerGrid.channelImage(map, c, range: layerRange(a, layer: s.layerIndex)) : LayerGrid.channelImage(map, c)
+        return s.grid.sharedScale
+            ? LayerGrid.channelImage(map, c, range: layerRange(a, layer: s.layerIndex)) : LayerGrid.channelImage(map, c)
     }
 
     /// The Grad-CAM map resized bilinearly to 224×224 and painted with jet; with `followsHeat` each pixel's opacity
     /// is its heat, so cold places show the photo.
     static func heatmap(_ r: CAMMap, followsHeat: Bool) -> RGBAImage {
-        let map = FloatMap(width: r.layer.width, height: r.layer.height, values: r.map).resizedBilinear(width: 224, height: 224)
+        let map = FloatMap(width: r.layer.width, height: r.layer.height, values: r.map).resizedBilinear(
+            width: 224, height: 224)
         let image = Overlay.heatmapImage(map)
         return followsHeat ? image.withAlpha(map) : image
     }
