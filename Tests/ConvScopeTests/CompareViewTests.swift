@@ -32,6 +32,12 @@ final class CompareViewTests: XCTestCase {
             let insertion = try XCTUnwrap(Float(words.last!))
             XCTAssertTrue((0...1).contains(deletion) && (0...1).contains(insertion), String(line))
         }
+        // ROAD for the pane's own method only (Grad-CAM), its combined score a difference of probabilities.
+        let road = out.value.split(separator: "\n").filter { $0.hasPrefix("road: ") }
+        XCTAssertEqual(road.count, 1, out.value)
+        XCTAssertTrue(road.first?.hasPrefix("road: gradcam combined ") ?? false, out.value)
+        let combined = try XCTUnwrap(Float(road[0].split(separator: " ")[3]))
+        XCTAssertTrue((-1...1).contains(combined), String(road[0]))
         let cell = try XCTUnwrap(
             waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "Score-CAM" })
         let cells = readTrace(trace).filter { $0.kind == "imageButton" && !$0.label.isEmpty }
@@ -48,6 +54,7 @@ final class CompareViewTests: XCTestCase {
         XCTAssertTrue(waitFor("compare: fusion", in: out, seconds: 60), out.value)
         XCTAssertEqual(
             out.value.components(separatedBy: "compare: block").count - 1, 13, "Score-CAM at the 13 convolutions")
+        XCTAssertTrue(out.value.contains("road: block5_conv3 combined "), "ROAD for the pane's layer: \(out.value)")
         let block4 = try XCTUnwrap(
             waitForEntry(trace, seconds: 5) { e, _ in e.kind == "imageButton" && e.label == "block4_conv1" })
         XCTAssertNotNil(

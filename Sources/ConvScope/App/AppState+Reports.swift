@@ -96,12 +96,17 @@ extension AppState {
                 !comparison.cells.contains(where: { $0.name == cell.name })
             else { return [] }
             comparison.cells.append(cell)
+            let road = cell.road.map {
+                String(
+                    format: "road: %@ combined %.3f most-relevant-first %.3f least-relevant-first %.3f", cell.name,
+                    $0.combined, $0.mostRelevantFirstAverage, $0.leastRelevantFirstAverage)
+            }
             return [
                 .log(
                     String(
                         format: "compare: %@ in %.3f s, deletion %.3f insertion %.3f", cell.name,
                         cell.seconds, cell.scores.deletion.area, cell.scores.insertion.area))
-            ]
+            ] + (road.map { [.log($0)] } ?? [])
         case .compareFailed(let f):
             guard f.generation == comparison.generation, f.request == comparison.request, f.axis == comparison.axis
             else { return [] }

@@ -104,12 +104,23 @@ enum CompareView {
                     item.title, origin: text, current ? ui.theme.text : ui.theme.textDim,
                     .small))
         }
-        // The deletion and insertion curves of the pane's own method (or layer).
+        // The deletion and insertion curves of the pane's own method (or layer), and its ROAD curves beside them.
         let shown =
             s.compareAxis == .methods ? s.camRequest.method : (s.camRequest.layer ?? s.weights?.defaultCAMLayer ?? "")
         if area[1].h > 0, let c = cells.first(where: { $0.name == shown }) {
+            let plots = c.road == nil ? [area[1]] : area[1].columns([.fraction(0.58), .fraction(0.42)], spacing: 16)
+            if let road = c.road {
+                CurvePlot.draw(
+                    ui, plots[1],
+                    [
+                        .init(label: "most relevant first", values: road.mostRelevantFirst, color: Color(hex: 0xFFB86B)),
+                        .init(label: "least relevant first", values: road.leastRelevantFirst, color: Color(hex: 0x6BC5FF)),
+                    ], range: -1...1,
+                    caption: String(format: "ROAD: change in probability, imputed (combined %.3f)", road.combined),
+                    from: "10th", to: "90th percentile")
+            }
             CurvePlot.draw(
-                ui, area[1],
+                ui, plots[0],
                 [
                     .init(label: "deletion", values: c.scores.deletion.probabilities, color: Color(hex: 0xFFB86B)),
                     .init(label: "insertion", values: c.scores.insertion.probabilities, color: Color(hex: 0x6BC5FF)),

@@ -37,6 +37,9 @@ struct CompareCell {
     let name: String
     let map: CAMMap
     let scores: Faithfulness
+    /// ROAD (most- and least-relevant first, noisy linear imputation) for the pane's own method or layer only: it costs
+    /// 18 forward passes and 18 imputations, so the view computes it for the entry whose curves it plots.
+    let road: ROADScores?
     let seconds: Double
 }
 

@@ -242,11 +242,13 @@ final class EngineWorker {
                         map.map, height: map.layer.height, width: map.layer.width, to: input.height,
                         input.width)
                 let scores = try runner.faithfulness(input: input, map: full, classIndex: map.classIndex)
+                let shown = axis == .methods ? request.method : (request.layer ?? runner.model.lastConvolution?.name)
+                let road = item == shown ? try runner.road(input: input, map: full, classIndex: map.classIndex) : nil
                 events.post(
                     .compared(
                         CompareCell(
                             generation: imageGeneration, request: request.comparisonKey(axis),
-                            name: item, map: map, scores: scores,
+                            name: item, map: map, scores: scores, road: road,
                             seconds: Date().timeIntervalSince(start))))
             } catch {
                 events.post(
