@@ -113,11 +113,11 @@ enum CompareView {
                 CurvePlot.draw(
                     ui, plots[1],
                     [
-                        .init(label: "most relevant first", values: road.mostRelevantFirst, color: Color(hex: 0xFFB86B)),
-                        .init(label: "least relevant first", values: road.leastRelevantFirst, color: Color(hex: 0x6BC5FF)),
+                        .init(label: "MoRF", values: road.mostRelevantFirst, color: Color(hex: 0xFFB86B)),
+                        .init(label: "LeRF", values: road.leastRelevantFirst, color: Color(hex: 0x6BC5FF)),
                     ], range: -1...1,
-                    caption: String(format: "ROAD: change in probability, imputed (combined %.3f)", road.combined),
-                    from: "10th", to: "90th percentile")
+                    caption: String(format: "ROAD (Δ p), combined %.3f", road.combined),
+                    from: "10th", to: "90th pct")
             }
             CurvePlot.draw(
                 ui, plots[0],
@@ -125,7 +125,9 @@ enum CompareView {
                     .init(label: "deletion", values: c.scores.deletion.probabilities, color: Color(hex: 0xFFB86B)),
                     .init(label: "insertion", values: c.scores.insertion.probabilities, color: Color(hex: 0x6BC5FF)),
                 ], range: 0...1,
-                caption: "\(c.map.method) at \(c.map.layer.name): probability of the class as pixels change",
+                caption: c.road == nil
+                    ? "\(c.map.method) at \(c.map.layer.name): probability of the class as pixels change"
+                    : "\(c.map.method) at \(c.map.layer.name): probability",
                 from: "0%", to: "100% of the pixels")
         }
     }
