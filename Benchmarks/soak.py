@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Soak the window: N random events (mouse moves, clicks, drags, the wheel, keys) sent with xdotool to
+`convscope gui` under its own Xvfb, its memory sampled all along; prints events sent, peak and final RSS, and
+whether the window is still alive and answering.
+
+    python3 Benchmarks/soak.py --weights FILE [--events 30000] [--size 1920x1080] [--seed 1]
+
+The app runs with a fresh HOME (nothing of the user's is read or written; exports land there) and the top bar is
+left out of clicks (Open… would wait on a file chooser that no one answers). Needs Xvfb and xdotool (Scripts/setup).
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+KEYS = ["Left", "Right", "Prior", "Next", "Escape", "Tab", "space", "Return", "Up", "Down", "Home", "End",
+        "F1", "c", "f", "g", "h", "m", "l"]
+
+
+def rss_kib(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default=os.path.join(here, "..", ".build", "release", "convscope"))
+    ap.add_argument("--weights", required=True)
+    ap.add_argument("--image", default=os.path.join(here, "..", "Assets", "chelsea.png"))
+    ap.add_argument("--events", type=int, default=30000)
+    ap.add_argument("--size", default="1920x1080")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--display", default=":93")
+    a = ap.parse_args()
+    w, h = (int(v) for v in a.size.split("x"))
+    rng = random.Random(a.seed)
+
+    xvfb = subprocess.Popen(["Xvfb", a.display, "-screen", "0", f"{w}x{h}x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    home = tempfile.mkdtemp(prefix="convscope-soak-")
+    env = dict(os.environ, DISPLAY=a.display, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
+               XDG_DATA_HOME=os.path.join(home, ".local", "share"), XDG_CACHE_HOME=os.path.join(home, ".cache"))
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    log = open(os.path.join(home, "app.log"), "w")
+    app = subprocess.Popen([a.binary, "gui", "--weights", a.weights, "--size", a.size, a.image], env=env,
+                           stdout=log, stderr=subprocess.STDOUT)
+    peak = {"rss": 0, "t": 0.0}
+    samples = []
+    stop = threading.Event()
+
+    def sample():
+        start = time.time()
+        while not stop.is_set():
+            r = rss_kib(app.pid, "VmRSS")
+            if r is None:
+                break
+            samples.append((time.time() - start, r))
+            if r > peak["rss"]:
+                peak.update(rss=r, t=time.time() - start)
+            time.sleep(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    time.sleep(6)   # the first analysis
+
+    sent, t0 = 0, time.time()
+    try:
+        while sent < a.events and app.poll() is None:
+            cmd = ["xdotool"]
+            for _ in range(min(60, a.events - sent)):
+                kind = rng.random()
+                x, y = rng.randrange(0, w), rng.randrange(48, h)
+                if kind < 0.45:
+                    cmd += ["mousemove", str(x), str(y)]
+                elif kind < 0.70:
+                    cmd += ["mousemove", str(x), str(y), "click", "1"]
+                elif kind < 0.78:   # a drag (the layer slider, the opacity slider, a split)
+                    cmd += ["mousemove", str(x), str(y), "mousedown", "1",
+                            "mousemove", str(min(w - 1, max(0, x + rng.randrange(-300, 300)))), str(y), "mouseup", "1"]
+                elif kind < 0.88:
+                    cmd += ["mousemove", str(x), str(y), "click", rng.choice(["4", "5"])]
+                else:
+                    cmd += ["key", rng.choice(KEYS)]
+                sent += 1
+            subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+            if sent % 3000 < 60:
+                print(f"soak: {sent} events, RSS {rss_kib(app.pid, 'VmRSS') or 0} KiB", file=sys.stderr, flush=True)
+    finally:
+        seconds = time.time() - t0
+        time.sleep(3)
+        alive = app.poll() is None
+        final = rss_kib(app.pid, "VmRSS") if alive else None
+        hwm = rss_kib(app.pid, "VmHWM") if alive else None
+        stop.set()
+        if alive:
+            app.terminate()
+            try:
+                app.wait(10)
+            except subprocess.TimeoutExpired:
+                app.kill()
+        xvfb.terminate()
+    print(f"events sent: {sent} in {seconds:.0f} s")
+    print(f"window alive at the end: {alive} (exit code {app.returncode if not alive else 'n/a'})")
+    print(f"peak RSS (VmHWM): {hwm / 1024 if hwm else peak['rss'] / 1024:.0f} MB; "
+          f"highest sample {peak['rss'] / 1024:.0f} MB at {peak['t']:.0f} s; final {(final or 0) / 1024:.0f} MB")
+    print(f"app log and home: {home}")
+    return 0 if alive else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
