@@ -1,6 +1,9 @@
 // swift-tools-version:5.10
 import PackageDescription
 
+// Targets whose work is system calls and I/O (spawning children, HTTP, files) build without optimisation in release
+// too: they sit on the first build's critical path (Isolation before the engine, WeightsStore after it), 6 s at -O.
+let unoptimised: SwiftSetting = .unsafeFlags(["-Onone"], .when(configuration: .release))
 // The engine is optimised in debug builds too: the tests run real VGG16 passes and gradient ascent.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
                                 .unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -29,13 +32,13 @@ let package = Package(
         //     time (cpuid), so a build runs at full speed on any x86-64 machine. Optimised in debug builds too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // 1b. Risky parsing in a child process (spawn with limits, the answer file, the child modes). Foundation only.
-        .target(name: "Isolation"),
+        .target(name: "Isolation", swiftSettings: [unoptimised]),
         // 2. The engine: the model as a value, ops, one runner, readers and builders, explanations. No SDL.
         .target(name: "ConvEngine", dependencies: [
             "CKernels", "COpenBLAS", "CHDF5", "CZip", "Isolation",
         ], swiftSettings: optimize),
         // 2b. Finding, fetching and verifying weights files. No SDL.
-        .target(name: "WeightsStore", dependencies: ["ConvEngine", "COpenSSL"]),
+        .target(name: "WeightsStore", dependencies: ["ConvEngine", "COpenSSL"], swiftSettings: [unoptimised]),
         // 3. RGBA images, colormaps, resize, tiling, overlays. No SDL.
         .target(name: "Raster", swiftSettings: optimize),
         // 4. The immediate-mode widget layer. No SDL.
