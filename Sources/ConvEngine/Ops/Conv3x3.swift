@@ -27,27 +27,12 @@ public enum Conv3x3 {
         // A small kernel (the first layer's 27 × 64) is packed here for the engine's AVX-512 GEMM, which also adds
         // the bias and applies ReLU; OpenBLAS would re-pack the whole patch matrix on every call.
         let panel = Int(cs_wino_panel_width())
-        if panel > 0, outChannels % panel == 0, k * outChannels <= packedKernelLimit {
-            let packed = [Float](unsafeUninitializedCapacity: k * outChannels) { buffer, count in
+        let packed: [Float]? =
+            panel > 0 && outChannels % panel == 0 && k * outChannels <= packedKernelLimit
+            ? [Float](unsafeUninitializedCapacity: k * outChannels) { buffer, count in
                 cs_pack_panels(kernel, Int32(k), Int32(outChannels), buffer.baseAddress!)
                 count = k * outChannels
-            }
-            Parallel.split(pixels, ways: ways) { way, share in
-                let scratch = scratch + way * scratchCount(inChannels: inChannels)
-                var start = share.lowerBound
-                while start < share.upperBound {
-                    let rows = min(chunkRows, share.upperBound - start)
-                    im2col(
-                        x: x, height: height, width: width, channels: inChannels, firstRow: start, rows: rows,
-                        cols: scratch)
-                    cs_gemm(
-                        scratch, k, packed, rows, Int32(k), Int32(outChannels), y + start * outChannels, outChannels,
-                        bias, applyReLU ? 1 : 0)
-                    start += rows
-                }
-            }
-            return
-        }
+            } : nil
         Parallel.split(pixels, ways: ways) { way, share in
             let scratch = scratch + way * scratchCount(inChannels: inChannels)
             var start = share.lowerBound
@@ -57,11 +42,17 @@ public enum Conv3x3 {
                     x: x, height: height, width: width, channels: inChannels, firstRow: start, rows: rows, cols: scratch
                 )
                 let out = y + start * outChannels
-                for r in 0..<rows { (out + r * outChannels).update(from: bias, count: outChannels) }
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outChannels), Int32(k),
-                    1, scratch, Int32(k), kernel, Int32(outChannels), 1, out, Int32(outChannels))
-                if applyReLU { relu(out, count: rows * outChannels) }
+                if let packed {
+                    cs_gemm(
+                        scratch, k, packed, rows, Int32(k), Int32(outChannels), out, outChannels, bias,
+                        applyReLU ? 1 : 0)
+                } else {
+                    for r in 0..<rows { (out + r * outChannels).update(from: bias, count: outChannels) }
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outChannels), Int32(k),
+                        1, scratch, Int32(k), kernel, Int32(outChannels), 1, out, Int32(outChannels))
+                    if applyReLU { relu(out, count: rows * outChannels) }
+                }
                 start += rows
             }
         }

@@ -115,6 +115,13 @@ public final class Runner {
         _ gradient: [Float], from: Int, to target: Int, activations a: Activations,
         rule: ReLURule = .plain
     ) -> [Float] {
+        backward(gradient, from: from, to: target, activations: a, rule: rule, sparseDense: true)
+    }
+
+    /// As `backward(_:from:to:activations:rule:)`; `sparseDense` false reads every dense row (the tests' reference).
+    func backward(
+        _ gradient: [Float], from: Int, to target: Int, activations a: Activations, rule: ReLURule, sparseDense: Bool
+    ) -> [Float] {
         precondition(
             from < layers.count && target >= -1 && target <= from && gradient.count == layers[from].output.count)
         var g = gradient
@@ -128,7 +135,7 @@ public final class Runner {
                         dx.withUnsafeMutableBufferPointer { dp in
                             backwardLayer(
                                 i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: 1,
-                                dx: dp.baseAddress!, rule: rule, stopsAt: target)
+                                dx: dp.baseAddress!, rule: rule, stopsAt: sparseDense ? target : nil)
                         }
                     }
                 }
