@@ -18,25 +18,23 @@ public struct WinogradKernel: Sendable {
 
     /// The forward kernel of a (3,3,Cin,Cout) HWIO kernel.
     public init(forward kernel: [Float], inChannels: Int, outChannels: Int) {
-        precondition(
-            kernel.count == 9 * inChannels * outChannels && Self.fits(inChannels: inChannels, outChannels: outChannels))
-        let u = Self.transform(kernel, inChannels: inChannels, outChannels: outChannels, flipped: false)
-        (self.u, self.isPacked) = Self.packed(u, k: inChannels, n: outChannels, transposed: false)
-        self.inChannels = inChannels
-        self.outChannels = outChannels
-        self.transposed = false
+        self.init(kernel, inChannels: inChannels, outChannels: outChannels, inputGradient: false)
     }
 
     /// The kernel whose forward convolution maps ∂L/∂y (Cout channels) to ∂L/∂x (Cin channels): the forward kernel
     /// turned 180° with its channel axes swapped; stored transposed so the transform runs over the same layout.
     public init(inputGradientOf kernel: [Float], inChannels: Int, outChannels: Int) {
-        precondition(
-            kernel.count == 9 * inChannels * outChannels && Self.fits(inChannels: inChannels, outChannels: outChannels))
-        let u = Self.transform(kernel, inChannels: inChannels, outChannels: outChannels, flipped: true)
-        (self.u, self.isPacked) = Self.packed(u, k: outChannels, n: inChannels, transposed: true)
-        self.inChannels = outChannels
-        self.outChannels = inChannels
-        self.transposed = true
+        self.init(kernel, inChannels: inChannels, outChannels: outChannels, inputGradient: true)
+    }
+
+    private init(_ kernel: [Float], inChannels cin: Int, outChannels cout: Int, inputGradient: Bool) {
+        precondition(kernel.count == 9 * cin * cout && Self.fits(inChannels: cin, outChannels: cout))
+        let u = Self.transform(kernel, inChannels: cin, outChannels: cout, flipped: inputGradient)
+        let (k, n) = inputGradient ? (cout, cin) : (cin, cout)
+        (self.u, self.isPacked) = Self.packed(u, k: k, n: n, transposed: inputGradient)
+        self.inChannels = k
+        self.outChannels = n
+        self.transposed = inputGradient
     }
 
     /// `u` packed for the engine's GEMM when it runs on this CPU and n fits its panels; else `u` as it is.
