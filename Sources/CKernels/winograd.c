@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(CS_BASELINE_ONLY)   // other CPUs: baseline only
+#define CS_X86 1
 #define TARGET __attribute__((target("avx512f,avx2,fma")))
 #define NAME(x) avx512_##x
 #define VW 16
@@ -22,6 +24,8 @@
 #undef NAME
 #undef VW
 
+#endif
+
 #define TARGET
 #define NAME(x) base_##x
 #define VW 8
@@ -31,10 +35,12 @@
 #undef VW
 
 static int detect_level(void) {
-    __builtin_cpu_init();
     int level = 0;
+#ifdef CS_X86
+    __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 2;
     if (level == 2 && __builtin_cpu_supports("avx512f")) level = 3;
+#endif
     const char *want = getenv("CONVSCOPE_KERNELS");
     if (want) {
         if (strcmp(want, "baseline") == 0) level = 0;
@@ -74,25 +80,31 @@ const char *cs_kernel_name(void) {
 int cs_wino_panel_width(void) { return cs_kernel_level() == 3 ? 32 : 0; }
 
 void cs_wino_input(const float *x, int h, int w, int c, long t0, long t1, float *v) {
+#ifdef CS_X86
     int level = cs_kernel_level();
-    if (level == 3 && c % 16 == 0) avx512_input(x, h, w, c, t0, t1, v);
-    else if (level >= 2) avx2_input(x, h, w, c, t0, t1, v);
-    else base_input(x, h, w, c, t0, t1, v);
+    if (level == 3 && c % 16 == 0) { avx512_input(x, h, w, c, t0, t1, v); return; }
+    if (level >= 2) { avx2_input(x, h, w, c, t0, t1, v); return; }
+#endif
+    base_input(x, h, w, c, t0, t1, v);
 }
 
 void cs_wino_output(const float *m, int h, int w, int c, long t0, long t1, const float *bias, int relu, float *y) {
+#ifdef CS_X86
     int level = cs_kernel_level();
-    if (level == 3 && c % 16 == 0) avx512_output(m, h, w, c, t0, t1, bias, relu, y);
-    else if (level >= 2) avx2_output(m, h, w, c, t0, t1, bias, relu, y);
-    else base_output(m, h, w, c, t0, t1, bias, relu, y);
+    if (level == 3 && c % 16 == 0) { avx512_output(m, h, w, c, t0, t1, bias, relu, y); return; }
+    if (level >= 2) { avx2_output(m, h, w, c, t0, t1, bias, relu, y); return; }
+#endif
+    base_output(m, h, w, c, t0, t1, bias, relu, y);
 }
 
 void cs_pack_panels(const float *b, int k, int n, float *packed) { cs_wino_pack_one(b, k, n, 0, packed); }
 
 void cs_gemm(const float *a, long lda, const float *packed, long m, int k, int n, float *c, long ldc,
              const float *bias, int relu) {
-    if (cs_kernel_level() != 3) abort();   // panels are packed only at the AVX-512 level (cs_wino_panel_width())
-    avx512_gemm_plain(a, lda, packed, m, k, n, c, ldc, bias, relu);
+#ifdef CS_X86
+    if (cs_kernel_level() == 3) { avx512_gemm_plain(a, lda, packed, m, k, n, c, ldc, bias, relu); return; }
+#endif
+    abort();   // panels are packed only at the AVX-512 level (cs_wino_panel_width())
 }
 
 void cs_wino_pack(const float *u, int k, int n, int transposed, float *packed) {
@@ -100,8 +112,8 @@ void cs_wino_pack(const float *u, int k, int n, int transposed, float *packed) {
 }
 
 void cs_wino_gemm(const float *v, const float *packed, long count, int k, int n, int p0, int p1, float *m) {
-    switch (cs_kernel_level()) {
-    case 3: avx512_gemm(v, packed, count, k, n, p0, p1, m); break;
-    default: abort();   // panels are packed only at the AVX-512 level (cs_wino_panel_width())
-    }
+#ifdef CS_X86
+    if (cs_kernel_level() == 3) { avx512_gemm(v, packed, count, k, n, p0, p1, m); return; }
+#endif
+    abort();   // panels are packed only at the AVX-512 level (cs_wino_panel_width())
 }
