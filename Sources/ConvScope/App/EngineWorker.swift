@@ -251,11 +251,7 @@ final class EngineWorker {
                             name: item, map: map, scores: scores, road: road,
                             seconds: Date().timeIntervalSince(start))))
             } catch {
-                events.post(
-                    .compareFailed(
-                        CompareFailure(
-                            generation: imageGeneration, request: request.comparisonKey(axis),
-                            axis: axis, name: item, message: "\(error)")))
+                compareFailed(request.comparisonKey(axis), axis, item, error, imageGeneration)
             }
             continueComparison(request, axis, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
         }
@@ -280,13 +276,18 @@ final class EngineWorker {
                     request, method, trained, k, runner.model, layers[...], total: layers.count,
                     imageGeneration: imageGeneration, ticket: ticket)
             } catch {
-                events.post(
-                    .compareFailed(
-                        CompareFailure(
-                            generation: imageGeneration, request: request, axis: .sanity,
-                            name: request.layer ?? "the explained layer", message: "\(error)")))
+                compareFailed(request, .sanity, request.layer ?? "the explained layer", error, imageGeneration)
             }
         }
+    }
+
+    /// Tells the window that a compare cell (or the sanity step at `name`) could not be computed, and why.
+    private func compareFailed(
+        _ key: CAMRequest, _ axis: CompareAxis, _ name: String, _ error: Error, _ generation: Int
+    ) {
+        events.post(
+            .compareFailed(
+                CompareFailure(generation: generation, request: key, axis: axis, name: name, message: "\(error)")))
     }
 
     private func continueSanity(
@@ -319,11 +320,7 @@ final class EngineWorker {
                     request, method, trained, k, random, left.dropFirst(), total: total,
                     imageGeneration: imageGeneration, ticket: ticket)
             } catch {
-                events.post(
-                    .compareFailed(
-                        CompareFailure(
-                            generation: imageGeneration, request: request, axis: .sanity,
-                            name: name, message: "\(error)")))
+                compareFailed(request, .sanity, name, error, imageGeneration)
             }
         }
     }
