@@ -45,6 +45,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case unknownLayer(String, known: [String])
     case classOutOfRange(Int, classes: Int)
     case wrongInputSize(expected: Int, found: Int)
+    case channelOutOfRange(Int, layer: String, channels: Int)
 
     public var description: String {
         switch self {
@@ -54,6 +55,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
         case .unknownLayer(let n, let known):
             return "no hidden layer named \(n); give a name or a number 1…\(known.count): \(known.joined(separator: ", "))"
         case .classOutOfRange(let c, let n): return "class \(c) is out of range: classes are 0…\(n - 1)"
+        case .channelOutOfRange(let c, let l, let n): return "channel \(c) does not exist: \(l) has channels 0…\(n - 1)"
         case .wrongInputSize(let e, let f): return "input has \(f) values, the network needs \(e)"
         }
     }
