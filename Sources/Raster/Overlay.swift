@@ -43,3 +43,18 @@ public enum Overlay {
         return RGBAImage(width: map.width, height: map.height, pixels: out)
     }
 }
+
+extension Overlay {
+    /// A signed map in -1…1 as colour over whatever lies beneath: red where positive, blue where negative, each as
+    /// opaque as the value is large (0 is transparent). Values outside -1…1 are clamped; NaN counts as 0.
+    public static func signedImage(_ map: FloatMap) -> RGBAImage {
+        var out = [UInt8](repeating: 0, count: map.width * map.height * 4)
+        for (i, raw) in map.values.enumerated() {
+            let v = raw.isNaN ? 0 : min(max(raw, -1), 1)
+            let (r, g, b): (UInt8, UInt8, UInt8) = v >= 0 ? (230, 40, 30) : (40, 110, 235)
+            out[i * 4] = r; out[i * 4 + 1] = g; out[i * 4 + 2] = b
+            out[i * 4 + 3] = UInt8((abs(v) * 235).rounded())
+        }
+        return RGBAImage(width: map.width, height: map.height, pixels: out)
+    }
+}

@@ -56,3 +56,23 @@ extension RGBAImage {
         return rgb
     }
 }
+
+extension RGBAImage {
+    /// Springenberg et al.'s picture of a gradient (guided backprop): `rgb` (width × height × 3, position-major) less
+    /// its mean, over its standard deviation, at 0.1 per unit around mid-gray, clipped (pytorch-grad-cam's
+    /// `deprocess_image`). A gradient of zeros is mid-gray.
+    public static func gradientPicture(_ rgb: [Float], width: Int, height: Int) -> RGBAImage {
+        precondition(rgb.count == width * height * 3)
+        let n = Float(max(rgb.count, 1))
+        let mean = rgb.reduce(0, +) / n
+        let spread = (rgb.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot() + 1e-5
+        var pixels = [UInt8](repeating: 255, count: width * height * 4)
+        for p in 0..<(width * height) {
+            for c in 0..<3 {
+                let v = ((rgb[p * 3 + c] - mean) / spread * 0.1 + 0.5) * 255
+                pixels[p * 4 + c] = UInt8(min(max(v, 0), 255).rounded())
+            }
+        }
+        return RGBAImage(width: width, height: height, pixels: pixels)
+    }
+}

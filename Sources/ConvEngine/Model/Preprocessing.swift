@@ -34,3 +34,18 @@ public enum Preprocessing: String, Sendable, CaseIterable {
         }
     }
 }
+
+extension Preprocessing {
+    /// A gradient with respect to the network's input (position-major, the network's channel order) as one with
+    /// respect to the RGB pixels (0–255) it was made from: each channel moved to its RGB place and multiplied by its
+    /// scale (the chain rule through input = (pixel − offset) · scale).
+    public func pixelGradient(_ g: [Float]) -> [Float] {
+        let map = channels
+        precondition(g.count % map.count == 0)
+        var out = [Float](repeating: 0, count: g.count)
+        for p in stride(from: 0, to: g.count, by: map.count) {
+            for (j, c) in map.enumerated() { out[p + c.source] = g[p + j] * c.scale }
+        }
+        return out
+    }
+}

@@ -46,6 +46,8 @@ enum AppEvent {
     case lookingForModel
     /// After each frame: ask the engine for the filter images the view shows and lacks, cancel what it no longer shows.
     case syncFilters
+    /// After each frame: ask the engine for what the channel dossier and the contribution order show and lack.
+    case syncDossier
     // Reports from background work.
     case engine(EngineWorker.Event)
     case download(WeightsDownload.Event)
@@ -59,6 +61,8 @@ enum Effect {
     case cam(CAMRequest, imageGeneration: Int)
     case compare(CAMRequest, CompareAxis, imageGeneration: Int)
     case cancelCompare
+    case contributions(ContributionKey)
+    case channelAttribution(ChannelAttributionKey)
     case filters(FilterKey, [Int])
     case cancelFilters
     case preprocessing(Preprocessing)

@@ -62,6 +62,7 @@ extension AppState {
         case .escape: return escape()
         case .quit: quit = true; return [.saveSettings]
         case .syncFilters: return syncFilters()
+        case .syncDossier: return syncDossier()
         case .lookingForModel: begin(.lookingForModel, now: now); return []
         case .engine(let e): return reduce(engine: e, now: now)
         case .download(let e): return reduce(download: e, now: now)
@@ -167,7 +168,7 @@ extension AppState {
 
     mutating func refreshGridOrder() {
         guard let a = currentAnalysis, a.activations.hidden.indices.contains(layerIndex) else { gridOrder = []; return }
-        gridOrder = grid.channels(of: a.activations.layer(layerIndex))
+        gridOrder = grid.channels(of: a.activations.layer(layerIndex), contributions: currentContributions)
         channelPage = min(channelPage, pageCount - 1)
     }
 

@@ -117,6 +117,7 @@ extension AppState {
             }
             status.post("Compare, \(f.name): \(f.message)", error: true, at: now)
             return [.log("compare failed: \(f.name): \(f.message)")]
+        case .contributions, .channelAttribution, .dossierFailed: return reduce(dossier: e, now: now)
         case .camFailed(let message, let generation):
             if generation == currentAnalysis?.generation, activity == .computingCAM { activity = .idle }
             status.post(message, error: true, at: now)

@@ -28,6 +28,11 @@ struct AppState {
     var preferredLayer: String?
     var channelPage = 0                 // 64 tiles a page
     var enlargedChannel: Int?
+    /// The dossier of the enlarged channel, and the contribution order: the engine's answers and what was asked.
+    var contributions: (key: ContributionKey, value: ChannelContributions)?
+    var contributionsRequested: ContributionKey?
+    var channelAttribution: ChannelAttributionView?
+    var attributionRequested: ChannelAttributionKey?
     var grid = GridOptions()
     /// The layer's channels in display order (index, sorted, dead hidden), for the current analysis and layer.
     var gridOrder: [Int] = []

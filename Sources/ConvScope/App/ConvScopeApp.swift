@@ -49,6 +49,8 @@ final class ConvScopeApp {
         case .cam(let request, let generation): worker.gradCAM(request, imageGeneration: generation)
         case .compare(let request, let axis, let generation): worker.compare(request, axis, imageGeneration: generation)
         case .cancelCompare: worker.cancelComparison()
+        case .contributions(let key): worker.contributions(key)
+        case .channelAttribution(let key): worker.channelAttribution(key)
         case .filters(let key, let list): worker.filters(key, list)
         case .cancelFilters: worker.cancelFilters()
         case .preprocessing(let p): worker.setPreprocessing(p)

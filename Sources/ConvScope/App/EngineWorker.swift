@@ -18,21 +18,26 @@ final class EngineWorker {
         case compared(CompareCell)
         case sanity(SanityPoint)
         case compareFailed(CompareFailure)
+        case contributions(ContributionKey, ChannelContributions)
+        case channelAttribution(ChannelAttributionView)
+        case dossierFailed(String)
         case filterProgress(FilterProgress)
         case filterImages(FilterKey, [FilterImage])
         case filtersFailed(FilterKey, String)
     }
 
     let events = Mailbox<Event>()
-    private let queue = DispatchQueue(label: "convscope.engine", qos: .userInitiated)
+    let queue = DispatchQueue(label: "convscope.engine", qos: .userInitiated)
     private let lock = NSLock()
     private var newestImageGeneration = 0
     private var newestCAMRequest = 0
     private var newestComparison = 0
     private var newestFilterRequest = 0
+    /// The newest dossier requests (EngineWorker+Dossier).
+    let dossierTickets = Tickets()
     // Touched only on `queue`:
-    private var runner: Runner?
-    private var current: Analysis?
+    var runner: Runner?
+    var current: Analysis?
     private var modelPath: String?
     /// Replaces the model's own preprocessing when set (the window's choice).
     private var preprocessing: Preprocessing?

@@ -22,9 +22,8 @@ extension ConvScopeApp {
             HelpOverlay.draw(ui, s, exporter.folder, &out)
         } else if s.showFilters && s.enlargedFilter != nil {
             EnlargedOverlay.filter(ui, s, images, &out)
-        } else if !s.showFilters && s.enlargedChannel != nil {
-            EnlargedOverlay.channel(ui, s, images, &out)
         }
+        let dossier = !s.showFilters && s.browser == nil && !s.showHelp ? DossierOverlay.draw(ui, s, images, &out) : []
         TopBar.draw(ui, s, rows[0], &out)
         InputPane.draw(ui, s, panes[0], images, &out)
         LayerPane.draw(ui, s, panes[1], images, &out)
@@ -32,8 +31,10 @@ extension ConvScopeApp {
         StatusBar.draw(ui, s, rows[2], &out)
         if ui.input.dropHover { TopBar.dropHint(ui) }
         paneRects = [("top", rows[0]), ("input", panes[0]), ("layer", panes[1]), ("cam", panes[2]), ("status", rows[2])]
+            + dossier
         for e in out { send(e) }
         send(.syncFilters)
+        send(.syncDossier)
         return !out.isEmpty
     }
 
@@ -48,7 +49,9 @@ extension ConvScopeApp {
     func writeTrace(_ ui: UIContext, to path: String) {
         var entries = paneRects.map { TracedWidget(id: "pane-\($0.0)", kind: "pane", label: $0.0, value: "", rect: [$0.1.x, $0.1.y, $0.1.w, $0.1.h]) }
         entries += ui.trace
-        let value = "layer=\(state.layerIndex) camLayer=\(state.currentCAM?.result.layer.name ?? "") dropHover=\(ui.input.dropHover)"
+        let order = state.gridOrder.prefix(8).map(String.init).joined(separator: ",")
+        let value = "layer=\(state.layerIndex) camLayer=\(state.currentCAM?.result.layer.name ?? "") "
+            + "dropHover=\(ui.input.dropHover) order=\(order) enlarged=\(state.enlargedChannel.map(String.init) ?? "")"
         let extra = [TracedWidget(id: "state", kind: "state", label: state.layer.name, value: value, rect: [0, 0, 0, 0])]
         guard let data = try? JSONEncoder().encode(entries + extra), data != lastTrace else { return }
         lastTrace = data

@@ -87,23 +87,36 @@ enum LayerPane {
     static func gridOptions(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) -> Rect {
         let scaleLabel = s.grid.sharedScale ? "Scale: whole layer##scale" : "Scale: each tile##scale"
         let box: Float = 30   // the checkbox's square and gap
-        let widths = [44, 62, 62, 62, ui.measureLabel("Hide dead").x + box, ui.measureLabel(scaleLabel).x + box]
+        // Contribution (to the Grad-CAM pane's class) only where there is a classifier.
+        let orders = GridOptions.Order.allCases.filter { $0 != .contribution || s.weights?.hasClassifier == true }
+        let orderWidths = orders.map { max(62, ui.measureLabel($0.rawValue).x + 16) }
+        let widths = [44] + orderWidths + [ui.measureLabel("Hide dead").x + box, ui.measureLabel(scaleLabel).x + box]
         let c = FlowRow(widths: widths, in: r, lineHeight: 24, spacing: 4, lineSpacing: 6)
         ui.draw(.text("Order", origin: Vec2(c.rects[0].x, c.rects[0].y + 4), ui.theme.textDim, .small))
-        for (i, order) in GridOptions.Order.allCases.enumerated() {
+        for (i, order) in orders.enumerated() {
             if ui.selectable("\(order.rawValue)##order-\(order.rawValue)", selected: s.grid.order == order, in: c.rects[i + 1]),
                s.grid.order != order {
                 var g = s.grid; g.order = order; out.append(.grid(g))
             }
-            if ui.lastItemHovered { ui.tooltip(order == .index ? "Channels in their own order" : "Strongest \(order.rawValue) activation first") }
+            if ui.lastItemHovered { ui.tooltip(orderTip(order, s)) }
         }
         var g = s.grid
-        if ui.checkbox("Hide dead##hideDead", isOn: &g.hideDead, in: c.rects[4]) { out.append(.grid(g)) }
-        if ui.checkbox(scaleLabel, isOn: &g.sharedScale, in: c.rects[5]) { out.append(.grid(g)) }
+        if ui.checkbox("Hide dead##hideDead", isOn: &g.hideDead, in: c.rects[orders.count + 1]) { out.append(.grid(g)) }
+        if ui.checkbox(scaleLabel, isOn: &g.sharedScale, in: c.rects[orders.count + 2]) { out.append(.grid(g)) }
         if ui.lastItemHovered {
             ui.tooltip(s.grid.sharedScale ? "One gray scale for every tile: compare channels (black = layer min, white = layer max)"
                                           : "Each tile scaled to its own min–max: see every channel's pattern")
         }
         return r.split(top: c.height, spacing: 6).rest
+    }
+
+    static func orderTip(_ order: GridOptions.Order, _ s: AppState) -> String {
+        switch order {
+        case .index: return "Channels in their own order"
+        case .mean, .max: return "Strongest \(order.rawValue) activation first"
+        case .contribution:
+            let cls = s.camRequest.classIndex.map { s.className($0) } ?? "the top class"
+            return "Largest share of the Grad-CAM for \(cls) first (weight α × mean activation)"
+        }
     }
 }

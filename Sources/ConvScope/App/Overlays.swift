@@ -2,7 +2,7 @@ import ConvEngine
 import Foundation
 import ImmediateUI
 
-/// One channel or filter, large, in a panel over the window (a click outside closes it).
+/// One filter, large, in a panel over the window (a click outside closes it).
 enum EnlargedOverlay {
     /// The panel: a square image area left of a 260-px text column.
     static func begin(_ ui: UIContext) -> (box: Rect, frame: Rect, text: Rect) {
@@ -14,38 +14,6 @@ enum EnlargedOverlay {
         ui.draw(.rect(frame, ui.theme.panel))
         ui.draw(.rectOutline(frame, ui.theme.border, thickness: 1))
         return (inner[0], frame, Rect(inner[1].x, inner[1].y, inner[1].w + inner[2].w, inner[1].h))
-    }
-
-    static func channel(_ ui: UIContext, _ s: AppState, _ images: PanelImages, _ out: inout [AppEvent]) {
-        guard let a = s.currentAnalysis, let c = s.enlargedChannel else { return }
-        let map = a.activations.layer(s.layerIndex)
-        let (square, frame, column) = begin(ui)
-        let box = ui.fit(width: a.image.network.width, height: a.image.network.height, in: square)   // the input's aspect
-        ui.draw(.image(images.networkKey(a), dest: box, tint: .white))
-        ui.draw(.image(images.enlargedKey(a, layer: s.layerIndex, channel: c, shared: s.grid.sharedScale), dest: box,
-                       tint: Color(255, 255, 255, 215)))
-        ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
-        let cols = column.columns([.fixed(18), .fixed(8), .fill()], spacing: 0)
-        let bar = Rect(cols[0].x + 8, box.y, 18, box.h)
-        ui.draw(.image(images.grayBarKey, dest: bar, tint: .white))
-        let v = PaneChrome.channelRange(map, c)
-        let range = s.grid.sharedScale ? images.layerRange(a, layer: s.layerIndex) : (min: v.min, max: v.max)
-        let text = cols[2].rows([.fixed(30), .fixed(24), .fixed(20), .fixed(20), .fixed(20), .fill(min: 60), .fixed(30), .fixed(30)], spacing: 4)
-        ui.draw(.text("max \(PaneChrome.format(range.max))", origin: Vec2(bar.maxX + 4, bar.y - 2), ui.theme.text, .small))
-        ui.draw(.text("min \(PaneChrome.format(range.min))", origin: Vec2(bar.maxX + 4, bar.maxY - 14), ui.theme.text, .small))
-        ui.draw(.text("Channel \(c) of \(s.layer.channels)", origin: Vec2(text[0].x + 30, text[0].y + 20), ui.theme.text, .heading))
-        ui.draw(.text(s.layer.label, origin: Vec2(text[1].x + 30, text[1].y + 20), ui.theme.textDim, .small))
-        ui.draw(.text("mean \(PaneChrome.format(v.mean)) · \(s.grid.sharedScale ? "layer's scale" : "own scale")",
-                      origin: Vec2(text[2].x + 30, text[2].y + 20), ui.theme.text, .small))
-        if v.max == v.min {
-            ui.draw(.text("dead for this image: all \(PaneChrome.format(v.min))", origin: Vec2(text[3].x + 30, text[3].y + 20), Color(hex: 0xFFB86B), .small))
-        }
-        ui.paragraph("↑/↓ previous / next channel (across pages) · ←/→ layer · E export · Esc or click outside to close",
-                     in: Rect(text[5].x + 30, text[5].y + 20, text[5].w - 30, text[5].h), role: .small, color: ui.theme.textDim)
-        if ui.button("Export##exportEnlarged", in: Rect(text[6].x + 30, text[6].y, 100, 26)) { out.append(.exportEnlarged) }
-        if ui.button("Close##closeEnlarged", in: Rect(text[7].x + 30, text[7].y, 100, 26)) { out.append(.enlargeChannel(nil)) }
-        if ui.mouseReleased() && !frame.contains(ui.input.mouse) { out.append(.enlargeChannel(nil)) }
-        ui.endOverlay()
     }
 
     static func filter(_ ui: UIContext, _ s: AppState, _ images: PanelImages, _ out: inout [AppEvent]) {

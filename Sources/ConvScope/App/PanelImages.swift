@@ -17,6 +17,8 @@ final class PanelImages: ImageProvider {
     static let input = ImageKey("input").id, network = ImageKey("network").id, camGray = ImageKey("cam-gray").id
     static let camHeat = ImageKey("cam-heat").id, enlarged = ImageKey("enlarged").id, grayBar = ImageKey("gray-bar").id
     static let jetBar = ImageKey("jet-bar").id, grayBarHorizontal = ImageKey("gray-bar-horizontal").id
+    static let contribution = ImageKey("dossier-contribution").id, guided = ImageKey("dossier-guided").id
+    static let dossierFilter = ImageKey("dossier-filter").id
 
     func update(_ s: AppState) {
         state = s
@@ -62,6 +64,18 @@ final class PanelImages: ImageProvider {
     func enlargedFilterKey(key: FilterKey, filter: Int) -> ImageKey {
         ImageKey(id: Self.enlargedFilter, version: Self.version(key, filter))
     }
+    func contributionKey(_ k: ChannelContributions, channel: Int) -> ImageKey {
+        var h = Hasher()
+        h.combine(state.contributions?.key)
+        h.combine(channel)
+        return ImageKey(id: Self.contribution, version: h.finalize())
+    }
+    func channelAttributionKey(_ v: ChannelAttributionView) -> ImageKey {
+        ImageKey(id: Self.guided, version: v.key.hashValue)
+    }
+    func dossierFilterKey(_ key: FilterKey, filter: Int) -> ImageKey {
+        ImageKey(id: Self.dossierFilter, version: Self.version(key, filter))
+    }
     private static func version(_ key: FilterKey, _ filter: Int) -> Int {
         var h = Hasher()
         h.combine(key)
@@ -88,6 +102,10 @@ final class PanelImages: ImageProvider {
             return Overlay.heatmapImage(FloatMap(width: 256, height: 1, values: (0..<256).map { Float($0) / 255 }))
         default: break
         }
+        if key.id == Self.dossierFilter {
+            guard let fk = s.dossierFilterKey, let c = s.enlargedChannel else { return nil }
+            return s.filterCache[fk]?.images[c].map(FilterGrid.tile)
+        }
         if key.id == Self.enlargedFilter || Self.filterKeys.contains(key.id) {
             guard let fk = s.filterKey, let set = s.filterCache[fk] else { return nil }
             let filter =
@@ -102,6 +120,10 @@ final class PanelImages: ImageProvider {
         case Self.camGray: return a.gray
         case Self.camHeat: return s.currentCAM.map { Self.heatmap($0.result, followsHeat: s.camOpacityFollowsHeat) }
         case Self.enlarged: return s.enlargedChannel.map { channel($0, a, s) }
+        case Self.guided: return s.currentChannelAttribution?.image
+        case Self.contribution:
+            guard let k = s.currentContributions, let c = s.enlargedChannel else { return nil }
+            return Self.contribution(k, channel: c, a, s.layerIndex)
         default:
             if let slot = Self.compareKeys.firstIndex(of: key.id) {
                 guard let name = CompareView.items(s)[safe: slot]?.name else { return nil }
@@ -120,6 +142,18 @@ final class PanelImages: ImageProvider {
         let map = a.activations.layer(s.layerIndex)
         return s.grid.sharedScale
             ? LayerGrid.channelImage(map, c, range: layerRange(a, layer: s.layerIndex)) : LayerGrid.channelImage(map, c)
+    }
+
+    /// α_k·A_k over the photo: red where it raises the class's score, blue where it lowers it, scaled by its own
+    /// largest magnitude and resized bilinearly to the network's input.
+    static func contribution(_ k: ChannelContributions, channel c: Int, _ a: Analysis, _ layer: Int) -> RGBAImage {
+        let map = a.activations.layer(layer)
+        let values = k.map(channel: c, of: map)
+        let top = values.map(abs).max() ?? 0
+        let scaled = top > 0 ? values.map { $0 / top } : values
+        return Overlay.signedImage(
+            FloatMap(width: map.width, height: map.height, values: scaled).resizedBilinear(
+                width: a.image.network.width, height: a.image.network.height))
     }
 
     /// The Grad-CAM map resized bilinearly to 224×224 and painted with jet; with `followsHeat` each pixel's opacity

@@ -1,0 +1,111 @@
+import Foundation
+import Platform
+import Raster
+import XCTest
+
+/// The channel dossier as a person uses it: a click on a channel tile opens it with its four panels, the grid sorts
+/// by each channel's contribution to the Grad-CAM class, and ↑ pages to the next channel in that order.
+final class DossierWindowTests: XCTestCase {
+    private func start(size: String) throws -> (Process, AppOutput, String) {
+        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
+            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
+        }
+        let trace = FileManager.default.temporaryDirectory
+            .appendingPathComponent("convscope-trace-\(UUID().uuidString).json").path
+        let vgg19 = Fixtures.repo
+            .appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path
+        let (app, out) = try launch(["--weights", vgg19, "--size", size], environment: ["CONVSCOPE_UI_TRACE": trace])
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv4 class", in: out, seconds: 60), out.value)
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertFalse(try windowAtOrigin().isEmpty, "window not found")
+        return (app, out, trace)
+    }
+
+    private func click(_ e: TraceEntry) throws {
+        _ = try tool(["xdotool", "mousemove", "\(e.centre.0)", "\(e.centre.1)", "click", "1"])
+    }
+
+    private func state(_ trace: String) -> [String: String] {
+        let value = readTrace(trace).first { $0.kind == "state" }?.value ?? ""
+        return Dictionary(
+            value.split(separator: " ").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
+                .filter { $0.count == 2 }.map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
+    }
+
+    /// Mean and standard deviation of the gray level inside `r` of a screenshot.
+    private func levels(_ shot: RGBAImage, _ r: TraceEntry) -> (mean: Double, spread: Double) {
+        var sum = 0.0, squares = 0.0, n = 0.0
+        for y in stride(from: Int(r.y) + 2, to: min(shot.height, Int(r.y + r.h) - 2), by: 2) {
+            for x in stride(from: Int(r.x) + 2, to: min(shot.width, Int(r.x + r.w) - 2), by: 2) {
+                let p = shot[x, y]
+                let v = (Double(p.r) + Double(p.g) + Double(p.b)) / 3
+                sum += v; squares += v * v; n += 1
+            }
+        }
+        let mean = sum / max(n, 1)
+        return (mean, (squares / max(n, 1) - mean * mean).squareRoot())
+    }
+
+    func testTileClick_OpensTheDossierWithItsPanelsDrawn() throws {
+        for size in ["1024x700", "1920x1080"] {
+            let (app, out, trace) = try start(size: size)
+            defer { app.terminate() }
+            let t = readTrace(trace)
+            let layerPane = try XCTUnwrap(t.first { $0.kind == "pane" && $0.label == "layer" })
+            let tiles = t.filter { $0.kind == "imageButton" && layerPane.contains($0) }
+            XCTAssertGreaterThan(tiles.count, 8, "\(size): \(t)")
+            try click(tiles[3])
+            XCTAssertTrue(waitFor("guided backprop: block3_conv2 channel 3 in", in: out, seconds: 20), out.value)
+            XCTAssertTrue(waitFor("contributions: block3_conv2 class", in: out, seconds: 20), out.value)
+            let panels = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.label == "dossier-guided" })
+            Thread.sleep(forTimeInterval: 0.5)
+            let now = readTrace(trace)
+            for name in ["fires", "share", "guided", "wants", "photos"] {
+                let p = try XCTUnwrap(now.first { $0.label == "dossier-\(name)" }, "\(size): no \(name) panel")
+                XCTAssertGreaterThan(min(p.w, p.h), 120, "\(size): the \(name) panel is too small: \(p.rect)")
+            }
+            XCTAssertNotNil(now.first { $0.kind == "button" && $0.label == "Close" }, "\(size)")
+            let shot = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-\(UUID()).png").path
+            defer { try? FileManager.default.removeItem(atPath: shot) }
+            _ = try tool(["import", "-window", "root", shot])
+            let screen = try ImageFile.load(path: shot)
+            // Guided backprop's picture sits around mid-gray with the photo's edges in it; the share panel is the photo
+            // in gray under red and blue; neither is an empty box.
+            let guided = levels(screen, panels)
+            XCTAssertEqual(guided.mean, 128, accuracy: 25, "\(size): guided backprop panel \(guided)")
+            XCTAssertGreaterThan(guided.spread, 8, "\(size): guided backprop panel is flat \(guided)")
+            let share = levels(screen, try XCTUnwrap(now.first { $0.label == "dossier-share" }))
+            XCTAssertGreaterThan(share.spread, 20, "\(size): the share panel is flat \(share)")
+            // Esc closes it.
+            _ = try tool(["xdotool", "key", "Escape"])
+            XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.hasSuffix("enlarged=") })
+            app.terminate()
+            app.waitUntilExit()
+        }
+    }
+
+    func testContributionOrder_FollowsTheEngineAndUpPagesInIt() throws {
+        let (app, out, trace) = try start(size: "1280x800")
+        defer { app.terminate() }
+        let t = readTrace(trace)
+        let order = try XCTUnwrap(t.first { $0.kind == "selectable" && $0.label == "contribution" }, "\(t)")
+        let before = state(trace)["order"]
+        try click(order)
+        XCTAssertTrue(waitFor("contributions: block3_conv2 class", in: out, seconds: 20), out.value)
+        let line = try XCTUnwrap(out.value.split(separator: "\n").last { $0.hasPrefix("contributions: block3_conv2") })
+        let top = String(try XCTUnwrap(line.components(separatedBy: " top ").last))
+        XCTAssertNotNil(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.contains("order=\(top) ") },
+            "the grid's order is the engine's ranking \(top): \(state(trace)), before \(before ?? "")")
+        XCTAssertNotEqual(before, top, "the test image's ranking happens to be the index order: pick another layer")
+        // The first tile is the top channel; its dossier opens, and ↓ steps to the second in the ranking.
+        let layerPane = try XCTUnwrap(t.first { $0.kind == "pane" && $0.label == "layer" })
+        let first = try XCTUnwrap(readTrace(trace).first { $0.kind == "imageButton" && layerPane.contains($0) })
+        try click(first)
+        let ranked = top.split(separator: ",").map(String.init)
+        XCTAssertTrue(waitFor("guided backprop: block3_conv2 channel \(ranked[0]) in", in: out, seconds: 20), out.value)
+        _ = try tool(["xdotool", "key", "Down"])
+        XCTAssertTrue(waitFor("guided backprop: block3_conv2 channel \(ranked[1]) in", in: out, seconds: 20), out.value)
+        XCTAssertEqual(state(trace)["enlarged"], ranked[1])
+    }
+}
