@@ -76,3 +76,22 @@ extension RGBAImage {
         return RGBAImage(width: width, height: height, pixels: pixels)
     }
 }
+
+extension RGBAImage {
+    /// This image laid over `base` (the same size): each pixel by its own alpha times `opacity`; the result is opaque
+    /// where `base` is.
+    public func blended(over base: RGBAImage, opacity: Float = 1) -> RGBAImage {
+        precondition(width == base.width && height == base.height, "blended: \(width)×\(height) over \(base.width)×\(base.height)")
+        var out = base
+        let o = min(max(opacity, 0), 1)
+        out.pixels.withUnsafeMutableBufferPointer { dst in
+            pixels.withUnsafeBufferPointer { src in
+                for p in stride(from: 0, to: src.count, by: 4) {
+                    let a = Float(src[p + 3]) / 255 * o
+                    for c in 0..<3 { dst[p + c] = UInt8((Float(src[p + c]) * a + Float(dst[p + c]) * (1 - a)).rounded()) }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -6,7 +6,7 @@ import XCTest
 /// The channel dossier as a person uses it: a click on a channel tile opens it with its four panels, the grid sorts
 /// by each channel's contribution to the Grad-CAM class, and ↑ pages to the next channel in that order.
 final class DossierWindowTests: XCTestCase {
-    private func start(size: String) throws -> (Process, AppOutput, String) {
+    private func start(size: String, extra: [String] = []) throws -> (Process, AppOutput, String) {
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
         }
@@ -14,7 +14,8 @@ final class DossierWindowTests: XCTestCase {
             .appendingPathComponent("convscope-trace-\(UUID().uuidString).json").path
         let vgg19 = Fixtures.repo
             .appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path
-        let (app, out) = try launch(["--weights", vgg19, "--size", size], environment: ["CONVSCOPE_UI_TRACE": trace])
+        let (app, out) = try launch(
+            ["--weights", vgg19, "--size", size] + extra, environment: ["CONVSCOPE_UI_TRACE": trace])
         XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv4 class", in: out, seconds: 60), out.value)
         Thread.sleep(forTimeInterval: 0.5)
         XCTAssertFalse(try windowAtOrigin().isEmpty, "window not found")
@@ -84,8 +85,10 @@ final class DossierWindowTests: XCTestCase {
         }
     }
 
-    func testContributionOrder_FollowsTheEngineAndUpPagesInIt() throws {
-        let (app, out, trace) = try start(size: "1280x800")
+    func testContributionOrder_FollowsTheEngineAndDownPagesInIt() throws {
+        let exports = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: exports) }
+        let (app, out, trace) = try start(size: "1280x800", extra: ["--export-dir", exports])
         defer { app.terminate() }
         let t = readTrace(trace)
         let order = try XCTUnwrap(t.first { $0.kind == "selectable" && $0.label == "contribution" }, "\(t)")
@@ -107,5 +110,14 @@ final class DossierWindowTests: XCTestCase {
         _ = try tool(["xdotool", "key", "Down"])
         XCTAssertTrue(waitFor("guided backprop: block3_conv2 channel \(ranked[1]) in", in: out, seconds: 20), out.value)
         XCTAssertEqual(state(trace)["enlarged"], ranked[1])
+        // E exports the dossier: its three panels (no filter image grown yet) side by side, over a caption.
+        _ = try tool(["xdotool", "key", "e"])
+        XCTAssertTrue(waitFor("exported: ", in: out, seconds: 20), out.value)
+        let folder = exports + "/chelsea"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        let file = try XCTUnwrap(files.first { $0.hasPrefix("chelsea_block3_conv2_channel\(ranked[1])_dossier") }, "\(files)")
+        let png = try ImageFile.load(path: folder + "/" + file)
+        XCTAssertEqual(png.width, 3 * 224 + 2 * 8)
+        XCTAssertGreaterThan(png.height, 224)
     }
 }

@@ -53,7 +53,7 @@ extension AppState {
             download = (fullOnly ? "Connecting to Keras's server…" : "Connecting…", nil)
             return [.startDownload(fullOnly: fullOnly)]
         case .cancelDownload: return [.cancelDownload]
-        case .exportInput, .exportGrid, .exportEnlarged, .exportAll, .exportCAMOverlay, .exportHeatmap, .exportFilterGrid, .exportFilter:
+        case .exportInput, .exportGrid, .exportEnlarged, .exportDossier, .exportAll, .exportCAMOverlay, .exportHeatmap, .exportFilterGrid, .exportFilter:
             return export(event, now: now)
         case .revealExports:
             return [.revealExports(stem: currentAnalysis.map { ($0.image.name as NSString).deletingPathExtension })]

@@ -219,6 +219,9 @@ extension AppState {
                             range: sharedRange(a), order: grid.order)
                     ], stem: nil)
             ]
+        case .exportDossier:
+            guard let c = enlargedChannel else { return [] }
+            return [.export([PanelExports.dossier(self, a, channel: c)], stem: nil)]
         case .exportEnlarged:
             guard let c = enlargedChannel else { return [] }
             return [.export([PanelExports.channel(a, layer: layerIndex, channel: c, range: sharedRange(a))], stem: nil)]

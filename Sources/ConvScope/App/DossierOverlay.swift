@@ -27,7 +27,7 @@ enum DossierOverlay {
         guided(ui, s, a, c, cells[2], images)
         wants(ui, s, c, cells[3], images, &out)
         TopImagesColumn.draw(ui, s, c, body[1], images, &out)
-        ui.draw(.text("↑/↓ previous / next channel in the grid's order · ←/→ layer · E export the map · Esc or click "
+        ui.draw(.text("↑/↓ previous / next channel in the grid's order · ←/→ layer · E export the dossier · Esc or click "
                       + "outside to close", origin: Vec2(rows[2].x, rows[2].y + 3), ui.theme.textDim, .small))
         if ui.mouseReleased() && !frame.contains(ui.input.mouse) { out.append(.enlargeChannel(nil)) }
         ui.endOverlay()
@@ -39,14 +39,18 @@ enum DossierOverlay {
 
     /// The title, the layer, and Export / Close.
     private static func header(_ ui: UIContext, _ s: AppState, _ c: Int, _ r: Rect, _ out: inout [AppEvent]) {
-        let cols = r.columns([.fill(), .fixed(ui.buttonSize("Export map##exportEnlarged").x), .fixed(90)], spacing: 8)
+        let exports = ["Export dossier##exportDossier", "Export map##exportEnlarged"].map { ui.buttonSize($0).x }
+        let cols = r.columns([.fill(), .fixed(exports[0]), .fixed(exports[1]), .fixed(90)], spacing: 8)
         ui.draw(.text("Channel \(c) of \(s.layer.channels)", origin: Vec2(cols[0].x, cols[0].y), ui.theme.text, .heading))
         let sub = "\(s.layer.label) · layer \(s.layerIndex + 1) of \(s.hiddenLayers.count)"
         ui.draw(.text(sub, origin: Vec2(cols[0].x, cols[0].y + 24), ui.theme.textDim, .small))
-        if ui.button("Export map##exportEnlarged", in: Rect(cols[1].x, cols[1].y + 4, cols[1].w, 28)) {
+        if ui.button("Export dossier##exportDossier", in: Rect(cols[1].x, cols[1].y + 4, cols[1].w, 28)) {
+            out.append(.exportDossier)
+        }
+        if ui.button("Export map##exportEnlarged", in: Rect(cols[2].x, cols[2].y + 4, cols[2].w, 28)) {
             out.append(.exportEnlarged)
         }
-        if ui.button("Close##closeEnlarged", in: Rect(cols[2].x, cols[2].y + 4, cols[2].w, 28)) {
+        if ui.button("Close##closeEnlarged", in: Rect(cols[3].x, cols[3].y + 4, cols[3].w, 28)) {
             out.append(.enlargeChannel(nil))
         }
     }

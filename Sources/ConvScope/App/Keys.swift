@@ -27,7 +27,7 @@ enum Keys {
             if s.showFilters {
                 out.append(s.enlargedFilter != nil ? .exportFilter : .exportFilterGrid)
             } else {
-                out.append(s.enlargedChannel != nil ? .exportEnlarged : .exportGrid)
+                out.append(s.enlargedChannel != nil ? .exportDossier : .exportGrid)
             }
         }
     }
