@@ -23,6 +23,18 @@ enum CompareView {
         }
     }
 
+    /// The axis tabs' labels and cells: each as wide as its label with the rest shared out, or short labels in
+    /// equal thirds when the long ones don't fit (a narrow window).
+    static func tabs(_ ui: UIContext, _ r: Rect) -> (labels: [String], cells: [Rect]) {
+        let long = ["Every method", "Every layer", "Sanity"], short = ["Methods", "Layers", "Sanity"]
+        let widths = long.map { ui.buttonSize($0).x }
+        let spare = r.w - widths.reduce(0, +) - 8
+        guard spare >= 0 else {
+            return (short, r.columns([.fraction(0.34), .fraction(0.33), .fraction(0.33)], spacing: 4))
+        }
+        return (long, r.columns(widths.map { .fixed(($0 + spare / 3).rounded(.down)) }, spacing: 4))
+    }
+
     static func draw(
         _ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect, _ images: PanelImages,
         _ out: inout [AppEvent]
@@ -31,9 +43,9 @@ enum CompareView {
         let cells =
             s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis ? s.comparison.cells : []
         let parts = r.rows([.fixed(24), .fixed(30), .fill()], spacing: 4)
-        let axis = parts[0].columns([.fraction(0.34), .fraction(0.33), .fraction(0.33)], spacing: 4)
+        let (labels, axis) = tabs(ui, parts[0])
         for (i, option) in CompareAxis.allCases.enumerated() {
-            let label = [CompareAxis.methods: "Every method", .layers: "Every layer", .sanity: "Sanity"][option]!
+            let label = labels[i]
             if ui.selectable("\(label)##compareAxis-\(option.rawValue)", selected: s.compareAxis == option, in: axis[i])
             {
                 out.append(.compareAxis(option))
