@@ -57,7 +57,8 @@ enum HelpOverlay {
         each a bank of small filters slid over the image, and \(layers.count - convs) pools that shrink it. The slider walks through them.
 
         Channel grid: one tile per filter. White where the filter fires. Sort by mean or maximum, hide dead channels, \
-        or put every tile on the layer's one scale. Click a tile to enlarge it.
+        or put every tile on the layer's one scale. Click a tile for its dossier: where it fires, its share of the class, \
+        what in the photo made it fire, what it wants.
 
         Filters (F): for a convolution, the image each filter responds to most, grown from gray noise by gradient ascent.
 
