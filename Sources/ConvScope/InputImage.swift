@@ -16,19 +16,25 @@ struct InputImage {
     init(path: String, width: Int, height: Int, crop: Bool) throws {
         name = (path as NSString).lastPathComponent
         original = try IsolatedImageDecoder.shared.load(path: path)  // decoded in a child process
-        shown = crop ? InputImage.centreCropped(original, aspectWidth: width, height: height) : original
-        network = shown.width == width && shown.height == height ? shown : shown.resized(width: width, height: height)
+        (shown, network) = InputImage.networkView(of: original, width: width, height: height, crop: crop)
         preview = InputImage.fitting(original, 1600)
         gray = InputImage.fitting(shown, 1600).grayscale()
     }
 
-    /// The largest centred crop with the network's aspect ratio.
+    /// What the network's view covers (the whole image, or its centre crop) and that at the network's
+    /// width × height (unchanged when it is that size already). The channel index sizes photos here too, so its
+    /// positions are the window's.
+    static func networkView(of original: RGBAImage, width: Int, height: Int, crop: Bool)
+        -> (shown: RGBAImage, network: RGBAImage) {
+        let shown = crop ? centreCropped(original, aspectWidth: width, height: height) : original
+        let network = shown.width == width && shown.height == height ? shown : shown.resized(width: width, height: height)
+        return (shown, network)
+    }
+
+    /// The largest centred crop with the network's aspect ratio (`InputView.centreCrop`, which maps positions back).
     static func centreCropped(_ image: RGBAImage, aspectWidth w: Int, height h: Int) -> RGBAImage {
-        if w == h { return image.centerCroppedSquare() }
-        let cw = min(image.width, image.height * w / h)
-        let ch = min(image.height, image.width * h / w)
-        return image.cropped(
-            x: (image.width - cw) / 2, y: (image.height - ch) / 2, width: max(cw, 1), height: max(ch, 1))
+        let r = InputView.centreCrop(imageWidth: image.width, imageHeight: image.height, aspectWidth: w, aspectHeight: h)
+        return image.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
     }
 
     static func fitting(_ image: RGBAImage, _ side: Int) -> RGBAImage {
