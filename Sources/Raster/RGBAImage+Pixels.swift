@@ -95,3 +95,21 @@ extension RGBAImage {
         return out
     }
 }
+
+extension RGBAImage {
+    /// Copies `image` into this one with its top-left corner at (x, y); what falls outside is left out.
+    public mutating func paste(_ image: RGBAImage, x: Int, y: Int) {
+        let x0 = max(0, x), y0 = max(0, y)
+        let x1 = min(width, x + image.width), y1 = min(height, y + image.height)
+        guard x0 < x1, y0 < y1 else { return }
+        let w = width, iw = image.width
+        pixels.withUnsafeMutableBufferPointer { dst in
+            image.pixels.withUnsafeBufferPointer { src in
+                for row in y0..<y1 {
+                    let from = ((row - y) * iw + (x0 - x)) * 4, to = (row * w + x0) * 4
+                    for i in 0..<((x1 - x0) * 4) { dst[to + i] = src[from + i] }
+                }
+            }
+        }
+    }
+}

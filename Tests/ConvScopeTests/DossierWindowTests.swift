@@ -6,7 +6,8 @@ import XCTest
 /// The channel dossier as a person uses it: a click on a channel tile opens it with its four panels, the grid sorts
 /// by each channel's contribution to the Grad-CAM class, and ↑ pages to the next channel in that order.
 final class DossierWindowTests: XCTestCase {
-    private func start(size: String, extra: [String] = []) throws -> (Process, AppOutput, String) {
+    private func start(size: String, extra: [String] = [], environment: [String: String] = [:]) throws
+        -> (Process, AppOutput, String) {
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
         }
@@ -15,7 +16,8 @@ final class DossierWindowTests: XCTestCase {
         let vgg19 = Fixtures.repo
             .appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path
         let (app, out) = try launch(
-            ["--weights", vgg19, "--size", size] + extra, environment: ["CONVSCOPE_UI_TRACE": trace])
+            ["--weights", vgg19, "--size", size] + extra,
+            environment: environment.merging(["CONVSCOPE_UI_TRACE": trace]) { $1 })
         XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv4 class", in: out, seconds: 60), out.value)
         Thread.sleep(forTimeInterval: 0.5)
         XCTAssertFalse(try windowAtOrigin().isEmpty, "window not found")
@@ -119,5 +121,52 @@ final class DossierWindowTests: XCTestCase {
         let png = try ImageFile.load(path: folder + "/" + file)
         XCTAssertEqual(png.width, 3 * 224 + 2 * 8)
         XCTAssertGreaterThan(png.height, 224)
+    }
+
+    func testIndexButton_IndexesThePhotosFolderAndACropOpensItsPhoto() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-photos-\(UUID())")
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-cache-\(UUID())")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: cache)
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let assets = Fixtures.repo.appendingPathComponent("Assets")
+        for (from, to) in [("chelsea.png", "cat.png"), ("readme/window.png", "window.png"), ("readme/models.png", "models.png")] {
+            try FileManager.default.copyItem(at: assets.appendingPathComponent(from), to: folder.appendingPathComponent(to))
+        }
+        try Data("not a photo".utf8).write(to: folder.appendingPathComponent("notes.jpg"))
+        let cat = folder.appendingPathComponent("cat.png").path
+        let (app, out, trace) = try start(
+            size: "1280x800", extra: [cat], environment: ["XDG_CACHE_HOME": cache.path])
+        defer { app.terminate() }
+        XCTAssertTrue(waitFor("analysed: cat.png", in: out, seconds: 30), out.value)
+        let t = readTrace(trace)
+        let layerPane = try XCTUnwrap(t.first { $0.kind == "pane" && $0.label == "layer" })
+        try click(try XCTUnwrap(t.first { $0.kind == "imageButton" && layerPane.contains($0) }))
+        let offer = try XCTUnwrap(waitForEntry(trace, seconds: 10) { e, _ in e.kind == "button" && e.label.hasPrefix("Index dossier-") },
+                                  "no offer to index the photo's folder")
+        try click(offer)
+        XCTAssertTrue(waitFor("indexed: 3 photos of", in: out, seconds: 60), out.value)
+        XCTAssertTrue(out.value.contains("1 files skipped"), out.value)
+        XCTAssertTrue(waitFor("crops: block3_conv2 channel 0: 3", in: out, seconds: 20), out.value)
+        let photos = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.label == "dossier-photos" })
+        let crops = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, all in
+                e.kind == "imageButton" && photos.contains(e) && all.filter { photos.contains($0) && $0.kind == "imageButton" }.count == 3
+            }, "three crops in the dossier's column")
+        // The index is kept: the file exists under the cache, named by the model's SHA-256.
+        let saved = FileManager.default.enumerator(atPath: cache.path)?.compactMap { $0 as? String } ?? []
+        XCTAssertTrue(saved.contains { $0.hasSuffix(".csindex") }, "\(saved)")
+        // A crop opens its photo, and the dossier stays on the channel.
+        try click(crops)
+        XCTAssertTrue(waitFor("guided backprop: block3_conv2 channel 0 in", in: out, seconds: 5), out.value)
+        let deadline = Date().addingTimeInterval(10)
+        while out.value.components(separatedBy: "analysed: ").count < 3 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        XCTAssertEqual(out.value.components(separatedBy: "analysed: ").count, 3, "a crop's photo was opened: \(out.value)")
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(state(trace)["enlarged"], "0")
     }
 }

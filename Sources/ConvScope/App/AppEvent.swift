@@ -48,6 +48,12 @@ enum AppEvent {
     case syncFilters
     /// After each frame: ask the engine for what the channel dossier and the contribution order show and lack.
     case syncDossier
+    /// Index a folder of photos for the dossier (a drop of a folder, a button, the folder chooser); stop it.
+    case indexFolder(String)
+    case cancelIndex
+    case chooseIndexFolder
+    /// Open the photo of a dossier crop, keeping the dossier on its channel.
+    case openCrop(String)
     // Reports from background work.
     case engine(EngineWorker.Event)
     case download(WeightsDownload.Event)
@@ -63,6 +69,11 @@ enum Effect {
     case cancelCompare
     case contributions(ContributionKey)
     case channelAttribution(ChannelAttributionKey)
+    case loadIndex(String)
+    case indexFolder(String, crop: Bool)
+    case cancelIndex
+    case topCrops(TopCropsKey)
+    case chooseFolder
     case filters(FilterKey, [Int])
     case cancelFilters
     case preprocessing(Preprocessing)

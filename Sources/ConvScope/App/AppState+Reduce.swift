@@ -62,7 +62,16 @@ extension AppState {
         case .escape: return escape()
         case .quit: quit = true; return [.saveSettings]
         case .syncFilters: return syncFilters()
-        case .syncDossier: return syncDossier()
+        case .syncDossier: return syncDossier() + syncIndex()
+        case .indexFolder(let folder): return startIndexing(folder, now: now)
+        case .cancelIndex: return indexRun == nil ? [] : [.cancelIndex]
+        case .chooseIndexFolder:
+            guard !choosing, browser == nil else { return [] }
+            choosing = true
+            return [.chooseFolder]
+        case .openCrop(let path):
+            keepDossier = true
+            return open(image: path, now: now)
         case .lookingForModel: begin(.lookingForModel, now: now); return []
         case .engine(let e): return reduce(engine: e, now: now)
         case .download(let e): return reduce(download: e, now: now)
@@ -96,6 +105,10 @@ extension AppState {
     private mutating func drop(_ paths: [String], now: Date) -> [Effect] {
         var effects: [Effect] = [], problems: [String] = [], images: [String] = []
         for p in paths {
+            var isFolder: ObjCBool = false
+            if paths.count == 1, FileManager.default.fileExists(atPath: p, isDirectory: &isFolder), isFolder.boolValue {
+                return startIndexing(p, now: now)   // a folder of photos: index it for the channel dossier
+            }
             switch DroppedFile.classify(p) {
             case .weights: effects += load(model: p, now: now)
             case .image: images.append(p)

@@ -46,7 +46,8 @@ extension AppState {
             return []
         case .analysed(let a):
             guard a.generation == imageGeneration else { return [] }  // a newer image was asked for
-            if analysis?.image.name != a.image.name { enlargedChannel = nil }
+            if analysis?.image.name != a.image.name && !keepDossier { enlargedChannel = nil }
+            keepDossier = false
             analysis = a
             cam = nil
             pendingImage = nil
@@ -118,6 +119,7 @@ extension AppState {
             status.post("Compare, \(f.name): \(f.message)", error: true, at: now)
             return [.log("compare failed: \(f.name): \(f.message)")]
         case .contributions, .channelAttribution, .dossierFailed: return reduce(dossier: e, now: now)
+        case .indexLoaded, .indexProgress, .indexFinished, .indexFailed, .topCrops: return reduce(index: e, now: now)
         case .camFailed(let message, let generation):
             if generation == currentAnalysis?.generation, activity == .computingCAM { activity = .idle }
             status.post(message, error: true, at: now)

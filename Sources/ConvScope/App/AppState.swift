@@ -33,6 +33,15 @@ struct AppState {
     var contributionsRequested: ContributionKey?
     var channelAttribution: ChannelAttributionView?
     var attributionRequested: ChannelAttributionKey?
+    /// The folder of photos whose index the dossier shows (remembered), the index, and a run in progress.
+    var indexFolder: String?
+    var photoIndex: PhotoIndexView?
+    var indexLoadRequested: String?
+    var indexRun: IndexRun?
+    var topCrops: (key: TopCropsKey, crops: [TopCrop])?
+    var cropsRequested: TopCropsKey?
+    /// An image opened from a dossier crop keeps the dossier open on its channel.
+    var keepDossier = false
     var grid = GridOptions()
     /// The layer's channels in display order (index, sorted, dead hidden), for the current analysis and layer.
     var gridOrder: [Int] = []
@@ -91,7 +100,9 @@ struct AppState {
     }
 
     /// Whether something moves on screen (a spinner, a progress bar), so frames must keep coming.
-    var animating: Bool { activity != .idle || exportProgress != nil || download != nil || filtersRequested != nil }
+    var animating: Bool {
+        activity != .idle || exportProgress != nil || download != nil || filtersRequested != nil || indexRun != nil
+    }
 
     /// The filter images the middle pane would show now, if the layer is a convolution and a model is loaded.
     var filterKey: FilterKey? {

@@ -31,6 +31,7 @@ final class ConvScopeApp {
         state.grid = settings.grid ?? state.grid
         state.recentFiles = settings.recentFiles ?? []
         state.preferredLayer = settings.layer
+        state.indexFolder = settings.indexFolder
     }
 
     var quit: Bool { state.quit }
@@ -50,6 +51,12 @@ final class ConvScopeApp {
         case .compare(let request, let axis, let generation): worker.compare(request, axis, imageGeneration: generation)
         case .cancelCompare: worker.cancelComparison()
         case .contributions(let key): worker.contributions(key)
+        case .loadIndex(let folder): worker.loadIndex(folder: folder)
+        case .indexFolder(let folder, let crop): worker.indexFolder(folder, crop: crop)
+        case .cancelIndex: worker.cancelIndex()
+        case .topCrops(let key):
+            if let i = state.currentIndex?.index { worker.topCrops(key, from: i) }
+        case .chooseFolder: chooseFolder()
         case .channelAttribution(let key): worker.channelAttribution(key)
         case .filters(let key, let list): worker.filters(key, list)
         case .cancelFilters: worker.cancelFilters()
@@ -83,12 +90,27 @@ final class ConvScopeApp {
         }
     }
 
+    /// A desktop folder chooser (zenity, kdialog) when one is installed, else the built-in browser in folder mode.
+    private func chooseFolder() {
+        let start = state.indexFolder ?? state.analysis.map { ($0.path as NSString).deletingLastPathComponent }
+            ?? ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        log("chooser: folder")
+        FileChooser.runForFolder(startIn: start) { [chooserEvents] outcome in
+            switch outcome {
+            case .chosen(let path): chooserEvents.post(.chooserClosed(nil)); chooserEvents.post(.indexFolder(path))
+            case .cancelled: chooserEvents.post(.chooserClosed(nil))
+            case .unavailable: chooserEvents.post(.browse(FileBrowser(folder: start, forFolder: true)))
+            }
+        }
+    }
+
     private func saveSettings() {
         var s = savedSettings
         s.layer = state.layer.name == "—" ? s.layer : state.layer.name
         s.camOpacity = state.camOpacity
         s.grid = state.grid
         s.recentFiles = state.recentFiles
+        s.indexFolder = state.indexFolder
         s.exportFolder = exporter.folder == Exporter.defaultFolder ? s.exportFolder : exporter.folder
         s.windowWidth = windowSize.map { Int($0.x) } ?? s.windowWidth
         s.windowHeight = windowSize.map { Int($0.y) } ?? s.windowHeight

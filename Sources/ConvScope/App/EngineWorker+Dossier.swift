@@ -5,9 +5,9 @@ import Raster
 /// Numbered requests of a few kinds: only the newest of each kind is worked on (paging through channels quickly
 /// leaves the ones passed over undone).
 final class Tickets: @unchecked Sendable {
-    enum Kind: Int { case contributions, channelAttribution }
+    enum Kind: Int { case contributions, channelAttribution, index, crops }
     private let lock = NSLock()
-    private var newest = [0, 0]
+    private var newest = [0, 0, 0, 0]
 
     func next(_ kind: Kind) -> Int {
         lock.lock()

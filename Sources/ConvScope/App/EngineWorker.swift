@@ -21,6 +21,11 @@ final class EngineWorker {
         case contributions(ContributionKey, ChannelContributions)
         case channelAttribution(ChannelAttributionView)
         case dossierFailed(String)
+        case indexLoaded(modelKey: String, folder: String, ChannelIndex?)
+        case indexProgress(IndexProgress)
+        case indexFinished(modelKey: String, folder: String, ChannelIndex, summary: String)
+        case indexFailed(String)
+        case topCrops(TopCropsKey, [TopCrop])
         case filterProgress(FilterProgress)
         case filterImages(FilterKey, [FilterImage])
         case filtersFailed(FilterKey, String)
@@ -35,10 +40,14 @@ final class EngineWorker {
     private var newestFilterRequest = 0
     /// The newest dossier requests (EngineWorker+Dossier).
     let dossierTickets = Tickets()
+    /// Indexing a folder runs beside the engine; the dossier's crops are cut on a queue of their own.
+    let indexQueue = DispatchQueue(label: "convscope.index", qos: .utility)
+    let cropQueue = DispatchQueue(label: "convscope.crops", qos: .userInitiated)
+    let photoCache = PhotoCache()
     // Touched only on `queue`:
     var runner: Runner?
     var current: Analysis?
-    private var modelPath: String?
+    var modelPath: String?
     /// Replaces the model's own preprocessing when set (the window's choice).
     private var preprocessing: Preprocessing?
     private var ascent: FilterAscent?

@@ -9,11 +9,14 @@ struct FileBrowser: Equatable {
     let entries: [Entry]
     let error: String?
     var scroll = 0
+    /// Choosing a folder to index (its images are listed, not openable) instead of a file to open.
+    var forFolder = false
 
     static let openable = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff", "h5", "hdf5", "keras", "onnx", "safetensors"]
 
-    init(folder: String) {
+    init(folder: String, forFolder: Bool = false) {
         self.folder = folder
+        self.forFolder = forFolder
         do {
             let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }
             var list: [Entry] = []
@@ -53,6 +56,31 @@ enum FileChooser {
                 ("zenity", ["--file-selection", "--title=Open an image or a model", "--filename=\(folder)/", "--file-filter=\(filter)",
                             "--file-filter=All files | *"]),
                 ("kdialog", ["--getopenfilename", folder, "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.h5 *.keras *.onnx *.safetensors"]),
+            ]
+            for (tool, args) in tools {
+                guard let exe = which(tool) else { continue }
+                let p = Process(), out = Pipe()
+                p.executableURL = URL(fileURLWithPath: exe)
+                p.arguments = args
+                p.standardOutput = out
+                p.standardError = FileHandle.nullDevice
+                do { try p.run() } catch { continue }
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+                completion(p.terminationStatus == 0 && !path.isEmpty ? .chosen(path) : .cancelled)
+                return
+            }
+            completion(.unavailable)
+        }
+    }
+
+    /// The same for a folder (the portal is asked only for files).
+    static func runForFolder(startIn folder: String, completion: @escaping (Outcome) -> Void) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            let tools: [(String, [String])] = [
+                ("zenity", ["--file-selection", "--directory", "--title=Index a folder of photos", "--filename=\(folder)/"]),
+                ("kdialog", ["--getexistingdirectory", folder]),
             ]
             for (tool, args) in tools {
                 guard let exe = which(tool) else { continue }

@@ -86,9 +86,10 @@ enum BrowserOverlay {
         ui.draw(.rect(box, ui.theme.panel))
         ui.draw(.rectOutline(box, ui.theme.accentDim, thickness: 1))
         let rows = box.inset(by: Vec2(16, 14)).rows([.fixed(28), .fixed(26), .fill(), .fixed(28)], spacing: 6)
-        ui.draw(.text("Open an image or a model", origin: Vec2(rows[0].x, rows[0].y), ui.theme.text, .heading))
+        ui.draw(.text(b.forFolder ? "Index a folder of photos" : "Open an image or a model",
+                      origin: Vec2(rows[0].x, rows[0].y), ui.theme.text, .heading))
         let top = rows[1].columns([.fixed(70), .fill()], spacing: 8)
-        if ui.button("Up##browserUp", in: top[0]) { out.append(.browse(FileBrowser(folder: b.parent))) }
+        if ui.button("Up##browserUp", in: top[0]) { out.append(.browse(FileBrowser(folder: b.parent, forFolder: b.forFolder))) }
         ui.draw(.text(b.folder, origin: Vec2(top[1].x, top[1].y + 4), ui.theme.textDim, .small))
         if let e = b.error { ui.paragraph(e, in: rows[2], role: .body, color: Color(hex: 0xFF7A6B)) }
         let perRow: Float = 26, fit = max(1, Int(rows[2].h / perRow))
@@ -102,8 +103,12 @@ enum BrowserOverlay {
             let cell = Rect(rows[2].x, rows[2].y + Float(i) * perRow, rows[2].w, perRow - 2)
             ui.pushID(i)
             if ui.selectable((e.isFolder ? "▸ " : "   ") + e.name + "##entry", selected: false, in: cell) {
-                out.append(e.isFolder ? .browse(FileBrowser(folder: b.path(e))) : .chooserClosed(b.path(e)))
-                if !e.isFolder { out.append(.browse(nil)) }
+                if e.isFolder {
+                    out.append(.browse(FileBrowser(folder: b.path(e), forFolder: b.forFolder)))
+                } else if !b.forFolder {
+                    out.append(.chooserClosed(b.path(e)))
+                    out.append(.browse(nil))
+                }
             }
             ui.popID()
         }
@@ -112,6 +117,14 @@ enum BrowserOverlay {
             ui.draw(.text(shown, origin: Vec2(rows[3].x, rows[3].y + 4), ui.theme.textDim, .small))
         }
         if ui.button("Cancel##browserCancel", in: Rect(rows[3].maxX - 90, rows[3].y, 90, 28)) { out.append(.browse(nil)) }
+        if b.forFolder {
+            let label = "Index this folder##browserIndex"
+            let w = ui.buttonSize(label).x
+            if ui.button(label, in: Rect(rows[3].maxX - 100 - w, rows[3].y, w, 28)) {
+                out.append(.browse(nil))
+                out.append(.indexFolder(b.folder))
+            }
+        }
         ui.endOverlay()
     }
 }

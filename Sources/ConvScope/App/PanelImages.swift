@@ -19,6 +19,7 @@ final class PanelImages: ImageProvider {
     static let jetBar = ImageKey("jet-bar").id, grayBarHorizontal = ImageKey("gray-bar-horizontal").id
     static let contribution = ImageKey("dossier-contribution").id, guided = ImageKey("dossier-guided").id
     static let dossierFilter = ImageKey("dossier-filter").id
+    static let cropKeys = (0..<9).map { ImageKey("dossier-crop-\($0)").id }
 
     func update(_ s: AppState) {
         state = s
@@ -73,6 +74,12 @@ final class PanelImages: ImageProvider {
     func channelAttributionKey(_ v: ChannelAttributionView) -> ImageKey {
         ImageKey(id: Self.guided, version: v.key.hashValue)
     }
+    func cropKey(slot: Int) -> ImageKey {
+        var h = Hasher()
+        h.combine(state.topCrops?.key)
+        h.combine(state.topCrops?.crops[safe: slot]?.entry.path)
+        return ImageKey(id: Self.cropKeys[slot], version: h.finalize())
+    }
     func dossierFilterKey(_ key: FilterKey, filter: Int) -> ImageKey {
         ImageKey(id: Self.dossierFilter, version: Self.version(key, filter))
     }
@@ -102,6 +109,7 @@ final class PanelImages: ImageProvider {
             return Overlay.heatmapImage(FloatMap(width: 256, height: 1, values: (0..<256).map { Float($0) / 255 }))
         default: break
         }
+        if let slot = Self.cropKeys.firstIndex(of: key.id) { return s.currentCrops?[safe: slot]?.image }
         if key.id == Self.dossierFilter {
             guard let fk = s.dossierFilterKey, let c = s.enlargedChannel else { return nil }
             return s.filterCache[fk]?.images[c].map(FilterGrid.tile)

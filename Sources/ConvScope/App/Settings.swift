@@ -11,6 +11,8 @@ struct Settings: Codable, Equatable {
     var recentFiles: [String]?
     /// The export folder last given with --export-dir.
     var exportFolder: String?
+    /// The folder of photos last indexed for the channel dossier.
+    var indexFolder: String?
 
     static func folder(environment env: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let xdg = env["XDG_CONFIG_HOME"], xdg.hasPrefix("/") { return xdg + "/convscope" }

@@ -1,0 +1,120 @@
+import ConvEngine
+import Foundation
+import Platform
+import Raster
+
+/// Photos decoded for the dossier's crops, kept at most 1024 px across; the last few are kept.
+final class PhotoCache: @unchecked Sendable {
+    private var kept: [(path: String, image: RGBAImage, scale: Double)] = []
+    private let capacity = 12
+
+    /// The photo at `path`, and how much it was scaled down (1: not at all).
+    func photo(_ path: String) throws -> (image: RGBAImage, scale: Double) {
+        if let i = kept.firstIndex(where: { $0.path == path }) {
+            let hit = kept.remove(at: i)
+            kept.append(hit)
+            return (hit.image, hit.scale)
+        }
+        let full = try IsolatedImageDecoder.shared.load(path: path)
+        let scale = min(1, 1024 / Double(max(full.width, full.height)))
+        let image = scale < 1
+            ? full.resized(width: max(1, Int(Double(full.width) * scale)), height: max(1, Int(Double(full.height) * scale)))
+            : full
+        kept.append((path, image, scale))
+        if kept.count > capacity { kept.removeFirst() }
+        return (image, scale)
+    }
+}
+
+extension EngineWorker {
+    /// The model loaded now, its file and its key, read on the engine's queue and handed to `body` there.
+    private func withModel(_ body: @escaping (Model, String, String) -> Void) {
+        queue.async { [self] in
+            guard let model = runner?.model, let path = modelPath else { return }
+            body(model, path, WeightsInfo(model, path: path).key)
+        }
+    }
+
+    /// Loads the saved index of `folder` for the model loaded now (none yet is not an error).
+    func loadIndex(folder: String) {
+        withModel { [self] model, path, key in
+            indexQueue.async { [self] in
+                do {
+                    let sha = try ModelDigest.sha256(ofFile: path)
+                    let index = try ChannelIndex.load(for: sha, folder: folder)
+                    events.post(.indexLoaded(modelKey: key, folder: IndexLocation.canonicalFolder(folder), index))
+                } catch {
+                    events.post(.indexFailed("\(error)"))
+                }
+            }
+        }
+    }
+
+    /// Indexes `folder` for the model loaded now beside the engine (its own queue), reporting progress; a newer
+    /// request or `cancelIndex` stops it after saving what it did.
+    func indexFolder(_ folder: String, crop: Bool) {
+        let ticket = dossierTickets.next(.index)
+        withModel { [self] model, path, key in
+            indexQueue.async { [self] in
+                do {
+                    let sha = try ModelDigest.sha256(ofFile: path)
+                    let indexer = ChannelIndexer(model: model, modelSHA256: sha, folder: folder, crop: crop)
+                    var skipped = 0
+                    indexer.onSkip = { _, _ in skipped += 1 }
+                    let summary = try indexer.run { p in
+                        self.events.post(.indexProgress(p))
+                        return self.dossierTickets.isNewest(ticket, .index)
+                    }
+                    var text = "\(summary.indexed + summary.reused) photos of \((folder as NSString).lastPathComponent)"
+                        + String(format: " indexed (%.0f a second)", summary.imagesPerSecond)
+                    if skipped > 0 { text += "; \(skipped) files skipped (not images, broken or too large)" }
+                    if summary.stopped { text = "Indexing stopped: " + text + " so far" }
+                    events.post(
+                        .indexFinished(
+                            modelKey: key, folder: summary.index.settings.folder, summary.index, summary: text))
+                } catch {
+                    events.post(.indexFailed("\(error)"))
+                }
+            }
+        }
+    }
+
+    func cancelIndex() { _ = dossierTickets.next(.index) }
+
+    /// Cuts the channel's strongest places out of their photos (decoded in the child process, kept a while).
+    func topCrops(_ key: TopCropsKey, from index: ChannelIndex) {
+        let ticket = dossierTickets.next(.crops)
+        cropQueue.async { [self] in
+            guard dossierTickets.isNewest(ticket, .crops) else { return }
+            do {
+                let entries = try index.top(layer: key.layer, channel: key.channel)
+                var crops: [TopCrop] = []
+                for e in entries {
+                    guard dossierTickets.isNewest(ticket, .crops) else { return }
+                    guard let (photo, scale) = try? photoCache.photo(e.path) else { continue }
+                    crops.append(TopCrop(entry: e, image: Self.cut(e.box, scale: scale, from: photo)))
+                }
+                events.post(.topCrops(key, crops))
+            } catch {
+                events.post(.indexFailed("\(error)"))
+            }
+        }
+    }
+
+    /// The box (in the photo's own pixels) cut from the photo as kept (scaled by `scale`), in a square at most
+    /// 160 px, centred on gray where the box is not square.
+    static func cut(_ box: PixelBox, scale: Double, from photo: RGBAImage) -> RGBAImage {
+        let x = min(max(0, Int(Double(box.x) * scale)), photo.width - 1)
+        let y = min(max(0, Int(Double(box.y) * scale)), photo.height - 1)
+        let w = max(1, min(photo.width - x, Int((Double(box.width) * scale).rounded())))
+        let h = max(1, min(photo.height - y, Int((Double(box.height) * scale).rounded())))
+        let piece = photo.cropped(x: x, y: y, width: w, height: h)
+        let side = min(160, max(w, h))
+        let f = Double(side) / Double(max(w, h))
+        let fitted = piece.resized(width: max(1, Int(Double(w) * f)), height: max(1, Int(Double(h) * f)))
+        guard fitted.width != fitted.height else { return fitted }
+        var square = RGBAImage(width: side, height: side, fill: (r: 40, g: 42, b: 46, a: 255))
+        square.paste(fitted, x: (side - fitted.width) / 2, y: (side - fitted.height) / 2)
+        return square
+    }
+}
