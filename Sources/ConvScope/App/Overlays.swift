@@ -67,7 +67,8 @@ enum HelpOverlay {
         Keys: ←/→ layer · ↑/↓ channel or filter (enlarged) · PgUp/PgDn page · F channels / filters · E export · \
         Ctrl+O open · F1 this help · Esc close · Ctrl+Q quit.
 
-        Drop an image anywhere to analyse it; drop a model (.h5, .keras, .onnx, .safetensors) to load it. Exports go to \
+        Drop an image anywhere to analyse it; drop a model (.h5, .keras, .onnx, .safetensors) to load it; drop a \
+        folder of photos to index it for the dossiers. Exports go to \
         \(exportFolder)/<image name>/ and never replace a file.
         """
         ui.paragraph(text, in: rows[1], role: .body, color: ui.theme.text)
