@@ -43,7 +43,8 @@ enum HelpOverlay {
     static func draw(_ ui: UIContext, _ s: AppState, _ exportFolder: String, _ out: inout [AppEvent]) {
         ui.beginOverlay()
         let win = ui.windowRect
-        let box = Rect(((win.w - 640) / 2).rounded(), ((win.h - 540) / 2).rounded(), 640, 540)
+        let h = min(620, max(540, win.h - 60))
+        let box = Rect(((win.w - 640) / 2).rounded(), ((win.h - h) / 2).rounded(), 640, h)
         ui.draw(.rect(box, ui.theme.panel))
         ui.draw(.rectOutline(box, ui.theme.accentDim, thickness: 1))
         let rows = box.inset(by: Vec2(20, 16)).rows([.fixed(30), .fill(), .fixed(28)], spacing: 6)
