@@ -90,3 +90,33 @@ final class ChannelDossierTests: XCTestCase {
         }
     }
 }
+
+/// A gradient with respect to the network's input, as one with respect to the RGB pixels it was made from.
+final class PixelGradientTests: XCTestCase {
+    func testPixelGradient_CaffeSwapsBlueAndRedAndKeepsUnitScale() {
+        XCTAssertEqual(Preprocessing.caffe.pixelGradient([1, 2, 3, 4, 5, 6]), [3, 2, 1, 6, 5, 4])
+    }
+
+    func testPixelGradient_TorchScalesEachChannelByItsStandardDeviation() {
+        let g = Preprocessing.torch.pixelGradient([1, 1, 1])
+        XCTAssertEqual(g[0], 1 / (0.229 * 255), accuracy: 1e-7)
+        XCTAssertEqual(g[2], 1 / (0.225 * 255), accuracy: 1e-7)
+    }
+
+    func testPixelGradient_MatchesAFiniteDifferenceThroughThePreprocessing() {
+        // d(Σ w·input)/d(pixel) by central differences on the preprocessing itself.
+        let w: [Float] = [0.3, -1.2, 2.0]
+        for p in [Preprocessing.caffe, .torch, .tf, .unit, .none] {
+            let analytic = p.pixelGradient(w)
+            for c in 0..<3 {
+                func f(_ delta: Float) -> Float {
+                    var rgb: [Float] = [100, 120, 140]
+                    rgb[c] += delta
+                    let x = p.apply(rgb: rgb, height: 1, width: 1).data
+                    return zip(w, x).reduce(0) { $0 + $1.0 * $1.1 }
+                }
+                XCTAssertEqual(analytic[c], (f(0.5) - f(-0.5)) / 1, accuracy: 1e-3 * max(1, abs(analytic[c])), "\(p) \(c)")
+            }
+        }
+    }
+}

@@ -138,7 +138,7 @@ final class DossierWindowTests: XCTestCase {
         try Data("not a photo".utf8).write(to: folder.appendingPathComponent("notes.jpg"))
         let cat = folder.appendingPathComponent("cat.png").path
         let (app, out, trace) = try start(
-            size: "1280x800", extra: [cat], environment: ["XDG_CACHE_HOME": cache.path])
+            size: "1024x700", extra: [cat], environment: ["XDG_CACHE_HOME": cache.path])
         defer { app.terminate() }
         XCTAssertTrue(waitFor("analysed: cat.png", in: out, seconds: 30), out.value)
         let t = readTrace(trace)
@@ -151,22 +151,38 @@ final class DossierWindowTests: XCTestCase {
         XCTAssertTrue(out.value.contains("1 files skipped"), out.value)
         XCTAssertTrue(waitFor("crops: block3_conv2 channel 0: 3", in: out, seconds: 20), out.value)
         let photos = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.label == "dossier-photos" })
-        let crops = try XCTUnwrap(
+        _ = try XCTUnwrap(
             waitForEntry(trace, seconds: 5) { e, all in
                 e.kind == "imageButton" && photos.contains(e) && all.filter { photos.contains($0) && $0.kind == "imageButton" }.count == 3
             }, "three crops in the dossier's column")
         // The index is kept: the file exists under the cache, named by the model's SHA-256.
         let saved = FileManager.default.enumerator(atPath: cache.path)?.compactMap { $0 as? String } ?? []
         XCTAssertTrue(saved.contains { $0.hasSuffix(".csindex") }, "\(saved)")
-        // A crop opens its photo, and the dossier stays on the channel.
-        try click(crops)
-        XCTAssertTrue(waitFor("guided backprop: block3_conv2 channel 0 in", in: out, seconds: 5), out.value)
-        let deadline = Date().addingTimeInterval(10)
-        while out.value.components(separatedBy: "analysed: ").count < 3 && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.1)
+        // The crops lie inside the column, apart from each other and from its buttons (1024×700 is the tightest).
+        let column = readTrace(trace).filter { photos.contains($0) && $0.kind != "pane" }
+        for (i, a) in column.enumerated() {
+            for b in column[(i + 1)...] where a.overlaps(b) { XCTFail("\(a.label) \(a.rect) overlaps \(b.label) \(b.rect)") }
         }
-        XCTAssertEqual(out.value.components(separatedBy: "analysed: ").count, 3, "a crop's photo was opened: \(out.value)")
-        Thread.sleep(forTimeInterval: 0.5)
-        XCTAssertEqual(state(trace)["enlarged"], "0")
+        // Each crop opens its photo, and the dossier stays on the channel: one of them is another photo than cat.png.
+        let cropButtons = column.filter { $0.kind == "imageButton" }
+        for (n, crop) in cropButtons.enumerated() {
+            let before = out.value.components(separatedBy: "guided backprop: block3_conv2 channel 0 in").count
+            try click(crop)
+            let deadline = Date().addingTimeInterval(15)
+            while out.value.components(separatedBy: "analysed: ").count < 3 + n && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            XCTAssertEqual(out.value.components(separatedBy: "analysed: ").count, 3 + n, "crop \(n) opened: \(out.value)")
+            XCTAssertNotNil(
+                waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.hasSuffix("enlarged=0") },
+                "the dossier stays on channel 0")
+            let deadline2 = Date().addingTimeInterval(10)
+            while out.value.components(separatedBy: "guided backprop: block3_conv2 channel 0 in").count == before
+                && Date() < deadline2 { Thread.sleep(forTimeInterval: 0.1) }
+            XCTAssertGreaterThan(
+                out.value.components(separatedBy: "guided backprop: block3_conv2 channel 0 in").count, before,
+                "the dossier is computed again for the photo opened")
+        }
+        XCTAssertTrue(out.value.contains("analysed: window.png") || out.value.contains("analysed: models.png"), out.value)
     }
 }

@@ -26,6 +26,8 @@ public struct ChannelContributions: Sendable {
         self.positions = positions
     }
 
+    public var channels: Int { layer.channels }
+
     /// The channel's place in `ranking`, from 1.
     public func rank(of channel: Int) -> Int { positions[channel] + 1 }
 

@@ -67,10 +67,10 @@ enum Effect {
     case cam(CAMRequest, imageGeneration: Int)
     case compare(CAMRequest, CompareAxis, imageGeneration: Int)
     case cancelCompare
-    case contributions(ContributionKey)
-    case channelAttribution(ChannelAttributionKey)
-    case loadIndex(String)
-    case indexFolder(String, crop: Bool)
+    case contributions(ContributionKey, Analysis)
+    case channelAttribution(ChannelAttributionKey, Analysis)
+    case loadIndex(String, crop: Bool)
+    case indexFolder(String, crop: Bool, run: Int)
     case cancelIndex
     case topCrops(TopCropsKey)
     case chooseFolder

@@ -70,7 +70,7 @@ extension AppState {
             choosing = true
             return [.chooseFolder]
         case .openCrop(let path):
-            keepDossier = true
+            dossierCropPath = Self.absolute(path)
             return open(image: path, now: now)
         case .lookingForModel: begin(.lookingForModel, now: now); return []
         case .engine(let e): return reduce(engine: e, now: now)

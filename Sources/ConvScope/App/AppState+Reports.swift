@@ -22,10 +22,16 @@ extension AppState {
             gridOrder = []
             channelPage = min(channelPage, pageCount - 1)
             filterCache = filterCache.filter { $0.key.weightsPath == info.key }  // another model's images are not kept
+            var stopped: [Effect] = []
+            if let run = indexRun {   // an index is of one model: the run for the old one stops
+                indexRun = nil
+                stopped = [.cancelIndex, .log("index: stopped for the new model: \(run.folder)")]
+            }
             if camFollowsLayer { camRequest.layer = layer.name }
+            let note = stopped.isEmpty ? "" : " Indexing the photos stopped: an index belongs to one model."
             status.post(
-                String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds), error: false, at: now)
-            var effects: [Effect] = [.log("weights: \(info.name) (\(info.kind))")]
+                String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds) + note, error: false, at: now)
+            var effects: [Effect] = stopped + [.log("weights: \(info.name) (\(info.kind))")]
             // The image shown (or waiting) is analysed again through the new model; until then nothing stale shows.
             if let path = pendingImage ?? analysis?.path { effects += open(image: path, now: now) }
             return effects
@@ -46,8 +52,9 @@ extension AppState {
             return []
         case .analysed(let a):
             guard a.generation == imageGeneration else { return [] }  // a newer image was asked for
-            if analysis?.image.name != a.image.name && !keepDossier { enlargedChannel = nil }
-            keepDossier = false
+            if analysis?.image.name != a.image.name && dossierCropPath != a.path { enlargedChannel = nil }
+            dossierCropPath = nil
+            dossierFailures = [:]
             analysis = a
             cam = nil
             pendingImage = nil
@@ -71,6 +78,7 @@ extension AppState {
             return effects
         case .analysisFailed(let message, let generation):
             guard generation == imageGeneration else { return [] }
+            dossierCropPath = nil
             pendingImage = nil
             activity = .idle
             status.post(message + (analysis != nil ? "; the current view is kept." : ""), error: true, at: now)
@@ -118,8 +126,11 @@ extension AppState {
             }
             status.post("Compare, \(f.name): \(f.message)", error: true, at: now)
             return [.log("compare failed: \(f.name): \(f.message)")]
-        case .contributions, .channelAttribution, .dossierFailed: return reduce(dossier: e, now: now)
-        case .indexLoaded, .indexProgress, .indexFinished, .indexFailed, .topCrops: return reduce(index: e, now: now)
+        case .contributions, .channelAttribution, .contributionsFailed, .channelAttributionFailed:
+            return reduce(dossier: e, now: now)
+        case .indexLoaded, .indexLoadFailed, .indexProgress, .indexFinished, .indexFailed, .indexNotice, .topCrops,
+            .cropsFailed:
+            return reduce(index: e, now: now)
         case .camFailed(let message, let generation):
             if generation == currentAnalysis?.generation, activity == .computingCAM { activity = .idle }
             status.post(message, error: true, at: now)

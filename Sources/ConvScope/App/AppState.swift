@@ -33,15 +33,21 @@ struct AppState {
     var contributionsRequested: ContributionKey?
     var channelAttribution: ChannelAttributionView?
     var attributionRequested: ChannelAttributionKey?
+    /// Why a dossier panel failed, by "layer|contributions" or "layer|channel" (cleared with each new analysis).
+    var dossierFailures: [String: String] = [:]
     /// The folder of photos whose index the dossier shows (remembered), the index, and a run in progress.
     var indexFolder: String?
     var photoIndex: PhotoIndexView?
     var indexLoadRequested: String?
     var indexRun: IndexRun?
+    var indexRuns = 0
+    /// Why the remembered folder's index is not used (made with other settings, unreadable), for the dossier.
+    var indexNote: String?
     var topCrops: (key: TopCropsKey, crops: [TopCrop])?
     var cropsRequested: TopCropsKey?
-    /// An image opened from a dossier crop keeps the dossier open on its channel.
-    var keepDossier = false
+    var cropsFailure: (key: TopCropsKey, message: String)?
+    /// The photo of a dossier crop being opened: when it arrives, the dossier stays open on its channel.
+    var dossierCropPath: String?
     var grid = GridOptions()
     /// The layer's channels in display order (index, sorted, dead hidden), for the current analysis and layer.
     var gridOrder: [Int] = []

@@ -50,14 +50,14 @@ final class ConvScopeApp {
         case .cam(let request, let generation): worker.gradCAM(request, imageGeneration: generation)
         case .compare(let request, let axis, let generation): worker.compare(request, axis, imageGeneration: generation)
         case .cancelCompare: worker.cancelComparison()
-        case .contributions(let key): worker.contributions(key)
-        case .loadIndex(let folder): worker.loadIndex(folder: folder)
-        case .indexFolder(let folder, let crop): worker.indexFolder(folder, crop: crop)
+        case .contributions(let key, let a): worker.contributions(key, of: a)
+        case .loadIndex(let folder, let crop): worker.loadIndex(folder: folder, crop: crop)
+        case .indexFolder(let folder, let crop, let run): worker.indexFolder(folder, crop: crop, run: run)
         case .cancelIndex: worker.cancelIndex()
         case .topCrops(let key):
             if let i = state.currentIndex?.index { worker.topCrops(key, from: i) }
         case .chooseFolder: chooseFolder()
-        case .channelAttribution(let key): worker.channelAttribution(key)
+        case .channelAttribution(let key, let a): worker.channelAttribution(key, of: a)
         case .filters(let key, let list): worker.filters(key, list)
         case .cancelFilters: worker.cancelFilters()
         case .preprocessing(let p): worker.setPreprocessing(p)

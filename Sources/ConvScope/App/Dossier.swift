@@ -48,6 +48,17 @@ extension AppState {
         return c.value
     }
 
+    /// Why the contributions or the guided backprop of what the dossier shows could not be computed, if so.
+    var contributionsFailure: String? {
+        guard contributionsRequested == contributionKey, let key = contributionKey else { return nil }
+        return dossierFailures[key.layer + "|contributions"]
+    }
+
+    var attributionFailure: String? {
+        guard let c = enlargedChannel else { return nil }
+        return dossierFailures["\(layer.name)|\(c)"]
+    }
+
     /// The guided backprop the dossier shows, when it has arrived for the enlarged channel.
     var currentChannelAttribution: ChannelAttributionView? {
         guard let v = channelAttribution, let a = currentAnalysis, let c = enlargedChannel,
@@ -59,15 +70,16 @@ extension AppState {
     /// After each frame: asks the engine once for what the dossier and the contribution order show and lack.
     mutating func syncDossier() -> [Effect] {
         var effects: [Effect] = []
+        guard let a = currentAnalysis else { return [] }
         if let key = wantedContributions, contributions?.key != key, contributionsRequested != key {
             contributionsRequested = key
-            effects.append(.contributions(key))
+            effects.append(.contributions(key, a))
         }
-        if let a = currentAnalysis, let c = enlargedChannel, !showFilters {
+        if let c = enlargedChannel, !showFilters {
             let key = ChannelAttributionKey(generation: a.generation, layer: layer.name, channel: c)
             if channelAttribution?.key != key, attributionRequested != key {
                 attributionRequested = key
-                effects.append(.channelAttribution(key))
+                effects.append(.channelAttribution(key, a))
             }
         }
         return effects
@@ -77,14 +89,14 @@ extension AppState {
     mutating func reduce(dossier e: EngineWorker.Event, now: Date) -> [Effect] {
         switch e {
         case .contributions(let key, let value):
-            if contributionsRequested == key { contributionsRequested = nil }
-            guard key.generation == currentAnalysis?.generation else { return [] }
+            // Only the answer for what the window shows now is kept (an older layer's or class's would be asked for
+            // again when the person goes back).
+            guard key == contributionKey else { return [] }
             contributions = (key, value)
             if grid.order == .contribution { refreshGridOrder() }
             let top = value.ranking.prefix(8).map(String.init).joined(separator: ",")
             return [.log("contributions: \(key.layer) class \(value.classIndex) top \(top)")]
         case .channelAttribution(let view):
-            if attributionRequested == view.key { attributionRequested = nil }
             guard view.key.generation == currentAnalysis?.generation else { return [] }
             channelAttribution = view
             return [
@@ -93,10 +105,13 @@ extension AppState {
                         format: "guided backprop: %@ channel %d in %.3f s", view.key.layer, view.key.channel,
                         view.seconds))
             ]
-        case .dossierFailed(let message):
-            // What was asked stays marked as asked, so a failure is not asked for again every frame.
-            status.post("Channel dossier: \(message)", error: true, at: now)
-            return [.log("error: dossier: \(message)")]
+        // What was asked stays marked as asked, so a failure is not asked for again every frame; the panel says why.
+        case .contributionsFailed(let key, let message):
+            dossierFailures[key.layer + "|contributions"] = message
+            return [.log("error: dossier: \(key.layer): \(message)")]
+        case .channelAttributionFailed(let key, let message):
+            dossierFailures["\(key.layer)|\(key.channel)"] = message
+            return [.log("error: dossier: \(key.layer) channel \(key.channel): \(message)")]
         default: return []
         }
     }

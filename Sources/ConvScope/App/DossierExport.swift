@@ -19,8 +19,11 @@ extension PanelExports {
             caption += " · for \(s.className(k.classIndex)): α \(PaneChrome.format(k.weights[c])), rank \(k.rank(of: c))"
                 + " of \(k.channels)"
         }
-        caption += " · panels: where it fires, its share (red raises the score, blue lowers it), guided backprop"
-        if filter != nil { caption += ", its filter image" }
+        var panels = ["where it fires"]
+        if contributions != nil { panels.append("its share (red raises the score, blue lowers it)") }
+        if guided != nil { panels.append("guided backprop") }
+        if filter != nil { panels.append("its filter image") }
+        caption += " · panels: " + panels.joined(separator: ", ")
         return .init(what: "\(layer.name)_channel\(c)_dossier", caption: caption) {
             let photo = a.image.network
             let channelImage = range.map { LayerGrid.channelImage(map, c, range: $0) } ?? LayerGrid.channelImage(map, c)
@@ -35,8 +38,4 @@ extension PanelExports {
             return Tiling.grid(tiles, columns: tiles.count, gap: 8, background: FilterGrid.background)
         }
     }
-}
-
-extension ChannelContributions {
-    var channels: Int { layer.channels }
 }

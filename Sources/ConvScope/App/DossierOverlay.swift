@@ -19,7 +19,7 @@ enum DossierOverlay {
         ui.draw(.rectOutline(frame, ui.theme.border, thickness: 1))
         let rows = frame.inset(by: Vec2(16, 12)).rows([.fixed(40), .fill(min: 200), .fixed(22)], spacing: 10)
         header(ui, s, c, rows[0], &out)
-        let side = min(420, max(230, (rows[1].w * 0.27).rounded()))
+        let side = min(420, max(280, (rows[1].w * 0.27).rounded()))
         let body = rows[1].columns([.fill(min: 300), .fixed(side)], spacing: 18)
         let cells = quadrants(body[0])
         fires(ui, s, a, c, cells[0], images)
@@ -108,7 +108,8 @@ enum DossierOverlay {
         ui.draw(.image(images.camGrayKey(a), dest: box, tint: .white))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
         guard let k = s.currentContributions else {
-            caption(ui, "Its share of the class", "computing…", cell.caption)
+            caption(ui, "Its share of the class", s.contributionsFailure.map { "failed: \($0)" } ?? "computing…",
+                    cell.caption)
             return
         }
         let name = s.className(k.classIndex)
@@ -125,7 +126,8 @@ enum DossierOverlay {
     ) {
         let box = ui.fit(width: a.image.network.width, height: a.image.network.height, in: cell.image)
         guard let g = s.currentChannelAttribution else {
-            caption(ui, "What in the photo made it fire", "guided backprop: computing…", cell.caption)
+            caption(ui, "What in the photo made it fire",
+                    s.attributionFailure.map { "failed: \($0)" } ?? "guided backprop: computing…", cell.caption)
             ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
             return
         }

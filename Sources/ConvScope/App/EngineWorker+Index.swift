@@ -3,29 +3,6 @@ import Foundation
 import Platform
 import Raster
 
-/// Photos decoded for the dossier's crops, kept at most 1024 px across; the last few are kept.
-final class PhotoCache: @unchecked Sendable {
-    private var kept: [(path: String, image: RGBAImage, scale: Double)] = []
-    private let capacity = 12
-
-    /// The photo at `path`, and how much it was scaled down (1: not at all).
-    func photo(_ path: String) throws -> (image: RGBAImage, scale: Double) {
-        if let i = kept.firstIndex(where: { $0.path == path }) {
-            let hit = kept.remove(at: i)
-            kept.append(hit)
-            return (hit.image, hit.scale)
-        }
-        let full = try IsolatedImageDecoder.shared.load(path: path)
-        let scale = min(1, 1024 / Double(max(full.width, full.height)))
-        let image = scale < 1
-            ? full.resized(width: max(1, Int(Double(full.width) * scale)), height: max(1, Int(Double(full.height) * scale)))
-            : full
-        kept.append((path, image, scale))
-        if kept.count > capacity { kept.removeFirst() }
-        return (image, scale)
-    }
-}
-
 extension EngineWorker {
     /// The model loaded now, its file and its key, read on the engine's queue and handed to `body` there.
     private func withModel(_ body: @escaping (Model, String, String) -> Void) {
@@ -35,24 +12,31 @@ extension EngineWorker {
         }
     }
 
-    /// Loads the saved index of `folder` for the model loaded now (none yet is not an error).
-    func loadIndex(folder: String) {
+    /// Loads the saved index of `folder` for the model loaded now (none yet is not an error); an index made with
+    /// other settings (preprocessing, crop) is reported as stale, not used.
+    func loadIndex(folder: String, crop: Bool) {
         withModel { [self] model, path, key in
             indexQueue.async { [self] in
                 do {
                     let sha = try ModelDigest.sha256(ofFile: path)
-                    let index = try ChannelIndex.load(for: sha, folder: folder)
-                    events.post(.indexLoaded(modelKey: key, folder: IndexLocation.canonicalFolder(folder), index))
+                    let canonical = IndexLocation.canonicalFolder(folder)
+                    guard let index = try ChannelIndex.load(for: sha, folder: folder) else {
+                        return events.post(.indexLoaded(modelKey: key, folder: canonical, nil, stale: nil))
+                    }
+                    let wanted = IndexSettings(
+                        model: model, modelSHA256: sha, folder: canonical, crop: crop, top: 1, layers: [])
+                    let stale = index.settings.mismatch(answering: wanted)
+                    events.post(.indexLoaded(modelKey: key, folder: canonical, stale == nil ? index : nil, stale: stale))
                 } catch {
-                    events.post(.indexFailed("\(error)"))
+                    events.post(.indexLoadFailed(modelKey: key, "\(error)"))
                 }
             }
         }
     }
 
-    /// Indexes `folder` for the model loaded now beside the engine (its own queue), reporting progress; a newer
-    /// request or `cancelIndex` stops it after saving what it did.
-    func indexFolder(_ folder: String, crop: Bool) {
+    /// Indexes `folder` for the model loaded now beside the engine (its own queue), reporting progress as run `run`;
+    /// a newer request or `cancelIndex` stops it after saving what it did.
+    func indexFolder(_ folder: String, crop: Bool, run: Int) {
         let ticket = dossierTickets.next(.index)
         withModel { [self] model, path, key in
             indexQueue.async { [self] in
@@ -61,8 +45,9 @@ extension EngineWorker {
                     let indexer = ChannelIndexer(model: model, modelSHA256: sha, folder: folder, crop: crop)
                     var skipped = 0
                     indexer.onSkip = { _, _ in skipped += 1 }
+                    indexer.onNotice = { self.events.post(.indexNotice($0)) }
                     let summary = try indexer.run { p in
-                        self.events.post(.indexProgress(p))
+                        self.events.post(.indexProgress(run: run, p))
                         return self.dossierTickets.isNewest(ticket, .index)
                     }
                     var text = "\(summary.indexed + summary.reused) photos of \((folder as NSString).lastPathComponent)"
@@ -71,9 +56,10 @@ extension EngineWorker {
                     if summary.stopped { text = "Indexing stopped: " + text + " so far" }
                     events.post(
                         .indexFinished(
-                            modelKey: key, folder: summary.index.settings.folder, summary.index, summary: text))
+                            run: run, modelKey: key, folder: summary.index.settings.folder, summary.index,
+                            summary: text))
                 } catch {
-                    events.post(.indexFailed("\(error)"))
+                    events.post(.indexFailed(run: run, "\(error)"))
                 }
             }
         }
@@ -81,22 +67,22 @@ extension EngineWorker {
 
     func cancelIndex() { _ = dossierTickets.next(.index) }
 
-    /// Cuts the channel's strongest places out of their photos (decoded in the child process, kept a while).
+    /// Cuts the channel's strongest places out of their photos (decoded in a child process, kept a while).
     func topCrops(_ key: TopCropsKey, from index: ChannelIndex) {
         let ticket = dossierTickets.next(.crops)
         cropQueue.async { [self] in
             guard dossierTickets.isNewest(ticket, .crops) else { return }
             do {
-                let entries = try index.top(layer: key.layer, channel: key.channel)
                 var crops: [TopCrop] = []
-                for e in entries {
+                for e in try index.top(layer: key.layer, channel: key.channel) {
                     guard dossierTickets.isNewest(ticket, .crops) else { return }
+                    // A photo moved or broken since it was indexed is left out.
                     guard let (photo, scale) = try? photoCache.photo(e.path) else { continue }
                     crops.append(TopCrop(entry: e, image: Self.cut(e.box, scale: scale, from: photo)))
                 }
                 events.post(.topCrops(key, crops))
             } catch {
-                events.post(.indexFailed("\(error)"))
+                events.post(.cropsFailed(key, "\(error)"))
             }
         }
     }

@@ -78,6 +78,7 @@ final class PanelImages: ImageProvider {
         var h = Hasher()
         h.combine(state.topCrops?.key)
         h.combine(state.topCrops?.crops[safe: slot]?.entry.path)
+        h.combine(state.topCrops?.crops[safe: slot]?.entry.box)
         return ImageKey(id: Self.cropKeys[slot], version: h.finalize())
     }
     func dossierFilterKey(_ key: FilterKey, filter: Int) -> ImageKey {

@@ -12,12 +12,16 @@ struct PhotoIndexView {
 
 /// An indexing run the window started, as far as it has got.
 struct IndexRun {
+    /// Numbers the runs, so a stopped run's last report is not taken for the next run's.
+    let id: Int
     let folder: String
     var progress: IndexProgress?
 }
 
-/// Which crops: the index (folder), the layer whose list is read (a pool reads its convolution's), the channel.
+/// Which crops: the model and index (folder), the layer whose list is read (a pool reads its convolution's), the
+/// channel.
 struct TopCropsKey: Hashable {
+    let modelKey: String
     let folder: String
     let layer: String
     let channel: Int
@@ -37,19 +41,21 @@ extension AppState {
         return i
     }
 
-    /// The indexed layer whose lists answer for the current layer: itself, or for a pool the convolution below it
-    /// (a 2×2 max pool's channel peaks where its convolution's does).
+    /// The indexed layer whose lists answer for the current layer: itself, or for a pool the convolution it sits on
+    /// (a 2×2 max pool's channel peaks where its convolution's does); nil when that layer is not in the index.
     var indexLayerForDossier: LayerInfo? {
         guard let index = currentIndex?.index else { return nil }
         let names = Set(index.layerNames)
-        return hiddenLayers.prefix(layerIndex + 1).reversed().first { names.contains($0.name) && ($0.isConv || $0 == layer) }
+        if names.contains(layer.name) { return layer }
+        guard !layer.isConv, let conv = dossierFilterLayer, names.contains(conv.name) else { return nil }
+        return conv
     }
 
     var wantedCrops: TopCropsKey? {
         guard let i = currentIndex, let c = enlargedChannel, !showFilters, let l = indexLayerForDossier,
             c < l.channels
         else { return nil }
-        return TopCropsKey(folder: i.folder, layer: l.name, channel: c)
+        return TopCropsKey(modelKey: i.modelKey, folder: i.folder, layer: l.name, channel: c)
     }
 
     var currentCrops: [TopCrop]? {
@@ -65,7 +71,7 @@ extension AppState {
             indexLoadRequested != w.key + "|" + folder, currentIndex?.folder != folder
         {
             indexLoadRequested = w.key + "|" + folder
-            effects.append(.loadIndex(folder))
+            effects.append(.loadIndex(folder, crop: crop))
         }
         if let key = wantedCrops, topCrops?.key != key, cropsRequested != key {
             cropsRequested = key
@@ -87,26 +93,36 @@ extension AppState {
             status.post("\((folder as NSString).lastPathComponent) is not a folder.", error: true, at: now)
             return []
         }
-        indexFolder = Self.absolute(folder)
-        indexRun = IndexRun(folder: indexFolder!)
+        let path = Self.absolute(folder)
+        indexFolder = path
+        indexRuns += 1
+        indexRun = IndexRun(id: indexRuns, folder: path)
+        indexNote = nil
         status.post("Indexing \((folder as NSString).lastPathComponent) for the channel dossier…", error: false, at: now)
-        return [.indexFolder(indexFolder!, crop: crop), .saveSettings, .log("index: \(indexFolder!)")]
+        return [.indexFolder(path, crop: crop, run: indexRuns), .saveSettings, .log("index: \(path)")]
     }
 
     /// What the engine reports about indexes and crops.
     mutating func reduce(index e: EngineWorker.Event, now: Date) -> [Effect] {
         switch e {
-        case .indexLoaded(let key, let folder, let index):
+        case .indexLoaded(let key, let folder, let index, let stale):
             guard key == weights?.key else { return [] }
             photoIndex = index.map { PhotoIndexView(modelKey: key, folder: folder, index: $0) }
+            indexNote = stale.map { "The index of \((folder as NSString).lastPathComponent) does not fit: \($0). "
+                + "Update it to use it." }
             topCrops = nil
             cropsRequested = nil
-            return [.log("index loaded: \(folder) (\(index.map { "\($0.indexedCount) photos" } ?? "none yet"))")]
-        case .indexProgress(let p):
-            guard indexRun != nil else { return [] }
+            return [.log("index loaded: \(folder) (\(index.map { "\($0.indexedCount) photos" } ?? stale ?? "none yet"))")]
+        case .indexLoadFailed(let key, let message):
+            guard key == weights?.key else { return [] }
+            indexNote = "The saved index cannot be used: \(message). Update it to make it again."
+            return [.log("error: index: \(message)")]
+        case .indexProgress(let run, let p):
+            guard indexRun?.id == run else { return [] }
             indexRun?.progress = p
             return []
-        case .indexFinished(let key, let folder, let index, let summary):
+        case .indexFinished(let run, let key, let folder, let index, let summary):
+            guard indexRun?.id == run else { return [.log("indexed (replaced): \(summary)")] }
             indexRun = nil
             guard key == weights?.key else { return [] }
             photoIndex = PhotoIndexView(modelKey: key, folder: folder, index: index)
@@ -115,14 +131,21 @@ extension AppState {
             cropsRequested = nil
             status.post(summary + ".", error: false, at: now)
             return [.log("indexed: \(summary)")]
-        case .indexFailed(let message):
+        case .indexFailed(let run, let message):
+            guard indexRun?.id == run else { return [] }
             indexRun = nil
-            status.post("Photo index: \(message)", error: true, at: now)
+            status.post("Indexing the photos: \(message)", error: true, at: now)
             return [.log("error: index: \(message)")]
+        case .indexNotice(let message):
+            status.post(message, error: false, at: now)
+            return [.log("index: \(message)")]
         case .topCrops(let key, let crops):
-            if cropsRequested == key { cropsRequested = nil }
+            guard key == wantedCrops else { return [] }
             topCrops = (key, crops)
             return [.log("crops: \(key.layer) channel \(key.channel): \(crops.count)")]
+        case .cropsFailed(let key, let message):
+            cropsFailure = (key, message)
+            return [.log("error: crops: \(message)")]
         default: return []
         }
     }
