@@ -25,8 +25,10 @@ struct IndexRunSummary {
     /// The run stopped early (cancelled by the progress callback); the index holds what was done.
     let stopped: Bool
     let seconds: Double
-    /// Images through the network per second of the network part of the run (0 when none were).
+    /// Images indexed per second, from the first image decoded to the last through the network (0 when none were).
     let imagesPerSecond: Double
+    /// The same per second spent in the network and the channel scan alone (decoding runs beside it).
+    let networkImagesPerSecond: Double
 }
 
 /// Indexes a folder for a model: finds its images (subfolders too, sorted), runs those not yet indexed or changed
@@ -81,7 +83,7 @@ final class ChannelIndexer {
         }
         for (path, reason) in plan.skippedBefore { skip(path, reason + " (unchanged since it was skipped before)") }
 
-        var done = 0, networkImages = 0, networkSeconds = 0.0, stopped = false
+        var done = 0, networkImages = 0, networkSeconds = 0.0, indexingSeconds = 0.0, stopped = false
         if !plan.toRun.isEmpty {
             let scanner = try ChannelScanner(model: model, layers: chosenLayers(index.settings), batch: batch)
             let prefetcher = ImagePrefetcher(files: plan.toRun, folder: settings.folder, input: model.input,
@@ -136,12 +138,14 @@ final class ChannelIndexer {
                 }
             }
             flush()
+            indexingSeconds = Date().timeIntervalSince(runStart)
             _ = stopped ? true : report("")
         }
         try save(index)
         return IndexRunSummary(index: index, file: file, indexed: networkImages, reused: plan.reused,
                                skipped: skipped, stopped: stopped, seconds: Date().timeIntervalSince(start),
-                               imagesPerSecond: networkSeconds > 0 ? Double(networkImages) / networkSeconds : 0)
+                               imagesPerSecond: indexingSeconds > 0 ? Double(networkImages) / indexingSeconds : 0,
+                               networkImagesPerSecond: networkSeconds > 0 ? Double(networkImages) / networkSeconds : 0)
     }
 
     /// The saved index when it can answer for these settings; else a fresh one (saying why the saved one is not used).

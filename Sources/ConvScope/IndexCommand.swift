@@ -37,7 +37,7 @@ struct IndexCommand: ParsableCommand {
         try reportingErrors {
             _ = try FolderScan(folder)   // a wrong folder is said before the model loads
             let weightsPath = try weightsOptions.resolvedPath()
-            let model = try weightsOptions.load()
+            let model = try Self.convolutionalPart(of: weightsOptions.load())
             let sha = try ModelDigest.sha256(ofFile: weightsPath)
             let chosen = try chosenLayers(model)
             let indexer = ChannelIndexer(model: model, modelSHA256: sha, folder: folder, layers: chosen, top: top,
@@ -62,6 +62,12 @@ struct IndexCommand: ParsableCommand {
         if stoppedEarly { throw ExitCode(130) }
     }
 
+    /// The model up to its last hidden layer: an index needs no classifier, and VGG16's holds 480 MB.
+    static func convolutionalPart(of model: Model) throws -> Model {
+        guard let last = model.hiddenLayers.last else { throw IndexCommandError.noHiddenLayers(model.sourceName) }
+        return last.last == model.layers.count - 1 ? model : try model.truncated(through: last.last, input: model.input)
+    }
+
     private func chosenLayers(_ model: Model) throws -> [LayerInfo] {
         guard let spec = layers else { return model.hiddenLayers.filter(\.isConv) }
         if spec == "all" { return model.hiddenLayers }
@@ -79,7 +85,8 @@ struct IndexCommand: ParsableCommand {
                 "folder": settings.folder, "index": s.file, "model": settings.modelName,
                 "modelSHA256": settings.modelSHA256, "indexed": s.indexed, "reused": s.reused,
                 "images": s.index.indexedCount, "stopped": s.stopped, "seconds": s.seconds,
-                "imagesPerSecond": s.imagesPerSecond, "top": settings.top, "layers": settings.layers.map(\.name),
+                "imagesPerSecond": s.imagesPerSecond,
+                "networkImagesPerSecond": s.networkImagesPerSecond, "top": settings.top, "layers": settings.layers.map(\.name),
                 "skipped": s.skipped.map { ["path": $0.path, "reason": $0.reason] },
             ]
             object["show"] = try shown.map { layer, channel in
@@ -92,7 +99,7 @@ struct IndexCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            let speed = s.indexed > 0 ? String(format: " (%.1f images/s through the network)", s.imagesPerSecond) : ""
+            let speed = s.indexed > 0 ? String(format: " (%.1f images/s)", s.imagesPerSecond) : ""
             let verb = s.stopped ? "stopped after indexing" : "indexed"
             print("\(verb) \(s.indexed) images in \(String(format: "%.1f", s.seconds)) s\(speed), \(s.reused) "
                   + "unchanged, \(s.skipped.count) skipped; \(s.index.indexedCount) images, \(settings.layers.count) "
@@ -131,5 +138,14 @@ struct IndexCommand: ParsableCommand {
         return ["rank": e.rank, "path": e.path, "relativePath": e.relativePath, "value": Double(e.value), "y": e.y,
                 "x": e.x, "box": box(e.box), "inputBox": box(e.inputBox), "imageWidth": e.imageWidth,
                 "imageHeight": e.imageHeight]
+    }
+}
+
+enum IndexCommandError: Error, CustomStringConvertible {
+    case noHiddenLayers(String)
+    var description: String {
+        switch self {
+        case .noHiddenLayers(let m): return "\(m) has no convolution or pooling layers, so there are no channels to index"
+        }
     }
 }
