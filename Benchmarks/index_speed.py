@@ -30,6 +30,23 @@ def make_photos(source, folder, scale_max):
             count += 2
     return count
 
+def idle_fraction(seconds):
+    """The share of all cores' time spent idle over the next `seconds` (from /proc/stat)."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return v[3] + v[4], sum(v)
+    i0, t0 = sample(); time.sleep(seconds); i1, t1 = sample()
+    return (i1 - i0) / max(1, t1 - t0)
+
+def wait_until_quiet(limit_minutes):
+    """Waits until the cores are at least 90% idle for 5 s (other builders share this machine), up to a limit."""
+    deadline = time.time() + 60 * limit_minutes
+    while time.time() < deadline:
+        if idle_fraction(5) >= 0.9:
+            return True
+    return False
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("source", help="a folder of photos to make the variants from")
@@ -38,6 +55,8 @@ def main():
     p.add_argument("--convscope", default=os.path.join(os.path.dirname(__file__), "..", ".build/release/convscope"))
     p.add_argument("--scale-max", type=float, default=3.0, help="largest variant, times the source photo")
     p.add_argument("--extra", nargs="*", default=[], help="more arguments for convscope index")
+    p.add_argument("--wait-quiet", type=float, default=0, metavar="MINUTES",
+                   help="before each run, wait up to MINUTES for the cores to be 90%% idle for 5 s")
     a = p.parse_args()
     work = tempfile.mkdtemp(prefix="convscope-index-speed-")
     try:
@@ -49,6 +68,7 @@ def main():
         for run in range(a.runs):
             cache = os.path.join(work, "cache%d" % run)
             env["XDG_CACHE_HOME"] = cache
+            quiet = wait_until_quiet(a.wait_quiet) if a.wait_quiet > 0 else None
             load = os.getloadavg()[0]
             t = time.time()
             r = subprocess.run([a.convscope, "index", photos, "--weights", a.weights, "--json"] + a.extra,
@@ -58,7 +78,8 @@ def main():
                 sys.exit(r.stderr)
             o = json.loads(r.stdout)
             rates.append(o["imagesPerSecond"]); network.append(o["networkImagesPerSecond"]); walls.append(wall)
-            print(f"run {run + 1}: load {load:.2f} · {o['indexed']} images · {o['imagesPerSecond']:.1f} images/s "
+            note = "" if quiet is None else " (quiet)" if quiet else " (never quiet)"
+            print(f"run {run + 1}{note}: load {load:.2f} · {o['indexed']} images · {o['imagesPerSecond']:.1f} images/s "
                   f"(network and scan alone {o['networkImagesPerSecond']:.1f}/s) · command {wall:.1f} s")
             shutil.rmtree(cache, ignore_errors=True)
         print(f"median: {statistics.median(rates):.1f} images/s, network and scan alone "

@@ -81,7 +81,6 @@ final class ChannelIndexer {
             index = ChannelIndex(settings: settings)
             plan = self.plan(scan, &index)
         }
-        for (path, reason) in plan.skippedBefore { skip(path, reason + " (unchanged since it was skipped before)") }
 
         var done = 0, networkImages = 0, networkSeconds = 0.0, indexingSeconds = 0.0, stopped = false
         if !plan.toRun.isEmpty {
@@ -169,10 +168,10 @@ final class ChannelIndexer {
     private struct Plan {
         var toRun: [FolderScan.File] = []
         var reused = 0
-        var skippedBefore: [(String, String)] = []
     }
 
-    /// Files to run (new or changed), files reused, files skipped before and unchanged; forgets changed and gone files.
+    /// Files to run (new, changed, or skipped last time: a file that could not be read may be readable now) and files
+    /// reused; forgets changed and gone files.
     private func plan(_ scan: FolderScan, _ index: inout ChannelIndex) -> Plan {
         var plan = Plan()
         var present = Set<String>(), changed: [String] = []
@@ -184,11 +183,7 @@ final class ChannelIndexer {
                 plan.toRun.append(f)
                 continue
             }
-            switch known.state {
-            case .indexed: plan.reused += 1
-            case .skipped(let reason): plan.skippedBefore.append((f.path, reason))
-            case .gone: plan.toRun.append(f)
-            }
+            if known.state == .indexed { plan.reused += 1 } else { plan.toRun.append(f) }
         }
         let gone = index.images.filter { $0.state != .gone && !present.contains($0.path) }.map(\.path)
         if !gone.isEmpty { onNotice("\(gone.count) files indexed before are no longer in the folder; left out") }

@@ -156,6 +156,10 @@ final class IndexCommandTests: XCTestCase {
         XCTAssertEqual(mkfifo(folder + "/pipe.png", 0o644), 0)
         try Data(BlackPNG.bytes(width: 10001, height: 10001)).write(to: URL(fileURLWithPath: folder + "/huge.png"))
         let bad = ["broken.png", "fake.jpg", "empty.png", "sub/notes.txt", "pipe.png", "huge.png"]
+        // Hidden files and folders are left alone, not named.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/.hidden.png"))
+        try FileManager.default.createDirectory(atPath: folder + "/.thumbs", withIntermediateDirectories: true)
+        try good.write(to: URL(fileURLWithPath: folder + "/.thumbs/p0.png"))
         for run in 0..<2 {
             let r = try index(folder, ["--json"])
             XCTAssertEqual(r.status, 0, r.stderr)
@@ -169,6 +173,7 @@ final class IndexCommandTests: XCTestCase {
             }
             XCTAssertTrue(r.stderr.contains("skipped huge.png: 10001×10001 is 100 megapixels, over the 100-megapixel limit"), r.stderr)
             XCTAssertTrue(r.stderr.contains("skipped pipe.png: is a FIFO"), r.stderr)
+            XCTAssertFalse(r.stderr.contains(".hidden") || r.stderr.contains(".thumbs"), r.stderr)
         }
     }
 
