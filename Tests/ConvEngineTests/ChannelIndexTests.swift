@@ -208,6 +208,8 @@ final class ChannelIndexTests: XCTestCase {
         XCTAssertThrowsError(try ChannelIndex.load(for: otherSHA, folder: folder, root: root.url.path)) {
             XCTAssertEqual($0 as? IndexError, .otherModel(file: otherModel))
         }
+        XCTAssertEqual(IndexLocation.saved(modelSHA256: sha, root: root.url.path).map(\.folder), [folder])
+        XCTAssertEqual(IndexLocation.saved(modelSHA256: sha, root: root.url.path).map(\.file), [file])
         let otherFolder = IndexLocation.file(modelSHA256: sha, folder: "/elsewhere", root: root.url.path)
         try Data(index.encoded()).write(to: URL(fileURLWithPath: otherFolder))
         XCTAssertThrowsError(try ChannelIndex.load(for: sha, folder: "/elsewhere", root: root.url.path)) {
