@@ -62,13 +62,19 @@ final class IndexCommandTests: XCTestCase {
 
     /// Every image's maximum and first position in `channel` of `layer`, by a forward pass of our own (the image
     /// squashed to the input, as the window does).
-    func reference(_ folder: String, layer: String, channel: Int) throws -> [(path: String, value: Float, y: Int, x: Int, w: Int, h: Int)] {
+    func reference(_ folder: String, layer: String, channel: Int, crop: Bool = false) throws
+        -> [(path: String, value: Float, y: Int, x: Int, w: Int, h: Int)] {
         let model = try ModelLoader.load(path: modelPath)
         let runner = Runner(model: model)
         let files = FileManager.default.enumerator(atPath: folder)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".png") }
         return try files.map { rel in
             let image = try ImageFile.load(path: folder + "/" + rel)
-            let input = image.resized(width: model.input.width, height: model.input.height)
+            var shown = image
+            if crop {   // the largest centred rectangle of the input's aspect (160:128)
+                let cw = min(image.width, image.height * 160 / 128), ch = min(image.height, image.width * 128 / 160)
+                shown = image.cropped(x: (image.width - cw) / 2, y: (image.height - ch) / 2, width: cw, height: ch)
+            }
+            let input = shown.resized(width: model.input.width, height: model.input.height)
             let a = try runner.forward(runner.preprocess(rgb: input.rgbBytes))
             let map = try a.layer(named: layer)
             var best = -Float.infinity, at = 0
@@ -109,6 +115,16 @@ final class IndexCommandTests: XCTestCase {
         let expected = [box[0], box[1], ((x1 + 1) * w + 159) / 160 - box[0], ((y1 + 1) * h + 127) / 128 - box[1]]
         XCTAssertEqual(e["box"] as? [Int], expected)
         XCTAssertEqual(e["inputBox"] as? [Int], [x0, y0, x1 - x0 + 1, y1 - y0 + 1])
+
+        // --crop: the centre of each photo, as the window's crop; its own index (the saved one is made again).
+        let c = try json(try index(folder, ["--top", "3", "--crop", "--show", "block3_conv1:5", "--json"]))
+        XCTAssertEqual(c["indexed"] as? Int, 10)
+        let cropped = try XCTUnwrap(((c["show"] as? [[String: Any]])?.first?["entries"]) as? [[String: Any]])
+        for (e, want) in zip(cropped, try reference(folder, layer: "block3_conv1", channel: 5, crop: true)) {
+            XCTAssertEqual(e["relativePath"] as? String, want.path)
+            XCTAssertEqual(e["value"] as! Double, Double(want.value), accuracy: 1e-4 * max(1, Double(abs(want.value))))
+            XCTAssertEqual([e["y"] as! Int, e["x"] as! Int], [want.y, want.x])
+        }
     }
 
     /// Index part, stop, run again: the same file as one run. A changed file is run again, the rest not. One image
