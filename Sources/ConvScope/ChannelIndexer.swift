@@ -94,8 +94,8 @@ final class ChannelIndexer {
             func report(_ name: String) -> Bool {
                 let elapsed = Date().timeIntervalSince(runStart)
                 let rate = networkImages > 0 && elapsed > 0 ? Double(done) / elapsed : 0
-                return progress(IndexProgress(done: done, total: plan.toRun.count, reused: plan.reused, currentFile: name,
-                                              imagesPerSecond: rate,
+                return progress(IndexProgress(done: done, total: plan.toRun.count, reused: plan.reused,
+                                              currentFile: name, imagesPerSecond: rate,
                                               secondsLeft: rate > 0 ? Double(plan.toRun.count - done) / rate : nil))
             }
             func flush() {
@@ -206,7 +206,9 @@ final class ChannelIndexer {
     static func reason(_ error: Error, file: String) -> String {
         let text = "\(error)"
         let name = (file as NSString).lastPathComponent
-        for prefix in [file + ": ", name + ": "] where text.hasPrefix(prefix) { return String(text.dropFirst(prefix.count)) }
+        for prefix in [file + ": ", name + ": "] where text.hasPrefix(prefix) {
+            return String(text.dropFirst(prefix.count))
+        }
         return text
     }
 }

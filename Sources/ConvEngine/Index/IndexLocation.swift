@@ -59,7 +59,8 @@ extension IndexLocation {
             guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
             defer { try? handle.close() }
             guard let head = try? handle.read(upToCount: ChannelIndex.headerSize + 4),
-                  head.count == ChannelIndex.headerSize + 4, Array(head.prefix(8)) == ChannelIndex.magic else { return nil }
+                  head.count == ChannelIndex.headerSize + 4, Array(head.prefix(8)) == ChannelIndex.magic
+            else { return nil }
             var r = ByteReader([UInt8](head), offset: ChannelIndex.headerSize)
             guard let n = try? r.get(UInt32.self), n <= ChannelIndex.maxSettings,
                   let json = try? handle.read(upToCount: Int(n)),
