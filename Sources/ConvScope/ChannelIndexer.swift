@@ -25,8 +25,10 @@ struct IndexRunSummary {
     /// The run stopped early (cancelled by the progress callback); the index holds what was done.
     let stopped: Bool
     let seconds: Double
-    /// Images through the network per second of the network part of the run (0 when none were).
+    /// Images indexed per second, from the first image decoded to the last through the network (0 when none were).
     let imagesPerSecond: Double
+    /// The same per second spent in the network and the channel scan alone (decoding runs beside it).
+    let networkImagesPerSecond: Double
 }
 
 /// Indexes a folder for a model: finds its images (subfolders too, sorted), runs those not yet indexed or changed
@@ -79,9 +81,8 @@ final class ChannelIndexer {
             index = ChannelIndex(settings: settings)
             plan = self.plan(scan, &index)
         }
-        for (path, reason) in plan.skippedBefore { skip(path, reason + " (unchanged since it was skipped before)") }
 
-        var done = 0, networkImages = 0, networkSeconds = 0.0, stopped = false
+        var done = 0, networkImages = 0, networkSeconds = 0.0, indexingSeconds = 0.0, stopped = false
         if !plan.toRun.isEmpty {
             let scanner = try ChannelScanner(model: model, layers: chosenLayers(index.settings), batch: batch)
             let prefetcher = ImagePrefetcher(files: plan.toRun, folder: settings.folder, input: model.input,
@@ -93,8 +94,8 @@ final class ChannelIndexer {
             func report(_ name: String) -> Bool {
                 let elapsed = Date().timeIntervalSince(runStart)
                 let rate = networkImages > 0 && elapsed > 0 ? Double(done) / elapsed : 0
-                return progress(IndexProgress(done: done, total: plan.toRun.count, reused: plan.reused, currentFile: name,
-                                              imagesPerSecond: rate,
+                return progress(IndexProgress(done: done, total: plan.toRun.count, reused: plan.reused,
+                                              currentFile: name, imagesPerSecond: rate,
                                               secondsLeft: rate > 0 ? Double(plan.toRun.count - done) / rate : nil))
             }
             func flush() {
@@ -136,12 +137,14 @@ final class ChannelIndexer {
                 }
             }
             flush()
+            indexingSeconds = Date().timeIntervalSince(runStart)
             _ = stopped ? true : report("")
         }
         try save(index)
         return IndexRunSummary(index: index, file: file, indexed: networkImages, reused: plan.reused,
                                skipped: skipped, stopped: stopped, seconds: Date().timeIntervalSince(start),
-                               imagesPerSecond: networkSeconds > 0 ? Double(networkImages) / networkSeconds : 0)
+                               imagesPerSecond: indexingSeconds > 0 ? Double(networkImages) / indexingSeconds : 0,
+                               networkImagesPerSecond: networkSeconds > 0 ? Double(networkImages) / networkSeconds : 0)
     }
 
     /// The saved index when it can answer for these settings; else a fresh one (saying why the saved one is not used).
@@ -165,10 +168,10 @@ final class ChannelIndexer {
     private struct Plan {
         var toRun: [FolderScan.File] = []
         var reused = 0
-        var skippedBefore: [(String, String)] = []
     }
 
-    /// Files to run (new or changed), files reused, files skipped before and unchanged; forgets changed and gone files.
+    /// Files to run (new, changed, or skipped last time: a file that could not be read may be readable now) and files
+    /// reused; forgets changed and gone files.
     private func plan(_ scan: FolderScan, _ index: inout ChannelIndex) -> Plan {
         var plan = Plan()
         var present = Set<String>(), changed: [String] = []
@@ -180,11 +183,7 @@ final class ChannelIndexer {
                 plan.toRun.append(f)
                 continue
             }
-            switch known.state {
-            case .indexed: plan.reused += 1
-            case .skipped(let reason): plan.skippedBefore.append((f.path, reason))
-            case .gone: plan.toRun.append(f)
-            }
+            if known.state == .indexed { plan.reused += 1 } else { plan.toRun.append(f) }
         }
         let gone = index.images.filter { $0.state != .gone && !present.contains($0.path) }.map(\.path)
         if !gone.isEmpty { onNotice("\(gone.count) files indexed before are no longer in the folder; left out") }
@@ -207,7 +206,9 @@ final class ChannelIndexer {
     static func reason(_ error: Error, file: String) -> String {
         let text = "\(error)"
         let name = (file as NSString).lastPathComponent
-        for prefix in [file + ": ", name + ": "] where text.hasPrefix(prefix) { return String(text.dropFirst(prefix.count)) }
+        for prefix in [file + ": ", name + ": "] where text.hasPrefix(prefix) {
+            return String(text.dropFirst(prefix.count))
+        }
         return text
     }
 }

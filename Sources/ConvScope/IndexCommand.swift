@@ -15,9 +15,9 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Hidden layers: comma-separated names or 1-based numbers, or all (default: every convolution).")
     var layers: String?
     @Option(help: "Images kept per channel.") var top = 9
-    @Flag(help: "Centre-crop to the input's aspect before resizing (default: squash the whole image, as the window does).")
+    @Flag(help: "Centre-crop to the input's aspect before resizing (default: squash the whole image, as the window).")
     var crop = false
-    @Option(help: "After indexing, print a channel's top images: LAYER:CHANNEL, or LAYER for all its channels (repeatable).")
+    @Option(help: "After indexing, print a channel's top images: LAYER:CHANNEL, or LAYER for all its channels.")
     var show: [String] = []
     @Flag(help: "Print the summary (and --show) as JSON.") var json = false
     @Option(help: .hidden) var stopAfter: Int?
@@ -26,18 +26,21 @@ struct IndexCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...1000).contains(top) else { throw ValidationError("--top must be 1…1000") }
-        guard (1...64).contains(batch), (1...8).contains(decoders) else { throw ValidationError("--batch 1…64, --decoders 1…8") }
+        guard (1...64).contains(batch), (1...8).contains(decoders) else {
+            throw ValidationError("--batch 1…64, --decoders 1…8")
+        }
         if let s = stopAfter, s < 0 { throw ValidationError("--stop-after must not be negative") }
     }
 
     func run() throws {
-        let interrupt = InterruptFlag(message: "stopping after this batch and saving the index (Ctrl+C again to quit at once)")
+        let interrupt = InterruptFlag(
+            message: "stopping after this batch and saving the index (Ctrl+C again to quit at once)")
         interrupt.install()
         var stoppedEarly = false
         try reportingErrors {
             _ = try FolderScan(folder)   // a wrong folder is said before the model loads
             let weightsPath = try weightsOptions.resolvedPath()
-            let model = try weightsOptions.load()
+            let model = try Self.convolutionalPart(of: weightsOptions.load())
             let sha = try ModelDigest.sha256(ofFile: weightsPath)
             let chosen = try chosenLayers(model)
             let indexer = ChannelIndexer(model: model, modelSHA256: sha, folder: folder, layers: chosen, top: top,
@@ -49,7 +52,8 @@ struct IndexCommand: ParsableCommand {
             indexer.onNotice = { bar.say("convscope: \($0)") }
             let summary = try indexer.run { p in
                 if p.done == 0 && p.currentFile.isEmpty {
-                    bar.say("indexing \(p.total) files of \(indexer.settings.folder) (\(p.reused) unchanged since the last run)")
+                    bar.say("indexing \(p.total) files of \(indexer.settings.folder) "
+                            + "(\(p.reused) unchanged since the last run)")
                 }
                 bar.update(p)
                 if let s = stopAfter, p.done >= s { return false }
@@ -62,11 +66,18 @@ struct IndexCommand: ParsableCommand {
         if stoppedEarly { throw ExitCode(130) }
     }
 
+    /// The model up to its last hidden layer: an index needs no classifier, and VGG16's holds 480 MB.
+    static func convolutionalPart(of model: Model) throws -> Model {
+        guard let last = model.hiddenLayers.last else { throw IndexCommandError.noHiddenLayers(model.sourceName) }
+        return last.last == model.layers.count - 1 ? model : try model.truncated(through: last.last, input: model.input)
+    }
+
     private func chosenLayers(_ model: Model) throws -> [LayerInfo] {
         guard let spec = layers else { return model.hiddenLayers.filter(\.isConv) }
         if spec == "all" { return model.hiddenLayers }
         var seen = Set<Int>()
-        return try spec.split(separator: ",").map { try model.hiddenLayer(String($0).trimmingCharacters(in: .whitespaces)) }
+        return try spec.split(separator: ",")
+            .map { try model.hiddenLayer(String($0).trimmingCharacters(in: .whitespaces)) }
             .filter { seen.insert($0.index).inserted }
             .sorted { $0.index < $1.index }
     }
@@ -79,7 +90,9 @@ struct IndexCommand: ParsableCommand {
                 "folder": settings.folder, "index": s.file, "model": settings.modelName,
                 "modelSHA256": settings.modelSHA256, "indexed": s.indexed, "reused": s.reused,
                 "images": s.index.indexedCount, "stopped": s.stopped, "seconds": s.seconds,
-                "imagesPerSecond": s.imagesPerSecond, "top": settings.top, "layers": settings.layers.map(\.name),
+                "imagesPerSecond": s.imagesPerSecond,
+                "networkImagesPerSecond": s.networkImagesPerSecond, "top": settings.top,
+                "layers": settings.layers.map(\.name),
                 "skipped": s.skipped.map { ["path": $0.path, "reason": $0.reason] },
             ]
             object["show"] = try shown.map { layer, channel in
@@ -92,7 +105,7 @@ struct IndexCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            let speed = s.indexed > 0 ? String(format: " (%.1f images/s through the network)", s.imagesPerSecond) : ""
+            let speed = s.indexed > 0 ? String(format: " (%.1f images/s)", s.imagesPerSecond) : ""
             let verb = s.stopped ? "stopped after indexing" : "indexed"
             print("\(verb) \(s.indexed) images in \(String(format: "%.1f", s.seconds)) s\(speed), \(s.reused) "
                   + "unchanged, \(s.skipped.count) skipped; \(s.index.indexedCount) images, \(settings.layers.count) "
@@ -131,5 +144,15 @@ struct IndexCommand: ParsableCommand {
         return ["rank": e.rank, "path": e.path, "relativePath": e.relativePath, "value": Double(e.value), "y": e.y,
                 "x": e.x, "box": box(e.box), "inputBox": box(e.inputBox), "imageWidth": e.imageWidth,
                 "imageHeight": e.imageHeight]
+    }
+}
+
+enum IndexCommandError: Error, CustomStringConvertible {
+    case noHiddenLayers(String)
+    var description: String {
+        switch self {
+        case .noHiddenLayers(let m):
+            return "\(m) has no convolution or pooling layers, so there are no channels to index"
+        }
     }
 }

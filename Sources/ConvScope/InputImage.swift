@@ -27,13 +27,15 @@ struct InputImage {
     static func networkView(of original: RGBAImage, width: Int, height: Int, crop: Bool)
         -> (shown: RGBAImage, network: RGBAImage) {
         let shown = crop ? centreCropped(original, aspectWidth: width, height: height) : original
-        let network = shown.width == width && shown.height == height ? shown : shown.resized(width: width, height: height)
+        let same = shown.width == width && shown.height == height
+        let network = same ? shown : shown.resized(width: width, height: height)
         return (shown, network)
     }
 
     /// The largest centred crop with the network's aspect ratio (`InputView.centreCrop`, which maps positions back).
     static func centreCropped(_ image: RGBAImage, aspectWidth w: Int, height h: Int) -> RGBAImage {
-        let r = InputView.centreCrop(imageWidth: image.width, imageHeight: image.height, aspectWidth: w, aspectHeight: h)
+        let r = InputView.centreCrop(imageWidth: image.width, imageHeight: image.height, aspectWidth: w,
+                                     aspectHeight: h)
         return image.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
     }
 

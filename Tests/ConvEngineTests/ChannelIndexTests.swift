@@ -10,7 +10,8 @@ final class ChannelIndexTests: XCTestCase {
                                    horizontal: .init(size: 1, jump: 1, offset: 0), inputHeight: 4, inputWidth: 5)
         return IndexSettings(modelSHA256: String(repeating: "ab", count: 32), modelName: "test", folder: folder,
                              preprocessing: .none, crop: false, inputHeight: 4, inputWidth: 5, top: top, keep: keep,
-                             layers: [IndexedLayer(name: "conv", height: 4, width: 5, channels: channels, field: field)])
+                             layers: [IndexedLayer(name: "conv", height: 4, width: 5, channels: channels,
+                                                   field: field)])
     }
 
     /// An image's maxima: channel c has value `values[c]` at position `c`.
@@ -198,7 +199,8 @@ final class ChannelIndexTests: XCTestCase {
                                                 withIntermediateDirectories: true)
         try Data(index.encoded()).write(to: URL(fileURLWithPath: file))
         // The folder as given with a trailing "/." still finds it.
-        XCTAssertEqual(try ChannelIndex.load(for: sha, folder: photos.url.path + "/.", root: root.url.path)?.indexedCount, 1)
+        let again = try ChannelIndex.load(for: sha, folder: photos.url.path + "/.", root: root.url.path)
+        XCTAssertEqual(again?.indexedCount, 1)
         // The same bytes where another model's or another folder's index belongs are refused, not trusted.
         let otherSHA = String(repeating: "cd", count: 32)
         let otherModel = IndexLocation.file(modelSHA256: otherSHA, folder: folder, root: root.url.path)
@@ -208,6 +210,8 @@ final class ChannelIndexTests: XCTestCase {
         XCTAssertThrowsError(try ChannelIndex.load(for: otherSHA, folder: folder, root: root.url.path)) {
             XCTAssertEqual($0 as? IndexError, .otherModel(file: otherModel))
         }
+        XCTAssertEqual(IndexLocation.saved(modelSHA256: sha, root: root.url.path).map(\.folder), [folder])
+        XCTAssertEqual(IndexLocation.saved(modelSHA256: sha, root: root.url.path).map(\.file), [file])
         let otherFolder = IndexLocation.file(modelSHA256: sha, folder: "/elsewhere", root: root.url.path)
         try Data(index.encoded()).write(to: URL(fileURLWithPath: otherFolder))
         XCTAssertThrowsError(try ChannelIndex.load(for: sha, folder: "/elsewhere", root: root.url.path)) {

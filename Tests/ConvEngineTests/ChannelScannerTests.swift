@@ -29,8 +29,9 @@ final class ChannelScannerTests: XCTestCase {
                 for i in 0..<n {
                     let ref = Self.naive(Array(maps[(i * pixels * channels)..<((i + 1) * pixels * channels)]),
                                          pixels: pixels, channels: channels)
-                    XCTAssertEqual(Array(best[(i * channels)..<((i + 1) * channels)]), ref.values, "\(pixels)×\(channels) ways \(ways)")
-                    XCTAssertEqual(Array(at[(i * channels)..<((i + 1) * channels)]), ref.positions, "\(pixels)×\(channels) ways \(ways)")
+                    let mine = (i * channels)..<((i + 1) * channels), what = "\(pixels)×\(channels) ways \(ways)"
+                    XCTAssertEqual(Array(best[mine]), ref.values, what)
+                    XCTAssertEqual(Array(at[mine]), ref.positions, what)
                 }
             }
         }

@@ -37,7 +37,8 @@ final class ReceptiveFieldTests: XCTestCase {
         let a = try runner.forward(input)
         // By hand. Padding (top 2, left 1): size 1, jump 1, offset 2 / 1. Conv 5×3 stride (2, 1), valid: size 5 / 3,
         // jump 2 / 1. Avg pool 3×2 stride 2 'same' on 11×21 (pads top 1 / left 0): size 5 + 2·2 = 9 / 3 + 1 = 4,
-        // jump 4 / 2, offset 2 + 1·2 = 4 / 1. Conv 3×3 same: size 9 + 2·4 = 17 / 4 + 2·2 = 8, offset 4 + 4 = 8 / 1 + 2 = 3.
+        // jump 4 / 2, offset 2 + 1·2 = 4 / 1. Conv 3×3 same: size 9 + 2·4 = 17 / 4 + 2·2 = 8,
+        // offset 4 + 4 = 8 / 1 + 2 = 3.
         let field = ReceptiveField(model: model, through: 3)
         XCTAssertEqual(field.vertical, .init(size: 17, jump: 4, offset: 8))
         XCTAssertEqual(field.horizontal, .init(size: 8, jump: 2, offset: 3))
@@ -50,7 +51,8 @@ final class ReceptiveFieldTests: XCTestCase {
                 let dx = runner.backward(g, from: 3, to: -1, activations: a)
                 var reached: (minY: Int, maxY: Int, minX: Int, maxX: Int) = (.max, .min, .max, .min)
                 for iy in 0..<23 { for ix in 0..<19 where dx[iy * 19 + ix] != 0 {
-                    reached = (min(reached.minY, iy), max(reached.maxY, iy), min(reached.minX, ix), max(reached.maxX, ix))
+                    reached = (min(reached.minY, iy), max(reached.maxY, iy),
+                               min(reached.minX, ix), max(reached.maxX, ix))
                 } }
                 let box = field.box(y: y, x: x)
                 XCTAssertEqual(PixelBox(x: reached.minX, y: reached.minY, width: reached.maxX - reached.minX + 1,
@@ -63,8 +65,10 @@ final class ReceptiveFieldTests: XCTestCase {
     /// Conv 3×3 same; linear, positive weights; input 23×19×1.
     static func oddModel() throws -> Model {
         var rng = SeededRandom(seed: 3)
-        func conv(_ kh: Int, _ kw: Int, _ cin: Int, _ cout: Int, _ strides: (Int, Int), _ padding: Padding) -> LayerKind {
-            .conv2D(Conv2DParameters(kernel: rng.floats(kh * kw * cin * cout, 0.1, 1), bias: [Float](repeating: 0, count: cout),
+        func conv(_ kh: Int, _ kw: Int, _ cin: Int, _ cout: Int, _ strides: (Int, Int), _ padding: Padding)
+            -> LayerKind {
+            .conv2D(Conv2DParameters(kernel: rng.floats(kh * kw * cin * cout, 0.1, 1),
+                                     bias: [Float](repeating: 0, count: cout),
                                      kernelHeight: kh, kernelWidth: kw, inChannels: cin, outChannels: cout,
                                      strides: strides, padding: padding, activation: .linear))
         }

@@ -33,11 +33,12 @@ final class IndexCommandTests: XCTestCase {
     /// `count` seeded photos of various sizes (some in a subfolder), as PNGs.
     func photos(_ count: Int, in name: String = "photos", seed: UInt64 = 1) throws -> String {
         let folder = tmp.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"),
+                                                withIntermediateDirectories: true)
         for i in 0..<count {
             let path = folder.appendingPathComponent(i % 4 == 3 ? "sub/p\(i).png" : "p\(i).png").path
-            try PNGFile.write(Self.photo(seed: seed &+ UInt64(i) &* 7919, width: 40 + i * 7 % 90, height: 30 + i * 13 % 70),
-                              to: path)
+            let photo = Self.photo(seed: seed &+ UInt64(i) &* 7919, width: 40 + i * 7 % 90, height: 30 + i * 13 % 70)
+            try PNGFile.write(photo, to: path)
         }
         return folder.path
     }
@@ -45,7 +46,10 @@ final class IndexCommandTests: XCTestCase {
     /// Smooth colour blobs: images whose channels differ from one to the next.
     static func photo(seed: UInt64, width: Int, height: Int) -> RGBAImage {
         var s = seed | 1
-        func next() -> Double { s = s &* 6364136223846793005 &+ 1442695040888963407; return Double(s >> 11) / Double(1 << 53) }
+        func next() -> Double {
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return Double(s >> 11) / Double(1 << 53)
+        }
         let blobs = (0..<4).map { _ in (next() * Double(width), next() * Double(height), 4 + next() * 20,
                                         [next(), next(), next()].map { $0 * 255 }) }
         var pixels = [UInt8](repeating: 255, count: width * height * 4)
@@ -62,13 +66,20 @@ final class IndexCommandTests: XCTestCase {
 
     /// Every image's maximum and first position in `channel` of `layer`, by a forward pass of our own (the image
     /// squashed to the input, as the window does).
-    func reference(_ folder: String, layer: String, channel: Int) throws -> [(path: String, value: Float, y: Int, x: Int, w: Int, h: Int)] {
+    func reference(_ folder: String, layer: String, channel: Int, crop: Bool = false) throws
+        -> [(path: String, value: Float, y: Int, x: Int, w: Int, h: Int)] {
         let model = try ModelLoader.load(path: modelPath)
         let runner = Runner(model: model)
-        let files = FileManager.default.enumerator(atPath: folder)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".png") }
+        let files = FileManager.default.enumerator(atPath: folder)!.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".png") }
         return try files.map { rel in
             let image = try ImageFile.load(path: folder + "/" + rel)
-            let input = image.resized(width: model.input.width, height: model.input.height)
+            var shown = image
+            if crop {   // the largest centred rectangle of the input's aspect (160:128)
+                let cw = min(image.width, image.height * 160 / 128), ch = min(image.height, image.width * 128 / 160)
+                shown = image.cropped(x: (image.width - cw) / 2, y: (image.height - ch) / 2, width: cw, height: ch)
+            }
+            let input = shown.resized(width: model.input.width, height: model.input.height)
             let a = try runner.forward(runner.preprocess(rgb: input.rgbBytes))
             let map = try a.layer(named: layer)
             var best = -Float.infinity, at = 0
@@ -96,7 +107,8 @@ final class IndexCommandTests: XCTestCase {
             XCTAssertEqual(entries.count, 3)
             for (e, want) in zip(entries, ref) {
                 XCTAssertEqual(e["relativePath"] as? String, want.path, layer)
-                XCTAssertEqual(e["value"] as! Double, Double(want.value), accuracy: 1e-4 * max(1, Double(abs(want.value))))
+                XCTAssertEqual(e["value"] as! Double, Double(want.value),
+                               accuracy: 1e-4 * max(1, Double(abs(want.value))))
                 XCTAssertEqual([e["y"] as! Int, e["x"] as! Int], [want.y, want.x], layer)
                 XCTAssertEqual([e["imageWidth"] as! Int, e["imageHeight"] as! Int], [want.w, want.h])
             }
@@ -109,6 +121,16 @@ final class IndexCommandTests: XCTestCase {
         let expected = [box[0], box[1], ((x1 + 1) * w + 159) / 160 - box[0], ((y1 + 1) * h + 127) / 128 - box[1]]
         XCTAssertEqual(e["box"] as? [Int], expected)
         XCTAssertEqual(e["inputBox"] as? [Int], [x0, y0, x1 - x0 + 1, y1 - y0 + 1])
+
+        // --crop: the centre of each photo, as the window's crop; its own index (the saved one is made again).
+        let c = try json(try index(folder, ["--top", "3", "--crop", "--show", "block3_conv1:5", "--json"]))
+        XCTAssertEqual(c["indexed"] as? Int, 10)
+        let cropped = try XCTUnwrap(((c["show"] as? [[String: Any]])?.first?["entries"]) as? [[String: Any]])
+        for (e, want) in zip(cropped, try reference(folder, layer: "block3_conv1", channel: 5, crop: true)) {
+            XCTAssertEqual(e["relativePath"] as? String, want.path)
+            XCTAssertEqual(e["value"] as! Double, Double(want.value), accuracy: 1e-4 * max(1, Double(abs(want.value))))
+            XCTAssertEqual([e["y"] as! Int, e["x"] as! Int], [want.y, want.x])
+        }
     }
 
     /// Index part, stop, run again: the same file as one run. A changed file is run again, the rest not. One image
@@ -133,7 +155,8 @@ final class IndexCommandTests: XCTestCase {
         let p5 = folder + "/p5.png"
         try PNGFile.write(Self.photo(seed: 999, width: 77, height: 55), to: p5)
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: p5)
-        let show = ["--show", "block1_conv1", "--show", "block3_conv3", "--show", "block5_conv3", "--batch", "1", "--json"]
+        let show = ["--show", "block1_conv1", "--show", "block3_conv3", "--show", "block5_conv3", "--batch", "1",
+                    "--json"]
         let third = try json(try index(folder, show))
         XCTAssertEqual([third["reused"] as? Int, third["indexed"] as? Int], [11, 1])
         let fresh = try json(try index(folder, show, cache: tmp.appendingPathComponent("fresh").path))
@@ -141,7 +164,9 @@ final class IndexCommandTests: XCTestCase {
         let a = third["show"] as! [[String: Any]], b = fresh["show"] as! [[String: Any]]
         XCTAssertEqual(a.count, 8 + 32 + 32)   // the test model's channels
         XCTAssertTrue((a as NSArray).isEqual(to: b), "the resumed lists differ from a fresh index's")
-        XCTAssertTrue(a.contains { ($0["entries"] as! [[String: Any]]).contains { $0["relativePath"] as? String == "p5.png" } })
+        XCTAssertTrue(a.contains { channel in
+            (channel["entries"] as! [[String: Any]]).contains { $0["relativePath"] as? String == "p5.png" }
+        })
     }
 
     /// A broken PNG, text called .jpg, a FIFO, an empty file, a 100-megapixel PNG and a note: each named once, the
@@ -156,6 +181,10 @@ final class IndexCommandTests: XCTestCase {
         XCTAssertEqual(mkfifo(folder + "/pipe.png", 0o644), 0)
         try Data(BlackPNG.bytes(width: 10001, height: 10001)).write(to: URL(fileURLWithPath: folder + "/huge.png"))
         let bad = ["broken.png", "fake.jpg", "empty.png", "sub/notes.txt", "pipe.png", "huge.png"]
+        // Hidden files and folders are left alone, not named.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/.hidden.png"))
+        try FileManager.default.createDirectory(atPath: folder + "/.thumbs", withIntermediateDirectories: true)
+        try good.write(to: URL(fileURLWithPath: folder + "/.thumbs/p0.png"))
         for run in 0..<2 {
             let r = try index(folder, ["--json"])
             XCTAssertEqual(r.status, 0, r.stderr)
@@ -167,8 +196,10 @@ final class IndexCommandTests: XCTestCase {
             for name in bad {
                 XCTAssertEqual(r.stderr.components(separatedBy: name).count - 1, 1, "\(name) in: \(r.stderr)")
             }
-            XCTAssertTrue(r.stderr.contains("skipped huge.png: 10001×10001 is 100 megapixels, over the 100-megapixel limit"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("skipped huge.png: 10001×10001 is 100 megapixels, over the 100-megapixel "
+                                            + "limit"), r.stderr)
             XCTAssertTrue(r.stderr.contains("skipped pipe.png: is a FIFO"), r.stderr)
+            XCTAssertFalse(r.stderr.contains(".hidden") || r.stderr.contains(".thumbs"), r.stderr)
         }
     }
 
@@ -214,8 +245,8 @@ final class IndexCommandTests: XCTestCase {
         let done = stopped["indexed"] as! Int
         XCTAssertLessThan(done, 400)
         XCTAssertEqual((stopped["skipped"] as? [Any])?.count, 0)   // no file was blamed for the interruption
-        let saved = try ChannelIndex(decoding: [UInt8](Data(contentsOf: URL(fileURLWithPath: stopped["index"] as! String))),
-                                     source: "saved")
+        let savedBytes = try Data(contentsOf: URL(fileURLWithPath: stopped["index"] as! String))
+        let saved = try ChannelIndex(decoding: [UInt8](savedBytes), source: "saved")
         XCTAssertEqual(saved.indexedCount, done)
         let second = try json(try index(folder, ["--json"]))
         XCTAssertEqual([second["reused"] as? Int, second["indexed"] as? Int], [done, 400 - done])
@@ -234,12 +265,14 @@ final class IndexCommandTests: XCTestCase {
         try bytes.write(to: URL(fileURLWithPath: file))
         let r = try index(folder, ["--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("the saved index is not used: \(file): the index is damaged (its checksum"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("the saved index is not used: \(file): the index is damaged (its checksum"),
+                      r.stderr)
         XCTAssertEqual(try json(r)["indexed"] as? Int, 3)
 
         let missing = try index(tmp.appendingPathComponent("nowhere").path, [])
         XCTAssertEqual(missing.status, 1)
-        XCTAssertTrue(missing.stderr.hasPrefix("convscope: ") && missing.stderr.contains("not a folder"), missing.stderr)
+        XCTAssertTrue(missing.stderr.hasPrefix("convscope: ") && missing.stderr.contains("not a folder"),
+                      missing.stderr)
         let layer = try index(folder, ["--layers", "block9_conv1"])
         XCTAssertEqual(layer.status, 1)
         XCTAssertTrue(layer.stderr.contains("no hidden layer named block9_conv1"), layer.stderr)

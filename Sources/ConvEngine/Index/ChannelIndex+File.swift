@@ -131,7 +131,9 @@ extension ChannelIndex {
                 for k in 0..<(n + Int(hasFloor)) {
                     let s = TopSlot(image: try r.get(Int32.self), position: try r.get(Int32.self), value: try r.float())
                     guard s.image >= 0, Int(s.image) < images.count else { throw Refusal("\(place) names no file") }
-                    guard s.position >= 0, s.position < pixels else { throw Refusal("\(place): a position off the map") }
+                    guard s.position >= 0, s.position < pixels else {
+                        throw Refusal("\(place): a position off the map")
+                    }
                     guard s.value.isFinite else { throw Refusal("\(place): a value that is not a number") }
                     let state = images[Int(s.image)].state
                     if k >= Int(hasFloor) ? state != .indexed : state != .indexed && state != .gone {

@@ -31,7 +31,9 @@ public struct ChannelIndex: Sendable {
 
     public var layerNames: [String] { settings.layers.map(\.name) }
     public var indexedCount: Int { images.filter { $0.state == .indexed }.count }
-    public var skipped: [IndexedImage] { images.filter { if case .skipped = $0.state { return true } else { return false } } }
+    public var skipped: [IndexedImage] {
+        images.filter { if case .skipped = $0.state { return true } else { return false } }
+    }
 
     /// The file at `path` (relative to the folder), unless it has gone.
     public func image(_ path: String) -> IndexedImage? { rows[path].map { images[$0] } }

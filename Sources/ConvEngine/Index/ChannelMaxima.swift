@@ -6,28 +6,27 @@ enum ChannelMaxima {
     /// pixel wins ties; NaN never wins.
     static func scan(_ x: UnsafePointer<Float>, channels c: Int, pixels range: Range<Int>,
                      best: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int32>) {
+        // Pixel by pixel, so the map is read once, in order; the running maxima stay in L1.
         let vectors = c / 8
-        let raw = UnsafeRawPointer(x)
         let bestRaw = UnsafeMutableRawPointer(best), atRaw = UnsafeMutableRawPointer(at)
-        for v in 0..<vectors {
-            var b = bestRaw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
-            var a = atRaw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Int32>.self)
-            for p in range {
-                let value = raw.loadUnaligned(fromByteOffset: (p * c + v * 8) * 4, as: SIMD8<Float>.self)
+        for p in range {
+            let row = UnsafeRawPointer(x + p * c)
+            let here = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: p))
+            for v in 0..<vectors {
+                let value = row.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
+                var b = bestRaw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
                 let larger = value .> b
+                guard any(larger) else { continue }
                 b.replace(with: value, where: larger)
-                a.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: p)), where: larger)
+                var a = atRaw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Int32>.self)
+                a.replace(with: here, where: larger)
+                bestRaw.storeBytes(of: b, toByteOffset: v * 32, as: SIMD8<Float>.self)
+                atRaw.storeBytes(of: a, toByteOffset: v * 32, as: SIMD8<Int32>.self)
             }
-            bestRaw.storeBytes(of: b, toByteOffset: v * 32, as: SIMD8<Float>.self)
-            atRaw.storeBytes(of: a, toByteOffset: v * 32, as: SIMD8<Int32>.self)
-        }
-        for ch in (vectors * 8)..<c {
-            var b = best[ch], a = at[ch]
-            for p in range where x[p * c + ch] > b {
-                b = x[p * c + ch]
-                a = Int32(truncatingIfNeeded: p)
+            for ch in (vectors * 8)..<c where x[p * c + ch] > best[ch] {
+                best[ch] = x[p * c + ch]
+                at[ch] = Int32(truncatingIfNeeded: p)
             }
-            best[ch] = b; at[ch] = a
         }
     }
 

@@ -39,3 +39,35 @@ extension ChannelIndex {
         return index
     }
 }
+
+/// An index file found in the cache: the folder it names (read from its settings, unchecked: `ChannelIndex.load`
+/// checks everything before an index is used), its path, and when it was last written.
+public struct SavedIndex: Equatable, Sendable {
+    public let folder: String
+    public let file: String
+    public let modified: Date
+}
+
+extension IndexLocation {
+    /// The indexes saved for the model `modelSHA256`, newest first (files that are not indexes are left out): what
+    /// the window can offer before the user picks a folder.
+    public static func saved(modelSHA256: String, root: String = IndexLocation.root()) -> [SavedIndex] {
+        let dir = root + "/" + modelSHA256.lowercased()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasSuffix(".csindex") }.compactMap { name -> SavedIndex? in
+            let path = dir + "/" + name
+            guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+            defer { try? handle.close() }
+            guard let head = try? handle.read(upToCount: ChannelIndex.headerSize + 4),
+                  head.count == ChannelIndex.headerSize + 4, Array(head.prefix(8)) == ChannelIndex.magic
+            else { return nil }
+            var r = ByteReader([UInt8](head), offset: ChannelIndex.headerSize)
+            guard let n = try? r.get(UInt32.self), n <= ChannelIndex.maxSettings,
+                  let json = try? handle.read(upToCount: Int(n)),
+                  let settings = try? JSONDecoder().decode(IndexSettings.self, from: json),
+                  let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let modified = attributes[.modificationDate] as? Date else { return nil }
+            return SavedIndex(folder: settings.folder, file: path, modified: modified)
+        }.sorted { $0.modified > $1.modified }
+    }
+}

@@ -41,11 +41,11 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
         for layer in model.layers.prefix(last + 1) {
             switch layer.kind {
             case .conv2D(let c):
-                guard case .explicit(let top, let left, _, _) = c.padding else { preconditionFailure("resolved by Model") }
+                guard case .explicit(let top, let left, _, _) = c.padding else { preconditionFailure("by Model") }
                 v.compose(kernel: c.kernelHeight, stride: c.strides.0, padding: top)
                 h.compose(kernel: c.kernelWidth, stride: c.strides.1, padding: left)
             case .maxPool(let p), .averagePool(let p):
-                guard case .explicit(let top, let left, _, _) = p.padding else { preconditionFailure("resolved by Model") }
+                guard case .explicit(let top, let left, _, _) = p.padding else { preconditionFailure("by Model") }
                 v.compose(kernel: p.size.0, stride: p.strides.0, padding: top)
                 h.compose(kernel: p.size.1, stride: p.strides.1, padding: left)
             case .zeroPadding(let p):
@@ -75,6 +75,8 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
 /// A rectangle of whole pixels: left, top, width, height.
 public struct PixelBox: Equatable, Hashable, Sendable, Codable, CustomStringConvertible {
     public var x: Int, y: Int, width: Int, height: Int
-    public init(x: Int, y: Int, width: Int, height: Int) { self.x = x; self.y = y; self.width = width; self.height = height }
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x; self.y = y; self.width = width; self.height = height
+    }
     public var description: String { "\(width)×\(height) at (\(x), \(y))" }
 }
