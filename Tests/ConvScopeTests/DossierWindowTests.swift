@@ -185,4 +185,37 @@ final class DossierWindowTests: XCTestCase {
         }
         XCTAssertTrue(out.value.contains("analysed: window.png") || out.value.contains("analysed: models.png"), out.value)
     }
+
+    func testSavedIndex_MadeOnTheCommandLine_FillsTheDossier() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-cli-\(UUID())")
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-cache-\(UUID())")
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: cache)
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let assets = Fixtures.repo.appendingPathComponent("Assets")
+        for (from, to) in [("chelsea.png", "a.png"), ("readme/window.png", "b.png")] {
+            try FileManager.default.copyItem(at: assets.appendingPathComponent(from), to: folder.appendingPathComponent(to))
+        }
+        let vgg19 = Fixtures.repo
+            .appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path
+        let cli = Process()
+        cli.executableURL = Fixtures.convscope
+        cli.arguments = ["index", folder.path, "--weights", vgg19]
+        cli.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": cache.path]) { $1 }
+        cli.standardError = FileHandle.nullDevice
+        cli.standardOutput = FileHandle.nullDevice
+        try cli.run()
+        cli.waitUntilExit()
+        XCTAssertEqual(cli.terminationStatus, 0)
+        // The window was never told of the folder: the newest index saved for its model is used when a dossier opens.
+        let (app, out, trace) = try start(size: "1280x800", environment: ["XDG_CACHE_HOME": cache.path])
+        defer { app.terminate() }
+        let t = readTrace(trace)
+        let layerPane = try XCTUnwrap(t.first { $0.kind == "pane" && $0.label == "layer" })
+        try click(try XCTUnwrap(t.first { $0.kind == "imageButton" && layerPane.contains($0) }))
+        XCTAssertTrue(waitFor("index loaded: \(folder.resolvingSymlinksInPath().path) (2 photos)", in: out, seconds: 30), out.value)
+        XCTAssertTrue(waitFor("crops: block3_conv2 channel 0: 2", in: out, seconds: 20), out.value)
+    }
 }

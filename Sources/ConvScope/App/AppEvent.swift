@@ -69,7 +69,8 @@ enum Effect {
     case cancelCompare
     case contributions(ContributionKey, Analysis)
     case channelAttribution(ChannelAttributionKey, Analysis)
-    case loadIndex(String, crop: Bool)
+    /// nil: the newest index saved for the model.
+    case loadIndex(String?, crop: Bool)
     case indexFolder(String, crop: Bool, run: Int)
     case cancelIndex
     case topCrops(TopCropsKey)

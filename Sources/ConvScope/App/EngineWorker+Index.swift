@@ -12,13 +12,17 @@ extension EngineWorker {
         }
     }
 
-    /// Loads the saved index of `folder` for the model loaded now (none yet is not an error); an index made with
-    /// other settings (preprocessing, crop) is reported as stale, not used.
-    func loadIndex(folder: String, crop: Bool) {
+    /// Loads the saved index of `folder` for the model loaded now (none yet is not an error), or with no folder the
+    /// newest one saved for the model; an index made with other settings (preprocessing, crop) is reported as
+    /// stale, not used.
+    func loadIndex(folder given: String?, crop: Bool) {
         withModel { [self] model, path, key in
             indexQueue.async { [self] in
                 do {
                     let sha = try ModelDigest.sha256(ofFile: path)
+                    guard let folder = given ?? IndexLocation.saved(modelSHA256: sha).first?.folder else {
+                        return events.post(.indexLoaded(modelKey: key, folder: "", nil, stale: nil))
+                    }
                     let canonical = IndexLocation.canonicalFolder(folder)
                     guard let index = try ChannelIndex.load(for: sha, folder: folder) else {
                         return events.post(.indexLoaded(modelKey: key, folder: canonical, nil, stale: nil))

@@ -67,11 +67,13 @@ extension AppState {
     /// for once per channel.
     mutating func syncIndex() -> [Effect] {
         var effects: [Effect] = []
-        if let w = weights, let folder = indexFolder, indexRun == nil,
-            indexLoadRequested != w.key + "|" + folder, currentIndex?.folder != folder
+        // The remembered folder's index, or before any folder was chosen the newest saved for this model (one made
+        // by `convscope index`, say); first asked for when a dossier opens (it hashes the weights file once).
+        if let w = weights, indexRun == nil, enlargedChannel != nil, !showFilters, indexLoadRequested != w.key + "|" + (indexFolder ?? "*"),
+            currentIndex == nil || currentIndex?.folder != indexFolder
         {
-            indexLoadRequested = w.key + "|" + folder
-            effects.append(.loadIndex(folder, crop: crop))
+            indexLoadRequested = w.key + "|" + (indexFolder ?? "*")
+            effects.append(.loadIndex(indexFolder, crop: crop))
         }
         if let key = wantedCrops, topCrops?.key != key, cropsRequested != key {
             cropsRequested = key
@@ -106,7 +108,12 @@ extension AppState {
     mutating func reduce(index e: EngineWorker.Event, now: Date) -> [Effect] {
         switch e {
         case .indexLoaded(let key, let folder, let index, let stale):
-            guard key == weights?.key else { return [] }
+            guard key == weights?.key, indexFolder == nil || indexFolder == folder || folder.isEmpty else { return [] }
+            guard !folder.isEmpty else { return [] }   // no folder remembered and none saved for this model
+            if indexFolder == nil {
+                indexFolder = folder
+                indexLoadRequested = key + "|" + folder
+            }
             photoIndex = index.map { PhotoIndexView(modelKey: key, folder: folder, index: $0) }
             indexNote = stale.map { "The index of \((folder as NSString).lastPathComponent) does not fit: \($0). "
                 + "Update it to use it." }
