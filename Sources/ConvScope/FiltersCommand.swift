@@ -2,6 +2,7 @@ import ArgumentParser
 import ConvEngine
 import Foundation
 import Platform
+import Raster
 
 extension FilterMethod: ExpressibleByArgument {}
 extension FeatureVisObjective: ExpressibleByArgument {}
@@ -104,10 +105,12 @@ struct FiltersCommand: ParsableCommand {
 
     private func write(_ images: [FilterImage], photo: Bool) throws {
         let out = out!
-        try PNGFile.write(photo ? FilterGrid.tile(images[0]) : FilterGrid.render(images), to: out)
+        let s = recipe.size
+        // The dream is written whole, at the size it was made.
+        let dream = { RGBAImage(rgb: images[0].raw.map { UInt8(min(max($0, 0), 255).rounded()) }, width: s, height: s) }
+        try PNGFile.write(photo ? dream() : FilterGrid.render(images), to: out)
         guard npy else { return }
         let path = ((out as NSString).deletingPathExtension as NSString).appendingPathExtension("npy")!
-        let s = recipe.size
         try AtomicFile.write(NPY.encode(images.flatMap(\.raw), shape: [images.count, s, s, 3]), to: path)
         print(path)
     }

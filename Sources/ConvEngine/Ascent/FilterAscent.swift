@@ -6,8 +6,8 @@ public struct FilterImage: Sendable {
     public let filter: Int
     /// Side of `rgb` in pixels: the input size less the cropped border.
     public let side: Int
-    /// side·side·3 bytes, RGB: what is shown. Plain ascent: the deprocessed image centred and scaled to a visible
-    /// range, clipped and cropped. Lucid's method: the image itself (it is in range), rounded.
+    /// side·side·3 bytes, RGB: what is shown, cropped. Plain ascent: the deprocessed image centred and scaled to a
+    /// visible range, clipped. Lucid's method: the image itself (it is in range), rounded.
     public let rgb: [UInt8]
     /// size·size·3 floats, RGB on the 0–255 scale: the raw result with the weights' preprocessing inverted, uncropped
     /// (plain ascent: unclipped too).

@@ -72,10 +72,14 @@ public final class FeatureVis {
         var images: [FilterImage] = []
         for k in busy {
             for (b, f) in shares[k].enumerated() {
-                let raw = lanes[k].image(b)
-                images.append(FilterImage(
-                    filter: f, side: settings.size, rgb: raw.map { UInt8(min(max($0, 0), 255).rounded()) }, raw: raw,
-                    startActivation: lanes[k].start[b], finalActivation: lanes[k].final[b]))
+                let raw = lanes[k].image(b), s = settings.size, crop = settings.crop, side = s - 2 * crop
+                var rgb: [UInt8] = []
+                rgb.reserveCapacity(side * side * 3)
+                for y in crop..<(s - crop) {
+                    rgb += raw[((y * s + crop) * 3)..<((y * s + s - crop) * 3)].map { UInt8(min(max($0, 0), 255).rounded()) }
+                }
+                images.append(FilterImage(filter: f, side: side, rgb: rgb, raw: raw, startActivation: lanes[k].start[b],
+                                          finalActivation: lanes[k].final[b]))
             }
         }
         return images.sorted { $0.filter < $1.filter }

@@ -33,6 +33,15 @@ public enum FilterRecipe: Hashable, Sendable, Codable {
         }
     }
 
+    /// One line for people: input, steps and the method.
+    public var summary: String {
+        switch self {
+        case .lucid(let s):
+            return "\(s.size)×\(s.size) input, \(s.steps) steps of Lucid's method (Adam, rate \(s.learningRate))"
+        case .plain(let s): return "\(s.size)×\(s.size) input, \(s.steps) steps of \(s.stepSize) (plain ascent)"
+        }
+    }
+
     /// Makes the engine for `layer` of `model`: a `FeatureVis` or a `FilterAscent`.
     public func maker(model: Model, layer: String, memoryBudget: Int = 64 << 20) throws -> any FilterImageMaker {
         switch self {
