@@ -10,9 +10,11 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "With backbone-only weights, attach a synthetic classifier (random-hash fc layers) so the classifier and Grad-CAM can be timed.")
     var syntheticClassifier = false
-    @Flag(help: "Time filter images instead: 64 filters of each --filter-layer at the default settings (128×128, 30 steps, step 10).")
+    @Flag(help: "Time filter images instead: 64 filters of each --filter-layer by --filter-method at its default settings.")
     var filters = false
     @Option(help: "Convolutions for --filters, comma-separated.") var filterLayers = "block1_conv1,block3_conv1,block5_conv1"
+    @Option(help: "The method --filters times at its defaults: plain (128×128, 30 steps; what Benchmarks/peers.py compares with Keras) or lucid (96×96, 36 steps).")
+    var filterMethod = FilterMethod.plain
     @Option(help: "Time on this photo (resized to the input size) instead of uniform noise. The classifier reads only the fc1 rows under non-zero activations, so the input matters.")
     var image: String?
     @Option(help: ArgumentHelp("Also time these explanation methods (comma-separated, or all), each a median of --runs "
@@ -119,20 +121,26 @@ struct Bench: ParsableCommand {
 
     /// One timed run per layer (each takes seconds to minutes), after a one-step warm-up.
     private func benchFilters(_ model: Model) throws {
-        let settings = AscentSettings()
-        var object: [String: Any] = ["filter_settings": ["size": settings.size, "steps": settings.steps, "step": Double(settings.stepSize), "count": 64],
-                                     "weights": model.sourceName, "blas_core": BLASKernel.coreName]
+        let recipe: FilterRecipe = filterMethod == .lucid ? .lucid(FeatureVisSettings()) : .plain(AscentSettings())
+        var settings: [String: Any] = ["method": filterMethod.rawValue, "size": recipe.size, "steps": recipe.steps, "count": 64]
+        switch recipe {
+        case .plain(let s): settings["step"] = Double(s.stepSize)
+        case .lucid(let s): settings["learning_rate"] = Double(s.learningRate)
+        }
+        var object: [String: Any] = ["filter_settings": settings, "weights": model.sourceName, "blas_core": BLASKernel.coreName]
         for layer in filterLayers.split(separator: ",").map(String.init) {
-            let ascent = try FilterAscent(model: model, layer: layer, settings: settings)
-            _ = try FilterAscent(model: model, layer: layer, settings: AscentSettings(steps: 1)).run(filters: [0])
+            let maker = try recipe.maker(model: model, layer: layer)
+            _ = try FilterAscent(model: model, layer: layer, settings: AscentSettings(steps: 1)).run(filters: [0])   // warm-up
             let t = DispatchTime.now().uptimeNanoseconds
-            let images = try ascent.run(filters: Array(0..<64))
+            let job = try maker.job(filters: Array(0..<64))
+            var images: [FilterImage] = []
+            while !job.isFinished { images += job.step() }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
             let alive = images.filter { $0.startActivation > 0 }
             object["filters_\(layer)_s"] = seconds
             object["filters_\(layer)_fivefold"] = Double(alive.filter { $0.finalActivation >= 5 * $0.startActivation }.count) / Double(max(1, alive.count))
             object["filters_\(layer)_dead_revived"] = "\(images.filter { !($0.startActivation > 0) && $0.finalActivation > 0 }.count)/\(images.count - alive.count)"
-            FileHandle.standardError.write(Data(String(format: "%@: 64 filters in %.1f s (batch %d)\n", layer, seconds, ascent.batchSize).utf8))
+            FileHandle.standardError.write(Data(String(format: "%@: 64 filters (%@) in %.1f s\n", layer, filterMethod.rawValue, seconds).utf8))
         }
         object["peak_rss_mb"] = Double(peakRSSKiB()) / 1024
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

@@ -134,79 +134,26 @@ final class AscentLane {
         }
     }
 
-    /// Image b's filter `filters[b]` of the last convolution at every output pixel, by direct dot products (one
-    /// channel costs kh·kw·Cin per pixel, where a full GEMM would compute all Cout channels), then its activation.
+    /// Image b's filter `filters[b]` of the last convolution (`OwnFilterConvolution`).
     private func filterForward(_ filters: [Int], _ c: Conv2DParameters) {
         let last = model.layers.count - 1, g = Runner.geometry(c, Runner.inputShape(model, last), model.layers[last].output)
         let x = last == 0 ? input : outputs[last - 1]
-        let inCount = g.inHeight * g.inWidth * g.inChannels, outCount = g.outHeight * g.outWidth * c.outChannels
         x.withUnsafeBufferPointer { xp in
             outputs[last].withUnsafeMutableBufferPointer { y in
-                for (b, f) in filters.enumerated() {
-                    let column = Self.filterColumn(c, f)
-                    column.withUnsafeBufferPointer { k in
-                        Self.eachTap(g) { p, tap, offset in
-                            if tap < 0 { y[b * outCount + p * c.outChannels + f] = c.bias![f]; return }
-                            y[b * outCount + p * c.outChannels + f] += cblas_sdot(Int32(g.inChannels), xp.baseAddress! + b * inCount + offset, 1,
-                                                                               k.baseAddress! + tap * g.inChannels, 1)
-                        }
-                    }
-                    for p in 0..<(g.outHeight * g.outWidth) {
-                        var v = y[b * outCount + p * c.outChannels + f]
-                        ElementWise.forward(c.activation, &v, count: 1)
-                        y[b * outCount + p * c.outChannels + f] = v
-                    }
-                }
+                OwnFilterConvolution.forward(filters, c, g, x: xp.baseAddress!, y: y.baseAddress!)
             }
         }
     }
 
     /// `gradient` (only each image's own filter channel non-zero, already past the activation) back through the last
-    /// convolution into `spare`, scattering each pixel's gradient along its filter's kernel column.
+    /// convolution into `spare`.
     private func filterBackward(_ filters: [Int], _ c: Conv2DParameters) {
         let last = model.layers.count - 1, g = Runner.geometry(c, Runner.inputShape(model, last), model.layers[last].output)
-        let inCount = g.inHeight * g.inWidth * g.inChannels, outCount = g.outHeight * g.outWidth * c.outChannels
         gradient.withUnsafeBufferPointer { gp in
             spare.withUnsafeMutableBufferPointer { dx in
-                dx.baseAddress!.update(repeating: 0, count: filters.count * inCount)
-                for (b, f) in filters.enumerated() {
-                    let column = Self.filterColumn(c, f)
-                    column.withUnsafeBufferPointer { k in
-                        Self.eachTap(g) { p, tap, offset in
-                            let value = gp[b * outCount + p * c.outChannels + f]
-                            guard tap >= 0, value != 0 else { return }
-                            cblas_saxpy(Int32(g.inChannels), value, k.baseAddress! + tap * g.inChannels, 1,
-                                        dx.baseAddress! + b * inCount + offset, 1)
-                        }
-                    }
-                }
+                OwnFilterConvolution.backward(filters, c, g, dy: gp.baseAddress!, dx: dx.baseAddress!)
             }
         }
-    }
-
-    /// For every output pixel p: body(p, −1, 0) first, then body(p, tap, offset) for each kernel tap (ky·kw + kx) that
-    /// falls inside the input, `offset` being that input pixel's first channel.
-    private static func eachTap(_ g: ConvGeneral.Geometry, _ body: (Int, Int, Int) -> Void) {
-        for oy in 0..<g.outHeight {
-            for ox in 0..<g.outWidth {
-                let p = oy * g.outWidth + ox
-                body(p, -1, 0)
-                for ky in 0..<g.kernelHeight {
-                    let iy = oy * g.strideY - g.padTop + ky
-                    guard iy >= 0 && iy < g.inHeight else { continue }
-                    for kx in 0..<g.kernelWidth {
-                        let ix = ox * g.strideX - g.padLeft + kx
-                        guard ix >= 0 && ix < g.inWidth else { continue }
-                        body(p, ky * g.kernelWidth + kx, (iy * g.inWidth + ix) * g.inChannels)
-                    }
-                }
-            }
-        }
-    }
-
-    /// Filter f's weights, (ky, kx, ci) contiguous: column f of the (kh·kw·Cin, Cout) kernel.
-    private static func filterColumn(_ c: Conv2DParameters, _ f: Int) -> [Float] {
-        (0..<(c.kernelHeight * c.kernelWidth * c.inChannels)).map { c.kernel[$0 * c.outChannels + f] }
     }
 
     /// x += step · g / rms(g) per image: Chollet's normalisation ("divide by its L2 norm, the square root of the

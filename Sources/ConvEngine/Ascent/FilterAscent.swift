@@ -6,12 +6,21 @@ public struct FilterImage: Sendable {
     public let filter: Int
     /// Side of `rgb` in pixels: the input size less the cropped border.
     public let side: Int
-    /// side·side·3 bytes, RGB: the deprocessed image centred and scaled to a visible range, clipped and cropped.
+    /// side·side·3 bytes, RGB: what is shown, cropped. Plain ascent: the deprocessed image centred and scaled to a
+    /// visible range, clipped. Lucid's method: the image itself (it is in range), rounded.
     public let rgb: [UInt8]
-    /// size·size·3 floats, RGB on the 0–255 scale: the raw result with the weights' preprocessing inverted, uncropped.
+    /// size·size·3 floats, RGB on the 0–255 scale: the raw result with the weights' preprocessing inverted, uncropped
+    /// (plain ascent: unclipped too).
     public let raw: [Float]
-    /// The filter's mean activation (border left out) on the starting noise and on the final image.
+    /// The objective on the start image and on the final one: for the plain ascent and Lucid's channel objective the
+    /// filter's mean activation (border left out); for a neuron its activation at the map's centre; for a layer its
+    /// mean square.
     public let startActivation: Float, finalActivation: Float
+
+    public init(filter: Int, side: Int, rgb: [UInt8], raw: [Float], startActivation: Float, finalActivation: Float) {
+        self.filter = filter; self.side = side; self.rgb = rgb; self.raw = raw
+        self.startActivation = startActivation; self.finalActivation = finalActivation
+    }
 }
 
 /// Filter images for one convolution by batched gradient ascent in input space. Each step is one forward pass to the

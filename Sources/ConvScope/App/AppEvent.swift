@@ -18,7 +18,8 @@ enum AppEvent {
     case enlargeChannel(Int?)
     case enlargeFilter(Int?)
     case grid(GridOptions)
-    case filterSettings(AscentSettings)
+    /// A filter method with its settings: makes it the shown method and keeps the settings.
+    case filterRecipe(FilterRecipe)
     // Grad-CAM.
     case camMethod(String)
     /// The compare view: every CAM method's map for the current class and layer, with its scores.

@@ -26,7 +26,14 @@ extension AppState {
             if let f = enlargedFilter { channelPage = f / 64 }   // ↑/↓ past the page's last filter turns the page
             return []
         case .grid(let g): grid = g; refreshGridOrder(); return [.saveSettings]
-        case .filterSettings(let s): filterSettings = s; return []
+        case .filterRecipe(let r):
+            switch r {
+            case .lucid(let s): lucidSettings = s
+            case .plain(let s): filterSettings = s
+            }
+            guard filterMethod != r.method else { return [] }
+            filterMethod = r.method
+            return [.log("filters: method \(r.method.rawValue)")]
         case .camMethod(let m): return requestCAM { $0.method = m }
         case .camCompare(let on):
             camCompare = on

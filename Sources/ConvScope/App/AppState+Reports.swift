@@ -150,11 +150,10 @@ extension AppState {
                 filtersRequested = nil
                 filterProgress = nil
             }
-            return [
-                .log(
-                    "filters: \(key.layer) page \(page) complete (\(key.settings.size) px, \(key.settings.steps) steps)"
-                )
-            ]
+            let r = key.recipe
+            return [.log("filters: \(key.layer) page \(page) complete (\(r.method.rawValue), \(r.size) px, \(r.steps) steps)")]
+        case .filtersCached(let key, let count):
+            return [.log("filters: \(key.layer): \(count) from the cache")]
         case .filtersFailed(let key, let cliMessage):
             let message = cliMessage.replacingOccurrences(of: "use --size", with: "choose size")  // the window has no flags
             filterError = (key, message)
@@ -268,13 +267,13 @@ extension AppState {
         let page = FilterSet.page(channelPage, channels: layer.channels)
         let done = page.compactMap { set.images[$0] }
         guard done.count == page.count else { return nil }
-        let s = key.settings
+        let r = key.recipe
         let caption =
             Exporter.gridCaption(
                 layer: key.layer, first: page.first!, last: page.last!, total: layer.channels, noun: "filters")
-            + " · \(s.size) px, \(s.steps) steps"
-        return .init(
-            what: "\(key.layer)_filters\(page.first!)-\(page.last!)_\(s.size)px_\(s.steps)steps", caption: caption
-        ) { FilterGrid.render(done) }
+            + " · \(r.method.rawValue), \(r.size) px, \(r.steps) steps"
+        return .init(what: "\(key.layer)_filters\(page.first!)-\(page.last!)_\(key.tag)", caption: caption) {
+            FilterGrid.render(done)
+        }
     }
 }

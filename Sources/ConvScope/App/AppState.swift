@@ -65,7 +65,10 @@ struct AppState {
 
     // Filter images.
     var showFilters = false
+    /// Lucid's method unless the user picks the plain ascent; each method keeps its own settings.
+    var filterMethod = FilterMethod.lucid
     var filterSettings = AscentSettings()
+    var lucidSettings = FeatureVisSettings()
     var filterCache: [FilterKey: FilterSet] = [:]
     var filterProgress: FilterProgress?
     var filtersRequested: (key: FilterKey, filters: [Int])?
@@ -110,10 +113,13 @@ struct AppState {
         activity != .idle || exportProgress != nil || download != nil || filtersRequested != nil || indexRun != nil
     }
 
+    /// The filter method with its settings.
+    var filterRecipe: FilterRecipe { filterMethod == .lucid ? .lucid(lucidSettings) : .plain(filterSettings) }
+
     /// The filter images the middle pane would show now, if the layer is a convolution and a model is loaded.
     var filterKey: FilterKey? {
         guard let w = weights, layer.isConv else { return nil }
-        return FilterKey(weightsPath: w.key, layer: layer.name, settings: filterSettings)
+        return FilterKey(weightsPath: w.key, layer: layer.name, recipe: filterRecipe)
     }
 
     /// Whether the window shows a finished analysis: layers and classes, and the Grad-CAM when there is a classifier.

@@ -47,33 +47,71 @@ enum ChannelGrid {
     }
 }
 
-/// Filter images: size and steps, progress, and the grid that fills in.
+/// Filter images: the method (Lucid's or plain ascent), size and steps, progress, and the grid that fills in.
 enum FiltersView {
-    static let sizes = [64, 96, 128, 192, 256], steps = [10, 30, 60, 100]
+    static let sizes = [64, 96, 128, 192, 256]
+    static func steps(_ method: FilterMethod) -> [Int] { method == .lucid ? [18, 36, 72, 144] : [10, 30, 60, 100] }
+    /// Widths of the three groups (method, size, steps), which wrap as wholes in a narrow pane.
+    private static let groups: [Float] = [46 + 2 * 60, 34 + 5 * 40, 40 + 4 * 40]
+
+    /// The controls' height at `width`: the groups' lines, then the status line.
+    static func height(width: Float) -> Float {
+        FlowRow(widths: groups, in: Rect(0, 0, width, 100), lineHeight: 22, spacing: 12, lineSpacing: 6).height + 6 + 22
+    }
 
     static func controls(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) {
-        let lines = r.rows([.fixed(22), .fixed(22)], spacing: 6)
-        let widths: [Size] = [.fixed(34)] + sizes.map { _ in .fixed(38) } + [.fixed(12), .fixed(40)] + steps.map { _ in .fixed(38) } + [.fill()]
-        let c = lines[0].columns(widths, spacing: 2)
-        ui.draw(.text("Size", origin: Vec2(c[0].x, c[0].y + 4), ui.theme.textDim, .small))
-        for (i, v) in sizes.enumerated() where ui.selectable("\(v)##size\(v)", selected: s.filterSettings.size == v, in: c[1 + i]) {
-            var f = s.filterSettings; f.size = v; out.append(.filterSettings(f))
+        let flow = FlowRow(widths: groups, in: r, lineHeight: 22, spacing: 12, lineSpacing: 6)
+        let g = flow.rects
+        let m = g[0].columns([.fixed(46), .fixed(58), .fixed(58)], spacing: 2)
+        ui.draw(.text("Method", origin: Vec2(m[0].x, m[0].y + 4), ui.theme.textDim, .small))
+        for (i, method) in [FilterMethod.lucid, .plain].enumerated() {
+            let label = method == .lucid ? "Lucid##filterMethodLucid" : "Plain##filterMethodPlain"
+            if ui.selectable(label, selected: s.filterMethod == method, in: m[1 + i]), s.filterMethod != method {
+                out.append(.filterRecipe(method == .lucid ? .lucid(s.lucidSettings) : .plain(s.filterSettings)))
+            }
+            if ui.lastItemHovered {
+                ui.tooltip(method == .lucid
+                    ? "Olah et al.'s feature visualisation (Lucid): a smooth image in natural colours, robust to jitter"
+                    : "Chollet's plain gradient ascent on the pixels: fast, but deep filters come out as noise")
+            }
         }
-        let k = 1 + sizes.count + 1
-        ui.draw(.text("Steps", origin: Vec2(c[k].x, c[k].y + 4), ui.theme.textDim, .small))
-        for (i, v) in steps.enumerated() where ui.selectable("\(v)##steps\(v)", selected: s.filterSettings.steps == v, in: c[k + 1 + i]) {
-            var f = s.filterSettings; f.steps = v; out.append(.filterSettings(f))
+        let recipe = s.filterRecipe
+        let z = g[1].columns([.fixed(34)] + sizes.map { _ in .fixed(38) }, spacing: 2)
+        ui.draw(.text("Size", origin: Vec2(z[0].x, z[0].y + 4), ui.theme.textDim, .small))
+        for (i, v) in sizes.enumerated() where ui.selectable("\(v)##size\(v)", selected: recipe.size == v, in: z[1 + i]) {
+            out.append(.filterRecipe(changed(s) { size in size = v } steps: { _ in }))
         }
-        let line = lines[1]
+        let choices = steps(s.filterMethod)
+        let t = g[2].columns([.fixed(40)] + choices.map { _ in .fixed(38) }, spacing: 2)
+        ui.draw(.text("Steps", origin: Vec2(t[0].x, t[0].y + 4), ui.theme.textDim, .small))
+        for (i, v) in choices.enumerated() where ui.selectable("\(v)##steps\(v)", selected: recipe.steps == v, in: t[1 + i]) {
+            out.append(.filterRecipe(changed(s) { _ in } steps: { steps in steps = v }))
+        }
+        let line = Rect(r.x, r.y + flow.height + 6, r.w, 22)
         if let key = s.filterKey, let e = s.filterError, e.key == key {
             ui.draw(.text(e.message, origin: Vec2(line.x, line.y + 2), Color(hex: 0xFF7A6B), .small))
         } else if let p = s.filterProgress, p.key == s.filterKey {
             let left = p.secondsLeft.map { $0 >= 90 ? String(format: "%.0f min left", $0 / 60) : String(format: "%.0f s left", $0) } ?? "starting…"
-            ui.progressBar(fraction: p.fraction, label: "Gradient ascent: \(Int(p.fraction * 100))% · \(left)", in: line)
+            let fraction = p.pageFraction(FilterSet.page(s.channelPage, channels: s.layer.channels))
+            let what = s.filterMethod == .lucid ? "Feature visualisation" : "Gradient ascent"
+            ui.progressBar(fraction: fraction, label: "\(what): \(Int(fraction * 100))% of the page · \(left)", in: line)
         } else if s.layer.isConv {
-            let f = s.filterSettings
-            ui.draw(.text("\(f.steps) steps of gradient ascent from gray noise, \(f.size)×\(f.size) px: hover a tile for its gain",
-                          origin: Vec2(line.x, line.y + 2), ui.theme.textDim, .small))
+            let text = s.filterMethod == .lucid
+                ? "\(recipe.steps) steps of Lucid's method from gray, \(recipe.size)×\(recipe.size) px: hover a tile for its gain"
+                : "\(recipe.steps) steps of gradient ascent from gray noise, \(recipe.size)×\(recipe.size) px: hover a tile for its gain"
+            ui.draw(.text(text, origin: Vec2(line.x, line.y + 2), ui.theme.textDim, .small))
+        }
+    }
+
+    /// The shown method's settings with its size or steps changed.
+    private static func changed(_ s: AppState, size: (inout Int) -> Void, steps: (inout Int) -> Void) -> FilterRecipe {
+        switch s.filterMethod {
+        case .lucid:
+            var l = s.lucidSettings; size(&l.size); steps(&l.steps)
+            return .lucid(l)
+        case .plain:
+            var p = s.filterSettings; size(&p.size); steps(&p.steps)
+            return .plain(p)
         }
     }
 

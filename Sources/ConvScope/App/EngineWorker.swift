@@ -33,6 +33,8 @@ final class EngineWorker {
         case cropsFailed(TopCropsKey, String)
         case filterProgress(FilterProgress)
         case filterImages(FilterKey, [FilterImage])
+        /// How many of a request's images came from the disk cache (their images follow as `filterImages`).
+        case filtersCached(FilterKey, Int)
         case filtersFailed(FilterKey, String)
     }
 
@@ -55,8 +57,10 @@ final class EngineWorker {
     var modelPath: String?
     /// Replaces the model's own preprocessing when set (the window's choice).
     private var preprocessing: Preprocessing?
-    private var ascent: FilterAscent?
-    private var ascentPath: String?
+    private var filterMaker: (any FilterImageMaker)?
+    private var makerPath: String?
+    /// The disk cache of finished filter images, for the model file it was made for (its SHA-256 computed once).
+    private var filterStore: (path: String, cache: FilterImageCache?)?
 
     /// Looks in every discovery place (on the queue: probing reads the files) and loads the best find. Files the
     /// probe had to load are kept (the first full and the first backbone, one of which is chosen), so the chosen
@@ -98,7 +102,7 @@ final class EngineWorker {
             preprocessing = p
             guard var model = runner?.model, let path = modelPath else { return }
             model.preprocessing = p ?? model.preprocessing
-            ascent = nil
+            filterMaker = nil
             forgetAnalysis()
             runner = Runner(model: model)
             events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: 0))
@@ -110,7 +114,7 @@ final class EngineWorker {
         do {
             var model = try preloaded ?? IsolatedModelLoader.load(path: path)
             if let p = preprocessing { model.preprocessing = p }
-            ascent = nil
+            filterMaker = nil
             forgetAnalysis()
             runner = nil  // free the old model's buffers first
             runner = Runner(model: model)
@@ -383,7 +387,8 @@ final class EngineWorker {
     }
 
     /// Makes filter images for `filters` of `key`, one step per queue item so an image dropped meanwhile is analysed
-    /// between two steps. A newer request (or `cancelFilters`) ends this one after its current step.
+    /// between two steps; those in the disk cache are read instead, and each finished one is written there. A newer
+    /// request (or `cancelFilters`) ends this one after its current step.
     func filters(_ key: FilterKey, _ filters: [Int]) {
         lock.lock()
         newestFilterRequest += 1
@@ -394,15 +399,26 @@ final class EngineWorker {
             do {
                 guard let runner, let path = modelPath, WeightsInfo(runner.model, path: path).key == key.weightsPath
                 else { return }  // other weights since: the window asks again
-                if ascent == nil || ascent!.layer.name != key.layer || ascent!.settings != key.settings
-                    || ascentPath != key.weightsPath
-                {
-                    ascent = nil  // free the old buffers first
-                    ascent = try FilterAscent(model: runner.model, layer: key.layer, settings: key.settings)
-                    ascentPath = key.weightsPath
+                let cacheKey = FilterImageCache.Key(layer: key.layer, recipe: key.recipe)
+                let cache = filterCache(path, runner.model, key.weightsPath)
+                let cached = cache?.images(cacheKey, filters: filters) ?? []
+                if !cached.isEmpty {
+                    events.post(.filtersCached(key, cached.count))
+                    events.post(.filterImages(key, cached))
                 }
-                let job = try AscentJob(ascent!, filters: filters)
-                continueFilters(job, key: key, ticket: ticket, started: Date())
+                let missing = filters.filter { f in !cached.contains { $0.filter == f } }
+                guard !missing.isEmpty else { return }
+                if filterMaker == nil || filterMaker!.layer.name != key.layer || filterMaker!.recipe != key.recipe
+                    || makerPath != key.weightsPath
+                {
+                    filterMaker = nil  // free the old buffers first
+                    filterMaker = try key.recipe.maker(model: runner.model, layer: key.layer)
+                    makerPath = key.weightsPath
+                }
+                let job = try filterMaker!.job(filters: missing)
+                continueFilters(job, key: key, ticket: ticket, started: Date()) { image in
+                    try? cache?.save(image, cacheKey)   // a cache that cannot be written is no error
+                }
             } catch {
                 events.post(.filtersFailed(key, "\(error)"))
             }
@@ -415,7 +431,17 @@ final class EngineWorker {
         lock.unlock()
     }
 
-    private func continueFilters(_ job: AscentJob, key: FilterKey, ticket: Int, started: Date) {
+    /// The disk cache for the model at `path` as run (`identity`: file and preprocessing), nil when its file
+    /// cannot be read; made once per model.
+    private func filterCache(_ path: String, _ model: Model, _ identity: String) -> FilterImageCache? {
+        if let s = filterStore, s.path == identity { return s.cache }
+        let cache = try? FilterImageCache.forModel(path: path, model: model)
+        filterStore = (identity, cache)
+        return cache
+    }
+
+    private func continueFilters(_ job: any FilterImageJob, key: FilterKey, ticket: Int, started: Date,
+                                 save: @escaping (FilterImage) -> Void) {
         queue.async { [self] in
             guard isCurrentFilterRequest(ticket) else { return }
             let images = job.step()
@@ -425,8 +451,9 @@ final class EngineWorker {
                     FilterProgress(
                         key: key, filters: job.filters, stepsDone: job.stepsDone, stepsTotal: job.stepsTotal,
                         secondsLeft: elapsed / Double(job.stepsDone) * Double(job.stepsTotal - job.stepsDone))))
+            images.forEach(save)
             if !images.isEmpty { events.post(.filterImages(key, images)) }
-            if !job.isFinished { continueFilters(job, key: key, ticket: ticket, started: started) }
+            if !job.isFinished { continueFilters(job, key: key, ticket: ticket, started: started, save: save) }
         }
     }
 

@@ -143,7 +143,7 @@ enum PanelExports {
     }
 
     static func filter(_ image: FilterImage, key: FilterKey) -> Exporter.Job {
-        .init(what: "\(key.layer)_filter\(image.filter)_\(key.settings.size)px_\(key.settings.steps)steps") {
+        .init(what: "\(key.layer)_filter\(image.filter)_\(key.tag)") {
             FilterGrid.tile(image).scaledNearest(by: max(1, 448 / image.side))
         }
     }

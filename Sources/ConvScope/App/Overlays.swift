@@ -24,12 +24,11 @@ enum EnlargedOverlay {
         let t = column.inset(by: Vec2(0, 0)).rows([.fixed(26), .fixed(22), .fixed(66), .fill(min: 60), .fixed(30), .fixed(30)], spacing: 4)
         ui.draw(.text("Filter \(f) of \(s.layer.channels)", origin: Vec2(t[0].x, t[0].y), ui.theme.text, .heading))
         ui.draw(.text(s.layer.label, origin: Vec2(t[1].x, t[1].y), ui.theme.textDim, .small))
-        let p = key.settings
-        let lines = ["\(p.size)×\(p.size) input, \(p.steps) steps of \(PaneChrome.format(p.stepSize))",
-                     "mean response on gray noise: \(PaneChrome.format(image.startActivation))",
+        let lines = [key.recipe.summary,
+                     "mean response at the start: \(PaneChrome.format(image.startActivation))",
                      "on this image: \(PaneChrome.format(image.finalActivation))"]
         for (i, l) in lines.enumerated() { ui.draw(.text(l, origin: Vec2(t[2].x, t[2].y + Float(i) * 20), ui.theme.text, .small)) }
-        ui.paragraph("The image that makes this filter respond most, found by gradient ascent from gray noise. "
+        ui.paragraph("The image that makes this filter respond most, grown from gray by gradient ascent. "
                      + "↑/↓ previous / next filter · E export · Esc or click outside to close", in: t[3], role: .small, color: ui.theme.textDim)
         if ui.button("Export##exportFilter", in: Rect(t[4].x, t[4].y, 100, 26)) { out.append(.exportFilter) }
         if ui.button("Close##closeFilter", in: Rect(t[5].x, t[5].y, 100, 26)) { out.append(.enlargeFilter(nil)) }

@@ -1,0 +1,93 @@
+/// What a feature-visualisation image maximises (Olah et al. 2017's objectives).
+public enum FeatureVisObjective: String, Hashable, Sendable, Codable, CaseIterable {
+    /// A filter's mean activation over its map, the border left out (as the plain ascent measures it).
+    case channel
+    /// A filter's activation at the centre of its map: one neuron, so the image shows its receptive field.
+    case neuron
+    /// The mean square of the whole layer, every filter at once: on a photo, DeepDream.
+    case layer
+}
+
+/// How feature-visualisation images are made: Lucid's method (Olah et al., "Feature Visualization", Distill 2017),
+/// an image parameterised in a decorrelated colour space and a 1/f-scaled Fourier basis, optimised with Adam through
+/// a random jitter, scale and small turn each step, with ReLUs' gradients redirected for the first steps.
+public struct FeatureVisSettings: Hashable, Sendable, Codable {
+    /// Image side in pixels (a multiple of 16); the network sees it at this size.
+    public var size = 96
+    public var steps = 36
+    /// Adam's step (Lucid: 0.05 over 512 steps; a few dozen steps need more).
+    public var learningRate: Float = 0.15
+    /// The spread of the starting coefficients (Lucid: 0.01: a near-gray start).
+    public var startSpread: Float = 0.01
+    public var seed: UInt64 = 1
+    /// Activation pixels left out of the measured mean at each edge of the layer's map (as the plain ascent's).
+    public var border = 2
+    public var objective = FeatureVisObjective.channel
+    /// Optimise in decorrelated colour (off: in RGB).
+    public var decorrelate = true
+    /// The random views: shift up to `jitter` pixels each way, scale within 1 ± `scaleSpread`, turn up to
+    /// `rotation` degrees. All zero: no transformation robustness.
+    public var jitter = 8
+    public var scaleSpread: Float = 0.1
+    public var rotation = 10
+    /// The share of the steps (the first ones) whose ReLU gradients are redirected where a unit is dead on the
+    /// whole image. The redirection changes nothing while a unit is alive anywhere on the image, so by default it
+    /// stays on: ended halfway, a filter the steps kill again stays dead (block5_conv1: 5 of 16 still dead at the end
+    /// against 3).
+    public var warmup: Float = 1
+    /// The Fourier coefficients' scale falls as 1/f^decay (Lucid: 1). A little steeper puts a short run's steps
+    /// into the coarser patterns: at 36 steps it halves the fine detail and raises the activation reached.
+    public var decay: Float = 1.25
+
+    /// Pixels cropped from each edge of the shown image (as the plain ascent's: the edges meet the network's zero
+    /// padding and the views' gray fill).
+    public var crop: Int { max(2, size / 16) }
+
+    /// Steps taken with the redirected ReLU.
+    var warmupSteps: Int { Int((Float(steps) * warmup).rounded()) }
+
+    public init(size: Int = 96, steps: Int = 36, learningRate: Float = 0.15, seed: UInt64 = 1,
+                objective: FeatureVisObjective = .channel) {
+        self.size = size; self.steps = steps; self.learningRate = learningRate; self.seed = seed
+        self.objective = objective
+    }
+
+    /// Checks the settings for `layer` and returns the model up to that layer at this input size.
+    public func validate(for layer: LayerInfo, in model: Model) throws -> Model {
+        let defaults = FeatureVisSettings()
+        guard (16...1024).contains(size), size % 16 == 0 else { throw FeatureVisError.badSize(size, default: defaults.size) }
+        guard (1...1000).contains(steps) else { throw FeatureVisError.badSteps(steps, default: defaults.steps) }
+        guard learningRate.isFinite, learningRate > 0, learningRate <= 10 else {
+            throw FeatureVisError.badLearningRate(learningRate)
+        }
+        guard startSpread.isFinite, startSpread >= 0, scaleSpread.isFinite, (0..<0.5).contains(scaleSpread),
+              (0...64).contains(jitter), (0...45).contains(rotation), (0...1).contains(warmup),
+              decay.isFinite, (0...3).contains(decay)
+        else { throw FeatureVisError.badTransforms }
+        return try AscentSettings(size: size, steps: steps, border: objective == .neuron ? 0 : border)
+            .validate(for: layer, in: model)
+    }
+}
+
+/// Bad feature-visualisation requests, each said so a person can act on it.
+public enum FeatureVisError: Error, Equatable, CustomStringConvertible {
+    case badSize(Int, default: Int)
+    case badSteps(Int, default: Int)
+    case badLearningRate(Float)
+    case badTransforms
+    case photoSize(pixels: Int, side: Int)
+
+    public var description: String {
+        switch self {
+        case .badSize(let s, let d): return "image size \(s) is not allowed: use a multiple of 16 from 16 to 1024 (default \(d))"
+        case .badSteps(let s, let d): return "\(s) steps is not allowed: use 1 to 1000 (default \(d))"
+        case .badLearningRate(let r):
+            return "learning rate \(r) is not allowed: use a positive number up to 10 (default 0.15)"
+        case .badTransforms:
+            return "the transforms must be a jitter of 0–64 pixels, a scale spread under 0.5 and a rotation of 0–45°; the "
+                + "warm-up a share of 0–1 of the steps; the decay 0–3"
+        case .photoSize(let p, let s):
+            return "the photo has \(p) pixels; DeepDream needs it resized to \(s)×\(s) (\(s * s) pixels)"
+        }
+    }
+}

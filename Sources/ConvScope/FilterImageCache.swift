@@ -1,0 +1,148 @@
+import ConvEngine
+import Foundation
+import Platform
+import WeightsStore
+
+/// Finished filter images on disk, so a deep layer's are computed once:
+/// `$XDG_CACHE_HOME/convscope/filters/<model SHA-256>-<preprocessing>/<key digest>/<filter>.bin` (default
+/// `~/.cache/convscope/…`). One file an image, written atomically. A file is used only when all of it checks out —
+/// its magic, its own statement of the model, layer, recipe and filter, its sizes, a SHA-256 of its bytes and finite
+/// values; anything else is deleted and the image made again.
+final class FilterImageCache: @unchecked Sendable {
+    /// Which images: the layer and the method with its settings.
+    struct Key: Hashable {
+        let layer: String
+        let recipe: FilterRecipe
+
+        /// Canonical text of the key (sorted JSON), stored in every file and digested for its folder.
+        var text: String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let recipeText = String(decoding: (try? encoder.encode(recipe)) ?? Data(), as: UTF8.self)
+            return "layer=\(layer) recipe=\(recipeText)"
+        }
+    }
+
+    let folder: String
+    /// The model as run: its file's SHA-256, preprocessing and name.
+    let modelID: String
+    private static let magic = Array("CSFI".utf8)
+    private static let version: UInt32 = 1
+
+    /// `$XDG_CACHE_HOME/convscope/filters` (an absolute XDG_CACHE_HOME only), else `~/.cache/convscope/filters`.
+    static func root(environment env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return xdg + "/convscope/filters" }
+        return (env["HOME"] ?? NSHomeDirectory()) + "/.cache/convscope/filters"
+    }
+
+    init(root: String = FilterImageCache.root(), modelSHA256: String, model: Model) {
+        modelID = "\(modelSHA256)|\(model.preprocessing.rawValue)|\(model.name)"
+        folder = root + "/\(modelSHA256)-\(model.preprocessing.rawValue)"
+    }
+
+    /// The cache for the model loaded from `path`: its SHA-256 is computed once per file version and process.
+    static func forModel(path: String, model: Model) throws -> FilterImageCache {
+        FilterImageCache(modelSHA256: try ModelDigest.sha256(ofFile: path), model: model)
+    }
+
+    private func keyFolder(_ key: Key) -> String {
+        folder + "/" + Digest.hex(.sha256, of: Data(key.text.utf8)).prefix(32)
+    }
+
+    func path(_ key: Key, filter: Int) -> String { keyFolder(key) + "/\(filter).bin" }
+
+    /// The cached images of `filters` that check out, in filter order.
+    func images(_ key: Key, filters: [Int]) -> [FilterImage] { filters.compactMap { image(key, filter: $0) } }
+
+    /// The cached image, or nil when there is none or its file does not check out (then the file is deleted).
+    func image(_ key: Key, filter: Int) -> FilterImage? {
+        let p = path(key, filter: filter)
+        guard let data = FileManager.default.contents(atPath: p) else { return nil }
+        if let image = decode(data, key: key, filter: filter) { return image }
+        try? FileManager.default.removeItem(atPath: p)
+        return nil
+    }
+
+    /// Writes the image atomically; throws when the disk refuses (callers carry on without the cache).
+    func save(_ image: FilterImage, _ key: Key) throws {
+        try FileManager.default.createDirectory(atPath: keyFolder(key), withIntermediateDirectories: true)
+        try AtomicFile.write(encode(image, key: key), to: path(key, filter: image.filter))
+    }
+
+    // MARK: The file
+
+    private struct Header: Codable {
+        let model: String, key: String, filter: Int, side: Int, rawCount: Int, start: Float, final: Float
+    }
+
+    func encode(_ image: FilterImage, key: Key) -> Data {
+        let header = Header(model: modelID, key: key.text, filter: image.filter, side: image.side,
+                            rawCount: image.raw.count, start: image.startActivation, final: image.finalActivation)
+        let json = (try? JSONEncoder().encode(header)) ?? Data()
+        var d = Data(Self.magic)
+        withUnsafeBytes(of: Self.version.littleEndian) { d.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(json.count).littleEndian) { d.append(contentsOf: $0) }
+        d.append(json)
+        d.append(contentsOf: image.rgb)
+        image.raw.withUnsafeBytes { d.append(contentsOf: $0) }   // little-endian on every platform Swift runs here
+        d.append(Data(Digest.hex(.sha256, of: d).utf8))
+        return d
+    }
+
+    func decode(_ d: Data, key: Key, filter: Int) -> FilterImage? {
+        let bytes = [UInt8](d)
+        guard bytes.count > 12 + 64, Array(bytes[0..<4]) == Self.magic, word(bytes, 4) == Self.version else { return nil }
+        let body = bytes.count - 64
+        guard String(decoding: bytes[body...], as: UTF8.self) == Digest.hex(.sha256, of: Data(bytes[0..<body]))
+        else { return nil }
+        let jsonCount = Int(word(bytes, 8))
+        guard jsonCount <= body - 12,
+              let h = try? JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + jsonCount)])),
+              h.model == modelID, h.key == key.text, h.filter == filter, h.side > 0, h.side <= 4096,
+              h.rawCount >= 0, h.rawCount <= 3 << 24
+        else { return nil }
+        let rgbStart = 12 + jsonCount, rawStart = rgbStart + h.side * h.side * 3
+        guard rawStart + 4 * h.rawCount == body else { return nil }
+        var raw = [Float](repeating: 0, count: h.rawCount)
+        raw.withUnsafeMutableBytes { out in
+            bytes.withUnsafeBytes { all in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[rawStart..<body])) }
+        }
+        guard raw.allSatisfy(\.isFinite), h.start.isFinite, h.final.isFinite else { return nil }
+        return FilterImage(filter: filter, side: h.side, rgb: Array(bytes[rgbStart..<rawStart]), raw: raw,
+                           startActivation: h.start, finalActivation: h.final)
+    }
+
+    private func word(_ b: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+    }
+}
+
+/// SHA-256 of model files, each computed once per process and file version (path, size, modification time).
+enum ModelDigest {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var known: [String: String] = [:]
+
+    static func sha256(ofFile path: String) throws -> String {
+        guard let a = try? FileManager.default.attributesOfItem(atPath: path) else { throw FilterCacheError.unreadable(path) }
+        let stamp = "\(path)|\((a[.size] as? NSNumber)?.int64Value ?? -1)|\((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        lock.lock()
+        if let d = known[stamp] { lock.unlock(); return d }
+        lock.unlock()
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw FilterCacheError.unreadable(path) }
+        defer { try? handle.close() }
+        let digest = Digest(.sha256)
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { chunk.withUnsafeBytes { digest.update($0) } }
+        let hex = digest.finalizeHex()
+        lock.lock(); known[stamp] = hex; lock.unlock()
+        return hex
+    }
+}
+
+enum FilterCacheError: Error, CustomStringConvertible {
+    case unreadable(String)
+    var description: String {
+        switch self {
+        case .unreadable(let p): return "\(p): cannot read the model file to compute its SHA-256 for the filter-image cache"
+        }
+    }
+}
