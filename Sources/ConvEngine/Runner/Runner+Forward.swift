@@ -1,8 +1,12 @@
 /// One layer forward over a batch: the op each layer kind runs, Winograd wherever a 3×3 convolution allows it.
 extension Runner {
-    /// x: `batch` inputs of layer `i`'s input shape → y: `batch` outputs of its output shape.
-    func forwardLayer(_ i: Int, x: UnsafePointer<Float>, batch n: Int, y: UnsafeMutablePointer<Float>) {
-        let s = inputShape(i), o = layers[i].output
+    /// x: `batch` inputs of layer `i`'s input shape → y: `batch` outputs of its output shape. `shapes` runs a
+    /// convolution, pool or element-wise layer over a crop of its maps instead (`Runner+LocalChange.swift`).
+    func forwardLayer(
+        _ i: Int, x: UnsafePointer<Float>, batch n: Int, y: UnsafeMutablePointer<Float>,
+        shapes: (TensorShape, TensorShape)? = nil
+    ) {
+        let (s, o) = shapes ?? (inputShape(i), layers[i].output)
         switch layers[i].kind {
         case .conv2D(let c):
             convolve(i, c, x: x, batch: n, s, o, y: y)
