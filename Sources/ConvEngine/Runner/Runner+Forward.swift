@@ -15,7 +15,7 @@ extension Runner {
                 d.bias!.withUnsafeBufferPointer { b in
                     if n > 1 {
                         Dense.forwardBatch(x: x, batch: n, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
-                                           outputs: d.outputs, relu: d.activation == .relu, y: y)
+                                           outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
                     } else {
                         Dense.forward(x: x, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
                                       outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
