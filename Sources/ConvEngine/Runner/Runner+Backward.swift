@@ -53,7 +53,7 @@ extension Runner {
         }
     }
 
-    /// ∂L/∂x from ∂L/∂(pre-activation) of convolution layer `i`, on this thread.
+    /// ∂L/∂x from ∂L/∂(pre-activation) of convolution layer `i`, Winograd's phases split over the runner's threads.
     private func convolutionInputGradient(
         _ i: Int, _ c: Conv2DParameters, dy: UnsafePointer<Float>, batch n: Int, _ s: TensorShape,
         _ o: TensorShape, dx: UnsafeMutablePointer<Float>
@@ -62,7 +62,7 @@ extension Runner {
             winogradScratch.withUnsafeMutableBufferPointer { sp in
                 Winograd.forward(
                     x: dy, batch: n, height: s.height, width: s.width, kernel: kernel, bias: nil, relu: false,
-                    y: dx, scratch: sp.baseAddress!, scratchCount: sp.count)
+                    y: dx, scratch: sp.baseAddress!, scratchCount: sp.count, ways: ways)
             }
             return
         }
