@@ -51,6 +51,22 @@ extension Runner {
         }
     }
 
+    /// Convolution `i` (ReLU or linear) by Winograd, max-pooled 2×2 as its tiles are made: y is the pool's output.
+    func convolveAndPool(
+        _ i: Int, _ kernel: WinogradKernel, x: UnsafePointer<Float>, batch n: Int, y: UnsafeMutablePointer<Float>
+    ) {
+        guard case .conv2D(let c) = layers[i].kind else { preconditionFailure("a convolution") }
+        let s = inputShape(i)
+        c.bias!.withUnsafeBufferPointer { bp in
+            winogradScratch.withUnsafeMutableBufferPointer { sp in
+                Winograd.forward(
+                    x: x, batch: n, height: s.height, width: s.width, kernel: kernel, bias: bp.baseAddress!,
+                    relu: c.activation == .relu, y: y, scratch: sp.baseAddress!, scratchCount: sp.count, ways: ways,
+                    pool: true)
+            }
+        }
+    }
+
     /// Convolution with bias and its activation: Winograd, 3×3 im2col, or any-shape im2col.
     private func convolve(_ i: Int, _ c: Conv2DParameters, x: UnsafePointer<Float>, batch n: Int, _ s: TensorShape, _ o: TensorShape,
                           y: UnsafeMutablePointer<Float>) {
