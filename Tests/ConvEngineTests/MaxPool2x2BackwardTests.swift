@@ -35,7 +35,7 @@ final class MaxPool2x2BackwardTests: XCTestCase {
     }
 
     /// 19 channels (two vectors of 8 and a tail of 3), values from four levels so most windows tie somewhere: every
-    /// gradient lands where the one-channel-at-a-time rule puts it, and nowhere else.
+    /// gradient lands where the one-channel-at-a-time rule puts it, and nowhere else, on 1 or 3 threads.
     func testBackward_ManyChannelsWithTies_MatchesTheRuleChannelByChannel() {
         let (h, w, c) = (6, 8, 19)
         var rng = SeededRandom(seed: 37)
@@ -52,8 +52,10 @@ final class MaxPool2x2BackwardTests: XCTestCase {
                 }
             }
         }
-        var dx = [Float](repeating: .nan, count: x.count)
-        MaxPool2x2.backward(dy: dy, x: x, height: h, width: w, channels: c, dx: &dx)
-        XCTAssertEqual(dx, expected)
+        for ways in [1, 3] {
+            var dx = [Float](repeating: .nan, count: x.count)
+            MaxPool2x2.backward(dy: dy, x: x, height: h, width: w, channels: c, dx: &dx, ways: ways)
+            XCTAssertEqual(dx, expected, "\(ways) threads")
+        }
     }
 }

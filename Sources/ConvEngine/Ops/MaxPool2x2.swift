@@ -16,12 +16,12 @@ public enum MaxPool2x2 {
 
     /// dy (H/2,W/2,C), x (H,W,C) → dx (H,W,C), overwritten: each window's gradient goes to its first maximum in
     /// row-major order, as TensorFlow's MaxPoolGrad does; the window's other three positions get 0. Eight channels at
-    /// a time.
+    /// a time; `ways` > 1 splits the output rows over that many threads.
     public static func backward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, height: Int, width: Int, channels: Int,
-                                dx: UnsafeMutablePointer<Float>) {
+                                dx: UnsafeMutablePointer<Float>, ways: Int = 1) {
         let oh = height / 2, ow = width / 2
         let vectors = channels / 8
-        for oy in 0..<oh {
+        Parallel.split(oh, ways: ways) { _, rows in for oy in rows {
             for ox in 0..<ow {
                 let base = ((2 * oy) * width + 2 * ox) * channels
                 let o1 = base + channels, o2 = base + width * channels, o3 = o2 + channels
@@ -56,7 +56,7 @@ public enum MaxPool2x2 {
                     dx[best] = g[ch]
                 }
             }
-        }
+        } }
     }
 
     @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
