@@ -89,7 +89,8 @@ def bench_explanations(out, binary, weights_file, weights, png, x_nhwc, runs, ru
     top = peers.pop("_top")
     log("explanations: convscope bench --methods ... --score-cam-top 64 --scoreboard")
     rc, stdout, err = run_convscope(binary, ["bench", "--weights", weights_file, "--image", png, "--runs", str(runs),
-                                             "--methods", ",".join(dict.fromkeys(m for _, m, _ in METHODS)), "--score-cam-top", "64",
+                                             "--methods", ",".join(dict.fromkeys(m for _, m, _ in METHODS)),
+                                             "--score-cam-top", "64",
                                              "--scoreboard", "--json"], 3600)
     if rc != 0:
         raise SystemExit("convscope bench --methods failed (%d):\n%s%s" % (rc, stdout, err))
