@@ -7,6 +7,8 @@ the other peers. The layer is block5_conv3 after its ReLU (torchvision's feature
 see it). Each figure is one call as a user makes it (forward pass included): pytorch-grad-cam's `cam(input_tensor,
 targets)` and Captum's `attribute`; the median of --runs, Score-CAM (batch 32, its default-like batch) once.
 convscope: `convscope bench --methods ... --score-cam-top 64 --scoreboard`, the same work per call in-process.
+Guided backprop is timed against both peers that have it (pytorch-grad-cam's GuidedBackpropReLUModel, Captum's
+GuidedBackprop); Integrated Gradients against Captum only (pytorch-grad-cam has none).
 Targets (the explanations issue): every method >= 5x faster than pytorch-grad-cam / Captum; Score-CAM over all 512
 channels < 15 s; its top-64 option < 2.5 s; the scoreboard for every method < 60 s, its first row < 5 s.
 """
@@ -17,10 +19,14 @@ import subprocess
 import sys
 import time
 
-# (convscope method, peer label, how the peer runs it)
-METHODS = [("gradcam", "pytorch-grad-cam GradCAM"), ("gradcam++", "pytorch-grad-cam GradCAMPlusPlus"),
-           ("layercam", "pytorch-grad-cam LayerCAM"), ("guided_backprop", "Captum GuidedBackprop"),
-           ("integrated_gradients", "Captum IntegratedGradients (50 steps)"), ("scorecam", "pytorch-grad-cam ScoreCAM")]
+# (row, convscope method, peer label): one row per peer run
+METHODS = [("gradcam", "gradcam", "pytorch-grad-cam GradCAM"),
+           ("gradcam++", "gradcam++", "pytorch-grad-cam GradCAMPlusPlus"),
+           ("layercam", "layercam", "pytorch-grad-cam LayerCAM"),
+           ("guided_backprop_pgc", "guided_backprop", "pytorch-grad-cam GuidedBackpropReLUModel"),
+           ("guided_backprop", "guided_backprop", "Captum GuidedBackprop"),
+           ("integrated_gradients", "integrated_gradients", "Captum IntegratedGradients (50 steps)"),
+           ("scorecam", "scorecam", "pytorch-grad-cam ScoreCAM")]
 
 
 def torch_vgg16(weights):
@@ -62,6 +68,9 @@ def peer_call(name, model, x, top):
         if name == "scorecam":
             cam.batch_size = 32
         return lambda: cam(input_tensor=x, targets=targets)
+    if name == "guided_backprop_pgc":
+        gb_model = pgc.GuidedBackpropReLUModel(model=model, device="cpu")
+        return lambda: gb_model(x.clone(), target_category=top)
     if name == "guided_backprop":
         gb = GuidedBackprop(model)
         return lambda: gb.attribute(x.clone().requires_grad_(True), target=top)
@@ -80,7 +89,8 @@ def bench_explanations(out, binary, weights_file, weights, png, x_nhwc, runs, ru
     top = peers.pop("_top")
     log("explanations: convscope bench --methods ... --score-cam-top 64 --scoreboard")
     rc, stdout, err = run_convscope(binary, ["bench", "--weights", weights_file, "--image", png, "--runs", str(runs),
-                                             "--methods", ",".join(n for n, _ in METHODS), "--score-cam-top", "64",
+                                             "--methods", ",".join(dict.fromkeys(m for _, m, _ in METHODS)),
+                                             "--score-cam-top", "64",
                                              "--scoreboard", "--json"], 3600)
     if rc != 0:
         raise SystemExit("convscope bench --methods failed (%d):\n%s%s" % (rc, stdout, err))
@@ -103,7 +113,7 @@ def torch_peers(weights_file, png, runs):
     with torch.no_grad():
         top = int(model(x)[0].argmax())
     peers = {}
-    for name, label in METHODS:
+    for name, _, label in METHODS:
         call = peer_call(name, model, x, top)
         n = 1 if name == "scorecam" else runs
         if name != "scorecam":
@@ -123,10 +133,10 @@ def rows(res):
     """(figure, peer s, convscope s, ratio, target, PASS/FAIL) for the report."""
     p, c = res["peers"], res["convscope"]
     table = []
-    for name, _ in METHODS:
-        ours, theirs = c["explain_%s_s" % name], p[name]["seconds"]
+    for name, method, label in METHODS:
+        ours, theirs = c["explain_%s_s" % method], p[name]["seconds"]
         ok = theirs / ours >= 5 and (name != "scorecam" or ours < 15)
-        table.append((name, "%.3f" % theirs, "%.3f" % ours, "%.1fx" % (theirs / ours),
+        table.append(("%s (%s)" % (method, label.split()[0]), "%.3f" % theirs, "%.3f" % ours, "%.1fx" % (theirs / ours),
                       ">= 5x" + (", < 15 s" if name == "scorecam" else ""), "PASS" if ok else "FAIL"))
     top64 = c.get("explain_scorecam_top64_s")
     if top64 is not None:

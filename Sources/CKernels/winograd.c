@@ -97,6 +97,16 @@ void cs_wino_output(const float *m, int h, int w, int c, long t0, long t1, const
     base_output(m, h, w, c, t0, t1, bias, relu, y);
 }
 
+void cs_wino_output_pool(const float *m, int h, int w, int c, long t0, long t1, const float *bias, int relu,
+                         float *y) {
+#ifdef CS_X86
+    int level = cs_kernel_level();
+    if (level == 3 && c % 16 == 0) { avx512_output_pool(m, h, w, c, t0, t1, bias, relu, y); return; }
+    if (level >= 2) { avx2_output_pool(m, h, w, c, t0, t1, bias, relu, y); return; }
+#endif
+    base_output_pool(m, h, w, c, t0, t1, bias, relu, y);
+}
+
 void cs_pack_panels(const float *b, int k, int n, float *packed) { cs_wino_pack_one(b, k, n, 0, packed); }
 
 void cs_gemm(const float *a, long lda, const float *packed, long m, int k, int n, float *c, long ldc,

@@ -83,6 +83,45 @@ static TARGET void NAME(output)(const float *m, int h, int w, int c, long t0, lo
     }
 }
 
+// As NAME(output), then 2×2 max pooling with stride 2: y is (n, h/2, w/2, c), h and w even. ReLU and the maximum
+// commute, so the pooled values are those of the unpooled output pooled.
+static TARGET void NAME(output_pool)(const float *m, int h, int w, int c, long t0, long t1, const float *bias,
+                                     int relu, float *y) {
+    const long tilesY = (h + 3) / 4, tilesX = (w + 3) / 4, perImage = tilesY * tilesX;
+    const long ph = h / 2, pw = w / 2;
+    const VF zero = {0};
+    for (long tile = t0; tile < t1; tile++) {
+        const long image = tile / perImage, q = tile % perImage;
+        const int oy = (int)(q / tilesX) * 4, ox = (int)(q % tilesX) * 4;
+        const int rows = h - oy < 4 ? h - oy : 4, cols = w - ox < 4 ? w - ox : 4;
+        const float *src = m + (tile - t0) * 36L * c;
+        float *base = y + image * ph * pw * c;
+        for (int ch = 0; ch < c; ch += VW) {
+            VF t[24];
+            for (int j = 0; j < 6; j++) {
+                VF col[6], r[4];
+                for (int i = 0; i < 6; i++) col[i] = NAME(load)(src + (6 * i + j) * (long)c + ch);
+                NAME(at)(col, r);
+                for (int i = 0; i < 4; i++) t[6 * i + j] = r[i];
+            }
+            const VF b = bias ? NAME(load)(bias + ch) : zero;
+            for (int i = 0; i < rows; i += 2) {
+                VF r0[4], r1[4];
+                NAME(at)(t + 6 * i, r0);
+                NAME(at)(t + 6 * (i + 1), r1);
+                float *o = base + ((long)(oy + i) / 2 * pw + ox / 2) * c + ch;
+                for (int k = 0; k < cols; k += 2) {
+                    VF top = __builtin_elementwise_max(r0[k] + b, r0[k + 1] + b);
+                    VF bottom = __builtin_elementwise_max(r1[k] + b, r1[k + 1] + b);
+                    VF value = __builtin_elementwise_max(top, bottom);
+                    if (relu) value = __builtin_elementwise_max(value, zero);
+                    NAME(store)(o + (k / 2) * (long)c, value);
+                }
+            }
+        }
+    }
+}
+
 #ifdef NR
 // One MR × NR block of M_p: rows a[0…MR) of V_p times the packed panel b (k × NR), stored to the first `rows` rows.
 static inline TARGET void NAME(block)(const float *const a[MR], const float *b, int k, long rows, float *out,

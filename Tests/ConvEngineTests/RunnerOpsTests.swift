@@ -297,6 +297,18 @@ final class RunnerOpsTests: XCTestCase {
 
     // MARK: ReLU rules
 
+    /// The deconvnet passes a gradient through a ReLU wherever it is positive, whatever the unit did (100 values:
+    /// whole vectors of 8 and a tail).
+    func testReLURuleDeconvnet_KeepsPositiveGradientsWhateverTheUnit() throws {
+        var rng = SeededRandom(seed: 283)
+        let m = try model(TensorShape(5, 5, 3), [conv(&rng, kh: 3, kw: 3, 3, 4, padding: .same), .activation(.relu)])
+        let runner = Runner(model: m)
+        let a = try runner.forward(FeatureMap(height: 5, width: 5, channels: 3, data: rng.floats(75)))
+        let y = a.outputs[1].data, g = rng.floats(y.count)
+        XCTAssertGreaterThan(y.indices.filter { !(y[$0] > 0) && g[$0] > 0 }.count, 5, "positive gradients at off units")
+        XCTAssertEqual(runner.backward(g, from: 1, to: 0, activations: a, rule: .deconvnet), g.map { $0 > 0 ? $0 : 0 })
+    }
+
     /// Guided backpropagation passes a gradient through a ReLU only where both the unit's output and the gradient
     /// are positive; the plain rule keeps negative gradients of active units.
     func testReLURuleGuided_ZeroesNegativeGradients() throws {

@@ -73,6 +73,32 @@ final class WinogradTests: XCTestCase {
         XCTAssertLessThan(err, tolerance)
     }
 
+    /// The 2×2 max-pool taken from each output tile as it is made equals the whole output pooled afterwards, exactly:
+    /// partial tiles (14 = 4 + 4 + 4 + 2), a batch, 1 and 3 threads, with and without ReLU, on the pipelined path
+    /// (small kernels), the chunked one (256 → 256 channels) and 24 output channels (not a multiple of 16).
+    func testWinogradForwardPooled_EqualsForwardThenMaxPool() {
+        var rng = SeededRandom(seed: 25)
+        for (n, h, w, cin, cout) in [(2, 14, 10, 16, 32), (3, 8, 6, 8, 24), (2, 12, 14, 256, 256)] {
+            let x = rng.floats(n * h * w * cin)
+            let u = WinogradKernel(forward: rng.floats(9 * cin * cout, -0.2, 0.2), inChannels: cin, outChannels: cout)
+            let bias = rng.floats(cout, -0.5, 0.5)
+            for (relu, ways) in [(true, 1), (false, 3)] {
+                let whole = forward(x, batch: n, height: h, width: w, kernel: u, bias: bias, relu: relu, ways: ways)
+                var expected = [Float](repeating: .nan, count: whole.count / 4)
+                MaxPool2x2.forward(x: whole, height: n * h, width: w, channels: cout, y: &expected)
+                var pooled = [Float](repeating: .nan, count: whole.count / 4)
+                var scratch = [Float](
+                    repeating: .nan,
+                    count: Winograd.scratchCount(batch: n, height: h, width: w, inChannels: cin, outChannels: cout))
+                Winograd.forward(
+                    x: x, batch: n, height: h, width: w, kernel: u, bias: bias, relu: relu, y: &pooled,
+                    scratch: &scratch, scratchCount: scratch.count, ways: ways, pool: true)
+                XCTAssertEqual(pooled, expected, "\(n)×\(h)×\(w), \(cin) → \(cout), relu \(relu)")
+                XCTAssertEqual(expected.filter { $0 < 0 }.isEmpty, relu, "negative maxima only without the ReLU")
+            }
+        }
+    }
+
     /// Channel counts that are not multiples of 8 (VGG16's first layer has 3 inputs) stay on im2col, and so does any
     /// convolution that is not 3×3, stride 1, padded by one pixel.
     func testWinogradKernels_ChannelsNotMultipleOf8OrNotSame3x3_GiveNoKernel() throws {

@@ -23,6 +23,10 @@ void cs_wino_input(const float *x, int h, int w, int c, long t0, long t1, float 
 /// y's 4×4 tiles [t0, t1) from M, plus bias (may be NULL), through ReLU when relu != 0; c a multiple of 8.
 void cs_wino_output(const float *m, int h, int w, int c, long t0, long t1, const float *bias, int relu, float *y);
 
+/// As cs_wino_output, then 2×2 max pooling with stride 2 into y (n, h/2, w/2, c); h and w even.
+void cs_wino_output_pool(const float *m, int h, int w, int c, long t0, long t1, const float *bias, int relu,
+                         float *y);
+
 /// Packs the 36 kernel matrices U_p (row kk, column j at u[p·k·n + kk·n + j]; at u[p·k·n + j·k + kk] when transposed)
 /// into
 /// panels of `cs_wino_panel_width()` columns: packed[p][panel][k][column]. n must be a multiple of the width.

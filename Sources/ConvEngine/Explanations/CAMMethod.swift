@@ -21,14 +21,15 @@ extension CAMMethod {
 
 /// A layer's activations A and the score's gradients G, both position-major (position × channel, as the runner keeps
 /// them); `gradients` is empty for a method that does not use them. For a method that runs the network, the
-/// preprocessed input and `score`: the class's score for each of `n` inputs laid one after another, and
-/// `scoreFromLayer` for altered activations of the layer.
+/// preprocessed input, `scorer`: the class's score on inputs that differ from a base image only inside a box each,
+/// and `scoreFromLayer` for altered activations of the layer.
 public struct CAMInputs {
     public let activations: [Float]
     public let gradients: [Float]
     public let height: Int, width: Int, channels: Int
     public var input: FeatureMap?
-    public var score: ((_ inputs: [Float], _ n: Int) throws -> [Float])?
+    /// A scorer of boxed changes to `base` (a preprocessed input), for the class and score explained.
+    public var scorer: ((_ base: FeatureMap) throws -> LocalChangeScorer)?
     /// The class's score for each of `n` versions of this layer's activations, run from the layer on.
     public var scoreFromLayer: ((_ activations: [Float], _ n: Int) throws -> [Float])?
     public var positions: Int { height * width }

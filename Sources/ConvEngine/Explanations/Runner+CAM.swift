@@ -40,7 +40,9 @@ extension Runner {
             func scores(_ out: [Float], _ n: Int) -> [Float] {
                 (0..<n).map { self.classification(logits: Array(out[$0 * units..<($0 + 1) * units])).score(k, score) }
             }
-            inputs.score = { x, n in scores(batched.lastOutputs(x, count: n), n) }
+            inputs.scorer = { base in
+                try batched.localChangeScorer(base: batched.forward(base), classIndex: k, kind: score)
+            }
             inputs.scoreFromLayer = { x, n in scores(batched.lastOutputs(x, count: n, from: info.last + 1), n) }
         }
         return CAMResult(

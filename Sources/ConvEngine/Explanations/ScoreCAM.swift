@@ -2,50 +2,81 @@ import Foundation
 
 /// Score-CAM (Wang et al., 2020): each channel, upsampled to the input (bilinear, corners aligned) and scaled to 0…1,
 /// masks the preprocessed input; the class's logit for each masked input, softmaxed over channels, weighs the
-/// channels: map = Σ_k w_k A_k. As pytorch-grad-cam's `score_cam.py` (batches of 16). One forward pass per channel,
-/// so the slowest method here; `topChannels` keeps only the channels with the largest mean activation
-/// (Faster Score-CAM's shortcut; the others get weight 0).
+/// channels: map = Σ_k w_k A_k. As pytorch-grad-cam's `score_cam.py`. One forward pass per channel, so the slowest
+/// method here, but only over what differs from the zero image: a masked input is zero wherever its mask is, so each
+/// pass recomputes only the part of each layer the mask's support reaches (`LocalChangeScorer`, in batches of 16);
+/// channels with the same map share one pass, and a constant channel (mask all zero) is the zero image's score.
+/// `topChannels` keeps only the channels with the largest mean activation (Faster Score-CAM's shortcut; the others
+/// get weight 0).
 public struct ScoreCAM: CAMMethod {
     public let name = "scorecam", title = "Score-CAM", usesGradients = false, usesForwardPasses = true
-    public var batch = 16
     public var topChannels: Int?
     public init(topChannels: Int? = nil) { self.topChannels = topChannels }
 
     public func rawMap(_ x: CAMInputs) throws -> [Float] {
-        guard let input = x.input, let score = x.score else { preconditionFailure("Score-CAM is given its scorer") }
+        guard let input = x.input, let makeScorer = x.scorer else {
+            preconditionFailure("Score-CAM is given its scorer")
+        }
         let h = input.height
         let w = input.width
         let c = input.channels
-        let n = x.positions
         var channels = Array(0..<x.channels)
         if let top = topChannels, top < x.channels {
             let means = x.perChannel { x.activations[$0] }
             channels = channels.sorted { means[$0] > means[$1] }.prefix(top).sorted()
         }
-        var scores = [Float](repeating: 0, count: channels.count)
-        var start = 0
-        while start < channels.count {
-            let group = channels[start..<min(start + batch, channels.count)]
-            var masked = [Float](repeating: 0, count: group.count * h * w * c)
-            for (slot, k) in group.enumerated() {
-                let mask = Self.scaled(
-                    Self.upsample(
-                        (0..<n).map { x.activations[$0 * x.channels + k] },
-                        x.height, x.width, to: h, w))
-                for p in 0..<(h * w) {
-                    for ch in 0..<c { masked[(slot * h * w + p) * c + ch] = input.data[p * c + ch] * mask[p] }
+        // One masked input per distinct channel map.
+        var distinct: [Int] = []
+        var first: [[Float]: Int] = [:]
+        let pass = channels.map { k -> Int in
+            let map = (0..<x.positions).map { x.activations[$0 * x.channels + k] }
+            if let j = first[map] { return j }
+            first[map] = distinct.count
+            distinct.append(k)
+            return distinct.count - 1
+        }
+        func mask(_ k: Int) -> [Float] {
+            let map = (0..<x.positions).map { x.activations[$0 * x.channels + k] }
+            return Self.scaled(Self.upsample(map, x.height, x.width, to: h, w))
+        }
+        let boxes = distinct.map { Self.support(mask($0), h, w) }
+        let scorer = try makeScorer(FeatureMap(height: h, width: w, channels: c))
+        let distinctScores = scorer.scores(count: distinct.count, box: { boxes[$0] }) { j in
+            let m = mask(distinct[j])
+            let b = boxes[j]
+            var values = [Float](repeating: 0, count: b.area * c)
+            var i = 0
+            for y in b.y0..<b.y1 {
+                for xx in b.x0..<b.x1 {
+                    for ch in 0..<c {
+                        values[i] = input.data[(y * w + xx) * c + ch] * m[y * w + xx]
+                        i += 1
+                    }
                 }
             }
-            let s = try score(masked, group.count)
-            for i in group.indices { scores[i] = s[i - group.startIndex] }
-            start += group.count
+            return values
         }
+        let scores = pass.map { distinctScores[$0] }
         let top = scores.max() ?? 0
         let e = scores.map { Float(Double($0 - top).exp()) }
         let sum = e.reduce(0, +)
         var weights = [Float](repeating: 0, count: x.channels)
         for (i, k) in channels.enumerated() { weights[k] = e[i] / sum }
         return x.weightedSum(weights)
+    }
+
+    /// The smallest box holding every non-zero value of an `h` × `w` mask (empty for an all-zero mask).
+    static func support(_ m: [Float], _ h: Int, _ w: Int) -> Box {
+        var b = Box(y0: h, y1: 0, x0: w, x1: 0)
+        for y in 0..<h {
+            for x in 0..<w where m[y * w + x] != 0 {
+                b.y0 = min(b.y0, y)
+                b.y1 = max(b.y1, y + 1)
+                b.x0 = min(b.x0, x)
+                b.x1 = max(b.x1, x + 1)
+            }
+        }
+        return b.isEmpty ? Box(y0: 0, y1: 0, x0: 0, x1: 0) : b
     }
 
     /// Bilinear resize with corners aligned (torch's `UpsamplingBilinear2d`).

@@ -120,8 +120,19 @@ public enum Conv3x3 {
             let ox = q % width
             let x = x + (p - q) * channels
             let row = cols + r * k
+            let across = ox >= 1 && ox + 1 < width  // all three columns inside: each kernel row is one run of 3·C
             for ky in 0..<3 {
                 let iy = oy + ky - 1
+                if across && iy >= 0 && iy < height {
+                    let src = x + (iy * width + ox - 1) * channels
+                    let dst = row + ky * 3 * channels
+                    if channels < 16 {
+                        for c in 0..<(3 * channels) { dst[c] = src[c] }
+                    } else {
+                        dst.update(from: src, count: 3 * channels)
+                    }
+                    continue
+                }
                 for kx in 0..<3 {
                     let ix = ox + kx - 1
                     let dst = row + (ky * 3 + kx) * channels

@@ -27,17 +27,24 @@ public enum Dense {
         }
     }
 
-    /// x (n, in), kernel (in, out), bias (out) → y (n, out) as one `cblas_sgemm`: the kernel is read once for the
-    /// whole batch (Score-CAM, Ablation-CAM, the scoreboard run batches of 16; fc1 alone is 411 MB).
+    /// x (n, in), kernel (in, out), bias (out) → y (n, out) as one `cblas_sgemm` per thread, each over its share of
+    /// the outputs: the kernel is read once for the whole batch (Score-CAM, Ablation-CAM, the scoreboard run batches
+    /// of 16; fc1 alone is 411 MB), by every thread at once.
     public static func forwardBatch(
         x: UnsafePointer<Float>, batch n: Int, kernel: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, inputs: Int, outputs: Int, relu: Bool,
-        y: UnsafeMutablePointer<Float>
+        y: UnsafeMutablePointer<Float>, ways: Int = 1
     ) {
         for b in 0..<n { (y + b * outputs).update(from: bias, count: outputs) }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(outputs), Int32(inputs), 1, x,
-            Int32(inputs), kernel, Int32(outputs), 1, y, Int32(outputs))
+        // Shares of whole 64-column blocks, so each thread's GEMM keeps its panels aligned.
+        let blocks = (outputs + 63) / 64
+        Parallel.split(blocks, ways: max(1, min(ways, blocks))) { _, share in
+            let first = share.lowerBound * 64
+            let columns = min(share.upperBound * 64, outputs) - first
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(columns), Int32(inputs), 1, x,
+                Int32(inputs), kernel + first, Int32(outputs), 1, y + first, Int32(outputs))
+        }
         if relu { for j in 0..<(n * outputs) where y[j] < 0 { y[j] = 0 } }
     }
 

@@ -25,8 +25,8 @@ public enum ElementWise {
         case .relu:
             switch rule {
             case .plain: Conv3x3.reluBackward(g, output: y, count: count)
-            case .guided: for i in 0..<count where !(y[i] > 0 && g[i] > 0) { g[i] = 0 }
-            case .deconvnet: for i in 0..<count where !(g[i] > 0) { g[i] = 0 }
+            case .guided: guidedBackward(g, output: y, count: count)
+            case .deconvnet: deconvnetBackward(g, count: count)
             }
         case .leakyReLU(let alpha): for i in 0..<count where !(y[i] > 0) { g[i] *= alpha }
         case .sigmoid: for i in 0..<count { g[i] *= y[i] * (1 - y[i]) }
@@ -50,5 +50,33 @@ public enum ElementWise {
         for i in 0..<pixels {
             for c in 0..<channels { dx[i * channels + c] = dy[i * channels + c] * p.scale[per ? c : 0] }
         }
+    }
+
+    /// Guided backpropagation through a ReLU, in place: g where y > 0 and g > 0, else 0.
+    static func guidedBackward(_ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
+        let vectors = count / 8
+        let gv = UnsafeMutableRawPointer(g)
+        let yv = UnsafeRawPointer(y)
+        for v in 0..<vectors {
+            let o = v * 32
+            let yy = yv.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            var gg = gv.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            gg.replace(with: 0, where: .!(yy .> 0 .& gg .> 0))
+            gv.storeBytes(of: gg, toByteOffset: o, as: SIMD8<Float>.self)
+        }
+        for i in (vectors * 8)..<count where !(y[i] > 0 && g[i] > 0) { g[i] = 0 }
+    }
+
+    /// The deconvnet's ReLU, in place: g where g > 0, else 0.
+    static func deconvnetBackward(_ g: UnsafeMutablePointer<Float>, count: Int) {
+        let vectors = count / 8
+        let gv = UnsafeMutableRawPointer(g)
+        for v in 0..<vectors {
+            let o = v * 32
+            var gg = gv.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            gg.replace(with: 0, where: .!(gg .> 0))
+            gv.storeBytes(of: gg, toByteOffset: o, as: SIMD8<Float>.self)
+        }
+        for i in (vectors * 8)..<count where !(g[i] > 0) { g[i] = 0 }
     }
 }

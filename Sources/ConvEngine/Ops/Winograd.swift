@@ -34,12 +34,14 @@ public enum Winograd {
 
     /// x (N,H,W,Cin), kernel U (36,Cin,Cout) → y (N,H,W,Cout) = act(conv + bias), with `scratchCount` floats of
     /// scratch. `ways` > 1 splits every phase across that many threads (OpenBLAS single-threaded:
-    /// `Parallel.useSingleThreadedBLAS`).
+    /// `Parallel.useSingleThreadedBLAS`). With `pool` (H and W even), y is that output max-pooled 2×2,
+    /// (N,H/2,W/2,Cout), written without the unpooled map ever being stored.
     public static func forward(
         x: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, kernel: WinogradKernel,
         bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>, scratchCount: Int, ways: Int = 1
+        scratch: UnsafeMutablePointer<Float>, scratchCount: Int, ways: Int = 1, pool: Bool = false
     ) {
+        precondition(!pool || (height % 2 == 0 && width % 2 == 0), "2×2 pooling of an even-sided map")
         let cin = kernel.inChannels
         let cout = kernel.outChannels
         let shape = Shape(height: height, width: width)
@@ -49,7 +51,7 @@ public enum Winograd {
         if kernel.isPacked, 36 * cin * cout <= pipelineKernelFloats, scratchCount >= max(1, ways) * perTile {
             pipelined(
                 x: x, shape: shape, tiles: tiles, kernel: kernel, bias: bias, relu: relu, y: y, scratch: scratch,
-                tilesPerStep: min(pipelineTiles, scratchCount / (max(1, ways) * perTile)), ways: ways)
+                tilesPerStep: min(pipelineTiles, scratchCount / (max(1, ways) * perTile)), ways: ways, pool: pool)
             return
         }
         let chunk = min(chunkTiles(tiles: tiles, inChannels: cin, outChannels: cout), scratchCount / perTile)
@@ -84,9 +86,9 @@ public enum Winograd {
                 }
             }
             Parallel.split(count, ways: ways) { _, r in
-                cs_wino_output(
-                    m + r.lowerBound * 36 * cout, Int32(height), Int32(width), Int32(cout),
-                    first + r.lowerBound, first + r.upperBound, bias, relu ? 1 : 0, y)
+                output(
+                    m + r.lowerBound * 36 * cout, shape, cout, first + r.lowerBound, first + r.upperBound, bias,
+                    relu, y, pool: pool)
             }
             start += count
         }
@@ -101,7 +103,7 @@ public enum Winograd {
     static func pipelined(
         x: UnsafePointer<Float>, shape: Shape, tiles: Int, kernel: WinogradKernel,
         bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>, tilesPerStep: Int, ways: Int
+        scratch: UnsafeMutablePointer<Float>, tilesPerStep: Int, ways: Int, pool: Bool
     ) {
         let cin = kernel.inChannels
         let cout = kernel.outChannels
@@ -115,11 +117,23 @@ public enum Winograd {
                     let n = min(tilesPerStep, share.upperBound - t)
                     cs_wino_input(x, Int32(shape.height), Int32(shape.width), Int32(cin), t, t + n, v)
                     cs_wino_gemm(v, u.baseAddress!, n, Int32(cin), Int32(cout), 0, 36, m)
-                    cs_wino_output(
-                        m, Int32(shape.height), Int32(shape.width), Int32(cout), t, t + n, bias, relu ? 1 : 0, y)
+                    output(m, shape, cout, t, t + n, bias, relu, y, pool: pool)
                     t += n
                 }
             }
+        }
+    }
+
+    /// Output tiles [t0, t1) from M into y, pooled 2×2 when `pool`.
+    private static func output(
+        _ m: UnsafePointer<Float>, _ shape: Shape, _ cout: Int, _ t0: Int, _ t1: Int, _ bias: UnsafePointer<Float>?,
+        _ relu: Bool, _ y: UnsafeMutablePointer<Float>, pool: Bool
+    ) {
+        let (h, w, c) = (Int32(shape.height), Int32(shape.width), Int32(cout))
+        if pool {
+            cs_wino_output_pool(m, h, w, c, t0, t1, bias, relu ? 1 : 0, y)
+        } else {
+            cs_wino_output(m, h, w, c, t0, t1, bias, relu ? 1 : 0, y)
         }
     }
 

@@ -14,10 +14,10 @@ extension Runner {
         let o = layers[i].output
         switch layers[i].kind {
         case .conv2D(let c):
-            if !activationDone { ElementWise.backward(c.activation, dy, output: y, count: n * o.count, rule: rule) }
+            if !activationDone { activationBackward(c.activation, dy, output: y, count: n * o.count, rule: rule) }
             convolutionInputGradient(i, c, dy: dy, batch: n, s, o, dx: dx)
         case .dense(let d):
-            if !activationDone { ElementWise.backward(d.activation, dy, output: y, count: n * o.count, rule: rule) }
+            if !activationDone { activationBackward(d.activation, dy, output: y, count: n * o.count, rule: rule) }
             let masked = target.map { denseInputGradientIsMasked(i, rule: rule, stopsAt: $0) } ?? false
             d.kernel.withUnsafeBufferPointer { k in
                 for b in 0..<n {
@@ -29,11 +29,12 @@ extension Runner {
         case .channelAffine(let p):
             ElementWise.affineBackward(p, dy: dy, dx: dx, pixels: n * s.height * s.width, channels: s.channels)
         case .activation(let a):
-            if !activationDone { ElementWise.backward(a, dy, output: y, count: n * o.count, rule: rule) }
+            if !activationDone { activationBackward(a, dy, output: y, count: n * o.count, rule: rule) }
             dx.update(from: dy, count: n * s.count)
         case .maxPool(let p):
             if p.isPlain2x2 && s.height % 2 == 0 && s.width % 2 == 0 {
-                MaxPool2x2.backward(dy: dy, x: x, height: n * s.height, width: s.width, channels: s.channels, dx: dx)
+                MaxPool2x2.backward(
+                    dy: dy, x: x, height: n * s.height, width: s.width, channels: s.channels, dx: dx, ways: ways)
             } else {
                 Pool2D.backward(max: true, dy: dy, x: x, batch: n, Runner.geometry(p, s, o), dx: dx)
             }
@@ -53,7 +54,19 @@ extension Runner {
         }
     }
 
-    /// ∂L/∂x from ∂L/∂(pre-activation) of convolution layer `i`, on this thread.
+    /// `ElementWise.backward` over the runner's threads, in shares of whole 8-float vectors.
+    private func activationBackward(
+        _ a: Activation, _ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int, rule: ReLURule
+    ) {
+        let vectors = (count + 7) / 8
+        Parallel.split(vectors, ways: count >= 1 << 16 ? ways : 1) { _, share in
+            let start = share.lowerBound * 8
+            let end = min(share.upperBound * 8, count)
+            ElementWise.backward(a, g + start, output: y + start, count: end - start, rule: rule)
+        }
+    }
+
+    /// ∂L/∂x from ∂L/∂(pre-activation) of convolution layer `i`, Winograd's phases split over the runner's threads.
     private func convolutionInputGradient(
         _ i: Int, _ c: Conv2DParameters, dy: UnsafePointer<Float>, batch n: Int, _ s: TensorShape,
         _ o: TensorShape, dx: UnsafeMutablePointer<Float>
@@ -62,7 +75,7 @@ extension Runner {
             winogradScratch.withUnsafeMutableBufferPointer { sp in
                 Winograd.forward(
                     x: dy, batch: n, height: s.height, width: s.width, kernel: kernel, bias: nil, relu: false,
-                    y: dx, scratch: sp.baseAddress!, scratchCount: sp.count)
+                    y: dx, scratch: sp.baseAddress!, scratchCount: sp.count, ways: ways)
             }
             return
         }

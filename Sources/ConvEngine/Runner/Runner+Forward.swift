@@ -1,8 +1,12 @@
 /// One layer forward over a batch: the op each layer kind runs, Winograd wherever a 3×3 convolution allows it.
 extension Runner {
-    /// x: `batch` inputs of layer `i`'s input shape → y: `batch` outputs of its output shape.
-    func forwardLayer(_ i: Int, x: UnsafePointer<Float>, batch n: Int, y: UnsafeMutablePointer<Float>) {
-        let s = inputShape(i), o = layers[i].output
+    /// x: `batch` inputs of layer `i`'s input shape → y: `batch` outputs of its output shape. `shapes` runs a
+    /// convolution, pool or element-wise layer over a crop of its maps instead (`Runner+LocalChange.swift`).
+    func forwardLayer(
+        _ i: Int, x: UnsafePointer<Float>, batch n: Int, y: UnsafeMutablePointer<Float>,
+        shapes: (TensorShape, TensorShape)? = nil
+    ) {
+        let (s, o) = shapes ?? (inputShape(i), layers[i].output)
         switch layers[i].kind {
         case .conv2D(let c):
             convolve(i, c, x: x, batch: n, s, o, y: y)
@@ -11,7 +15,7 @@ extension Runner {
                 d.bias!.withUnsafeBufferPointer { b in
                     if n > 1 {
                         Dense.forwardBatch(x: x, batch: n, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
-                                           outputs: d.outputs, relu: d.activation == .relu, y: y)
+                                           outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
                     } else {
                         Dense.forward(x: x, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
                                       outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
@@ -44,6 +48,22 @@ extension Runner {
             Reshaping.flatten(order, x: x, batch: n, in: s, y: y)
         case .dropout:
             y.update(from: x, count: n * s.count)
+        }
+    }
+
+    /// Convolution `i` (ReLU or linear) by Winograd, max-pooled 2×2 as its tiles are made: y is the pool's output.
+    func convolveAndPool(
+        _ i: Int, _ kernel: WinogradKernel, x: UnsafePointer<Float>, batch n: Int, y: UnsafeMutablePointer<Float>
+    ) {
+        guard case .conv2D(let c) = layers[i].kind else { preconditionFailure("a convolution") }
+        let s = inputShape(i)
+        c.bias!.withUnsafeBufferPointer { bp in
+            winogradScratch.withUnsafeMutableBufferPointer { sp in
+                Winograd.forward(
+                    x: x, batch: n, height: s.height, width: s.width, kernel: kernel, bias: bp.baseAddress!,
+                    relu: c.activation == .relu, y: y, scratch: sp.baseAddress!, scratchCount: sp.count, ways: ways,
+                    pool: true)
+            }
         }
     }
 

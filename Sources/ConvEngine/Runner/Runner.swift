@@ -13,6 +13,8 @@ public final class Runner {
     var winogradScratch: [Float]
     /// `lastOutputs`'s two buffers, made on its first call.
     var passBuffers: [[Float]] = []
+    /// The last image's deletion and insertion curve ends (`curveEnds`).
+    var curveEndsCache: CurveEnds?
     private var cachedBatchRunner: Runner?
 
     /// A runner for batches of 16 images of the same model (Score-CAM, Ablation-CAM, the causal curves, ROAD,

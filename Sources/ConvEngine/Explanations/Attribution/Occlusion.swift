@@ -1,6 +1,7 @@
 /// Occlusion (Zeiler & Fergus, 2014): slide a window over the image, fill it with the baseline, and credit every value
 /// under the window with the fall in the score; each value gets the mean over the windows that covered it. As Captum's
-/// `Occlusion` with a window over all channels. One forward pass per window position, batched.
+/// `Occlusion` with a window over all channels. One forward pass per window position, batched, each recomputing only
+/// what the window reaches (`LocalChangeScorer`).
 public struct Occlusion: AttributionMethod {
     public let name = "occlusion", title = "Occlusion"
     public var window: Int, stride: Int
@@ -15,36 +16,21 @@ public struct Occlusion: AttributionMethod {
         let h = x.input.height
         let w = x.input.width
         let c = x.input.channels
-        let input = x.input.data
-        let own = try x.runner.classify(x.activations).score(x.classIndex, x.score)
+        let scorer = try x.runner.localChangeScorer(base: x.activations, classIndex: x.classIndex, kind: x.score)
         let ys = Array(Swift.stride(from: 0, through: h - window, by: stride))
         let xs = Array(Swift.stride(from: 0, through: w - window, by: stride))
-        let positions = ys.flatMap { y in xs.map { (y, $0) } }
-        let batch = x.runner.batchRunner()
+        let boxes = ys.flatMap { y in xs.map { Box(y0: y, y1: y + window, x0: $0, x1: $0 + window) } }
+        let filled = [Float](repeating: fill, count: window * window * c)
+        let scores = scorer.scores(boxes.map { LocalChange(box: $0, values: filled) })
         var total = [Float](repeating: 0, count: h * w)
         var covered = [Float](repeating: 0, count: h * w)
-        var start = 0
-        while start < positions.count {
-            let group = positions[start..<min(start + 16, positions.count)]
-            var inputs: [Float] = []
-            inputs.reserveCapacity(group.count * input.count)
-            for (y0, x0) in group {
-                var occluded = input
-                for y in y0..<(y0 + window) {
-                    for xx in x0..<(x0 + window) { for k in 0..<c { occluded[(y * w + xx) * c + k] = fill } }
-                }
-                inputs += occluded
-            }
-            let scores = x.scores(inputs, count: group.count, batch: batch)
-            for ((y0, x0), s) in zip(group, scores) {
-                for y in y0..<(y0 + window) {
-                    for xx in x0..<(x0 + window) {
-                        total[y * w + xx] += own - s
-                        covered[y * w + xx] += 1
-                    }
+        for (box, s) in zip(boxes, scores) {
+            for y in box.y0..<box.y1 {
+                for xx in box.x0..<box.x1 {
+                    total[y * w + xx] += scorer.baseScore - s
+                    covered[y * w + xx] += 1
                 }
             }
-            start += group.count
         }
         return (0..<(h * w * c)).map { i in covered[i / c] > 0 ? total[i / c] / covered[i / c] : 0 }
     }

@@ -27,29 +27,96 @@ extension Runner {
         _ kind: CausalCurve.Kind, input: FeatureMap, map: [Float], classIndex: Int,
         steps: Int = 20
     ) throws -> CausalCurve {
-        let h = input.height
-        let w = input.width
+        causalCurves([kind], input: input, map: map, classIndex: classIndex, steps: steps, extra: []).curves[0]
+    }
+
+    /// The curves of `kinds` for one map, and the class's probability on each of `extra` inputs, from one batched
+    /// run of every step in between. The ends every map shares (the image, the black image, the blurred image) come
+    /// from `curveEnds`, computed once per image.
+    func causalCurves(
+        _ kinds: [CausalCurve.Kind], input: FeatureMap, map: [Float], classIndex k: Int, steps: Int,
+        extra: [[Float]]
+    ) -> (curves: [CausalCurve], extra: [Float]) {
+        let hw = input.height * input.width
         let c = input.channels
-        let hw = h * w
         precondition(map.count == hw, "a map at the input's resolution")
         let order = (0..<hw).sorted { (a: Int, b: Int) -> Bool in map[a] != map[b] ? map[a] > map[b] : a < b }
         let perStep = (hw + steps - 1) / steps
-        let black = preprocess(rgb: [UInt8](repeating: 0, count: hw * 3)).data
-        let blurred = CausalCurve.blurred(input)
-        var current = kind == .deletion ? input.data : blurred
-        let finish = kind == .deletion ? black : input.data
+        let ends = curveEnds(input)
+        let probability = { (logits: [Float]) in self.classification(logits: logits).probabilities[k] }
+        // Each curve's points: a known end's probability, or the index of its state among `states`.
+        var points: [[Either]] = []
         var states: [Float] = []
-        states.reserveCapacity((steps + 1) * current.count)
-        for i in 0...steps {
-            states += current
-            guard i < steps else { break }
-            for p in order[min(i * perStep, hw)..<min((i + 1) * perStep, hw)] {
-                for k in 0..<c { current[p * c + k] = finish[p * c + k] }
+        var count = 0
+        for kind in kinds {
+            var current = kind == .deletion ? input.data : ends.blurred
+            let finish = kind == .deletion ? ends.black : input.data
+            let (first, last) = kind == .deletion
+                ? (ends.imageLogits, ends.blackLogits) : (ends.blurredLogits, ends.imageLogits)
+            var curve: [Either] = []
+            for i in 0...steps {
+                let changed = min(i * perStep, hw)
+                if changed == 0 {
+                    curve.append(.known(probability(first)))
+                } else if changed == hw {
+                    curve.append(.known(probability(last)))
+                } else {
+                    for p in order[min((i - 1) * perStep, hw)..<changed] {
+                        for ch in 0..<c { current[p * c + ch] = finish[p * c + ch] }
+                    }
+                    states += current
+                    curve.append(.state(count))
+                    count += 1
+                }
             }
+            points.append(curve)
         }
-        let probabilities = classScores(states, count: steps + 1, classIndex: classIndex)
-        return CausalCurve(kind: kind, probabilities: probabilities)
+        for x in extra { states += x }
+        let scores = count + extra.count > 0 ? classScores(states, count: count + extra.count, classIndex: k) : []
+        let curves = zip(kinds, points).map { kind, curve in
+            CausalCurve(
+                kind: kind,
+                probabilities: curve.map {
+                    switch $0 {
+                    case .known(let p): return p
+                    case .state(let i): return scores[i]
+                    }
+                })
+        }
+        return (curves, Array(scores[count...]))
     }
+
+    /// The image, the black image and the image blurred (insertion's start), with their logits: every map's curves
+    /// of one image start or end at them, so the runner keeps the last image's.
+    func curveEnds(_ input: FeatureMap) -> CurveEnds {
+        if let e = curveEndsCache, e.image == input.data { return e }
+        let black = preprocess(rgb: [UInt8](repeating: 0, count: input.height * input.width * 3)).data
+        let blurred = CausalCurve.blurred(input)
+        let logits = batchRunner().lastOutputs(input.data + black + blurred, count: 3)
+        let units = logits.count / 3
+        let e = CurveEnds(
+            image: input.data, black: black, blurred: blurred, imageLogits: Array(logits[0..<units]),
+            blackLogits: Array(logits[units..<(2 * units)]), blurredLogits: Array(logits[(2 * units)...]))
+        curveEndsCache = e
+        return e
+    }
+}
+
+/// A curve's point: a probability already known, or the index of the state to score.
+private enum Either {
+    case known(Float)
+    case state(Int)
+}
+
+/// One image's curve ends (`Runner.curveEnds`): the preprocessed image, black and blurred images, and the logits of
+/// all three.
+struct CurveEnds {
+    let image: [Float]
+    let black: [Float]
+    let blurred: [Float]
+    let imageLogits: [Float]
+    let blackLogits: [Float]
+    let blurredLogits: [Float]
 }
 
 extension CausalCurve {

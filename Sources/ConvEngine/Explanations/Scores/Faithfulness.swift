@@ -22,16 +22,16 @@ extension CAMMethods {
 
 extension Runner {
     /// The faithfulness scores of `map` (input height × width, larger = more relevant) for class `classIndex` of the
-    /// preprocessed image `input`; deletion and insertion at `steps` steps each.
+    /// preprocessed image `input`; deletion and insertion at `steps` steps each, with the masked image, in one batched
+    /// run.
     public func faithfulness(input: FeatureMap, map: [Float], classIndex: Int, steps: Int = 20) throws -> Faithfulness {
-        let deletion = try causalCurve(.deletion, input: input, map: map, classIndex: classIndex, steps: steps)
-        let insertion = try causalCurve(.insertion, input: input, map: map, classIndex: classIndex, steps: steps)
         let c = input.channels
         var masked = input.data
         for p in 0..<map.count { for k in 0..<c { masked[p * c + k] *= map[p] } }
-        let logits = batchRunner().lastOutputs(masked, count: 1)
+        let run = causalCurves(
+            [.deletion, .insertion], input: input, map: map, classIndex: classIndex, steps: steps, extra: [masked])
         return Faithfulness(
-            deletion: deletion, insertion: insertion, probability: deletion.probabilities.first ?? 0,
-            maskedProbability: classification(logits: logits).probabilities[classIndex])
+            deletion: run.curves[0], insertion: run.curves[1], probability: run.curves[0].probabilities.first ?? 0,
+            maskedProbability: run.extra[0])
     }
 }
