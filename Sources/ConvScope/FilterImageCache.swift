@@ -116,33 +116,3 @@ final class FilterImageCache: @unchecked Sendable {
         UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
     }
 }
-
-/// SHA-256 of model files, each computed once per process and file version (path, size, modification time).
-enum ModelDigest {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var known: [String: String] = [:]
-
-    static func sha256(ofFile path: String) throws -> String {
-        guard let a = try? FileManager.default.attributesOfItem(atPath: path) else { throw FilterCacheError.unreadable(path) }
-        let stamp = "\(path)|\((a[.size] as? NSNumber)?.int64Value ?? -1)|\((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
-        lock.lock()
-        if let d = known[stamp] { lock.unlock(); return d }
-        lock.unlock()
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw FilterCacheError.unreadable(path) }
-        defer { try? handle.close() }
-        let digest = Digest(.sha256)
-        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { chunk.withUnsafeBytes { digest.update($0) } }
-        let hex = digest.finalizeHex()
-        lock.lock(); known[stamp] = hex; lock.unlock()
-        return hex
-    }
-}
-
-enum FilterCacheError: Error, CustomStringConvertible {
-    case unreadable(String)
-    var description: String {
-        switch self {
-        case .unreadable(let p): return "\(p): cannot read the model file to compute its SHA-256 for the filter-image cache"
-        }
-    }
-}

@@ -60,6 +60,7 @@ final class DossierWindowTests: XCTestCase {
             try click(tiles[3])
             XCTAssertTrue(waitFor("guided backprop: block3_conv2 channel 3 in", in: out, seconds: 20), out.value)
             XCTAssertTrue(waitFor("contributions: block3_conv2 class", in: out, seconds: 20), out.value)
+            XCTAssertTrue(waitFor("filters: block3_conv2 filter 3 for the dossier", in: out, seconds: 60), out.value)
             let panels = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.label == "dossier-guided" })
             Thread.sleep(forTimeInterval: 0.5)
             let now = readTrace(trace)
@@ -79,6 +80,8 @@ final class DossierWindowTests: XCTestCase {
             XCTAssertGreaterThan(guided.spread, 8, "\(size): guided backprop panel is flat \(guided)")
             let share = levels(screen, try XCTUnwrap(now.first { $0.label == "dossier-share" }))
             XCTAssertGreaterThan(share.spread, 20, "\(size): the share panel is flat \(share)")
+            let wants = levels(screen, try XCTUnwrap(now.first { $0.label == "dossier-wants" }))
+            XCTAssertGreaterThan(wants.spread, 20, "\(size): the filter image panel is flat \(wants)")
             // Esc closes it.
             _ = try tool(["xdotool", "key", "Escape"])
             XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.hasSuffix("enlarged=") })

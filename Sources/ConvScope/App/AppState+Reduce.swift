@@ -217,6 +217,16 @@ extension AppState {
             filtersRequested = nil; filterProgress = nil
             return [.cancelFilters]
         }
+        // The dossier asks for its channel's filter image alone, when it lacks it.
+        if !showFilters, let c = enlargedChannel, let key = dossierFilterKey, filterError?.key != key,
+            c < (dossierFilterLayer?.channels ?? 0)
+        {
+            guard filterCache[key]?.images[c] == nil else { return cancel() }
+            if let r = filtersRequested, r.key == key, r.filters == [c] { return [] }
+            filtersRequested = (key, [c])
+            filterProgress = FilterProgress(key: key, filters: [c], stepsTotal: 1)
+            return [.filters(key, [c])]
+        }
         guard showFilters, let key = filterKey, filterError?.key != key else { return cancel() }
         let missing = filterCache[key, default: FilterSet()].missing(page: channelPage, channels: layer.channels)
         if let r = filtersRequested, r.key == key, Set(missing).isSubset(of: r.filters) { return [] }

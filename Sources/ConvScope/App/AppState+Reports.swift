@@ -143,13 +143,14 @@ extension AppState {
             for image in images { filterCache[key, default: FilterSet()].images[image.filter] = image }
             let page = images[0].filter / 64
             let channels = hiddenLayers.first { $0.name == key.layer }?.channels ?? 0
-            guard filterCache[key]!.missing(page: page, channels: channels).isEmpty else { return [] }
-            if let r = filtersRequested, r.key == key,
-                Set(r.filters).isSubset(of: FilterSet.page(page, channels: channels))
-            {
-                filtersRequested = nil
+            if let r = filtersRequested, r.key == key, Set(r.filters).isSubset(of: filterCache[key]!.images.keys) {
+                filtersRequested = nil   // everything asked for is here (a page, or the dossier's one filter)
                 filterProgress = nil
+                if r.filters.count == 1 && !showFilters {
+                    return [.log("filters: \(key.layer) filter \(r.filters[0]) for the dossier (\(key.tag))")]
+                }
             }
+            guard filterCache[key]!.missing(page: page, channels: channels).isEmpty else { return [] }
             let r = key.recipe
             return [.log("filters: \(key.layer) page \(page) complete (\(r.method.rawValue), \(r.size) px, \(r.steps) steps)")]
         case .filtersCached(let key, let count):

@@ -150,8 +150,16 @@ enum DossierOverlay {
             caption(ui, "What it wants", conv == nil ? "no convolution below this layer" : "its filter image" + from,
                     cell.caption)
             ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
-            ui.paragraph("Grown by gradient ascent when you open the Filters view (F) on this layer.",
-                         in: box.inset(by: Vec2(10, 10)), role: .small, color: ui.theme.textDim)
+            let inner = box.inset(by: Vec2(10, 10))
+            if let p = s.filterProgress, p.key == s.dossierFilterKey {
+                ui.progressBar(fraction: p.fraction, label: "Growing it: \(Int(p.fraction * 100))%",
+                               in: Rect(inner.x, inner.y, inner.w, 22))
+            } else if let e = s.filterError, e.key == s.dossierFilterKey {
+                ui.paragraph(e.message, in: inner, role: .small, color: Color(hex: 0xFF7A6B))
+            } else {
+                ui.paragraph("Its filter image is grown when the dossier opens.", in: inner, role: .small,
+                             color: ui.theme.textDim)
+            }
             return
         }
         caption(ui, "What it wants", "its filter image\(from): response \(PaneChrome.format(image.finalActivation))",
@@ -169,6 +177,6 @@ extension AppState {
 
     var dossierFilterKey: FilterKey? {
         guard let w = weights, let conv = dossierFilterLayer else { return nil }
-        return FilterKey(weightsPath: w.key, layer: conv.name, settings: filterSettings)
+        return FilterKey(weightsPath: w.key, layer: conv.name, recipe: filterRecipe)
     }
 }
