@@ -47,6 +47,7 @@ extension EngineWorker {
                 do {
                     let sha = try ModelDigest.sha256(ofFile: path)
                     let indexer = ChannelIndexer(model: model, modelSHA256: sha, folder: folder, crop: crop)
+                    indexer.batch = 4   // beside the window's own buffers: 8 a batch would hold 250 MB more
                     var skipped = 0
                     indexer.onSkip = { _, _ in skipped += 1 }
                     indexer.onNotice = { self.events.post(.indexNotice($0)) }
