@@ -115,14 +115,17 @@ final class DossierWindowTests: XCTestCase {
         _ = try tool(["xdotool", "key", "Down"])
         XCTAssertTrue(waitFor("guided backprop: block3_conv2 channel \(ranked[1]) in", in: out, seconds: 20), out.value)
         XCTAssertEqual(state(trace)["enlarged"], ranked[1])
-        // E exports the dossier: its three panels (no filter image grown yet) side by side, over a caption.
+        // E exports the dossier: its four panels side by side (the filter image once grown), over a caption.
+        XCTAssertTrue(
+            waitFor("filters: block3_conv2 filter \(ranked[1]) for the dossier", in: out, seconds: 60), out.value)
+        Thread.sleep(forTimeInterval: 0.3)
         _ = try tool(["xdotool", "key", "e"])
         XCTAssertTrue(waitFor("exported: ", in: out, seconds: 20), out.value)
         let folder = exports + "/chelsea"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)
         let file = try XCTUnwrap(files.first { $0.hasPrefix("chelsea_block3_conv2_channel\(ranked[1])_dossier") }, "\(files)")
         let png = try ImageFile.load(path: folder + "/" + file)
-        XCTAssertEqual(png.width, 3 * 224 + 2 * 8)
+        XCTAssertEqual(png.width, 4 * 224 + 3 * 8)
         XCTAssertGreaterThan(png.height, 224)
     }
 
