@@ -137,7 +137,11 @@ extension AppState {
                 filterProgress = nil
             }
             let r = key.recipe
-            return [.log("filters: \(key.layer) page \(page) complete (\(r.method.rawValue), \(r.size) px, \(r.steps) steps)")]
+            return [
+                .log(
+                    "filters: \(key.layer) page \(page) complete (\(r.method.rawValue), \(r.size) px, \(r.steps) steps)"
+                )
+            ]
         case .filtersCached(let key, let count):
             return [.log("filters: \(key.layer): \(count) from the cache")]
         case .filtersFailed(let key, let cliMessage):
