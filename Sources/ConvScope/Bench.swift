@@ -10,10 +10,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "With backbone-only weights, attach a synthetic classifier (random-hash fc layers) so the classifier and Grad-CAM can be timed.")
     var syntheticClassifier = false
-    @Flag(help: "Time filter images instead: 64 filters of each --filter-layer by --filter-method at its default settings.")
+    @Flag(help: "Time filter images instead: 64 filters of each --filter-layer by --filter-method at its defaults.")
     var filters = false
     @Option(help: "Convolutions for --filters, comma-separated.") var filterLayers = "block1_conv1,block3_conv1,block5_conv1"
-    @Option(help: "The method --filters times at its defaults: plain (128×128, 30 steps; what Benchmarks/peers.py compares with Keras) or lucid (96×96, 36 steps).")
+    @Option(
+        help: ArgumentHelp(
+            "The method --filters times at its defaults: plain (128×128, 30 steps; what Benchmarks/peers.py "
+            + "compares with Keras) or lucid (96×96, 36 steps)."))
     var filterMethod = FilterMethod.plain
     @Option(help: "Time on this photo (resized to the input size) instead of uniform noise. The classifier reads only the fc1 rows under non-zero activations, so the input matters.")
     var image: String?
@@ -122,15 +125,20 @@ struct Bench: ParsableCommand {
     /// One timed run per layer (each takes seconds to minutes), after a one-step warm-up.
     private func benchFilters(_ model: Model) throws {
         let recipe: FilterRecipe = filterMethod == .lucid ? .lucid(FeatureVisSettings()) : .plain(AscentSettings())
-        var settings: [String: Any] = ["method": filterMethod.rawValue, "size": recipe.size, "steps": recipe.steps, "count": 64]
+        var settings: [String: Any] = [
+            "method": filterMethod.rawValue, "size": recipe.size, "steps": recipe.steps, "count": 64,
+        ]
         switch recipe {
         case .plain(let s): settings["step"] = Double(s.stepSize)
         case .lucid(let s): settings["learning_rate"] = Double(s.learningRate)
         }
-        var object: [String: Any] = ["filter_settings": settings, "weights": model.sourceName, "blas_core": BLASKernel.coreName]
+        var object: [String: Any] = [
+            "filter_settings": settings, "weights": model.sourceName, "blas_core": BLASKernel.coreName,
+        ]
         for layer in filterLayers.split(separator: ",").map(String.init) {
             let maker = try recipe.maker(model: model, layer: layer)
-            _ = try FilterAscent(model: model, layer: layer, settings: AscentSettings(steps: 1)).run(filters: [0])   // warm-up
+            // Warm-up.
+            _ = try FilterAscent(model: model, layer: layer, settings: AscentSettings(steps: 1)).run(filters: [0])
             let t = DispatchTime.now().uptimeNanoseconds
             let job = try maker.job(filters: Array(0..<64))
             var images: [FilterImage] = []
@@ -140,7 +148,8 @@ struct Bench: ParsableCommand {
             object["filters_\(layer)_s"] = seconds
             object["filters_\(layer)_fivefold"] = Double(alive.filter { $0.finalActivation >= 5 * $0.startActivation }.count) / Double(max(1, alive.count))
             object["filters_\(layer)_dead_revived"] = "\(images.filter { !($0.startActivation > 0) && $0.finalActivation > 0 }.count)/\(images.count - alive.count)"
-            FileHandle.standardError.write(Data(String(format: "%@: 64 filters (%@) in %.1f s\n", layer, filterMethod.rawValue, seconds).utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "%@: 64 filters (%@) in %.1f s\n", layer, filterMethod.rawValue, seconds).utf8))
         }
         object["peak_rss_mb"] = Double(peakRSSKiB()) / 1024
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

@@ -24,24 +24,26 @@ struct FilterComparison {
         layers = o.layer.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         size = o.size ?? FeatureVisSettings().size
         steps = o.steps ?? FeatureVisSettings().steps
-        first = o.first; count = o.count; seed = o.seed; learningRate = o.lr; step = o.step
-    }
-
-    init(layers: [String]?, size: Int, steps: Int, first: Int = 0, count: Int, seed: UInt64 = 1,
-         learningRate: Float = 0.05, step: Float = 10) {
-        self.layers = layers; self.size = size; self.steps = steps; self.first = first; self.count = count
-        self.seed = seed; self.learningRate = learningRate; self.step = step
+        first = o.first
+        count = o.count
+        seed = o.seed
+        learningRate = o.learningRate
+        step = o.step
     }
 
     /// The first convolution of each block: each convolution that follows the input or a non-convolution.
     static func firstConvolutions(_ model: Model) -> [String] {
         let hidden = model.hiddenLayers
-        return hidden.indices.filter { hidden[$0].isConv && ($0 == 0 || !hidden[$0 - 1].isConv) }.map { hidden[$0].name }
+        return hidden.indices.filter { hidden[$0].isConv && ($0 == 0 || !hidden[$0 - 1].isConv) }.map {
+            hidden[$0].name
+        }
     }
 
     func run(_ model: Model) throws {
-        print(String(format: "%d×%d, %d steps, filters %d–%d of each layer (fewer where a layer has fewer)", size, size,
-                     steps, first, first + count - 1))
+        print(
+            String(
+                format: "%d×%d, %d steps, filters %d–%d of each layer (fewer where a layer has fewer)", size, size,
+                steps, first, first + count - 1))
         print(Self.header)
         var all: [Row] = []
         for layer in layers ?? Self.firstConvolutions(model) {
@@ -50,7 +52,10 @@ struct FilterComparison {
             print(Self.line(row))
         }
         let met = all.filter { $0.activationMet && $0.energyMet }.count
-        print("\(met) of \(all.count) layers meet both: lucid mean activation ≥ plain, lucid high-frequency share ≤ ½ plain's")
+        print(
+            "\(met) of \(all.count) layers meet both: lucid mean activation ≥ plain, "
+                + "lucid high-frequency share ≤ ½ plain's"
+        )
     }
 
     func measure(_ model: Model, layer: String) throws -> Row {
@@ -66,26 +71,32 @@ struct FilterComparison {
         let l = try FeatureVis(model: model, layer: layer, settings: lucidSettings).run(filters: filters)
         let lucidSeconds = Date().timeIntervalSince(t)
         let response = try FilterResponse(model: model, layer: layer, size: size, border: plainSettings.border)
-        let clipped = try p.map { Double(try response.meanActivation($0.raw.map { min(max($0, 0), 255) }, filter: $0.filter)) }
+        let clipped = try p.map {
+            Double(try response.meanActivation($0.raw.map { min(max($0, 0), 255) }, filter: $0.filter))
+        }
         let crop = plainSettings.crop
         func high(_ i: FilterImage) -> Double { SpectralEnergy.highFrequencyFraction(i.raw, side: size, crop: crop) }
         func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(v.count, 1)) }
         return Row(
             layer: plain.layer.name, filters: filters.count,
-            plainActivation: mean(p.map { Double($0.finalActivation) }), plainClipped: mean(clipped), lucidActivation: mean(l.map { Double($0.finalActivation) }),
+            plainActivation: mean(p.map { Double($0.finalActivation) }), plainClipped: mean(clipped),
+            lucidActivation: mean(l.map { Double($0.finalActivation) }),
             lucidAtLeastPlain: zip(p, l).filter { $0.1.finalActivation >= $0.0.finalActivation }.count,
-            plainHigh: mean(p.map(high)), lucidHigh: mean(l.map(high)), plainSeconds: plainSeconds, lucidSeconds: lucidSeconds)
+            plainHigh: mean(p.map(high)), lucidHigh: mean(l.map(high)), plainSeconds: plainSeconds,
+            lucidSeconds: lucidSeconds)
     }
 
-    static let header = """
-        layer          filters  mean activation                    lucid ≥ plain  energy > ½ Nyquist         time (s)
-                                plain   plain 0–255    lucid        (filters)      plain    lucid    ratio    plain   lucid
-        """
+    static let header = [
+        "layer          filters  mean activation                    lucid ≥ plain  energy > ½ Nyquist         ",
+        "time (s)\n                        plain   plain 0–255    lucid        (filters)      plain    lucid    ",
+        "ratio    plain   lucid",
+    ].joined()
 
     static func line(_ r: Row) -> String {
-        String(format: "%@ %7d  %9.2f  %9.2f  %9.2f %@  %5d/%-5d    %6.4f   %6.4f   %5.3f%@  %6.1f  %6.1f",
-               r.layer.padding(toLength: 14, withPad: " ", startingAt: 0), r.filters, r.plainActivation,
-               r.plainClipped, r.lucidActivation, r.activationMet ? "✔" : "✘", r.lucidAtLeastPlain, r.filters, r.plainHigh,
-               r.lucidHigh, r.lucidHigh / max(r.plainHigh, 1e-12), r.energyMet ? "✔" : "✘", r.plainSeconds, r.lucidSeconds)
+        String(
+            format: "%@ %7d  %9.2f  %9.2f  %9.2f %@  %5d/%-5d    %6.4f   %6.4f   %5.3f%@  %6.1f  %6.1f",
+            r.layer.padding(toLength: 14, withPad: " ", startingAt: 0), r.filters, r.plainActivation,
+            r.plainClipped, r.lucidActivation, r.activationMet ? "✔" : "✘", r.lucidAtLeastPlain, r.filters, r.plainHigh,
+            r.lucidHigh, r.lucidHigh / max(r.plainHigh, 1e-12), r.energyMet ? "✔" : "✘", r.plainSeconds, r.lucidSeconds)
     }
 }

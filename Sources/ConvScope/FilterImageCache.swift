@@ -76,40 +76,46 @@ final class FilterImageCache: @unchecked Sendable {
     }
 
     func encode(_ image: FilterImage, key: Key) -> Data {
-        let header = Header(model: modelID, key: key.text, filter: image.filter, side: image.side,
-                            rawCount: image.raw.count, start: image.startActivation, final: image.finalActivation)
+        let header = Header(
+            model: modelID, key: key.text, filter: image.filter, side: image.side,
+            rawCount: image.raw.count, start: image.startActivation, final: image.finalActivation)
         let json = (try? JSONEncoder().encode(header)) ?? Data()
         var d = Data(Self.magic)
         withUnsafeBytes(of: Self.version.littleEndian) { d.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(json.count).littleEndian) { d.append(contentsOf: $0) }
         d.append(json)
         d.append(contentsOf: image.rgb)
-        image.raw.withUnsafeBytes { d.append(contentsOf: $0) }   // little-endian on every platform Swift runs here
+        image.raw.withUnsafeBytes { d.append(contentsOf: $0) }  // little-endian on every platform Swift runs here
         d.append(Data(Digest.hex(.sha256, of: d).utf8))
         return d
     }
 
     func decode(_ d: Data, key: Key, filter: Int) -> FilterImage? {
         let bytes = [UInt8](d)
-        guard bytes.count > 12 + 64, Array(bytes[0..<4]) == Self.magic, word(bytes, 4) == Self.version else { return nil }
+        guard bytes.count > 12 + 64, Array(bytes[0..<4]) == Self.magic, word(bytes, 4) == Self.version else {
+            return nil
+        }
         let body = bytes.count - 64
         guard String(decoding: bytes[body...], as: UTF8.self) == Digest.hex(.sha256, of: Data(bytes[0..<body]))
         else { return nil }
         let jsonCount = Int(word(bytes, 8))
         guard jsonCount <= body - 12,
-              let h = try? JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + jsonCount)])),
-              h.model == modelID, h.key == key.text, h.filter == filter, h.side > 0, h.side <= 4096,
-              h.rawCount >= 0, h.rawCount <= 3 << 24
+            let h = try? JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + jsonCount)])),
+            h.model == modelID, h.key == key.text, h.filter == filter, h.side > 0, h.side <= 4096,
+            h.rawCount >= 0, h.rawCount <= 3 << 24
         else { return nil }
-        let rgbStart = 12 + jsonCount, rawStart = rgbStart + h.side * h.side * 3
+        let rgbStart = 12 + jsonCount
+        let rawStart = rgbStart + h.side * h.side * 3
         guard rawStart + 4 * h.rawCount == body else { return nil }
         var raw = [Float](repeating: 0, count: h.rawCount)
         raw.withUnsafeMutableBytes { out in
-            bytes.withUnsafeBytes { all in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[rawStart..<body])) }
+            bytes.withUnsafeBytes { all in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[rawStart..<body]))
+            }
         }
         guard raw.allSatisfy(\.isFinite), h.start.isFinite, h.final.isFinite else { return nil }
-        return FilterImage(filter: filter, side: h.side, rgb: Array(bytes[rgbStart..<rawStart]), raw: raw,
-                           startActivation: h.start, finalActivation: h.final)
+        return FilterImage(
+            filter: filter, side: h.side, rgb: Array(bytes[rgbStart..<rawStart]), raw: raw,
+            startActivation: h.start, finalActivation: h.final)
     }
 
     private func word(_ b: [UInt8], _ at: Int) -> UInt32 {

@@ -8,36 +8,49 @@ extension FilterMethod: ExpressibleByArgument {}
 extension FeatureVisObjective: ExpressibleByArgument {}
 
 struct FiltersCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "filters",
+    static let configuration = CommandConfiguration(
+        commandName: "filters",
         abstract: "Write an 8-column PNG grid of images that excite a convolution's filters most.",
         discussion: """
-        --method lucid (the default) is Olah et al.'s feature visualisation (Lucid): the image optimised with Adam in \
-        a decorrelated colour space and a 1/f-scaled Fourier basis, through a random jitter, scale and turn each step. \
-        --method plain is Chollet's gradient ascent on the pixels. --objective neuron maximises one position (the \
-        map's centre) instead of the whole channel; --objective layer maximises the whole layer, and with --image it \
-        is DeepDream: the photo dreamed, written to --out. --compare-methods measures both methods on the first \
-        convolution of each block (or --layer A,B,…) and prints a table.
-        """)
+            --method lucid (the default) is Olah et al.'s feature visualisation (Lucid): the image optimised with \
+            Adam in a decorrelated colour space and a 1/f-scaled Fourier basis, through a random jitter, scale and \
+            turn each step. --method plain is Chollet's gradient ascent on the pixels. --objective neuron maximises \
+            one position (the map's centre) instead of the whole channel; --objective layer maximises the whole \
+            layer, and with --image it is DeepDream: the photo dreamed, written to --out. --compare-methods measures \
+            both methods on the first convolution of each block (or --layer A,B,…) and prints a table.
+            """)
 
     @OptionGroup var weightsOptions: WeightsOptions
-    @Option(help: "A convolution, by name (e.g. block3_conv1) or 1-based hidden-layer index; with --compare-methods a comma-separated list.")
+    @Option(
+        help: ArgumentHelp(
+            "A convolution, by name (e.g. block3_conv1) or 1-based hidden-layer index; with --compare-methods "
+            + "a comma-separated list."))
     var layer: String?
     @Option(help: "Output PNG (not needed with --compare-methods).") var out: String?
     @Option(help: "lucid (Olah et al. 2017) or plain (Chollet's gradient ascent).") var method = FilterMethod.lucid
-    @Option(help: "lucid only: channel (a filter's mean), neuron (its centre) or layer (the whole layer; with --image, DeepDream).")
+    @Option(
+        help: ArgumentHelp(
+            "lucid only: channel (a filter's mean), neuron (its centre) or layer (the whole layer; with --image, "
+            + "DeepDream)."))
     var objective = FeatureVisObjective.channel
     @Option(help: "lucid only: a photo to start from (with --objective layer: DeepDream).") var image: String?
     @Option(help: "Input size in pixels, a multiple of 16 (default: lucid 96, plain 128).") var size: Int?
     @Option(help: "Steps (default: lucid 36, plain 30).") var steps: Int?
     @Option(help: "plain only: step length in 0–255 pixel units.") var step: Float = 10
-    @Option(help: "lucid only: Adam's learning rate.") var lr: Float = FeatureVisSettings().learningRate
+    @Option(help: "lucid only: Adam's learning rate (default 0.15; from a photo 0.02, gentler, so the photo stays).")
+    var lr: Float?
     @Option(help: "How many filters.") var count = 64
     @Option(help: "The first filter.") var first = 0
     @Option(help: "Seed of the start.") var seed: UInt64 = 1
-    @Flag(help: "Also write the raw images beside the PNG (same name, .npy): float32, count×size×size×3, RGB on the 0–255 scale, uncropped (plain: unclipped).")
+    @Flag(
+        help: ArgumentHelp(
+            "Also write the raw images beside the PNG (same name, .npy): float32, count×size×size×3, RGB on the "
+            + "0–255 scale, uncropped (plain: unclipped)."))
     var npy = false
-    @Flag(help: "Read and write the window's cache of finished images ($XDG_CACHE_HOME/convscope/filters).") var cache = false
-    @Flag(help: "Measure both methods at the same size and steps: mean activation and high-frequency energy, per layer.")
+    @Flag(help: "Read and write the window's cache of finished images ($XDG_CACHE_HOME/convscope/filters).") var cache =
+        false
+    @Flag(
+        help: "Measure both methods at the same size and steps: mean activation and high-frequency energy, per layer.")
     var compareMethods = false
 
     func validate() throws {
@@ -47,12 +60,21 @@ struct FiltersCommand: ParsableCommand {
         guard layer != nil else { throw ValidationError("give --layer: the convolution whose filters to show") }
         guard out != nil else { throw ValidationError("give --out: the PNG to write") }
         if method == .plain {
-            if objective != .channel { throw ValidationError("--objective is for --method lucid; plain ascent maximises a channel") }
-            if image != nil { throw ValidationError("--image is for --method lucid (DeepDream: --objective layer --image PHOTO)") }
+            if objective != .channel {
+                throw ValidationError("--objective is for --method lucid; plain ascent maximises a channel")
+            }
+            if image != nil {
+                throw ValidationError("--image is for --method lucid (DeepDream: --objective layer --image PHOTO)")
+            }
         }
         if image != nil && objective != .layer {
             throw ValidationError("--image starts DeepDream, which needs --objective layer")
         }
+    }
+
+    /// Adam's rate: given, or the default for a start from noise or from a photo.
+    var learningRate: Float {
+        lr ?? (image != nil ? FeatureVisSettings.photoLearningRate : FeatureVisSettings().learningRate)
     }
 
     /// The recipe the options ask for.
@@ -60,8 +82,10 @@ struct FiltersCommand: ParsableCommand {
         switch method {
         case .plain: return .plain(AscentSettings(size: size ?? 128, steps: steps ?? 30, stepSize: step, seed: seed))
         case .lucid:
-            return .lucid(FeatureVisSettings(size: size ?? FeatureVisSettings().size, steps: steps ?? FeatureVisSettings().steps,
-                                             learningRate: lr, seed: seed, objective: objective))
+            return .lucid(
+                FeatureVisSettings(
+                    size: size ?? FeatureVisSettings().size, steps: steps ?? FeatureVisSettings().steps,
+                    learningRate: learningRate, seed: seed, objective: objective))
         }
     }
 
@@ -70,7 +94,8 @@ struct FiltersCommand: ParsableCommand {
             let model = try weightsOptions.load()
             if compareMethods { return try FilterComparison(options: self).run(model) }
             let maker = try recipe.maker(model: model, layer: layer!)
-            let name = maker.layer.name, filters = maker.layer.channels
+            let name = maker.layer.name
+            let filters = maker.layer.channels
             guard first < filters else { throw AscentError.filterOutOfRange(first, filters: filters) }
             let chosen = objective == .layer ? [first] : Array(first..<min(filters, first + count))
             let start = Date()
@@ -84,16 +109,24 @@ struct FiltersCommand: ParsableCommand {
             let missing = chosen.filter { f in !images.contains { $0.filter == f } }
             if !missing.isEmpty {
                 let job: any FilterImageJob
-                if let vis = maker as? FeatureVis, let photo { job = try FeatureVisJob(vis, filters: missing, photo: photo) }
-                else { job = try maker.job(filters: missing) }
+                if let vis = maker as? FeatureVis, let photo {
+                    job = try FeatureVisJob(vis, filters: missing, photo: photo)
+                } else {
+                    job = try maker.job(filters: missing)
+                }
                 while !job.isFinished {
                     let done = job.step()
-                    if photo == nil { done.forEach { try? store?.save($0, key) } }   // a cache that cannot be written is no error
+                    // A cache that cannot be written is no error.
+                    if photo == nil { done.forEach { try? store?.save($0, key) } }
                     images += done
                     let elapsed = Date().timeIntervalSince(start)
                     let left = elapsed / Double(job.stepsDone) * Double(job.stepsTotal - job.stepsDone)
-                    FileHandle.standardError.write(Data(String(format: "\r%@: %d%% · %.0f s left   ", name,
-                                                               job.stepsDone * 100 / job.stepsTotal, left).utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            String(
+                                format: "\r%@: %d%% · %.0f s left   ", name,
+                                job.stepsDone * 100 / job.stepsTotal, left
+                            ).utf8))
                 }
                 FileHandle.standardError.write(Data("\n".utf8))
             }
@@ -116,17 +149,27 @@ struct FiltersCommand: ParsableCommand {
     }
 
     private func summary(_ images: [FilterImage], chosen: [Int], layer: String, cached: Int, start: Date) -> String {
-        let what = objective == .layer ? (image != nil ? "DeepDream of \(layer)" : "\(layer), whole layer")
-                                       : "filters \(chosen.first!)–\(chosen.last!) of \(layer)"
-        var s = String(format: "%@ · %@ (%@, %d×%d, %d steps) in %.1f s", out!, what, method.rawValue, recipe.size,
-                       recipe.size, recipe.steps, Date().timeIntervalSince(start))
+        let what =
+            objective == .layer
+            ? (image != nil ? "DeepDream of \(layer)" : "\(layer), whole layer")
+            : "filters \(chosen.first!)–\(chosen.last!) of \(layer)"
+        var s = String(
+            format: "%@ · %@ (%@, %d×%d, %d steps) in %.1f s", out!, what, method.rawValue, recipe.size,
+            recipe.size, recipe.steps, Date().timeIntervalSince(start))
         if cached > 0 { s += "; \(cached) from the cache" }
         let noun = objective == .layer ? "mean square" : objective == .neuron ? "centre activation" : "mean activation"
-        let gains = images.filter { $0.startActivation > 0 }.map { Double($0.finalActivation / $0.startActivation) }.sorted()
-        let dead = images.filter { !($0.startActivation > 0) }, stillDead = dead.filter { !($0.finalActivation > 0) }
-        if !gains.isEmpty { s += String(format: "; %@ ×%.1f (median), ×%.1f (lowest)", noun, gains[gains.count / 2], gains[0]) }
-        if !dead.isEmpty { s += "; \(dead.count) dead at the start, \(stillDead.isEmpty ? "all revived" : "\(stillDead.count) still dead")" }
+        let gains = images.filter { $0.startActivation > 0 }.map { Double($0.finalActivation / $0.startActivation) }
+            .sorted()
+        let dead = images.filter { !($0.startActivation > 0) }
+        let stillDead = dead.filter { !($0.finalActivation > 0) }
+        if !gains.isEmpty {
+            s += String(format: "; %@ ×%.1f (median), ×%.1f (lowest)", noun, gains[gains.count / 2], gains[0])
+        }
+        if !dead.isEmpty {
+            s +=
+                "; \(dead.count) dead at the start, "
+                + (stillDead.isEmpty ? "all revived" : "\(stillDead.count) still dead")
+        }
         return s
     }
 }
-

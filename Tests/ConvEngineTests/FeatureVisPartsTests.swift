@@ -1,5 +1,6 @@
-@testable import ConvEngine
 import XCTest
+
+@testable import ConvEngine
 
 /// The parts of Lucid-style feature visualisation, each forward pass against a direct reference and each backward
 /// pass against its forward (dot-product test for the linear ones, finite differences for the rest).
@@ -27,20 +28,24 @@ final class FeatureVisPartsTests: XCTestCase {
     func testRealDFT2D_Synthesis_MatchesTheNaiveInverseDFT() {
         var rng = SeededRandom(seed: 3)
         for (h, w) in [(16, 16), (12, 20), (48, 48)] {
-            let dft = RealDFT2D(height: h, width: w), planes = 3
+            let dft = RealDFT2D(height: h, width: w)
+            let planes = 3
             let c = rng.floats(planes * dft.coefficientCount)
             var image = [Float](repeating: .nan, count: planes * h * w)
             var scratch = [Float](repeating: .nan, count: planes * dft.coefficientCount)
             c.withUnsafeBufferPointer { cp in
                 image.withUnsafeMutableBufferPointer { ip in
                     scratch.withUnsafeMutableBufferPointer { sp in
-                        dft.synthesize(cp.baseAddress!, planes: planes, image: ip.baseAddress!, scratch: sp.baseAddress!)
+                        dft.synthesize(
+                            cp.baseAddress!, planes: planes, image: ip.baseAddress!, scratch: sp.baseAddress!)
                     }
                 }
             }
-            var worst = 0.0, largest = 0.0
+            var worst = 0.0
+            var largest = 0.0
             for p in 0..<planes {
-                let reference = naiveInverse(Array(c[(p * dft.coefficientCount)..<((p + 1) * dft.coefficientCount)]), height: h, width: w)
+                let reference = naiveInverse(
+                    Array(c[(p * dft.coefficientCount)..<((p + 1) * dft.coefficientCount)]), height: h, width: w)
                 for i in reference.indices {
                     worst = max(worst, abs(Double(image[p * h * w + i]) - reference[i]))
                     largest = max(largest, abs(reference[i]))
@@ -53,9 +58,12 @@ final class FeatureVisPartsTests: XCTestCase {
 
     func testRealDFT2D_Adjoint_PassesTheDotProductTest() {
         var rng = SeededRandom(seed: 4)
-        let dft = RealDFT2D(height: 24, width: 32), planes = 2
-        let c = rng.floats(planes * dft.coefficientCount), g = rng.floats(planes * 24 * 32)
-        var image = [Float](repeating: 0, count: g.count), back = [Float](repeating: 0, count: c.count)
+        let dft = RealDFT2D(height: 24, width: 32)
+        let planes = 2
+        let c = rng.floats(planes * dft.coefficientCount)
+        let g = rng.floats(planes * 24 * 32)
+        var image = [Float](repeating: 0, count: g.count)
+        var back = [Float](repeating: 0, count: c.count)
         var scratch = [Float](repeating: 0, count: planes * dft.coefficientCount)
         dft.synthesize(c, planes: planes, image: &image, scratch: &scratch)
         dft.synthesizeAdjoint(g, planes: planes, spectrumGradient: &back, scratch: &scratch)
@@ -69,7 +77,8 @@ final class FeatureVisPartsTests: XCTestCase {
         var rng = SeededRandom(seed: 5)
         let dft = RealDFT2D(height: 20, width: 16)
         let image = rng.floats(20 * 16, 0, 255)
-        var back = [Float](repeating: 0, count: image.count), scratch = [Float](repeating: 0, count: dft.coefficientCount)
+        var back = [Float](repeating: 0, count: image.count)
+        var scratch = [Float](repeating: 0, count: dft.coefficientCount)
         dft.synthesize(dft.analyze(image), planes: 1, image: &back, scratch: &scratch)
         let worst = zip(image, back).map { abs($0 - $1) }.max()!
         print("irfft2(rfft2(x)) round trip: max error \(worst) on a 0–255 image")
@@ -81,8 +90,10 @@ final class FeatureVisPartsTests: XCTestCase {
     func testFourierImage_Backward_MatchesFiniteDifferences() {
         for (decorrelate, decay) in [(true, Float(1)), (false, Float(1)), (true, Float(1.5))] {
             var rng = SeededRandom(seed: 6)
-            let param = FourierImage(side: 16, decorrelate: decorrelate, decay: decay), n = 2
-            let c = rng.floats(n * param.coefficientsPerImage, -0.05, 0.05), w = rng.floats(n * 16 * 16 * 3)
+            let param = FourierImage(side: 16, decorrelate: decorrelate, decay: decay)
+            let n = 2
+            let c = rng.floats(n * param.coefficientsPerImage, -0.05, 0.05)
+            let w = rng.floats(n * 16 * 16 * 3)
             var scratch = [Float](repeating: 0, count: param.scratchCount(images: n))
             func loss(_ x: [Float]) -> (Double, [Float]) {
                 var rgb = [Float](repeating: 0, count: n * 16 * 16 * 3)
@@ -94,7 +105,10 @@ final class FeatureVisPartsTests: XCTestCase {
             param.backward(w, rgb: rgb, images: n, coefficientGradient: &analytic, scratch: &scratch)
             let coordinates = (0..<40).map { _ in Int(rng.next() % UInt64(c.count)) }
             let fd = FiniteDifferences(x: c, analytic: analytic, coordinates: coordinates, eps: 1e-3) { loss($0).0 }
-            print("FourierImage backward vs finite differences (decorrelate \(decorrelate), decay \(decay)): max relative error \(fd.maxError)")
+            print(
+                "FourierImage backward vs finite differences (decorrelate \(decorrelate), decay \(decay)): "
+                    + "max relative error \(fd.maxError)"
+            )
             XCTAssertLessThan(fd.maxError, 2e-3)
         }
     }
@@ -118,10 +132,15 @@ final class FeatureVisPartsTests: XCTestCase {
     func testViewTransform_Adjoint_PassesTheDotProductTest() {
         var rng = SeededRandom(seed: 8)
         let side = 20
-        for view in [ViewTransform(scale: 1.1, angle: 0.15, dx: 3, dy: -2), ViewTransform(scale: 0.9, angle: -0.1, dx: -5, dy: 4),
-                     .identity] {
-            let x = rng.floats(side * side * 3), g = rng.floats(side * side * 3)
-            var y = [Float](repeating: 0, count: x.count), back = y
+        for view in [
+            ViewTransform(scale: 1.1, angle: 0.15, dx: 3, dy: -2),
+            ViewTransform(scale: 0.9, angle: -0.1, dx: -5, dy: 4),
+            .identity,
+        ] {
+            let x = rng.floats(side * side * 3)
+            let g = rng.floats(side * side * 3)
+            var y = [Float](repeating: 0, count: x.count)
+            var back = y
             view.apply(x, side: side, fill: 0, into: &y)
             view.adjoint(g, side: side, into: &back)
             let lhs = zip(y, g).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
@@ -137,13 +156,15 @@ final class FeatureVisPartsTests: XCTestCase {
 
     func testViewTransform_Random_StaysInItsRanges() {
         var rng = SplitMix64(seed: 9)
-        var angles = Set<Float>(), shifts = Set<Float>()
+        var angles = Set<Float>()
+        var shifts = Set<Float>()
         for _ in 0..<2000 {
             let v = ViewTransform.random(&rng, jitter: 8, spread: 0.1, degrees: 10)
             XCTAssertTrue((0.9 - 1e-6)...(1.1 + 1e-6) ~= v.scale)
             XCTAssertLessThanOrEqual(abs(v.angle), 10 * .pi / 180 + 1e-6)
             XCTAssertLessThanOrEqual(max(abs(v.dx), abs(v.dy)), 8)
-            angles.insert(v.angle); shifts.insert(v.dx)
+            angles.insert(v.angle)
+            shifts.insert(v.dx)
         }
         XCTAssertEqual(angles.count, 21)
         XCTAssertEqual(shifts.count, 17)
@@ -154,18 +175,23 @@ final class FeatureVisPartsTests: XCTestCase {
         // Image 0: one live unit with gradient; image 1: every unit dead.
         let y: [Float] = [0, 2, 0, 0, 0, 0, 0, 0]
         let g: [Float] = [1, -1, -2, 3, 1, -1, -2, 3]
-        var plain = g, redirected = g
+        var plain = g
+        var redirected = g
         RedirectedReLU.backward(&plain, output: y, images: 2, count: 4, redirect: false)
         RedirectedReLU.backward(&redirected, output: y, images: 2, count: 4, redirect: true)
         XCTAssertEqual(plain, [0, -1, 0, 0, 0, 0, 0, 0])
-        XCTAssertEqual(redirected, [0, -1, 0, 0, 1, 0, 0, 3], "live image: plain rule; dead image: only what raises it")
-        var long = (0..<37).map { Float($0 % 5) - 2 }, ys = (0..<37).map { Float($0 % 3) }
+        XCTAssertEqual(
+            redirected, [0, -1, 0, 0, 1, 0, 0, 3], "live image: plain rule; dead image: only what raises it")
+        var long = (0..<37).map { Float($0 % 5) - 2 }
+        var ys = (0..<37).map { Float($0 % 3) }
         RedirectedReLU.backward(&long, output: ys, images: 1, count: 37, redirect: false)
         XCTAssertEqual(long, (0..<37).map { $0 % 3 == 0 ? 0 : Float($0 % 5) - 2 }, "the vector loop and its tail")
     }
 
     func testAdam_FirstStep_MovesEveryParameterByTheRate() {
-        var x: [Float] = [1, 2, 3], m = [Float](repeating: 0, count: 3), v = m
+        var x: [Float] = [1, 2, 3]
+        var m = [Float](repeating: 0, count: 3)
+        var v = m
         let g: [Float] = [1e-6, -5, 300]
         Adam(rate: 0.05).ascend(&x, gradient: g, m: &m, v: &v, count: 3, t: 1)
         XCTAssertEqual(x[0], 1.05, accuracy: 1e-3)
@@ -174,7 +200,8 @@ final class FeatureVisPartsTests: XCTestCase {
     }
 
     func testColourCorrelation_InverseIsTheInverse() {
-        let m = ColourCorrelation.matrix, inv = ColourCorrelation.inverse
+        let m = ColourCorrelation.matrix
+        let inv = ColourCorrelation.inverse
         for r in 0..<3 {
             for c in 0..<3 {
                 let v = (0..<3).reduce(Float(0)) { $0 + m[r * 3 + $1] * inv[$1 * 3 + c] }
@@ -199,6 +226,7 @@ final class FeatureVisPartsTests: XCTestCase {
         let share = SpectralEnergy.highFrequencyFraction(noise, side: side, crop: 4)
         print("white noise: \(share) of its energy above half Nyquist (expected about \(1 - Double.pi / 16))")
         XCTAssertEqual(share, 1 - Double.pi / 16, accuracy: 0.03)
-        XCTAssertEqual(SpectralEnergy.highFrequencyFraction([Float](repeating: 9, count: side * side * 3), side: side), 0)
+        XCTAssertEqual(
+            SpectralEnergy.highFrequencyFraction([Float](repeating: 9, count: side * side * 3), side: side), 0)
     }
 }

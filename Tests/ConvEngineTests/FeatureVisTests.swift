@@ -1,5 +1,6 @@
-@testable import ConvEngine
 import XCTest
+
+@testable import ConvEngine
 
 /// Lucid-style feature visualisation on the tiny network: the whole chain's gradient, the objectives, batching.
 final class FeatureVisTests: XCTestCase {
@@ -26,14 +27,19 @@ final class FeatureVisTests: XCTestCase {
                 let analytic = lane.state.gradient
                 let coordinates = (0..<24).map { _ in Int(rng.next() % UInt64(param.coefficientsPerImage)) }
                 // The objective of image 0 only: image 1's coefficients must not matter to it.
-                let fd = FiniteDifferences(x: state.coefficients, analytic: analytic, coordinates: coordinates, eps: 1e-3) { c in
+                let fd = FiniteDifferences(
+                    x: state.coefficients, analytic: analytic, coordinates: coordinates, eps: 1e-3
+                ) { c in
                     var s = lane.state
                     s.coefficients = c
                     lane.state = s
                     return (Double(lane.evaluate(filters, redirect: redirect)[0]), Self.kinks(lane))
                 }
                 lane.state = state
-                print("\(objective) objective, redirect \(redirect): gradient vs finite differences, max relative error \(fd.maxError)")
+                print(
+                    "\(objective) objective, redirect \(redirect): gradient vs finite differences, "
+                        + "max relative error \(fd.maxError)"
+                )
                 XCTAssertLessThan(fd.maxError, 5e-3, "\(objective)")
                 XCTAssertGreaterThan(fd.checked, 16, "most coordinates are away from a kink")
                 XCTAssertGreaterThan(analytic.prefix(param.coefficientsPerImage).map(abs).max()!, 0)
@@ -47,11 +53,17 @@ final class FeatureVisTests: XCTestCase {
         for (i, layer) in lane.runner.model.layers.enumerated() {
             let y = lane.outputs[i]
             if case .maxPool = layer.kind {
-                let x = lane.outputs[i - 1], s = lane.runner.model.layers[i - 1].output, o = layer.output
+                let x = lane.outputs[i - 1]
+                let s = lane.runner.model.layers[i - 1].output
+                let o = layer.output
                 for b in 0..<2 {
                     for p in 0..<(o.height * o.width * o.channels) {
-                        let c = p % o.channels, ox = (p / o.channels) % o.width, oy = p / o.channels / o.width
-                        let at = { (dy: Int, dx: Int) in x[b * s.count + ((2 * oy + dy) * s.width + 2 * ox + dx) * s.channels + c] }
+                        let c = p % o.channels
+                        let ox = (p / o.channels) % o.width
+                        let oy = p / o.channels / o.width
+                        let at = { (dy: Int, dx: Int) in
+                            x[b * s.count + ((2 * oy + dy) * s.width + 2 * ox + dx) * s.channels + c]
+                        }
                         let window = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)]
                         pattern.append(Int32(window.firstIndex(of: window.max()!)!))
                     }
@@ -66,16 +78,19 @@ final class FeatureVisTests: XCTestCase {
     func testFeatureVis_TinyNetwork_RaisesEveryFilter() throws {
         for cores in [1, 3] {
             for name in ["block1_conv1", "block2_conv2", "block4_conv1"] {
-                let vis = try FeatureVis(model: model, layer: name, settings: FeatureVisSettings(size: 64, steps: 24), cores: cores)
+                let vis = try FeatureVis(
+                    model: model, layer: name, settings: FeatureVisSettings(size: 64, steps: 24), cores: cores)
                 let images = try vis.run(filters: Array(0..<vis.layer.channels))
                 XCTAssertEqual(images.map(\.filter), Array(0..<vis.layer.channels))
                 for i in images {
-                    XCTAssertGreaterThan(i.finalActivation, i.startActivation, "\(name) filter \(i.filter), \(cores) cores")
+                    XCTAssertGreaterThan(
+                        i.finalActivation, i.startActivation, "\(name) filter \(i.filter), \(cores) cores")
                     XCTAssertGreaterThan(i.finalActivation, 0)
                     XCTAssertEqual(i.side, 64 - 2 * 4)
                     XCTAssertEqual(i.rgb.count, i.side * i.side * 3)
                     XCTAssertEqual(i.raw.count, 64 * 64 * 3)
-                    XCTAssertEqual(i.rgb[0], UInt8(i.raw[(4 * 64 + 4) * 3].rounded()), "the shown image is the raw one, cropped")
+                    XCTAssertEqual(
+                        i.rgb[0], UInt8(i.raw[(4 * 64 + 4) * 3].rounded()), "the shown image is the raw one, cropped")
                     XCTAssertTrue(i.raw.allSatisfy { (0...255).contains($0) }, "the image is in the valid range")
                 }
             }
@@ -84,13 +99,17 @@ final class FeatureVisTests: XCTestCase {
 
     func testFeatureVis_ImageDoesNotDependOnItsBatch() throws {
         let settings = FeatureVisSettings(size: 48, steps: 6)
-        let alone = try FeatureVis(model: model, layer: "block3_conv1", settings: settings, cores: 1).run(filters: [2])[0]
-        let batched = try FeatureVis(model: model, layer: "block3_conv1", settings: settings, cores: 2).run(filters: [0, 1, 2, 3])[2]
+        let alone = try FeatureVis(model: model, layer: "block3_conv1", settings: settings, cores: 1).run(filters: [2])[
+            0]
+        let batched = try FeatureVis(model: model, layer: "block3_conv1", settings: settings, cores: 2).run(filters: [
+            0, 1, 2, 3,
+        ])[2]
         XCTAssertEqual(batched.filter, 2)
         let diff = zip(alone.raw, batched.raw).map { abs($0 - $1) }.max()!
         print("same filter alone vs in a batch: max difference \(diff) (0–255 scale)")
         XCTAssertLessThan(diff, 1e-2)
-        let other = try FeatureVis(model: model, layer: "block3_conv1", settings: FeatureVisSettings(size: 48, steps: 6, seed: 2), cores: 1)
+        let other = try FeatureVis(
+            model: model, layer: "block3_conv1", settings: FeatureVisSettings(size: 48, steps: 6, seed: 2), cores: 1)
         XCTAssertNotEqual(alone.raw, try other.run(filters: [2])[0].raw, "another seed, another start")
     }
 
@@ -110,7 +129,9 @@ final class FeatureVisTests: XCTestCase {
     func testFeatureVis_NeuronAndLayerObjectives() throws {
         // On the tiny random network a jittered view moves a single neuron's input far; without views it must rise.
         var still = FeatureVisSettings(size: 64, steps: 16, objective: .neuron)
-        still.jitter = 0; still.scaleSpread = 0; still.rotation = 0
+        still.jitter = 0
+        still.scaleSpread = 0
+        still.rotation = 0
         let neuron = try FeatureVis(model: model, layer: "block3_conv1", settings: still)
         for i in try neuron.run(filters: [0, 1, 2]) {
             XCTAssertGreaterThan(i.finalActivation, max(i.startActivation, 0), "filter \(i.filter)")
@@ -118,18 +139,27 @@ final class FeatureVisTests: XCTestCase {
 
         var rng = SeededRandom(seed: 12)
         var photo = [UInt8](repeating: 0, count: 64 * 64 * 3)
-        for y in 0..<64 { for x in 0..<64 { for c in 0..<3 { photo[(y * 64 + x) * 3 + c] = UInt8(40 + (x * 2 + c * 30 + (y / 8) * 20) % 180) } } }
+        for y in 0..<64 {
+            for x in 0..<64 {
+                for c in 0..<3 { photo[(y * 64 + x) * 3 + c] = UInt8(40 + (x * 2 + c * 30 + (y / 8) * 20) % 180) }
+            }
+        }
         photo = photo.map { UInt8(min(255, Int($0) + Int(rng.next() % 8))) }
-        let dream = try FeatureVis(model: model, layer: "block2_conv2", settings: FeatureVisSettings(size: 64, steps: 10, objective: .layer))
+        let dream = try FeatureVis(
+            model: model, layer: "block2_conv2", settings: FeatureVisSettings(size: 64, steps: 10, objective: .layer))
         let job = try FeatureVisJob(dream, filters: [0], photo: photo)
         var images: [FilterImage] = []
         while !job.isFinished { images += job.step() }
         let d = images[0]
         XCTAssertGreaterThan(d.finalActivation, d.startActivation, "DeepDream raises the layer's mean square")
-        let x = photo.map(Double.init), y = d.raw.map(Double.init)
-        let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+        let x = photo.map(Double.init)
+        let y = d.raw.map(Double.init)
+        let mx = x.reduce(0, +) / Double(x.count)
+        let my = y.reduce(0, +) / Double(y.count)
         let cov = zip(x, y).reduce(0.0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-        let r = cov / (x.reduce(0.0) { $0 + ($1 - mx) * ($1 - mx) } * y.reduce(0.0) { $0 + ($1 - my) * ($1 - my) }).squareRoot()
+        let r =
+            cov
+            / (x.reduce(0.0) { $0 + ($1 - mx) * ($1 - mx) } * y.reduce(0.0) { $0 + ($1 - my) * ($1 - my) }).squareRoot()
         print("DeepDream: mean square \(d.startActivation) → \(d.finalActivation); correlation with the photo \(r)")
         XCTAssertGreaterThan(r, 0.6, "the dream is still the photo")
         XCTAssertThrowsError(try FeatureVisJob(dream, filters: [0], photo: [1, 2, 3])) { error in
@@ -139,18 +169,28 @@ final class FeatureVisTests: XCTestCase {
 
     func testFeatureVisSettings_BadRequests_SayWhatToDo() {
         func error(_ layer: String, _ s: FeatureVisSettings = FeatureVisSettings(), filters: [Int] = [0]) -> String {
-            do { _ = try FeatureVis(model: model, layer: layer, settings: s).run(filters: filters); return "no error" } catch { return "\(error)" }
+            do {
+                _ = try FeatureVis(model: model, layer: layer, settings: s).run(filters: filters)
+                return "no error"
+            } catch { return "\(error)" }
         }
         XCTAssertTrue(error("block2_pool").hasPrefix("block2_pool is not a convolution"))
-        XCTAssertEqual(error("block1_conv1", FeatureVisSettings(size: 100)),
-                       "image size 100 is not allowed: use a multiple of 16 from 16 to 1024 (default 96)")
-        XCTAssertEqual(error("block1_conv1", FeatureVisSettings(steps: 0)), "0 steps is not allowed: use 1 to 1000 (default 36)")
-        XCTAssertEqual(error("block1_conv1", FeatureVisSettings(learningRate: -1)),
-                       "learning rate -1.0 is not allowed: use a positive number up to 10 (default 0.15)")
-        var s = FeatureVisSettings(); s.jitter = 100
+        XCTAssertEqual(
+            error("block1_conv1", FeatureVisSettings(size: 100)),
+            "image size 100 is not allowed: use a multiple of 16 from 16 to 1024 (default 96)")
+        XCTAssertEqual(
+            error("block1_conv1", FeatureVisSettings(steps: 0)), "0 steps is not allowed: use 1 to 1000 (default 36)")
+        XCTAssertEqual(
+            error("block1_conv1", FeatureVisSettings(learningRate: -1)),
+            "learning rate -1.0 is not allowed: use a positive number up to 10 (default 0.15)")
+        var s = FeatureVisSettings()
+        s.jitter = 100
         XCTAssertTrue(error("block1_conv1", s).contains("jitter of 0–64 pixels"))
-        XCTAssertEqual(error("block5_conv1", FeatureVisSettings(size: 64)),
-                       "at image size 64, block5_conv1's map is only 4×4 pixels, too small to leave out its border: use --size 80 or more")
+        XCTAssertEqual(
+            error("block5_conv1", FeatureVisSettings(size: 64)),
+            "at image size 64, block5_conv1's map is only 4×4 pixels, too small to leave out its border: "
+                + "use --size 80 or more"
+        )
         XCTAssertEqual(error("block1_conv1", filters: [1, 9]), "filter 9 does not exist: this layer has filters 0…1")
     }
 }

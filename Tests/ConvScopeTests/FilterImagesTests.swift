@@ -45,23 +45,34 @@ final class FilterImagesTests: XCTestCase {
         let start = Date()
         for layer in ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"] {
             let (size, steps, filters) = (80, 16, Array(0..<8))
-            let plain = try FilterAscent(model: model, layer: layer, settings: AscentSettings(size: size, steps: steps)).run(filters: filters)
-            let lucid = try FeatureVis(model: model, layer: layer, settings: FeatureVisSettings(size: size, steps: steps)).run(filters: filters)
+            let plain = try FilterAscent(model: model, layer: layer, settings: AscentSettings(size: size, steps: steps))
+                .run(filters: filters)
+            let lucid = try FeatureVis(
+                model: model, layer: layer, settings: FeatureVisSettings(size: size, steps: steps)
+            ).run(filters: filters)
             let crop = AscentSettings(size: size).crop
             func high(_ images: [FilterImage]) -> Double {
-                images.map { SpectralEnergy.highFrequencyFraction($0.raw, side: size, crop: crop) }.reduce(0, +) / Double(images.count)
+                images.map { SpectralEnergy.highFrequencyFraction($0.raw, side: size, crop: crop) }.reduce(0, +)
+                    / Double(images.count)
             }
             func mean(_ v: [Float]) -> Double { v.reduce(0.0) { $0 + Double($1) } / Double(v.count) }
             let response = try FilterResponse(model: model, layer: layer, size: size)
-            let clipped = try plain.map { try response.meanActivation($0.raw.map { min(max($0, 0), 255) }, filter: $0.filter) }
+            let clipped = try plain.map {
+                try response.meanActivation($0.raw.map { min(max($0, 0), 255) }, filter: $0.filter)
+            }
             let (hp, hl) = (high(plain), high(lucid))
-            print(String(format: "%@: energy above ½ Nyquist plain %.3f, lucid %.3f (×%.2f); mean activation plain %.1f "
-                         + "(clipped to 0–255: %.1f), lucid %.1f", layer, hp, hl, hl / hp, mean(plain.map(\.finalActivation)),
-                         mean(clipped), mean(lucid.map(\.finalActivation))))
+            print(
+                String(
+                    format: "%@: energy above ½ Nyquist plain %.3f, lucid %.3f (×%.2f); mean activation plain %.1f "
+                        + "(clipped to 0–255: %.1f), lucid %.1f", layer, hp, hl, hl / hp,
+                    mean(plain.map(\.finalActivation)),
+                    mean(clipped), mean(lucid.map(\.finalActivation))))
             XCTAssertLessThanOrEqual(hl, 0.5 * hp, layer)
             for i in lucid {
                 XCTAssertTrue(i.raw.allSatisfy { (0...255).contains($0) }, "\(layer) filter \(i.filter)")
-                if i.startActivation > 0 { XCTAssertGreaterThan(i.finalActivation, i.startActivation, "\(layer) filter \(i.filter)") }
+                if i.startActivation > 0 {
+                    XCTAssertGreaterThan(i.finalActivation, i.startActivation, "\(layer) filter \(i.filter)")
+                }
             }
         }
         print(String(format: "comparison in %.1f s", Date().timeIntervalSince(start)))

@@ -42,7 +42,8 @@ extension XCTestCase {
         var env = ProcessInfo.processInfo.environment
         env["XDG_CONFIG_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-config-\(UUID().uuidString)").path
         // A fresh filter-image cache too, unless the test shares one between launches.
-        env["XDG_CACHE_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-cache-\(UUID().uuidString)").path
+        env["XDG_CACHE_HOME"] =
+            FileManager.default.temporaryDirectory.appendingPathComponent("convscope-cache-\(UUID().uuidString)").path
         for (k, v) in environment { env[k] = v }
         app.environment = env
         let out = AppOutput(), pipe = Pipe()

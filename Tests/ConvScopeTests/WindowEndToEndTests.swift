@@ -90,7 +90,8 @@ final class WindowEndToEndTests: XCTestCase {
         let trace = tmp.appendingPathComponent("trace.json").path
         let cache = tmp.appendingPathComponent("cache").path
         let environment = ["CONVSCOPE_UI_TRACE": trace, "XDG_CACHE_HOME": cache]
-        let (app, out) = try launch(["--weights", Fixtures.hedWeights.path, "--export-dir", exports], environment: environment)
+        let (app, out) = try launch(
+            ["--weights", Fixtures.hedWeights.path, "--export-dir", exports], environment: environment)
         defer { if app.isRunning { app.terminate() } }
         XCTAssertTrue(waitFor("analysed: chelsea.png", in: out, seconds: 60), out.value)
 
@@ -104,26 +105,32 @@ final class WindowEndToEndTests: XCTestCase {
         for layer in ["block3_conv1", "block2_pool", "block2_conv2", "block2_conv1", "block1_pool", "block1_conv2", "block1_conv1"] {
             XCTAssertTrue(try press("Left", until: "layer: \(layer)"), out.value)
         }
-        XCTAssertTrue(waitFor("filters: block1_conv1 page 0 complete (lucid, 96 px, 36 steps)", in: out, seconds: 240), out.value)
+        XCTAssertTrue(
+            waitFor("filters: block1_conv1 page 0 complete (lucid, 96 px, 36 steps)", in: out, seconds: 240), out.value)
         XCTAssertFalse(out.value.contains("filters: block3_conv2 page 0 complete"), "the block3_conv2 run was not cancelled")
         Thread.sleep(forTimeInterval: 0.5)
         let lucid = try gridPixels(trace, tmp)
         XCTAssertGreaterThan(lucid.spread, 30, "the filter grid is not on screen (pixel spread \(lucid.spread))")
         XCTAssertTrue(try press("e", until: "exported: ", seconds: 15), out.value)
-        XCTAssertTrue(try XCTUnwrap(pngs(in: exports).first).contains("filters_block1_conv1_filters0-63_lucid_96px_36steps"),
-                      "\(pngs(in: exports))")
+        XCTAssertTrue(
+            try XCTUnwrap(pngs(in: exports).first).contains("filters_block1_conv1_filters0-63_lucid_96px_36steps"),
+            "\(pngs(in: exports))")
 
         // The method toggle, found by its label in the layer pane.
         let t = readTrace(trace)
         let layerPane = try XCTUnwrap(t.first { $0.kind == "pane" && $0.label == "layer" })
         func toggle(_ label: String) throws -> TraceEntry {
-            try XCTUnwrap(readTrace(trace).first { $0.kind == "selectable" && $0.label == label && layerPane.contains($0) }, "\(t)")
+            try XCTUnwrap(
+                readTrace(trace).first { $0.kind == "selectable" && $0.label == label && layerPane.contains($0) },
+                "\(t)")
         }
         XCTAssertEqual(try toggle("Lucid").value, "true")
         let plainButton = try toggle("Plain")
         _ = try tool(["xdotool", "mousemove", "\(plainButton.centre.0)", "\(plainButton.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("filters: method plain", in: out, seconds: 5), out.value)
-        XCTAssertTrue(waitFor("filters: block1_conv1 page 0 complete (plain, 128 px, 30 steps)", in: out, seconds: 240), out.value)
+        XCTAssertTrue(
+            waitFor("filters: block1_conv1 page 0 complete (plain, 128 px, 30 steps)", in: out, seconds: 240), out.value
+        )
         XCTAssertEqual(try toggle("Plain").value, "true")
         Thread.sleep(forTimeInterval: 0.5)
         let plain = try gridPixels(trace, tmp)
@@ -134,7 +141,9 @@ final class WindowEndToEndTests: XCTestCase {
         XCTAssertTrue(try press("e", until: "exported: ", seconds: 15), out.value)
         Thread.sleep(forTimeInterval: 1)
         let file = try XCTUnwrap(Set(pngs(in: exports)).subtracting(before).first, "\(pngs(in: exports))")
-        XCTAssertTrue((file as NSString).lastPathComponent.hasPrefix("filters_block1_conv1_filters0-63_plain_128px_30steps"), file)
+        XCTAssertTrue(
+            (file as NSString).lastPathComponent.hasPrefix("filters_block1_conv1_filters0-63_plain_128px_30steps"), file
+        )
         let grid = try ImageFile.load(path: exports + "/" + file)
         XCTAssertEqual(grid.width, 8 * 112 + 7 * 2)   // 128-px images less an 8-px border
         XCTAssertGreaterThanOrEqual(grid.height, 8 * 112 + 7 * 2)
@@ -145,8 +154,11 @@ final class WindowEndToEndTests: XCTestCase {
         _ = try tool(["xdotool", "mousemove", "\(lucidButton.centre.0)", "\(lucidButton.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("filters: method lucid", in: out, seconds: 5), out.value)
         Thread.sleep(forTimeInterval: 1)
-        XCTAssertEqual(out.value.components(separatedBy: "page 0 complete (lucid").count, completions, "no new run: \(out.value)")
-        let files = (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".bin") }
+        XCTAssertEqual(
+            out.value.components(separatedBy: "page 0 complete (lucid").count, completions, "no new run: \(out.value)")
+        let files = (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String] ?? []).filter {
+            $0.hasSuffix(".bin")
+        }
         XCTAssertEqual(files.count, 128, "64 lucid and 64 plain images in the disk cache")
 
         XCTAssertTrue(try press("Right", until: "layer: block1_conv2"), out.value)
@@ -162,33 +174,45 @@ final class WindowEndToEndTests: XCTestCase {
         XCTAssertTrue(waitFor("analysed: chelsea.png", in: out2, seconds: 60), out2.value)
         let window2 = try windowAtOrigin()
         XCTAssertTrue(try self.press("f", in: window2, until: "view: filters", in: out2, seconds: 4), out2.value)
-        for layer in ["block3_conv1", "block2_pool", "block2_conv2", "block2_conv1", "block1_pool", "block1_conv2", "block1_conv1"] {
-            XCTAssertTrue(try self.press("Left", in: window2, until: "layer: \(layer)", in: out2, seconds: 4), out2.value)
+        for layer in [
+            "block3_conv1", "block2_pool", "block2_conv2", "block2_conv1", "block1_pool", "block1_conv2",
+            "block1_conv1",
+        ] {
+            XCTAssertTrue(
+                try self.press("Left", in: window2, until: "layer: \(layer)", in: out2, seconds: 4), out2.value)
         }
         XCTAssertTrue(waitFor("filters: block1_conv1: 64 from the cache", in: out2, seconds: 20), out2.value)
-        XCTAssertTrue(waitFor("filters: block1_conv1 page 0 complete (lucid, 96 px, 36 steps)", in: out2, seconds: 5), out2.value)
+        XCTAssertTrue(
+            waitFor("filters: block1_conv1 page 0 complete (lucid, 96 px, 36 steps)", in: out2, seconds: 5), out2.value)
         again.terminate()
     }
 
     /// The middle pane's filter grid on screen (its tiles found through the UI trace), sampled every third pixel:
     /// the gray values, their spread, and how many are saturated (colour fields).
-    func gridPixels(_ trace: String, _ tmp: URL) throws -> (values: [UInt8], spread: Double, saturated: Int, samples: Int) {
+    func gridPixels(_ trace: String, _ tmp: URL) throws -> (
+        values: [UInt8], spread: Double, saturated: Int, samples: Int
+    ) {
         let layerPane = try XCTUnwrap(readTrace(trace).first { $0.kind == "pane" && $0.label == "layer" })
         let tiles = readTrace(trace).filter { $0.kind == "imageButton" && layerPane.contains($0) }
-        let top = Int(tiles.map(\.y).min() ?? layerPane.y), bottom = Int(tiles.map { $0.y + $0.h }.max() ?? layerPane.y + layerPane.h)
+        let top = Int(tiles.map(\.y).min() ?? layerPane.y),
+            bottom = Int(tiles.map { $0.y + $0.h }.max() ?? layerPane.y + layerPane.h)
         let shot = tmp.appendingPathComponent("shot.png").path
         _ = try tool(["import", "-window", "root", shot])
         let screen = try ImageFile.load(path: shot)
         var values: [UInt8] = [], saturated = 0
         for y in stride(from: top, to: min(screen.height, bottom), by: 3) {
-            for x in stride(from: Int(layerPane.x) + 12, to: min(screen.width, Int(layerPane.x + layerPane.w) - 12), by: 3) {
+            for x in stride(
+                from: Int(layerPane.x) + 12, to: min(screen.width, Int(layerPane.x + layerPane.w) - 12), by: 3)
+            {
                 let p = screen[x, y]
                 values.append(UInt8((Int(p.r) + Int(p.g) + Int(p.b)) / 3))
                 if Int(max(p.r, p.g, p.b)) - Int(min(p.r, p.g, p.b)) > 60 { saturated += 1 }
             }
         }
         let mean = values.reduce(0.0) { $0 + Double($1) } / Double(max(values.count, 1))
-        let spread = (values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(max(values.count, 1))).squareRoot()
+        let spread =
+            (values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(max(values.count, 1)))
+            .squareRoot()
         return (values, spread, saturated, values.count)
     }
 

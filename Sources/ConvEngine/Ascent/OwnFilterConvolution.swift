@@ -5,14 +5,20 @@ import COpenBLAS
 /// input gradient. Filter images use it at the filter's own layer, where nothing reads the other channels.
 enum OwnFilterConvolution {
     /// y[b, ·, filters[b]] = activation(conv(x[b]) + bias); the other channels of y are left as they are.
-    static func forward(_ filters: [Int], _ c: Conv2DParameters, _ g: ConvGeneral.Geometry,
-                        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        let inCount = g.inHeight * g.inWidth * g.inChannels, outCount = g.outHeight * g.outWidth * c.outChannels
+    static func forward(
+        _ filters: [Int], _ c: Conv2DParameters, _ g: ConvGeneral.Geometry,
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+    ) {
+        let inCount = g.inHeight * g.inWidth * g.inChannels
+        let outCount = g.outHeight * g.outWidth * c.outChannels
         for (b, f) in filters.enumerated() {
             let column = filterColumn(c, f)
             column.withUnsafeBufferPointer { k in
                 eachTap(g) { p, tap, offset in
-                    if tap < 0 { y[b * outCount + p * c.outChannels + f] = c.bias![f]; return }
+                    if tap < 0 {
+                        y[b * outCount + p * c.outChannels + f] = c.bias![f]
+                        return
+                    }
                     y[b * outCount + p * c.outChannels + f] += cblas_sdot(
                         Int32(g.inChannels), x + b * inCount + offset, 1, k.baseAddress! + tap * g.inChannels, 1)
                 }
@@ -27,9 +33,12 @@ enum OwnFilterConvolution {
 
     /// dy (only each image's own filter channel read, already past the activation) back into dx (overwritten),
     /// each pixel's gradient scattered along its filter's kernel column.
-    static func backward(_ filters: [Int], _ c: Conv2DParameters, _ g: ConvGeneral.Geometry,
-                         dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-        let inCount = g.inHeight * g.inWidth * g.inChannels, outCount = g.outHeight * g.outWidth * c.outChannels
+    static func backward(
+        _ filters: [Int], _ c: Conv2DParameters, _ g: ConvGeneral.Geometry,
+        dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>
+    ) {
+        let inCount = g.inHeight * g.inWidth * g.inChannels
+        let outCount = g.outHeight * g.outWidth * c.outChannels
         dx.update(repeating: 0, count: filters.count * inCount)
         for (b, f) in filters.enumerated() {
             let column = filterColumn(c, f)
@@ -37,8 +46,9 @@ enum OwnFilterConvolution {
                 eachTap(g) { p, tap, offset in
                     let value = dy[b * outCount + p * c.outChannels + f]
                     guard tap >= 0, value != 0 else { return }
-                    cblas_saxpy(Int32(g.inChannels), value, k.baseAddress! + tap * g.inChannels, 1,
-                                dx + b * inCount + offset, 1)
+                    cblas_saxpy(
+                        Int32(g.inChannels), value, k.baseAddress! + tap * g.inChannels, 1,
+                        dx + b * inCount + offset, 1)
                 }
             }
         }

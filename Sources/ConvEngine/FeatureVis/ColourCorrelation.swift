@@ -6,10 +6,13 @@ public enum ColourCorrelation {
     /// M, row-major (rows: R, G, B). The numbers are the published statistics' square root (an SVD of the 3×3
     /// covariance of ImageNet pixels); they are data, not code.
     public static let matrix: [Float] = {
-        let root: [Double] = [0.26, 0.09, 0.02,
-                              0.27, 0.00, -0.05,
-                              0.27, -0.09, 0.03]
-        let norms = (0..<3).map { c in (0..<3).map { r in root[r * 3 + c] * root[r * 3 + c] }.reduce(0, +).squareRoot() }
+        let root: [Double] = [
+            0.26, 0.09, 0.02,
+            0.27, 0.00, -0.05,
+            0.27, -0.09, 0.03,
+        ]
+        let norms = (0..<3).map { c in (0..<3).map { r in root[r * 3 + c] * root[r * 3 + c] }.reduce(0, +).squareRoot()
+        }
         let largest = norms.max()!
         return root.map { Float($0 / largest) }
     }()
@@ -18,14 +21,16 @@ public enum ColourCorrelation {
     public static let inverse: [Float] = {
         let m = matrix.map(Double.init)
         func at(_ r: Int, _ c: Int) -> Double { m[r * 3 + c] }
-        let det = at(0, 0) * (at(1, 1) * at(2, 2) - at(1, 2) * at(2, 1))
+        let det =
+            at(0, 0) * (at(1, 1) * at(2, 2) - at(1, 2) * at(2, 1))
             - at(0, 1) * (at(1, 0) * at(2, 2) - at(1, 2) * at(2, 0))
             + at(0, 2) * (at(1, 0) * at(2, 1) - at(1, 1) * at(2, 0))
         var inv = [Float](repeating: 0, count: 9)
         for r in 0..<3 {
             for c in 0..<3 {
                 // Cofactor of (c, r) over the determinant.
-                let rows = (0..<3).filter { $0 != c }, cols = (0..<3).filter { $0 != r }
+                let rows = (0..<3).filter { $0 != c }
+                let cols = (0..<3).filter { $0 != r }
                 let minor = at(rows[0], cols[0]) * at(rows[1], cols[1]) - at(rows[0], cols[1]) * at(rows[1], cols[0])
                 inv[r * 3 + c] = Float(((r + c) % 2 == 0 ? 1 : -1) * minor / det)
             }

@@ -55,11 +55,13 @@ public final class FeatureVis {
     /// Step `index` (from 0) of every image of `batch`, the lanes side by side; the first seeds and measures the
     /// start, the last measures the end and returns the images.
     func step(_ batch: [Int], index: Int, photo: [Float]?) -> [FilterImage] {
-        let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] }) }
+        let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] })
+        }
         let busy = shares.indices.filter { !shares[$0].isEmpty }
         let finish = index == settings.steps - 1
         let body = { (k: Int) in
-            let lane = self.lanes[k], share = shares[k]
+            let lane = self.lanes[k]
+            let share = shares[k]
             if index == 0 {
                 lane.seed(share, photo: photo)
                 lane.start = lane.measure(share)
@@ -67,19 +69,30 @@ public final class FeatureVis {
             lane.step(share, step: index)
             if finish { lane.final = lane.measure(share) }
         }
-        if busy.count == 1 { body(busy[0]) } else { DispatchQueue.concurrentPerform(iterations: busy.count) { body(busy[$0]) } }
+        if busy.count == 1 {
+            body(busy[0])
+        } else {
+            DispatchQueue.concurrentPerform(iterations: busy.count) { body(busy[$0]) }
+        }
         guard finish else { return [] }
         var images: [FilterImage] = []
         for k in busy {
             for (b, f) in shares[k].enumerated() {
-                let raw = lanes[k].image(b), s = settings.size, crop = settings.crop, side = s - 2 * crop
+                let raw = lanes[k].image(b)
+                let s = settings.size
+                let crop = settings.crop
+                let side = s - 2 * crop
                 var rgb: [UInt8] = []
                 rgb.reserveCapacity(side * side * 3)
                 for y in crop..<(s - crop) {
-                    rgb += raw[((y * s + crop) * 3)..<((y * s + s - crop) * 3)].map { UInt8(min(max($0, 0), 255).rounded()) }
+                    rgb += raw[((y * s + crop) * 3)..<((y * s + s - crop) * 3)].map {
+                        UInt8(min(max($0, 0), 255).rounded())
+                    }
                 }
-                images.append(FilterImage(filter: f, side: side, rgb: rgb, raw: raw, startActivation: lanes[k].start[b],
-                                          finalActivation: lanes[k].final[b]))
+                images.append(
+                    FilterImage(
+                        filter: f, side: side, rgb: rgb, raw: raw, startActivation: lanes[k].start[b],
+                        finalActivation: lanes[k].final[b]))
             }
         }
         return images.sorted { $0.filter < $1.filter }
@@ -118,7 +131,8 @@ public final class FeatureVisJob: FilterImageJob {
     public func step() -> [FilterImage] {
         precondition(!isFinished, "FeatureVisJob.step after the last step")
         let steps = vis.settings.steps
-        let batch = batches[stepsDone / steps], within = stepsDone % steps
+        let batch = batches[stepsDone / steps]
+        let within = stepsDone % steps
         stepsDone += 1
         return vis.step(batch, index: within, photo: photo)
     }

@@ -33,15 +33,25 @@ final class FeatureVisLane {
 
     init(model: Model, settings: FeatureVisSettings, param: FourierImage, capacity: Int) {
         runner = Runner(model: model, batch: capacity, ways: 1)
-        self.settings = settings; self.param = param; self.capacity = capacity
+        self.settings = settings
+        self.param = param
+        self.capacity = capacity
         let last = model.layers.count - 1
-        if case .conv2D = model.layers[last].kind { ownFilter = settings.objective != .layer } else { ownFilter = false }
+        if case .conv2D = model.layers[last].kind {
+            ownFilter = settings.objective != .layer
+        } else {
+            ownFilter = false
+        }
         pixels = settings.size * settings.size
-        let c = capacity * param.coefficientsPerImage, image = capacity * pixels * 3
+        let c = capacity * param.coefficientsPerImage
+        let image = capacity * pixels * 3
         coefficients = [Float](repeating: 0, count: c)
-        momentum = coefficients; velocity = coefficients; coefficientGradient = coefficients
+        momentum = coefficients
+        velocity = coefficients
+        coefficientGradient = coefficients
         rgb = [Float](repeating: 0, count: image)
-        viewGradient = rgb; rgbGradient = rgb
+        viewGradient = rgb
+        rgbGradient = rgb
         scratch = [Float](repeating: 0, count: param.scratchCount(images: capacity))
         input = [Float](repeating: 0, count: capacity * model.input.count)
         outputs = model.layers.map { [Float](repeating: 0, count: capacity * $0.output.count) }
@@ -64,15 +74,20 @@ final class FeatureVisLane {
                 continue
             }
             var rng = SplitMix64(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(f))
-            for i in stride(from: 0, to: per, by: 2) {   // Box–Muller, two normals a draw
-                let u1 = max(rng.nextUnitFloat(), 1e-7), u2 = rng.nextUnitFloat()
-                let r = (-2 * log(u1)).squareRoot() * settings.startSpread, a = 2 * Float.pi * u2
+            for i in stride(from: 0, to: per, by: 2) {  // Box–Muller, two normals a draw
+                let u1 = max(rng.nextUnitFloat(), 1e-7)
+                let u2 = rng.nextUnitFloat()
+                let r = (-2 * log(u1)).squareRoot() * settings.startSpread
+                let a = 2 * Float.pi * u2
                 coefficients[b * per + i] = r * cos(a)
                 if i + 1 < per { coefficients[b * per + i + 1] = r * sin(a) }
             }
         }
         let n = filters.count * per
-        for i in 0..<n { momentum[i] = 0; velocity[i] = 0 }
+        for i in 0..<n {
+            momentum[i] = 0
+            velocity[i] = 0
+        }
         updates = 0
     }
 
@@ -88,19 +103,25 @@ final class FeatureVisLane {
     /// One step of the share's images; `step` counts from 0 (it seeds the views and decides the redirection).
     func step(_ filters: [Int], step: Int) {
         for (b, f) in filters.enumerated() {
-            var rng = SplitMix64(seed: (settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(f)) ^ (UInt64(step + 1) &* 0xD1B5_4A32_D192_ED03))
-            views[b] = ViewTransform.random(&rng, jitter: settings.jitter, spread: settings.scaleSpread,
-                                            degrees: settings.rotation)
+            var rng = SplitMix64(
+                seed: (settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(f))
+                    ^ (UInt64(step + 1) &* 0xD1B5_4A32_D192_ED03))
+            views[b] = ViewTransform.random(
+                &rng, jitter: settings.jitter, spread: settings.scaleSpread,
+                degrees: settings.rotation)
         }
         _ = evaluate(filters, redirect: step < settings.warmupSteps)
         updates += 1
-        let n = filters.count, per = param.coefficientsPerImage, adam = Adam(rate: settings.learningRate)
+        let n = filters.count
+        let per = param.coefficientsPerImage
+        let adam = Adam(rate: settings.learningRate)
         coefficients.withUnsafeMutableBufferPointer { c in
             coefficientGradient.withUnsafeBufferPointer { g in
                 momentum.withUnsafeMutableBufferPointer { m in
                     velocity.withUnsafeMutableBufferPointer { v in
-                        adam.ascend(c.baseAddress!, gradient: g.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
-                                    count: n * per, t: updates)
+                        adam.ascend(
+                            c.baseAddress!, gradient: g.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
+                            count: n * per, t: updates)
                     }
                 }
             }
@@ -124,7 +145,10 @@ final class FeatureVisLane {
     /// For tests: image b's coefficients, its view, and the last gradient.
     var state: (coefficients: [Float], views: [ViewTransform], gradient: [Float]) {
         get { (coefficients, views, coefficientGradient) }
-        set { coefficients = newValue.coefficients; views = newValue.views }
+        set {
+            coefficients = newValue.coefficients
+            views = newValue.views
+        }
     }
 
     /// Image b as rendered last (side·side·3, 0–255 RGB).
@@ -144,12 +168,14 @@ final class FeatureVisLane {
 
     /// Each image's view, through the weights' preprocessing, into the network's input.
     private func viewsToInput(_ n: Int) {
-        let channels = model.preprocessing.channels, m = pixels * 3
+        let channels = model.preprocessing.channels
+        let m = pixels * 3
         rgb.withUnsafeBufferPointer { image in
-            viewGradient.withUnsafeMutableBufferPointer { view in   // borrowed as the view's buffer
+            viewGradient.withUnsafeMutableBufferPointer { view in  // borrowed as the view's buffer
                 input.withUnsafeMutableBufferPointer { x in
                     for b in 0..<n {
-                        views[b].apply(image.baseAddress! + b * m, side: settings.size, fill: 127.5, into: view.baseAddress!)
+                        views[b].apply(
+                            image.baseAddress! + b * m, side: settings.size, fill: 127.5, into: view.baseAddress!)
                         for p in 0..<pixels {
                             for (c, ch) in channels.enumerated() {
                                 x[b * m + 3 * p + c] = (view[3 * p + ch.source] - ch.offset) * ch.scale
@@ -164,13 +190,16 @@ final class FeatureVisLane {
     /// `gradient` (∂objective/∂input) → ∂objective/∂coefficients, through the preprocessing, the views' adjoints and
     /// the parameterisation's backward pass.
     private func inputToCoefficients(_ n: Int) {
-        let channels = model.preprocessing.channels, m = pixels * 3
+        let channels = model.preprocessing.channels
+        let m = pixels * 3
         gradient.withUnsafeBufferPointer { dx in
             viewGradient.withUnsafeMutableBufferPointer { dv in
                 rgbGradient.withUnsafeMutableBufferPointer { dr in
                     for b in 0..<n {
                         for p in 0..<pixels {
-                            for (c, ch) in channels.enumerated() { dv[3 * p + ch.source] = dx[b * m + 3 * p + c] * ch.scale }
+                            for (c, ch) in channels.enumerated() {
+                                dv[3 * p + ch.source] = dx[b * m + 3 * p + c] * ch.scale
+                            }
                         }
                         views[b].adjoint(dv.baseAddress!, side: settings.size, into: dr.baseAddress! + b * m)
                     }
@@ -181,8 +210,9 @@ final class FeatureVisLane {
             rgb.withUnsafeBufferPointer { image in
                 coefficientGradient.withUnsafeMutableBufferPointer { dc in
                     scratch.withUnsafeMutableBufferPointer { s in
-                        param.backward(dr.baseAddress!, rgb: image.baseAddress!, images: n,
-                                       coefficientGradient: dc.baseAddress!, scratch: s.baseAddress!)
+                        param.backward(
+                            dr.baseAddress!, rgb: image.baseAddress!, images: n,
+                            coefficientGradient: dc.baseAddress!, scratch: s.baseAddress!)
                     }
                 }
             }
@@ -224,7 +254,9 @@ final class FeatureVisLane {
     /// The objective of each image from the layer's output: its filter's mean over the window (channel, neuron), or
     /// the mean square of every channel (layer).
     private func objective(_ filters: [Int]) -> [Float] {
-        let o = model.layers[last].output, out = outputs[last], w = window
+        let o = model.layers[last].output
+        let out = outputs[last]
+        let w = window
         let count = Float(w.rows.count * w.columns.count)
         return filters.enumerated().map { b, f in
             var sum: Float = 0
@@ -244,7 +276,9 @@ final class FeatureVisLane {
 
     /// ∂objective/∂(the layer's output) into `gradient`.
     private func seedGradient(_ filters: [Int]) {
-        let o = model.layers[last].output, out = outputs[last], w = window
+        let o = model.layers[last].output
+        let out = outputs[last]
+        let w = window
         let count = Float(w.rows.count * w.columns.count)
         gradient.withUnsafeMutableBufferPointer { g in
             g.baseAddress!.update(repeating: 0, count: filters.count * o.count)
@@ -278,14 +312,17 @@ final class FeatureVisLane {
     private func backward(_ filters: [Int], redirect: Bool) {
         let n = filters.count
         for i in stride(from: last, through: 0, by: -1) {
-            let x = i == 0 ? input : outputs[i - 1], o = model.layers[i].output
+            let x = i == 0 ? input : outputs[i - 1]
+            let o = model.layers[i].output
             // The redirected rule is ours; the plain one the runner's (vectorised).
-            let relu = endsInReLU(i), activationDone = relu && redirect
+            let relu = endsInReLU(i)
+            let activationDone = relu && redirect
             if activationDone {
                 gradient.withUnsafeMutableBufferPointer { g in
                     outputs[i].withUnsafeBufferPointer { y in
-                        RedirectedReLU.backward(g.baseAddress!, output: y.baseAddress!, images: n, count: o.count,
-                                                redirect: true)
+                        RedirectedReLU.backward(
+                            g.baseAddress!, output: y.baseAddress!, images: n, count: o.count,
+                            redirect: true)
                     }
                 }
             }
@@ -295,7 +332,8 @@ final class FeatureVisLane {
                         let geometry = Runner.geometry(c, Runner.inputShape(model, i), o)
                         if !activationDone {
                             outputs[i].withUnsafeBufferPointer { y in
-                                ElementWise.backward(c.activation, gp.baseAddress!, output: y.baseAddress!, count: n * o.count)
+                                ElementWise.backward(
+                                    c.activation, gp.baseAddress!, output: y.baseAddress!, count: n * o.count)
                             }
                         }
                         OwnFilterConvolution.backward(filters, c, geometry, dy: gp.baseAddress!, dx: dx.baseAddress!)
@@ -303,8 +341,9 @@ final class FeatureVisLane {
                     }
                     x.withUnsafeBufferPointer { xp in
                         outputs[i].withUnsafeBufferPointer { yp in
-                            runner.backwardLayer(i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: n,
-                                                 dx: dx.baseAddress!, activationDone: activationDone)
+                            runner.backwardLayer(
+                                i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: n,
+                                dx: dx.baseAddress!, activationDone: activationDone)
                         }
                     }
                 }

@@ -17,6 +17,8 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     public var steps = 36
     /// Adam's step (Lucid: 0.05 over 512 steps; a few dozen steps need more).
     public var learningRate: Float = 0.15
+    /// Adam's step for a start from a photo (DeepDream): gentler, so the photo is still seen in the dream.
+    public static let photoLearningRate: Float = 0.02
     /// The spread of the starting coefficients (Lucid: 0.01: a near-gray start).
     public var startSpread: Float = 0.01
     public var seed: UInt64 = 1
@@ -46,23 +48,30 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     /// Steps taken with the redirected ReLU.
     var warmupSteps: Int { Int((Float(steps) * warmup).rounded()) }
 
-    public init(size: Int = 96, steps: Int = 36, learningRate: Float = 0.15, seed: UInt64 = 1,
-                objective: FeatureVisObjective = .channel) {
-        self.size = size; self.steps = steps; self.learningRate = learningRate; self.seed = seed
+    public init(
+        size: Int = 96, steps: Int = 36, learningRate: Float = 0.15, seed: UInt64 = 1,
+        objective: FeatureVisObjective = .channel
+    ) {
+        self.size = size
+        self.steps = steps
+        self.learningRate = learningRate
+        self.seed = seed
         self.objective = objective
     }
 
     /// Checks the settings for `layer` and returns the model up to that layer at this input size.
     public func validate(for layer: LayerInfo, in model: Model) throws -> Model {
         let defaults = FeatureVisSettings()
-        guard (16...1024).contains(size), size % 16 == 0 else { throw FeatureVisError.badSize(size, default: defaults.size) }
+        guard (16...1024).contains(size), size % 16 == 0 else {
+            throw FeatureVisError.badSize(size, default: defaults.size)
+        }
         guard (1...1000).contains(steps) else { throw FeatureVisError.badSteps(steps, default: defaults.steps) }
         guard learningRate.isFinite, learningRate > 0, learningRate <= 10 else {
             throw FeatureVisError.badLearningRate(learningRate)
         }
         guard startSpread.isFinite, startSpread >= 0, scaleSpread.isFinite, (0..<0.5).contains(scaleSpread),
-              (0...64).contains(jitter), (0...45).contains(rotation), (0...1).contains(warmup),
-              decay.isFinite, (0...3).contains(decay)
+            (0...64).contains(jitter), (0...45).contains(rotation), (0...1).contains(warmup),
+            decay.isFinite, (0...3).contains(decay)
         else { throw FeatureVisError.badTransforms }
         return try AscentSettings(size: size, steps: steps, border: objective == .neuron ? 0 : border)
             .validate(for: layer, in: model)
@@ -79,12 +88,14 @@ public enum FeatureVisError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .badSize(let s, let d): return "image size \(s) is not allowed: use a multiple of 16 from 16 to 1024 (default \(d))"
+        case .badSize(let s, let d):
+            return "image size \(s) is not allowed: use a multiple of 16 from 16 to 1024 (default \(d))"
         case .badSteps(let s, let d): return "\(s) steps is not allowed: use 1 to 1000 (default \(d))"
         case .badLearningRate(let r):
             return "learning rate \(r) is not allowed: use a positive number up to 10 (default 0.15)"
         case .badTransforms:
-            return "the transforms must be a jitter of 0–64 pixels, a scale spread under 0.5 and a rotation of 0–45°; the "
+            return
+                "the transforms must be a jitter of 0–64 pixels, a scale spread under 0.5 and a rotation of 0–45°; the "
                 + "warm-up a share of 0–1 of the steps; the decay 0–3"
         case .photoSize(let p, let s):
             return "the photo has \(p) pixels; DeepDream needs it resized to \(s)×\(s) (\(s * s) pixels)"

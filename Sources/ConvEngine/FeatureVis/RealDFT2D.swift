@@ -25,36 +25,50 @@ public struct RealDFT2D: Sendable {
 
     public init(height: Int, width: Int) {
         precondition(height >= 2 && width >= 2 && height % 2 == 0 && width % 2 == 0, "RealDFT2D needs even sides")
-        self.height = height; self.width = width
+        self.height = height
+        self.width = width
         let k = width / 2 + 1
         halfWidth = k
-        var cy = [Float](repeating: 0, count: height * height), sy = cy
+        var cy = [Float](repeating: 0, count: height * height)
+        var sy = cy
         for y in 0..<height {
             for ky in 0..<height {
                 let a = 2 * Double.pi * Double((ky * y) % height) / Double(height)
-                cy[y * height + ky] = Float(cos(a)); sy[y * height + ky] = Float(sin(a))
+                cy[y * height + ky] = Float(cos(a))
+                sy[y * height + ky] = Float(sin(a))
             }
         }
-        var cx = [Float](repeating: 0, count: k * width), sx = cx
+        var cx = [Float](repeating: 0, count: k * width)
+        var sx = cx
         let n = Double(height * width)
         for kx in 0..<k {
             let w: Double = kx == 0 || kx == width / 2 ? 1 : 2
             for x in 0..<width {
                 let a = 2 * Double.pi * Double((kx * x) % width) / Double(width)
-                cx[kx * width + x] = Float(w * cos(a) / n); sx[kx * width + x] = Float(w * sin(a) / n)
+                cx[kx * width + x] = Float(w * cos(a) / n)
+                sx[kx * width + x] = Float(w * sin(a) / n)
             }
         }
-        cosY = cy; sinY = sy; cosX = cx; sinX = sx
+        cosY = cy
+        sinY = sy
+        cosX = cx
+        sinX = sx
     }
 
     /// `planes` half spectra (each `coefficientCount` floats, consecutive) → `planes` images (H·W each) in `image`.
     /// `scratch` holds 2·planes·H·K floats.
-    public func synthesize(_ spectrum: UnsafePointer<Float>, planes: Int, image: UnsafeMutablePointer<Float>,
-                           scratch: UnsafeMutablePointer<Float>) {
-        let h = height, k = halfWidth, plane = h * k
-        let zr = scratch, zi = scratch + planes * plane
+    public func synthesize(
+        _ spectrum: UnsafePointer<Float>, planes: Int, image: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let h = height
+        let k = halfWidth
+        let plane = h * k
+        let zr = scratch
+        let zi = scratch + planes * plane
         for p in 0..<planes {
-            let xr = spectrum + p * coefficientCount, xi = xr + plane
+            let xr = spectrum + p * coefficientCount
+            let xi = xr + plane
             gemm(cosY, xr, zr + p * plane, m: h, n: k, kk: h, alpha: 1, beta: 0)
             gemm(sinY, xi, zr + p * plane, m: h, n: k, kk: h, alpha: -1, beta: 1)
             gemm(sinY, xr, zi + p * plane, m: h, n: k, kk: h, alpha: 1, beta: 0)
@@ -66,14 +80,20 @@ public struct RealDFT2D: Sendable {
     }
 
     /// The adjoint of `synthesize`: ∂L/∂image (planes·H·W) → ∂L/∂spectrum (planes · coefficientCount).
-    public func synthesizeAdjoint(_ imageGradient: UnsafePointer<Float>, planes: Int,
-                                  spectrumGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let h = height, k = halfWidth, plane = h * k
-        let zr = scratch, zi = scratch + planes * plane
+    public func synthesizeAdjoint(
+        _ imageGradient: UnsafePointer<Float>, planes: Int,
+        spectrumGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let h = height
+        let k = halfWidth
+        let plane = h * k
+        let zr = scratch
+        let zi = scratch + planes * plane
         gemm(imageGradient, cosX, zr, m: planes * h, n: k, kk: width, alpha: 1, beta: 0, transB: true)
         gemm(imageGradient, sinX, zi, m: planes * h, n: k, kk: width, alpha: -1, beta: 0, transB: true)
         for p in 0..<planes {
-            let gr = spectrumGradient + p * coefficientCount, gi = gr + plane
+            let gr = spectrumGradient + p * coefficientCount
+            let gi = gr + plane
             gemm(cosY, zr + p * plane, gr, m: h, n: k, kk: h, alpha: 1, beta: 0)
             gemm(sinY, zi + p * plane, gr, m: h, n: k, kk: h, alpha: 1, beta: 1)
             gemm(sinY, zr + p * plane, gi, m: h, n: k, kk: h, alpha: -1, beta: 0)
@@ -85,28 +105,39 @@ public struct RealDFT2D: Sendable {
     /// image back. Used once per photo, so plain loops.
     public func analyze(_ image: [Float]) -> [Float] {
         precondition(image.count == height * width)
-        let h = height, w = width, k = halfWidth
-        var rr = [Double](repeating: 0, count: h * k), ri = rr
+        let h = height
+        let w = width
+        let k = halfWidth
+        var rr = [Double](repeating: 0, count: h * k)
+        var ri = rr
         for y in 0..<h {
             for kx in 0..<k {
-                var re = 0.0, im = 0.0
+                var re = 0.0
+                var im = 0.0
                 for x in 0..<w {
-                    let a = 2 * Double.pi * Double((kx * x) % w) / Double(w), v = Double(image[y * w + x])
-                    re += v * cos(a); im -= v * sin(a)
+                    let a = 2 * Double.pi * Double((kx * x) % w) / Double(w)
+                    let v = Double(image[y * w + x])
+                    re += v * cos(a)
+                    im -= v * sin(a)
                 }
-                rr[y * k + kx] = re; ri[y * k + kx] = im
+                rr[y * k + kx] = re
+                ri[y * k + kx] = im
             }
         }
         var out = [Float](repeating: 0, count: coefficientCount)
         for ky in 0..<h {
             for kx in 0..<k {
-                var re = 0.0, im = 0.0
+                var re = 0.0
+                var im = 0.0
                 for y in 0..<h {
-                    let a = 2 * Double.pi * Double((ky * y) % h) / Double(h), c = cos(a), s = sin(a)
+                    let a = 2 * Double.pi * Double((ky * y) % h) / Double(h)
+                    let c = cos(a)
+                    let s = sin(a)
                     re += rr[y * k + kx] * c + ri[y * k + kx] * s
                     im += ri[y * k + kx] * c - rr[y * k + kx] * s
                 }
-                out[ky * k + kx] = Float(re); out[h * k + ky * k + kx] = Float(im)
+                out[ky * k + kx] = Float(re)
+                out[h * k + ky * k + kx] = Float(im)
             }
         }
         return out
@@ -120,19 +151,26 @@ public struct RealDFT2D: Sendable {
     }
 
     /// c = alpha·a·b + beta·c, row-major; a is m×kk (its own buffer or pointer), b kk×n (or n×kk with transB).
-    private func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                      m: Int, n: Int, kk: Int, alpha: Float, beta: Float, transB: Bool = false) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(kk),
-                    alpha, a, Int32(kk), b, Int32(transB ? kk : n), beta, c, Int32(n))
+    private func gemm(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, kk: Int, alpha: Float, beta: Float, transB: Bool = false
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(kk),
+            alpha, a, Int32(kk), b, Int32(transB ? kk : n), beta, c, Int32(n))
     }
 
-    private func gemm(_ a: [Float], _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                      m: Int, n: Int, kk: Int, alpha: Float, beta: Float) {
+    private func gemm(
+        _ a: [Float], _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, kk: Int, alpha: Float, beta: Float
+    ) {
         a.withUnsafeBufferPointer { gemm($0.baseAddress!, b, c, m: m, n: n, kk: kk, alpha: alpha, beta: beta) }
     }
 
-    private func gemm(_ a: UnsafePointer<Float>, _ b: [Float], _ c: UnsafeMutablePointer<Float>,
-                      m: Int, n: Int, kk: Int, alpha: Float, beta: Float, transB: Bool = false) {
+    private func gemm(
+        _ a: UnsafePointer<Float>, _ b: [Float], _ c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, kk: Int, alpha: Float, beta: Float, transB: Bool = false
+    ) {
         b.withUnsafeBufferPointer {
             gemm(a, $0.baseAddress!, c, m: m, n: n, kk: kk, alpha: alpha, beta: beta, transB: transB)
         }

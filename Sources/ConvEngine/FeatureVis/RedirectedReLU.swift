@@ -5,13 +5,19 @@
 enum RedirectedReLU {
     /// g = ∂objective/∂y of `images` images, `count` floats each, in place → ∂objective/∂(pre-activation); y the
     /// ReLU's output. With `redirect` false it is the plain rule (zero where y ≤ 0).
-    static func backward(_ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, images: Int, count: Int,
-                         redirect: Bool) {
+    static func backward(
+        _ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, images: Int, count: Int,
+        redirect: Bool
+    ) {
         for b in 0..<images {
-            let gb = g + b * count, yb = y + b * count
+            let gb = g + b * count
+            let yb = y + b * count
             var passes = false
             if redirect {
-                for i in 0..<count where yb[i] > 0 && gb[i] != 0 { passes = true; break }
+                for i in 0..<count where yb[i] > 0 && gb[i] != 0 {
+                    passes = true
+                    break
+                }
             }
             // Ascending: a positive gradient raises the unit; a negative one on a dead unit would push it lower.
             mask(gb, yb, count: count, keepRising: redirect && !passes)
@@ -19,12 +25,15 @@ enum RedirectedReLU {
     }
 
     /// g = 0 where y ≤ 0 (and, with `keepRising`, g ≤ 0), sixteen at a time.
-    private static func mask(_ g: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int, keepRising: Bool) {
+    private static func mask(_ g: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int, keepRising: Bool)
+    {
         typealias V = SIMD16<Float>
-        let zero = V(repeating: 0), whole = count / 16 * 16
+        let zero = V(repeating: 0)
+        let whole = count / 16 * 16
         var i = 0
         while i < whole {
-            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self), yv = UnsafeRawPointer(y + i).loadUnaligned(as: V.self)
+            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: V.self)
             var keep = yv .> zero
             if keepRising { keep = keep .| (gv .> zero) }
             UnsafeMutableRawPointer(g + i).storeBytes(of: zero.replacing(with: gv, where: keep), as: V.self)

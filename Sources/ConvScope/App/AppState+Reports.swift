@@ -152,7 +152,11 @@ extension AppState {
             }
             guard filterCache[key]!.missing(page: page, channels: channels).isEmpty else { return [] }
             let r = key.recipe
-            return [.log("filters: \(key.layer) page \(page) complete (\(r.method.rawValue), \(r.size) px, \(r.steps) steps)")]
+            return [
+                .log(
+                    "filters: \(key.layer) page \(page) complete (\(r.method.rawValue), \(r.size) px, \(r.steps) steps)"
+                )
+            ]
         case .filtersCached(let key, let count):
             return [.log("filters: \(key.layer): \(count) from the cache")]
         case .filtersFailed(let key, let cliMessage):

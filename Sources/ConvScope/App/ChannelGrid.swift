@@ -78,39 +78,45 @@ enum FiltersView {
         let recipe = s.filterRecipe
         let z = g[1].columns([.fixed(34)] + sizes.map { _ in .fixed(38) }, spacing: 2)
         ui.draw(.text("Size", origin: Vec2(z[0].x, z[0].y + 4), ui.theme.textDim, .small))
-        for (i, v) in sizes.enumerated() where ui.selectable("\(v)##size\(v)", selected: recipe.size == v, in: z[1 + i]) {
-            out.append(.filterRecipe(changed(s) { size in size = v } steps: { _ in }))
+        for (i, v) in sizes.enumerated() {
+            guard ui.selectable("\(v)##size\(v)", selected: recipe.size == v, in: z[1 + i]) else { continue }
+            out.append(.filterRecipe(changed(s, size: v, steps: recipe.steps)))
         }
         let choices = steps(s.filterMethod)
         let t = g[2].columns([.fixed(40)] + choices.map { _ in .fixed(38) }, spacing: 2)
         ui.draw(.text("Steps", origin: Vec2(t[0].x, t[0].y + 4), ui.theme.textDim, .small))
-        for (i, v) in choices.enumerated() where ui.selectable("\(v)##steps\(v)", selected: recipe.steps == v, in: t[1 + i]) {
-            out.append(.filterRecipe(changed(s) { _ in } steps: { steps in steps = v }))
+        for (i, v) in choices.enumerated() {
+            guard ui.selectable("\(v)##steps\(v)", selected: recipe.steps == v, in: t[1 + i]) else { continue }
+            out.append(.filterRecipe(changed(s, size: recipe.size, steps: v)))
         }
         let line = Rect(r.x, r.y + flow.height + 6, r.w, 22)
         if let key = s.filterKey, let e = s.filterError, e.key == key {
             ui.draw(.text(e.message, origin: Vec2(line.x, line.y + 2), Color(hex: 0xFF7A6B), .small))
         } else if let p = s.filterProgress, p.key == s.filterKey {
-            let left = p.secondsLeft.map { $0 >= 90 ? String(format: "%.0f min left", $0 / 60) : String(format: "%.0f s left", $0) } ?? "starting…"
+            let left = p.secondsLeft.map {
+                $0 >= 90 ? String(format: "%.0f min left", $0 / 60) : String(format: "%.0f s left", $0)
+            } ?? "starting…"
             let fraction = p.pageFraction(FilterSet.page(s.channelPage, channels: s.layer.channels))
             let what = s.filterMethod == .lucid ? "Feature visualisation" : "Gradient ascent"
-            ui.progressBar(fraction: fraction, label: "\(what): \(Int(fraction * 100))% of the page · \(left)", in: line)
+            ui.progressBar(
+                fraction: fraction, label: "\(what): \(Int(fraction * 100))% of the page · \(left)", in: line)
         } else if s.layer.isConv {
-            let text = s.filterMethod == .lucid
-                ? "\(recipe.steps) steps of Lucid's method from gray, \(recipe.size)×\(recipe.size) px: hover a tile for its gain"
-                : "\(recipe.steps) steps of gradient ascent from gray noise, \(recipe.size)×\(recipe.size) px: hover a tile for its gain"
+            let how = s.filterMethod == .lucid ? "Lucid's method from gray" : "gradient ascent from gray noise"
+            let text = "\(recipe.steps) steps of \(how), \(recipe.size)×\(recipe.size) px: hover a tile for its gain"
             ui.draw(.text(text, origin: Vec2(line.x, line.y + 2), ui.theme.textDim, .small))
         }
     }
 
-    /// The shown method's settings with its size or steps changed.
-    private static func changed(_ s: AppState, size: (inout Int) -> Void, steps: (inout Int) -> Void) -> FilterRecipe {
+    /// The shown method's settings with this size and steps.
+    private static func changed(_ s: AppState, size: Int, steps: Int) -> FilterRecipe {
         switch s.filterMethod {
         case .lucid:
-            var l = s.lucidSettings; size(&l.size); steps(&l.steps)
+            var l = s.lucidSettings
+            l.size = size; l.steps = steps
             return .lucid(l)
         case .plain:
-            var p = s.filterSettings; size(&p.size); steps(&p.steps)
+            var p = s.filterSettings
+            p.size = size; p.steps = steps
             return .plain(p)
         }
     }

@@ -10,7 +10,8 @@ enum LayerPane {
         let info = s.layer
         let title = s.hiddenLayers.isEmpty ? "Layers" : "Layer \(s.layerIndex + 1) of \(s.hiddenLayers.count): \(info.label)"
         let body = PaneChrome.pane(ui, r, title, s.showFilters
-            ? "Each tile is the image one filter responds to most, grown from gray. Early filters want edges and colours; deeper ones, textures and parts of things."
+            ? "Each tile is the image one filter responds to most, grown from gray. Early filters want edges and "
+                + "colours; deeper ones, textures and parts of things."
             : "Each tile is one channel: where in the image one filter responds (white = strongly, black = not at all). Early layers find edges and colours; deeper ones, parts of objects.")
         let top = body.rows([.fixed(28), .fixed(16), .fill()], spacing: 6)
         var index = s.layerIndex
