@@ -24,6 +24,18 @@ final class DossierWindowTests: XCTestCase {
         return (app, out, trace)
     }
 
+    /// A temporary folder holding copies of the repo's `Assets` files (from, to), and a temporary cache folder.
+    private func photoFolder(_ files: [(String, String)]) throws -> (URL, URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-photos-\(UUID())")
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-cache-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let assets = Fixtures.repo.appendingPathComponent("Assets")
+        for (from, to) in files {
+            try FileManager.default.copyItem(at: assets.appendingPathComponent(from), to: folder.appendingPathComponent(to))
+        }
+        return (folder, cache)
+    }
+
     private func click(_ e: TraceEntry) throws {
         _ = try tool(["xdotool", "mousemove", "\(e.centre.0)", "\(e.centre.1)", "click", "1"])
     }
@@ -130,16 +142,12 @@ final class DossierWindowTests: XCTestCase {
     }
 
     func testIndexButton_IndexesThePhotosFolderAndACropOpensItsPhoto() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-photos-\(UUID())")
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-cache-\(UUID())")
+        let (folder, cache) = try photoFolder([
+            ("chelsea.png", "cat.png"), ("readme/window.png", "window.png"), ("readme/models.png", "models.png"),
+        ])
         defer {
             try? FileManager.default.removeItem(at: folder)
             try? FileManager.default.removeItem(at: cache)
-        }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let assets = Fixtures.repo.appendingPathComponent("Assets")
-        for (from, to) in [("chelsea.png", "cat.png"), ("readme/window.png", "window.png"), ("readme/models.png", "models.png")] {
-            try FileManager.default.copyItem(at: assets.appendingPathComponent(from), to: folder.appendingPathComponent(to))
         }
         try Data("not a photo".utf8).write(to: folder.appendingPathComponent("notes.jpg"))
         let cat = folder.appendingPathComponent("cat.png").path
@@ -193,16 +201,10 @@ final class DossierWindowTests: XCTestCase {
     }
 
     func testSavedIndex_MadeOnTheCommandLine_FillsTheDossier() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-cli-\(UUID())")
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-cache-\(UUID())")
+        let (folder, cache) = try photoFolder([("chelsea.png", "a.png"), ("readme/window.png", "b.png")])
         defer {
             try? FileManager.default.removeItem(at: folder)
             try? FileManager.default.removeItem(at: cache)
-        }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let assets = Fixtures.repo.appendingPathComponent("Assets")
-        for (from, to) in [("chelsea.png", "a.png"), ("readme/window.png", "b.png")] {
-            try FileManager.default.copyItem(at: assets.appendingPathComponent(from), to: folder.appendingPathComponent(to))
         }
         let vgg19 = Fixtures.repo
             .appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path

@@ -57,21 +57,7 @@ enum FileChooser {
                             "--file-filter=All files | *"]),
                 ("kdialog", ["--getopenfilename", folder, "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.h5 *.keras *.onnx *.safetensors"]),
             ]
-            for (tool, args) in tools {
-                guard let exe = which(tool) else { continue }
-                let p = Process(), out = Pipe()
-                p.executableURL = URL(fileURLWithPath: exe)
-                p.arguments = args
-                p.standardOutput = out
-                p.standardError = FileHandle.nullDevice
-                do { try p.run() } catch { continue }
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-                completion(p.terminationStatus == 0 && !path.isEmpty ? .chosen(path) : .cancelled)
-                return
-            }
-            completion(.unavailable)
+            completion(runFirstInstalled(tools))
         }
     }
 
@@ -82,22 +68,26 @@ enum FileChooser {
                 ("zenity", ["--file-selection", "--directory", "--title=Index a folder of photos", "--filename=\(folder)/"]),
                 ("kdialog", ["--getexistingdirectory", folder]),
             ]
-            for (tool, args) in tools {
-                guard let exe = which(tool) else { continue }
-                let p = Process(), out = Pipe()
-                p.executableURL = URL(fileURLWithPath: exe)
-                p.arguments = args
-                p.standardOutput = out
-                p.standardError = FileHandle.nullDevice
-                do { try p.run() } catch { continue }
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-                completion(p.terminationStatus == 0 && !path.isEmpty ? .chosen(path) : .cancelled)
-                return
-            }
-            completion(.unavailable)
+            completion(runFirstInstalled(tools))
         }
+    }
+
+    /// Runs the first of `tools` that is installed and reads the path it prints.
+    private static func runFirstInstalled(_ tools: [(String, [String])]) -> Outcome {
+        for (tool, args) in tools {
+            guard let exe = which(tool) else { continue }
+            let p = Process(), out = Pipe()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = args
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            do { try p.run() } catch { continue }
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+            return p.terminationStatus == 0 && !path.isEmpty ? .chosen(path) : .cancelled
+        }
+        return .unavailable
     }
 
     static func which(_ tool: String) -> String? {
