@@ -33,17 +33,17 @@ extension XCTestCase {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Starts `convscope gui` on the sample image with `args`, its stdout and stderr collected, with settings and the
-    /// filter-image cache in fresh folders (so no test sees what another left) and `environment` added.
+    /// Starts `convscope gui` on the sample image with `args`, its stdout and stderr collected, with settings in a
+    /// fresh folder (so no test sees what another left), caches in the test run's own, and `environment` added.
     func launch(_ args: [String], environment: [String: String] = [:]) throws -> (Process, AppOutput) {
         let app = Process()
         app.executableURL = Fixtures.convscope
         app.arguments = ["gui", Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path] + args
         var env = ProcessInfo.processInfo.environment
         env["XDG_CONFIG_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-config-\(UUID().uuidString)").path
-        // A fresh filter-image cache too, unless the test shares one between launches.
-        env["XDG_CACHE_HOME"] =
-            FileManager.default.temporaryDirectory.appendingPathComponent("convscope-cache-\(UUID().uuidString)").path
+        // Caches (filter images, Mesa's shaders) in this test run's own folder, never the user's; a test that
+        // needs an empty one passes its own.
+        env["XDG_CACHE_HOME"] = TestCache.folder
         for (k, v) in environment { env[k] = v }
         app.environment = env
         let out = AppOutput(), pipe = Pipe()
@@ -122,4 +122,13 @@ extension XCTestCase {
         }
         return nil
     }
+}
+
+/// One cache folder for the windows a test run starts, removed when the run ends.
+enum TestCache {
+    static let folder: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-test-cache-\(getpid())").path
+        atexit { try? FileManager.default.removeItem(atPath: TestCache.folder) }
+        return path
+    }()
 }

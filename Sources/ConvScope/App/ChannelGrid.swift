@@ -71,7 +71,7 @@ enum FiltersView {
             }
             if ui.lastItemHovered {
                 ui.tooltip(method == .lucid
-                    ? "Olah et al.'s feature visualisation (Lucid): a smooth image in natural colours, robust to jitter"
+                    ? "Olah et al.'s feature visualisation (Lucid): a smooth image, robust to small shifts and turns"
                     : "Chollet's plain gradient ascent on the pixels: fast, but deep filters come out as noise")
             }
         }

@@ -60,7 +60,8 @@ enum HelpOverlay {
         or put every tile on the layer's one scale. Click a tile for its dossier: where it fires, its share of the class, \
         what in the photo made it fire, what it wants.
 
-        Filters (F): for a convolution, the image each filter responds to most, grown from gray noise by gradient ascent.
+        Filters (F): for a convolution, the image each filter responds to most, grown from gray: by Lucid's method \
+        (the default: smooth, robust to small shifts and turns) or by plain gradient ascent on the pixels.
 
         Grad-CAM: follows the class score back to a layer and asks which places raised it. Red = most, blue = none.
 
