@@ -12,6 +12,7 @@ GuidedBackprop); Integrated Gradients against Captum only (pytorch-grad-cam has 
 Targets (the explanations issue): every method >= 5x faster than pytorch-grad-cam / Captum; Score-CAM over all 512
 channels < 15 s; its top-64 option < 2.5 s; the scoreboard for every method < 60 s, its first row < 5 s.
 """
+import copy
 import json
 import os
 import statistics
@@ -69,7 +70,9 @@ def peer_call(name, model, x, top):
             cam.batch_size = 32
         return lambda: cam(input_tensor=x, targets=targets)
     if name == "guided_backprop_pgc":
-        gb_model = pgc.GuidedBackpropReLUModel(model=model, device="cpu")
+        # On a copy: it swaps the model's ReLUs for its own and back for one shared torch.nn.ReLU, after which a hook
+        # on features[29] would fire at every ReLU (Score-CAM would then weigh block1's 64 channels).
+        gb_model = pgc.GuidedBackpropReLUModel(model=copy.deepcopy(model), device="cpu")
         return lambda: gb_model(x.clone(), target_category=top)
     if name == "guided_backprop":
         gb = GuidedBackprop(model)

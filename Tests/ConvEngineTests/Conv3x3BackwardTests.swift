@@ -45,6 +45,22 @@ final class Conv3x3BackwardTests: XCTestCase {
         XCTAssertLessThan(err, 1e-5)
     }
 
+    /// Split over threads (4608 pixels: two shares of 2304, meeting mid-image, where both add onto the same rows).
+    func testBackwardInput_Threads_MatchDirectTransposedConvolution() {
+        let (h, w, cin, cout) = (72, 64, 3, 8)
+        var rng = SeededRandom(seed: 23)
+        let kernel = rng.floats(9 * cin * cout), dy = rng.floats(h * w * cout)
+        var scratch = [Float](repeating: 0, count: 3 * Conv3x3.scratchCount(inChannels: cin))
+        var dx = [Float](repeating: .nan, count: h * w * cin)
+        Conv3x3.backwardInput(
+            dy: dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout, dx: &dx, scratch: &scratch,
+            ways: 3)
+        let naive = NaiveConvolution.backwardInput(dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout)
+        let err = maxRelativeError(dx.map(Double.init), naive)
+        print("conv backward (72×64, 2 threads) max error \(err)")
+        XCTAssertLessThan(err, 1e-5)
+    }
+
     func testReluBackward_ZeroesGradientWhereOutputIsNotPositive() {
         var g: [Float] = [1, 2, 3, 4, 5]
         let y: [Float] = [0.5, 0, -0, 3, .nan]

@@ -58,18 +58,47 @@ public enum Conv3x3 {
         }
     }
 
-    /// dy (N,H,W,Cout) = ∂L/∂(pre-activation), kernel (9·Cin, Cout) → dx (N,H,W,Cin) = ∂L/∂x (overwritten)
+    /// dy (N,H,W,Cout) = ∂L/∂(pre-activation), kernel (9·Cin, Cout) → dx (N,H,W,Cin) = ∂L/∂x (overwritten).
+    /// `ways` > 1 splits the pixels over that many threads, each with its own `scratchCount` floats of `scratch`;
+    /// a share's patches also add onto the pixels beside it, so every thread after the first sums into its own
+    /// copy of dx, added in at the end.
     public static func backwardInput(
         dy: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, inChannels: Int,
         kernel: UnsafePointer<Float>, outChannels: Int,
-        dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+        dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, ways: Int = 1
     ) {
         let pixels = batch * height * width
+        let count = pixels * inChannels
+        let w = max(1, min(ways, pixels / chunkRows))
+        var copies = [Float](repeating: 0, count: (w - 1) * count)
+        dx.update(repeating: 0, count: count)
+        copies.withUnsafeMutableBufferPointer { cp in
+            Parallel.split(pixels, ways: w) { way, share in
+                let out = way == 0 ? dx : cp.baseAddress! + (way - 1) * count
+                let cols = scratch + way * scratchCount(inChannels: inChannels)
+                backwardInput(
+                    dy: dy, rows: share, height: height, width: width, inChannels: inChannels, kernel: kernel,
+                    outChannels: outChannels, dx: out, scratch: cols)
+            }
+        }
+        for way in 1..<w {
+            copies.withUnsafeBufferPointer { cp in
+                let src = cp.baseAddress! + (way - 1) * count
+                for i in 0..<count { dx[i] += src[i] }
+            }
+        }
+    }
+
+    /// Adds the patches of output pixels `rows` onto dx.
+    private static func backwardInput(
+        dy: UnsafePointer<Float>, rows share: Range<Int>, height: Int, width: Int, inChannels: Int,
+        kernel: UnsafePointer<Float>, outChannels: Int, dx: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
         let k = 9 * inChannels
-        dx.update(repeating: 0, count: pixels * inChannels)
-        var start = 0
-        while start < pixels {
-            let rows = min(chunkRows, pixels - start)
+        var start = share.lowerBound
+        while start < share.upperBound {
+            let rows = min(chunkRows, share.upperBound - start)
             // cols (rows, 9·Cin) = dy (rows, Cout) · kernelᵀ (Cout, 9·Cin)
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(outChannels),

@@ -84,7 +84,8 @@ extension Runner {
                 if c.isSame3x3 {
                     Conv3x3.backwardInput(
                         dy: dy, batch: n, height: s.height, width: s.width, inChannels: c.inChannels,
-                        kernel: kp.baseAddress!, outChannels: c.outChannels, dx: dx, scratch: sp.baseAddress!)
+                        kernel: kp.baseAddress!, outChannels: c.outChannels, dx: dx, scratch: sp.baseAddress!,
+                        ways: ways)
                 } else {
                     ConvGeneral.backwardInput(
                         dy: dy, batch: n, Runner.geometry(c, s, o), kernel: kp.baseAddress!, dx: dx,

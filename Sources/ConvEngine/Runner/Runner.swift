@@ -130,7 +130,8 @@ public final class Runner {
         var i = from
         while i > target {
             let x = i == 0 ? a.input : a.outputs[i - 1]
-            var dx = [Float](repeating: 0, count: x.data.count)
+            // Every layer's backward writes all of dx.
+            var dx = [Float](unsafeUninitializedCapacity: x.data.count) { _, count in count = x.data.count }
             g.withUnsafeMutableBufferPointer { gp in
                 x.data.withUnsafeBufferPointer { xp in
                     a.outputs[i].data.withUnsafeBufferPointer { yp in
