@@ -6,8 +6,11 @@ import XCTest
 /// The channel dossier as a person uses it: a click on a channel tile opens it with its four panels, the grid sorts
 /// by each channel's contribution to the Grad-CAM class, and ↑ pages to the next channel in that order.
 final class DossierWindowTests: XCTestCase {
-    private func start(size: String, extra: [String] = [], environment: [String: String] = [:]) throws
-        -> (Process, AppOutput, String) {
+    private func start(
+        size: String, extra: [String] = [], environment: [String: String] = [:]
+    ) throws
+        -> (Process, AppOutput, String)
+    {
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
         }
@@ -31,7 +34,8 @@ final class DossierWindowTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let assets = Fixtures.repo.appendingPathComponent("Assets")
         for (from, to) in files {
-            try FileManager.default.copyItem(at: assets.appendingPathComponent(from), to: folder.appendingPathComponent(to))
+            try FileManager.default.copyItem(
+                at: assets.appendingPathComponent(from), to: folder.appendingPathComponent(to))
         }
         return (folder, cache)
     }
@@ -49,12 +53,16 @@ final class DossierWindowTests: XCTestCase {
 
     /// Mean and standard deviation of the gray level inside `r` of a screenshot.
     private func levels(_ shot: RGBAImage, _ r: TraceEntry) -> (mean: Double, spread: Double) {
-        var sum = 0.0, squares = 0.0, n = 0.0
+        var sum = 0.0
+        var squares = 0.0
+        var n = 0.0
         for y in stride(from: Int(r.y) + 2, to: min(shot.height, Int(r.y + r.h) - 2), by: 2) {
             for x in stride(from: Int(r.x) + 2, to: min(shot.width, Int(r.x + r.w) - 2), by: 2) {
                 let p = shot[x, y]
                 let v = (Double(p.r) + Double(p.g) + Double(p.b)) / 3
-                sum += v; squares += v * v; n += 1
+                sum += v
+                squares += v * v
+                n += 1
             }
         }
         let mean = sum / max(n, 1)
@@ -96,7 +104,8 @@ final class DossierWindowTests: XCTestCase {
             XCTAssertGreaterThan(wants.spread, 20, "\(size): the filter image panel is flat \(wants)")
             // Esc closes it.
             _ = try tool(["xdotool", "key", "Escape"])
-            XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.hasSuffix("enlarged=") })
+            XCTAssertNotNil(
+                waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.hasSuffix("enlarged=") })
             app.terminate()
             app.waitUntilExit()
         }
@@ -135,7 +144,8 @@ final class DossierWindowTests: XCTestCase {
         XCTAssertTrue(waitFor("exported: ", in: out, seconds: 20), out.value)
         let folder = exports + "/chelsea"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)
-        let file = try XCTUnwrap(files.first { $0.hasPrefix("chelsea_block3_conv2_channel\(ranked[1])_dossier") }, "\(files)")
+        let file = try XCTUnwrap(
+            files.first { $0.hasPrefix("chelsea_block3_conv2_channel\(ranked[1])_dossier") }, "\(files)")
         let png = try ImageFile.load(path: folder + "/" + file)
         XCTAssertEqual(png.width, 4 * 224 + 3 * 8)
         XCTAssertGreaterThan(png.height, 224)
@@ -158,8 +168,9 @@ final class DossierWindowTests: XCTestCase {
         let t = readTrace(trace)
         let layerPane = try XCTUnwrap(t.first { $0.kind == "pane" && $0.label == "layer" })
         try click(try XCTUnwrap(t.first { $0.kind == "imageButton" && layerPane.contains($0) }))
-        let offer = try XCTUnwrap(waitForEntry(trace, seconds: 10) { e, _ in e.kind == "button" && e.label.hasPrefix("Index dossier-") },
-                                  "no offer to index the photo's folder")
+        let offer = try XCTUnwrap(
+            waitForEntry(trace, seconds: 10) { e, _ in e.kind == "button" && e.label.hasPrefix("Index dossier-") },
+            "no offer to index the photo's folder")
         try click(offer)
         XCTAssertTrue(waitFor("indexed: 3 photos of", in: out, seconds: 60), out.value)
         XCTAssertTrue(out.value.contains("1 files skipped"), out.value)
@@ -167,7 +178,8 @@ final class DossierWindowTests: XCTestCase {
         let photos = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.label == "dossier-photos" })
         _ = try XCTUnwrap(
             waitForEntry(trace, seconds: 5) { e, all in
-                e.kind == "imageButton" && photos.contains(e) && all.filter { photos.contains($0) && $0.kind == "imageButton" }.count == 3
+                e.kind == "imageButton" && photos.contains(e)
+                    && all.filter { photos.contains($0) && $0.kind == "imageButton" }.count == 3
             }, "three crops in the dossier's column")
         // The index is kept: the file exists under the cache, named by the model's SHA-256.
         let saved = FileManager.default.enumerator(atPath: cache.path)?.compactMap { $0 as? String } ?? []
@@ -175,7 +187,9 @@ final class DossierWindowTests: XCTestCase {
         // The crops lie inside the column, apart from each other and from its buttons (1024×700 is the tightest).
         let column = readTrace(trace).filter { photos.contains($0) && $0.kind != "pane" }
         for (i, a) in column.enumerated() {
-            for b in column[(i + 1)...] where a.overlaps(b) { XCTFail("\(a.label) \(a.rect) overlaps \(b.label) \(b.rect)") }
+            for b in column[(i + 1)...] where a.overlaps(b) {
+                XCTFail("\(a.label) \(a.rect) overlaps \(b.label) \(b.rect)")
+            }
         }
         // Each crop opens its photo, and the dossier stays on the channel: one of them is another photo than cat.png.
         let cropButtons = column.filter { $0.kind == "imageButton" }
@@ -186,18 +200,21 @@ final class DossierWindowTests: XCTestCase {
             while out.value.components(separatedBy: "analysed: ").count < 3 + n && Date() < deadline {
                 Thread.sleep(forTimeInterval: 0.1)
             }
-            XCTAssertEqual(out.value.components(separatedBy: "analysed: ").count, 3 + n, "crop \(n) opened: \(out.value)")
+            XCTAssertEqual(
+                out.value.components(separatedBy: "analysed: ").count, 3 + n, "crop \(n) opened: \(out.value)")
             XCTAssertNotNil(
                 waitForEntry(trace, seconds: 5) { e, _ in e.kind == "state" && e.value.hasSuffix("enlarged=0") },
                 "the dossier stays on channel 0")
             let deadline2 = Date().addingTimeInterval(10)
             while out.value.components(separatedBy: "guided backprop: block3_conv2 channel 0 in").count == before
-                && Date() < deadline2 { Thread.sleep(forTimeInterval: 0.1) }
+                && Date() < deadline2
+            { Thread.sleep(forTimeInterval: 0.1) }
             XCTAssertGreaterThan(
                 out.value.components(separatedBy: "guided backprop: block3_conv2 channel 0 in").count, before,
                 "the dossier is computed again for the photo opened")
         }
-        XCTAssertTrue(out.value.contains("analysed: window.png") || out.value.contains("analysed: models.png"), out.value)
+        XCTAssertTrue(
+            out.value.contains("analysed: window.png") || out.value.contains("analysed: models.png"), out.value)
     }
 
     func testSavedIndex_MadeOnTheCommandLine_FillsTheDossier() throws {
@@ -223,7 +240,9 @@ final class DossierWindowTests: XCTestCase {
         let t = readTrace(trace)
         let layerPane = try XCTUnwrap(t.first { $0.kind == "pane" && $0.label == "layer" })
         try click(try XCTUnwrap(t.first { $0.kind == "imageButton" && layerPane.contains($0) }))
-        XCTAssertTrue(waitFor("index loaded: \(folder.resolvingSymlinksInPath().path) (2 photos)", in: out, seconds: 30), out.value)
+        XCTAssertTrue(
+            waitFor("index loaded: \(folder.resolvingSymlinksInPath().path) (2 photos)", in: out, seconds: 30),
+            out.value)
         XCTAssertTrue(waitFor("crops: block3_conv2 channel 0: 2", in: out, seconds: 20), out.value)
     }
 }

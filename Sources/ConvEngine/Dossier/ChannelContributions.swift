@@ -15,7 +15,10 @@ public struct ChannelContributions: Sendable {
 
     public init(layer: LayerInfo, classIndex: Int, score: CAMScore, weights: [Float], activations: FeatureMap) {
         precondition(weights.count == layer.channels && activations.channels == layer.channels)
-        self.layer = layer; self.classIndex = classIndex; self.score = score; self.weights = weights
+        self.layer = layer
+        self.classIndex = classIndex
+        self.score = score
+        self.weights = weights
         let (mean, _, _) = activations.channelStatistics()
         let totals = (0..<layer.channels).map { weights[$0] * mean[$0] }
         self.totals = totals

@@ -10,7 +10,8 @@ enum DossierOverlay {
     /// Returns the panels' image areas by name ("dossier-fires", "-share", "-guided", "-wants", "-photos") for the UI
     /// trace.
     @discardableResult
-    static func draw(_ ui: UIContext, _ s: AppState, _ images: PanelImages, _ out: inout [AppEvent]) -> [(String, Rect)] {
+    static func draw(_ ui: UIContext, _ s: AppState, _ images: PanelImages, _ out: inout [AppEvent]) -> [(String, Rect)]
+    {
         guard let a = s.currentAnalysis, let c = s.enlargedChannel else { return [] }
         ui.beginOverlay()
         let win = ui.windowRect
@@ -27,12 +28,16 @@ enum DossierOverlay {
         guided(ui, s, a, c, cells[2], images)
         wants(ui, s, c, cells[3], images, &out)
         TopImagesColumn.draw(ui, s, c, body[1], images, &out)
-        ui.draw(.text("↑/↓ previous / next channel in the grid's order · ←/→ layer · E export the dossier · Esc or click "
-                      + "outside to close", origin: Vec2(rows[2].x, rows[2].y + 3), ui.theme.textDim, .small))
+        ui.draw(
+            .text(
+                "↑/↓ previous / next channel in the grid's order · ←/→ layer · E export the dossier · Esc or click "
+                    + "outside to close", origin: Vec2(rows[2].x, rows[2].y + 3), ui.theme.textDim, .small))
         if ui.mouseReleased() && !frame.contains(ui.input.mouse) { out.append(.enlargeChannel(nil)) }
         ui.endOverlay()
         // The image boxes as drawn (the photo's aspect; the filter image square).
-        let photo = cells.prefix(3).map { ui.fit(width: a.image.network.width, height: a.image.network.height, in: $0.image) }
+        let photo = cells.prefix(3).map {
+            ui.fit(width: a.image.network.width, height: a.image.network.height, in: $0.image)
+        }
         return zip(["fires", "share", "guided"], photo).map { ("dossier-\($0.0)", $0.1) }
             + [("dossier-wants", filterBox(cells[3].image)), ("dossier-photos", body[1])]
     }
@@ -41,7 +46,8 @@ enum DossierOverlay {
     private static func header(_ ui: UIContext, _ s: AppState, _ c: Int, _ r: Rect, _ out: inout [AppEvent]) {
         let exports = ["Export dossier##exportDossier", "Export map##exportEnlarged"].map { ui.buttonSize($0).x }
         let cols = r.columns([.fill(), .fixed(exports[0]), .fixed(exports[1]), .fixed(90)], spacing: 8)
-        ui.draw(.text("Channel \(c) of \(s.layer.channels)", origin: Vec2(cols[0].x, cols[0].y), ui.theme.text, .heading))
+        ui.draw(
+            .text("Channel \(c) of \(s.layer.channels)", origin: Vec2(cols[0].x, cols[0].y), ui.theme.text, .heading))
         let sub = "\(s.layer.label) · layer \(s.layerIndex + 1) of \(s.hiddenLayers.count)"
         ui.draw(.text(sub, origin: Vec2(cols[0].x, cols[0].y + 24), ui.theme.textDim, .small))
         if ui.button("Export dossier##exportDossier", in: Rect(cols[1].x, cols[1].y + 4, cols[1].w, 28)) {
@@ -81,15 +87,18 @@ enum DossierOverlay {
         _ images: PanelImages
     ) {
         let v = PaneChrome.channelRange(a.activations.layer(s.layerIndex), c)
-        let detail = v.max == v.min
+        let detail =
+            v.max == v.min
             ? "dead for this image: all \(PaneChrome.format(v.min))"
             : "\(PaneChrome.format(v.min)) … \(PaneChrome.format(v.max)), mean \(PaneChrome.format(v.mean))"
                 + (s.grid.sharedScale ? " · layer's scale" : "")
         caption(ui, "Where it fires", detail, cell.caption)
         let box = ui.fit(width: a.image.network.width, height: a.image.network.height, in: cell.image)
         ui.draw(.image(images.networkKey(a), dest: box, tint: .white))
-        ui.draw(.image(images.enlargedKey(a, layer: s.layerIndex, channel: c, shared: s.grid.sharedScale), dest: box,
-                       tint: Color(255, 255, 255, 215)))
+        ui.draw(
+            .image(
+                images.enlargedKey(a, layer: s.layerIndex, channel: c, shared: s.grid.sharedScale), dest: box,
+                tint: Color(255, 255, 255, 215)))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
     }
 
@@ -100,22 +109,25 @@ enum DossierOverlay {
     ) {
         guard a.classification != nil else {
             caption(ui, "Its share of a class", "", cell.caption)
-            ui.paragraph("This model has no classifier: there is no class for the channel to matter to.",
-                         in: cell.image, role: .small, color: ui.theme.textDim)
+            ui.paragraph(
+                "This model has no classifier: there is no class for the channel to matter to.",
+                in: cell.image, role: .small, color: ui.theme.textDim)
             return
         }
         let box = ui.fit(width: a.image.network.width, height: a.image.network.height, in: cell.image)
         ui.draw(.image(images.camGrayKey(a), dest: box, tint: .white))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
         guard let k = s.currentContributions else {
-            caption(ui, "Its share of the class", s.contributionsFailure.map { "failed: \($0)" } ?? "computing…",
-                    cell.caption)
+            caption(
+                ui, "Its share of the class", s.contributionsFailure.map { "failed: \($0)" } ?? "computing…",
+                cell.caption)
             return
         }
         let name = s.className(k.classIndex)
-        caption(ui, "Its share of \(name)",
-                "α \(PaneChrome.format(k.weights[c])) · α×mean \(PaneChrome.format(k.totals[c])) · rank "
-                    + "\(k.rank(of: c)) of \(k.layer.channels)\nred raises its score, blue lowers it", cell.caption)
+        caption(
+            ui, "Its share of \(name)",
+            "α \(PaneChrome.format(k.weights[c])) · α×mean \(PaneChrome.format(k.totals[c])) · rank "
+                + "\(k.rank(of: c)) of \(k.layer.channels)\nred raises its score, blue lowers it", cell.caption)
         ui.draw(.image(images.contributionKey(k, channel: c), dest: box, tint: .white))
     }
 
@@ -126,14 +138,16 @@ enum DossierOverlay {
     ) {
         let box = ui.fit(width: a.image.network.width, height: a.image.network.height, in: cell.image)
         guard let g = s.currentChannelAttribution else {
-            caption(ui, "What in the photo made it fire",
-                    s.attributionFailure.map { "failed: \($0)" } ?? "guided backprop: computing…", cell.caption)
+            caption(
+                ui, "What in the photo made it fire",
+                s.attributionFailure.map { "failed: \($0)" } ?? "guided backprop: computing…", cell.caption)
             ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
             return
         }
-        caption(ui, "What in the photo made it fire",
-                g.largest > 0 ? "guided backprop from its summed activation" : "nothing: it is dead on this photo",
-                cell.caption)
+        caption(
+            ui, "What in the photo made it fire",
+            g.largest > 0 ? "guided backprop from its summed activation" : "nothing: it is dead on this photo",
+            cell.caption)
         ui.draw(.image(images.channelAttributionKey(g), dest: box, tint: .white))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
     }
@@ -147,23 +161,27 @@ enum DossierOverlay {
         let from = conv.map { $0.name == s.layer.name ? "" : " (its convolution \($0.name)'s filter)" } ?? ""
         let box = filterBox(cell.image)
         guard let key = s.dossierFilterKey, let image = s.filterCache[key]?.images[c] else {
-            caption(ui, "What it wants", conv == nil ? "no convolution below this layer" : "its filter image" + from,
-                    cell.caption)
+            caption(
+                ui, "What it wants", conv == nil ? "no convolution below this layer" : "its filter image" + from,
+                cell.caption)
             ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
             let inner = box.inset(by: Vec2(10, 10))
             if let p = s.filterProgress, p.key == s.dossierFilterKey {
-                ui.progressBar(fraction: p.fraction, label: "Growing it: \(Int(p.fraction * 100))%",
-                               in: Rect(inner.x, inner.y, inner.w, 22))
+                ui.progressBar(
+                    fraction: p.fraction, label: "Growing it: \(Int(p.fraction * 100))%",
+                    in: Rect(inner.x, inner.y, inner.w, 22))
             } else if let e = s.filterError, e.key == s.dossierFilterKey {
                 ui.paragraph(e.message, in: inner, role: .small, color: Color(hex: 0xFF7A6B))
             } else {
-                ui.paragraph("Its filter image is grown when the dossier opens.", in: inner, role: .small,
-                             color: ui.theme.textDim)
+                ui.paragraph(
+                    "Its filter image is grown when the dossier opens.", in: inner, role: .small,
+                    color: ui.theme.textDim)
             }
             return
         }
-        caption(ui, "What it wants", "its filter image\(from): response \(PaneChrome.format(image.finalActivation))",
-                cell.caption)
+        caption(
+            ui, "What it wants", "its filter image\(from): response \(PaneChrome.format(image.finalActivation))",
+            cell.caption)
         ui.draw(.image(images.dossierFilterKey(key, filter: c), dest: box, tint: .white))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
     }

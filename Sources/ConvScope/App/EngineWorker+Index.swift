@@ -30,7 +30,8 @@ extension EngineWorker {
                     let wanted = IndexSettings(
                         model: model, modelSHA256: sha, folder: canonical, crop: crop, top: 1, layers: [])
                     let stale = index.settings.mismatch(answering: wanted)
-                    events.post(.indexLoaded(modelKey: key, folder: canonical, stale == nil ? index : nil, stale: stale))
+                    events.post(
+                        .indexLoaded(modelKey: key, folder: canonical, stale == nil ? index : nil, stale: stale))
                 } catch {
                     events.post(.indexLoadFailed(modelKey: key, "\(error)"))
                 }
@@ -47,7 +48,7 @@ extension EngineWorker {
                 do {
                     let sha = try ModelDigest.sha256(ofFile: path)
                     let indexer = ChannelIndexer(model: model, modelSHA256: sha, folder: folder, crop: crop)
-                    indexer.batch = 4   // beside the window's own buffers: 8 a batch would hold 250 MB more
+                    indexer.batch = 4  // beside the window's own buffers: 8 a batch would hold 250 MB more
                     var skipped = 0
                     indexer.onSkip = { _, _ in skipped += 1 }
                     indexer.onNotice = { self.events.post(.indexNotice($0)) }
@@ -55,7 +56,8 @@ extension EngineWorker {
                         self.events.post(.indexProgress(run: run, p))
                         return self.dossierTickets.isNewest(ticket, .index)
                     }
-                    var text = "\(summary.indexed + summary.reused) photos of \((folder as NSString).lastPathComponent)"
+                    var text =
+                        "\(summary.indexed + summary.reused) photos of \((folder as NSString).lastPathComponent)"
                         + String(format: " indexed (%.0f a second)", summary.imagesPerSecond)
                     if skipped > 0 { text += "; \(skipped) files skipped (not images, broken or too large)" }
                     if summary.stopped { text = "Indexing stopped: " + text + " so far" }

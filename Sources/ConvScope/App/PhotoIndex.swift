@@ -69,7 +69,8 @@ extension AppState {
         var effects: [Effect] = []
         // The remembered folder's index, or before any folder was chosen the newest saved for this model (one made
         // by `convscope index`, say); first asked for when a dossier opens (it hashes the weights file once).
-        if let w = weights, indexRun == nil, enlargedChannel != nil, !showFilters, indexLoadRequested != w.key + "|" + (indexFolder ?? "*"),
+        if let w = weights, indexRun == nil, enlargedChannel != nil, !showFilters,
+            indexLoadRequested != w.key + "|" + (indexFolder ?? "*"),
             currentIndex == nil || currentIndex?.folder != indexFolder
         {
             indexLoadRequested = w.key + "|" + (indexFolder ?? "*")
@@ -100,7 +101,8 @@ extension AppState {
         indexRuns += 1
         indexRun = IndexRun(id: indexRuns, folder: path)
         indexNote = nil
-        status.post("Indexing \((folder as NSString).lastPathComponent) for the channel dossier…", error: false, at: now)
+        status.post(
+            "Indexing \((folder as NSString).lastPathComponent) for the channel dossier…", error: false, at: now)
         return [.indexFolder(path, crop: crop, run: indexRuns), .saveSettings, .log("index: \(path)")]
     }
 
@@ -109,17 +111,21 @@ extension AppState {
         switch e {
         case .indexLoaded(let key, let folder, let index, let stale):
             guard key == weights?.key, indexFolder == nil || indexFolder == folder || folder.isEmpty else { return [] }
-            guard !folder.isEmpty else { return [] }   // no folder remembered and none saved for this model
+            guard !folder.isEmpty else { return [] }  // no folder remembered and none saved for this model
             if indexFolder == nil {
                 indexFolder = folder
                 indexLoadRequested = key + "|" + folder
             }
             photoIndex = index.map { PhotoIndexView(modelKey: key, folder: folder, index: $0) }
-            indexNote = stale.map { "The index of \((folder as NSString).lastPathComponent) does not fit: \($0). "
-                + "Update it to use it." }
+            indexNote = stale.map {
+                "The index of \((folder as NSString).lastPathComponent) does not fit: \($0). "
+                    + "Update it to use it."
+            }
             topCrops = nil
             cropsRequested = nil
-            return [.log("index loaded: \(folder) (\(index.map { "\($0.indexedCount) photos" } ?? stale ?? "none yet"))")]
+            return [
+                .log("index loaded: \(folder) (\(index.map { "\($0.indexedCount) photos" } ?? stale ?? "none yet"))")
+            ]
         case .indexLoadFailed(let key, let message):
             guard key == weights?.key else { return [] }
             indexNote = "The saved index cannot be used: \(message). Update it to make it again."
