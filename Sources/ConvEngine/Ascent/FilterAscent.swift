@@ -44,11 +44,11 @@ public final class FilterAscent {
         self.model = model
         self.layer = info
         self.settings = settings
-        let laneCount = max(1, min(cores, 8))
-        let perImage = AscentLane.floatsPerImage(truncated)
-        let capacity = max(1, min(32, memoryBudget / laneCount / perImage))
+        let shape = Lanes.shape(
+            cores: cores, memoryBudget: memoryBudget, perImage: AscentLane.floatsPerImage(truncated))
+        let capacity = shape.capacity
         Parallel.useSingleThreadedBLAS()
-        lanes = (0..<laneCount).map { _ in
+        lanes = (0..<shape.count).map { _ in
             AscentLane(model: truncated, target: info, settings: settings, capacity: capacity)
         }
     }
@@ -78,11 +78,10 @@ public final class FilterAscent {
     /// One step for every image of `batch` (shared out over the lanes, side by side); with `seedFirst`, the batch's
     /// images are seeded first; with `finish`, a last forward pass measures them and their images are returned.
     func step(_ batch: [Int], seedFirst: Bool, finish: Bool) -> [FilterImage] {
-        // Lane k takes every lanes.count-th filter.
-        let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] })
-        }
+        let shares = Lanes.shares(batch, count: lanes.count)
         let step = settings.stepSize * model.preprocessing.unitsPerPixelValue
-        parallel(shares) { _, lane, share in
+        Lanes.run(shares) { k in
+            let lane = lanes[k], share = shares[k]
             if seedFirst { lane.seed(share) }
             lane.forward(share)
             if seedFirst { lane.start = lane.meanActivations(share) }
@@ -103,15 +102,6 @@ public final class FilterAscent {
         return images.sorted { $0.filter < $1.filter }
     }
 
-    /// Runs `body` for every lane with a non-empty share, the lanes side by side.
-    private func parallel(_ shares: [[Int]], _ body: (Int, AscentLane, [Int]) -> Void) {
-        let busy = shares.indices.filter { !shares[$0].isEmpty }
-        if busy.count == 1 {
-            body(busy[0], lanes[busy[0]], shares[busy[0]])
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: busy.count) { i in body(busy[i], lanes[busy[i]], shares[busy[i]]) }
-    }
 
     /// Deprocess: invert the preprocessing, crop, centre and scale (mean 128, 64 per standard deviation), clip.
     private func finish(_ filter: Int, _ x: FeatureMap, start: Float, final: Float) -> FilterImage {

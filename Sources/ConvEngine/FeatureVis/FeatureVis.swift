@@ -24,10 +24,11 @@ public final class FeatureVis {
         self.settings = settings
         let param = FourierImage(side: settings.size, decorrelate: settings.decorrelate, decay: settings.decay)
         self.param = param
-        let laneCount = max(1, min(cores, 8))
-        let capacity = max(1, min(32, memoryBudget / laneCount / FeatureVisLane.floatsPerImage(truncated, param)))
+        let shape = Lanes.shape(
+            cores: cores, memoryBudget: memoryBudget, perImage: FeatureVisLane.floatsPerImage(truncated, param))
+        let capacity = shape.capacity
         Parallel.useSingleThreadedBLAS()
-        lanes = (0..<laneCount).map { _ in
+        lanes = (0..<shape.count).map { _ in
             FeatureVisLane(model: truncated, settings: settings, param: param, capacity: capacity)
         }
     }
@@ -55,11 +56,9 @@ public final class FeatureVis {
     /// Step `index` (from 0) of every image of `batch`, the lanes side by side; the first seeds and measures the
     /// start, the last measures the end and returns the images.
     func step(_ batch: [Int], index: Int, photo: [Float]?) -> [FilterImage] {
-        let shares = lanes.indices.map { k in Array(stride(from: k, to: batch.count, by: lanes.count).map { batch[$0] })
-        }
-        let busy = shares.indices.filter { !shares[$0].isEmpty }
+        let shares = Lanes.shares(batch, count: lanes.count)
         let finish = index == settings.steps - 1
-        let body = { (k: Int) in
+        let busy = Lanes.run(shares) { k in
             let lane = self.lanes[k]
             let share = shares[k]
             if index == 0 {
@@ -68,11 +67,6 @@ public final class FeatureVis {
             }
             lane.step(share, step: index)
             if finish { lane.final = lane.measure(share) }
-        }
-        if busy.count == 1 {
-            body(busy[0])
-        } else {
-            DispatchQueue.concurrentPerform(iterations: busy.count) { body(busy[$0]) }
         }
         guard finish else { return [] }
         var images: [FilterImage] = []
