@@ -62,13 +62,30 @@ final class CompareViewTests: XCTestCase {
         _ = try tool(["xdotool", "mousemove", "\(block4.centre.0)", "\(block4.centre.1)", "click", "1"])
         XCTAssertTrue(waitFor("cam: Score-CAM at block4_conv1", in: out, seconds: 30), out.value)
 
-        // The sanity check of the pane's method at its layer: one step per weighted layer, from the output down.
+        // The sanity check: every method (the pane's first), one step per weighted layer, from the output down.
         let sanity = try XCTUnwrap(
             waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Sanity" })
         _ = try tool(["xdotool", "mousemove", "\(sanity.centre.0)", "\(sanity.centre.1)", "click", "1"])
-        XCTAssertTrue(waitFor("sanity: block1_conv1", in: out, seconds: 60), out.value)
-        let steps = out.value.split(separator: "\n").filter { $0.hasPrefix("sanity: ") }
-        XCTAssertEqual(steps.count, 15, out.value)
-        XCTAssertTrue(steps.first?.hasPrefix("sanity: predictions") == true, "\(steps)")
+        func steps() -> [[Substring]] {
+            out.value.split(separator: "\n").filter { $0.hasPrefix("sanity: ") }.map { $0.split(separator: " ") }
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while steps().count < 15 * 15 && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        let sanityLines = steps()
+        XCTAssertEqual(sanityLines.count, 15 * 15, "15 methods × 13 convolutions and 2 dense layers: \(out.value)")
+        XCTAssertEqual(sanityLines.first?[1], "scorecam", "the pane's method first")
+        XCTAssertEqual(sanityLines.first?[2], "predictions", "from the output down")
+        let names: Set<Substring> = Set(sanityLines.map { $0[1] })
+        XCTAssertEqual(names.count, 15)
+        XCTAssertEqual(sanityLines.last?[2], "block1_conv1")
+        func spearman(_ method: String, _ layer: String) -> Float? {
+            guard let line = sanityLines.first(where: { $0[1] == method && $0[2] == layer }) else { return nil }
+            return Float(line[4])
+        }
+        // Adebayo et al.'s finding on this model: guided backprop's map survives a random head, Grad-CAM's does not;
+        // Eigen-CAM ignores the class, so a random head cannot change it at all.
+        XCTAssertGreaterThan(try XCTUnwrap(spearman("guided_backprop", "predictions")), 0.95)
+        XCTAssertLessThan(try XCTUnwrap(spearman("gradcam", "predictions")), 0.5)
+        XCTAssertEqual(try XCTUnwrap(spearman("eigencam", "predictions")), 1, accuracy: 1e-6)
     }
 }

@@ -33,6 +33,26 @@ final class SanityCommandTests: XCTestCase {
         }
     }
 
+    func testSanity_SeveralMethodsAtOnce_EachWithItsCurve() throws {
+        let r = try runConvscope([
+            "sanity", Self.photo, "--weights", Self.model, "--methods", "gradcam,eigencam,guided_backprop", "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let methods = try XCTUnwrap(json["methods"] as? [[String: Any]])
+        XCTAssertEqual(methods.map { $0["method"] as? String }, ["gradcam", "eigencam", "guided_backprop"])
+        let curves = try methods.map { try XCTUnwrap($0["steps"] as? [[String: Any]]) }
+        XCTAssertEqual(curves.map(\.count), [15, 15, 15])
+        func spearman(_ m: Int, _ i: Int) -> Double { (curves[m][i]["spearman"] as? Double) ?? .nan }
+        // The same numbers as one method alone: each method's curve does not depend on the others run beside it.
+        let alone = try steps("gradcam")
+        for i in 0..<15 { XCTAssertEqual(spearman(0, i), (alone[i]["spearman"] as? Double) ?? .nan, accuracy: 1e-6) }
+        // Eigen-CAM ignores the class: randomising the dense head cannot move its map; the convolutions do.
+        XCTAssertEqual(spearman(1, 0), 1, accuracy: 1e-6)
+        XCTAssertLessThan(spearman(1, 14), 0.5)
+        XCTAssertGreaterThan(spearman(2, 0), 0.95)
+    }
+
     func testSanity_UnknownMethodIsRefusedWithTheList() throws {
         let r = try runConvscope(["sanity", Self.photo, "--weights", Self.model, "--method", "magic"])
         XCTAssertNotEqual(r.status, 0)

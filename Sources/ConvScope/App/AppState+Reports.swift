@@ -23,14 +23,15 @@ extension AppState {
             channelPage = min(channelPage, pageCount - 1)
             filterCache = filterCache.filter { $0.key.weightsPath == info.key }  // another model's images are not kept
             var stopped: [Effect] = []
-            if let run = indexRun {   // an index is of one model: the run for the old one stops
+            if let run = indexRun {  // an index is of one model: the run for the old one stops
                 indexRun = nil
                 stopped = [.cancelIndex, .log("index: stopped for the new model: \(run.folder)")]
             }
             if camFollowsLayer { camRequest.layer = layer.name }
             let note = stopped.isEmpty ? "" : " Indexing the photos stopped: an index belongs to one model."
             status.post(
-                String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds) + note, error: false, at: now)
+                String(format: "Loaded %@ (%@) in %.2f s.", info.name, info.kind, seconds) + note, error: false, at: now
+            )
             var effects: [Effect] = stopped + [.log("weights: \(info.name) (\(info.kind))")]
             // The image shown (or waiting) is analysed again through the new model; until then nothing stale shows.
             if let path = pendingImage ?? analysis?.path { effects += open(image: path, now: now) }
@@ -96,10 +97,12 @@ extension AppState {
             ]
         case .sanity(let p):
             guard p.generation == comparison.generation, p.request == comparison.request, comparison.axis == .sanity,
-                !comparison.sanity.contains(where: { $0.layer == p.layer })  // a step of a run cancelled meanwhile
+                !comparison.sanity.contains(where: { $0.layer == p.layer && $0.method == p.method })  // a cancelled run's
             else { return [] }
             comparison.sanity.append(p)
-            return [.log(String(format: "sanity: %@ Spearman %.3f SSIM %.3f", p.layer, p.spearman, p.ssim))]
+            return [
+                .log(String(format: "sanity: %@ %@ Spearman %.3f SSIM %.3f", p.method, p.layer, p.spearman, p.ssim))
+            ]
         case .compared(let cell):
             guard cell.generation == comparison.generation, cell.request == comparison.request,
                 !comparison.cells.contains(where: { $0.name == cell.name })
@@ -119,11 +122,7 @@ extension AppState {
         case .compareFailed(let f):
             guard f.generation == comparison.generation, f.request == comparison.request, f.axis == comparison.axis
             else { return [] }
-            if f.axis == .sanity {
-                comparison.sanityFailure = "Stopped at \(f.name): \(f.message)"
-            } else {
-                comparison.failures[f.name] = f.message
-            }
+            comparison.failures[f.name] = f.message
             status.post("Compare, \(f.name): \(f.message)", error: true, at: now)
             return [.log("compare failed: \(f.name): \(f.message)")]
         case .contributions, .channelAttribution, .contributionsFailed, .channelAttributionFailed:
@@ -144,7 +143,7 @@ extension AppState {
             let page = images[0].filter / 64
             let channels = hiddenLayers.first { $0.name == key.layer }?.channels ?? 0
             if let r = filtersRequested, r.key == key, Set(r.filters).isSubset(of: filterCache[key]!.images.keys) {
-                filtersRequested = nil   // everything asked for is here (a page, or the dossier's one filter)
+                filtersRequested = nil  // everything asked for is here (a page, or the dossier's one filter)
                 filterProgress = nil
                 if r.filters.count == 1 && !showFilters {
                     return [.log("filters: \(key.layer) filter \(r.filters[0]) for the dossier (\(key.tag))")]

@@ -26,7 +26,8 @@ enum CompareView {
     /// The axis tabs' labels and cells: each as wide as its label with the rest shared out, or short labels in
     /// equal thirds when the long ones don't fit (a narrow window).
     static func tabs(_ ui: UIContext, _ r: Rect) -> (labels: [String], cells: [Rect]) {
-        let long = ["Every method", "Every layer", "Sanity"], short = ["Methods", "Layers", "Sanity"]
+        let long = ["Every method", "Every layer", "Sanity"]
+        let short = ["Methods", "Layers", "Sanity"]
         let widths = long.map { ui.buttonSize($0).x }
         let spare = r.w - widths.reduce(0, +) - 8
         guard spare >= 0 else {
@@ -144,32 +145,87 @@ enum CompareView {
         }
     }
 
-    /// The sanity check's curves: how alike the map stays as the layers are randomised from the output down.
+    /// The sanity check's curves: how alike each method's map stays as the layers are randomised from the output
+    /// down, the pane's method in white and drawn on top; Spearman beside SSIM when there is room (Spearman alone in a
+    /// small pane). Under them each method's colour and its Spearman once the dense head is random, in red when the
+    /// map still looks alike there (it survives a random classifier).
     static func sanity(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect) {
-        let points = s.comparison.generation == a.generation && s.comparison.axis == .sanity ? s.comparison.sanity : []
-        let total = points.first?.of ?? 0
-        let parts = r.rows([.fixed(64), .fixed(min(220, max(120, r.h * 0.5))), .fill()], spacing: 6)
-        let title = CAMMethods.named(s.camRequest.method)?.title ?? s.camRequest.method
-        _ = ui.paragraph(
-            "Sanity check (Adebayo et al., 2018): \(title)'s map as the network's layers are re-initialised "
-                + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, "
-                + "not the "
-                + "network. "
-                + (s.comparison.sanityFailure.map { "\($0)." }
-                    ?? (points.count < max(total, 1) ? "Step \(points.count) of \(total)…" : "")),
-            in: parts[0], role: .small, color: ui.theme.textDim)
-        CurvePlot.draw(
-            ui, parts[1],
-            [
-                .init(label: "Spearman", values: [1] + points.map(\.spearman), color: Color(hex: 0x6BC5FF)),
-                .init(label: "SSIM", values: [1] + points.map(\.ssim), color: Color(hex: 0xF5D76E)),
-            ], range: -0.5...1, caption: "similarity to the trained network's map", from: "trained",
-            to: "randomised to \(points.last?.layer ?? "…")")
-        if let last = points.last {
+        let mine = s.comparison.generation == a.generation && s.comparison.axis == .sanity
+        let points = mine ? s.comparison.sanity : []
+        let failures = mine ? s.comparison.failures : [:]
+        let (steps, count) = (points.first?.of ?? 0, points.first?.methods ?? 0)
+        var methods: [(name: String, title: String)] = []
+        for p in points where !methods.contains(where: { $0.name == p.method }) { methods.append((p.method, p.title)) }
+        let hidden = Set(s.hiddenLayers.map(\.name))
+        var stepLayers: [String] = []
+        for p in points where !stepLayers.contains(p.layer) { stepLayers.append(p.layer) }
+        let head = max(stepLayers.prefix { !hidden.contains($0) }.count, 1)
+        let progress =
+            points.count + failures.count < max(steps * count, 1)
+            ? "Map \(points.count + failures.count) of \(max(steps * count, 1))…" : "Done: \(steps) steps."
+        let roomy = r.w >= 420 && r.h >= 420
+        let intro =
+            roomy
+            ? "Sanity check (Adebayo et al., 2018): every method's map as the network's layers are re-initialised "
+                + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, not "
+                + "the network. Beside each name: its Spearman once the dense head is random; red: still alike. "
+            : "Sanity check: each map as the layers go random from the output down; red: alike after a random head. "
+        let used = ui.paragraph(intro + progress, in: r, role: .small, color: ui.theme.textDim)
+        let failed = failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+        let columns = max(1, min(4, Int(r.w / (roomy ? 230 : 130))))
+        let legendRows = (max(count, methods.count) + columns - 1) / columns
+        let rowHeight: Float = roomy ? 17 : 15
+        let rest = Rect(r.x, r.y + used + 4, r.w, max(r.h - used - 4, 0))
+        let parts = rest.rows(
+            [.fill(), .fixed(Float(legendRows) * rowHeight), .fixed(failed.isEmpty ? 0 : 30)], spacing: 6)
+        let series = methods.enumerated().map { i, m in
+            (
+                m, points.filter { $0.method == m.name }.sorted { $0.step < $1.step },
+                i == 0 ? Color.white : palette[i % palette.count]
+            )
+        }
+        let plots =
+            parts[0].w >= 2.4 * parts[0].h && parts[0].h >= 110
+            ? parts[0].columns([.fraction(0.5), .fraction(0.5)], spacing: 10)
+            : parts[0].h >= 260 ? parts[0].rows([.fraction(0.5), .fraction(0.5)], spacing: 6) : [parts[0]]
+        let to = "randomised to \(stepLayers.last ?? "…")"
+        for (k, measure) in ["Spearman rank correlation", "SSIM"].enumerated() where k < plots.count {
+            CurvePlot.draw(
+                ui, plots[k],
+                series.reversed().map { m, p, color in
+                    .init(label: m.title, values: [1] + p.map { k == 0 ? $0.spearman : $0.ssim }, color: color)
+                }, range: -0.5...1, caption: "\(measure) with the trained map", from: "trained", to: to,
+                legend: false)
+        }
+        let cells = parts[1].rows(Array(repeating: .fixed(rowHeight), count: legendRows)).map {
+            $0.columns(Array(repeating: .fraction(1 / Float(columns)), count: columns), spacing: 8)
+        }
+        for (i, (m, p, color)) in series.enumerated() {
+            let cell = cells[i / columns][i % columns]
+            ui.draw(.rect(Rect(cell.x, cell.y + 6, 10, 4), color))
+            let label = roomy ? m.title : Self.shortTitles[m.name] ?? m.title
+            ui.draw(.text(label, origin: Vec2(cell.x + 14, cell.y), color, .small))
+            guard let afterHead = p.first(where: { $0.step == head - 1 }) else { continue }
+            let x = cell.x + 14 + ui.measurer.size(of: label + " ", role: .small).x
             ui.draw(
                 .text(
-                    String(format: "After %@: Spearman %.2f, SSIM %.2f", last.layer, last.spearman, last.ssim),
-                    origin: Vec2(parts[2].x, parts[2].y + 4), ui.theme.text, .small))
+                    String(format: "%.2f", afterHead.spearman), origin: Vec2(x, cell.y),
+                    afterHead.spearman >= 0.5 ? Color(hex: 0xFF7A6B) : ui.theme.textDim, .small))
+        }
+        if !failed.isEmpty {
+            _ = ui.paragraph("Not computed: " + failed, in: parts[2], role: .small, color: Color(hex: 0xFF7A6B))
         }
     }
+
+    /// Titles that fit a narrow legend column.
+    static let shortTitles = [
+        "integrated_gradients": "Int. Grad.", "guided_backprop": "Guided BP", "guided_gradcam": "Guided GC",
+        "scorecam": "Score-CAM", "ablationcam": "Ablation",
+    ]
+
+    /// The sanity plot's colours after the pane's method (white).
+    static let palette: [Color] = [
+        0x4FC3F7, 0xFFD54F, 0xFF8A65, 0x81C784, 0xBA68C8, 0xF06292, 0x4DB6AC, 0xAED581, 0x9575CD, 0xFFB74D,
+        0x90A4AE, 0xE57373, 0x64B5F6, 0xDCE775, 0xA1887F,
+    ].map { Color(hex: $0) }
 }

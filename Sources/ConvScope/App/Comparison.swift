@@ -12,7 +12,7 @@ struct CAMMap {
 
 /// What the compare view lays side by side: every method at the current layer, or the current method at every
 /// convolution (with LayerCAM's fusion of them all).
-/// Or the sanity check: the current method's map as the network's layers are randomised from the output down.
+/// Or the sanity check: every method's map as the network's layers are randomised from the output down.
 enum CompareAxis: String, CaseIterable { case methods, layers, sanity }
 
 extension CAMRequest {
@@ -51,9 +51,8 @@ struct Comparison {
     var cells: [CompareCell] = []
     /// Cells that could not be computed, by name, with the reason (shown in the cell; they count as done).
     var failures: [String: String] = [:]
+    /// The sanity check's points, every method's, in the order they arrived.
     var sanity: [SanityPoint] = []
-    /// Why the sanity check stopped early, when it did.
-    var sanityFailure: String?
 
     /// Cells finished either way.
     var done: Int { cells.count + failures.count }
@@ -69,14 +68,17 @@ struct CompareFailure {
     let message: String
 }
 
-/// One step of the sanity check: the map after randomising the weighted layers down to `layer`, against the trained
-/// network's map.
+/// One method's map after randomising the weighted layers down to `layer` (step `step` of `of`), against its map on
+/// the trained network.
 struct SanityPoint {
     let generation: Int
     let request: CAMRequest
+    /// `ExplainMethod.name` and title.
+    let method: String, title: String
     let layer: String
+    let step: Int
     let spearman: Float
     let ssim: Float
-    /// Steps in all (the model's weighted layers).
-    let of: Int
+    /// Steps in all (the model's weighted layers), and methods in the run.
+    let of: Int, methods: Int
 }

@@ -11,7 +11,7 @@ enum CurvePlot {
 
     static func draw(
         _ ui: UIContext, _ r: Rect, _ series: [Series], range: ClosedRange<Float>, caption: String,
-        from: String, to: String
+        from: String, to: String, legend showsLegend: Bool = true
     ) {
         let parts = r.rows([.fixed(16), .fill(), .fixed(14)], spacing: 2)
         ui.draw(.text(caption, origin: Vec2(parts[0].x, parts[0].y), ui.theme.textDim, .small))
@@ -30,9 +30,11 @@ enum CurvePlot {
         }
         var legend = box.x + 6
         for s in series {
-            ui.draw(.rect(Rect(legend, box.y + 6, 10, 3), s.color))
-            ui.draw(.text(s.label, origin: Vec2(legend + 14, box.y + 1), s.color, .small))
-            legend += 22 + ui.measurer.size(of: s.label, role: .small).x
+            if showsLegend {
+                ui.draw(.rect(Rect(legend, box.y + 6, 10, 3), s.color))
+                ui.draw(.text(s.label, origin: Vec2(legend + 14, box.y + 1), s.color, .small))
+                legend += 22 + ui.measurer.size(of: s.label, role: .small).x
+            }
             guard s.values.count > 1 else { continue }
             let step = box.w / Float(max(series.map(\.values.count).max() ?? 2, 2) - 1)
             for (i, v) in s.values.enumerated() {

@@ -280,72 +280,13 @@ final class EngineWorker {
         }
     }
 
-    /// Adebayo et al.'s cascading randomisation for the request's method, one layer per queue item: the weighted
-    /// layers re-initialised from the output down (`Model.randomizing`), the map recomputed for the same class.
-    private func sanity(_ request: CAMRequest, imageGeneration: Int, ticket: Int) {
-        queue.async { [self] in
-            guard let runner, let analysis = current, analysis.generation == imageGeneration,
-                let c = analysis.classification
-            else { return }
-            let method = CAMMethods.named(request.method) ?? GradCAMMethod()
-            do {
-                let trained = try runner.classActivationMap(
-                    method, analysis.activations, classification: c,
-                    layer: request.layer, classIndex: request.classIndex,
-                    score: request.score)
-                let k = trained.classIndex ?? request.classIndex ?? c.top(1)[0].index
-                let layers = runner.model.weightedLayersTopDown
-                continueSanity(
-                    request, method, trained, k, runner.model, layers[...], total: layers.count,
-                    imageGeneration: imageGeneration, ticket: ticket)
-            } catch {
-                compareFailed(request, .sanity, request.layer ?? "the explained layer", error, imageGeneration)
-            }
-        }
-    }
-
     /// Tells the window that a compare cell (or the sanity step at `name`) could not be computed, and why.
-    private func compareFailed(
+    func compareFailed(
         _ key: CAMRequest, _ axis: CompareAxis, _ name: String, _ error: Error, _ generation: Int
     ) {
         events.post(
             .compareFailed(
                 CompareFailure(generation: generation, request: key, axis: axis, name: name, message: "\(error)")))
-    }
-
-    private func continueSanity(
-        _ request: CAMRequest, _ method: any CAMMethod, _ trained: CAMResult, _ k: Int,
-        _ model: Model, _ left: ArraySlice<String>, total: Int, imageGeneration: Int, ticket: Int
-    ) {
-        queue.async { [self] in
-            lock.lock()
-            let stale = ticket != newestComparison
-            lock.unlock()
-            guard !stale, let name = left.first, let analysis = current, analysis.generation == imageGeneration else {
-                return
-            }
-            do {
-                let random = try model.randomizing([name])
-                let r = Runner(model: random)
-                let a = try r.forward(analysis.activations.input)
-                let after = try r.classActivationMap(
-                    method, a, classification: try r.classify(a), layer: request.layer,
-                    classIndex: k, score: request.score)
-                events.post(
-                    .sanity(
-                        SanityPoint(
-                            generation: imageGeneration, request: request, layer: name,
-                            spearman: MapSimilarity.spearman(trained.map, after.map),
-                            ssim: MapSimilarity.ssim(
-                                trained.map, after.map, height: after.layer.height,
-                                width: after.layer.width), of: total)))
-                continueSanity(
-                    request, method, trained, k, random, left.dropFirst(), total: total,
-                    imageGeneration: imageGeneration, ticket: ticket)
-            } catch {
-                compareFailed(request, .sanity, name, error, imageGeneration)
-            }
-        }
     }
 
     /// LayerCAM at every convolution, each normalised and brought to the input's size, averaged and normalised again
@@ -373,6 +314,13 @@ final class EngineWorker {
         return CAMMap(
             method: "LayerCAM fusion", layer: info, classIndex: k, scoreValue: c.score(k, request.score),
             map: CAMMethods.normalised(sum.map { $0 / Float(max(count, 1)) }))
+    }
+
+    /// Whether `ticket` is still the newest comparison (a newer one, or `cancelComparison`, ends it).
+    func isCurrentComparison(_ ticket: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ticket == newestComparison
     }
 
     func cancelComparison() {
@@ -417,7 +365,7 @@ final class EngineWorker {
                 }
                 let job = try filterMaker!.job(filters: missing)
                 continueFilters(job, key: key, ticket: ticket, started: Date()) { image in
-                    try? cache?.save(image, cacheKey)   // a cache that cannot be written is no error
+                    try? cache?.save(image, cacheKey)  // a cache that cannot be written is no error
                 }
             } catch {
                 events.post(.filtersFailed(key, "\(error)"))
@@ -440,8 +388,10 @@ final class EngineWorker {
         return cache
     }
 
-    private func continueFilters(_ job: any FilterImageJob, key: FilterKey, ticket: Int, started: Date,
-                                 save: @escaping (FilterImage) -> Void) {
+    private func continueFilters(
+        _ job: any FilterImageJob, key: FilterKey, ticket: Int, started: Date,
+        save: @escaping (FilterImage) -> Void
+    ) {
         queue.async { [self] in
             guard isCurrentFilterRequest(ticket) else { return }
             let images = job.step()
