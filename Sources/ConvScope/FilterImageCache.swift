@@ -7,7 +7,8 @@ import WeightsStore
 /// `$XDG_CACHE_HOME/convscope/filters/<model SHA-256>-<preprocessing>/<key digest>/<filter>.bin` (default
 /// `~/.cache/convscope/…`). One file an image, written atomically. A file is used only when all of it checks out —
 /// its magic, its own statement of the model, layer, recipe and filter, its sizes, a SHA-256 of its bytes and finite
-/// values; anything else is deleted and the image made again.
+/// values; anything else is deleted and the image made again. The whole folder (every model's) is held under
+/// `limitBytes`: every 32 saves, the images used least recently go first (a hit refreshes its file's time).
 final class FilterImageCache: @unchecked Sendable {
     /// Which images: the layer and the method with its settings.
     struct Key: Hashable {
@@ -24,6 +25,15 @@ final class FilterImageCache: @unchecked Sendable {
     }
 
     let folder: String
+    let root: String
+    /// The most the cache's folder may hold (all models together).
+    let limitBytes: Int
+    /// 512 MB, or `CONVSCOPE_FILTER_CACHE_MB` megabytes.
+    static var defaultLimitBytes: Int {
+        let mb = ProcessInfo.processInfo.environment["CONVSCOPE_FILTER_CACHE_MB"].flatMap { Int($0) }
+        return max(mb ?? 512, 1) << 20
+    }
+    private let saves = ManagedAtomicCounter()
     /// The model as run: its file's SHA-256, preprocessing and name.
     let modelID: String
     private static let magic = Array("CSFI".utf8)
@@ -35,7 +45,12 @@ final class FilterImageCache: @unchecked Sendable {
         return (env["HOME"] ?? NSHomeDirectory()) + "/.cache/convscope/filters"
     }
 
-    init(root: String = FilterImageCache.root(), modelSHA256: String, model: Model) {
+    init(
+        root: String = FilterImageCache.root(), modelSHA256: String, model: Model,
+        limitBytes: Int = FilterImageCache.defaultLimitBytes
+    ) {
+        self.root = root
+        self.limitBytes = limitBytes
         modelID = "\(modelSHA256)|\(model.preprocessing.rawValue)|\(model.name)"
         folder = root + "/\(modelSHA256)-\(model.preprocessing.rawValue)"
     }
@@ -58,7 +73,10 @@ final class FilterImageCache: @unchecked Sendable {
     func image(_ key: Key, filter: Int) -> FilterImage? {
         let p = path(key, filter: filter)
         guard let data = FileManager.default.contents(atPath: p) else { return nil }
-        if let image = decode(data, key: key, filter: filter) { return image }
+        if let image = decode(data, key: key, filter: filter) {
+            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: p)  // recently used
+            return image
+        }
         try? FileManager.default.removeItem(atPath: p)
         return nil
     }
@@ -67,6 +85,32 @@ final class FilterImageCache: @unchecked Sendable {
     func save(_ image: FilterImage, _ key: Key) throws {
         try FileManager.default.createDirectory(atPath: keyFolder(key), withIntermediateDirectories: true)
         try AtomicFile.write(encode(image, key: key), to: path(key, filter: image.filter))
+        if saves.increment() % 32 == 1 { prune() }
+    }
+
+    /// Deletes the least recently used images, oldest first, until the folder holds at most 90% of `limitBytes`;
+    /// returns how many bytes it freed. Files it can't read or delete are left alone.
+    @discardableResult
+    func prune() -> Int {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: root) else { return 0 }
+        var files: [(path: String, size: Int, used: Date)] = []
+        var total = 0
+        while let relative = walker.nextObject() as? String {
+            let path = root + "/" + relative
+            guard relative.hasSuffix(".bin"), let a = try? fm.attributesOfItem(atPath: path),
+                a[.type] as? FileAttributeType == .typeRegular
+            else { continue }
+            let size = (a[.size] as? NSNumber)?.intValue ?? 0
+            files.append((path, size, a[.modificationDate] as? Date ?? .distantPast))
+            total += size
+        }
+        guard total > limitBytes else { return 0 }
+        var freed = 0
+        for f in files.sorted(by: { $0.used < $1.used }) where total - freed > limitBytes / 10 * 9 {
+            if (try? fm.removeItem(atPath: f.path)) != nil { freed += f.size }
+        }
+        return freed
     }
 
     // MARK: The file
@@ -116,6 +160,18 @@ final class FilterImageCache: @unchecked Sendable {
         return FilterImage(
             filter: filter, side: h.side, rgb: Array(bytes[rgbStart..<rawStart]), raw: raw,
             startActivation: h.start, finalActivation: h.final)
+    }
+
+    /// A count several queues may bump.
+    private final class ManagedAtomicCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func increment() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
     }
 
     private func word(_ b: [UInt8], _ at: Int) -> UInt32 {

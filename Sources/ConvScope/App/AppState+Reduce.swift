@@ -31,9 +31,9 @@ extension AppState {
             case .lucid(let s): lucidSettings = s
             case .plain(let s): filterSettings = s
             }
-            guard filterMethod != r.method else { return [] }
+            guard filterMethod != r.method else { return [.saveSettings] }
             filterMethod = r.method
-            return [.log("filters: method \(r.method.rawValue)")]
+            return [.log("filters: method \(r.method.rawValue)"), .saveSettings]
         case .camMethod(let m): return requestCAM { $0.method = m }
         case .camCompare(let on):
             camCompare = on

@@ -32,6 +32,7 @@ final class ConvScopeApp {
         state.recentFiles = settings.recentFiles ?? []
         state.preferredLayer = settings.layer
         state.indexFolder = settings.indexFolder
+        if let f = settings.filters { state.apply(f) }
     }
 
     var quit: Bool { state.quit }
@@ -111,6 +112,7 @@ final class ConvScopeApp {
         s.grid = state.grid
         s.recentFiles = state.recentFiles
         s.indexFolder = state.indexFolder
+        s.filters = state.filterChoice
         s.exportFolder = exporter.folder == Exporter.defaultFolder ? s.exportFolder : exporter.folder
         s.windowWidth = windowSize.map { Int($0.x) } ?? s.windowWidth
         s.windowHeight = windowSize.map { Int($0.y) } ?? s.windowHeight
