@@ -5,7 +5,8 @@ import XCTest
 /// images used least recently, whatever model they belong to, and keeps the ones just made or just used.
 final class FilterCacheLimitTests: XCTestCase {
     func testFilterCache_OverItsLimit_DropsTheLeastRecentlyUsedFirst() throws {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-cachecap-\(UUID().uuidString)")
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "convscope-cachecap-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: tmp) }
         let cache = tmp.appendingPathComponent("cache").path
         let other = cache + "/convscope/filters/another-model-caffe/0123"
@@ -25,9 +26,10 @@ final class FilterCacheLimitTests: XCTestCase {
                 "2", "--cache", "--out", tmp.appendingPathComponent("grid.png").path,
             ], env: ["XDG_CACHE_HOME": cache, "CONVSCOPE_FILTER_CACHE_MB": "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let left = Set((FileManager.default.enumerator(atPath: cache)?.allObjects as? [String] ?? []).filter {
-            $0.hasSuffix(".bin")
-        }.map { ($0 as NSString).lastPathComponent + ($0.contains("another-model") ? " other" : "") })
+        let left = Set(
+            (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String] ?? []).filter {
+                $0.hasSuffix(".bin")
+            }.map { ($0 as NSString).lastPathComponent + ($0.contains("another-model") ? " other" : "") })
         XCTAssertFalse(left.contains("0.bin other"), "the least recently used goes first: \(left)")
         XCTAssertFalse(left.contains("1.bin other"), "until the folder is under 90% of 2 MB: \(left)")
         XCTAssertTrue(left.contains("2.bin other"), "one used an hour ago stays: \(left)")
