@@ -87,5 +87,20 @@ final class CompareViewTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(spearman("guided_backprop", "predictions")), 0.95)
         XCTAssertLessThan(try XCTUnwrap(spearman("gradcam", "predictions")), 0.5)
         XCTAssertEqual(try XCTUnwrap(spearman("eigencam", "predictions")), 1, accuracy: 1e-6)
+
+        // A click on a legend entry brings that method's curves forward; a second click lets it go.
+        func entry() -> TraceEntry? {
+            waitForEntry(trace, seconds: 5) { e, _ in
+                e.kind == "selectable" && e.id.hasSuffix("sanityFocus-guided_backprop")
+                    || e.kind == "selectable" && ["Guided Backprop", "Guided BP"].contains(e.label)
+            }
+        }
+        let legend = try XCTUnwrap(entry())
+        XCTAssertEqual(legend.value, "false")
+        _ = try tool(["xdotool", "mousemove", "\(legend.centre.0)", "\(legend.centre.1)", "click", "1"])
+        XCTAssertTrue(waitFor("sanity focus: guided_backprop", in: out, seconds: 5), out.value)
+        XCTAssertNotNil(waitForEntry(trace, seconds: 5) { e, _ in e.label == legend.label && e.value == "true" })
+        _ = try tool(["xdotool", "click", "1"])
+        XCTAssertTrue(waitFor("sanity focus: none", in: out, seconds: 5), out.value)
     }
 }

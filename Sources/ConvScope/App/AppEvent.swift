@@ -25,6 +25,8 @@ enum AppEvent {
     /// The compare view: every CAM method's map for the current class and layer, with its scores.
     case camCompare(Bool)
     case compareAxis(CompareAxis)
+    /// The sanity plot's method shown in front of the others (nil: all alike).
+    case sanityFocus(String?)
     case camClass(Int)
     case camLayer(String)
     case camScore(CAMScore)

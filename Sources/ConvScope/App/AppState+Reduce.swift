@@ -39,6 +39,9 @@ extension AppState {
             camCompare = on
             if !on { comparison = Comparison() }   // cancelled: what it had is incomplete
             return on ? requestComparison() : [.cancelCompare]
+        case .sanityFocus(let name):
+            sanityFocus = name
+            return [.log("sanity focus: \(name ?? "none")")]
         case .compareAxis(let axis):
             compareAxis = axis
             if comparison.axis != axis { comparison = Comparison() }

@@ -60,6 +60,8 @@ struct AppState {
     var camFollowsLayer = false
     var camCompare = false
     var compareAxis = CompareAxis.methods
+    /// The method the sanity plot shows in front (its legend entry clicked), nil for all alike.
+    var sanityFocus: String?
     /// The compare view's maps and scores, for one image and request (method left out), filled as they arrive.
     var comparison = Comparison()
 

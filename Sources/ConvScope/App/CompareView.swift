@@ -52,7 +52,7 @@ enum CompareView {
                 out.append(.compareAxis(option))
             }
         }
-        if s.compareAxis == .sanity { return sanity(ui, s, a, parts[1].union(parts[2])) }
+        if s.compareAxis == .sanity { return sanity(ui, s, a, parts[1].union(parts[2]), &out) }
         let failures =
             s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis ? s.comparison.failures : [:]
         let done = cells.count + items.filter { failures[$0.name] != nil }.count
@@ -149,7 +149,7 @@ enum CompareView {
     /// down, the pane's method in white and drawn on top; Spearman beside SSIM when there is room (Spearman alone in a
     /// small pane). Under them each method's colour and its Spearman once the dense head is random, in red when the
     /// map still looks alike there (it survives a random classifier).
-    static func sanity(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect) {
+    static func sanity(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect, _ out: inout [AppEvent]) {
         let mine = s.comparison.generation == a.generation && s.comparison.axis == .sanity
         let points = mine ? s.comparison.sanity : []
         let failures = mine ? s.comparison.failures : [:]
@@ -169,21 +169,27 @@ enum CompareView {
             ? "Sanity check (Adebayo et al., 2018): every method's map as the network's layers are re-initialised "
                 + "at random, from the output down. A map that stays alike (near 1) explains the photo's edges, not "
                 + "the network. Beside each name: its Spearman once the dense head is random; red: still alike. "
-            : "Sanity check: each map as the layers go random from the output down; red: alike after a random head. "
+                + "Click a name to bring its curve forward. "
+            : "Sanity check: each map as the layers go random from the output down; red: alike after a random "
+                + "head. Click a name to bring it forward. "
         let used = ui.paragraph(intro + progress, in: r, role: .small, color: ui.theme.textDim)
         let failed = failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-        let columns = max(1, min(4, Int(r.w / (roomy ? 230 : 130))))
+        let columns = max(1, min(4, Int(r.w / (roomy ? 215 : 130))))
         let legendRows = (max(count, methods.count) + columns - 1) / columns
         let rowHeight: Float = roomy ? 17 : 15
         let rest = Rect(r.x, r.y + used + 4, r.w, max(r.h - used - 4, 0))
         let parts = rest.rows(
             [.fill(), .fixed(Float(legendRows) * rowHeight), .fixed(failed.isEmpty ? 0 : 30)], spacing: 6)
+        let focus = methods.contains { $0.name == s.sanityFocus } ? s.sanityFocus : nil
         let series = methods.enumerated().map { i, m in
             (
                 m, points.filter { $0.method == m.name }.sorted { $0.step < $1.step },
                 i == 0 ? Color.white : palette[i % palette.count]
             )
         }
+        // Drawn back to front: the focused method (else the pane's) last; the others faint while one is focused.
+        let front = focus ?? methods.first?.name
+        let drawn = series.reversed().filter { $0.0.name != front } + series.filter { $0.0.name == front }
         let plots =
             parts[0].w >= 2.4 * parts[0].h && parts[0].h >= 110
             ? parts[0].columns([.fraction(0.5), .fraction(0.5)], spacing: 10)
@@ -192,8 +198,10 @@ enum CompareView {
         for (k, measure) in ["Spearman rank correlation", "SSIM"].enumerated() where k < plots.count {
             CurvePlot.draw(
                 ui, plots[k],
-                series.reversed().map { m, p, color in
-                    .init(label: m.title, values: [1] + p.map { k == 0 ? $0.spearman : $0.ssim }, color: color)
+                drawn.map { m, p, color in
+                    .init(
+                        label: m.title, values: [1] + p.map { k == 0 ? $0.spearman : $0.ssim },
+                        color: focus == nil || focus == m.name ? color : color.withAlpha(45))
                 }, range: -0.5...1, caption: "\(measure) with the trained map", from: "trained", to: to,
                 legend: false)
         }
@@ -204,12 +212,16 @@ enum CompareView {
             let cell = cells[i / columns][i % columns]
             ui.draw(.rect(Rect(cell.x, cell.y + 6, 10, 4), color))
             let label = roomy ? m.title : Self.shortTitles[m.name] ?? m.title
-            ui.draw(.text(label, origin: Vec2(cell.x + 14, cell.y), color, .small))
+            let entry = Rect(cell.x + 12, cell.y, cell.w - 12, cell.h)
+            if ui.selectable("\(label)##sanityFocus-\(m.name)", selected: focus == m.name, in: entry, role: .small) {
+                out.append(.sanityFocus(focus == m.name ? nil : m.name))
+            }
             guard let afterHead = p.first(where: { $0.step == head - 1 }) else { continue }
-            let x = cell.x + 14 + ui.measurer.size(of: label + " ", role: .small).x
+            let x = entry.x + ui.theme.padding.x + ui.measurer.size(of: label + " ", role: .small).x
+            let y = entry.y + ((entry.h - ui.measurer.size(of: label, role: .small).y) / 2).rounded(.down)
             ui.draw(
                 .text(
-                    String(format: "%.2f", afterHead.spearman), origin: Vec2(x, cell.y),
+                    String(format: "%.2f", afterHead.spearman), origin: Vec2(x, y),
                     afterHead.spearman >= 0.5 ? Color(hex: 0xFF7A6B) : ui.theme.textDim, .small))
         }
         if !failed.isEmpty {
