@@ -56,4 +56,32 @@ final class MapSimilarityTests: XCTestCase {
         let stepwise = try model.randomizing([names[0]]).randomizing([names[1]])
         for (x, y) in zip(stepwise.layers, random.layers) { XCTAssertEqual(kernel(x), kernel(y), x.name) }
     }
+
+    /// A randomised copy transforms only the convolutions it re-initialises: the others' Winograd kernels are the
+    /// trained model's own buffers, and its forward pass equals one from a model built afresh with the same weights.
+    func testRandomizing_SharesTheKeptLayersWinogradKernels() throws {
+        let model = try ModelLoader.load(path: try ModelReference("vgg16_finetuned").path())
+        let convs = model.layers.indices.filter {
+            if case .conv2D(let c) = model.layers[$0].kind { return WinogradKernels.fits(c) } else { return false }
+        }
+        XCTAssertGreaterThan(convs.count, 2)
+        model.winograd.prepareForward(model.layers)
+        let top = model.layers[convs.last!].name
+        let random = try model.randomizing([top])
+        func address(_ m: Model, _ i: Int) -> UnsafePointer<Float>? {
+            guard case .conv2D(let c) = m.layers[i].kind else { return nil }
+            return m.winograd.forward(i, c)?.u.withUnsafeBufferPointer { $0.baseAddress }
+        }
+        for i in convs.dropLast() { XCTAssertEqual(address(random, i), address(model, i), model.layers[i].name) }
+        XCTAssertNotEqual(address(random, convs.last!), address(model, convs.last!), "the randomised one is its own")
+        let fresh = try Model(
+            name: random.name, format: random.format, sourceName: random.sourceName, input: random.input,
+            preprocessing: random.preprocessing, layers: random.layers, splitOutput: false)
+        let x = FeatureMap(
+            height: model.input.height, width: model.input.width, channels: model.input.channels,
+            data: (0..<model.input.height * model.input.width * model.input.channels).map { Float($0 % 251) - 120 })
+        let a = try Runner(model: random).forward(x)
+        let b = try Runner(model: fresh).forward(x)
+        XCTAssertEqual(a.outputs.last?.data, b.outputs.last?.data, "the same numbers as a model built afresh")
+    }
 }

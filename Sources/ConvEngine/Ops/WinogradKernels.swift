@@ -27,6 +27,18 @@ public final class WinogradKernels: @unchecked Sendable {
         kernel(index, c, cache: \.inputGradient) { WinogradKernel(inputGradientOf: $0, inChannels: $1, outChannels: $2) }
     }
 
+    /// The kernels for a copy of the model whose layers `changed` differ: this cache's kernels of every other layer,
+    /// shared (not copied), and none of those. The sanity check's randomised networks transform only the layers they
+    /// re-initialise.
+    public func sharing(except changed: Set<Int>) -> WinogradKernels {
+        let k = WinogradKernels()
+        lock.lock()
+        defer { lock.unlock() }
+        k.forward = forward.filter { !changed.contains($0.key) }
+        k.inputGradient = inputGradient.filter { !changed.contains($0.key) }
+        return k
+    }
+
     /// Makes every forward kernel of `model` now, the layers side by side.
     public func prepareForward(_ layers: [Layer]) {
         let convs = layers.indices.compactMap { i -> (Int, Conv2DParameters)? in

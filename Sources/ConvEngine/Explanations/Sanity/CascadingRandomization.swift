@@ -18,7 +18,8 @@ extension Model {
 
     /// A copy with the kernels of the layers named in `names` re-initialised and their biases zeroed. Each layer's
     /// numbers come from its own generator (the seed and the layer's position), so randomising layers one call at a
-    /// time gives the same model as randomising them all in one.
+    /// time gives the same model as randomising them all in one. The copy shares this model's Winograd kernels of
+    /// every layer it keeps.
     public func randomizing(_ names: Set<String>, seed: UInt64 = 2018) throws -> Model {
         let changed = layers.enumerated().map { index, layer -> Layer in
             guard names.contains(layer.name) else { return layer }
@@ -39,7 +40,9 @@ extension Model {
             }
             return l
         }
-        return try replacingLayers(changed)
+        var m = try replacingLayers(changed)
+        m.winograd = winograd.sharing(except: Set(layers.indices.filter { names.contains(layers[$0].name) }))
+        return m
     }
 }
 
