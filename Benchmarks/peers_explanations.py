@@ -24,6 +24,10 @@ import time
 METHODS = [("gradcam", "gradcam", "pytorch-grad-cam GradCAM"),
            ("gradcam++", "gradcam++", "pytorch-grad-cam GradCAMPlusPlus"),
            ("layercam", "layercam", "pytorch-grad-cam LayerCAM"),
+           ("xgradcam", "xgradcam", "pytorch-grad-cam XGradCAM"),
+           ("hirescam", "hirescam", "pytorch-grad-cam HiResCAM"),
+           ("eigencam", "eigencam", "pytorch-grad-cam EigenCAM"),
+           ("ablationcam", "ablationcam", "pytorch-grad-cam AblationCAM"),
            ("guided_backprop_pgc", "guided_backprop", "pytorch-grad-cam GuidedBackpropReLUModel"),
            ("guided_backprop", "guided_backprop", "Captum GuidedBackprop"),
            ("integrated_gradients", "integrated_gradients", "Captum IntegratedGradients (50 steps)"),
@@ -62,11 +66,12 @@ def peer_call(name, model, x, top):
     from captum.attr import GuidedBackprop, IntegratedGradients
     layer = model.features[29]
     targets = [ClassifierOutputTarget(top)]
-    if name in ("gradcam", "gradcam++", "layercam", "scorecam"):
-        cls = {"gradcam": pgc.GradCAM, "gradcam++": pgc.GradCAMPlusPlus, "layercam": pgc.LayerCAM,
-               "scorecam": pgc.ScoreCAM}[name]
-        cam = cls(model=model, target_layers=[layer])
-        if name == "scorecam":
+    cams = {"gradcam": pgc.GradCAM, "gradcam++": pgc.GradCAMPlusPlus, "layercam": pgc.LayerCAM,
+            "xgradcam": pgc.XGradCAM, "hirescam": pgc.HiResCAM, "eigencam": pgc.EigenCAM,
+            "ablationcam": pgc.AblationCAM, "scorecam": pgc.ScoreCAM}
+    if name in cams:
+        cam = cams[name](model=model, target_layers=[layer])
+        if name in ("scorecam", "ablationcam"):
             cam.batch_size = 32
         return lambda: cam(input_tensor=x, targets=targets)
     if name == "guided_backprop_pgc":
@@ -118,8 +123,9 @@ def torch_peers(weights_file, png, runs):
     peers = {}
     for name, _, label in METHODS:
         call = peer_call(name, model, x, top)
-        n = 1 if name == "scorecam" else runs
-        if name != "scorecam":
+        slow = name in ("scorecam", "ablationcam")
+        n = 1 if slow else runs
+        if not slow:
             call()  # warm-up (hooks, allocations); Score-CAM's two minutes are timed cold, like convscope's
         times = []
         for _ in range(n):
