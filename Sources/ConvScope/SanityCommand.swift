@@ -45,11 +45,12 @@ struct SanityCommand: ParsableCommand {
             let k = classIndex ?? top
             var check = SanityCheck(model: model, methods: methods, layer: layer, classIndex: k, score: .logit)
             for i in methods.indices { try check.train(i, runner: runner, activations: a) }
+            runner.dropBatchRunner()  // the trained maps are made; each step's network brings its own
             var results = Array(repeating: [(layer: String, s: SanityCheck.Similarity)](), count: methods.count)
             var net = model
             for name in check.steps {
                 net = try net.randomizing([name], seed: seed)
-                let r = Runner(model: net)
+                let r = Runner(model: net)  // the step's own; the last one's went with its iteration
                 let after = try r.forward(a.input)
                 for i in methods.indices {
                     let s = try check.compare(i, runner: r, activations: after)

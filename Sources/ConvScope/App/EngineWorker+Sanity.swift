@@ -56,7 +56,10 @@ extension EngineWorker {
             let name = check.steps[step]
             do {
                 if method == 0 {
-                    let model = try (run.net?.model ?? runner.model).randomizing([name])
+                    if step == 0 { runner.dropBatchRunner() }  // the trained maps are made: its batch buffers go
+                    let previous = run.net?.model ?? runner.model
+                    run.net = nil  // the last step's runner and its buffers go before the next one's are made
+                    let model = try previous.randomizing([name])
                     let r = Runner(model: model)
                     run.net = (model, r, try r.forward(analysis.activations.input))
                 }
