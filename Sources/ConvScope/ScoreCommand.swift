@@ -26,8 +26,10 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Print JSON (every method's areas, curves, Average Drop, Increase in Confidence and time).") var json =
         false
     @Flag(help: "Centre-crop to the input's aspect before resizing.") var crop = false
-    @Flag(help: ArgumentHelp("Also ROAD (Rong et al., 2022; pytorch-grad-cam's metrics): most and least relevant first "
-          + "at percentiles 10…90 with noisy linear imputation, and the combined score. Seconds per method."))
+    @Flag(
+        help: ArgumentHelp(
+            "Also ROAD (Rong et al., 2022; pytorch-grad-cam's metrics): most and least relevant first "
+                + "at percentiles 10…90 with noisy linear imputation, and the combined score. Seconds per method."))
     var road = false
 
     func validate() throws {
@@ -62,7 +64,9 @@ struct ScoreCommand: ParsableCommand {
                 let f = try runner.faithfulness(input: a.input, map: full, classIndex: k, steps: steps)
                 let r = road ? try runner.road(input: a.input, map: full, classIndex: k) : nil
                 rows.append(
-                    Row(method: map.method, layer: map.layer, scores: f, road: r, seconds: Date().timeIntervalSince(start)))
+                    Row(
+                        method: map.method, layer: map.layer, scores: f, road: r,
+                        seconds: Date().timeIntervalSince(start)))
                 if !json && isatty(2) != 0 {
                     FileHandle.standardError.write(
                         Data(String(format: "\r%d of %d methods", rows.count, chosen.count).utf8))
@@ -91,7 +95,9 @@ struct ScoreCommand: ParsableCommand {
         print(
             "\((image as NSString).lastPathComponent): class \(k) (\(model.className(k))), \(steps) steps; "
                 + "deletion: lower is better, insertion: higher is better")
-        print("rank  method                  deletion  insertion  ins−del  avg drop  increase  seconds" + (road ? "     ROAD" : ""))
+        print(
+            "rank  method                  deletion  insertion  ins−del  avg drop  increase  seconds"
+                + (road ? "     ROAD" : ""))
         for (i, r) in rows.enumerated() {
             print(
                 String(

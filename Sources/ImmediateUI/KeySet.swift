@@ -15,7 +15,9 @@ public struct KeySet: Hashable, Sendable, ExpressibleByArrayLiteral {
         if key.rawValue < 16, counts[Int(key.rawValue)] < 255 { counts[Int(key.rawValue)] += 1 }
     }
     /// Times `key` went down in this set (0 when absent).
-    public func count(_ key: Key) -> Int { key.rawValue < 16 ? Int(counts[Int(key.rawValue)]) : (contains(key) ? 1 : 0) }
+    public func count(_ key: Key) -> Int {
+        key.rawValue < 16 ? Int(counts[Int(key.rawValue)]) : (contains(key) ? 1 : 0)
+    }
     public mutating func remove(_ key: Key) { bits &= ~(1 << UInt32(key.rawValue)) }
     public func contains(_ key: Key) -> Bool { bits & (1 << UInt32(key.rawValue)) != 0 }
     public var isEmpty: Bool { bits == 0 }

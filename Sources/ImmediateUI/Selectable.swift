@@ -14,7 +14,8 @@ extension UIContext {
             draw(.rect(r, frameColor(id)))
         }
         drawText(
-            text, leftIn: r, inset: theme.padding.x, role: role, color: selected || hot == id ? theme.text : theme.textDim)
+            text, leftIn: r, inset: theme.padding.x, role: role,
+            color: selected || hot == id ? theme.text : theme.textDim)
         recordTrace(id, kind: "selectable", label: text, value: selected ? "true" : "false", rect: r)
         return result
     }

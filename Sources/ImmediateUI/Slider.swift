@@ -20,7 +20,8 @@ extension UIContext {
         func fraction(_ v: Int) -> Float { stops > 0 ? min(max(Float(v - range.lowerBound) / Float(stops), 0), 1) : 0 }
         if active == id {
             grabKnobIfPressed(r, fraction: fraction(value))
-            value = range.lowerBound + Int((sliderFraction(at: input.mouse.x - grabOffset, in: r) * Float(stops)).rounded())
+            value =
+                range.lowerBound + Int((sliderFraction(at: input.mouse.x - grabOffset, in: r) * Float(stops)).rounded())
         } else if hovered, input.wheel != 0 {
             value = min(max(value + (input.wheel > 0 ? 1 : -1), range.lowerBound), range.upperBound)
         }
@@ -32,7 +33,9 @@ extension UIContext {
     /// A continuous slider (e.g. opacity) with the same mouse behaviour; the
     /// wheel steps by `step`, by default a twentieth of the range.
     @discardableResult
-    public func slider(_ label: String, value: inout Float, range: ClosedRange<Float>, step: Float? = nil, in rect: Rect? = nil) -> Bool {
+    public func slider(
+        _ label: String, value: inout Float, range: ClosedRange<Float>, step: Float? = nil, in rect: Rect? = nil
+    ) -> Bool {
         let (id, text) = widgetLabel(label)
         let r = rect ?? nextRect()
         let hovered = interact(id, r, label: label)

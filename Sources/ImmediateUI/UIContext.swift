@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc  // Float.rounded() lowers to libm calls; this links libm on Linux.
+    import Glibc  // Float.rounded() lowers to libm calls; this links libm on Linux.
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The immediate-mode frame context: feed it input, call widgets, collect commands.
@@ -54,7 +54,12 @@ public final class UIContext {
 
     /// Record `trace` (off by default; costs a few strings per widget per frame).
     public var recordsTrace = false {
-        didSet { if !recordsTrace { trace.removeAll(); previousTrace.removeAll() } }
+        didSet {
+            if !recordsTrace {
+                trace.removeAll()
+                previousTrace.removeAll()
+            }
+        }
     }
     /// Every interactive widget of the last frame, in call order (valid after
     /// `endFrame`; empty while `recordsTrace` is off).
@@ -122,8 +127,9 @@ public final class UIContext {
     /// its storage cannot be reused.
     @discardableResult
     public func endFrame() -> [DrawCommand] {
-        assert(layer == 0 && layers[0].clips.isEmpty && idStack.isEmpty && layouts.count == 1,
-               "ImmediateUI: unbalanced panel, overlay, clip or id push/pop")
+        assert(
+            layer == 0 && layers[0].clips.isEmpty && idStack.isEmpty && layouts.count == 1,
+            "ImmediateUI: unbalanced panel, overlay, clip or id push/pop")
         if !activeSeen || !input.mouseDown.contains(.left) { active = nil }
         if let text = tooltipText {
             layer = 1
@@ -202,7 +208,9 @@ public final class UIContext {
     /// Any of `buttons` went down this frame.
     public func mousePressed(_ buttons: MouseButtons = .left) -> Bool { !input.mousePressed.isDisjoint(with: buttons) }
     /// Any of `buttons` went up this frame.
-    public func mouseReleased(_ buttons: MouseButtons = .left) -> Bool { !input.mouseReleased.isDisjoint(with: buttons) }
+    public func mouseReleased(_ buttons: MouseButtons = .left) -> Bool {
+        !input.mouseReleased.isDisjoint(with: buttons)
+    }
 
     /// The mouse is over an overlay while the base layer is being built, so
     /// base widgets must ignore it. Overlays count from the moment they begin
@@ -265,16 +273,19 @@ public final class UIContext {
         let text = label()
         duplicateIDs.append((id, text))
         #if DEBUG
-        if reportedDuplicates.insert(text).inserted {
-            fputs("ImmediateUI: duplicate widget id for \"\(text)\" — give it a distinct \"##id\" or pushID\n", stderr)
-        }
+            if reportedDuplicates.insert(text).inserted {
+                fputs(
+                    "ImmediateUI: duplicate widget id for \"\(text)\" — give it a distinct \"##id\" or pushID\n", stderr
+                )
+            }
         #endif
     }
 
     /// Last step before the result: appends the widget to `trace` when recording.
     func recordTrace(_ id: WidgetID, kind: String, label: String, value: @autoclosure () -> String, rect: Rect) {
         guard recordsTrace else { return }
-        trace.append(TracedWidget(id: id.hex, kind: kind, label: label, value: value(), rect: [rect.x, rect.y, rect.w, rect.h]))
+        trace.append(
+            TracedWidget(id: id.hex, kind: kind, label: label, value: value(), rect: [rect.x, rect.y, rect.w, rect.h]))
     }
 
     /// Registers `id` (see `register`) and updates hot/active for it occupying

@@ -21,7 +21,8 @@ public struct WidgetID: Hashable, Sendable {
     }
 
     /// 64-bit FNV-1a of `bytes`, continuing from `seed`.
-    static func fnv1a<Bytes: Sequence>(bytes: Bytes, seed: UInt64 = offsetBasis) -> UInt64 where Bytes.Element == UInt8 {
+    static func fnv1a<Bytes: Sequence>(bytes: Bytes, seed: UInt64 = offsetBasis) -> UInt64
+    where Bytes.Element == UInt8 {
         var h = seed
         for byte in bytes { h = (h ^ UInt64(byte)) &* prime }
         return h
@@ -29,7 +30,8 @@ public struct WidgetID: Hashable, Sendable {
 
     /// 64-bit FNV-1a of the eight little-endian bytes of `n`, continuing from `seed`.
     static func fnv1a(_ n: Int, seed: UInt64 = offsetBasis) -> UInt64 {
-        var h = seed, v = UInt64(bitPattern: Int64(n))
+        var h = seed
+        var v = UInt64(bitPattern: Int64(n))
         for _ in 0..<8 {
             h = (h ^ (v & 0xFF)) &* prime
             v >>= 8

@@ -45,7 +45,8 @@ public final class AppWindow {
         if ["offscreen", "dummy"].contains(driver) && requested?.lowercased() != driver {
             SDL_QuitSubSystem(SDL_INIT_VIDEO)
             let shown = [("DISPLAY", env["DISPLAY"]), ("WAYLAND_DISPLAY", env["WAYLAND_DISPLAY"])]
-                .compactMap { name, value in value.flatMap { $0.isEmpty ? nil : "\(name)=\($0)" } }.joined(separator: ", ")
+                .compactMap { name, value in value.flatMap { $0.isEmpty ? nil : "\(name)=\($0)" } }.joined(
+                    separator: ", ")
             throw PlatformError.videoInit("could not connect to the display (\(shown))")
         }
         videoDriver = driver
@@ -53,12 +54,15 @@ public final class AppWindow {
         defer { if !ok { SDL_QuitSubSystem(SDL_INIT_VIDEO) } }
 
         // Fit the first display's usable area (a 1366×768 laptop), but never below the minimum size.
-        var w = width, h = height
+        var w = width
+        var h = height
         var usable = SDL_Rect()
         if SDL_GetDisplayUsableBounds(0, &usable) == 0, usable.w > 0, usable.h > 0 {
-            w = min(w, Int(usable.w)); h = min(h, Int(usable.h))
+            w = min(w, Int(usable.w))
+            h = min(h, Int(usable.h))
         }
-        w = max(w, AppWindow.minimumSize.width); h = max(h, AppWindow.minimumSize.height)
+        w = max(w, AppWindow.minimumSize.width)
+        h = max(h, AppWindow.minimumSize.height)
         let flags = SDL_WINDOW_RESIZABLE.rawValue | SDL_WINDOW_ALLOW_HIGHDPI.rawValue | SDL_WINDOW_HIDDEN.rawValue
         let centered = Int32(bitPattern: SDL_WINDOWPOS_CENTERED_MASK)
         guard let win = SDL_CreateWindow(title, centered, centered, Int32(w), Int32(h), flags) else {
@@ -91,12 +95,13 @@ public final class AppWindow {
         canvas = SDLCanvas(renderer: r, fonts: fonts, scale: s)
         scale = s
         size = AppWindow.windowSize(win)
-        var mx: Int32 = 0, my: Int32 = 0
+        var mx: Int32 = 0
+        var my: Int32 = 0
         if SDL_GetMouseFocus() == win {
             SDL_GetMouseState(&mx, &my)
             input.mouse = Vec2(Float(mx), Float(my))
         }
-        _ = SDL_EventState(UInt32(SDL_SYSWMEVENT.rawValue), SDL_ENABLE)   // X11's XDND messages: feedback while dragging
+        _ = SDL_EventState(UInt32(SDL_SYSWMEVENT.rawValue), SDL_ENABLE)  // X11's XDND messages: feedback while dragging
         SDL_ShowWindow(win)
         ok = true
     }
@@ -135,13 +140,15 @@ public final class AppWindow {
 
     /// Asks for a new size in logical points (at least `minimumSize`); `poll` reports `.windowResized` when it happens.
     public func setSize(width: Int, height: Int) {
-        SDL_SetWindowSize(window, Int32(clamping: max(width, AppWindow.minimumSize.width)),
-                          Int32(clamping: max(height, AppWindow.minimumSize.height)))
+        SDL_SetWindowSize(
+            window, Int32(clamping: max(width, AppWindow.minimumSize.width)),
+            Int32(clamping: max(height, AppWindow.minimumSize.height)))
     }
 
     /// What has been drawn since the last `present()`, in pixels (`size * scale`); call it before `present()`.
     public func readPixels() -> RGBAImage? {
-        var w: Int32 = 0, h: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
         guard SDL_GetRendererOutputSize(renderer, &w, &h) == 0, w > 0, h > 0 else { return nil }
         var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 4)
         let ok = pixels.withUnsafeMutableBytes {
@@ -174,13 +181,17 @@ public final class AppWindow {
     }
 
     private static func windowSize(_ w: OpaquePointer) -> Vec2 {
-        var ww: Int32 = 0, wh: Int32 = 0
+        var ww: Int32 = 0
+        var wh: Int32 = 0
         SDL_GetWindowSize(w, &ww, &wh)
         return Vec2(Float(ww), Float(wh))
     }
 
     private static func measureScale(_ w: OpaquePointer, _ r: OpaquePointer) -> Float {
-        var ww: Int32 = 0, wh: Int32 = 0, pw: Int32 = 0, ph: Int32 = 0
+        var ww: Int32 = 0
+        var wh: Int32 = 0
+        var pw: Int32 = 0
+        var ph: Int32 = 0
         SDL_GetWindowSize(w, &ww, &wh)
         guard SDL_GetRendererOutputSize(r, &pw, &ph) == 0, ww > 0, pw > 0 else { return 1 }
         let s = Float(pw) / Float(ww)

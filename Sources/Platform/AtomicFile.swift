@@ -19,27 +19,35 @@ public enum AtomicFile {
         let tmp = temporaryPath(for: path, in: dir)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else {
-            throw FileWriteError.from(errno: errno, path: path, wrote: 0, of: total, existing: existing, doing: "cannot create a file in \(dir)")
+            throw FileWriteError.from(
+                errno: errno, path: path, wrote: 0, of: total, existing: existing,
+                doing: "cannot create a file in \(dir)")
         }
         var isOpen = true
         do {
-            if let mode = existingMode { _ = fchmod(fd, mode & 0o7777) }   // a replaced file keeps its permissions
+            if let mode = existingMode { _ = fchmod(fd, mode & 0o7777) }  // a replaced file keeps its permissions
             var done = 0
             while done < total {
                 let n = systemWrite(fd, bytes.baseAddress! + done, min(total - done, 1 << 30))
-                if n > 0 { done += n; continue }
+                if n > 0 {
+                    done += n
+                    continue
+                }
                 if n < 0 && errno == EINTR { continue }
                 if n == 0 {
-                    throw FileWriteError.failed(path: path, reason: "the disk accepted only \(done) of \(total) bytes", existing: existing)
+                    throw FileWriteError.failed(
+                        path: path, reason: "the disk accepted only \(done) of \(total) bytes", existing: existing)
                 }
                 throw FileWriteError.from(errno: errno, path: path, wrote: done, of: total, existing: existing)
             }
             guard fsync(fd) == 0 else {
-                throw FileWriteError.from(errno: errno, path: path, wrote: done, of: total, existing: existing, doing: "flushing to disk")
+                throw FileWriteError.from(
+                    errno: errno, path: path, wrote: done, of: total, existing: existing, doing: "flushing to disk")
             }
             isOpen = false
-            guard close(fd) == 0 else {   // NFS and FUSE may report a failed write only here
-                throw FileWriteError.from(errno: errno, path: path, wrote: done, of: total, existing: existing, doing: "closing")
+            guard close(fd) == 0 else {  // NFS and FUSE may report a failed write only here
+                throw FileWriteError.from(
+                    errno: errno, path: path, wrote: done, of: total, existing: existing, doing: "closing")
             }
             try move(tmp, to: path, replace: replace, existing: existing, total: total)
         } catch {
@@ -52,7 +60,9 @@ public enum AtomicFile {
 
     /// `produce` writes the temporary path it is given; this function makes it durable and moves it into place.
     /// It cannot see the producer's own writes (SDL_image's file writer, for one, ignores short writes).
-    @available(*, deprecated, message: "cannot check the producer's writes: encode to memory and use write(_:to:replace:)")
+    @available(
+        *, deprecated, message: "cannot check the producer's writes: encode to memory and use write(_:to:replace:)"
+    )
     public static func write(to path: String, replace: Bool, produce: (String) throws -> Void) throws {
         let dir = folder(of: path)
         let existing = try preflight(path, dir: dir, replace: replace) != nil
@@ -60,13 +70,18 @@ public enum AtomicFile {
         do {
             try produce(tmp)
             let fd = open(tmp, O_RDWR | O_CLOEXEC)
-            guard fd >= 0 else { throw FileWriteError.from(errno: errno, path: path, wrote: 0, of: 0, existing: existing) }
+            guard fd >= 0 else {
+                throw FileWriteError.from(errno: errno, path: path, wrote: 0, of: 0, existing: existing)
+            }
             var st = stat()
             let size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
             let synced = fsync(fd) == 0
             let err = errno
             close(fd)
-            guard synced else { throw FileWriteError.from(errno: err, path: path, wrote: size, of: size, existing: existing, doing: "flushing to disk") }
+            guard synced else {
+                throw FileWriteError.from(
+                    errno: err, path: path, wrote: size, of: size, existing: existing, doing: "flushing to disk")
+            }
             try move(tmp, to: path, replace: replace, existing: existing, total: size)
         } catch {
             unlink(tmp)
@@ -95,14 +110,17 @@ public enum AtomicFile {
     }
 
     static func temporaryPath(for path: String, in dir: String) -> String {
-        (dir as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        (dir as NSString).appendingPathComponent(
+            ".\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
     }
 
     /// Renames the finished temporary file to `path`; without `replace`, atomically only if `path` is free.
     private static func move(_ tmp: String, to path: String, replace: Bool, existing: Bool, total: Int) throws {
         func failure(_ code: Int32) -> Error {
-            code == EEXIST ? ImageError.exists(path: path)
-                : FileWriteError.from(errno: code, path: path, wrote: total, of: total, existing: existing, doing: "moving it into place")
+            code == EEXIST
+                ? ImageError.exists(path: path)
+                : FileWriteError.from(
+                    errno: code, path: path, wrote: total, of: total, existing: existing, doing: "moving it into place")
         }
         if replace {
             guard rename(tmp, path) == 0 else { throw failure(errno) }
@@ -142,23 +160,24 @@ public enum AtomicFile {
         close(fd)
     }
 
-    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
+    private typealias RenameAt2 =
+        @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
 
     /// glibc's renameat2 (2.28+), which Swift's Glibc module does not export.
     private static var renameat2: RenameAt2? {
         #if os(Linux)
-        guard let symbol = dlsym(nil, "renameat2") else { return nil }
-        return unsafeBitCast(symbol, to: RenameAt2.self)
+            guard let symbol = dlsym(nil, "renameat2") else { return nil }
+            return unsafeBitCast(symbol, to: RenameAt2.self)
         #else
-        return nil
+            return nil
         #endif
     }
 
     private static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
         #if canImport(Glibc)
-        return Glibc.write(fd, buffer, count)
+            return Glibc.write(fd, buffer, count)
         #else
-        return Darwin.write(fd, buffer, count)
+            return Darwin.write(fd, buffer, count)
         #endif
     }
 }

@@ -32,9 +32,11 @@ struct EventTranslator {
     }
 
     func snapshot(windowSize: Vec2, scale: Float) -> InputSnapshot {
-        InputSnapshot(mouse: mouse, mouseDown: mouseDown, mousePressed: mousePressed, mouseReleased: mouseReleased,
-                      wheel: wheel, keysPressed: keysPressed, modifiers: modifiers.union(pressModifiers), text: text, dropHover: dropHover,
-                      windowSize: windowSize, scale: scale)
+        InputSnapshot(
+            mouse: mouse, mouseDown: mouseDown, mousePressed: mousePressed, mouseReleased: mouseReleased,
+            wheel: wheel, keysPressed: keysPressed, modifiers: modifiers.union(pressModifiers), text: text,
+            dropHover: dropHover,
+            windowSize: windowSize, scale: scale)
     }
 
     /// Mouse coordinates from SDL are window coordinates, i.e. logical points (also with SDL_WINDOW_ALLOW_HIGHDPI).

@@ -18,7 +18,9 @@ public enum ExportFolder {
     /// `user-dirs.dirs` in `$XDG_CONFIG_HOME` (when absolute, as the XDG spec says) or `$HOME/.config`.
     public static func userDirsFile(_ env: Environment = ProcessInfo.processInfo.environment) -> String {
         let config: String
-        if let c = env["XDG_CONFIG_HOME"], c.hasPrefix("/") { config = c } else {
+        if let c = env["XDG_CONFIG_HOME"], c.hasPrefix("/") {
+            config = c
+        } else {
             config = (home(env) as NSString).appendingPathComponent(".config")
         }
         return (config as NSString).appendingPathComponent("user-dirs.dirs")
@@ -30,7 +32,8 @@ public enum ExportFolder {
         let home = home(env)
         let fallback = (home as NSString).appendingPathComponent("Pictures")
         guard let text = try? String(contentsOfFile: userDirsFile(env), encoding: .utf8),
-              let dir = parseUserDir("XDG_PICTURES_DIR", in: text, home: home) else { return fallback }
+            let dir = parseUserDir("XDG_PICTURES_DIR", in: text, home: home)
+        else { return fallback }
         let standard = (dir as NSString).standardizingPath
         return standard == (home as NSString).standardizingPath || standard == "/" ? fallback : standard
     }
@@ -62,13 +65,15 @@ public enum ExportFolder {
     /// once; throws when the folder cannot be created or there is no opener.
     public static func reveal(_ folder: String, _ env: Environment = ProcessInfo.processInfo.environment) throws {
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw FileWriteError.failed(path: folder, reason: "cannot create the folder: \((error as NSError).localizedDescription)", existing: false)
+            throw FileWriteError.failed(
+                path: folder, reason: "cannot create the folder: \((error as NSError).localizedDescription)",
+                existing: false)
         }
         #if os(macOS)
-        let openers = ["/usr/bin/open"]
+            let openers = ["/usr/bin/open"]
         #else
-        let openers = (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
-            .split(separator: ":").map { "\($0)/xdg-open" }
+            let openers = (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+                .split(separator: ":").map { "\($0)/xdg-open" }
         #endif
         guard let opener = openers.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw RevealError.noOpener(folder: folder)
@@ -79,7 +84,7 @@ public enum ExportFolder {
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        p.terminationHandler = { _ in }   // reaped by Foundation; nothing waits for it
+        p.terminationHandler = { _ in }  // reaped by Foundation; nothing waits for it
         try p.run()
     }
 
@@ -87,7 +92,8 @@ public enum ExportFolder {
         case noOpener(folder: String)
         public var description: String {
             switch self {
-            case .noOpener(let f): return "cannot open a file manager (xdg-open is not installed); the exports are in \(f)"
+            case .noOpener(let f):
+                return "cannot open a file manager (xdg-open is not installed); the exports are in \(f)"
             }
         }
     }
@@ -104,11 +110,18 @@ public enum ExportFolder {
             line = line.dropFirst().drop(while: { $0 == " " || $0 == "\t" })
             guard line.first == "\"" else { continue }
             line = line.dropFirst()
-            var value = "", closed = false
+            var value = ""
+            var closed = false
             var chars = line.makeIterator()
             while let c = chars.next() {
-                if c == "\\" { if let next = chars.next() { value.append(next) }; continue }
-                if c == "\"" { closed = true; break }
+                if c == "\\" {
+                    if let next = chars.next() { value.append(next) }
+                    continue
+                }
+                if c == "\"" {
+                    closed = true
+                    break
+                }
                 value.append(c)
             }
             guard closed else { continue }

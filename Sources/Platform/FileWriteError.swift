@@ -18,15 +18,19 @@ public enum FileWriteError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .diskFull(let p, let wrote, let total, let quota, let existing):
             let what = quota ? "your disk quota is used up" : "the disk is full"
-            let progress = wrote < total ? "wrote \(wrote) of \(total) bytes" : "the last of \(total) bytes could not be stored"
+            let progress =
+                wrote < total ? "wrote \(wrote) of \(total) bytes" : "the last of \(total) bytes could not be stored"
             return "\(p): \(what) (\(progress)); " + (existing ? "nothing was replaced" : "nothing was written")
         case .failed(let p, let reason, let existing):
-            return "\(p): could not be written (\(reason)); " + (existing ? "nothing was replaced" : "nothing was changed")
+            return "\(p): could not be written (\(reason)); "
+                + (existing ? "nothing was replaced" : "nothing was changed")
         }
     }
 
     /// The error for `errno` value `code` after `wrote` of `total` bytes.
-    static func from(errno code: Int32, path: String, wrote: Int, of total: Int, existing: Bool, doing: String? = nil) -> FileWriteError {
+    static func from(
+        errno code: Int32, path: String, wrote: Int, of total: Int, existing: Bool, doing: String? = nil
+    ) -> FileWriteError {
         switch code {
         case ENOSPC: return .diskFull(path: path, wrote: wrote, of: total, quota: false, existing: existing)
         case EDQUOT: return .diskFull(path: path, wrote: wrote, of: total, quota: true, existing: existing)

@@ -8,7 +8,8 @@ enum FontLocator {
 
     /// Candidate files for `family`, best first, each an existing regular file.
     static func candidates(family: String, fallbacks: [String]) -> [String] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if let c = found[family] { return c }
         var list: [String] = []
         if let p = fcMatch(family) { list.append(p) }
@@ -24,8 +25,12 @@ enum FontLocator {
     }
 
     private static func fcMatch(_ family: String) -> String? {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
-        guard let exe = (dirs + ["/usr/bin"]).map({ $0 + "/fc-match" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(
+            String.init)
+        guard
+            let exe = (dirs + ["/usr/bin"]).map({ $0 + "/fc-match" }).first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
         else { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)

@@ -18,8 +18,10 @@ public final class FontSet: TextMeasurer {
     }
 
     static let sansFallbacks = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"]
-    static let monoFallbacks = ["/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
-                                "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"]
+    static let monoFallbacks = [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    ]
 
     /// Pixels per logical point the fonts are rasterised for.
     public private(set) var scale: Float
@@ -27,9 +29,12 @@ public final class FontSet: TextMeasurer {
     public let sansPath: String
     public let monoPath: String
 
-    private var fonts: [OpaquePointer] = []   // indexed by FontRole.rawValue
+    private var fonts: [OpaquePointer] = []  // indexed by FontRole.rawValue
     private var lineHeights: [Int32] = []
-    private struct MeasureKey: Hashable { let text: String; let role: FontRole }
+    private struct MeasureKey: Hashable {
+        let text: String
+        let role: FontRole
+    }
     private var measured: [MeasureKey: Vec2] = [:]
     private static let maxMeasured = 8192
     /// Bumped whenever the fonts are reopened (scale change), so caches of rendered text can drop stale entries.
@@ -76,7 +81,8 @@ public final class FontSet: TextMeasurer {
     func pixelSize(of text: String, role: FontRole) -> (w: Int, h: Int) {
         let lh = Int(lineHeights[Int(role.rawValue)])
         guard !text.isEmpty else { return (0, lh) }
-        var w: Int32 = 0, h: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
         guard TTF_SizeUTF8(font(role), text, &w, &h) == 0 else { return (0, lh) }
         return (Int(w), max(Int(h), lh))
     }
@@ -89,7 +95,8 @@ public final class FontSet: TextMeasurer {
             guard let f = TTF_OpenFont(path, pt) else {
                 let e = String(cString: SDL_GetError())
                 opened.forEach { TTF_CloseFont($0) }
-                throw PlatformError.noFont(family: role == .mono ? "DejaVu Sans Mono" : "DejaVu Sans", tried: ["\(path) (\(e))"])
+                throw PlatformError.noFont(
+                    family: role == .mono ? "DejaVu Sans Mono" : "DejaVu Sans", tried: ["\(path) (\(e))"])
             }
             opened.append(f)
         }
@@ -97,7 +104,8 @@ public final class FontSet: TextMeasurer {
         // Some glyphs (the underscore at some sizes) reach a pixel below TTF_FontHeight; one height for every string
         // keeps labels aligned, so the line height covers the deepest and tallest common glyphs.
         lineHeights = opened.map { f in
-            var w: Int32 = 0, h: Int32 = 0
+            var w: Int32 = 0
+            var h: Int32 = 0
             let probe = TTF_SizeUTF8(f, FontSet.heightProbe, &w, &h) == 0 ? h : 0
             return max(TTF_FontHeight(f), probe)
         }

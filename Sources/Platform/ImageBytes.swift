@@ -11,8 +11,12 @@ extension ImageBytes {
     func u8(_ o: Int) -> Int? { bytes(o, 1).map { Int($0[0]) } }
     func be16(_ o: Int) -> Int? { bytes(o, 2).map { Int($0[0]) << 8 | Int($0[1]) } }
     func le16(_ o: Int) -> Int? { bytes(o, 2).map { Int($0[0]) | Int($0[1]) << 8 } }
-    func be32(_ o: Int) -> Int? { bytes(o, 4).map { Int($0[0]) << 24 | Int($0[1]) << 16 | Int($0[2]) << 8 | Int($0[3]) } }
-    func le32(_ o: Int) -> Int? { bytes(o, 4).map { Int($0[0]) | Int($0[1]) << 8 | Int($0[2]) << 16 | Int($0[3]) << 24 } }
+    func be32(_ o: Int) -> Int? {
+        bytes(o, 4).map { Int($0[0]) << 24 | Int($0[1]) << 16 | Int($0[2]) << 8 | Int($0[3]) }
+    }
+    func le32(_ o: Int) -> Int? {
+        bytes(o, 4).map { Int($0[0]) | Int($0[1]) << 8 | Int($0[2]) << 16 | Int($0[3]) << 24 }
+    }
     /// True when `n` bytes at `offset` lie inside the data.
     func has(_ offset: Int, _ n: Int) -> Bool { offset >= 0 && n >= 0 && offset <= count - n }
 }
@@ -52,7 +56,9 @@ final class FileBytes: ImageBytes {
             guard let direct = file.read(at: offset, count: n), direct.count == n else { return nil }
             return direct
         }
-        guard let block = file.read(at: offset, count: min(Self.step, count - offset)), block.count >= n else { return nil }
+        guard let block = file.read(at: offset, count: min(Self.step, count - offset)), block.count >= n else {
+            return nil
+        }
         windowStart = offset
         windowBytes = block
         return Array(block[0..<n])

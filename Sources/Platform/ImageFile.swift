@@ -16,7 +16,10 @@ public enum ImageFile {
     public static let minimumSide = 8
     /// Files larger than this are refused as images before any of them is read.
     public static let maxFileBytes = 1_000_000_000
-    private static let initOnce: Void = { _ = IMG_Init(Int32(IMG_INIT_PNG.rawValue | IMG_INIT_JPG.rawValue | IMG_INIT_TIF.rawValue | IMG_INIT_WEBP.rawValue)) }()
+    private static let initOnce: Void = {
+        _ = IMG_Init(
+            Int32(IMG_INIT_PNG.rawValue | IMG_INIT_JPG.rawValue | IMG_INIT_TIF.rawValue | IMG_INIT_WEBP.rawValue))
+    }()
     private static let lock = NSLock()
 
     public static func load(path: String) throws -> RGBAImage {
@@ -27,31 +30,42 @@ public enum ImageFile {
 
     /// Decodes the file and hands its RGBA32 rows (width, height, bytes per row, first byte; alpha not yet composited)
     /// to `body`, which must not keep the pointer.
-    public static func withPixels<T>(path: String, _ body: (Int, Int, Int, UnsafePointer<UInt8>) throws -> T) throws -> T {
+    public static func withPixels<T>(
+        path: String, _ body: (Int, Int, Int, UnsafePointer<UInt8>) throws -> T
+    ) throws -> T {
         let name = (path as NSString).lastPathComponent
         let file = try RegularFile(path: path)
         guard file.size > 0 else { throw ImageError.empty(file: name) }
         guard file.size <= maxFileBytes else { throw ImageError.fileTooLarge(file: name, bytes: file.size) }
         let source = FileBytes(file)
         let (kind, bound) = try inspect(source, head: source.head, name: name)
-        return try decode(kind: kind, bound: bound, name: name, open: {
-            guard let fp = file.stream() else { return nil }
-            guard let rw = SDL_RWFromFP(fp, SDL_TRUE) else { fclose(fp); return nil }
-            return rw
-        }, body)
+        return try decode(
+            kind: kind, bound: bound, name: name,
+            open: {
+                guard let fp = file.stream() else { return nil }
+                guard let rw = SDL_RWFromFP(fp, SDL_TRUE) else {
+                    fclose(fp)
+                    return nil
+                }
+                return rw
+            }, body)
     }
 
     public static func decode(_ bytes: [UInt8], name: String) throws -> RGBAImage {
         let (kind, bound) = try inspect(bytes, head: Array(bytes.prefix(64)), name: name)
         return try bytes.withUnsafeBytes { raw in
-            try decode(kind: kind, bound: bound, name: name, open: { SDL_RWFromConstMem(raw.baseAddress, Int32(raw.count)) }) {
+            try decode(
+                kind: kind, bound: bound, name: name, open: { SDL_RWFromConstMem(raw.baseAddress, Int32(raw.count)) }
+            ) {
                 w, h, pitch, base in RGBAImage(width: w, height: h, pixels: composited(w, h, pitch, base))
             }
         }
     }
 
     /// The format and the size the decoder will allocate, refusing anything too large, too small, damaged or cut short.
-    static func inspect(_ b: some ImageBytes, head: [UInt8], name: String) throws -> (ImageKind, (width: Int, height: Int)) {
+    static func inspect(
+        _ b: some ImageBytes, head: [UInt8], name: String
+    ) throws -> (ImageKind, (width: Int, height: Int)) {
         guard b.count > 0 else { throw ImageError.empty(file: name) }
         guard let kind = ImageKind.sniff(head) else { throw ImageError.notAnImage(file: name) }
         let size: (width: Int, height: Int)
@@ -77,26 +91,36 @@ public enum ImageFile {
 
     /// Decodes from the stream `open` makes (SDL2_image closes it), holding the result to the checked `bound`: exactly
     /// that size, or for a GIF (whose first frame may be smaller than its screen) at most that size.
-    private static func decode<T>(kind: ImageKind, bound: (width: Int, height: Int), name: String,
-                                  open: () -> UnsafeMutablePointer<SDL_RWops>?,
-                                  _ body: (Int, Int, Int, UnsafePointer<UInt8>) throws -> T) throws -> T {
+    private static func decode<T>(
+        kind: ImageKind, bound: (width: Int, height: Int), name: String,
+        open: () -> UnsafeMutablePointer<SDL_RWops>?,
+        _ body: (Int, Int, Int, UnsafePointer<UInt8>) throws -> T
+    ) throws -> T {
         let damaged = ImageError.damaged(file: name, kind: kind.rawValue)
         let rgba: UnsafeMutablePointer<SDL_Surface> = try {
-            lock.lock(); defer { lock.unlock() }
+            lock.lock()
+            defer { lock.unlock() }
             _ = initOnce
             guard let rw = open() else { throw damaged }
             guard let surface = withQuietStderr({ IMG_LoadTyped_RW(rw, 1, kind.sdlType) }) else { throw damaged }
             defer { SDL_FreeSurface(surface) }
-            let w = Int(surface.pointee.w), h = Int(surface.pointee.h)
-            let fits = kind == .gif ? (1...bound.width).contains(w) && (1...bound.height).contains(h)
-                                    : w == bound.width && h == bound.height
+            let w = Int(surface.pointee.w)
+            let h = Int(surface.pointee.h)
+            let fits =
+                kind == .gif
+                ? (1...bound.width).contains(w) && (1...bound.height).contains(h)
+                : w == bound.width && h == bound.height
             guard fits else { throw damaged }
             guard w >= minimumSide, h >= minimumSide else { throw ImageError.tooSmall(file: name, width: w, height: h) }
-            guard let converted = SDL_ConvertSurfaceFormat(surface, SDL_PIXELFORMAT_RGBA32.rawValue, 0) else { throw damaged }
+            guard let converted = SDL_ConvertSurfaceFormat(surface, SDL_PIXELFORMAT_RGBA32.rawValue, 0) else {
+                throw damaged
+            }
             return converted
         }()
         defer { SDL_FreeSurface(rgba) }
-        let width = Int(rgba.pointee.w), height = Int(rgba.pointee.h), pitch = Int(rgba.pointee.pitch)
+        let width = Int(rgba.pointee.w)
+        let height = Int(rgba.pointee.h)
+        let pitch = Int(rgba.pointee.pitch)
         guard let base = rgba.pointee.pixels else { throw damaged }
         return try body(width, height, pitch, UnsafePointer(base.assumingMemoryBound(to: UInt8.self)))
     }

@@ -17,11 +17,13 @@ public final class OffscreenCanvas {
 
     public init(width: Int, height: Int, scale: Float = 1) throws {
         let s = scale.isFinite && scale > 0 ? scale : 1
-        let pw = Int((Float(width) * s).rounded(.up)), ph = Int((Float(height) * s).rounded(.up))
+        let pw = Int((Float(width) * s).rounded(.up))
+        let ph = Int((Float(height) * s).rounded(.up))
         guard pw > 0, ph > 0, pw <= 16384, ph <= 16384 else {
             throw PlatformError.surfaceFailed(width: pw, height: ph, reason: "the size must be 1…16384 pixels per side")
         }
-        guard let surf = SDL_CreateRGBSurfaceWithFormat(0, Int32(pw), Int32(ph), 32, SDL_PIXELFORMAT_RGBA32.rawValue) else {
+        guard let surf = SDL_CreateRGBSurfaceWithFormat(0, Int32(pw), Int32(ph), 32, SDL_PIXELFORMAT_RGBA32.rawValue)
+        else {
             throw PlatformError.surfaceFailed(width: pw, height: ph, reason: String(cString: SDL_GetError()))
         }
         guard let r = SDL_CreateSoftwareRenderer(surf) else {
@@ -54,7 +56,8 @@ public final class OffscreenCanvas {
         canvas.draw(commands, clear: clear)
         var pixels = [UInt8](repeating: 0, count: pixelWidth * pixelHeight * 4)
         let ok = pixels.withUnsafeMutableBytes {
-            SDL_RenderReadPixels(renderer, nil, SDL_PIXELFORMAT_RGBA32.rawValue, $0.baseAddress, Int32(pixelWidth * 4)) == 0
+            SDL_RenderReadPixels(renderer, nil, SDL_PIXELFORMAT_RGBA32.rawValue, $0.baseAddress, Int32(pixelWidth * 4))
+                == 0
         }
         precondition(ok, "OffscreenCanvas: SDL_RenderReadPixels failed: \(String(cString: SDL_GetError()))")
         return RGBAImage(width: pixelWidth, height: pixelHeight, pixels: pixels)

@@ -23,8 +23,11 @@ public enum PNGFile {
         defer { SDL_FreeRW(rw) }
         var pixels = image.pixels
         let status: Int32 = pixels.withUnsafeMutableBytes { raw in
-            guard let s = SDL_CreateRGBSurfaceWithFormatFrom(raw.baseAddress, Int32(image.width), Int32(image.height), 32,
-                                                             Int32(image.width * 4), SDL_PIXELFORMAT_RGBA32.rawValue) else { return -1 }
+            guard
+                let s = SDL_CreateRGBSurfaceWithFormatFrom(
+                    raw.baseAddress, Int32(image.width), Int32(image.height), 32,
+                    Int32(image.width * 4), SDL_PIXELFORMAT_RGBA32.rawValue)
+            else { return -1 }
             defer { SDL_FreeSurface(s) }
             return withQuietStderr { IMG_SavePNG_RW(s, rw, 0) }
         }
@@ -41,7 +44,8 @@ public enum PNGFile {
     public static func write(_ image: RGBAImage, to path: String, replace: Bool = true) throws {
         let data: Data
         do { data = try encode(image) } catch let e as EncodingError {
-            throw FileWriteError.failed(path: path, reason: e.description, existing: FileManager.default.fileExists(atPath: path))
+            throw FileWriteError.failed(
+                path: path, reason: e.description, existing: FileManager.default.fileExists(atPath: path))
         }
         try AtomicFile.write(data, to: path, replace: replace)
     }
@@ -77,7 +81,8 @@ private final class MemorySink {
             let sink = MemorySink.of(rw)
             guard let ptr, size > 0 else { return 0 }
             let n = min(count, max(0, sink.bytes.count - sink.position) / size)
-            sink.bytes.copyBytes(to: ptr.assumingMemoryBound(to: UInt8.self), from: sink.position..<(sink.position + n * size))
+            sink.bytes.copyBytes(
+                to: ptr.assumingMemoryBound(to: UInt8.self), from: sink.position..<(sink.position + n * size))
             sink.position += n * size
             return n
         }
@@ -85,16 +90,21 @@ private final class MemorySink {
             let sink = MemorySink.of(rw)
             guard let ptr, size > 0, count > 0 else { return 0 }
             let (length, overflow) = size.multipliedReportingOverflow(by: count)
-            guard !overflow, sink.position + length <= MemorySink.limit else { sink.failed = true; return 0 }
+            guard !overflow, sink.position + length <= MemorySink.limit else {
+                sink.failed = true
+                return 0
+            }
             let chunk = UnsafeRawBufferPointer(start: ptr, count: length)
             if sink.position > sink.bytes.count { sink.bytes.append(Data(count: sink.position - sink.bytes.count)) }
             let overlap = min(length, sink.bytes.count - sink.position)
-            if overlap > 0 { sink.bytes.replaceSubrange(sink.position..<(sink.position + overlap), with: chunk[0..<overlap]) }
+            if overlap > 0 {
+                sink.bytes.replaceSubrange(sink.position..<(sink.position + overlap), with: chunk[0..<overlap])
+            }
             if overlap < length { sink.bytes.append(contentsOf: chunk[overlap...]) }
             sink.position += length
             return count
         }
-        rw.pointee.close = { _ in 0 }   // IMG_SavePNG_RW(…, freedst: 0) does not close; the owner frees it
+        rw.pointee.close = { _ in 0 }  // IMG_SavePNG_RW(…, freedst: 0) does not close; the owner frees it
         return rw
     }
 

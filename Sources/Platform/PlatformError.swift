@@ -20,11 +20,13 @@ public enum PlatformError: Error, Equatable, CustomStringConvertible {
         case .noDisplay:
             return "cannot open a window: no display (is DISPLAY set? under CI run it with xvfb-run)"
         case .videoInit(let e):
-            return "cannot open a window: SDL could not start its video subsystem (\(e)); check DISPLAY / WAYLAND_DISPLAY, or set SDL_VIDEODRIVER=x11"
+            return
+                "cannot open a window: SDL could not start its video subsystem (\(e)); check DISPLAY / WAYLAND_DISPLAY, or set SDL_VIDEODRIVER=x11"
         case .windowFailed(let e):
             return "cannot open a window: \(e)"
         case .rendererFailed(let e):
-            return "cannot draw in the window: no accelerated or software renderer (\(e)); try SDL_RENDER_DRIVER=software"
+            return
+                "cannot draw in the window: no accelerated or software renderer (\(e)); try SDL_RENDER_DRIVER=software"
         case .surfaceFailed(let w, let h, let e):
             return "cannot create a \(w)×\(h) offscreen image: \(e)"
         case .fontEngine(let e):

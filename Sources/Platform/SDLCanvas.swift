@@ -85,7 +85,10 @@ public final class SDLCanvas {
     public func draw(_ commands: [DrawCommand], clear: Color) {
         guard let r = renderer else { return }
         frame &+= 1
-        if fontGeneration != fonts.generation { dropText(); fontGeneration = fonts.generation }
+        if fontGeneration != fonts.generation {
+            dropText()
+            fontGeneration = fonts.generation
+        }
         SDL_RenderSetClipRect(r, nil)
         clippedAway = false
         SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE)
@@ -133,10 +136,13 @@ public final class SDLCanvas {
 
     /// `rect` in pixels, each edge snapped to the nearest whole pixel.
     func pixelRect(_ rect: Rect) -> SDL_Rect {
-        let x0 = (rect.x * scale).rounded(), y0 = (rect.y * scale).rounded()
-        let x1 = ((rect.x + max(0, rect.w)) * scale).rounded(), y1 = ((rect.y + max(0, rect.h)) * scale).rounded()
-        return SDL_Rect(x: Int32(clamping: Int(x0)), y: Int32(clamping: Int(y0)),
-                        w: Int32(clamping: Int(x1 - x0)), h: Int32(clamping: Int(y1 - y0)))
+        let x0 = (rect.x * scale).rounded()
+        let y0 = (rect.y * scale).rounded()
+        let x1 = ((rect.x + max(0, rect.w)) * scale).rounded()
+        let y1 = ((rect.y + max(0, rect.h)) * scale).rounded()
+        return SDL_Rect(
+            x: Int32(clamping: Int(x0)), y: Int32(clamping: Int(y0)),
+            w: Int32(clamping: Int(x1 - x0)), h: Int32(clamping: Int(y1 - y0)))
     }
 
     private func setClip(_ r: OpaquePointer, _ rect: Rect?) {
@@ -168,7 +174,10 @@ public final class SDLCanvas {
         let p = pixelRect(rect)
         guard p.w > 0, p.h > 0 else { return }
         let t = Int32(max(1, (thickness * scale).rounded()))
-        if 2 * t >= p.w || 2 * t >= p.h { fill(r, p, c); return }
+        if 2 * t >= p.w || 2 * t >= p.h {
+            fill(r, p, c)
+            return
+        }
         // Four non-overlapping bands, so translucent borders blend evenly.
         fill(r, SDL_Rect(x: p.x, y: p.y, w: p.w, h: t), c)
         fill(r, SDL_Rect(x: p.x, y: p.y + p.h - t, w: p.w, h: t), c)
@@ -193,8 +202,10 @@ public final class SDLCanvas {
         }
         SDL_SetTextureAlphaMod(entry.texture, c.a)
         var src = SDL_Rect(x: 0, y: 0, w: entry.w, h: entry.h)
-        var dst = SDL_Rect(x: Int32(clamping: Int((origin.x * scale).rounded())), y: Int32(clamping: Int((origin.y * scale).rounded())),
-                           w: entry.w, h: entry.h)
+        var dst = SDL_Rect(
+            x: Int32(clamping: Int((origin.x * scale).rounded())),
+            y: Int32(clamping: Int((origin.y * scale).rounded())),
+            w: entry.w, h: entry.h)
         SDL_RenderCopy(r, entry.texture, &src, &dst)
     }
 
@@ -262,12 +273,19 @@ public final class SDLCanvas {
             }
             forgetImage(id: key.id)
         }
-        guard let tex = SDL_CreateTexture(r, SDL_PIXELFORMAT_RGBA32.rawValue, Int32(SDL_TEXTUREACCESS_STATIC.rawValue),
-                                          Int32(img.width), Int32(img.height)) else { return nil }
+        guard
+            let tex = SDL_CreateTexture(
+                r, SDL_PIXELFORMAT_RGBA32.rawValue, Int32(SDL_TEXTUREACCESS_STATIC.rawValue),
+                Int32(img.width), Int32(img.height))
+        else { return nil }
         SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND)
         SDL_SetTextureScaleMode(tex, nearest ? SDL_ScaleModeNearest : SDL_ScaleModeLinear)
-        guard upload(tex, img) else { SDL_DestroyTexture(tex); return nil }
-        let e = ImageEntry(texture: tex, version: key.version, w: img.width, h: img.height, nearest: nearest, lastUsed: frame)
+        guard upload(tex, img) else {
+            SDL_DestroyTexture(tex)
+            return nil
+        }
+        let e = ImageEntry(
+            texture: tex, version: key.version, w: img.width, h: img.height, nearest: nearest, lastUsed: frame)
         imageCache[key.id] = e
         imageBytes += img.width * img.height * 4
         return e

@@ -1,12 +1,21 @@
 extension RGBAImage {
     /// Straight alpha composited over opaque white; the result's alpha is 255.
     /// `count` RGBA pixels from `source` composited over white into `destination` (alpha 255), as `compositedOverWhite`.
-    public static func compositeOverWhite(_ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>,
-                                          count: Int) {
+    public static func compositeOverWhite(
+        _ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>,
+        count: Int
+    ) {
         for i in 0..<count {
-            let s = source + 4 * i, d = destination + 4 * i
+            let s = source + 4 * i
+            let d = destination + 4 * i
             let a = Int(s[3])
-            if a == 255 { d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = 255; continue }
+            if a == 255 {
+                d[0] = s[0]
+                d[1] = s[1]
+                d[2] = s[2]
+                d[3] = 255
+                continue
+            }
             let inv = 255 * (255 - a)
             for c in 0..<3 { d[c] = UInt8((Int(s[c]) * a + inv + 127) / 255) }
             d[3] = 255
@@ -15,7 +24,8 @@ extension RGBAImage {
 
     public func compositedOverWhite() -> RGBAImage {
         mapPixels { r, g, b, a in
-            let a = Int(a), inv = 255 * (255 - a)
+            let a = Int(a)
+            let inv = 255 * (255 - a)
             @inline(__always) func over(_ c: UInt8) -> UInt8 { UInt8((Int(c) * a + inv + 127) / 255) }
             return (over(r), over(g), over(b), 255)
         }
@@ -44,7 +54,10 @@ extension RGBAImage {
                 var i = 0
                 while i < src.count {
                     let p = transform(src[i], src[i + 1], src[i + 2], src[i + 3])
-                    dst[i] = p.r; dst[i + 1] = p.g; dst[i + 2] = p.b; dst[i + 3] = p.a
+                    dst[i] = p.r
+                    dst[i + 1] = p.g
+                    dst[i + 2] = p.b
+                    dst[i + 3] = p.a
                     i += 4
                 }
             }

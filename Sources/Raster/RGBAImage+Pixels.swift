@@ -4,15 +4,21 @@ extension RGBAImage {
     /// Each pixel becomes a factor × factor square (an activation stays a visible square).
     public func scaledNearest(by factor: Int) -> RGBAImage {
         guard factor > 1 else { return self }
-        let w = width * factor, h = height * factor, srcWidth = width
+        let w = width * factor
+        let h = height * factor
+        let srcWidth = width
         var out = [UInt8](repeating: 0, count: w * h * 4)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<h {
                     let srcRow = (y / factor) * srcWidth
                     for x in 0..<w {
-                        let s = (srcRow + x / factor) * 4, d = (y * w + x) * 4
-                        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]; dst[d + 3] = src[s + 3]
+                        let s = (srcRow + x / factor) * 4
+                        let d = (y * w + x) * 4
+                        dst[d] = src[s]
+                        dst[d + 1] = src[s + 1]
+                        dst[d + 2] = src[s + 2]
+                        dst[d + 3] = src[s + 3]
                     }
                 }
             }
@@ -27,7 +33,9 @@ extension RGBAImage {
             for x in 0..<width {
                 let v = vertical ? UInt8(255 - y * 255 / max(1, height - 1)) : UInt8(x * 255 / max(1, width - 1))
                 let p = (y * width + x) * 4
-                out[p] = v; out[p + 1] = v; out[p + 2] = v
+                out[p] = v
+                out[p + 1] = v
+                out[p + 2] = v
             }
         }
         return RGBAImage(width: width, height: height, pixels: out)
@@ -50,7 +58,9 @@ extension RGBAImage {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         pixels.withUnsafeBufferPointer { src in
             for p in 0..<(width * height) {
-                rgb[p * 3] = src[p * 4]; rgb[p * 3 + 1] = src[p * 4 + 1]; rgb[p * 3 + 2] = src[p * 4 + 2]
+                rgb[p * 3] = src[p * 4]
+                rgb[p * 3 + 1] = src[p * 4 + 1]
+                rgb[p * 3 + 2] = src[p * 4 + 2]
             }
         }
         return rgb
@@ -81,14 +91,18 @@ extension RGBAImage {
     /// This image laid over `base` (the same size): each pixel by its own alpha times `opacity`; the result is opaque
     /// where `base` is.
     public func blended(over base: RGBAImage, opacity: Float = 1) -> RGBAImage {
-        precondition(width == base.width && height == base.height, "blended: \(width)×\(height) over \(base.width)×\(base.height)")
+        precondition(
+            width == base.width && height == base.height,
+            "blended: \(width)×\(height) over \(base.width)×\(base.height)")
         var out = base
         let o = min(max(opacity, 0), 1)
         out.pixels.withUnsafeMutableBufferPointer { dst in
             pixels.withUnsafeBufferPointer { src in
                 for p in stride(from: 0, to: src.count, by: 4) {
                     let a = Float(src[p + 3]) / 255 * o
-                    for c in 0..<3 { dst[p + c] = UInt8((Float(src[p + c]) * a + Float(dst[p + c]) * (1 - a)).rounded()) }
+                    for c in 0..<3 {
+                        dst[p + c] = UInt8((Float(src[p + c]) * a + Float(dst[p + c]) * (1 - a)).rounded())
+                    }
                 }
             }
         }
@@ -99,14 +113,18 @@ extension RGBAImage {
 extension RGBAImage {
     /// Copies `image` into this one with its top-left corner at (x, y); what falls outside is left out.
     public mutating func paste(_ image: RGBAImage, x: Int, y: Int) {
-        let x0 = max(0, x), y0 = max(0, y)
-        let x1 = min(width, x + image.width), y1 = min(height, y + image.height)
+        let x0 = max(0, x)
+        let y0 = max(0, y)
+        let x1 = min(width, x + image.width)
+        let y1 = min(height, y + image.height)
         guard x0 < x1, y0 < y1 else { return }
-        let w = width, iw = image.width
+        let w = width
+        let iw = image.width
         pixels.withUnsafeMutableBufferPointer { dst in
             image.pixels.withUnsafeBufferPointer { src in
                 for row in y0..<y1 {
-                    let from = ((row - y) * iw + (x0 - x)) * 4, to = (row * w + x0) * 4
+                    let from = ((row - y) * iw + (x0 - x)) * 4
+                    let to = (row * w + x0) * 4
                     for i in 0..<((x1 - x0) * 4) { dst[to + i] = src[from + i] }
                 }
             }

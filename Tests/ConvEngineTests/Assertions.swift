@@ -2,7 +2,8 @@ import ConvEngine
 import XCTest
 
 /// Element-wise equality of two Double arrays within `accuracy`, reporting the first mismatch only.
-func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line)
+{
     XCTAssertEqual(a.count, b.count, "counts differ", file: file, line: line)
     if let i = a.indices.first(where: { $0 < b.count && abs(a[$0] - b[$0]) > accuracy }) {
         XCTFail("element \(i): \(a[i]) vs \(b[i]) (accuracy \(accuracy))", file: file, line: line)

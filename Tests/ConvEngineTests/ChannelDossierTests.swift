@@ -26,13 +26,15 @@ final class ChannelDossierTests: XCTestCase {
             Self.folder.appendingPathComponent("channel_attributions.npy"), count: cases.count * size)
         let (runner, a) = try forward()
         for (i, c) in cases.enumerated() {
-            let hidden = try XCTUnwrap(c["hidden_layer"] as? Int), channel = try XCTUnwrap(c["channel"] as? Int)
+            let hidden = try XCTUnwrap(c["hidden_layer"] as? Int)
+            let channel = try XCTUnwrap(c["channel"] as? Int)
             let layer = runner.model.hiddenLayers[hidden]
             let sum = a.outputs[layer.last].data[channel...].enumerated().reduce(Float(0)) {
                 $1.offset % layer.channels == 0 ? $0 + $1.element : $0
             }
-            XCTAssertEqual(Double(sum), try XCTUnwrap(c["sum"] as? Double), accuracy: 1e-3 * abs(Double(sum)),
-                           "the summed activation of \(layer.name) channel \(channel)")
+            XCTAssertEqual(
+                Double(sum), try XCTUnwrap(c["sum"] as? Double), accuracy: 1e-3 * abs(Double(sum)),
+                "the summed activation of \(layer.name) channel \(channel)")
             let reference = Array(all[i * size..<(i + 1) * size])
             let ours = try runner.channelGuidedBackprop(a, layer: layer.name, channel: channel)
             let scale = reference.map(abs).max() ?? 1
@@ -84,7 +86,9 @@ final class ChannelDossierTests: XCTestCase {
             let mean = summed.reduce(0, +) / Float(summed.count)
             XCTAssertEqual(k.totals.reduce(0, +), mean, accuracy: 1e-4 * max(1, abs(mean)), layer.name)
             XCTAssertEqual(Set(k.ranking), Set(0..<layer.channels))
-            for (a, b) in zip(k.ranking, k.ranking.dropFirst()) { XCTAssertGreaterThanOrEqual(k.totals[a], k.totals[b]) }
+            for (a, b) in zip(k.ranking, k.ranking.dropFirst()) {
+                XCTAssertGreaterThanOrEqual(k.totals[a], k.totals[b])
+            }
             XCTAssertEqual(k.rank(of: k.ranking[0]), 1)
             XCTAssertEqual(k.rank(of: k.ranking.last!), layer.channels)
         }
@@ -115,7 +119,8 @@ final class PixelGradientTests: XCTestCase {
                     let x = p.apply(rgb: rgb, height: 1, width: 1).data
                     return zip(w, x).reduce(0) { $0 + $1.0 * $1.1 }
                 }
-                XCTAssertEqual(analytic[c], (f(0.5) - f(-0.5)) / 1, accuracy: 1e-3 * max(1, abs(analytic[c])), "\(p) \(c)")
+                XCTAssertEqual(
+                    analytic[c], (f(0.5) - f(-0.5)) / 1, accuracy: 1e-3 * max(1, abs(analytic[c])), "\(p) \(c)")
             }
         }
     }

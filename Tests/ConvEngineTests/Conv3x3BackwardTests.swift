@@ -6,12 +6,16 @@ final class Conv3x3BackwardTests: XCTestCase {
     func testBackwardInput_WithReluBackward_MatchesFiniteDifferences() {
         let (h, w, cin, cout) = (5, 6, 3, 4)
         var rng = SeededRandom(seed: 21)
-        let x = rng.floats(h * w * cin), kernel = rng.floats(9 * cin * cout), bias = rng.floats(cout, -0.3, 0.3)
+        let x = rng.floats(h * w * cin)
+        let kernel = rng.floats(9 * cin * cout)
+        let bias = rng.floats(cout, -0.3, 0.3)
         let weights = rng.floats(h * w * cout)
         var scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: cin))
         func forward(_ x: [Float]) -> [Float] {
             var y = [Float](repeating: 0, count: h * w * cout)
-            Conv3x3.forward(x: x, height: h, width: w, inChannels: cin, kernel: kernel, bias: bias, outChannels: cout, y: &y, scratch: &scratch)
+            Conv3x3.forward(
+                x: x, height: h, width: w, inChannels: cin, kernel: kernel, bias: bias, outChannels: cout, y: &y,
+                scratch: &scratch)
             return y
         }
         let y = forward(x)
@@ -20,7 +24,8 @@ final class Conv3x3BackwardTests: XCTestCase {
         var g = weights
         Conv3x3.reluBackward(&g, output: y, count: g.count)
         var dx = [Float](repeating: .nan, count: x.count)
-        Conv3x3.backwardInput(dy: g, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout, dx: &dx, scratch: &scratch)
+        Conv3x3.backwardInput(
+            dy: g, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout, dx: &dx, scratch: &scratch)
 
         let fd = FiniteDifferences(x: x, analytic: dx, eps: 1e-2) { v in
             let y = forward(v)
@@ -35,11 +40,14 @@ final class Conv3x3BackwardTests: XCTestCase {
     func testBackwardInput_MoreThanOneChunk_MatchesDirectTransposedConvolution() {
         let (h, w, cin, cout) = (48, 48, 2, 3)
         var rng = SeededRandom(seed: 22)
-        let kernel = rng.floats(9 * cin * cout), dy = rng.floats(h * w * cout)
+        let kernel = rng.floats(9 * cin * cout)
+        let dy = rng.floats(h * w * cout)
         var scratch = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: cin))
         var dx = [Float](repeating: .nan, count: h * w * cin)
-        Conv3x3.backwardInput(dy: dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout, dx: &dx, scratch: &scratch)
-        let naive = NaiveConvolution.backwardInput(dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout)
+        Conv3x3.backwardInput(
+            dy: dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout, dx: &dx, scratch: &scratch)
+        let naive = NaiveConvolution.backwardInput(
+            dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout)
         let err = maxRelativeError(dx.map(Double.init), naive)
         print("conv backward (48×48, 2 chunks) max error \(err)")
         XCTAssertLessThan(err, 1e-5)
@@ -49,13 +57,15 @@ final class Conv3x3BackwardTests: XCTestCase {
     func testBackwardInput_Threads_MatchDirectTransposedConvolution() {
         let (h, w, cin, cout) = (72, 64, 3, 8)
         var rng = SeededRandom(seed: 23)
-        let kernel = rng.floats(9 * cin * cout), dy = rng.floats(h * w * cout)
+        let kernel = rng.floats(9 * cin * cout)
+        let dy = rng.floats(h * w * cout)
         var scratch = [Float](repeating: 0, count: 3 * Conv3x3.scratchCount(inChannels: cin))
         var dx = [Float](repeating: .nan, count: h * w * cin)
         Conv3x3.backwardInput(
             dy: dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout, dx: &dx, scratch: &scratch,
             ways: 3)
-        let naive = NaiveConvolution.backwardInput(dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout)
+        let naive = NaiveConvolution.backwardInput(
+            dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout)
         let err = maxRelativeError(dx.map(Double.init), naive)
         print("conv backward (72×64, 2 threads) max error \(err)")
         XCTAssertLessThan(err, 1e-5)

@@ -46,12 +46,15 @@ final class HDF5Writer {
         let dims = shape.map { hsize_t($0) }
         let space = H5Screate_simple(Int32(dims.count), dims, nil)
         defer { H5Sclose(space) }
-        let d = H5Dcreate2(file, path, convscope_h5t_native_float(), space, convscope_h5p_default(),
-                           dcpl ?? convscope_h5p_default(), convscope_h5p_default())
+        let d = H5Dcreate2(
+            file, path, convscope_h5t_native_float(), space, convscope_h5p_default(),
+            dcpl ?? convscope_h5p_default(), convscope_h5p_default())
         precondition(d >= 0, "cannot create dataset \(path)")
         defer { H5Dclose(d) }
         let status = values.withUnsafeBytes {
-            H5Dwrite(d, convscope_h5t_native_float(), convscope_h5s_all(), convscope_h5s_all(), convscope_h5p_default(), $0.baseAddress)
+            H5Dwrite(
+                d, convscope_h5t_native_float(), convscope_h5s_all(), convscope_h5s_all(), convscope_h5p_default(),
+                $0.baseAddress)
         }
         precondition(status >= 0, "cannot write \(path)")
     }
@@ -88,6 +91,7 @@ final class HDF5Writer {
     /// `path` becomes a link to object `object` in another file.
     func externalLink(_ path: String, toFile target: String, object: String) {
         parent(path)
-        precondition(H5Lcreate_external(target, object, file, path, convscope_h5p_default(), convscope_h5p_default()) >= 0)
+        precondition(
+            H5Lcreate_external(target, object, file, path, convscope_h5p_default(), convscope_h5p_default()) >= 0)
     }
 }

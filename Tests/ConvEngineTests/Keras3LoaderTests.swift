@@ -48,7 +48,7 @@ final class Keras3LoaderTests: XCTestCase {
     func testLoad_HEDLayoutWithSwappedKernelAxes_ChangesActivations() throws {
         let path = folder.path("hed_swapped.weights.h5")
         var tensors = WeightFiles.keras3HED(backbone.canonical)
-        let name = "block4/layers/conv2d/vars/0"    // block4_conv1, 4→4
+        let name = "block4/layers/conv2d/vars/0"  // block4_conv1, 4→4
         tensors[name].values = WeightFiles.hwoi(tensors[name].values, inChannels: 4, outChannels: 4)
         WeightFiles.writeHDF5(tensors, to: path)
         let m = try ModelLoader.load(path: path)
@@ -61,7 +61,8 @@ final class Keras3LoaderTests: XCTestCase {
     func testLoad_FlatLayoutWithFC1InCHWOrder_ChangesLogits() throws {
         let path = folder.path("chw.weights.h5")
         var tensors = WeightFiles.keras3Flat(fixture.canonical)
-        tensors["layers/fc1/vars/0"].values = WeightFiles.kerasFC1InCHWOrder(tensors["layers/fc1/vars/0"].values, fixture.architecture)
+        tensors["layers/fc1/vars/0"].values = WeightFiles.kerasFC1InCHWOrder(
+            tensors["layers/fc1/vars/0"].values, fixture.architecture)
         WeightFiles.writeHDF5(tensors, to: path)
         let diff = try fixture.logitDifference(try ModelLoader.load(path: path))
         print("logit difference with fc1 in C·H·W order \(diff)")
@@ -71,23 +72,30 @@ final class Keras3LoaderTests: XCTestCase {
     /// A weights-only file has no graph: its convolutions per block (here 2,2,2,3,3) must match a VGG preset.
     func testLoad_HEDLayoutMissingConvolution_ThrowsUnsupportedNamingTheBlocks() throws {
         let path = folder.path("hed_short.weights.h5")
-        WeightFiles.writeHDF5(WeightFiles.keras3HED(backbone.canonical)
-            .removing(["block3/layers/conv2d_10/vars/0", "block3/layers/conv2d_10/vars/1"]), to: path)
-        XCTAssertLoadThrows(path, ModelError.unsupported(
-            file: "hed_short.weights.h5", layer: "block1_conv1…",
-            reason: "its convolutions per block (2,2,2,3,3) match none of VGG11 (1,1,2,2,2), VGG13 (2,2,2,2,2), VGG16 (2,2,3,3,3), VGG19 (2,2,4,4,4)"))
+        WeightFiles.writeHDF5(
+            WeightFiles.keras3HED(backbone.canonical)
+                .removing(["block3/layers/conv2d_10/vars/0", "block3/layers/conv2d_10/vars/1"]), to: path)
+        XCTAssertLoadThrows(
+            path,
+            ModelError.unsupported(
+                file: "hed_short.weights.h5", layer: "block1_conv1…",
+                reason:
+                    "its convolutions per block (2,2,2,3,3) match none of VGG11 (1,1,2,2,2), VGG13 (2,2,2,2,2), VGG16 (2,2,3,3,3), VGG19 (2,2,4,4,4)"
+            ))
     }
 
     func testLoad_FlatLayoutMissingFC1_ThrowsMissingLayerFC1() throws {
         let path = folder.path("no_fc1.weights.h5")
-        WeightFiles.writeHDF5(WeightFiles.keras3Flat(fixture.canonical).removing(["layers/fc1/vars/0", "layers/fc1/vars/1"]), to: path)
+        WeightFiles.writeHDF5(
+            WeightFiles.keras3Flat(fixture.canonical).removing(["layers/fc1/vars/0", "layers/fc1/vars/1"]), to: path)
         XCTAssertLoadThrows(path, .missingLayer(file: "no_fc1.weights.h5", layer: "fc1"))
     }
 
     func testLoad_FlatLayoutMissingPredictions_ThrowsMissingLayer() throws {
         let path = folder.path("no_predictions.weights.h5")
-        WeightFiles.writeHDF5(WeightFiles.keras3Flat(fixture.canonical)
-            .removing(["layers/predictions/vars/0", "layers/predictions/vars/1"]), to: path)
+        WeightFiles.writeHDF5(
+            WeightFiles.keras3Flat(fixture.canonical)
+                .removing(["layers/predictions/vars/0", "layers/predictions/vars/1"]), to: path)
         XCTAssertLoadThrows(path, .missingLayer(file: "no_predictions.weights.h5", layer: "predictions"))
     }
 }

@@ -24,7 +24,9 @@ final class KerasH5LoaderTests: XCTestCase {
 
     func testLoad_LegacyFileUnderModelWeights_GivesCanonicalTensors() throws {
         let path = folder.path("full_model.h5")
-        let tensors = WeightFiles.kerasLegacy(fixture.canonical).map { Tensor(name: "model_weights/" + $0.name, shape: $0.shape, values: $0.values) }
+        let tensors = WeightFiles.kerasLegacy(fixture.canonical).map {
+            Tensor(name: "model_weights/" + $0.name, shape: $0.shape, values: $0.values)
+        }
         WeightFiles.writeKerasLegacy(tensors, to: path)
         fixture.assertSameTensors(try ModelLoader.load(path: path))
     }
@@ -56,7 +58,8 @@ final class KerasH5LoaderTests: XCTestCase {
     func testLoad_FC1RowsInCHWOrder_ChangesLogits() throws {
         let path = folder.path("chw.h5")
         var tensors = WeightFiles.kerasLegacy(fixture.canonical)
-        tensors["fc1/fc1_W_1:0"].values = WeightFiles.kerasFC1InCHWOrder(tensors["fc1/fc1_W_1:0"].values, fixture.architecture)
+        tensors["fc1/fc1_W_1:0"].values = WeightFiles.kerasFC1InCHWOrder(
+            tensors["fc1/fc1_W_1:0"].values, fixture.architecture)
         WeightFiles.writeKerasLegacy(tensors, to: path)
         let w = try ModelLoader.load(path: path)
         let diff = try fixture.logitDifference(w)
@@ -66,27 +69,34 @@ final class KerasH5LoaderTests: XCTestCase {
 
     func testLoad_MissingConvolution_ThrowsMissingLayer() throws {
         let path = folder.path("no_block3_conv2.h5")
-        WeightFiles.writeKerasLegacy(WeightFiles.kerasLegacy(fixture.canonical)
-            .removing(["block3_conv2/block3_conv2_W_1:0", "block3_conv2/block3_conv2_b_1:0"]), to: path)
+        WeightFiles.writeKerasLegacy(
+            WeightFiles.kerasLegacy(fixture.canonical)
+                .removing(["block3_conv2/block3_conv2_W_1:0", "block3_conv2/block3_conv2_b_1:0"]), to: path)
         XCTAssertLoadThrows(path, .missingLayer(file: "no_block3_conv2.h5", layer: "block3_conv2"))
     }
 
     func testLoad_MissingFC2_ThrowsMissingLayerFC2() throws {
         let path = folder.path("no_fc2.h5")
-        WeightFiles.writeKerasLegacy(WeightFiles.kerasLegacy(fixture.canonical).removing(["fc2/fc2_W_1:0", "fc2/fc2_b_1:0"]), to: path)
+        WeightFiles.writeKerasLegacy(
+            WeightFiles.kerasLegacy(fixture.canonical).removing(["fc2/fc2_W_1:0", "fc2/fc2_b_1:0"]), to: path)
         XCTAssertLoadThrows(path, .missingLayer(file: "no_fc2.h5", layer: "fc2"))
     }
 
     /// fc2 and predictions present, fc1 absent: the missing layer is fc1.
     func testLoad_MissingFC1_ThrowsMissingLayerFC1() throws {
         let path = folder.path("no_fc1.h5")
-        WeightFiles.writeKerasLegacy(WeightFiles.kerasLegacy(fixture.canonical).removing(["fc1/fc1_W_1:0", "fc1/fc1_b_1:0"]), to: path)
+        WeightFiles.writeKerasLegacy(
+            WeightFiles.kerasLegacy(fixture.canonical).removing(["fc1/fc1_W_1:0", "fc1/fc1_b_1:0"]), to: path)
         XCTAssertLoadThrows(path, .missingLayer(file: "no_fc1.h5", layer: "fc1"))
     }
 
     func testLoad_WeightNamesListingOneWeight_ThrowsMalformed() throws {
         let path = folder.path("one_name.h5")
-        WeightFiles.writeKerasLegacy(WeightFiles.kerasLegacy(fixture.canonical).removing(["block2_conv1/block2_conv1_b_1:0"]), to: path)
-        XCTAssertLoadThrows(path, WeightsError.malformed(file: "one_name.h5", detail: "layer block2_conv1 does not list two weights in weight_names"))
+        WeightFiles.writeKerasLegacy(
+            WeightFiles.kerasLegacy(fixture.canonical).removing(["block2_conv1/block2_conv1_b_1:0"]), to: path)
+        XCTAssertLoadThrows(
+            path,
+            WeightsError.malformed(
+                file: "one_name.h5", detail: "layer block2_conv1 does not list two weights in weight_names"))
     }
 }

@@ -19,7 +19,9 @@ struct LoaderFixture {
 
     /// Every loaded tensor equals the canonical one bit for bit, in the same layers with the same names and shapes.
     /// A PyTorch file's fc1 reads the map flattened C·H·W (`flatten`), so its kernel rows are compared in that order.
-    func assertSameTensors(_ loaded: Model, flatten: FlattenOrder = .hwc, file: StaticString = #filePath, line: UInt = #line) {
+    func assertSameTensors(
+        _ loaded: Model, flatten: FlattenOrder = .hwc, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(loaded.input, canonical.input, file: file, line: line)
         XCTAssertEqual(loaded.name, "VGG16", file: file, line: line)
         XCTAssertEqual(loaded.layers.map(\.name), canonical.layers.map(\.name), file: file, line: line)
@@ -39,7 +41,8 @@ struct LoaderFixture {
             if i == 0 && flatten == .chw { kernel = WeightFiles.kerasFC1InCHWOrder(kernel, architecture) }
             XCTAssertEqual(l.parameters.kernel, kernel, "\(c.name) kernel", file: file, line: line)
             XCTAssertEqual(l.parameters.bias, c.parameters.bias, "\(c.name) bias", file: file, line: line)
-            XCTAssertEqual(l.parameters.activation, c.parameters.activation, "\(c.name) activation", file: file, line: line)
+            XCTAssertEqual(
+                l.parameters.activation, c.parameters.activation, "\(c.name) activation", file: file, line: line)
         }
         if canonical.hasClassifier { XCTAssertEqual(loaded.classes, architecture.classes, file: file, line: line) }
     }

@@ -5,15 +5,18 @@ import XCTest
 /// layer within 1e-4 of its largest value, probabilities within 1e-4, Grad-CAM within 1e-3. The mutation tests show
 /// the comparison catches a transposed kernel, a wrong flatten order, a wrong BatchNorm ε and a wrong channel order.
 final class ModelFidelityTests: XCTestCase {
-    private func check(_ name: String, file key: String = "model_file", expectName: String? = nil, hidden: Int,
-                       checkNames: Bool = true) throws -> (ModelReference, Model) {
+    private func check(
+        _ name: String, file key: String = "model_file", expectName: String? = nil, hidden: Int,
+        checkNames: Bool = true
+    ) throws -> (ModelReference, Model) {
         let ref = try ModelReference(name)
         let model = try ModelLoader.load(path: ref.path(key))
         if let expectName { XCTAssertEqual(model.name, expectName) }
         XCTAssertEqual(model.hiddenLayers.count, hidden)
         XCTAssertEqual(model.input, TensorShape(ref.height, ref.width, 3))
         let e = try ref.measure(Runner(model: model), checkNames: checkNames)
-        print("\(name)/\(key): hidden \(e.hidden) (\(e.worstLayer)), probabilities \(e.probabilities), Grad-CAM \(e.cam)")
+        print(
+            "\(name)/\(key): hidden \(e.hidden) (\(e.worstLayer)), probabilities \(e.probabilities), Grad-CAM \(e.cam)")
         XCTAssertTrue(e.shapes)
         XCTAssertLessThanOrEqual(e.hidden, 1e-4)
         XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
@@ -25,7 +28,9 @@ final class ModelFidelityTests: XCTestCase {
         let (_, model) = try check("vgg19_keras", expectName: "VGG19", hidden: 21)
         XCTAssertEqual(model.classes, 1000)
         XCTAssertEqual(model.className(761), "remote control")
-        XCTAssertEqual(model.hiddenLayers.map(\.name).filter { $0.hasPrefix("block5") }, ["block5_conv1", "block5_conv2", "block5_conv3", "block5_conv4", "block5_pool"])
+        XCTAssertEqual(
+            model.hiddenLayers.map(\.name).filter { $0.hasPrefix("block5") },
+            ["block5_conv1", "block5_conv2", "block5_conv3", "block5_conv4", "block5_pool"])
     }
 
     func testVGG19Notop_IsAVGG19Backbone() throws {
@@ -66,7 +71,9 @@ final class ModelFidelityTests: XCTestCase {
         let model = try ModelLoader.load(path: ref.path("onnx_file"), preprocessing: .caffe)
         XCTAssertEqual(model.hiddenLayers.count, 18)
         let e = try ref.measure(Runner(model: model))
-        print("vgg16_finetuned/onnx: hidden \(e.hidden) (\(e.worstLayer)), probabilities \(e.probabilities), Grad-CAM \(e.cam)")
+        print(
+            "vgg16_finetuned/onnx: hidden \(e.hidden) (\(e.worstLayer)), probabilities \(e.probabilities), Grad-CAM \(e.cam)"
+        )
         XCTAssertLessThanOrEqual(e.hidden, 1e-4)
         XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
         XCTAssertLessThanOrEqual(e.cam, 1e-3)
@@ -78,7 +85,9 @@ final class ModelFidelityTests: XCTestCase {
         for file in ["resnet_block.onnx", "resnet_block.keras"] {
             let path = ModelReference.root.appendingPathComponent("refuse/\(file)").path
             XCTAssertThrowsError(try ModelLoader.load(path: path)) { error in
-                XCTAssertEqual("\(error)", "\(file): node 'add_1' (Add) joins two branches; ConvScope runs chains of layers such as VGG")
+                XCTAssertEqual(
+                    "\(error)",
+                    "\(file): node 'add_1' (Add) joins two branches; ConvScope runs chains of layers such as VGG")
             }
         }
     }
@@ -116,8 +125,14 @@ final class ModelFidelityTests: XCTestCase {
         let ref = try ModelReference("vgg19_keras")
         let model = try mutate(ModelLoader.load(path: ref.path())) { layer in
             guard layer.name == "block1_conv2", case .conv2D(var c) = layer.kind else { return }
-            let k = c.kernel, ci = c.inChannels, co = c.outChannels   // swap ky and kx
-            for ky in 0..<3 { for kx in 0..<3 { for i in 0..<(ci * co) { c.kernel[(ky * 3 + kx) * ci * co + i] = k[(kx * 3 + ky) * ci * co + i] } } }
+            let k = c.kernel
+            let ci = c.inChannels
+            let co = c.outChannels  // swap ky and kx
+            for ky in 0..<3 {
+                for kx in 0..<3 {
+                    for i in 0..<(ci * co) { c.kernel[(ky * 3 + kx) * ci * co + i] = k[(kx * 3 + ky) * ci * co + i] }
+                }
+            }
             layer.kind = .conv2D(c)
         }
         XCTAssertGreaterThan(try ref.measure(Runner(model: model)).hidden, 1e-2)
@@ -151,7 +166,12 @@ final class ModelFidelityTests: XCTestCase {
     private func mutate(_ m: Model, _ change: (inout Layer) -> Void) throws -> Model {
         var layers = m.layers
         for i in layers.indices { change(&layers[i]) }
-        if m.output == .softmax, case .dense(var d) = layers[layers.count - 1].kind { d.activation = .softmax; layers[layers.count - 1].kind = .dense(d) }
-        return try Model(name: m.name, format: m.format, sourceName: m.sourceName, input: m.input, preprocessing: m.preprocessing, layers: layers)
+        if m.output == .softmax, case .dense(var d) = layers[layers.count - 1].kind {
+            d.activation = .softmax
+            layers[layers.count - 1].kind = .dense(d)
+        }
+        return try Model(
+            name: m.name, format: m.format, sourceName: m.sourceName, input: m.input, preprocessing: m.preprocessing,
+            layers: layers)
     }
 }

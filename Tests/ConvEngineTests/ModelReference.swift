@@ -4,7 +4,13 @@ import XCTest
 
 /// A model of `Tests/Models/` and what Keras, ONNX Runtime or PyTorch computed on its input (`make_models.py`).
 struct ModelReference {
-    struct Hidden { let name: String; let shape: [Int]; let maxAbs: Float; let indices: [Int]; let values: [Float] }
+    struct Hidden {
+        let name: String
+        let shape: [Int]
+        let maxAbs: Float
+        let indices: [Int]
+        let values: [Float]
+    }
     let folder: URL
     let json: [String: Any]
     let hidden: [Hidden]
@@ -23,9 +29,11 @@ struct ModelReference {
         json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         func floats(_ v: Any?) -> [Float] { (v as? [NSNumber] ?? []).map { $0.floatValue } }
         hidden = (json["hidden"] as? [[String: Any]] ?? []).map {
-            Hidden(name: $0["name"] as! String, shape: ($0["shape"] as! [NSNumber]).map(\.intValue),
-                   maxAbs: ($0["max_abs"] as! NSNumber).floatValue, indices: ($0["indices"] as! [NSNumber]).map(\.intValue),
-                   values: floats($0["values"]))
+            Hidden(
+                name: $0["name"] as! String, shape: ($0["shape"] as! [NSNumber]).map(\.intValue),
+                maxAbs: ($0["max_abs"] as! NSNumber).floatValue,
+                indices: ($0["indices"] as! [NSNumber]).map(\.intValue),
+                values: floats($0["values"]))
         }
         probabilities = floats(json["probabilities"])
         let cam = json["gradcam"] as? [String: Any] ?? [:]
@@ -34,7 +42,8 @@ struct ModelReference {
         camMap = floats(cam["map"])
         let size = (json["input_size"] as! [NSNumber]).map(\.intValue)
         (height, width) = (size[0], size[1])
-        rgb = try ModelReference.readNPY(folder.appendingPathComponent(json["input"] as! String), count: height * width * 3)
+        rgb = try ModelReference.readNPY(
+            folder.appendingPathComponent(json["input"] as! String), count: height * width * 3)
     }
 
     func path(_ key: String = "model_file") -> String { folder.appendingPathComponent(json[key] as! String).path }
@@ -45,12 +54,20 @@ struct ModelReference {
         let headerLength = Int(data[8]) | Int(data[9]) << 8
         let start = 10 + headerLength
         XCTAssertEqual(data.count - start, count * 4, "\(url.lastPathComponent) holds \(count) float32 values")
-        return data[start...].withUnsafeBytes { b in (0..<count).map { Float(bitPattern: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) } }
+        return data[start...].withUnsafeBytes { b in
+            (0..<count).map { Float(bitPattern: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) }
+        }
     }
 
     /// The worst errors of a run against this reference: every hidden layer relative to its largest value, the
     /// probabilities, and Grad-CAM at the reference's layer and class.
-    struct Errors { var hidden: Float = 0; var worstLayer = ""; var probabilities: Float = 0; var cam: Float = 0; var shapes = true }
+    struct Errors {
+        var hidden: Float = 0
+        var worstLayer = ""
+        var probabilities: Float = 0
+        var cam: Float = 0
+        var shapes = true
+    }
 
     func measure(_ runner: Runner, input: FeatureMap? = nil, checkNames: Bool = true) throws -> Errors {
         var e = Errors()
@@ -60,12 +77,18 @@ struct ModelReference {
         for (i, ref) in hidden.enumerated() where i < a.hidden.count {
             let info = a.hidden[i]
             if checkNames { XCTAssertEqual(info.name, ref.name) }
-            if [info.height, info.width, info.channels] != ref.shape { e.shapes = false; continue }
+            if [info.height, info.width, info.channels] != ref.shape {
+                e.shapes = false
+                continue
+            }
             let map = a.layer(i).data
             var worst: Float = 0
             for (k, idx) in ref.indices.enumerated() { worst = max(worst, abs(map[idx] - ref.values[k])) }
             worst /= max(ref.maxAbs, 1e-12)
-            if worst > e.hidden { e.hidden = worst; e.worstLayer = ref.name }
+            if worst > e.hidden {
+                e.hidden = worst
+                e.worstLayer = ref.name
+            }
         }
         guard runner.model.hasClassifier else { return e }
         let c = try runner.classify(a)

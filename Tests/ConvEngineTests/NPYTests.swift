@@ -4,9 +4,12 @@ import XCTest
 
 final class NPYTests: XCTestCase {
     /// Parses a version-1.0 .npy as NumPy would: magic, header length, dict text, then the raw data.
-    private func parse(_ data: Data, file: StaticString = #filePath, line: UInt = #line) -> (header: String, shape: [Int], values: [Float]) {
+    private func parse(
+        _ data: Data, file: StaticString = #filePath, line: UInt = #line
+    ) -> (header: String, shape: [Int], values: [Float]) {
         let b = [UInt8](data)
-        XCTAssertEqual(Array(b[0..<8]), [0x93] + Array("NUMPY".utf8) + [1, 0], "magic and version", file: file, line: line)
+        XCTAssertEqual(
+            Array(b[0..<8]), [0x93] + Array("NUMPY".utf8) + [1, 0], "magic and version", file: file, line: line)
         let headerLength = Int(b[8]) | Int(b[9]) << 8
         XCTAssertEqual((10 + headerLength) % 64, 0, "data must start 64-byte aligned", file: file, line: line)
         let header = String(decoding: b[10..<(10 + headerLength)], as: UTF8.self)
@@ -16,7 +19,9 @@ final class NPYTests: XCTestCase {
         let shape = header[open..<close].split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! }
         let raw = b[(10 + headerLength)...]
         let values = stride(from: raw.startIndex, to: raw.endIndex, by: 4).map { i in
-            Float(bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
+            Float(
+                bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3])
+                    << 24)
         }
         XCTAssertEqual(raw.count % 4, 0, file: file, line: line)
         return (header, shape, values)

@@ -1,5 +1,6 @@
-@testable import ConvEngine
 import XCTest
+
+@testable import ConvEngine
 
 final class ReceptiveFieldTests: XCTestCase {
     /// VGG16's geometry at 224×224 (the tiny VGG16 has its layers, only narrower), by hand: a 3×3 convolution adds
@@ -50,13 +51,19 @@ final class ReceptiveFieldTests: XCTestCase {
                 g[(y * out.width + x) * out.channels] = 1
                 let dx = runner.backward(g, from: 3, to: -1, activations: a)
                 var reached: (minY: Int, maxY: Int, minX: Int, maxX: Int) = (.max, .min, .max, .min)
-                for iy in 0..<23 { for ix in 0..<19 where dx[iy * 19 + ix] != 0 {
-                    reached = (min(reached.minY, iy), max(reached.maxY, iy),
-                               min(reached.minX, ix), max(reached.maxX, ix))
-                } }
+                for iy in 0..<23 {
+                    for ix in 0..<19 where dx[iy * 19 + ix] != 0 {
+                        reached = (
+                            min(reached.minY, iy), max(reached.maxY, iy),
+                            min(reached.minX, ix), max(reached.maxX, ix)
+                        )
+                    }
+                }
                 let box = field.box(y: y, x: x)
-                XCTAssertEqual(PixelBox(x: reached.minX, y: reached.minY, width: reached.maxX - reached.minX + 1,
-                                        height: reached.maxY - reached.minY + 1), box, "position (\(y), \(x))")
+                XCTAssertEqual(
+                    PixelBox(
+                        x: reached.minX, y: reached.minY, width: reached.maxX - reached.minX + 1,
+                        height: reached.maxY - reached.minY + 1), box, "position (\(y), \(x))")
             }
         }
     }
@@ -65,12 +72,17 @@ final class ReceptiveFieldTests: XCTestCase {
     /// Conv 3×3 same; linear, positive weights; input 23×19×1.
     static func oddModel() throws -> Model {
         var rng = SeededRandom(seed: 3)
-        func conv(_ kh: Int, _ kw: Int, _ cin: Int, _ cout: Int, _ strides: (Int, Int), _ padding: Padding)
-            -> LayerKind {
-            .conv2D(Conv2DParameters(kernel: rng.floats(kh * kw * cin * cout, 0.1, 1),
-                                     bias: [Float](repeating: 0, count: cout),
-                                     kernelHeight: kh, kernelWidth: kw, inChannels: cin, outChannels: cout,
-                                     strides: strides, padding: padding, activation: .linear))
+        func conv(
+            _ kh: Int, _ kw: Int, _ cin: Int, _ cout: Int, _ strides: (Int, Int), _ padding: Padding
+        )
+            -> LayerKind
+        {
+            .conv2D(
+                Conv2DParameters(
+                    kernel: rng.floats(kh * kw * cin * cout, 0.1, 1),
+                    bias: [Float](repeating: 0, count: cout),
+                    kernelHeight: kh, kernelWidth: kw, inChannels: cin, outChannels: cout,
+                    strides: strides, padding: padding, activation: .linear))
         }
         let layers = [
             Layer("pad", .zeroPadding(.explicit(top: 2, left: 1, bottom: 0, right: 3))),
@@ -78,8 +90,9 @@ final class ReceptiveFieldTests: XCTestCase {
             Layer("pool", .averagePool(PoolParameters(size: (3, 2), strides: (2, 2), padding: .same))),
             Layer("conv_b", conv(3, 3, 2, 2, (1, 1), .same)),
         ]
-        return try Model(name: "odd", format: "test", sourceName: "odd", input: TensorShape(23, 19, 1),
-                         preprocessing: .none, layers: layers)
+        return try Model(
+            name: "odd", format: "test", sourceName: "odd", input: TensorShape(23, 19, 1),
+            preprocessing: .none, layers: layers)
     }
 
     /// Squashed: input boxes scale to the photo; cropped: they also shift by the crop's corner.
@@ -87,21 +100,25 @@ final class ReceptiveFieldTests: XCTestCase {
         let squash = InputView(imageWidth: 640, imageHeight: 480, inputWidth: 224, inputHeight: 224, crop: false)
         XCTAssertEqual(squash.region, PixelBox(x: 0, y: 0, width: 640, height: 480))
         // x 0…105 → 0 … 106·640/224 = 302.86 → 303 px; y the same rows → 106·480/224 = 227.1 → 228 px.
-        XCTAssertEqual(squash.original(PixelBox(x: 0, y: 0, width: 106, height: 106)),
-                       PixelBox(x: 0, y: 0, width: 303, height: 228))
+        XCTAssertEqual(
+            squash.original(PixelBox(x: 0, y: 0, width: 106, height: 106)),
+            PixelBox(x: 0, y: 0, width: 303, height: 228))
         // x 118…223: 118·640/224 = 337.1 → 337 … 640.
-        XCTAssertEqual(squash.original(PixelBox(x: 118, y: 118, width: 106, height: 106)),
-                       PixelBox(x: 337, y: 252, width: 303, height: 228))
+        XCTAssertEqual(
+            squash.original(PixelBox(x: 118, y: 118, width: 106, height: 106)),
+            PixelBox(x: 337, y: 252, width: 303, height: 228))
         let crop = InputView(imageWidth: 640, imageHeight: 480, inputWidth: 224, inputHeight: 224, crop: true)
         XCTAssertEqual(crop.region, PixelBox(x: 80, y: 0, width: 480, height: 480))
         // 3 input pixels from x 10: 10·480/224 = 21.4 → 21 … 13·480/224 = 27.9 → 28, shifted by 80.
-        XCTAssertEqual(crop.original(PixelBox(x: 10, y: 0, width: 3, height: 3)),
-                       PixelBox(x: 101, y: 0, width: 7, height: 7))
+        XCTAssertEqual(
+            crop.original(PixelBox(x: 10, y: 0, width: 3, height: 3)),
+            PixelBox(x: 101, y: 0, width: 7, height: 7))
         let wide = InputView(imageWidth: 300, imageHeight: 500, inputWidth: 160, inputHeight: 128, crop: true)
         XCTAssertEqual(wide.region, PixelBox(x: 0, y: 130, width: 300, height: 240))
         // Growing a small photo: one input pixel is part of a photo pixel, and still covers one.
         let small = InputView(imageWidth: 50, imageHeight: 50, inputWidth: 224, inputHeight: 224, crop: false)
-        XCTAssertEqual(small.original(PixelBox(x: 223, y: 100, width: 1, height: 1)),
-                       PixelBox(x: 49, y: 22, width: 1, height: 1))
+        XCTAssertEqual(
+            small.original(PixelBox(x: 223, y: 100, width: 1, height: 1)),
+            PixelBox(x: 49, y: 22, width: 1, height: 1))
     }
 }

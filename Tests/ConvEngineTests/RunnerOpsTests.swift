@@ -9,23 +9,32 @@ import XCTest
 final class RunnerOpsTests: XCTestCase {
     // MARK: Helpers
 
-    private func conv(_ rng: inout SeededRandom, kh: Int, kw: Int, _ cin: Int, _ cout: Int, strides: (Int, Int) = (1, 1),
-                      padding: Padding, activation: Activation = .linear) -> LayerKind {
+    private func conv(
+        _ rng: inout SeededRandom, kh: Int, kw: Int, _ cin: Int, _ cout: Int, strides: (Int, Int) = (1, 1),
+        padding: Padding, activation: Activation = .linear
+    ) -> LayerKind {
         let bound = (6 / Float(kh * kw * cin)).squareRoot()
-        return .conv2D(Conv2DParameters(kernel: rng.floats(kh * kw * cin * cout, -bound, bound), bias: rng.floats(cout, -0.1, 0.1),
-                                        kernelHeight: kh, kernelWidth: kw, inChannels: cin, outChannels: cout, strides: strides,
-                                        padding: padding, activation: activation))
+        return .conv2D(
+            Conv2DParameters(
+                kernel: rng.floats(kh * kw * cin * cout, -bound, bound), bias: rng.floats(cout, -0.1, 0.1),
+                kernelHeight: kh, kernelWidth: kw, inChannels: cin, outChannels: cout, strides: strides,
+                padding: padding, activation: activation))
     }
 
-    private func dense(_ rng: inout SeededRandom, _ inputs: Int, _ outputs: Int, activation: Activation = .linear) -> LayerKind {
+    private func dense(
+        _ rng: inout SeededRandom, _ inputs: Int, _ outputs: Int, activation: Activation = .linear
+    ) -> LayerKind {
         let bound = (6 / Float(inputs)).squareRoot()
-        return .dense(DenseLayerParameters(kernel: rng.floats(inputs * outputs, -bound, bound), bias: rng.floats(outputs, -0.1, 0.1),
-                                           inputs: inputs, outputs: outputs, activation: activation))
+        return .dense(
+            DenseLayerParameters(
+                kernel: rng.floats(inputs * outputs, -bound, bound), bias: rng.floats(outputs, -0.1, 0.1),
+                inputs: inputs, outputs: outputs, activation: activation))
     }
 
     private func model(_ input: TensorShape, _ kinds: [LayerKind]) throws -> Model {
-        try Model(name: "ops", format: "test", sourceName: "ops", input: input, preprocessing: .none,
-                  layers: kinds.enumerated().map { Layer("layer\($0.offset)", $0.element) }, splitOutput: false)
+        try Model(
+            name: "ops", format: "test", sourceName: "ops", input: input, preprocessing: .none,
+            layers: kinds.enumerated().map { Layer("layer\($0.offset)", $0.element) }, splitOutput: false)
     }
 
     /// Each layer's output from direct loops in Double, on the resolved layers of `model`.
@@ -49,23 +58,39 @@ final class RunnerOpsTests: XCTestCase {
             }
             switch layer.kind {
             case .conv2D(let c):
-                guard case .explicit(let top, let left, _, _) = c.padding else { XCTFail("unresolved padding"); return [] }
-                for oy in 0..<o.height { for ox in 0..<o.width { for k in 0..<c.outChannels {
-                    var sum = Double(c.bias![k])
-                    for ky in 0..<c.kernelHeight { for kx in 0..<c.kernelWidth {
-                        let iy = oy * c.strides.0 + ky - top, ix = ox * c.strides.1 + kx - left
-                        guard iy >= 0, iy < s.height, ix >= 0, ix < s.width else { continue }
-                        for ci in 0..<c.inChannels {
-                            sum += x[(iy * s.width + ix) * s.channels + ci]
-                                * Double(c.kernel[((ky * c.kernelWidth + kx) * c.inChannels + ci) * c.outChannels + k])
+                guard case .explicit(let top, let left, _, _) = c.padding else {
+                    XCTFail("unresolved padding")
+                    return []
+                }
+                for oy in 0..<o.height {
+                    for ox in 0..<o.width {
+                        for k in 0..<c.outChannels {
+                            var sum = Double(c.bias![k])
+                            for ky in 0..<c.kernelHeight {
+                                for kx in 0..<c.kernelWidth {
+                                    let iy = oy * c.strides.0 + ky - top
+                                    let ix = ox * c.strides.1 + kx - left
+                                    guard iy >= 0, iy < s.height, ix >= 0, ix < s.width else { continue }
+                                    for ci in 0..<c.inChannels {
+                                        sum +=
+                                            x[(iy * s.width + ix) * s.channels + ci]
+                                            * Double(
+                                                c.kernel[
+                                                    ((ky * c.kernelWidth + kx) * c.inChannels + ci) * c.outChannels + k]
+                                            )
+                                    }
+                                }
+                            }
+                            y[(oy * o.width + ox) * o.channels + k] = sum
                         }
-                    } }
-                    y[(oy * o.width + ox) * o.channels + k] = sum
-                } } }
+                    }
+                }
                 activate(c.activation, &y)
             case .dense(let d):
                 for j in 0..<d.outputs {
-                    y[j] = Double(d.bias![j]) + (0..<d.inputs).reduce(0) { $0 + x[$1] * Double(d.kernel[$1 * d.outputs + j]) }
+                    y[j] =
+                        Double(d.bias![j])
+                        + (0..<d.inputs).reduce(0) { $0 + x[$1] * Double(d.kernel[$1 * d.outputs + j]) }
                 }
                 activate(d.activation, &y)
             case .channelAffine(let a):
@@ -77,17 +102,30 @@ final class RunnerOpsTests: XCTestCase {
                 y = x
                 activate(a, &y)
             case .maxPool(let p), .averagePool(let p):
-                guard case .explicit(let top, let left, _, _) = p.padding else { XCTFail("unresolved padding"); return [] }
+                guard case .explicit(let top, let left, _, _) = p.padding else {
+                    XCTFail("unresolved padding")
+                    return []
+                }
                 var isMax = false
                 if case .maxPool = layer.kind { isMax = true }
-                for oy in 0..<o.height { for ox in 0..<o.width { for c in 0..<s.channels {
-                    var values: [Double] = []   // padded positions are left out, of the maximum and of the count
-                    for ky in 0..<p.size.0 { for kx in 0..<p.size.1 {
-                        let iy = oy * p.strides.0 + ky - top, ix = ox * p.strides.1 + kx - left
-                        if iy >= 0, iy < s.height, ix >= 0, ix < s.width { values.append(x[(iy * s.width + ix) * s.channels + c]) }
-                    } }
-                    y[(oy * o.width + ox) * o.channels + c] = isMax ? values.max()! : values.reduce(0, +) / Double(values.count)
-                } } }
+                for oy in 0..<o.height {
+                    for ox in 0..<o.width {
+                        for c in 0..<s.channels {
+                            var values: [Double] = []  // padded positions are left out, of the maximum and of the count
+                            for ky in 0..<p.size.0 {
+                                for kx in 0..<p.size.1 {
+                                    let iy = oy * p.strides.0 + ky - top
+                                    let ix = ox * p.strides.1 + kx - left
+                                    if iy >= 0, iy < s.height, ix >= 0, ix < s.width {
+                                        values.append(x[(iy * s.width + ix) * s.channels + c])
+                                    }
+                                }
+                            }
+                            y[(oy * o.width + ox) * o.channels + c] =
+                                isMax ? values.max()! : values.reduce(0, +) / Double(values.count)
+                        }
+                    }
+                }
             case .globalAveragePool, .globalMaxPool:
                 var isMax = false
                 if case .globalMaxPool = layer.kind { isMax = true }
@@ -96,15 +134,27 @@ final class RunnerOpsTests: XCTestCase {
                     y[c] = isMax ? values.max()! : values.reduce(0, +) / Double(values.count)
                 }
             case .zeroPadding(let p):
-                guard case .explicit(let top, let left, _, _) = p else { XCTFail("unresolved padding"); return [] }
-                for iy in 0..<s.height { for ix in 0..<s.width { for c in 0..<s.channels {
-                    y[((iy + top) * o.width + ix + left) * o.channels + c] = x[(iy * s.width + ix) * s.channels + c]
-                } } }
+                guard case .explicit(let top, let left, _, _) = p else {
+                    XCTFail("unresolved padding")
+                    return []
+                }
+                for iy in 0..<s.height {
+                    for ix in 0..<s.width {
+                        for c in 0..<s.channels {
+                            y[((iy + top) * o.width + ix + left) * o.channels + c] =
+                                x[(iy * s.width + ix) * s.channels + c]
+                        }
+                    }
+                }
             case .flatten(let order):
-                for iy in 0..<s.height { for ix in 0..<s.width { for c in 0..<s.channels {
-                    let from = (iy * s.width + ix) * s.channels + c
-                    y[order == .hwc ? from : (c * s.height + iy) * s.width + ix] = x[from]
-                } } }
+                for iy in 0..<s.height {
+                    for ix in 0..<s.width {
+                        for c in 0..<s.channels {
+                            let from = (iy * s.width + ix) * s.channels + c
+                            y[order == .hwc ? from : (c * s.height + iy) * s.width + ix] = x[from]
+                        }
+                    }
+                }
             case .dropout:
                 y = x
             }
@@ -133,7 +183,9 @@ final class RunnerOpsTests: XCTestCase {
     /// The runner's forward against the Double loops, then ∂(Σ w·y)/∂x from `Runner.backward` against finite
     /// differences of the runner's forward.
     @discardableResult
-    private func check(_ model: Model, seed: UInt64, label: String, file: StaticString = #filePath, line: UInt = #line) throws -> FiniteDifferences {
+    private func check(
+        _ model: Model, seed: UInt64, label: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> FiniteDifferences {
         var rng = SeededRandom(seed: seed)
         let s = model.input
         let x = FeatureMap(height: s.height, width: s.width, channels: s.channels, data: rng.floats(s.count))
@@ -146,14 +198,18 @@ final class RunnerOpsTests: XCTestCase {
 
         let g = runner.backward(w, from: last, to: -1, activations: acts)
         XCTAssertEqual(g.count, x.data.count, file: file, line: line)
-        XCTAssertGreaterThan(g.map(abs).max() ?? 0, 1e-3, "\(label): the gradient must not be vacuous", file: file, line: line)
+        XCTAssertGreaterThan(
+            g.map(abs).max() ?? 0, 1e-3, "\(label): the gradient must not be vacuous", file: file, line: line)
         let fd = FiniteDifferences(x: x.data, analytic: g, eps: 1e-2) { v in
             let a = try! runner.forward(FeatureMap(height: s.height, width: s.width, channels: s.channels, data: v))
             return (zip(a.outputs[last].data, w).reduce(0) { $0 + Double($1.0) * Double($1.1) }, self.pattern(model, a))
         }
-        print("\(label): forward max error \(forwardError), backward max error \(fd.maxError) (\(fd.checked) checked, \(fd.skipped) at kinks)")
+        print(
+            "\(label): forward max error \(forwardError), backward max error \(fd.maxError) (\(fd.checked) checked, \(fd.skipped) at kinks)"
+        )
         XCTAssertLessThan(fd.maxError, 1e-3, "\(label): backward", file: file, line: line)
-        XCTAssertGreaterThan(fd.checked, x.data.count * 3 / 4, "\(label): too many coordinates at kinks", file: file, line: line)
+        XCTAssertGreaterThan(
+            fd.checked, x.data.count * 3 / 4, "\(label): too many coordinates at kinks", file: file, line: line)
         return fd
     }
 
@@ -168,10 +224,12 @@ final class RunnerOpsTests: XCTestCase {
     /// bottom and right than at the top and left, as TensorFlow does): both run as ConvGeneral.
     func testRunnerBackward_StridedValidAndSameConvolutions_MatchFiniteDifferences() throws {
         var rng = SeededRandom(seed: 201)
-        let m = try model(TensorShape(9, 10, 3), [
-            conv(&rng, kh: 3, kw: 2, 3, 4, strides: (2, 3), padding: .valid),
-            conv(&rng, kh: 3, kw: 3, 4, 5, strides: (2, 2), padding: .same),
-        ])
+        let m = try model(
+            TensorShape(9, 10, 3),
+            [
+                conv(&rng, kh: 3, kw: 2, 3, 4, strides: (2, 3), padding: .valid),
+                conv(&rng, kh: 3, kw: 3, 4, 5, strides: (2, 2), padding: .same),
+            ])
         XCTAssertEqual(m.layers.map(\.output), [TensorShape(4, 3, 4), TensorShape(2, 2, 5)])
         XCTAssertEqual(parameters(m, 0).padding, .explicit(top: 0, left: 0, bottom: 0, right: 0))
         XCTAssertEqual(parameters(m, 1).padding, .explicit(top: 0, left: 1, bottom: 1, right: 1))
@@ -181,7 +239,8 @@ final class RunnerOpsTests: XCTestCase {
     /// 3×3 windows at stride 2 over 6×7, 'same': one padded row at the bottom, one column each side; the padded
     /// positions are left out of each average (Keras's count_include_pad = False).
     func testRunnerBackward_AveragePoolSame_MatchesFiniteDifferencesAndLeavesPaddingOutOfTheMean() throws {
-        let m = try model(TensorShape(6, 7, 3), [.averagePool(PoolParameters(size: (3, 3), strides: (2, 2), padding: .same))])
+        let m = try model(
+            TensorShape(6, 7, 3), [.averagePool(PoolParameters(size: (3, 3), strides: (2, 2), padding: .same))])
         XCTAssertEqual(m.layers[0].output, TensorShape(3, 4, 3))
         guard case .averagePool(let p) = m.layers[0].kind else { return XCTFail() }
         XCTAssertEqual(p.padding, .explicit(top: 0, left: 1, bottom: 1, right: 1))
@@ -197,12 +256,18 @@ final class RunnerOpsTests: XCTestCase {
     /// BatchNormalization after a convolution: y = γ(x − μ)/√(σ² + ε) + β per channel.
     func testRunnerBackward_BatchNorm_MatchesFiniteDifferencesAndTheFormula() throws {
         var rng = SeededRandom(seed: 221)
-        let gamma = rng.floats(4, 0.5, 2), beta = rng.floats(4), mean = rng.floats(4), variance = rng.floats(4, 0.1, 3)
+        let gamma = rng.floats(4, 0.5, 2)
+        let beta = rng.floats(4)
+        let mean = rng.floats(4)
+        let variance = rng.floats(4, 0.1, 3)
         let eps = 1e-3
-        let m = try model(TensorShape(5, 6, 3), [
-            conv(&rng, kh: 3, kw: 3, 3, 4, padding: .same),
-            .channelAffine(.batchNormalization(gamma: gamma, beta: beta, mean: mean, variance: variance, epsilon: eps)),
-        ])
+        let m = try model(
+            TensorShape(5, 6, 3),
+            [
+                conv(&rng, kh: 3, kw: 3, 3, 4, padding: .same),
+                .channelAffine(
+                    .batchNormalization(gamma: gamma, beta: beta, mean: mean, variance: variance, epsilon: eps)),
+            ])
         XCTAssertEqual(m.hiddenLayers.count, 1, "BatchNormalization folds into the convolution's hidden layer")
         XCTAssertEqual(m.hiddenLayers.first.map { [$0.first, $0.last] }, [0, 1])
         let x = FeatureMap(height: 5, width: 6, channels: 3, data: rng.floats(5 * 6 * 3))
@@ -210,7 +275,9 @@ final class RunnerOpsTests: XCTestCase {
         var worst = 0.0
         for (i, v) in a.outputs[0].data.enumerated() {
             let c = i % 4
-            let expected = Double(gamma[c]) * (Double(v) - Double(mean[c])) / (Double(variance[c]) + eps).squareRoot() + Double(beta[c])
+            let expected =
+                Double(gamma[c]) * (Double(v) - Double(mean[c])) / (Double(variance[c]) + eps).squareRoot()
+                + Double(beta[c])
             worst = max(worst, abs(Double(a.outputs[1].data[i]) - expected))
         }
         XCTAssertLessThan(worst, 1e-5)
@@ -237,10 +304,12 @@ final class RunnerOpsTests: XCTestCase {
     /// cropped.
     func testRunnerBackward_ZeroPadding_MatchesFiniteDifferences() throws {
         var rng = SeededRandom(seed: 241)
-        let m = try model(TensorShape(4, 5, 2), [
-            .zeroPadding(.explicit(top: 1, left: 2, bottom: 0, right: 3)),
-            conv(&rng, kh: 2, kw: 3, 2, 3, strides: (1, 2), padding: .valid),
-        ])
+        let m = try model(
+            TensorShape(4, 5, 2),
+            [
+                .zeroPadding(.explicit(top: 1, left: 2, bottom: 0, right: 3)),
+                conv(&rng, kh: 2, kw: 3, 2, 3, strides: (1, 2), padding: .valid),
+            ])
         XCTAssertEqual(m.layers.map(\.output), [TensorShape(5, 10, 2), TensorShape(4, 4, 3)])
         try check(m, seed: 242, label: "zero padding")
     }
@@ -256,7 +325,9 @@ final class RunnerOpsTests: XCTestCase {
     /// Flatten in C·H·W order (PyTorch's) then Dense layers: a wrong order would send each gradient to another pixel.
     func testRunnerBackward_FlattenCHWAndDense_MatchFiniteDifferences() throws {
         var rng = SeededRandom(seed: 261)
-        let m = try model(TensorShape(3, 4, 5), [.flatten(.chw), dense(&rng, 60, 8, activation: .leakyReLU(alpha: 0.1)), dense(&rng, 8, 7)])
+        let m = try model(
+            TensorShape(3, 4, 5),
+            [.flatten(.chw), dense(&rng, 60, 8, activation: .leakyReLU(alpha: 0.1)), dense(&rng, 8, 7)])
         try check(m, seed: 262, label: "flatten C·H·W + dense")
         // The order itself: a map whose value is its own C·H·W index flattens to 0, 1, 2, ….
         let ids = try model(TensorShape(3, 4, 5), [.flatten(.chw)])
@@ -269,29 +340,35 @@ final class RunnerOpsTests: XCTestCase {
     /// All of them in one chain, as a small non-VGG network would use them.
     func testRunnerBackward_WholeChain_MatchesFiniteDifferences() throws {
         var rng = SeededRandom(seed: 271)
-        let m = try model(TensorShape(11, 12, 3), [
-            .zeroPadding(.explicit(top: 1, left: 1, bottom: 2, right: 0)),
-            conv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
-            .channelAffine(.batchNormalization(gamma: rng.floats(4, 0.5, 2), beta: rng.floats(4), mean: rng.floats(4),
-                                               variance: rng.floats(4, 0.1, 3), epsilon: 1e-3)),
-            .activation(.leakyReLU(alpha: 0.3)),
-            .averagePool(PoolParameters(size: (2, 2), strides: (2, 2), padding: .same)),
-            conv(&rng, kh: 3, kw: 3, 4, 6, padding: .same),
-            .flatten(.chw),
-            dense(&rng, 3 * 3 * 6, 9, activation: .leakyReLU(alpha: 0.2)),
-            .dropout,
-            dense(&rng, 9, 4),
-        ])
+        let m = try model(
+            TensorShape(11, 12, 3),
+            [
+                .zeroPadding(.explicit(top: 1, left: 1, bottom: 2, right: 0)),
+                conv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
+                .channelAffine(
+                    .batchNormalization(
+                        gamma: rng.floats(4, 0.5, 2), beta: rng.floats(4), mean: rng.floats(4),
+                        variance: rng.floats(4, 0.1, 3), epsilon: 1e-3)),
+                .activation(.leakyReLU(alpha: 0.3)),
+                .averagePool(PoolParameters(size: (2, 2), strides: (2, 2), padding: .same)),
+                conv(&rng, kh: 3, kw: 3, 4, 6, padding: .same),
+                .flatten(.chw),
+                dense(&rng, 3 * 3 * 6, 9, activation: .leakyReLU(alpha: 0.2)),
+                .dropout,
+                dense(&rng, 9, 4),
+            ])
         XCTAssertEqual(m.layers[1].output, TensorShape(6, 6, 4))
         XCTAssertEqual(m.layers[4].output, TensorShape(3, 3, 4))
         try check(m, seed: 272, label: "whole chain")
 
-        let gap = try model(TensorShape(11, 12, 3), [
-            conv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
-            .activation(.leakyReLU(alpha: 0.3)),
-            .globalAveragePool,
-            dense(&rng, 4, 3),
-        ])
+        let gap = try model(
+            TensorShape(11, 12, 3),
+            [
+                conv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
+                .activation(.leakyReLU(alpha: 0.3)),
+                .globalAveragePool,
+                dense(&rng, 4, 3),
+            ])
         try check(gap, seed: 273, label: "chain with global average pool")
     }
 
@@ -304,7 +381,8 @@ final class RunnerOpsTests: XCTestCase {
         let m = try model(TensorShape(5, 5, 3), [conv(&rng, kh: 3, kw: 3, 3, 4, padding: .same), .activation(.relu)])
         let runner = Runner(model: m)
         let a = try runner.forward(FeatureMap(height: 5, width: 5, channels: 3, data: rng.floats(75)))
-        let y = a.outputs[1].data, g = rng.floats(y.count)
+        let y = a.outputs[1].data
+        let g = rng.floats(y.count)
         XCTAssertGreaterThan(y.indices.filter { !(y[$0] > 0) && g[$0] > 0 }.count, 5, "positive gradients at off units")
         XCTAssertEqual(runner.backward(g, from: 1, to: 0, activations: a, rule: .deconvnet), g.map { $0 > 0 ? $0 : 0 })
     }
@@ -317,7 +395,8 @@ final class RunnerOpsTests: XCTestCase {
         let m = try model(TensorShape(5, 5, 3), [linear, .activation(.relu)])
         let runner = Runner(model: m)
         let a = try runner.forward(FeatureMap(height: 5, width: 5, channels: 3, data: rng.floats(75)))
-        let y = a.outputs[1].data, g = rng.floats(y.count)
+        let y = a.outputs[1].data
+        let g = rng.floats(y.count)
         let activeNegative = y.indices.filter { y[$0] > 0 && g[$0] < 0 }.count
         XCTAssertGreaterThan(activeNegative, 5, "the test needs negative gradients at active units")
         XCTAssertGreaterThan(y.indices.filter { y[$0] > 0 && g[$0] > 0 }.count, 5)
@@ -339,6 +418,7 @@ final class RunnerOpsTests: XCTestCase {
         let viaFused = fused.backward(g, from: 0, to: -1, activations: fa, rule: .guided)
         let viaMask = runner.backward(guided, from: 0, to: -1, activations: a)
         XCTAssertLessThan(maxAbsoluteDifference(viaFused, viaMask), 1e-6)
-        XCTAssertGreaterThan(maxAbsoluteDifference(viaFused, fused.backward(g, from: 0, to: -1, activations: fa, rule: .plain)), 1e-3)
+        XCTAssertGreaterThan(
+            maxAbsoluteDifference(viaFused, fused.backward(g, from: 0, to: -1, activations: fa, rule: .plain)), 1e-3)
     }
 }

@@ -12,9 +12,13 @@ final class SafetensorsValidationTests: XCTestCase {
         "\"\(name)\":{\"dtype\":\"\(dtype)\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(begin),\(end)]}"
     }
 
-    private func assertRefused(_ header: String, data: Int, _ expected: (String) -> WeightsError, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertRefused(
+        _ header: String, data: Int, _ expected: (String) -> WeightsError, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
         let name = "t\(line).safetensors"
-        let path = try folder.write(name, WeightFiles.safetensors(header: header, data: [UInt8](repeating: 0, count: data)))
+        let path = try folder.write(
+            name, WeightFiles.safetensors(header: header, data: [UInt8](repeating: 0, count: data)))
         XCTAssertLoadThrows(path, expected(name), file: file, line: line)
     }
 
@@ -22,7 +26,9 @@ final class SafetensorsValidationTests: XCTestCase {
         var bytes: [UInt8] = []
         withUnsafeBytes(of: UInt64(100 * 1024 * 1024 + 1).littleEndian) { bytes += $0 }
         let path = try folder.write("cap.safetensors", bytes + Array("{\"a\":{}}".utf8))
-        XCTAssertLoadThrows(path, WeightsError.malformed(file: "cap.safetensors", detail: "header length 104857601 is over the 100 MB cap"))
+        XCTAssertLoadThrows(
+            path,
+            WeightsError.malformed(file: "cap.safetensors", detail: "header length 104857601 is over the 100 MB cap"))
     }
 
     func testLoad_HeaderPastEndOfFile_ThrowsTruncated() throws {
@@ -33,9 +39,13 @@ final class SafetensorsValidationTests: XCTestCase {
     }
 
     func testLoad_HeaderNotUTF8_ThrowsMalformed() throws {
-        let header = Array("{\"a".utf8) + [0xFF, 0xFE] + Array("\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}".utf8)
-        let path = try folder.write("utf8.safetensors", WeightFiles.safetensors(headerBytes: header, data: [0, 0, 0, 0]))
-        XCTAssertLoadThrows(path, WeightsError.malformed(file: "utf8.safetensors", detail: "header: header is not UTF-8"))
+        let header =
+            Array("{\"a".utf8) + [0xFF, 0xFE]
+            + Array("\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}".utf8)
+        let path = try folder.write(
+            "utf8.safetensors", WeightFiles.safetensors(headerBytes: header, data: [0, 0, 0, 0]))
+        XCTAssertLoadThrows(
+            path, WeightsError.malformed(file: "utf8.safetensors", detail: "header: header is not UTF-8"))
     }
 
     func testLoad_DuplicateNames_ThrowsMalformed() throws {
@@ -67,7 +77,7 @@ final class SafetensorsValidationTests: XCTestCase {
     }
 
     func testLoad_OverflowingShape_ThrowsMalformed() throws {
-        try assertRefused("{\(entry("a", shape: [4294967296, 4294967296, 16], 0, 8))}", data: 8) {
+        try assertRefused("{\(entry("a", shape: [4_294_967_296, 4_294_967_296, 16], 0, 8))}", data: 8) {
             .malformed(file: $0, detail: "tensor a's shape overflows")
         }
     }
@@ -85,14 +95,19 @@ final class SafetensorsValidationTests: XCTestCase {
     }
 
     func testLoad_TruncatedCopyOfValidFile_ThrowsTruncated() throws {
-        let bytes = WeightFiles.safetensors(WeightFiles.torchvision(TinyNetwork.randomModel(TinyNetwork.loaderArchitecture, seed: 121)))
+        let bytes = WeightFiles.safetensors(
+            WeightFiles.torchvision(TinyNetwork.randomModel(TinyNetwork.loaderArchitecture, seed: 121)))
         let good = try folder.write("good.safetensors", bytes)
         XCTAssertNoThrow(try ModelLoader.load(path: good))
         let headerLength = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16
         let dataSize = bytes.count - 8 - headerLength
         let cut = try folder.truncatedCopy(of: good, keeping: bytes.count - 100, as: "cut.safetensors")
-        XCTAssertLoadThrows(cut, .truncated(file: "cut.safetensors", detail: "tensors need \(dataSize) bytes, the file has \(dataSize - 100)"))
+        XCTAssertLoadThrows(
+            cut,
+            .truncated(
+                file: "cut.safetensors", detail: "tensors need \(dataSize) bytes, the file has \(dataSize - 100)"))
         let cutHeader = try folder.truncatedCopy(of: good, keeping: 8 + headerLength / 2, as: "cuthead.safetensors")
-        XCTAssertLoadThrows(cutHeader, .truncated(file: "cuthead.safetensors", detail: "header runs past the end of the file"))
+        XCTAssertLoadThrows(
+            cutHeader, .truncated(file: "cuthead.safetensors", detail: "header runs past the end of the file"))
     }
 }

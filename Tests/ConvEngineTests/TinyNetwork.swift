@@ -1,5 +1,5 @@
-import Foundation
 import ConvEngine
+import Foundation
 
 /// A tiny VGG16: 13 3×3 convolutions in blocks of 2, 2, 3, 3, 3 (block b with `widths[b]` channels), 2×2 max-pools,
 /// and the classifier fc1, fc2 (`fcWidth` units) and predictions (`classes`), named as Keras names them.
@@ -11,13 +11,21 @@ struct TinyArchitecture: Equatable {
 
     static let convsPerBlock = [2, 2, 3, 3, 3]
     static let convLayerNames = convsPerBlock.enumerated().flatMap { b, n in (1...n).map { "block\(b + 1)_conv\($0)" } }
-    static let hiddenLayerNames = convsPerBlock.enumerated().flatMap { b, n in (1...n).map { "block\(b + 1)_conv\($0)" } + ["block\(b + 1)_pool"] }
+    static let hiddenLayerNames = convsPerBlock.enumerated().flatMap { b, n in
+        (1...n).map { "block\(b + 1)_conv\($0)" } + ["block\(b + 1)_pool"]
+    }
     static let classifierLayerNames = ["fc1", "fc2", "predictions"]
 
     /// (Cin, Cout) of each convolution.
     var convShapes: [(inChannels: Int, outChannels: Int)] {
-        var shapes: [(Int, Int)] = [], c = 3
-        for (b, n) in Self.convsPerBlock.enumerated() { for _ in 0..<n { shapes.append((c, widths[b])); c = widths[b] } }
+        var shapes: [(Int, Int)] = []
+        var c = 3
+        for (b, n) in Self.convsPerBlock.enumerated() {
+            for _ in 0..<n {
+                shapes.append((c, widths[b]))
+                c = widths[b]
+            }
+        }
         return shapes
     }
 
@@ -38,8 +46,10 @@ enum TinyNetwork {
 
     /// He-uniform kernels and small positive biases, so ReLUs stay alive through 13 layers of 2–5 channels.
     /// The predictions layer carries the softmax, as a Keras file's does (the model holds it as its output).
-    static func randomModel(_ a: TinyArchitecture = architecture, seed: UInt64, classifier: Bool = true,
-                            preprocessing: Preprocessing = .caffe) -> Model {
+    static func randomModel(
+        _ a: TinyArchitecture = architecture, seed: UInt64, classifier: Bool = true,
+        preprocessing: Preprocessing = .caffe
+    ) -> Model {
         var rng = SeededRandom(seed: seed)
         var layers: [Layer] = []
         var shapes = a.convShapes[...]
@@ -49,9 +59,14 @@ enum TinyNetwork {
                 let bound = (6 / Float(9 * s.inChannels)).squareRoot()
                 let kernel = rng.floats(9 * s.inChannels * s.outChannels, -bound, bound)
                 let bias = rng.floats(s.outChannels, 0, 0.1)
-                layers.append(Layer("block\(b + 1)_conv\(k)", .conv2D(Conv2DParameters(
-                    kernel: kernel, bias: bias, kernelHeight: 3, kernelWidth: 3, inChannels: s.inChannels, outChannels: s.outChannels,
-                    padding: .same, activation: .relu))))
+                layers.append(
+                    Layer(
+                        "block\(b + 1)_conv\(k)",
+                        .conv2D(
+                            Conv2DParameters(
+                                kernel: kernel, bias: bias, kernelHeight: 3, kernelWidth: 3, inChannels: s.inChannels,
+                                outChannels: s.outChannels,
+                                padding: .same, activation: .relu))))
             }
             layers.append(Layer("block\(b + 1)_pool", .maxPool(PoolParameters(size: (2, 2)))))
         }
@@ -60,13 +75,20 @@ enum TinyNetwork {
             let dims = [(a.flattenSize, a.fcWidth), (a.fcWidth, a.fcWidth), (a.fcWidth, a.classes)]
             for (l, (inputs, outputs)) in dims.enumerated() {
                 let bound = (6 / Float(inputs)).squareRoot()
-                let kernel = rng.floats(inputs * outputs, -bound, bound), bias = rng.floats(outputs, 0, 0.1)
-                layers.append(Layer(TinyArchitecture.classifierLayerNames[l], .dense(DenseLayerParameters(
-                    kernel: kernel, bias: bias, inputs: inputs, outputs: outputs, activation: l < 2 ? .relu : .softmax))))
+                let kernel = rng.floats(inputs * outputs, -bound, bound)
+                let bias = rng.floats(outputs, 0, 0.1)
+                layers.append(
+                    Layer(
+                        TinyArchitecture.classifierLayerNames[l],
+                        .dense(
+                            DenseLayerParameters(
+                                kernel: kernel, bias: bias, inputs: inputs, outputs: outputs,
+                                activation: l < 2 ? .relu : .softmax))))
             }
         }
-        return try! Model(name: "VGG16", format: "tiny", sourceName: "tiny-\(seed)", input: TensorShape(a.inputSize, a.inputSize, 3),
-                          preprocessing: preprocessing, layers: layers)
+        return try! Model(
+            name: "VGG16", format: "tiny", sourceName: "tiny-\(seed)", input: TensorShape(a.inputSize, a.inputSize, 3),
+            preprocessing: preprocessing, layers: layers)
     }
 
     static func randomInput(_ a: TinyArchitecture = architecture, seed: UInt64) -> FeatureMap {
@@ -79,8 +101,9 @@ enum TinyNetwork {
     static func editing(_ model: Model, _ edit: (inout [Layer]) -> Void) throws -> Model {
         var layers = model.layers
         edit(&layers)
-        return try Model(name: model.name, format: model.format, sourceName: model.sourceName, input: model.input,
-                         preprocessing: model.preprocessing, layers: layers)
+        return try Model(
+            name: model.name, format: model.format, sourceName: model.sourceName, input: model.input,
+            preprocessing: model.preprocessing, layers: layers)
     }
 
     /// Runs hidden layers `first`… to the end on `x` (the output of hidden layer `first − 1`), then fc1, fc2,
@@ -95,11 +118,13 @@ enum TinyNetwork {
             switch model.layers[info.first].kind {
             case .conv2D(let c):
                 precondition(c.kernelHeight == 3 && c.kernelWidth == 3 && c.activation == .relu)
-                Conv3x3.forward(x: current.data, height: current.height, width: current.width, inChannels: c.inChannels,
-                                kernel: c.kernel, bias: c.bias!, outChannels: c.outChannels, y: &y, scratch: &scratch)
+                Conv3x3.forward(
+                    x: current.data, height: current.height, width: current.width, inChannels: c.inChannels,
+                    kernel: c.kernel, bias: c.bias!, outChannels: c.outChannels, y: &y, scratch: &scratch)
                 pattern += y.map { $0 > 0 ? 1 : 0 }
             case .maxPool:
-                MaxPool2x2.forward(x: current.data, height: current.height, width: current.width, channels: current.channels, y: &y)
+                MaxPool2x2.forward(
+                    x: current.data, height: current.height, width: current.width, channels: current.channels, y: &y)
                 pattern += poolChoices(current)
             default:
                 preconditionFailure("not a tiny VGG layer: \(model.layers[info.first].name)")
@@ -111,7 +136,8 @@ enum TinyNetwork {
             guard case .dense(let d) = layer.kind else { continue }
             var y = [Float](repeating: 0, count: d.outputs)
             let relu = d.activation == .relu
-            Dense.forward(x: v, kernel: d.kernel, bias: d.bias!, inputs: d.inputs, outputs: d.outputs, relu: relu, y: &y)
+            Dense.forward(
+                x: v, kernel: d.kernel, bias: d.bias!, inputs: d.inputs, outputs: d.outputs, relu: relu, y: &y)
             if relu { pattern += y.map { $0 > 0 ? 1 : 0 } }
             v = y
         }
@@ -121,20 +147,29 @@ enum TinyNetwork {
     /// For each 2×2 window and channel, which of the four inputs (row-major) is the first maximum.
     private static func poolChoices(_ x: FeatureMap) -> [Int32] {
         var out: [Int32] = []
-        for oy in 0..<(x.height / 2) { for ox in 0..<(x.width / 2) { for c in 0..<x.channels {
-            let v = [(0, 0), (0, 1), (1, 0), (1, 1)].map { x.data[((2 * oy + $0.0) * x.width + 2 * ox + $0.1) * x.channels + c] }
-            out.append(Int32(v.firstIndex(of: v.max()!)!))
-        } } }
+        for oy in 0..<(x.height / 2) {
+            for ox in 0..<(x.width / 2) {
+                for c in 0..<x.channels {
+                    let v = [(0, 0), (0, 1), (1, 0), (1, 1)].map {
+                        x.data[((2 * oy + $0.0) * x.width + 2 * ox + $0.1) * x.channels + c]
+                    }
+                    out.append(Int32(v.firstIndex(of: v.max()!)!))
+                }
+            }
+        }
         return out
     }
 
-    static func score(_ s: CAMScore, classIndex: Int, from first: Int, input x: FeatureMap, model: Model) -> (value: Double, pattern: [Int32]) {
+    static func score(
+        _ s: CAMScore, classIndex: Int, from first: Int, input x: FeatureMap, model: Model
+    ) -> (value: Double, pattern: [Int32]) {
         let (z, pattern) = logits(from: first, input: x, model: model)
         switch s {
         case .logit: return (Double(z[classIndex]), pattern)
         case .probability:
             // Softmax in Double so the finite difference is not limited by Float's rounding of p.
-            let zd = z.map(Double.init), m = zd.max()!
+            let zd = z.map(Double.init)
+            let m = zd.max()!
             let e = zd.map { exp($0 - m) }
             return (e[classIndex] / e.reduce(0, +), pattern)
         }
@@ -154,7 +189,8 @@ extension Model {
 
     /// The Flatten layer's order, or nil for a backbone.
     var flattenOrder: FlattenOrder? {
-        layers.lazy.compactMap { l -> FlattenOrder? in if case .flatten(let o) = l.kind { return o } else { return nil } }.first
+        layers.lazy.compactMap { l -> FlattenOrder? in if case .flatten(let o) = l.kind { return o } else { return nil }
+        }.first
     }
 
     /// Index of the model layer named `name`.

@@ -16,7 +16,10 @@ private final class SmallDisk {
         p.arguments = ["-t", "tmpfs", "-o", "size=\(bytes / 1024)k", "tmpfs", path]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        do { try p.run(); p.waitUntilExit() } catch {}
+        do {
+            try p.run()
+            p.waitUntilExit()
+        } catch {}
         guard p.terminationReason == .exit, p.terminationStatus == 0 else {
             try? FileManager.default.removeItem(atPath: path)
             throw XCTSkip("cannot mount a tmpfs (needs root): the full-disk test does not run")
@@ -70,7 +73,8 @@ final class ExportDiskFullTests: XCTestCase {
         let lines = r.stderr.split(separator: "\n").filter { !$0.contains("\r") }
         XCTAssertEqual(lines.count, 1, "stderr: \(r.stderr)", file: file, line: line)
         let message = lines.first.map(String.init) ?? ""
-        XCTAssertTrue(message.hasPrefix("convscope: \(path): the disk is full (wrote "), message, file: file, line: line)
+        XCTAssertTrue(
+            message.hasPrefix("convscope: \(path): the disk is full (wrote "), message, file: file, line: line)
         XCTAssertTrue(message.hasSuffix(" bytes); \(ending)"), message, file: file, line: line)
     }
 
@@ -102,8 +106,10 @@ final class ExportDiskFullTests: XCTestCase {
         let disk = try SmallDisk()
         disk.fill(leaving: 4096)
         let out = disk.file("filters.png")
-        let r = try convscope(["filters", "--weights", model, "--layer", "block1_conv1", "--count", "4", "--size", "32",
-                               "--steps", "2", "--out", out])
+        let r = try convscope([
+            "filters", "--weights", model, "--layer", "block1_conv1", "--count", "4", "--size", "32",
+            "--steps", "2", "--out", out,
+        ])
         assertDiskFull(r, path: out, ending: "nothing was written")
         XCTAssertEqual(disk.files, ["filler"])
     }
@@ -131,29 +137,36 @@ final class ExportFolderTests: XCTestCase {
     }
 
     func testUserDirs_NamesThePicturesFolder() throws {
-        try userDirs("""
-        # This file is written by xdg-user-dirs-update
-        XDG_DESKTOP_DIR="$HOME/Desktop"
-        XDG_PICTURES_DIR="$HOME/Bilder/Fotos"
-        XDG_VIDEOS_DIR="$HOME/Videos"
+        try userDirs(
+            """
+            # This file is written by xdg-user-dirs-update
+            XDG_DESKTOP_DIR="$HOME/Desktop"
+            XDG_PICTURES_DIR="$HOME/Bilder/Fotos"
+            XDG_VIDEOS_DIR="$HOME/Videos"
 
-        """, in: home + "/.config")
+            """, in: home + "/.config")
         XCTAssertEqual(ExportFolder.defaultFolder(["HOME": home]), home + "/Bilder/Fotos/ConvScope")
     }
 
     func testUserDirs_InXDGConfigHome_AbsolutePathAndDisabledFolder() throws {
         let config = home + "/elsewhere"
         try userDirs("XDG_PICTURES_DIR=\"/srv/shared pictures\"\n", in: config)
-        XCTAssertEqual(ExportFolder.defaultFolder(["HOME": home, "XDG_CONFIG_HOME": config]), "/srv/shared pictures/ConvScope")
-        XCTAssertEqual(ExportFolder.defaultFolder(["HOME": home]), home + "/Pictures/ConvScope", "~/.config has no user-dirs.dirs")
-        try userDirs("XDG_PICTURES_DIR=\"$HOME/\"\n", in: config)   // xdg-user-dirs' way of disabling a folder
-        XCTAssertEqual(ExportFolder.defaultFolder(["HOME": home, "XDG_CONFIG_HOME": config]), home + "/Pictures/ConvScope")
+        XCTAssertEqual(
+            ExportFolder.defaultFolder(["HOME": home, "XDG_CONFIG_HOME": config]), "/srv/shared pictures/ConvScope")
+        XCTAssertEqual(
+            ExportFolder.defaultFolder(["HOME": home]), home + "/Pictures/ConvScope", "~/.config has no user-dirs.dirs")
+        try userDirs("XDG_PICTURES_DIR=\"$HOME/\"\n", in: config)  // xdg-user-dirs' way of disabling a folder
+        XCTAssertEqual(
+            ExportFolder.defaultFolder(["HOME": home, "XDG_CONFIG_HOME": config]), home + "/Pictures/ConvScope")
     }
 
     func testReveal_CreatesTheFolderAndHandsItToXdgOpen() throws {
-        let bin = home + "/bin", folder = home + "/Pictures/ConvScope/chelsea", log = home + "/opened"
+        let bin = home + "/bin"
+        let folder = home + "/Pictures/ConvScope/chelsea"
+        let log = home + "/opened"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try "#!/bin/sh\nprintf '%s' \"$1\" > \(log).part && mv \(log).part \(log)\n".write(toFile: bin + "/xdg-open", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nprintf '%s' \"$1\" > \(log).part && mv \(log).part \(log)\n".write(
+            toFile: bin + "/xdg-open", atomically: true, encoding: .utf8)
         XCTAssertEqual(chmod(bin + "/xdg-open", 0o755), 0)
         try ExportFolder.reveal(folder, ["PATH": bin])
         var isDir: ObjCBool = false
@@ -163,7 +176,8 @@ final class ExportFolderTests: XCTestCase {
         XCTAssertEqual(try? String(contentsOfFile: log, encoding: .utf8), folder)
 
         XCTAssertThrowsError(try ExportFolder.reveal(folder, ["PATH": home + "/nowhere"])) {
-            XCTAssertEqual("\($0)", "cannot open a file manager (xdg-open is not installed); the exports are in \(folder)")
+            XCTAssertEqual(
+                "\($0)", "cannot open a file manager (xdg-open is not installed); the exports are in \(folder)")
         }
     }
 
@@ -186,7 +200,8 @@ final class ExportCaptionTests: XCTestCase {
         XCTAssertLessThan(out.height, 100 + 60)
         XCTAssertEqual(out.cropped(x: 0, y: 0, width: 462, height: 100), grid, "the image itself is unchanged")
         let strip = out.cropped(x: 0, y: 100, width: 462, height: out.height - 100)
-        var bright = 0, rightmost = 0
+        var bright = 0
+        var rightmost = 0
         for y in 0..<strip.height {
             for x in 0..<strip.width where strip[x, y].r > 150 {
                 bright += 1
@@ -200,11 +215,14 @@ final class ExportCaptionTests: XCTestCase {
     }
 
     func testLabels_ShareOneHeightAndFitTheirText_WideOnesAreCut() throws {
-        let labels = try CaptionStrip.labels(["block1_conv1 · channels 0–63 of 64", "fc1", String(repeating: "wide ", count: 40)])
+        let labels = try CaptionStrip.labels([
+            "block1_conv1 · channels 0–63 of 64", "fc1", String(repeating: "wide ", count: 40),
+        ])
         XCTAssertEqual(Set(labels.map(\.height)).count, 1)
         XCTAssertGreaterThan(labels[0].width, labels[1].width)
         XCTAssertGreaterThan(labels[2].width, 600)
-        let out = CaptionStrip.attach(labels[2], below: RGBAImage(width: 200, height: 10, fill: (r: 0, g: 0, b: 0, a: 255)))
+        let out = CaptionStrip.attach(
+            labels[2], below: RGBAImage(width: 200, height: 10, fill: (r: 0, g: 0, b: 0, a: 255)))
         XCTAssertEqual([out.width, out.height], [200, 10 + labels[2].height])
     }
 }

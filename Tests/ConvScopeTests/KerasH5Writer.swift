@@ -15,10 +15,20 @@ enum KerasH5Writer {
             let name = layer.name
             switch layer.kind {
             case .conv2D(let c):
-                layers.append((name, [("\(name)_W_1:0", [c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels], c.kernel),
-                                      ("\(name)_b_1:0", [c.outChannels], c.bias!)]))
+                layers.append(
+                    (
+                        name,
+                        [
+                            ("\(name)_W_1:0", [c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels], c.kernel),
+                            ("\(name)_b_1:0", [c.outChannels], c.bias!),
+                        ]
+                    ))
             case .dense(let d):
-                layers.append((name, [("\(name)_W_1:0", [d.inputs, d.outputs], d.kernel), ("\(name)_b_1:0", [d.outputs], d.bias!)]))
+                layers.append(
+                    (
+                        name,
+                        [("\(name)_W_1:0", [d.inputs, d.outputs], d.kernel), ("\(name)_b_1:0", [d.outputs], d.bias!)]
+                    ))
             default:
                 continue
             }
@@ -30,9 +40,16 @@ enum KerasH5Writer {
             for (tname, shape, values) in tensors {
                 let dims = shape.map { hsize_t($0) }
                 let space = H5Screate_simple(Int32(dims.count), dims, nil)
-                let d = H5Dcreate2(g, tname, convscope_h5t_native_float(), space, convscope_h5p_default(), convscope_h5p_default(), convscope_h5p_default())
-                _ = values.withUnsafeBytes { H5Dwrite(d, convscope_h5t_native_float(), convscope_h5s_all(), convscope_h5s_all(), convscope_h5p_default(), $0.baseAddress) }
-                H5Dclose(d); H5Sclose(space)
+                let d = H5Dcreate2(
+                    g, tname, convscope_h5t_native_float(), space, convscope_h5p_default(), convscope_h5p_default(),
+                    convscope_h5p_default())
+                _ = values.withUnsafeBytes {
+                    H5Dwrite(
+                        d, convscope_h5t_native_float(), convscope_h5s_all(), convscope_h5s_all(),
+                        convscope_h5p_default(), $0.baseAddress)
+                }
+                H5Dclose(d)
+                H5Sclose(space)
             }
             H5Gclose(g)
         }
@@ -43,11 +60,14 @@ enum KerasH5Writer {
         let size = max(1, values.map(\.utf8.count).max() ?? 1)
         var buf = [UInt8](repeating: 0, count: size * values.count)
         for (i, v) in values.enumerated() { for (j, b) in v.utf8.enumerated() { buf[i * size + j] = b } }
-        let type = H5Tcopy(convscope_h5t_c_s1()); H5Tset_size(type, size)
+        let type = H5Tcopy(convscope_h5t_c_s1())
+        H5Tset_size(type, size)
         var dims = [hsize_t(values.count)]
         let space = H5Screate_simple(1, &dims, nil)
         let a = H5Acreate2(loc, name, type, space, convscope_h5p_default(), convscope_h5p_default())
         H5Awrite(a, type, buf)
-        H5Aclose(a); H5Sclose(space); H5Tclose(type)
+        H5Aclose(a)
+        H5Sclose(space)
+        H5Tclose(type)
     }
 }

@@ -5,8 +5,16 @@ import XCTest
 final class AppOutput: @unchecked Sendable {
     private let lock = NSLock()
     private var text = ""
-    func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
-    var value: String { lock.lock(); defer { lock.unlock() }; return text }
+    func append(_ s: String) {
+        lock.lock()
+        text += s
+        lock.unlock()
+    }
+    var value: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return text
+    }
 }
 
 /// Driving the real window under X: launch it, wait for its log lines, run xdotool, press keys until it reacts.
@@ -40,13 +48,15 @@ extension XCTestCase {
         app.executableURL = Fixtures.convscope
         app.arguments = ["gui", Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path] + args
         var env = ProcessInfo.processInfo.environment
-        env["XDG_CONFIG_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-config-\(UUID().uuidString)").path
+        env["XDG_CONFIG_HOME"] =
+            FileManager.default.temporaryDirectory.appendingPathComponent("convscope-config-\(UUID().uuidString)").path
         // Caches (filter images, Mesa's shaders) in this test run's own folder, never the user's; a test that
         // needs an empty one passes its own.
         env["XDG_CACHE_HOME"] = TestCache.folder
         for (k, v) in environment { env[k] = v }
         app.environment = env
-        let out = AppOutput(), pipe = Pipe()
+        let out = AppOutput()
+        let pipe = Pipe()
         app.standardOutput = pipe
         app.standardError = pipe
         pipe.fileHandleForReading.readabilityHandler = { out.append(String(decoding: $0.availableData, as: UTF8.self)) }
@@ -56,7 +66,8 @@ extension XCTestCase {
 
     /// The app's window, moved to the screen's top-left corner so window points are screen pixels (for screenshots).
     func windowAtOrigin() throws -> String {
-        let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
+        let window =
+            try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
         guard !window.isEmpty else { return window }
         _ = try tool(["xdotool", "windowmove", "--sync", window, "0", "0"])
         Thread.sleep(forTimeInterval: 0.3)
@@ -84,7 +95,9 @@ extension XCTestCase {
 
     /// Presses `key` in `window` until the app logs `needle`; a key sent while the window is not yet focused is
     /// lost, so it focuses and tries again, three times.
-    func press(_ key: String, in window: String, until needle: String, in out: AppOutput, seconds: Double) throws -> Bool {
+    func press(
+        _ key: String, in window: String, until needle: String, in out: AppOutput, seconds: Double
+    ) throws -> Bool {
         for _ in 0..<3 {
             _ = try tool(["xdotool", "windowfocus", "--sync", window])
             _ = try tool(["xdotool", "key", key])
@@ -102,7 +115,9 @@ struct TraceEntry: Decodable {
     var w: Float { rect[2] }
     var h: Float { rect[3] }
     var centre: (Int, Int) { (Int(x + w / 2), Int(y + h / 2)) }
-    func contains(_ o: TraceEntry) -> Bool { o.x >= x - 0.5 && o.y >= y - 0.5 && o.x + o.w <= x + w + 0.5 && o.y + o.h <= y + h + 0.5 }
+    func contains(_ o: TraceEntry) -> Bool {
+        o.x >= x - 0.5 && o.y >= y - 0.5 && o.x + o.w <= x + w + 0.5 && o.y + o.h <= y + h + 0.5
+    }
     func overlaps(_ o: TraceEntry) -> Bool { x < o.x + o.w && o.x < x + w && y < o.y + o.h && o.y < y + h }
 }
 
@@ -127,7 +142,8 @@ extension XCTestCase {
 /// One cache folder for the windows a test run starts, removed when the run ends.
 enum TestCache {
     static let folder: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-test-cache-\(getpid())").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-test-cache-\(getpid())")
+            .path
         atexit { try? FileManager.default.removeItem(atPath: TestCache.folder) }
         return path
     }()

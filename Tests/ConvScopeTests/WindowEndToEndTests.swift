@@ -18,8 +18,9 @@ final class WindowEndToEndTests: XCTestCase {
         let stats = tmp.appendingPathComponent("frames.json").path
 
         let trace = tmp.appendingPathComponent("trace.json").path
-        let (app, out) = try launch(["--weights", weights, "--export-dir", exports, "--frame-stats", stats],
-                                    environment: ["CONVSCOPE_UI_TRACE": trace])
+        let (app, out) = try launch(
+            ["--weights", weights, "--export-dir", exports, "--frame-stats", stats],
+            environment: ["CONVSCOPE_UI_TRACE": trace])
         defer { if app.isRunning { app.terminate() } }
 
         XCTAssertTrue(waitFor("analysed: chelsea.png", in: out, seconds: 60), out.value)
@@ -32,7 +33,8 @@ final class WindowEndToEndTests: XCTestCase {
         let shot = tmp.appendingPathComponent("shot.png").path
         _ = try tool(["import", "-window", "root", shot])
         let screen = try ImageFile.load(path: shot)
-        var red = 0, blue = 0
+        var red = 0
+        var blue = 0
         for y in stride(from: Int(cam.y), to: min(screen.height, Int(cam.y + cam.h / 2)), by: 2) {
             for x in stride(from: Int(cam.x), to: min(screen.width, Int(cam.x + cam.w)), by: 2) {
                 let p = screen[x, y]
@@ -57,18 +59,22 @@ final class WindowEndToEndTests: XCTestCase {
         let file = try XCTUnwrap(files.first)
         XCTAssertTrue((file as NSString).lastPathComponent.hasPrefix("chelsea_block3_pool_channels0-63_"), file)
         let grid = try ImageFile.load(path: exports + "/" + file)
-        XCTAssertEqual(grid.width, 8 * 56 + 7 * 2)   // 28×28 maps drawn 2× with 2-px gaps
-        XCTAssertGreaterThanOrEqual(grid.height, 8 * 56 + 7 * 2)   // and a caption strip naming layer and channels
+        XCTAssertEqual(grid.width, 8 * 56 + 7 * 2)  // 28×28 maps drawn 2× with 2-px gaps
+        XCTAssertGreaterThanOrEqual(grid.height, 8 * 56 + 7 * 2)  // and a caption strip naming layer and channels
 
         Thread.sleep(forTimeInterval: 0.5)
         _ = try tool(["xdotool", "windowfocus", "--sync", window])
-        print("focus: \(try tool(["xdotool", "getwindowfocus"])) window: \(window) mouse: \(try tool(["xdotool", "getmouselocation"]))")
+        print(
+            "focus: \(try tool(["xdotool", "getwindowfocus"])) window: \(window) mouse: \(try tool(["xdotool", "getmouselocation"]))"
+        )
         _ = try tool(["xdotool", "key", "--clearmodifiers", "ctrl+q"])
         let deadline = Date().addingTimeInterval(10)
         while app.isRunning && Date() < deadline { RunLoop.current.run(until: Date().addingTimeInterval(0.1)) }
         guard !app.isRunning else { return XCTFail("Ctrl+Q did not quit") }
         XCTAssertEqual(app.terminationStatus, 0)
-        let frames = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats))) as? [String: [String: NSNumber]])
+        let frames = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats)))
+                as? [String: [String: NSNumber]])
         print("frame times: \(frames)")
         XCTAssertGreaterThan(frames["all"]?["frames"]?.intValue ?? 0, 10)
     }
@@ -102,12 +108,16 @@ final class WindowEndToEndTests: XCTestCase {
         }
         XCTAssertTrue(try press("f", until: "view: filters"), out.value)
         // block3_conv2 → … → block1_conv1, one layer per key.
-        for layer in ["block3_conv1", "block2_pool", "block2_conv2", "block2_conv1", "block1_pool", "block1_conv2", "block1_conv1"] {
+        for layer in [
+            "block3_conv1", "block2_pool", "block2_conv2", "block2_conv1", "block1_pool", "block1_conv2",
+            "block1_conv1",
+        ] {
             XCTAssertTrue(try press("Left", until: "layer: \(layer)"), out.value)
         }
         XCTAssertTrue(
             waitFor("filters: block1_conv1 page 0 complete (lucid, 96 px, 36 steps)", in: out, seconds: 240), out.value)
-        XCTAssertFalse(out.value.contains("filters: block3_conv2 page 0 complete"), "the block3_conv2 run was not cancelled")
+        XCTAssertFalse(
+            out.value.contains("filters: block3_conv2 page 0 complete"), "the block3_conv2 run was not cancelled")
         Thread.sleep(forTimeInterval: 0.5)
         let lucid = try gridPixels(trace, tmp)
         XCTAssertGreaterThan(lucid.spread, 30, "the filter grid is not on screen (pixel spread \(lucid.spread))")
@@ -145,7 +155,7 @@ final class WindowEndToEndTests: XCTestCase {
             (file as NSString).lastPathComponent.hasPrefix("filters_block1_conv1_filters0-63_plain_128px_30steps"), file
         )
         let grid = try ImageFile.load(path: exports + "/" + file)
-        XCTAssertEqual(grid.width, 8 * 112 + 7 * 2)   // 128-px images less an 8-px border
+        XCTAssertEqual(grid.width, 8 * 112 + 7 * 2)  // 128-px images less an 8-px border
         XCTAssertGreaterThanOrEqual(grid.height, 8 * 112 + 7 * 2)
 
         // Back to Lucid: the page is kept (in memory and on disk), so it is complete without a new run.
@@ -189,17 +199,20 @@ final class WindowEndToEndTests: XCTestCase {
 
     /// The middle pane's filter grid on screen (its tiles found through the UI trace), sampled every third pixel:
     /// the gray values, their spread, and how many are saturated (colour fields).
-    func gridPixels(_ trace: String, _ tmp: URL) throws -> (
+    func gridPixels(
+        _ trace: String, _ tmp: URL
+    ) throws -> (
         values: [UInt8], spread: Double, saturated: Int, samples: Int
     ) {
         let layerPane = try XCTUnwrap(readTrace(trace).first { $0.kind == "pane" && $0.label == "layer" })
         let tiles = readTrace(trace).filter { $0.kind == "imageButton" && layerPane.contains($0) }
-        let top = Int(tiles.map(\.y).min() ?? layerPane.y),
-            bottom = Int(tiles.map { $0.y + $0.h }.max() ?? layerPane.y + layerPane.h)
+        let top = Int(tiles.map(\.y).min() ?? layerPane.y)
+        let bottom = Int(tiles.map { $0.y + $0.h }.max() ?? layerPane.y + layerPane.h)
         let shot = tmp.appendingPathComponent("shot.png").path
         _ = try tool(["import", "-window", "root", shot])
         let screen = try ImageFile.load(path: shot)
-        var values: [UInt8] = [], saturated = 0
+        var values: [UInt8] = []
+        var saturated = 0
         for y in stride(from: top, to: min(screen.height, bottom), by: 3) {
             for x in stride(
                 from: Int(layerPane.x) + 12, to: min(screen.width, Int(layerPane.x + layerPane.w) - 12), by: 3)
@@ -218,6 +231,8 @@ final class WindowEndToEndTests: XCTestCase {
 
     /// The PNG files under `folder` (exports go into a folder per image), as paths relative to it.
     func pngs(in folder: String) -> [String] {
-        ((FileManager.default.enumerator(atPath: folder)?.allObjects as? [String]) ?? []).filter { $0.hasSuffix(".png") }.sorted()
+        ((FileManager.default.enumerator(atPath: folder)?.allObjects as? [String]) ?? []).filter {
+            $0.hasSuffix(".png")
+        }.sorted()
     }
 }

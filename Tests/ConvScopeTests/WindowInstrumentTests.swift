@@ -4,25 +4,36 @@ import XCTest
 /// The window used as a person uses it, found through its UI trace: sliders dragged with the mouse, the pager,
 /// the layout at four window sizes, and an idle window that costs nothing.
 final class WindowInstrumentTests: XCTestCase {
-    private func start(size: String = "1280x800", extra: [String] = [], environment: [String: String] = [:]) throws
-        -> (Process, AppOutput, String, String) {
+    private func start(
+        size: String = "1280x800", extra: [String] = [], environment: [String: String] = [:]
+    ) throws
+        -> (Process, AppOutput, String, String)
+    {
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
         }
-        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-trace-\(UUID().uuidString).json").path
-        let vgg19 = Fixtures.repo.appendingPathComponent("Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5").path
-        let (app, out) = try launch(["--weights", vgg19, "--size", size] + extra,
-                                    environment: environment.merging(["CONVSCOPE_UI_TRACE": trace]) { $1 })
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "convscope-trace-\(UUID().uuidString).json"
+        ).path
+        let vgg19 = Fixtures.repo.appendingPathComponent(
+            "Tests/Models/vgg19_keras/vgg19_weights_tf_dim_ordering_tf_kernels.h5"
+        ).path
+        let (app, out) = try launch(
+            ["--weights", vgg19, "--size", size] + extra,
+            environment: environment.merging(["CONVSCOPE_UI_TRACE": trace]) { $1 })
         XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv4 class", in: out, seconds: 60), out.value)
         Thread.sleep(forTimeInterval: 0.5)
-        let window = try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
+        let window =
+            try tool(["xdotool", "search", "--name", "^ConvScope$"]).split(separator: "\n").first.map(String.init) ?? ""
         XCTAssertFalse(window.isEmpty, "window not found")
         _ = try tool(["xdotool", "windowmove", "--sync", window, "0", "0"])
         _ = try tool(["xdotool", "windowfocus", "--sync", window])
         return (app, out, trace, window)
     }
 
-    private func pane(_ name: String, _ t: [TraceEntry]) -> TraceEntry? { t.first { $0.kind == "pane" && $0.label == name } }
+    private func pane(_ name: String, _ t: [TraceEntry]) -> TraceEntry? {
+        t.first { $0.kind == "pane" && $0.label == name }
+    }
 
     /// Drags with the mouse from `from` to `to` in `steps` moves, as a hand does.
     private func drag(from: (Int, Int), to: (Int, Int), steps: Int) throws {
@@ -30,7 +41,8 @@ final class WindowInstrumentTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.1)
         _ = try tool(["xdotool", "mousedown", "1"])
         for i in 1...steps {
-            let x = from.0 + (to.0 - from.0) * i / steps, y = from.1 + (to.1 - from.1) * i / steps
+            let x = from.0 + (to.0 - from.0) * i / steps
+            let y = from.1 + (to.1 - from.1) * i / steps
             _ = try tool(["xdotool", "mousemove", "\(x)", "\(y)"])
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -52,11 +64,17 @@ final class WindowInstrumentTests: XCTestCase {
         slider = try XCTUnwrap(t.first { $0.kind == "slider" && layerPane.contains($0) })
         XCTAssertEqual(slider.label, "block1_conv1")
         let before = out.value.components(separatedBy: "layer: ").count
-        try drag(from: (Int(slider.x + 6), slider.centre.1), to: (Int(slider.x + slider.w + 40), slider.centre.1 + 30), steps: 20)
+        try drag(
+            from: (Int(slider.x + 6), slider.centre.1), to: (Int(slider.x + slider.w + 40), slider.centre.1 + 30),
+            steps: 20)
         let moves = out.value.components(separatedBy: "layer: ").count - before
         XCTAssertGreaterThanOrEqual(moves, 10, "the knob followed the mouse through the layers: \(out.value)")
-        XCTAssertTrue(out.value.hasSuffix("layer: block5_pool\n") || out.value.contains("layer: block5_pool\n"), out.value)
-        let end = try XCTUnwrap(waitForEntry(trace, seconds: 3) { e, _ in e.kind == "slider" && layerPane.contains(e) && e.label == "block5_pool" })
+        XCTAssertTrue(
+            out.value.hasSuffix("layer: block5_pool\n") || out.value.contains("layer: block5_pool\n"), out.value)
+        let end = try XCTUnwrap(
+            waitForEntry(trace, seconds: 3) { e, _ in
+                e.kind == "slider" && layerPane.contains(e) && e.label == "block5_pool"
+            })
         XCTAssertEqual(end.value, "20")
     }
 
@@ -65,11 +83,15 @@ final class WindowInstrumentTests: XCTestCase {
         defer { app.terminate() }
         let t = readTrace(trace)
         let camPane = try XCTUnwrap(pane("cam", t))
-        let opacity = try XCTUnwrap(t.first { $0.kind == "slider" && camPane.contains($0) && $0.label == "50%" }, "\(t)")
-        let knob: Float = 14   // the theme's knob width
+        let opacity = try XCTUnwrap(
+            t.first { $0.kind == "slider" && camPane.contains($0) && $0.label == "50%" }, "\(t)")
+        let knob: Float = 14  // the theme's knob width
         func x(_ f: Float) -> Int { Int(opacity.x + knob / 2 + f * (opacity.w - knob)) }
         try drag(from: (x(0.5), opacity.centre.1), to: (x(0.9), opacity.centre.1 + 20), steps: 20)
-        let end = try XCTUnwrap(waitForEntry(trace, seconds: 3) { e, _ in e.kind == "slider" && camPane.contains(e) && e.label.hasSuffix("%") })
+        let end = try XCTUnwrap(
+            waitForEntry(trace, seconds: 3) { e, _ in
+                e.kind == "slider" && camPane.contains(e) && e.label.hasSuffix("%")
+            })
         let percent = try XCTUnwrap(Int(end.label.dropLast()))
         XCTAssertLessThanOrEqual(abs(percent - 90), 2, "opacity ends at \(end.label)")
     }
@@ -89,7 +111,8 @@ final class WindowInstrumentTests: XCTestCase {
             _ = try tool(["xdotool", "mousemove", "\(button.centre.0)", "\(button.centre.1)", "click", "1"])
             Thread.sleep(forTimeInterval: 0.3)
         }
-        XCTAssertEqual(out.value.components(separatedBy: "cam: ").count, gradcams, "no Grad-CAM was asked for: \(out.value)")
+        XCTAssertEqual(
+            out.value.components(separatedBy: "cam: ").count, gradcams, "no Grad-CAM was asked for: \(out.value)")
         XCTAssertEqual(readTrace(trace).first { $0.kind == "state" }?.value, camBefore)
     }
 
@@ -103,9 +126,13 @@ final class WindowInstrumentTests: XCTestCase {
             XCTAssertEqual(panes.count, 5, "\(size): \(t)")
             XCTAssertGreaterThan(widgets.count, 20, size)
             let dims = size.split(separator: "x").compactMap { Float($0) }
-            for p in panes { XCTAssertLessThanOrEqual(p.x + p.w, dims[0] + 0.5, "\(size): pane \(p.label) leaves the window") }
+            for p in panes {
+                XCTAssertLessThanOrEqual(p.x + p.w, dims[0] + 0.5, "\(size): pane \(p.label) leaves the window")
+            }
             for w in widgets {
-                XCTAssertTrue(panes.contains { $0.contains(w) }, "\(size): \(w.kind) \"\(w.label)\" \(w.rect) is outside every pane")
+                XCTAssertTrue(
+                    panes.contains { $0.contains(w) },
+                    "\(size): \(w.kind) \"\(w.label)\" \(w.rect) is outside every pane")
             }
             for (i, a) in widgets.enumerated() {
                 for b in widgets[(i + 1)...] where a.overlaps(b) {
@@ -144,7 +171,9 @@ final class WindowInstrumentTests: XCTestCase {
         XCTAssertTrue(waitFor("chooser: open", in: out, seconds: 5), out.value)
         var chooser = ""
         for _ in 0..<50 where chooser.isEmpty {
-            chooser = try tool(["xdotool", "search", "--name", "Open an image or a model"]).split(separator: "\n").first.map(String.init) ?? ""
+            chooser =
+                try tool(["xdotool", "search", "--name", "Open an image or a model"]).split(separator: "\n").first.map(
+                    String.init) ?? ""
             Thread.sleep(forTimeInterval: 0.2)
         }
         XCTAssertFalse(chooser.isEmpty, "zenity's file chooser did not open")
@@ -159,8 +188,11 @@ final class WindowInstrumentTests: XCTestCase {
     /// Where the desktop portal runs, Ctrl+O opens its file chooser: here a stand-in portal on the test's own session
     /// bus answers with a photo, as the real one does after the person picks it.
     func testCtrlO_WithTheDesktopPortal_OpensThePhotoItReturns() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon") else { throw XCTSkip("dbus-daemon is not installed") }
-        let bus = Process(), busOut = Pipe()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon") else {
+            throw XCTSkip("dbus-daemon is not installed")
+        }
+        let bus = Process()
+        let busOut = Pipe()
         bus.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
         bus.arguments = ["--session", "--nofork", "--print-address"]
         bus.standardOutput = busOut
@@ -168,16 +200,21 @@ final class WindowInstrumentTests: XCTestCase {
         defer { bus.terminate() }
         var address = ""
         for _ in 0..<50 where address.isEmpty {
-            address = String(decoding: busOut.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            address = String(decoding: busOut.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
         XCTAssertFalse(address.isEmpty, "dbus-daemon gave no address")
         let photo = Fixtures.repo.appendingPathComponent("Tests/PlatformTests/Fixtures/camera.png").path
-        let portal = Process(), portalOut = AppOutput(), pipe = Pipe()
+        let portal = Process()
+        let portalOut = AppOutput()
+        let pipe = Pipe()
         portal.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         portal.arguments = [Fixtures.repo.appendingPathComponent("Tests/Tools/fake_portal.py").path, photo]
         portal.environment = ProcessInfo.processInfo.environment.merging(["DBUS_SESSION_BUS_ADDRESS": address]) { $1 }
         portal.standardOutput = pipe
-        pipe.fileHandleForReading.readabilityHandler = { portalOut.append(String(decoding: $0.availableData, as: UTF8.self)) }
+        pipe.fileHandleForReading.readabilityHandler = {
+            portalOut.append(String(decoding: $0.availableData, as: UTF8.self))
+        }
         try portal.run()
         defer { portal.terminate() }
         XCTAssertTrue(waitFor("portal: ready", in: portalOut, seconds: 10), portalOut.value)
@@ -190,11 +227,17 @@ final class WindowInstrumentTests: XCTestCase {
     }
 
     func testExportOnAFullDisk_SaysSoAndLeavesNoFile() throws {
-        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-full-\(UUID().uuidString)").path
+        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("convscope-full-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         _ = try tool(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", mount])
-        defer { _ = try? tool(["umount", mount]); try? FileManager.default.removeItem(atPath: mount) }
-        guard (try? tool(["findmnt", "-n", mount]))?.isEmpty == false else { throw XCTSkip("cannot mount a tmpfs here (needs root)") }
+        defer {
+            _ = try? tool(["umount", mount])
+            try? FileManager.default.removeItem(atPath: mount)
+        }
+        guard (try? tool(["findmnt", "-n", mount]))?.isEmpty == false else {
+            throw XCTSkip("cannot mount a tmpfs here (needs root)")
+        }
         // Fill it nearly up, then export the input photo (a 451×300 PNG, more than what is left).
         FileManager.default.createFile(atPath: mount + "/filler", contents: Data(count: 190 * 1024))
         let (app, out, _, window) = try start(extra: ["--export-dir", mount])
@@ -203,7 +246,9 @@ final class WindowInstrumentTests: XCTestCase {
         _ = try tool(["xdotool", "key", "e"])
         XCTAssertTrue(waitFor("error: export failed", in: out, seconds: 15), out.value)
         XCTAssertTrue(out.value.contains("disk is full"), out.value)
-        let left = (FileManager.default.enumerator(atPath: mount)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".png") || $0.contains(".tmp") }
+        let left = (FileManager.default.enumerator(atPath: mount)?.allObjects as? [String] ?? []).filter {
+            $0.hasSuffix(".png") || $0.contains(".tmp")
+        }
         XCTAssertEqual(left, [], "no partial file is left")
     }
 }

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import ImmediateUI
 import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 final class LabelIDTests: XCTestCase {
     // Knob width 10 leaves 180 units of travel for 17 steps (0...17).
@@ -36,7 +37,8 @@ final class LabelIDTests: XCTestCase {
 
     func testWidgets_ShowOnlyTextBeforeDoubleHash() {
         let h = Harness()
-        var on = true, v = 3
+        var on = true
+        var v = 3
         var sizes: [Vec2] = []
         let cmds = h.frame(move(0, 0)) { ui in
             _ = ui.button("Open##o1")
@@ -90,14 +92,17 @@ final class LabelIDTests: XCTestCase {
         let h = Harness()
         var v = 5
         h.frame(press(stopX(5), 20)) { ui in ui.slider(names[v], value: &v, range: 0...17, in: rect) }
-        for stop in 6...9 { h.frame(drag(stopX(stop), 20)) { ui in ui.slider(names[v], value: &v, range: 0...17, in: rect) } }
+        for stop in 6...9 {
+            h.frame(drag(stopX(stop), 20)) { ui in ui.slider(names[v], value: &v, range: 0...17, in: rect) }
+        }
         XCTAssertEqual(v, 6)
         XCTAssertNil(h.ui.active)
     }
 
     func testButton_SameTextInDifferentPushIDScopes_AreDifferentWidgets() {
         let h = Harness()
-        let a = Rect(10, 10, 80, 30), b = Rect(10, 50, 80, 30)
+        let a = Rect(10, 10, 80, 30)
+        let b = Rect(10, 50, 80, 30)
         var ids: [WidgetID] = []
         var clicks: [(Bool, Bool)] = []
         for input in [press(20, 60), release(20, 60), press(20, 20), release(20, 20)] {
@@ -123,15 +128,16 @@ final class LabelIDTests: XCTestCase {
 
     func testDuplicateIDs_SecondWidgetWithUsedIDIsRecordedAndResetEachFrame() {
         let h = Harness()
-        var on = false, v = 0
+        var on = false
+        var v = 0
         h.frame(move(0, 0)) { ui in
             _ = ui.button("Open", in: Rect(0, 0, 50, 20))
-            _ = ui.button("Open", in: Rect(0, 30, 50, 20))          // same label
+            _ = ui.button("Open", in: Rect(0, 30, 50, 20))  // same label
             _ = ui.selectable("conv1##layer", selected: false)
-            ui.slider("conv2##layer", value: &v, range: 0...3)     // same key
-            ui.checkbox("Open", isOn: &on)                          // a third "Open"
-            ui.label("Open")                                        // not interactive
-            ui.withID("other") { _ = ui.button("Open") }            // another scope
+            ui.slider("conv2##layer", value: &v, range: 0...3)  // same key
+            ui.checkbox("Open", isOn: &on)  // a third "Open"
+            ui.label("Open")  // not interactive
+            ui.withID("other") { _ = ui.button("Open") }  // another scope
         }
         let dups = h.ui.duplicateIDs
         XCTAssertEqual(dups.map(\.label), ["Open", "conv2##layer", "Open"])
@@ -156,33 +162,35 @@ final class LabelIDTests: XCTestCase {
     }
 
     #if DEBUG
-    func testDuplicateIDs_PrintedToStderrOncePerLabel() throws {
-        let path = NSTemporaryDirectory() + "immediateui-stderr-\(getpid()).txt"
-        defer { unlink(path) }
-        fflush(stderr)
-        let saved = dup(2)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        XCTAssertGreaterThanOrEqual(fd, 0)
-        dup2(fd, 2)
-        let h = Harness()
-        for _ in 0..<3 {
-            h.frame(move(0, 0)) { ui in
-                for _ in 0..<3 { _ = ui.button("Save##dup") }
-                _ = ui.button("Load")
-                _ = ui.button("Load")
+        func testDuplicateIDs_PrintedToStderrOncePerLabel() throws {
+            let path = NSTemporaryDirectory() + "immediateui-stderr-\(getpid()).txt"
+            defer { unlink(path) }
+            fflush(stderr)
+            let saved = dup(2)
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            dup2(fd, 2)
+            let h = Harness()
+            for _ in 0..<3 {
+                h.frame(move(0, 0)) { ui in
+                    for _ in 0..<3 { _ = ui.button("Save##dup") }
+                    _ = ui.button("Load")
+                    _ = ui.button("Load")
+                }
             }
+            fflush(stderr)
+            dup2(saved, 2)
+            close(saved)
+            close(fd)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let lines = text.split(separator: "\n").filter { $0.hasPrefix("ImmediateUI: duplicate") }
+            XCTAssertEqual(
+                lines,
+                [
+                    "ImmediateUI: duplicate widget id for \"Save##dup\" — give it a distinct \"##id\" or pushID",
+                    "ImmediateUI: duplicate widget id for \"Load\" — give it a distinct \"##id\" or pushID",
+                ])
+            XCTAssertEqual(h.ui.duplicateIDs.count, 3, "still recorded every frame")
         }
-        fflush(stderr)
-        dup2(saved, 2)
-        close(saved)
-        close(fd)
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let lines = text.split(separator: "\n").filter { $0.hasPrefix("ImmediateUI: duplicate") }
-        XCTAssertEqual(lines, [
-            "ImmediateUI: duplicate widget id for \"Save##dup\" — give it a distinct \"##id\" or pushID",
-            "ImmediateUI: duplicate widget id for \"Load\" — give it a distinct \"##id\" or pushID",
-        ])
-        XCTAssertEqual(h.ui.duplicateIDs.count, 3, "still recorded every frame")
-    }
     #endif
 }

@@ -3,8 +3,10 @@ import XCTest
 
 final class SplitTests: XCTestCase {
     /// Cells lie in order inside `bounds` along x, on whole units, with gaps of at most `spacing`.
-    private func assertWellFormed(_ cells: [Rect], in bounds: Rect, spacing: Float, fills: Bool,
-                                  file: StaticString = #filePath, line: UInt = #line) {
+    private func assertWellFormed(
+        _ cells: [Rect], in bounds: Rect, spacing: Float, fills: Bool,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         for c in cells {
             XCTAssertEqual(c.x, c.x.rounded(), "whole units", file: file, line: line)
             XCTAssertEqual(c.w, c.w.rounded(), "whole units", file: file, line: line)
@@ -16,7 +18,8 @@ final class SplitTests: XCTestCase {
         }
         for (a, b) in zip(cells, cells.dropFirst()) {
             XCTAssertGreaterThanOrEqual(b.x, a.maxX, "no overlap", file: file, line: line)
-            XCTAssertLessThanOrEqual(b.x - a.maxX, spacing.rounded(.up), "no gap beyond spacing", file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                b.x - a.maxX, spacing.rounded(.up), "no gap beyond spacing", file: file, line: line)
         }
         if fills, let first = cells.first, let last = cells.last {
             XCTAssertEqual(first.x, bounds.x.rounded(), file: file, line: line)
@@ -42,7 +45,9 @@ final class SplitTests: XCTestCase {
 
     func testColumns_ButtonBarAndRowsAtManyWidths_AreWellFormed() {
         let bar: [Size] = [.fixed(84), .fixed(84), .fixed(28), .fill(min: 120), .fixed(28), .fixed(100)]
-        let mixed: [Size] = [.fixed(44), .fraction(0.3, min: 62), .fill(min: 110), .fill(min: 150), .fraction(0.1, max: 40)]
+        let mixed: [Size] = [
+            .fixed(44), .fraction(0.3, min: 62), .fill(min: 110), .fill(min: 150), .fraction(0.1, max: 40),
+        ]
         for width in stride(from: Float(1024), through: 3840, by: 7) {
             for (sizes, w) in [(bar, width * 0.4), (mixed, width * 0.3), (bar, width / 7), (mixed, width / 9 + 0.5)] {
                 let r = Rect(12.5, 3, w, 24)
@@ -62,17 +67,21 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(l, [100, 195, 97.5, 97.5])
         XCTAssertEqual(Size.lengths([.fraction(0.5, max: 50), .fill()], total: 300, spacing: 0).lengths, [50, 250])
         XCTAssertEqual(Size.lengths([.fraction(0.1, min: 80), .fill()], total: 300, spacing: 0).lengths, [80, 220])
-        XCTAssertEqual(Size.lengths([.fixed(10), .fixed(20)], total: 300, spacing: 5).lengths, [10, 20], "no fill: the rest stays empty")
+        XCTAssertEqual(
+            Size.lengths([.fixed(10), .fixed(20)], total: 300, spacing: 5).lengths, [10, 20],
+            "no fill: the rest stays empty")
     }
 
     func testSize_FillWithLargeMinTakesItAndOthersShareTheRest() {
-        XCTAssertEqual(Size.lengths([.fill(min: 300), .fill(), .fill()], total: 400, spacing: 0).lengths, [300, 50, 50])
+        XCTAssertEqual(
+            Size.lengths([.fill(min: 300), .fill(), .fill()], total: 400, spacing: 0).lengths, [300, 50, 50])
         XCTAssertEqual(Size.lengths([.fill(min: 150), .fill(min: 10)], total: 400, spacing: 0).lengths, [200, 200])
     }
 
     func testSize_MinsDontFit_FlexibleShrinkFirstThenFixed_NeverNegative() {
         // 300 of fixed cells leave 100 for two fills that want 200 and 100 → scaled by 1/3.
-        let a = Size.lengths([.fixed(200), .fill(min: 200), .fixed(100), .fill(min: 100)], total: 400, spacing: 0).lengths
+        let a = Size.lengths([.fixed(200), .fill(min: 200), .fixed(100), .fill(min: 100)], total: 400, spacing: 0)
+            .lengths
         XCTAssertEqual(a[0], 200)
         XCTAssertEqual(a[2], 100)
         XCTAssertEqual(a[1], 200 / 3, accuracy: 1e-3)
@@ -85,7 +94,9 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(c.map(\.w), [0, 0, 0])
         XCTAssertEqual(c.last!.maxX, 10)
         // Nonsense in, nothing negative out.
-        let d = Size.lengths([.fixed(-5), .fraction(-1, min: -3), .fill(min: .nan), .fixed(.infinity)], total: 100, spacing: -4).lengths
+        let d = Size.lengths(
+            [.fixed(-5), .fraction(-1, min: -3), .fill(min: .nan), .fixed(.infinity)], total: 100, spacing: -4
+        ).lengths
         XCTAssertEqual(d, [0, 0, 100, 0])
         XCTAssertEqual(Rect(0, 0, 100, 10).columns([]), [])
     }
@@ -96,7 +107,9 @@ final class SplitTests: XCTestCase {
             let r = Rect(3, 0, width, 24)
             let c = r.columns(sizes, spacing: 6)
             assertWellFormed(c, in: r, spacing: 6, fills: false)
-            if width >= 324 + 30 { XCTAssertEqual(c[0].w, 84, "fixed cells keep their width while they fit (\(width))") }
+            if width >= 324 + 30 {
+                XCTAssertEqual(c[0].w, 84, "fixed cells keep their width while they fit (\(width))")
+            }
         }
     }
 
@@ -139,8 +152,12 @@ final class SplitTests: XCTestCase {
         let bounds = Rect(10, 100, 250, 0)
         let f = FlowRow(widths: [100, 100, 100, 40], in: bounds, lineHeight: 28, spacing: 8, lineSpacing: 4)
         XCTAssertEqual(f.lineCount, 2)
-        XCTAssertEqual(f.rects, [Rect(10, 100, 100, 28), Rect(118, 100, 100, 28),
-                                 Rect(10, 132, 100, 28), Rect(118, 132, 40, 28)])
+        XCTAssertEqual(
+            f.rects,
+            [
+                Rect(10, 100, 100, 28), Rect(118, 100, 100, 28),
+                Rect(10, 132, 100, 28), Rect(118, 132, 40, 28),
+            ])
         XCTAssertEqual(f.height, 60)
         let one = FlowRow(widths: [100, 100], in: Rect(0, 0, 208, 30), lineHeight: 28, spacing: 8)
         XCTAssertEqual(one.lineCount, 1, "exactly fits")
@@ -169,7 +186,9 @@ final class SplitTests: XCTestCase {
             let bounds = Rect(10, 9, width / 4, 28)
             let f = FlowRow(widths: widths, in: bounds, lineHeight: 28, spacing: 8, alignment: .trailing)
             XCTAssertEqual(f.rects.count, 4)
-            for (a, b) in zip(f.rects, f.rects.dropFirst()) where a.y == b.y { XCTAssertGreaterThanOrEqual(b.x, a.maxX + 8) }
+            for (a, b) in zip(f.rects, f.rects.dropFirst()) where a.y == b.y {
+                XCTAssertGreaterThanOrEqual(b.x, a.maxX + 8)
+            }
             for r in f.rects {
                 XCTAssertGreaterThanOrEqual(r.x, bounds.x.rounded())
                 XCTAssertLessThanOrEqual(r.maxX, bounds.maxX.rounded())

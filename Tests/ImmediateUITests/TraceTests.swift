@@ -6,7 +6,10 @@ final class TraceTests: XCTestCase {
     private func panel(_ ui: UIContext, layer: inout Int, on: inout Bool, selected: Int = 0) {
         _ = ui.button("Open…##open", in: Rect(10, 10, 80, 24))
         ui.slider("block3_conv2##layer", value: &layer, range: 0...17, in: Rect(10, 40, 190, 20))
-        for i in 0..<2 { _ = ui.selectable("Class \(i)##class\(i)", selected: i == selected, in: Rect(10, 70 + Float(i) * 30, 190, 24)) }
+        for i in 0..<2 {
+            _ = ui.selectable(
+                "Class \(i)##class\(i)", selected: i == selected, in: Rect(10, 70 + Float(i) * 30, 190, 24))
+        }
         ui.checkbox("Hide dead", isOn: &on, in: Rect(10, 130, 190, 24))
         _ = ui.imageButton(ImageKey(id: 77), in: Rect(10, 160, 32, 32))
         ui.label("not traced")
@@ -15,7 +18,8 @@ final class TraceTests: XCTestCase {
 
     func testTrace_OffByDefault_RecordsNothing() {
         let h = Harness()
-        var layer = 3, on = false
+        var layer = 3
+        var on = false
         h.frame(move(0, 0)) { ui in panel(ui, layer: &layer, on: &on) }
         XCTAssertFalse(h.ui.recordsTrace)
         XCTAssertTrue(h.ui.trace.isEmpty)
@@ -25,7 +29,8 @@ final class TraceTests: XCTestCase {
     func testTrace_RecordsEveryInteractiveWidgetWithKindLabelValueAndRect() {
         let h = Harness()
         h.ui.recordsTrace = true
-        var layer = 3, on = true
+        var layer = 3
+        var on = true
         var ids: [WidgetID] = []
         h.frame(move(0, 0)) { ui in
             panel(ui, layer: &layer, on: &on)
@@ -44,7 +49,8 @@ final class TraceTests: XCTestCase {
     func testTrace_ValueIsAfterInput() {
         let h = Harness()
         h.ui.recordsTrace = true
-        var layer = 3, on = false
+        var layer = 3
+        var on = false
         h.frame(press(15 + 180, 50)) { ui in panel(ui, layer: &layer, on: &on) }
         XCTAssertEqual(layer, 17)
         XCTAssertEqual(h.ui.trace[1].value, "17")
@@ -53,16 +59,17 @@ final class TraceTests: XCTestCase {
     func testTraceChanged_TrueOnlyWhenWidgetsOrValuesDiffer() {
         let h = Harness()
         h.ui.recordsTrace = true
-        var layer = 3, on = false
+        var layer = 3
+        var on = false
         var changed: [Bool] = []
         func run(_ input: InputSnapshot, selected: Int = 0) {
             h.frame(input) { ui in panel(ui, layer: &layer, on: &on, selected: selected) }
             changed.append(h.ui.traceChanged)
         }
-        run(move(0, 0))            // first frame: differs from nothing
-        run(move(0, 0))            // identical
-        run(move(50, 20))          // hovering a button changes no traced field
-        run(wheel(100, 50, 1))     // the wheel moves the slider: 3 → 4
+        run(move(0, 0))  // first frame: differs from nothing
+        run(move(0, 0))  // identical
+        run(move(50, 20))  // hovering a button changes no traced field
+        run(wheel(100, 50, 1))  // the wheel moves the slider: 3 → 4
         run(move(0, 0))
         run(move(0, 0), selected: 1)
         run(move(0, 0), selected: 1)
@@ -75,7 +82,8 @@ final class TraceTests: XCTestCase {
     func testTrace_SwitchedOffClearsAndReportsNoChange() {
         let h = Harness()
         h.ui.recordsTrace = true
-        var layer = 3, on = false
+        var layer = 3
+        var on = false
         h.frame(move(0, 0)) { ui in panel(ui, layer: &layer, on: &on) }
         XCTAssertEqual(h.ui.trace.count, 6)
         h.ui.recordsTrace = false

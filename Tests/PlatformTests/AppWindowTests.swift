@@ -9,7 +9,8 @@ final class AppWindowTests: XCTestCase {
     override func setUpWithError() throws {
         let env = ProcessInfo.processInfo.environment
         if (env["DISPLAY"] ?? "").isEmpty && (env["WAYLAND_DISPLAY"] ?? "").isEmpty {
-            throw XCTSkip("no DISPLAY or WAYLAND_DISPLAY: AppWindow needs a display; run under xvfb-run -a to include it")
+            throw XCTSkip(
+                "no DISPLAY or WAYLAND_DISPLAY: AppWindow needs a display; run under xvfb-run -a to include it")
         }
     }
 
@@ -29,18 +30,24 @@ final class AppWindowTests: XCTestCase {
         XCTAssertEqual(idle.mousePressed, [])
 
         print("AppWindowTests: renderer \(window.rendererName), scale \(window.scale)")
-        window.canvas.draw([.rect(Rect(10, 10, 100, 50), Color(76, 141, 255)),
-                            .text("Hello", origin: Vec2(20, 20), .white, .body)], clear: Color(17, 18, 21))
+        window.canvas.draw(
+            [
+                .rect(Rect(10, 10, 100, 50), Color(76, 141, 255)),
+                .text("Hello", origin: Vec2(20, 20), .white, .body),
+            ], clear: Color(17, 18, 21))
         let shot = try XCTUnwrap(window.readPixels())
         XCTAssertEqual(shot.width, Int(window.size.x * window.scale))
         let s = Int(window.scale)
         XCTAssertEqual(shot.rgba(15 * s, 55 * s), [76, 141, 255, 255])
         XCTAssertEqual(shot.rgba(5 * s, 5 * s), [17, 18, 21, 255])
-        XCTAssertGreaterThan(shot.countDifferent(from: Color(76, 141, 255), x0: 20 * s, y0: 20 * s, x1: 60 * s, y1: 40 * s), 20)
+        XCTAssertGreaterThan(
+            shot.countDifferent(from: Color(76, 141, 255), x0: 20 * s, y0: 20 * s, x1: 60 * s, y1: 40 * s), 20)
         window.present()
 
         // Events pushed into SDL's queue come back through poll in the same frame.
-        var down = SDL_Event(), up = SDL_Event(), quit = SDL_Event()
+        var down = SDL_Event()
+        var up = SDL_Event()
+        var quit = SDL_Event()
         down.type = SDL_MOUSEBUTTONDOWN.rawValue
         down.button.button = UInt8(SDL_BUTTON_LEFT)
         down.button.x = 50
@@ -60,7 +67,10 @@ final class AppWindowTests: XCTestCase {
 
     /// A real X11 click from xdotool arrives as press + release at the window-relative position.
     func testAppWindow_RealClickArrivesInWindowCoordinates() throws {
-        guard let xdotool = ["/usr/bin/xdotool", "/usr/local/bin/xdotool"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        guard
+            let xdotool = ["/usr/bin/xdotool", "/usr/local/bin/xdotool"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
         else { throw XCTSkip("xdotool is not installed") }
         let title = "ConvScope click \(ProcessInfo.processInfo.processIdentifier)"
         let window = try AppWindow(title: title, width: 1024, height: 700)
@@ -73,11 +83,16 @@ final class AppWindowTests: XCTestCase {
         p.executableURL = URL(fileURLWithPath: xdotool)
         p.arguments = ["search", "--sync", "--name", title, "mousemove", "--window", "%1", "123", "234", "click", "1"]
         try p.run()
-        var pressed = false, released = false, at = Vec2.zero
+        var pressed = false
+        var released = false
+        var at = Vec2.zero
         let deadline = Date().addingTimeInterval(5)
         while !(pressed && released) && Date() < deadline {
             let (s, _) = window.poll(timeoutMs: 20)
-            if s.mousePressed.contains(.left) { pressed = true; at = s.mouse }
+            if s.mousePressed.contains(.left) {
+                pressed = true
+                at = s.mouse
+            }
             if s.mouseReleased.contains(.left) { released = true }
         }
         p.waitUntilExit()
@@ -90,7 +105,8 @@ final class AppWindowTests: XCTestCase {
         let window = try AppWindow(title: "ConvScope resize", width: 1024, height: 700)
         for _ in 0..<5 { _ = window.poll(timeoutMs: 20) }
         window.setSize(width: 1200, height: 800)
-        var resized = false, snapshot = InputSnapshot()
+        var resized = false
+        var snapshot = InputSnapshot()
         let deadline = Date().addingTimeInterval(5)
         while !resized && Date() < deadline {
             let (s, events) = window.poll(timeoutMs: 20)

@@ -49,7 +49,10 @@ final class AtomicFileTests: XCTestCase {
     func testMissingFolder_SaysSo() throws {
         let path = tmp.appendingPathComponent("no/such/x.npy").path
         XCTAssertThrowsError(try AtomicFile.write(Data("x".utf8), to: path)) {
-            XCTAssertEqual("\($0)", "\(path): could not be written (folder \(tmp.appendingPathComponent("no/such").path) does not exist); nothing was changed")
+            XCTAssertEqual(
+                "\($0)",
+                "\(path): could not be written (folder \(tmp.appendingPathComponent("no/such").path) does not exist); nothing was changed"
+            )
         }
     }
 
@@ -61,7 +64,9 @@ final class AtomicFileTests: XCTestCase {
         try AtomicFile.write(Data("good".utf8), to: path)
         let big = Data(count: 300 * 1024)
         XCTAssertThrowsError(try AtomicFile.write(big, to: path)) { error in
-            guard case let FileWriteError.diskFull(_, wrote, total, _, existing) = error else { return XCTFail("\(error)") }
+            guard case FileWriteError.diskFull(_, let wrote, let total, _, let existing) = error else {
+                return XCTFail("\(error)")
+            }
             XCTAssertEqual(total, big.count)
             XCTAssertTrue(wrote > 0 && wrote < total, "wrote \(wrote)")
             XCTAssertTrue(existing)
@@ -72,7 +77,8 @@ final class AtomicFileTests: XCTestCase {
 
         disk.fill(leaving: 8192)
         XCTAssertThrowsError(try AtomicFile.write(Data(count: 20_000), to: disk.file("new.npy"), replace: false)) {
-            XCTAssertTrue("\($0)".contains("the disk is full (wrote 8192 of 20000 bytes); nothing was written"), "\($0)")
+            XCTAssertTrue(
+                "\($0)".contains("the disk is full (wrote 8192 of 20000 bytes); nothing was written"), "\($0)")
         }
         XCTAssertEqual(disk.contents, ["filler", "map.npy"])
         try AtomicFile.write(Data(count: 4000), to: disk.file("fits.npy"), replace: false)

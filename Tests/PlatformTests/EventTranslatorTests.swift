@@ -1,7 +1,8 @@
 import CSDL2
 import ImmediateUI
-@testable import Platform
 import XCTest
+
+@testable import Platform
 
 final class EventTranslatorTests: XCTestCase {
     var input = EventTranslator()
@@ -37,7 +38,10 @@ final class EventTranslatorTests: XCTestCase {
     }
 
     func testClick_PressAndReleaseInOneFrameGivesBothEdges() {
-        let s = feed([button(SDL_MOUSEBUTTONDOWN, SDL_BUTTON_LEFT, x: 30, y: 40), button(SDL_MOUSEBUTTONUP, SDL_BUTTON_LEFT, x: 31, y: 40)])
+        let s = feed([
+            button(SDL_MOUSEBUTTONDOWN, SDL_BUTTON_LEFT, x: 30, y: 40),
+            button(SDL_MOUSEBUTTONUP, SDL_BUTTON_LEFT, x: 31, y: 40),
+        ])
         XCTAssertEqual(s.mousePressed, .left)
         XCTAssertEqual(s.mouseReleased, .left)
         XCTAssertEqual(s.mouseDown, [])
@@ -91,15 +95,19 @@ final class EventTranslatorTests: XCTestCase {
 
     func testModifiers_FollowKeyEvents() {
         XCTAssertEqual(feed([key(SDLK_LCTRL, mod: KMOD_LCTRL)]).modifiers, .ctrl)
-        XCTAssertEqual(feed([key(SDLK_RSHIFT, mod: SDL_Keymod(KMOD_LCTRL.rawValue | KMOD_RSHIFT.rawValue))]).modifiers, [.ctrl, .shift])
+        XCTAssertEqual(
+            feed([key(SDLK_RSHIFT, mod: SDL_Keymod(KMOD_LCTRL.rawValue | KMOD_RSHIFT.rawValue))]).modifiers,
+            [.ctrl, .shift])
         XCTAssertEqual(feed([]).modifiers, [.ctrl, .shift], "held modifiers persist")
         XCTAssertEqual(feed([key(SDLK_LCTRL, up: true)]).modifiers, [])
     }
 
     func testModifiers_QuickChordWithinOneFrameKeepsCtrl() {
         // Ctrl down, Q down, Q up, Ctrl up all in one frame (as xdotool sends Ctrl+Q): Q still comes with Ctrl.
-        let chord = feed([key(SDLK_LCTRL, mod: KMOD_LCTRL), key(SDLK_q, mod: KMOD_LCTRL), key(SDLK_q, mod: KMOD_LCTRL, up: true),
-                          key(SDLK_LCTRL, up: true)])
+        let chord = feed([
+            key(SDLK_LCTRL, mod: KMOD_LCTRL), key(SDLK_q, mod: KMOD_LCTRL), key(SDLK_q, mod: KMOD_LCTRL, up: true),
+            key(SDLK_LCTRL, up: true),
+        ])
         XCTAssertEqual(chord.keysPressed, [.q])
         XCTAssertEqual(chord.modifiers, .ctrl)
         XCTAssertEqual(feed([]).modifiers, [], "released by the next frame")

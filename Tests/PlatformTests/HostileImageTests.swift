@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Platform
 import Raster
 import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Files built to hurt an image loader: headers whose sizes overflow or disagree with the decoder, and paths that are
 /// not files at all. Each must be refused with one clear line naming the file, quickly, and without the memory a
@@ -13,7 +14,7 @@ import XCTest
 final class HostileImageTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
     static let deadline: TimeInterval = 5
-    static let memoryBudget = 100 << 20      // far below the 1 GB the bad files used to cost; a refusal costs ~nothing
+    static let memoryBudget = 100 << 20  // far below the 1 GB the bad files used to cost; a refusal costs ~nothing
     var tmp: URL!
 
     override func setUpWithError() throws {
@@ -34,7 +35,8 @@ final class HostileImageTests: XCTestCase {
 
     static func statusKB(_ field: String) -> Int? {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
+            let line = s.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
+        else { return nil }
         return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
@@ -48,13 +50,17 @@ final class HostileImageTests: XCTestCase {
 
     /// Runs `body` on its own thread: its result, the seconds it took and how far it raised the process's peak
     /// resident memory; nil result when it did not finish within `deadline` (then `unblock` is called).
-    func measured<T>(_ what: String, unblock: () -> Void = {}, _ body: @escaping @Sendable () -> T) -> (T, Double, Int)? {
+    func measured<T>(_ what: String, unblock: () -> Void = {}, _ body: @escaping @Sendable () -> T) -> (T, Double, Int)?
+    {
         let reset = Self.resetPeakMemory()
         let before = Self.statusKB("VmRSS") ?? 0
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         let start = Date()
-        Thread.detachNewThread { box.value = body(); done.signal() }
+        Thread.detachNewThread {
+            box.value = body()
+            done.signal()
+        }
         guard done.wait(timeout: .now() + Self.deadline) == .success else {
             XCTFail("\(what): still running after \(Self.deadline) s")
             unblock()
@@ -67,9 +73,14 @@ final class HostileImageTests: XCTestCase {
     }
 
     /// `ImageFile.load(path:)` throws `expected`, whose text is one line naming the file, fast and small.
-    func assertRefused(_ path: String, _ expected: ImageError, unblock: () -> Void = {},
-                       file: StaticString = #filePath, line: UInt = #line) {
-        guard let (result, seconds, memory) = measured(path, unblock: unblock, { Result { try ImageFile.load(path: path) } }) else { return }
+    func assertRefused(
+        _ path: String, _ expected: ImageError, unblock: () -> Void = {},
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        guard
+            let (result, seconds, memory) = measured(
+                path, unblock: unblock, { Result { try ImageFile.load(path: path) } })
+        else { return }
         switch result {
         case .success(let image): XCTFail("\(path) loaded as \(image.width)×\(image.height)", file: file, line: line)
         case .failure(let error):
@@ -88,7 +99,9 @@ final class HostileImageTests: XCTestCase {
 
     /// A PNG that is only a signature, an IHDR claiming `width`×`height`, and IEND.
     static func pngHeader(width: UInt32, height: UInt32) -> [UInt8] {
-        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        func be(_ v: UInt32) -> [UInt8] {
+            [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+        }
         return pngSignature + [0, 0, 0, 13] + Array("IHDR".utf8) + be(width) + be(height) + [8, 2, 0, 0, 0, 0, 0, 0, 0]
             + [0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
     }
@@ -99,7 +112,7 @@ final class HostileImageTests: XCTestCase {
         func le(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
         return Array("GIF89a".utf8) + le(screen.0) + le(screen.1) + [0x80, 0, 0] + [0, 0, 0, 255, 255, 255] + before
             + [0x2C] + le(0) + le(0) + le(frame.0) + le(frame.1) + [0]
-            + [2, 1, 0x2C, 0]        // LZW minimum code size 2; one sub-block holding clear (4) and end (5); terminator
+            + [2, 1, 0x2C, 0]  // LZW minimum code size 2; one sub-block holding clear (4) and end (5); terminator
             + [0x3B]
     }
 
@@ -108,7 +121,8 @@ final class HostileImageTests: XCTestCase {
     static func tiff(_ entries: [(tag: Int, type: Int, value: Int)], pixels: [UInt8], padding: Int = 0) -> [UInt8] {
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
         func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16) }
-        let pixelStart = 8 + padding, ifd = pixelStart + pixels.count + (pixels.count & 1)
+        let pixelStart = 8 + padding
+        let ifd = pixelStart + pixels.count + (pixels.count & 1)
         var out: [UInt8] = [0x49, 0x49, 0x2A, 0x00] + le32(ifd) + [UInt8](repeating: 0, count: padding) + pixels
         if pixels.count & 1 == 1 { out.append(0) }
         out += le16(entries.count)
@@ -120,8 +134,10 @@ final class HostileImageTests: XCTestCase {
     }
 
     static func grayTIFFEntries(width: Int, height: Int) -> [(tag: Int, type: Int, value: Int)] {
-        [(256, 3, width), (257, 3, height), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 0), (277, 3, 1),
-         (278, 3, height), (279, 4, width * height)]
+        [
+            (256, 3, width), (257, 3, height), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 0), (277, 3, 1),
+            (278, 3, height), (279, 4, width * height),
+        ]
     }
 
     // MARK: Headers
@@ -131,25 +147,40 @@ final class HostileImageTests: XCTestCase {
         let bytes = [UInt8](try XCTUnwrap(Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUry8vLy8vLxB")))
         XCTAssertEqual(bytes.count, 24)
         assertRefused(write(bytes, "x.png"), .damaged(file: "x.png", kind: "PNG"))
-        XCTAssertThrowsError(try ImageFile.decode(bytes, name: "x.png")) { XCTAssertEqual($0 as? ImageError, .damaged(file: "x.png", kind: "PNG")) }
+        XCTAssertThrowsError(try ImageFile.decode(bytes, name: "x.png")) {
+            XCTAssertEqual($0 as? ImageError, .damaged(file: "x.png", kind: "PNG"))
+        }
 
         // The largest sides PNG allows, and one side past the per-side limit: refused by size, from the header alone.
-        assertRefused(write(Self.pngHeader(width: 0x7FFF_FFFF, height: 0x7FFF_FFFF), "max.png"),
-                      .tooLarge(file: "max.png", width: 0x7FFF_FFFF, height: 0x7FFF_FFFF))
-        assertRefused(write(Self.pngHeader(width: 200_000, height: 8), "wide.png"), .tooLarge(file: "wide.png", width: 200_000, height: 8))
-        XCTAssertTrue(ImageError.tooLarge(file: "wide.png", width: 200_000, height: 8).description.contains("65535-pixel limit for a side"))
+        assertRefused(
+            write(Self.pngHeader(width: 0x7FFF_FFFF, height: 0x7FFF_FFFF), "max.png"),
+            .tooLarge(file: "max.png", width: 0x7FFF_FFFF, height: 0x7FFF_FFFF))
+        assertRefused(
+            write(Self.pngHeader(width: 200_000, height: 8), "wide.png"),
+            .tooLarge(file: "wide.png", width: 200_000, height: 8))
+        XCTAssertTrue(
+            ImageError.tooLarge(file: "wide.png", width: 200_000, height: 8).description.contains(
+                "65535-pixel limit for a side"))
         assertRefused(write(Self.pngHeader(width: 0, height: 64), "zero.png"), .damaged(file: "zero.png", kind: "PNG"))
     }
 
     func testBMPHeader_NegativeAndHugeSidesAreRefused() throws {
         func bmp(width: UInt32, height: UInt32) -> [UInt8] {
-            func le(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
-            return Array("BM".utf8) + le(70) + le(0) + le(54) + le(40) + le(width) + le(height) + [1, 0, 24, 0] + [UInt8](repeating: 0, count: 40)
+            func le(_ v: UInt32) -> [UInt8] {
+                [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
+            }
+            return Array("BM".utf8) + le(70) + le(0) + le(54) + le(40) + le(width) + le(height) + [1, 0, 24, 0]
+                + [UInt8](repeating: 0, count: 40)
         }
-        assertRefused(write(bmp(width: 0xFFFF_FFF0, height: 16), "negative.bmp"), .damaged(file: "negative.bmp", kind: "BMP"))
-        assertRefused(write(bmp(width: 16, height: 0x8000_0000), "tall.bmp"), .damaged(file: "tall.bmp", kind: "BMP"))   // −2³¹ rows
-        assertRefused(write(bmp(width: 16, height: 0xFFFF_0000), "topdown.bmp"), .tooLarge(file: "topdown.bmp", width: 16, height: 65536))
-        assertRefused(write(bmp(width: 40_000, height: 40_000), "big.bmp"), .tooLarge(file: "big.bmp", width: 40_000, height: 40_000))
+        assertRefused(
+            write(bmp(width: 0xFFFF_FFF0, height: 16), "negative.bmp"), .damaged(file: "negative.bmp", kind: "BMP"))
+        assertRefused(write(bmp(width: 16, height: 0x8000_0000), "tall.bmp"), .damaged(file: "tall.bmp", kind: "BMP"))  // −2³¹ rows
+        assertRefused(
+            write(bmp(width: 16, height: 0xFFFF_0000), "topdown.bmp"),
+            .tooLarge(file: "topdown.bmp", width: 16, height: 65536))
+        assertRefused(
+            write(bmp(width: 40_000, height: 40_000), "big.bmp"),
+            .tooLarge(file: "big.bmp", width: 40_000, height: 40_000))
     }
 
     func testGIF_FrameLargerThanItsScreenIsHeldToTheCap() throws {
@@ -166,20 +197,26 @@ final class HostileImageTests: XCTestCase {
         assertRefused(write(bomb, "bomb.gif"), .tooLarge(file: "bomb.gif", width: 65535, height: 65535))
 
         // The frame found behind extensions (graphic control, comment, application) and stray bytes, as SDL2_image walks them.
-        let extensions: [UInt8] = [0x21, 0xF9, 4, 0, 0, 0, 0, 0] + [0x21, 0xFE, 3] + Array("hi!".utf8) + [0]
+        let extensions: [UInt8] =
+            [0x21, 0xF9, 4, 0, 0, 0, 0, 0] + [0x21, 0xFE, 3] + Array("hi!".utf8) + [0]
             + [0x21, 0xFF, 11] + Array("NETSCAPE2.0".utf8) + [3, 1, 0, 0, 0] + [0x00, 0x17]
-        assertRefused(write(Self.gif(screen: (8, 8), frame: (20_000, 20_000), before: extensions), "hidden.gif"),
-                      .tooLarge(file: "hidden.gif", width: 20_000, height: 20_000))
+        assertRefused(
+            write(Self.gif(screen: (8, 8), frame: (20_000, 20_000), before: extensions), "hidden.gif"),
+            .tooLarge(file: "hidden.gif", width: 20_000, height: 20_000))
         // A frame of zero width would make SDL2_image write outside its surface.
-        assertRefused(write(Self.gif(screen: (8, 8), frame: (0, 16)), "flat.gif"), .damaged(file: "flat.gif", kind: "GIF"))
+        assertRefused(
+            write(Self.gif(screen: (8, 8), frame: (0, 16)), "flat.gif"), .damaged(file: "flat.gif", kind: "GIF"))
         // No frame at all before the trailer.
-        assertRefused(write(Array("GIF89a".utf8) + [16, 0, 16, 0, 0, 0, 0, 0x3B], "none.gif"), .damaged(file: "none.gif", kind: "GIF"))
+        assertRefused(
+            write(Array("GIF89a".utf8) + [16, 0, 16, 0, 0, 0, 0, 0x3B], "none.gif"),
+            .damaged(file: "none.gif", kind: "GIF"))
     }
 
     func testTIFF_DuplicateWidthTagIsRefused() throws {
         let pixels = [UInt8](repeating: 128, count: 64)
         // The control: the same builder without duplicates gives an 8×8 gray image.
-        let plain = try ImageFile.load(path: write(Self.tiff(Self.grayTIFFEntries(width: 8, height: 8), pixels: pixels), "plain.tiff"))
+        let plain = try ImageFile.load(
+            path: write(Self.tiff(Self.grayTIFFEntries(width: 8, height: 8), pixels: pixels), "plain.tiff"))
         XCTAssertEqual([plain.width, plain.height], [8, 8])
         XCTAssertTrue(plain[3, 3] == (128, 128, 128, 255))
 
@@ -193,17 +230,24 @@ final class HostileImageTests: XCTestCase {
         // Any tag named twice in IFD0 is refused too.
         var compression = Self.grayTIFFEntries(width: 8, height: 8)
         compression.insert((259, 3, 1), at: 3)
-        assertRefused(write(Self.tiff(compression, pixels: pixels), "compression.tiff"), .damaged(file: "compression.tiff", kind: "TIFF"))
+        assertRefused(
+            write(Self.tiff(compression, pixels: pixels), "compression.tiff"),
+            .damaged(file: "compression.tiff", kind: "TIFF"))
         // A width stored as a 32-bit value over PNG's limit (no format's side is that long) is damaged, not arithmetic.
-        assertRefused(write(Self.tiff([(256, 4, -1 & 0xFFFF_FFFF)] + Self.grayTIFFEntries(width: 8, height: 8).dropFirst(), pixels: pixels), "huge.tiff"),
-                      .damaged(file: "huge.tiff", kind: "TIFF"))
+        assertRefused(
+            write(
+                Self.tiff(
+                    [(256, 4, -1 & 0xFFFF_FFFF)] + Self.grayTIFFEntries(width: 8, height: 8).dropFirst(), pixels: pixels
+                ), "huge.tiff"),
+            .damaged(file: "huge.tiff", kind: "TIFF"))
     }
 
     /// The header reader reads what it needs where it is, not a fixed prefix: a TIFF's directory after 200 KB of
     /// pixels and a JPEG's frame header after 100 KB of metadata are found and the images decode.
     func testHeaders_FoundBeyondTheFirst64KB() throws {
         let pixels = (0..<(400 * 500)).map { UInt8($0 % 251) }
-        let tiff = try ImageFile.load(path: write(Self.tiff(Self.grayTIFFEntries(width: 400, height: 500), pixels: pixels), "late-ifd.tiff"))
+        let tiff = try ImageFile.load(
+            path: write(Self.tiff(Self.grayTIFFEntries(width: 400, height: 500), pixels: pixels), "late-ifd.tiff"))
         XCTAssertEqual([tiff.width, tiff.height], [400, 500])
 
         let jpg = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent("pattern.jpg")))
@@ -218,10 +262,14 @@ final class HostileImageTests: XCTestCase {
     /// empty comment segments, is called damaged rather than searched for without end.
     func testHeaders_TheWalkToTheSizeIsBounded() throws {
         let stray = [UInt8](repeating: 0, count: 200_000)
-        assertRefused(write(Self.gif(screen: (16, 16), frame: (16, 16), before: stray), "stray.gif"), .damaged(file: "stray.gif", kind: "GIF"))
+        assertRefused(
+            write(Self.gif(screen: (16, 16), frame: (16, 16), before: stray), "stray.gif"),
+            .damaged(file: "stray.gif", kind: "GIF"))
         let jpg = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent("pattern.jpg")))
         let comments = (0..<20_000).flatMap { _ in [0xFF, 0xFE, 0x00, 0x02] as [UInt8] }
-        assertRefused(write(Array(jpg[0..<2]) + comments + Array(jpg[2...]), "comments.jpg"), .damaged(file: "comments.jpg", kind: "JPEG"))
+        assertRefused(
+            write(Array(jpg[0..<2]) + comments + Array(jpg[2...]), "comments.jpg"),
+            .damaged(file: "comments.jpg", kind: "JPEG"))
     }
 
     /// The copies in Fixtures/hostile (which the command-line tests use) are exactly what the builders above make.
@@ -243,12 +291,18 @@ final class HostileImageTests: XCTestCase {
         let fifo = path("x.png")
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         // Should the load block in open(), opening the other end lets it go.
-        assertRefused(fifo, .notRegularFile(path: fifo, kind: "FIFO (named pipe)"), unblock: {
-            let w = open(fifo, O_WRONLY | O_NONBLOCK); if w >= 0 { close(w) }
-        })
-        XCTAssertTrue(ImageError.notRegularFile(path: "x.png", kind: "FIFO (named pipe)").description
-            .hasPrefix("x.png: is a FIFO (named pipe), not an image file"))
-        XCTAssertThrowsError(try RegularFile(path: fifo)) { XCTAssertEqual($0 as? ImageError, .notRegularFile(path: fifo, kind: "FIFO (named pipe)")) }
+        assertRefused(
+            fifo, .notRegularFile(path: fifo, kind: "FIFO (named pipe)"),
+            unblock: {
+                let w = open(fifo, O_WRONLY | O_NONBLOCK)
+                if w >= 0 { close(w) }
+            })
+        XCTAssertTrue(
+            ImageError.notRegularFile(path: "x.png", kind: "FIFO (named pipe)").description
+                .hasPrefix("x.png: is a FIFO (named pipe), not an image file"))
+        XCTAssertThrowsError(try RegularFile(path: fifo)) {
+            XCTAssertEqual($0 as? ImageError, .notRegularFile(path: fifo, kind: "FIFO (named pipe)"))
+        }
     }
 
     func testDevZero_RefusedAsACharacterDevice() throws {
@@ -283,7 +337,8 @@ final class HostileImageTests: XCTestCase {
     }
 
     func testSymlinkLoop_SaysSo() throws {
-        let a = path("a.png"), b = path("b.png")
+        let a = path("a.png")
+        let b = path("b.png")
         try FileManager.default.createSymbolicLink(atPath: a, withDestinationPath: b)
         try FileManager.default.createSymbolicLink(atPath: b, withDestinationPath: a)
         assertRefused(a, .symlinkLoop(path: a))
@@ -298,17 +353,25 @@ final class HostileImageTests: XCTestCase {
         let p = path("sparse.bin")
         XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data([1, 2, 3])))
         XCTAssertEqual(truncate(p, 3 << 30), 0)
-        guard let (bytes, _, memory) = measured("RegularFile prefix", { () -> [UInt8]? in
-            guard let f = try? RegularFile(path: p) else { return nil }
-            return f.prefix(16)
-        }) else { return }
+        guard
+            let (bytes, _, memory) = measured(
+                "RegularFile prefix",
+                { () -> [UInt8]? in
+                    guard let f = try? RegularFile(path: p) else { return nil }
+                    return f.prefix(16)
+                })
+        else { return }
         XCTAssertEqual(bytes, [1, 2, 3] + [UInt8](repeating: 0, count: 13))
         XCTAssertLessThan(memory, Self.memoryBudget)
-        XCTAssertThrowsError(try RegularFile(path: tmp.path)) { XCTAssertEqual($0 as? ImageError, .isDirectory(path: tmp.path)) }
+        XCTAssertThrowsError(try RegularFile(path: tmp.path)) {
+            XCTAssertEqual($0 as? ImageError, .isDirectory(path: tmp.path))
+        }
     }
 }
 
 private final class ResultBox<T>: @unchecked Sendable { var value: T? }
 
 /// `write(2)`, named so it does not clash with the test helper `write(_:_:)`.
-private func posixWrite(_ fd: Int32, _ bytes: [UInt8]) -> Int { bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } }
+private func posixWrite(_ fd: Int32, _ bytes: [UInt8]) -> Int {
+    bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+}

@@ -67,7 +67,8 @@ final class ImageDrawingTests: XCTestCase {
         let provider = DictionaryImageProvider()
         provider.images[1] = RGBAImage(width: 4, height: 4, fill: (255, 255, 255, 255))
         off.canvas.images = provider
-        let image = off.render([.image(ImageKey(id: 1), dest: Rect(0, 0, 10, 10), tint: Color(255, 0, 0, 128))], clear: .black)
+        let image = off.render(
+            [.image(ImageKey(id: 1), dest: Rect(0, 0, 10, 10), tint: Color(255, 0, 0, 128))], clear: .black)
         XCTAssertPixel(image, 5, 5, [128, 0, 0, 255], tolerance: 2)
     }
 
@@ -79,19 +80,24 @@ final class ImageDrawingTests: XCTestCase {
         off.canvas.nearestNeighbour = { _ in true }
         let v0 = ImageKey(id: 42, version: 0)
         _ = off.render([.image(v0, dest: Rect(0, 0, 20, 20), tint: .white)], clear: .black)
-        let second = off.render([.image(v0, dest: Rect(0, 0, 20, 20), tint: .white),
-                                 .image(v0, dest: Rect(0, 0, 5, 5), tint: .white)], clear: .black)
+        let second = off.render(
+            [
+                .image(v0, dest: Rect(0, 0, 20, 20), tint: .white),
+                .image(v0, dest: Rect(0, 0, 5, 5), tint: .white),
+            ], clear: .black)
         XCTAssertEqual(off.canvas.textureUploads, 1)
         XCTAssertEqual(provider.requests, 1)
         XCTAssertPixel(second, 10, 10, [255, 0, 0, 255])
 
         provider.images[42] = RGBAImage(width: 2, height: 2, fill: (0, 255, 0, 255))
-        let third = off.render([.image(ImageKey(id: 42, version: 1), dest: Rect(0, 0, 20, 20), tint: .white)], clear: .black)
+        let third = off.render(
+            [.image(ImageKey(id: 42, version: 1), dest: Rect(0, 0, 20, 20), tint: .white)], clear: .black)
         XCTAssertEqual(off.canvas.textureUploads, 2)
         XCTAssertPixel(third, 10, 10, [0, 255, 0, 255])
 
         provider.images[42] = RGBAImage(width: 3, height: 1, fill: (0, 0, 255, 255))
-        let fourth = off.render([.image(ImageKey(id: 42, version: 2), dest: Rect(0, 0, 20, 20), tint: .white)], clear: .black)
+        let fourth = off.render(
+            [.image(ImageKey(id: 42, version: 2), dest: Rect(0, 0, 20, 20), tint: .white)], clear: .black)
         XCTAssertEqual(off.canvas.textureUploads, 3, "a new size replaces the texture")
         XCTAssertPixel(fourth, 10, 10, [0, 0, 255, 255])
         XCTAssertEqual(off.canvas.cachedImageCount, 1)
@@ -111,7 +117,9 @@ final class ImageDrawingTests: XCTestCase {
         for id in 0..<4 { provider.images[UInt64(id)] = RGBAImage(width: 8, height: 8, fill: (1, 2, 3, 255)) }
         off.canvas.images = provider
         off.canvas.imageCacheBudget = 2 * 8 * 8 * 4
-        for id in 0..<4 { _ = off.render([.image(ImageKey(id: UInt64(id)), dest: Rect(0, 0, 10, 10), tint: .white)], clear: .black) }
+        for id in 0..<4 {
+            _ = off.render([.image(ImageKey(id: UInt64(id)), dest: Rect(0, 0, 10, 10), tint: .white)], clear: .black)
+        }
         XCTAssertLessThanOrEqual(off.canvas.cachedImageCount, 2)
         _ = off.render([.image(ImageKey(id: 3), dest: Rect(0, 0, 10, 10), tint: .white)], clear: .black)
         XCTAssertEqual(off.canvas.textureUploads, 4, "the most recent image stayed cached")

@@ -6,7 +6,8 @@ import XCTest
 final class ImageFileTests: XCTestCase {
     /// Photos copied into the repo with their credits (Tests/PlatformTests/Fixtures/CREDITS.md, Assets/CREDITS.md).
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("Assets")
     var tmp: URL!
 
@@ -58,7 +59,8 @@ final class ImageFileTests: XCTestCase {
         let camera = try ImageFile.load(path: Self.fixtures.appendingPathComponent("camera.png").path)
         XCTAssertEqual([camera.width, camera.height], [512, 512])
         for i in stride(from: 0, to: camera.pixels.count, by: 4 * 997) {
-            XCTAssertEqual(camera.pixels[i], camera.pixels[i + 1]); XCTAssertEqual(camera.pixels[i], camera.pixels[i + 2])
+            XCTAssertEqual(camera.pixels[i], camera.pixels[i + 1])
+            XCTAssertEqual(camera.pixels[i], camera.pixels[i + 2])
         }
     }
 
@@ -67,7 +69,9 @@ final class ImageFileTests: XCTestCase {
     }
 
     func testDecode_BadInputGivesClearErrors() throws {
-        assertError(tmp.appendingPathComponent("missing.png").path, .notFound(path: tmp.appendingPathComponent("missing.png").path))
+        assertError(
+            tmp.appendingPathComponent("missing.png").path,
+            .notFound(path: tmp.appendingPathComponent("missing.png").path))
         assertError(tmp.path, .isDirectory(path: tmp.path))
         assertError(write([], "empty.png"), .empty(file: "empty.png"))
         assertError(write(Array("hello, I am text\n".utf8), "notes.jpg"), .notAnImage(file: "notes.jpg"))
@@ -78,7 +82,8 @@ final class ImageFileTests: XCTestCase {
         let jpg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("pattern.jpg"))))
         assertError(write(Array(jpg.prefix(jpg.count - 200)), "cut.jpg"), .truncated(file: "cut.jpg", kind: "JPEG"))
         var png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("pattern.png"))))
-        png[40] ^= 0xFF; png[50] ^= 0xFF   // damage the compressed data, keep the structure
+        png[40] ^= 0xFF
+        png[50] ^= 0xFF  // damage the compressed data, keep the structure
         assertError(write(png, "damaged.png"), .damaged(file: "damaged.png", kind: "PNG"))
     }
 
@@ -88,7 +93,8 @@ final class ImageFileTests: XCTestCase {
         header += [0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20, 8, 2, 0, 0, 0, 0, 0, 0, 0]
         header += Array(repeating: 0, count: 100) + [0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
         assertError(write(header, "huge.png"), .tooLarge(file: "huge.png", width: 20000, height: 20000))
-        XCTAssertTrue(ImageError.tooLarge(file: "huge.png", width: 20000, height: 20000).description.contains("400 megapixels"))
+        XCTAssertTrue(
+            ImageError.tooLarge(file: "huge.png", width: 20000, height: 20000).description.contains("400 megapixels"))
     }
 
     func testPNGFile_RoundTripsAndNeverLeavesTemporaries() throws {
@@ -103,7 +109,10 @@ final class ImageFileTests: XCTestCase {
     func testPNGFile_NoReplaceKeepsTheExistingFile() throws {
         let path = tmp.appendingPathComponent("keep.png").path
         FileManager.default.createFile(atPath: path, contents: Data("mine".utf8))
-        XCTAssertThrowsError(try PNGFile.write(RGBAImage(width: 8, height: 8, fill: (r: 0, g: 0, b: 0, a: 255)), to: path, replace: false)) {
+        XCTAssertThrowsError(
+            try PNGFile.write(
+                RGBAImage(width: 8, height: 8, fill: (r: 0, g: 0, b: 0, a: 255)), to: path, replace: false)
+        ) {
             XCTAssertEqual($0 as? ImageError, .exists(path: path))
         }
         XCTAssertEqual(FileManager.default.contents(atPath: path), Data("mine".utf8))
@@ -112,11 +121,15 @@ final class ImageFileTests: XCTestCase {
 
     func testPNGFile_UnwritableFolderSaysSoAndLeavesNothing() throws {
         let path = tmp.appendingPathComponent("no/such/folder/x.png").path
-        XCTAssertThrowsError(try PNGFile.write(RGBAImage(width: 8, height: 8, fill: (r: 0, g: 0, b: 0, a: 255)), to: path)) {
+        XCTAssertThrowsError(
+            try PNGFile.write(RGBAImage(width: 8, height: 8, fill: (r: 0, g: 0, b: 0, a: 255)), to: path)
+        ) {
             XCTAssertTrue("\($0)".contains("does not exist"), "\($0)")
         }
         // /proc is never writable, even for root.
-        XCTAssertThrowsError(try PNGFile.write(RGBAImage(width: 8, height: 8, fill: (r: 0, g: 0, b: 0, a: 255)), to: "/proc/x.png")) {
+        XCTAssertThrowsError(
+            try PNGFile.write(RGBAImage(width: 8, height: 8, fill: (r: 0, g: 0, b: 0, a: 255)), to: "/proc/x.png")
+        ) {
             XCTAssertTrue("\($0)".contains("could not be written"), "\($0)")
         }
     }

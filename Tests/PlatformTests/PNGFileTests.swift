@@ -15,7 +15,10 @@ final class SmallDisk {
         p.arguments = ["-t", "tmpfs", "-o", "size=\(bytes / 1024)k", "tmpfs", path]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        do { try p.run(); p.waitUntilExit() } catch {}
+        do {
+            try p.run()
+            p.waitUntilExit()
+        } catch {}
         guard p.terminationReason == .exit, p.terminationStatus == 0 else {
             try? FileManager.default.removeItem(atPath: path)
             throw XCTSkip("cannot mount a tmpfs (needs root): the full-disk test does not run")
@@ -52,7 +55,7 @@ func noiseImage(width: Int, height: Int, seed: UInt64 = 7) -> RGBAImage {
     var state = seed
     var pixels = [UInt8](repeating: 255, count: width * height * 4)
     for i in 0..<pixels.count where i % 4 != 3 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         pixels[i] = UInt8(truncatingIfNeeded: state >> 56)
     }
     return RGBAImage(width: width, height: height, pixels: pixels)
@@ -109,7 +112,7 @@ final class PNGFileTests: XCTestCase {
         let size = try PNGFile.encode(large).count
         XCTAssertGreaterThan(size, 400_000)
         XCTAssertThrowsError(try PNGFile.write(large, to: path)) { error in
-            guard case let FileWriteError.diskFull(p, wrote, total, quota, existing) = error else {
+            guard case FileWriteError.diskFull(let p, let wrote, let total, let quota, let existing) = error else {
                 return XCTFail("not a disk-full error: \(error)")
             }
             XCTAssertEqual(p, path)
@@ -118,7 +121,8 @@ final class PNGFileTests: XCTestCase {
             XCTAssertEqual(total, size)
             XCTAssertFalse(quota)
             XCTAssertTrue(existing)
-            XCTAssertEqual("\(error)", "\(path): the disk is full (wrote \(wrote) of \(size) bytes); nothing was replaced")
+            XCTAssertEqual(
+                "\(error)", "\(path): the disk is full (wrote \(wrote) of \(size) bytes); nothing was replaced")
         }
         XCTAssertEqual(disk.contents, ["grid.png"], "no temporary file is left")
         XCTAssertEqual(FileManager.default.contents(atPath: path), good, "the existing file is byte-identical")

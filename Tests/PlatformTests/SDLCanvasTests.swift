@@ -23,10 +23,11 @@ final class SDLCanvasTests: XCTestCase {
 
     func testHalfTransparentRect_BlendsWithTheBackground() throws {
         let off = try OffscreenCanvas(width: 32, height: 32)
-        let image = off.render([
-            .rect(Rect(0, 0, 32, 32), Color(0, 0, 200)),
-            .rect(Rect(8, 8, 16, 16), Color(255, 255, 0, 128)),
-        ], clear: .black)
+        let image = off.render(
+            [
+                .rect(Rect(0, 0, 32, 32), Color(0, 0, 200)),
+                .rect(Rect(8, 8, 16, 16), Color(255, 255, 0, 128)),
+            ], clear: .black)
         // 255·128/255 + 0 ≈ 128 for red and green; 200·(1 − 128/255) ≈ 100 for blue.
         XCTAssertPixel(image, 16, 16, [128, 128, 100, 255], tolerance: 2)
         XCTAssertPixel(image, 2, 2, [0, 0, 200, 255])
@@ -34,13 +35,16 @@ final class SDLCanvasTests: XCTestCase {
 
     func testClip_StopsDrawingOutsideTheClipRect() throws {
         let off = try OffscreenCanvas(width: 40, height: 40)
-        let image = off.render([
-            .clip(Rect(10, 10, 10, 10)),
-            .rect(Rect(0, 0, 40, 40), .white),
-            .clip(nil),
-            .rect(Rect(30, 30, 5, 5), Color(255, 0, 0)),
-        ], clear: .black)
-        XCTAssertEqual(image.countDifferent(from: .black), 100 + 25, "only the 10×10 clip area and the unclipped 5×5 rect are drawn")
+        let image = off.render(
+            [
+                .clip(Rect(10, 10, 10, 10)),
+                .rect(Rect(0, 0, 40, 40), .white),
+                .clip(nil),
+                .rect(Rect(30, 30, 5, 5), Color(255, 0, 0)),
+            ], clear: .black)
+        XCTAssertEqual(
+            image.countDifferent(from: .black), 100 + 25,
+            "only the 10×10 clip area and the unclipped 5×5 rect are drawn")
         XCTAssertPixel(image, 10, 10, [255, 255, 255, 255])
         XCTAssertPixel(image, 19, 19, [255, 255, 255, 255])
         XCTAssertPixel(image, 9, 10, [0, 0, 0, 255])

@@ -13,11 +13,15 @@ final class TextRenderingTests: XCTestCase {
                 XCTAssertGreaterThan(size.x, 50)
                 XCTAssertGreaterThan(size.y, 10)
                 let image = off.render([.text(s, origin: origin, .white, role)], clear: .black)
-                let x0 = Int(origin.x), y0 = Int(origin.y)
-                let x1 = Int((origin.x + size.x).rounded(.up)), y1 = Int((origin.y + size.y).rounded(.up))
+                let x0 = Int(origin.x)
+                let y0 = Int(origin.y)
+                let x1 = Int((origin.x + size.x).rounded(.up))
+                let y1 = Int((origin.y + size.y).rounded(.up))
                 let inside = image.countDifferent(from: .black, x0: x0, y0: y0, x1: x1, y1: y1)
                 XCTAssertGreaterThan(inside, 100, "glyphs are drawn: \(s) \(role)")
-                XCTAssertEqual(image.countDifferent(from: .black), inside, "nothing is drawn outside the measured box: \(s) \(role)")
+                XCTAssertEqual(
+                    image.countDifferent(from: .black), inside,
+                    "nothing is drawn outside the measured box: \(s) \(role)")
             }
         }
     }
@@ -27,8 +31,10 @@ final class TextRenderingTests: XCTestCase {
         let origin = Vec2(10, 8)
         let size = off.fonts.size(of: "Grad-CAM", role: .heading)
         let image = off.render([.text("Grad-CAM", origin: origin, .white, .heading)], clear: .black)
-        let x0 = Int(origin.x * 2), y0 = Int(origin.y * 2)
-        let x1 = Int(((origin.x + size.x) * 2).rounded(.up)), y1 = Int(((origin.y + size.y) * 2).rounded(.up))
+        let x0 = Int(origin.x * 2)
+        let y0 = Int(origin.y * 2)
+        let x1 = Int(((origin.x + size.x) * 2).rounded(.up))
+        let y1 = Int(((origin.y + size.y) * 2).rounded(.up))
         let inside = image.countDifferent(from: .black, x0: x0, y0: y0, x1: x1, y1: y1)
         XCTAssertGreaterThan(inside, 200)
         XCTAssertEqual(image.countDifferent(from: .black), inside)
@@ -66,7 +72,9 @@ final class TextRenderingTests: XCTestCase {
         let off = try OffscreenCanvas(width: 120, height: 30)
         let opaque = off.render([.text("MMMM", origin: Vec2(2, 2), .white, .heading)], clear: .black)
         let faint = off.render([.text("MMMM", origin: Vec2(2, 2), Color(255, 255, 255, 64), .heading)], clear: .black)
-        let sum = { (img: RGBAImage) in img.pixels.enumerated().reduce(0) { $1.offset % 4 == 0 ? $0 + Int($1.element) : $0 } }
+        let sum = { (img: RGBAImage) in
+            img.pixels.enumerated().reduce(0) { $1.offset % 4 == 0 ? $0 + Int($1.element) : $0 }
+        }
         XCTAssertLessThan(sum(faint) * 3, sum(opaque))
         XCTAssertGreaterThan(sum(faint), 0)
     }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Raster
 
 final class ResizeTests: XCTestCase {
@@ -42,7 +43,9 @@ final class ResizeTests: XCTestCase {
         let ramp = grayRow([0, 25, 50, 75, 100, 125, 150, 175, 200, 250])
         // Image.resize((4, 1), Image.BILINEAR) and ((23, 1), ...) in Pillow.
         XCTAssertEqual(reds(ramp.resized(width: 4, height: 1)), [25, 81, 144, 208])
-        let pillow23 = [0, 4, 15, 26, 36, 47, 58, 69, 80, 91, 102, 113, 123, 134, 145, 156, 167, 178, 189, 199, 221, 242, 250]
+        let pillow23 = [
+            0, 4, 15, 26, 36, 47, 58, 69, 80, 91, 102, 113, 123, 134, 145, 156, 167, 178, 189, 199, 221, 242, 250,
+        ]
         XCTAssertTrue(zip(reds(ramp.resized(width: 23, height: 1)), pillow23).allSatisfy { abs($0 - $1) <= 1 })
     }
 

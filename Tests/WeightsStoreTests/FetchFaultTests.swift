@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import WeightsStore
 
 /// A loopback server that misbehaves on purpose, request by request (`RangeServer.Options.plan`). After every fault the
@@ -26,7 +27,9 @@ final class FetchFaultTests: XCTestCase {
 
     private func fetcher() -> WeightsFetcher { WeightsFetcher(dataFolder: data, connectTimeout: 5) }
 
-    private func leftovers() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []).sorted() }
+    private func leftovers() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []).sorted()
+    }
 
     /// The destination holds the served file, verified, or nothing.
     private func assertVerifiedOrNone(_ expected: Data, file: StaticString = #filePath, line: UInt = #line) {
@@ -48,7 +51,8 @@ final class FetchFaultTests: XCTestCase {
         }
         XCTAssertEqual(s.requests.last?.status, 500)
         XCTAssertGreaterThan(s.requests.last?.sent ?? 0, 3000, "the server did send an error body")
-        XCTAssertEqual(FileManager.default.contents(atPath: part), payload.prefix(250_000), "the part is exactly the good bytes")
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: part), payload.prefix(250_000), "the part is exactly the good bytes")
         assertVerifiedOrNone(payload)
         XCTAssertFalse(FileManager.default.fileExists(atPath: final))
 
@@ -80,7 +84,9 @@ final class FetchFaultTests: XCTestCase {
         _ = try fetcher().fetchFull(from: s.baseURL, md5: md5)
         XCTAssertEqual(s.requests.map(\.status), [200, 200])
         XCTAssertEqual(s.requests.last?.range, "bytes=250000-")
-        XCTAssertEqual(FileManager.default.contents(atPath: final), payload, "the 200's body replaced the part, not appended to it")
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: final), payload, "the 200's body replaced the part, not appended to it"
+        )
         XCTAssertEqual(leftovers(), ["vgg16.h5", "vgg16.h5.sha256"])
     }
 
@@ -160,8 +166,11 @@ final class FetchFaultTests: XCTestCase {
     func testFetchFull_PartFromAnotherURLIsNotContinued() throws {
         let s = try server(.init(etag: true))
         tmp.write("data/vgg16.h5.part", payload.prefix(100_000))
-        try PartMeta(url: "http://127.0.0.1:1/other/vgg16.h5", etag: RangeServer.etag(of: payload), lastModified: nil, total: 600_000)
-            .write(part + ".meta")
+        try PartMeta(
+            url: "http://127.0.0.1:1/other/vgg16.h5", etag: RangeServer.etag(of: payload), lastModified: nil,
+            total: 600_000
+        )
+        .write(part + ".meta")
         _ = try fetcher().fetchFull(from: s.baseURL, md5: md5Hex(payload))
         XCTAssertEqual(s.requests.map(\.range), [nil])
         XCTAssertEqual(FileManager.default.contents(atPath: final), payload)
@@ -169,8 +178,12 @@ final class FetchFaultTests: XCTestCase {
 
     func testFetchFull_KnownSHA256IsCheckedToo() throws {
         let s = try server(.init())
-        XCTAssertThrowsError(try fetcher().fetchFull(from: s.baseURL, md5: md5Hex(payload), sha256: String(repeating: "1", count: 64))) { error in
-            guard case FetchError.checksumMismatch(_, "SHA-256", _, let found) = error else { return XCTFail("\(error)") }
+        XCTAssertThrowsError(
+            try fetcher().fetchFull(from: s.baseURL, md5: md5Hex(payload), sha256: String(repeating: "1", count: 64))
+        ) { error in
+            guard case FetchError.checksumMismatch(_, "SHA-256", _, let found) = error else {
+                return XCTFail("\(error)")
+            }
             XCTAssertEqual(found, sha256Hex(self.payload))
         }
         XCTAssertEqual(leftovers(), [])
@@ -184,9 +197,13 @@ final class FetchFaultTests: XCTestCase {
         let s = try server(.init())
         let fifo = makeFIFO(part)
         let started = Date()
-        let result = withinDeadline(10, unblocking: fifo) { Result { try self.fetcher().fetchFull(from: s.baseURL, md5: md5Hex(self.payload)) } }
+        let result = withinDeadline(10, unblocking: fifo) {
+            Result { try self.fetcher().fetchFull(from: s.baseURL, md5: md5Hex(self.payload)) }
+        }
         XCTAssertLessThan(Date().timeIntervalSince(started), 2)
-        guard case .failure(FetchError.notRegularFile(fifo, "a named pipe (FIFO)"))? = result else { return XCTFail("\(String(describing: result))") }
+        guard case .failure(FetchError.notRegularFile(fifo, "a named pipe (FIFO)"))? = result else {
+            return XCTFail("\(String(describing: result))")
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: final))
         XCTAssertEqual(s.requests, [], "nothing was asked of the server")
     }

@@ -43,13 +43,17 @@ enum SafetensorsFixture {
         switch classifier {
         case .none: break
         case .torchvision:
-            list += [("classifier.0.weight", [4096, 25088]), ("classifier.0.bias", [4096]),
-                     ("classifier.3.weight", [4096, 4096]), ("classifier.3.bias", [4096]),
-                     ("classifier.6.weight", [1000, 4096]), ("classifier.6.bias", [1000])]
+            list += [
+                ("classifier.0.weight", [4096, 25088]), ("classifier.0.bias", [4096]),
+                ("classifier.3.weight", [4096, 4096]), ("classifier.3.bias", [4096]),
+                ("classifier.6.weight", [1000, 4096]), ("classifier.6.bias", [1000]),
+            ]
         case .timm:
-            list += [("pre_logits.fc1.weight", [4096, 512, 7, 7]), ("pre_logits.fc1.bias", [4096]),
-                     ("pre_logits.fc2.weight", [4096, 4096, 1, 1]), ("pre_logits.fc2.bias", [4096]),
-                     ("head.fc.weight", [1000, 4096]), ("head.fc.bias", [1000])]
+            list += [
+                ("pre_logits.fc1.weight", [4096, 512, 7, 7]), ("pre_logits.fc1.bias", [4096]),
+                ("pre_logits.fc2.weight", [4096, 4096, 1, 1]), ("pre_logits.fc2.bias", [4096]),
+                ("head.fc.weight", [1000, 4096]), ("head.fc.bias", [1000]),
+            ]
         case .partial:
             list += [("classifier.0.weight", [4096, 25088]), ("classifier.0.bias", [4096])]
         }
@@ -61,12 +65,15 @@ enum SafetensorsFixture {
 
     @discardableResult
     static func write(_ path: String, classifier: Classifier, wrongShape: String? = nil) -> String {
-        try! FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try! FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var offset = 0
         var fields: [String] = []
         for (name, shape) in tensors(classifier: classifier, wrongShape: wrongShape) {
             let bytes = shape.reduce(4, *)
-            fields.append("\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            fields.append(
+                "\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            )
             offset += bytes
         }
         var header = Array(("{" + fields.joined(separator: ",") + "}").utf8)
@@ -87,7 +94,9 @@ func randomData(_ count: Int, seed: UInt64) -> Data {
     var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
     var bytes = [UInt8](repeating: 0, count: count)
     for i in 0..<count {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
         bytes[i] = UInt8(truncatingIfNeeded: state)
     }
     return Data(bytes)

@@ -1,6 +1,7 @@
 import ConvEngine
 import Foundation
 import XCTest
+
 @testable import WeightsStore
 
 final class WeightsDiscoveryTests: XCTestCase {
@@ -10,7 +11,9 @@ final class WeightsDiscoveryTests: XCTestCase {
     private var data: String { home + "/.local/share/convscope/weights" }
     private var keras: String { home + "/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels.h5" }
     private var kerasNotop: String { home + "/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5" }
-    private var hf: String { home + "/.cache/huggingface/hub/models--timm--vgg16.tv_in1k/snapshots/abc123/model.safetensors" }
+    private var hf: String {
+        home + "/.cache/huggingface/hub/models--timm--vgg16.tv_in1k/snapshots/abc123/model.safetensors"
+    }
 
     override func setUp() {
         tmp = TemporaryFolder()
@@ -26,9 +29,15 @@ final class WeightsDiscoveryTests: XCTestCase {
 
     func testSearch_EmptyHomeListsEveryPlaceInOrderAndChoosesNothing() {
         let places = discovery().search()
-        XCTAssertEqual(places.map(\.name), ["--weights", "$CONVSCOPE_WEIGHTS", "repo Weights/", "data folder",
-                                            "Keras cache", "Keras cache", "Keras cache", "Keras cache", "Hugging Face cache"])
-        XCTAssertEqual(places.map(\.finding), [.notGiven, .notGiven, .nothing, .nothing, .nothing, .nothing, .nothing, .nothing, .nothing])
+        XCTAssertEqual(
+            places.map(\.name),
+            [
+                "--weights", "$CONVSCOPE_WEIGHTS", "repo Weights/", "data folder",
+                "Keras cache", "Keras cache", "Keras cache", "Keras cache", "Hugging Face cache",
+            ])
+        XCTAssertEqual(
+            places.map(\.finding),
+            [.notGiven, .notGiven, .nothing, .nothing, .nothing, .nothing, .nothing, .nothing, .nothing])
         XCTAssertEqual(places[3].path, data)
         XCTAssertEqual(places[4].path, keras)
         XCTAssertEqual(places[5].path, kerasNotop)
@@ -49,7 +58,10 @@ final class WeightsDiscoveryTests: XCTestCase {
         XCTAssertEqual(best?.place, "Keras cache")
         XCTAssertEqual(best?.path, kerasNotop)
         XCTAssertEqual(best?.kind, .backbone)
-        XCTAssertEqual(best?.format, "VGG16 · 18 hidden layers · no classifier (backbone) · input 224×224 · safetensors (torchvision) · preprocessing torch")
+        XCTAssertEqual(
+            best?.format,
+            "VGG16 · 18 hidden layers · no classifier (backbone) · input 224×224 · safetensors (torchvision) · preprocessing torch"
+        )
     }
 
     func testBest_FullFileBeatsBackboneFoundEarlier() {
@@ -144,9 +156,16 @@ final class WeightsDiscoveryTests: XCTestCase {
     func testProbe_ClassifiesTorchvisionAndTimmClassifiersAsFull() {
         let a = SafetensorsFixture.write(tmp.path + "/tv.safetensors", classifier: .torchvision)
         let b = SafetensorsFixture.write(tmp.path + "/timm.safetensors", classifier: .timm)
-        XCTAssertEqual(WeightsProbe.classify(path: a),
-                       .found(.full, "VGG16 · 18 hidden layers · 1000 classes · input 224×224 · safetensors (torchvision) · preprocessing torch"))
-        XCTAssertEqual(WeightsProbe.classify(path: b),
-                       .found(.full, "VGG16 · 18 hidden layers · 1000 classes · input 224×224 · safetensors (timm) · preprocessing torch"))
+        XCTAssertEqual(
+            WeightsProbe.classify(path: a),
+            .found(
+                .full,
+                "VGG16 · 18 hidden layers · 1000 classes · input 224×224 · safetensors (torchvision) · preprocessing torch"
+            ))
+        XCTAssertEqual(
+            WeightsProbe.classify(path: b),
+            .found(
+                .full,
+                "VGG16 · 18 hidden layers · 1000 classes · input 224×224 · safetensors (timm) · preprocessing torch"))
     }
 }

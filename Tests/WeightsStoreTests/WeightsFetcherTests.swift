@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import WeightsStore
 
 final class WeightsFetcherTests: XCTestCase {
@@ -25,7 +26,9 @@ final class WeightsFetcherTests: XCTestCase {
 
     private func fetcher() -> WeightsFetcher { WeightsFetcher(dataFolder: data, connectTimeout: 5) }
 
-    private func leftovers() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []).sorted() }
+    private func leftovers() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []).sorted()
+    }
 
     func testFetchFull_DownloadsVerifiesRecordsSHA256AndReportsProgress() throws {
         let s = try server()
@@ -33,9 +36,11 @@ final class WeightsFetcherTests: XCTestCase {
         let url = try fetcher().fetchFull(from: s.baseURL, md5: md5, progress: { reports.append($0) })
         XCTAssertEqual(url.path, final)
         XCTAssertEqual(FileManager.default.contents(atPath: final), payload)
-        let record = try String(contentsOfFile: final + ".sha256", encoding: .utf8).split(separator: "\n").map(String.init)
+        let record = try String(contentsOfFile: final + ".sha256", encoding: .utf8).split(separator: "\n").map(
+            String.init)
         XCTAssertEqual(record.first, "\(sha256)  vgg16.h5")
-        XCTAssertTrue(record.dropFirst().first?.hasPrefix("# convscope verified: size=600000 mtime=") ?? false, "\(record)")
+        XCTAssertTrue(
+            record.dropFirst().first?.hasPrefix("# convscope verified: size=600000 mtime=") ?? false, "\(record)")
         XCTAssertEqual(leftovers(), ["vgg16.h5", "vgg16.h5.sha256"])
         XCTAssertEqual(s.ranges, ["-"])
         let downloading = reports.filter { $0.phase == .downloading }
@@ -47,7 +52,9 @@ final class WeightsFetcherTests: XCTestCase {
     func testFetchFull_CutOffHalfWayKeepsPartAndRerunResumesWithRange() throws {
         let s = try server(.init(cutAfter: 250_000))
         XCTAssertThrowsError(try fetcher().fetchFull(from: s.baseURL, md5: md5)) { error in
-            guard case FetchError.interrupted(_, let partial, let have, let total, _) = error else { return XCTFail("\(error)") }
+            guard case FetchError.interrupted(_, let partial, let have, let total, _) = error else {
+                return XCTFail("\(error)")
+            }
             XCTAssertEqual(partial, self.final + ".part")
             XCTAssertEqual(have, 250_000)
             XCTAssertEqual(total, Int64(self.payload.count))
@@ -57,7 +64,8 @@ final class WeightsFetcherTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: final + ".part"), payload.prefix(250_000))
 
         var resumedFrom: Int64 = -1
-        _ = try fetcher().fetchFull(from: s.baseURL, md5: md5, progress: { if $0.phase == .downloading { resumedFrom = $0.resumedFrom } })
+        _ = try fetcher().fetchFull(
+            from: s.baseURL, md5: md5, progress: { if $0.phase == .downloading { resumedFrom = $0.resumedFrom } })
         XCTAssertEqual(s.ranges, ["-", "bytes=250000-"])
         XCTAssertEqual(resumedFrom, 250_000)
         XCTAssertEqual(FileManager.default.contents(atPath: final), payload)
@@ -76,7 +84,9 @@ final class WeightsFetcherTests: XCTestCase {
         let s = try server()
         let wrong = String(repeating: "0", count: 32)
         XCTAssertThrowsError(try fetcher().fetchFull(from: s.baseURL, md5: wrong)) { error in
-            guard case FetchError.checksumMismatch(_, "MD5", wrong, let found) = error else { return XCTFail("\(error)") }
+            guard case FetchError.checksumMismatch(_, "MD5", wrong, let found) = error else {
+                return XCTFail("\(error)")
+            }
             XCTAssertEqual(found, self.md5)
             XCTAssertTrue("\(error)".contains("deleted and not installed"), "\(error)")
         }
@@ -119,8 +129,12 @@ final class WeightsFetcherTests: XCTestCase {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+        }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         close(fd)
         let url = URL(string: "http://127.0.0.1:\(UInt16(bigEndian: addr.sin_port))/vgg16.h5")!
         XCTAssertThrowsError(try fetcher().fetchFull(from: url, md5: md5)) { error in
@@ -141,7 +155,9 @@ final class WeightsFetcherTests: XCTestCase {
     func testFetchFull_UnwritableDataFolderIsNamed() throws {
         let blocker = tmp.write("blocker", Data("a file".utf8))
         let folder = blocker + "/convscope/weights"
-        XCTAssertThrowsError(try WeightsFetcher(dataFolder: folder).fetchFull(from: URL(string: "http://127.0.0.1:1/x")!, md5: md5)) { error in
+        XCTAssertThrowsError(
+            try WeightsFetcher(dataFolder: folder).fetchFull(from: URL(string: "http://127.0.0.1:1/x")!, md5: md5)
+        ) { error in
             guard case FetchError.folderNotWritable(folder, _) = error else { return XCTFail("\(error)") }
             XCTAssertTrue("\(error)".hasPrefix(folder + ": cannot write"), "\(error)")
         }
@@ -150,8 +166,11 @@ final class WeightsFetcherTests: XCTestCase {
     func testFetchFull_CancelStopsAndKeepsThePartForResuming() throws {
         let s = try server(.init(slow: true))
         var seen: Int64 = 0
-        XCTAssertThrowsError(try fetcher().fetchFull(from: s.baseURL, md5: md5, progress: { seen = $0.bytesDone },
-                                                     isCancelled: { seen > 50_000 })) { error in
+        XCTAssertThrowsError(
+            try fetcher().fetchFull(
+                from: s.baseURL, md5: md5, progress: { seen = $0.bytesDone },
+                isCancelled: { seen > 50_000 })
+        ) { error in
             XCTAssertEqual(error as? FetchError, .cancelled(partial: self.final + ".part"))
         }
         let kept = FileManager.default.contents(atPath: final + ".part") ?? Data()
@@ -162,7 +181,7 @@ final class WeightsFetcherTests: XCTestCase {
     }
 
     func testFetchFull_ConnectTimeoutBoundsStallsNotTheWholeTransfer() throws {
-        let s = try server(.init(slow: true))   // about 1.5 s in all, a piece every 20 ms
+        let s = try server(.init(slow: true))  // about 1.5 s in all, a piece every 20 ms
         let started = Date()
         _ = try WeightsFetcher(dataFolder: data, connectTimeout: 0.5).fetchFull(from: s.baseURL, md5: md5)
         XCTAssertGreaterThan(Date().timeIntervalSince(started), 0.5)
@@ -172,8 +191,11 @@ final class WeightsFetcherTests: XCTestCase {
     func testFetchFull_ServerThatNeverAnswersIsUnreachableAfterTheTimeout() throws {
         let s = try server(.init(hang: true))
         let started = Date()
-        XCTAssertThrowsError(try WeightsFetcher(dataFolder: data, connectTimeout: 1).fetchFull(from: s.baseURL, md5: md5)) { error in
-            XCTAssertEqual(error as? FetchError, .unreachable(url: s.baseURL.absoluteString, reason: "no answer within 1 s"))
+        XCTAssertThrowsError(
+            try WeightsFetcher(dataFolder: data, connectTimeout: 1).fetchFull(from: s.baseURL, md5: md5)
+        ) { error in
+            XCTAssertEqual(
+                error as? FetchError, .unreachable(url: s.baseURL.absoluteString, reason: "no answer within 1 s"))
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 10)
         XCTAssertEqual(leftovers(), [])
@@ -181,8 +203,12 @@ final class WeightsFetcherTests: XCTestCase {
 
     func testFetchFull_StalledTransferIsInterruptedAndKeepsThePart() throws {
         let s = try server(.init(stallAfter: 100_000))
-        XCTAssertThrowsError(try WeightsFetcher(dataFolder: data, connectTimeout: 1).fetchFull(from: s.baseURL, md5: md5)) { error in
-            guard case FetchError.interrupted(_, _, 100_000, _, "no data for 1 s") = error else { return XCTFail("\(error)") }
+        XCTAssertThrowsError(
+            try WeightsFetcher(dataFolder: data, connectTimeout: 1).fetchFull(from: s.baseURL, md5: md5)
+        ) { error in
+            guard case FetchError.interrupted(_, _, 100_000, _, "no data for 1 s") = error else {
+                return XCTFail("\(error)")
+            }
         }
         XCTAssertEqual(FileManager.default.contents(atPath: final + ".part"), payload.prefix(100_000))
     }
@@ -190,11 +216,19 @@ final class WeightsFetcherTests: XCTestCase {
     func testFetchFull_WorksFromABackgroundQueue() throws {
         let s = try server()
         let done = expectation(description: "fetched")
-        final class Box: @unchecked Sendable { var result: Result<URL, Error>?; var onMain = true }
+        final class Box: @unchecked Sendable {
+            var result: Result<URL, Error>?
+            var onMain = true
+        }
         let box = Box()
-        let fetcher = self.fetcher(), md5 = self.md5, url = s.baseURL
+        let fetcher = self.fetcher()
+        let md5 = self.md5
+        let url = s.baseURL
         DispatchQueue.global().async {
-            box.result = Result { try fetcher.fetchFull(from: url, md5: md5, progress: { _ in box.onMain = box.onMain && Thread.isMainThread }) }
+            box.result = Result {
+                try fetcher.fetchFull(
+                    from: url, md5: md5, progress: { _ in box.onMain = box.onMain && Thread.isMainThread })
+            }
             done.fulfill()
         }
         wait(for: [done], timeout: 30)

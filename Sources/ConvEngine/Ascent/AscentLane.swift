@@ -24,7 +24,9 @@ final class AscentLane {
     /// `model` is the network truncated at the filter's hidden layer, at the settings' input size.
     init(model: Model, target: LayerInfo, settings: AscentSettings, capacity: Int) {
         runner = Runner(model: model, batch: capacity, ways: 1)
-        self.target = target; self.settings = settings; self.capacity = capacity
+        self.target = target
+        self.settings = settings
+        self.capacity = capacity
         let widest = max(model.layers.map(\.output.count).max() ?? 0, model.input.count)
         input = [Float](repeating: 0, count: capacity * model.input.count)
         outputs = model.layers.map { [Float](repeating: 0, count: capacity * $0.output.count) }
@@ -56,14 +58,17 @@ final class AscentLane {
             }
             let x = i == 0 ? input : outputs[i - 1]
             x.withUnsafeBufferPointer { xp in
-                outputs[i].withUnsafeMutableBufferPointer { yp in runner.forwardLayer(i, x: xp.baseAddress!, batch: n, y: yp.baseAddress!) }
+                outputs[i].withUnsafeMutableBufferPointer { yp in
+                    runner.forwardLayer(i, x: xp.baseAddress!, batch: n, y: yp.baseAddress!)
+                }
             }
         }
     }
 
     /// Each image's own filter: the mean of the hidden layer's map with `border` pixels left out at each edge.
     func meanActivations(_ filters: [Int]) -> [Float] {
-        let o = model.layers[model.layers.count - 1].output, e = settings.border
+        let o = model.layers[model.layers.count - 1].output
+        let e = settings.border
         let out = outputs[model.layers.count - 1]
         return filters.enumerated().map { b, f in
             var sum: Float = 0
@@ -88,15 +93,21 @@ final class AscentLane {
     /// noise) gets no or a needle-thin gradient, and full-size steps along it can kill the filter again; for it the
     /// gradient is taken before the ReLU, which points towards activating the filter everywhere.
     func backward(_ filters: [Int]) {
-        let n = filters.count, last = model.layers.count - 1, o = model.layers[last].output, e = settings.border
-        let out = outputs[last], relu = topActivation == .relu
+        let n = filters.count
+        let last = model.layers.count - 1
+        let o = model.layers[last].output
+        let e = settings.border
+        let out = outputs[last]
+        let relu = topActivation == .relu
         gradient.withUnsafeMutableBufferPointer { g in
             g.baseAddress!.update(repeating: 0, count: n * o.count)
             let w = 1 / Float((o.height - 2 * e) * (o.width - 2 * e))
             for (b, f) in filters.enumerated() {
                 var active = 0
                 for y in e..<(o.height - e) {
-                    for x in e..<(o.width - e) where out[((b * o.height + y) * o.width + x) * o.channels + f] > 0 { active += 1 }
+                    for x in e..<(o.width - e) where out[((b * o.height + y) * o.width + x) * o.channels + f] > 0 {
+                        active += 1
+                    }
                 }
                 let alive = active * 4 >= (o.height - 2 * e) * (o.width - 2 * e)
                 for y in e..<(o.height - e) {
@@ -109,12 +120,14 @@ final class AscentLane {
         }
         var top = last
         if case .conv2D(let c) = model.layers[last].kind {
-            if !relu {   // the ReLU's rule is applied in the seeding above; other activations' derivatives here
+            if !relu {  // the ReLU's rule is applied in the seeding above; other activations' derivatives here
                 gradient.withUnsafeMutableBufferPointer { gp in
-                    out.withUnsafeBufferPointer { yp in ElementWise.backward(c.activation, gp.baseAddress!, output: yp.baseAddress!, count: n * o.count) }
+                    out.withUnsafeBufferPointer { yp in
+                        ElementWise.backward(c.activation, gp.baseAddress!, output: yp.baseAddress!, count: n * o.count)
+                    }
                 }
             }
-            filterBackward(filters, c)   // into `spare`, past the convolution's own ReLU (handled above)
+            filterBackward(filters, c)  // into `spare`, past the convolution's own ReLU (handled above)
             swap(&gradient, &spare)
             top = last - 1
         }
@@ -124,8 +137,9 @@ final class AscentLane {
                 spare.withUnsafeMutableBufferPointer { dx in
                     x.withUnsafeBufferPointer { xp in
                         outputs[i].withUnsafeBufferPointer { yp in
-                            runner.backwardLayer(i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: n,
-                                                 dx: dx.baseAddress!, activationDone: i == last && relu)
+                            runner.backwardLayer(
+                                i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: n,
+                                dx: dx.baseAddress!, activationDone: i == last && relu)
                         }
                     }
                 }
@@ -136,7 +150,8 @@ final class AscentLane {
 
     /// Image b's filter `filters[b]` of the last convolution (`OwnFilterConvolution`).
     private func filterForward(_ filters: [Int], _ c: Conv2DParameters) {
-        let last = model.layers.count - 1, g = Runner.geometry(c, Runner.inputShape(model, last), model.layers[last].output)
+        let last = model.layers.count - 1
+        let g = Runner.geometry(c, Runner.inputShape(model, last), model.layers[last].output)
         let x = last == 0 ? input : outputs[last - 1]
         x.withUnsafeBufferPointer { xp in
             outputs[last].withUnsafeMutableBufferPointer { y in
@@ -148,7 +163,8 @@ final class AscentLane {
     /// `gradient` (only each image's own filter channel non-zero, already past the activation) back through the last
     /// convolution into `spare`.
     private func filterBackward(_ filters: [Int], _ c: Conv2DParameters) {
-        let last = model.layers.count - 1, g = Runner.geometry(c, Runner.inputShape(model, last), model.layers[last].output)
+        let last = model.layers.count - 1
+        let g = Runner.geometry(c, Runner.inputShape(model, last), model.layers[last].output)
         gradient.withUnsafeBufferPointer { gp in
             spare.withUnsafeMutableBufferPointer { dx in
                 OwnFilterConvolution.backward(filters, c, g, dy: gp.baseAddress!, dx: dx.baseAddress!)
@@ -174,7 +190,8 @@ final class AscentLane {
 
     /// Image `b` of the lane's input, preprocessed (size, size, 3).
     func image(_ b: Int) -> FeatureMap {
-        let s = settings.size, m = s * s * 3
+        let s = settings.size
+        let m = s * s * 3
         return FeatureMap(height: s, width: s, channels: 3, data: Array(input[(b * m)..<((b + 1) * m)]))
     }
 }

@@ -12,8 +12,15 @@ public struct AscentSettings: Hashable, Sendable, Codable {
     /// Activation pixels left out of the mean at each edge of the layer's map.
     public var border = 2
 
-    public init(size: Int = 128, steps: Int = 30, stepSize: Float = 10, noise: Float = 20, seed: UInt64 = 1, border: Int = 2) {
-        self.size = size; self.steps = steps; self.stepSize = stepSize; self.noise = noise; self.seed = seed; self.border = border
+    public init(
+        size: Int = 128, steps: Int = 30, stepSize: Float = 10, noise: Float = 20, seed: UInt64 = 1, border: Int = 2
+    ) {
+        self.size = size
+        self.steps = steps
+        self.stepSize = stepSize
+        self.noise = noise
+        self.seed = seed
+        self.border = border
     }
 
     /// Pixels cropped from each edge of a finished image (its edges see the zero padding and stay noisy).
@@ -21,19 +28,25 @@ public struct AscentSettings: Hashable, Sendable, Codable {
 
     /// Checks the settings for `layer` (a convolution) and returns the model up to that layer at this input size.
     public func validate(for layer: LayerInfo, in model: Model) throws -> Model {
-        guard layer.isConv else { throw AscentError.notConvolution(layer.name, convolutions: model.hiddenLayers.filter(\.isConv).map(\.name)) }
+        guard layer.isConv else {
+            throw AscentError.notConvolution(layer.name, convolutions: model.hiddenLayers.filter(\.isConv).map(\.name))
+        }
         guard (16...1024).contains(size), size % 16 == 0 else { throw AscentError.badSize(size) }
         guard (1...1000).contains(steps) else { throw AscentError.badSteps(steps) }
-        guard stepSize.isFinite, stepSize > 0, noise.isFinite, noise >= 0, border >= 0 else { throw AscentError.badStep }
+        guard stepSize.isFinite, stepSize > 0, noise.isFinite, noise >= 0, border >= 0 else {
+            throw AscentError.badStep
+        }
         let truncated: Model
         do {
             truncated = try model.truncated(through: layer.last, input: TensorShape(size, size, model.input.channels))
         } catch {
-            throw AscentError.sizeTooSmall(size, layer: layer.name, side: 0, minimum: minimumSize(for: layer, in: model))
+            throw AscentError.sizeTooSmall(
+                size, layer: layer.name, side: 0, minimum: minimumSize(for: layer, in: model))
         }
         let side = min(truncated.layers[layer.last].output.height, truncated.layers[layer.last].output.width)
         guard side > 2 * border else {
-            throw AscentError.sizeTooSmall(size, layer: layer.name, side: side, minimum: minimumSize(for: layer, in: model))
+            throw AscentError.sizeTooSmall(
+                size, layer: layer.name, side: side, minimum: minimumSize(for: layer, in: model))
         }
         return truncated
     }
@@ -42,7 +55,10 @@ public struct AscentSettings: Hashable, Sendable, Codable {
     private func minimumSize(for layer: LayerInfo, in model: Model) -> Int {
         for s in stride(from: 16, through: 1024, by: 16) {
             if let t = try? model.truncated(through: layer.last, input: TensorShape(s, s, model.input.channels)),
-               min(t.layers[layer.last].output.height, t.layers[layer.last].output.width) > 2 * border { return s }
+                min(t.layers[layer.last].output.height, t.layers[layer.last].output.width) > 2 * border
+            {
+                return s
+            }
         }
         return 1024
     }
@@ -61,11 +77,13 @@ public enum AscentError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notConvolution(let n, let convs):
             return "\(n) is not a convolution; filter images exist for \(convs.joined(separator: ", "))"
-        case .badSize(let s): return "image size \(s) is not allowed: use a multiple of 16 from 16 to 1024 (default 128)"
+        case .badSize(let s):
+            return "image size \(s) is not allowed: use a multiple of 16 from 16 to 1024 (default 128)"
         case .badSteps(let s): return "\(s) steps is not allowed: use 1 to 1000 (default 30)"
         case .badStep: return "the step size must be a positive number and the noise zero or more"
         case .sizeTooSmall(let s, let l, let side, let m):
-            return "at image size \(s), \(l)'s map is only \(side)×\(side) pixels, too small to leave out its border: use --size \(m) or more"
+            return
+                "at image size \(s), \(l)'s map is only \(side)×\(side) pixels, too small to leave out its border: use --size \(m) or more"
         case .filterOutOfRange(let f, let n): return "filter \(f) does not exist: this layer has filters 0…\(n - 1)"
         }
     }

@@ -18,8 +18,9 @@ enum KerasWeightsPreset {
         let locator = try locate(file)
         let counts = locator.convPaths.map(\.count)
         guard let preset = VGGPreset.matching(counts) else {
-            throw ModelError.unsupported(file: file.name, layer: "block1_conv1…",
-                                         reason: "its convolutions per block (\(VGGPreset.describe(counts))) match none of \(VGGPreset.known)")
+            throw ModelError.unsupported(
+                file: file.name, layer: "block1_conv1…",
+                reason: "its convolutions per block (\(VGGPreset.describe(counts))) match none of \(VGGPreset.known)")
         }
         var convs: [[VGGTensors.Conv]] = []
         var channels = 3
@@ -27,23 +28,34 @@ enum KerasWeightsPreset {
             var out: [VGGTensors.Conv] = []
             for (k, p) in block.enumerated() {
                 let name = preset.convNames[b][k]
-                guard let shape = try file.datasetShape(p.kernel) else { throw WeightsError.missingLayer(file: file.name, layer: name) }
-                guard shape.count == 4, shape[0] == 3, shape[1] == 3, shape[2] == channels, shape[3] > 0, shape[3] <= 65536 else {
-                    throw WeightsError.wrongShape(file: file.name, tensor: "\(name) kernel", expected: [3, 3, channels, shape.last ?? 0], found: shape)
+                guard let shape = try file.datasetShape(p.kernel) else {
+                    throw WeightsError.missingLayer(file: file.name, layer: name)
+                }
+                guard shape.count == 4, shape[0] == 3, shape[1] == 3, shape[2] == channels, shape[3] > 0,
+                    shape[3] <= 65536
+                else {
+                    throw WeightsError.wrongShape(
+                        file: file.name, tensor: "\(name) kernel", expected: [3, 3, channels, shape.last ?? 0],
+                        found: shape)
                 }
                 let cout = shape[3]
-                out.append(.init(kernel: try file.readFloats(p.kernel, shape: shape, tensor: "\(name) kernel"),
-                                 bias: try file.readFloats(p.bias, shape: [cout], tensor: "\(name) bias"),
-                                 inChannels: channels, outChannels: cout, batchNorm: nil))
+                out.append(
+                    .init(
+                        kernel: try file.readFloats(p.kernel, shape: shape, tensor: "\(name) kernel"),
+                        bias: try file.readFloats(p.bias, shape: [cout], tensor: "\(name) bias"),
+                        inChannels: channels, outChannels: cout, batchNorm: nil))
                 channels = cout
             }
             convs.append(out)
         }
         let present = classifierNames.filter { locator.densePaths[$0] != nil }
         if !present.isEmpty && present.count < 3 {
-            throw WeightsError.missingLayer(file: file.name, layer: classifierNames.first { locator.densePaths[$0] == nil }!)
+            throw WeightsError.missingLayer(
+                file: file.name, layer: classifierNames.first { locator.densePaths[$0] == nil }!)
         }
-        var dense: [VGGTensors.Dense] = [], inputs = 0, inputSize = 224
+        var dense: [VGGTensors.Dense] = []
+        var inputs = 0
+        var inputSize = 224
         for name in present {
             let p = locator.densePaths[name]!
             guard let shape = try file.datasetShape(p.kernel), shape.count == 2 else {
@@ -54,15 +66,20 @@ enum KerasWeightsPreset {
                 inputs = shape[0]
             }
             guard shape[0] == inputs, shape[1] > 0 else {
-                throw WeightsError.wrongShape(file: file.name, tensor: "\(name) kernel", expected: [inputs, shape[1]], found: shape)
+                throw WeightsError.wrongShape(
+                    file: file.name, tensor: "\(name) kernel", expected: [inputs, shape[1]], found: shape)
             }
-            dense.append(.init(name: name, kernel: try file.readFloats(p.kernel, shape: shape, tensor: "\(name) kernel"),
-                               bias: try file.readFloats(p.bias, shape: [shape[1]], tensor: "\(name) bias"),
-                               inputs: shape[0], outputs: shape[1]))
+            dense.append(
+                .init(
+                    name: name, kernel: try file.readFloats(p.kernel, shape: shape, tensor: "\(name) kernel"),
+                    bias: try file.readFloats(p.bias, shape: [shape[1]], tensor: "\(name) bias"),
+                    inputs: shape[0], outputs: shape[1]))
             inputs = shape[1]
         }
-        return try VGGTensors(preset: preset, convs: convs, classifier: dense, flatten: .hwc, inputSize: inputSize,
-                              preprocessing: .caffe, lastActivation: .softmax, format: locator.format, sourceName: file.name).model()
+        return try VGGTensors(
+            preset: preset, convs: convs, classifier: dense, flatten: .hwc, inputSize: inputSize,
+            preprocessing: .caffe, lastActivation: .softmax, format: locator.format, sourceName: file.name
+        ).model()
     }
 
     /// Finds every convolution `blockB_convK` (or HED's `blockB/layers/conv2d…`) and the classifier's layers.
@@ -70,7 +87,11 @@ enum KerasWeightsPreset {
         if try file.exists("layers") {
             // Keras 3 .weights.h5 of a keras.applications VGG: layers/<name>/vars/0 (kernel), 1 (bias).
             let names = try file.members(of: "layers")
-            let paths = try convPaths(names, file: file) { "layers/\($0)/vars/0" } bias: { "layers/\($0)/vars/1" }
+            let paths = try convPaths(names, file: file) {
+                "layers/\($0)/vars/0"
+            } bias: {
+                "layers/\($0)/vars/1"
+            }
             var dense: [String: (String, String)] = [:]
             for n in classifierNames where names.contains(n) { dense[n] = ("layers/\(n)/vars/0", "layers/\(n)/vars/1") }
             return Locator(convPaths: paths, densePaths: dense, format: "Keras 3 .weights.h5")
@@ -80,7 +101,9 @@ enum KerasWeightsPreset {
             var paths: [[(String, String)]] = []
             var b = 1
             while try file.exists("block\(b)/layers") {
-                let convs = try file.members(of: "block\(b)/layers").filter { $0.hasPrefix("conv2d") }.sorted { suffix($0) < suffix($1) }
+                let convs = try file.members(of: "block\(b)/layers").filter { $0.hasPrefix("conv2d") }.sorted {
+                    suffix($0) < suffix($1)
+                }
                 paths.append(convs.map { ("block\(b)/layers/\($0)/vars/0", "block\(b)/layers/\($0)/vars/1") })
                 b += 1
                 if b > 64 { break }
@@ -91,7 +114,8 @@ enum KerasWeightsPreset {
         let names = try file.members(of: root.isEmpty ? "/" : "model_weights")
         func weights(_ layer: String) throws -> (String, String) {
             guard let w = try file.stringsAttribute("weight_names", of: root + layer), w.count == 2 else {
-                throw WeightsError.malformed(file: file.name, detail: "layer \(layer) does not list two weights in weight_names")
+                throw WeightsError.malformed(
+                    file: file.name, detail: "layer \(layer) does not list two weights in weight_names")
             }
             return (root + layer + "/" + w[0], root + layer + "/" + w[1])
         }
@@ -105,7 +129,9 @@ enum KerasWeightsPreset {
         return Locator(convPaths: paths, densePaths: dense, format: "Keras HDF5")
     }
 
-    private static func convPaths(_ names: [String], file: HDF5File, kernel: (String) -> String, bias: (String) -> String) throws -> [[(String, String)]] {
+    private static func convPaths(
+        _ names: [String], file: HDF5File, kernel: (String) -> String, bias: (String) -> String
+    ) throws -> [[(String, String)]] {
         try convNames(names, file: file).map { $0.map { (kernel($0), bias($0)) } }
     }
 
@@ -115,7 +141,8 @@ enum KerasWeightsPreset {
         for n in names {
             let parts = n.split(separator: "_")
             guard parts.count == 2, parts[0].hasPrefix("block"), parts[1].hasPrefix("conv"),
-                  let b = Int(parts[0].dropFirst(5)), let k = Int(parts[1].dropFirst(4)), b >= 1, b <= 64, k >= 1, k <= 64 else { continue }
+                let b = Int(parts[0].dropFirst(5)), let k = Int(parts[1].dropFirst(4)), b >= 1, b <= 64, k >= 1, k <= 64
+            else { continue }
             blocks[b, default: []].append(k)
         }
         let count = blocks.keys.max() ?? 0
@@ -123,7 +150,8 @@ enum KerasWeightsPreset {
         return try (1...count).map { b in
             let ks = (blocks[b] ?? []).sorted()
             guard !ks.isEmpty, ks == Array(1...ks.count) else {
-                throw WeightsError.missingLayer(file: file.name, layer: "block\(b)_conv\((1...max(ks.count, 1)).first { !ks.contains($0) } ?? 1)")
+                throw WeightsError.missingLayer(
+                    file: file.name, layer: "block\(b)_conv\((1...max(ks.count, 1)).first { !ks.contains($0) } ?? 1)")
             }
             return ks.map { "block\(b)_conv\($0)" }
         }

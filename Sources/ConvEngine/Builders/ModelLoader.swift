@@ -30,7 +30,9 @@ public enum ModelLoader {
     }
 
     /// Names the classes (labels given, or found beside the file) and replaces the preprocessing when one is given.
-    public static func finish(_ model: Model, path: String, labels: String?, preprocessing: Preprocessing?) throws -> Model {
+    public static func finish(
+        _ model: Model, path: String, labels: String?, preprocessing: Preprocessing?
+    ) throws -> Model {
         var model = model
         if let labelsPath = labels ?? (model.hasClassifier ? LabelsFile.beside(model: path) : nil) {
             try model.setClassNames(LabelsFile.read(path: labelsPath, classes: model.classes))
@@ -106,11 +108,15 @@ enum FileProbe {
         guard fd >= 0 else { throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &st) == 0 else {
+            throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw WeightsError.isDirectory(path: path) }
         if let kind = kindName(st.st_mode) { throw notRegular(path, kind) }
         let size = Int(st.st_size)
-        guard size > 0 else { throw WeightsError.truncated(file: (path as NSString).lastPathComponent, detail: "the file is empty") }
+        guard size > 0 else {
+            throw WeightsError.truncated(file: (path as NSString).lastPathComponent, detail: "the file is empty")
+        }
         var buf = [UInt8](repeating: 0, count: min(count, size))
         let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
         guard n >= 0 else { throw WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))) }

@@ -15,33 +15,52 @@ public enum TorchvisionPreset {
             return Int(parts[1])
         }.sorted()
         let batchNorm = file.entries["features.1.running_mean"] != nil
-        guard let preset = VGGPreset.all.first(where: { $0.torchvisionConvIndices(batchNorm: batchNorm).flatMap { $0 } == convIndices }) else {
-            throw ModelError.unsupported(file: file.name, layer: "features",
-                                         reason: "its \(convIndices.count) convolutions (features \(convIndices.prefix(6).map(String.init).joined(separator: ", "))…) "
-                                         + "match none of torchvision's \(VGGPreset.all.map { $0.name.lowercased() + (batchNorm ? "_bn" : "") }.joined(separator: ", "))")
+        guard
+            let preset = VGGPreset.all.first(where: {
+                $0.torchvisionConvIndices(batchNorm: batchNorm).flatMap { $0 } == convIndices
+            })
+        else {
+            throw ModelError.unsupported(
+                file: file.name, layer: "features",
+                reason:
+                    "its \(convIndices.count) convolutions (features \(convIndices.prefix(6).map(String.init).joined(separator: ", "))…) "
+                    + "match none of torchvision's \(VGGPreset.all.map { $0.name.lowercased() + (batchNorm ? "_bn" : "") }.joined(separator: ", "))"
+            )
         }
-        var convs: [[VGGTensors.Conv]] = [], channels = 3
+        var convs: [[VGGTensors.Conv]] = []
+        var channels = 3
         for (b, block) in preset.torchvisionConvIndices(batchNorm: batchNorm).enumerated() {
             convs.append([])
             for (k, i) in block.enumerated() {
-                let name = preset.convNames[b][k], key = "features.\(i)"
+                let name = preset.convNames[b][k]
+                let key = "features.\(i)"
                 guard let cout = file.entries[key + ".weight"]?.shape.first, cout > 0, cout <= 65536 else {
                     throw WeightsError.missingLayer(file: file.name, layer: "\(name) (\(key))")
                 }
-                let oihw = try file.readFloats(key + ".weight", shape: [cout, channels, 3, 3], tensor: "\(name) kernel")
+                let oihw = try file.readFloats(
+                    key + ".weight", shape: [cout, channels, 3, 3], tensor: "\(name) kernel")
                 var hwio = [Float](repeating: 0, count: oihw.count)
-                for o in 0..<cout { for c in 0..<channels { for t in 0..<9 { hwio[(t * channels + c) * cout + o] = oihw[(o * channels + c) * 9 + t] } } }
+                for o in 0..<cout {
+                    for c in 0..<channels {
+                        for t in 0..<9 { hwio[(t * channels + c) * cout + o] = oihw[(o * channels + c) * 9 + t] }
+                    }
+                }
                 var bn: ChannelAffine?
                 if batchNorm {
                     let bk = "features.\(i + 1)"
-                    bn = .batchNormalization(gamma: try file.readFloats(bk + ".weight", shape: [cout], tensor: "\(name) BatchNorm weight"),
-                                             beta: try file.readFloats(bk + ".bias", shape: [cout], tensor: "\(name) BatchNorm bias"),
-                                             mean: try file.readFloats(bk + ".running_mean", shape: [cout], tensor: "\(name) BatchNorm mean"),
-                                             variance: try file.readFloats(bk + ".running_var", shape: [cout], tensor: "\(name) BatchNorm variance"),
-                                             epsilon: epsilon)
+                    bn = .batchNormalization(
+                        gamma: try file.readFloats(bk + ".weight", shape: [cout], tensor: "\(name) BatchNorm weight"),
+                        beta: try file.readFloats(bk + ".bias", shape: [cout], tensor: "\(name) BatchNorm bias"),
+                        mean: try file.readFloats(
+                            bk + ".running_mean", shape: [cout], tensor: "\(name) BatchNorm mean"),
+                        variance: try file.readFloats(
+                            bk + ".running_var", shape: [cout], tensor: "\(name) BatchNorm variance"),
+                        epsilon: epsilon)
                 }
-                convs[b].append(.init(kernel: hwio, bias: try file.readFloats(key + ".bias", shape: [cout], tensor: "\(name) bias"),
-                                      inChannels: channels, outChannels: cout, batchNorm: bn))
+                convs[b].append(
+                    .init(
+                        kernel: hwio, bias: try file.readFloats(key + ".bias", shape: [cout], tensor: "\(name) bias"),
+                        inChannels: channels, outChannels: cout, batchNorm: bn))
                 channels = cout
             }
         }
@@ -49,15 +68,18 @@ public enum TorchvisionPreset {
         let format = "safetensors (\(file.entries["pre_logits.fc1.weight"] != nil ? "timm" : "torchvision"))"
         var preset2 = preset
         if batchNorm { preset2 = VGGPreset(name: preset.name + "_bn", convsPerBlock: preset.convsPerBlock) }
-        return try VGGTensors(preset: preset2, convs: convs, classifier: dense, flatten: .chw, inputSize: 224, preprocessing: .torch,
-                              lastActivation: .linear, format: format, sourceName: file.name).model()
+        return try VGGTensors(
+            preset: preset2, convs: convs, classifier: dense, flatten: .chw, inputSize: 224, preprocessing: .torch,
+            lastActivation: .linear, format: format, sourceName: file.name
+        ).model()
     }
 
     /// torchvision's classifier.0/3/6 or timm's pre_logits.fc1/fc2 + head.fc as (in, out) dense kernels over the
     /// 7×7 map flattened C·H·W; empty for a backbone.
     private static func classifier(_ file: SafetensorsFile, lastChannels c5: Int) throws -> [VGGTensors.Dense] {
         let timm = file.entries["pre_logits.fc1.weight"] != nil
-        let keys = timm ? ["pre_logits.fc1", "pre_logits.fc2", "head.fc"] : ["classifier.0", "classifier.3", "classifier.6"]
+        let keys =
+            timm ? ["pre_logits.fc1", "pre_logits.fc2", "head.fc"] : ["classifier.0", "classifier.3", "classifier.6"]
         let names = KerasWeightsPreset.classifierNames
         let present = keys.filter { file.entries[$0 + ".weight"] != nil }
         guard !present.isEmpty else { return [] }
@@ -65,16 +87,19 @@ public enum TorchvisionPreset {
             let missing = keys.firstIndex { file.entries[$0 + ".weight"] == nil }!
             throw WeightsError.missingLayer(file: file.name, layer: "\(names[missing]) (\(keys[missing]))")
         }
-        var inputs = c5 * 49, result: [VGGTensors.Dense] = []
+        var inputs = c5 * 49
+        var result: [VGGTensors.Dense] = []
         for (i, key) in keys.enumerated() {
             guard let shape = file.entries[key + ".weight"]?.shape, let out = shape.first, out > 0 else {
                 throw WeightsError.missingLayer(file: file.name, layer: "\(names[i]) (\(key))")
             }
             let expected = timm && i == 0 ? [out, c5, 7, 7] : timm && i == 1 ? [out, inputs, 1, 1] : [out, inputs]
             let w = try file.readFloats(key + ".weight", shape: expected, tensor: "\(names[i]) kernel")
-            result.append(.init(name: names[i], kernel: VGGTensors.transpose(w, rows: out, cols: inputs),
-                                bias: try file.readFloats(key + ".bias", shape: [out], tensor: "\(names[i]) bias"),
-                                inputs: inputs, outputs: out))
+            result.append(
+                .init(
+                    name: names[i], kernel: VGGTensors.transpose(w, rows: out, cols: inputs),
+                    bias: try file.readFloats(key + ".bias", shape: [out], tensor: "\(names[i]) bias"),
+                    inputs: inputs, outputs: out))
             inputs = out
         }
         return result
@@ -83,5 +108,7 @@ public enum TorchvisionPreset {
 
 extension TorchvisionPreset {
     /// A torchvision/timm safetensors file with BatchNorm computed at `epsilon` (tests show a wrong ε is caught).
-    public static func load(path: String, epsilon: Double) throws -> Model { try load(SafetensorsFile(path: path), epsilon: epsilon) }
+    public static func load(path: String, epsilon: Double) throws -> Model {
+        try load(SafetensorsFile(path: path), epsilon: epsilon)
+    }
 }

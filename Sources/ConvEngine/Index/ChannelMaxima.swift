@@ -4,11 +4,14 @@ enum ChannelMaxima {
     /// Scans pixels [start, end) of an NHWC map of `channels` channels into `best` and `at` (one per channel), which
     /// hold what earlier pixels gave (−∞ and 0 to begin). Only a strictly larger value moves a maximum, so the first
     /// pixel wins ties; NaN never wins.
-    static func scan(_ x: UnsafePointer<Float>, channels c: Int, pixels range: Range<Int>,
-                     best: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int32>) {
+    static func scan(
+        _ x: UnsafePointer<Float>, channels c: Int, pixels range: Range<Int>,
+        best: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int32>
+    ) {
         // Pixel by pixel, so the map is read once, in order; the running maxima stay in L1.
         let vectors = c / 8
-        let bestRaw = UnsafeMutableRawPointer(best), atRaw = UnsafeMutableRawPointer(at)
+        let bestRaw = UnsafeMutableRawPointer(best)
+        let atRaw = UnsafeMutableRawPointer(at)
         for p in range {
             let row = UnsafeRawPointer(x + p * c)
             let here = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: p))
@@ -32,18 +35,24 @@ enum ChannelMaxima {
 
     /// Every channel's maximum and its first position for `n` maps of `pixels` × `channels` laid one after another,
     /// into `best` and `at` (n × channels each), each map's pixels split over `ways` threads.
-    static func scan(_ x: UnsafePointer<Float>, count n: Int, pixels: Int, channels c: Int, ways: Int,
-                     best: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int32>) {
+    static func scan(
+        _ x: UnsafePointer<Float>, count n: Int, pixels: Int, channels c: Int, ways: Int,
+        best: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int32>
+    ) {
         let parts = max(1, min(ways, pixels / 64))
         let partial = UnsafeMutablePointer<Float>.allocate(capacity: n * parts * c)
         let positions = UnsafeMutablePointer<Int32>.allocate(capacity: n * parts * c)
-        defer { partial.deallocate(); positions.deallocate() }
+        defer {
+            partial.deallocate()
+            positions.deallocate()
+        }
         partial.initialize(repeating: -.infinity, count: n * parts * c)
         positions.initialize(repeating: 0, count: n * parts * c)
         // Image-major chunks: chunk k is image k / parts, pixel share k % parts.
         Parallel.split(n * parts, ways: ways) { _, chunks in
             for k in chunks {
-                let image = k / parts, share = k % parts
+                let image = k / parts
+                let share = k % parts
                 let range = (pixels * share / parts)..<(pixels * (share + 1) / parts)
                 scan(x + image * pixels * c, channels: c, pixels: range, best: partial + k * c, at: positions + k * c)
             }

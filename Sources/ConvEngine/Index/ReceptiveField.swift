@@ -8,12 +8,17 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
     /// position 0's field starts before the input's first pixel.
     public struct Axis: Equatable, Sendable, Codable {
         public var size: Int, jump: Int, offset: Int
-        public init(size: Int, jump: Int, offset: Int) { self.size = size; self.jump = jump; self.offset = offset }
+        public init(size: Int, jump: Int, offset: Int) {
+            self.size = size
+            self.jump = jump
+            self.offset = offset
+        }
 
         /// The input pixels position `o` sees, clipped to 0..<`extent`.
         public func span(_ o: Int, extent: Int) -> ClosedRange<Int> {
             let start = o * jump - offset
-            let lo = max(0, start), hi = min(extent - 1, start + size - 1)
+            let lo = max(0, start)
+            let hi = min(extent - 1, start + size - 1)
             return lo...max(lo, hi)
         }
 
@@ -29,14 +34,17 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
     public var inputHeight: Int, inputWidth: Int
 
     public init(vertical: Axis, horizontal: Axis, inputHeight: Int, inputWidth: Int) {
-        self.vertical = vertical; self.horizontal = horizontal
-        self.inputHeight = inputHeight; self.inputWidth = inputWidth
+        self.vertical = vertical
+        self.horizontal = horizontal
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
     }
 
     /// The field of model layer `last`'s output (a hidden layer's `last`). A layer that mixes every position (Flatten,
     /// Dense, global pooling) on the way makes the field the whole input.
     public init(model: Model, through last: Int) {
-        var v = Axis(size: 1, jump: 1, offset: 0), h = v
+        var v = Axis(size: 1, jump: 1, offset: 0)
+        var h = v
         var whole = false
         for layer in model.layers.prefix(last + 1) {
             switch layer.kind {
@@ -67,7 +75,8 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
 
     /// The input pixels position (`y`, `x`) sees, clipped to the input.
     public func box(y: Int, x: Int) -> PixelBox {
-        let r = vertical.span(y, extent: inputHeight), c = horizontal.span(x, extent: inputWidth)
+        let r = vertical.span(y, extent: inputHeight)
+        let c = horizontal.span(x, extent: inputWidth)
         return PixelBox(x: c.lowerBound, y: r.lowerBound, width: c.count, height: r.count)
     }
 }
@@ -76,7 +85,10 @@ public struct ReceptiveField: Equatable, Sendable, Codable {
 public struct PixelBox: Equatable, Hashable, Sendable, Codable, CustomStringConvertible {
     public var x: Int, y: Int, width: Int, height: Int
     public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x; self.y = y; self.width = width; self.height = height
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
     }
     public var description: String { "\(width)×\(height) at (\(x), \(y))" }
 }

@@ -5,7 +5,10 @@ public struct Layer: Sendable {
     /// (H, W, C) of the output; a vector is (1, 1, N). Set by `Model.init` from the input shape.
     public internal(set) var output = TensorShape(1, 1, 1)
 
-    public init(_ name: String, _ kind: LayerKind) { self.name = name; self.kind = kind }
+    public init(_ name: String, _ kind: LayerKind) {
+        self.name = name
+        self.kind = kind
+    }
 }
 
 /// What a layer computes. Parameters are stored in one canonical layout whatever file they came from:
@@ -46,7 +49,7 @@ public enum LayerKind: Sendable {
     /// Element-wise layers fold into the hidden layer before them (BatchNormalization, activations, Dropout).
     var isElementWise: Bool {
         switch self {
-        case .channelAffine(let a): return a.origin == .batchNormalization || a.origin == .mulAdd   // Mul+Add: a folded BatchNorm
+        case .channelAffine(let a): return a.origin == .batchNormalization || a.origin == .mulAdd  // Mul+Add: a folded BatchNorm
         case .activation, .dropout: return true
         default: return false
         }
@@ -56,14 +59,20 @@ public enum LayerKind: Sendable {
 /// (H, W, C); a vector is (1, 1, N).
 public struct TensorShape: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var height: Int, width: Int, channels: Int
-    public init(_ height: Int, _ width: Int, _ channels: Int) { self.height = height; self.width = width; self.channels = channels }
+    public init(_ height: Int, _ width: Int, _ channels: Int) {
+        self.height = height
+        self.width = width
+        self.channels = channels
+    }
     public var count: Int { height * width * channels }
     public var isVector: Bool { height == 1 && width == 1 }
     public var description: String { isVector ? "\(channels)" : "\(height)×\(width)×\(channels)" }
 }
 
 public enum Activation: Equatable, Sendable, CustomStringConvertible {
-    case linear, relu, leakyReLU(alpha: Float), sigmoid, tanh, softmax
+    case linear, relu
+    case leakyReLU(alpha: Float)
+    case sigmoid, tanh, softmax
 
     public var description: String {
         switch self {
@@ -84,13 +93,16 @@ public enum Padding: Equatable, Sendable {
     case same
     case explicit(top: Int, left: Int, bottom: Int, right: Int)
 
-    public func resolved(inHeight: Int, inWidth: Int, kernel: (Int, Int), strides: (Int, Int)) -> (top: Int, left: Int, bottom: Int, right: Int) {
+    public func resolved(
+        inHeight: Int, inWidth: Int, kernel: (Int, Int), strides: (Int, Int)
+    ) -> (top: Int, left: Int, bottom: Int, right: Int) {
         switch self {
         case .valid: return (0, 0, 0, 0)
         case .explicit(let t, let l, let b, let r): return (t, l, b, r)
         case .same:
             func total(_ n: Int, _ k: Int, _ s: Int) -> Int { max(((n + s - 1) / s - 1) * s + k - n, 0) }
-            let th = total(inHeight, kernel.0, strides.0), tw = total(inWidth, kernel.1, strides.1)
+            let th = total(inHeight, kernel.0, strides.0)
+            let tw = total(inWidth, kernel.1, strides.1)
             return (th / 2, tw / 2, th - th / 2, tw - tw / 2)
         }
     }
@@ -108,16 +120,25 @@ public struct Conv2DParameters: Sendable {
     public var padding: Padding
     public var activation: Activation
 
-    public init(kernel: [Float], bias: [Float]?, kernelHeight: Int, kernelWidth: Int, inChannels: Int, outChannels: Int,
-                strides: (Int, Int) = (1, 1), padding: Padding = .same, activation: Activation = .linear) {
-        self.kernel = kernel; self.bias = bias; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
-        self.inChannels = inChannels; self.outChannels = outChannels; self.strides = strides; self.padding = padding
+    public init(
+        kernel: [Float], bias: [Float]?, kernelHeight: Int, kernelWidth: Int, inChannels: Int, outChannels: Int,
+        strides: (Int, Int) = (1, 1), padding: Padding = .same, activation: Activation = .linear
+    ) {
+        self.kernel = kernel
+        self.bias = bias
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.strides = strides
+        self.padding = padding
         self.activation = activation
     }
 
     /// A 3×3, stride-1 convolution padded by one pixel all round: the shape Winograd and `Conv3x3` run.
     var isSame3x3: Bool {
-        kernelHeight == 3 && kernelWidth == 3 && strides == (1, 1) && padding == .explicit(top: 1, left: 1, bottom: 1, right: 1)
+        kernelHeight == 3 && kernelWidth == 3 && strides == (1, 1)
+            && padding == .explicit(top: 1, left: 1, bottom: 1, right: 1)
     }
 }
 
@@ -129,25 +150,38 @@ public struct DenseLayerParameters: Sendable {
     public var activation: Activation
 
     public init(kernel: [Float], bias: [Float]?, inputs: Int, outputs: Int, activation: Activation = .linear) {
-        self.kernel = kernel; self.bias = bias; self.inputs = inputs; self.outputs = outputs; self.activation = activation
+        self.kernel = kernel
+        self.bias = bias
+        self.inputs = inputs
+        self.outputs = outputs
+        self.activation = activation
     }
 }
 
 public struct ChannelAffine: Sendable {
     public enum Origin: String, Sendable {
-        case batchNormalization = "BatchNormalization", rescaling = "Rescaling", normalization = "Normalization"
+        case batchNormalization = "BatchNormalization"
+        case rescaling = "Rescaling"
+        case normalization = "Normalization"
         case mulAdd = "Mul+Add"
     }
     /// One value per channel, or a single value for all channels.
     public var scale: [Float], shift: [Float]
     public var origin: Origin
 
-    public init(scale: [Float], shift: [Float], origin: Origin) { self.scale = scale; self.shift = shift; self.origin = origin }
+    public init(scale: [Float], shift: [Float], origin: Origin) {
+        self.scale = scale
+        self.shift = shift
+        self.origin = origin
+    }
 
     /// BatchNormalization at inference: y = γ(x − μ)/√(σ² + ε) + β, computed in double and stored as scale and shift.
-    public static func batchNormalization(gamma: [Float]?, beta: [Float]?, mean: [Float], variance: [Float],
-                                          epsilon: Double) -> ChannelAffine {
-        var scale = [Float](), shift = [Float]()
+    public static func batchNormalization(
+        gamma: [Float]?, beta: [Float]?, mean: [Float], variance: [Float],
+        epsilon: Double
+    ) -> ChannelAffine {
+        var scale = [Float]()
+        var shift = [Float]()
         for c in mean.indices {
             let s = Double(gamma?[c] ?? 1) / (Double(variance[c]) + epsilon).squareRoot()
             scale.append(Float(s))
@@ -162,7 +196,11 @@ public struct PoolParameters: Sendable {
     public var strides: (Int, Int)
     public var padding: Padding
     public init(size: (Int, Int), strides: (Int, Int)? = nil, padding: Padding = .valid) {
-        self.size = size; self.strides = strides ?? size; self.padding = padding
+        self.size = size
+        self.strides = strides ?? size
+        self.padding = padding
     }
-    var isPlain2x2: Bool { size == (2, 2) && strides == (2, 2) && padding == .explicit(top: 0, left: 0, bottom: 0, right: 0) }
+    var isPlain2x2: Bool {
+        size == (2, 2) && strides == (2, 2) && padding == .explicit(top: 0, left: 0, bottom: 0, right: 0)
+    }
 }

@@ -22,16 +22,25 @@ public struct Model: Sendable {
 
     /// Checks every layer against the shape that reaches it, resolves 'same' padding, and splits off a final softmax
     /// or sigmoid. Throws `ModelError` naming the first layer that cannot run.
-    public init(name: String, format: String, sourceName: String, input: TensorShape, preprocessing: Preprocessing,
-                layers: [Layer], classNames: [String]? = nil, splitOutput: Bool = true) throws {
-        self.name = name; self.format = format; self.sourceName = sourceName; self.input = input
+    public init(
+        name: String, format: String, sourceName: String, input: TensorShape, preprocessing: Preprocessing,
+        layers: [Layer], classNames: [String]? = nil, splitOutput: Bool = true
+    ) throws {
+        self.name = name
+        self.format = format
+        self.sourceName = sourceName
+        self.input = input
         self.preprocessing = preprocessing
         var layers = layers
         var output = ModelOutput.features
         if splitOutput, let last = layers.indices.last {
             switch layers[last].kind {
-            case .activation(.softmax): output = .softmax; layers.removeLast()
-            case .activation(.sigmoid): output = .sigmoid; layers.removeLast()
+            case .activation(.softmax):
+                output = .softmax
+                layers.removeLast()
+            case .activation(.sigmoid):
+                output = .sigmoid
+                layers.removeLast()
             case .dense(var d) where d.activation == .softmax || d.activation == .sigmoid:
                 output = d.activation == .softmax ? .softmax : .sigmoid
                 d.activation = .linear
@@ -44,12 +53,17 @@ public struct Model: Sendable {
             shape = try ShapeInference.output(of: &layers[i], input: shape, file: sourceName)
             layers[i].output = shape
         }
-        if output == .features, let last = layers.last, last.output.isVector, layers.contains(where: { if case .dense = $0.kind { return true } else { return false } }) {
-            output = .softmax   // a linear head (torchvision, ONNX exports without softmax): probabilities by softmax
+        if output == .features, let last = layers.last, last.output.isVector,
+            layers.contains(where: { if case .dense = $0.kind { return true } else { return false } })
+        {
+            output = .softmax  // a linear head (torchvision, ONNX exports without softmax): probabilities by softmax
         }
         if output == .sigmoid && shape.count != 1 {
-            throw ModelError.unsupported(file: sourceName, layer: layers.last?.name ?? "output",
-                                         reason: "a sigmoid over \(shape.count) units is a multi-label head; ConvScope explains one class of a softmax or a single sigmoid unit")
+            throw ModelError.unsupported(
+                file: sourceName, layer: layers.last?.name ?? "output",
+                reason:
+                    "a sigmoid over \(shape.count) units is a multi-label head; ConvScope explains one class of a softmax or a single sigmoid unit"
+            )
         }
         self.layers = layers
         self.output = output
@@ -73,7 +87,9 @@ public struct Model: Sendable {
     /// Sets the class names; a list whose length differs from the head's classes is refused with both numbers.
     public mutating func setClassNames(_ names: [String]?) throws {
         if let names {
-            guard hasClassifier else { throw ModelError.labels(detail: "\(sourceName) has no classifier, so it takes no labels") }
+            guard hasClassifier else {
+                throw ModelError.labels(detail: "\(sourceName) has no classifier, so it takes no labels")
+            }
             guard names.count == classes else {
                 throw ModelError.labels(detail: "\(names.count) labels for a head with \(classes) classes")
             }
@@ -84,7 +100,8 @@ public struct Model: Sendable {
     /// "VGG19 · 21 hidden layers · 1000 classes · 224×224 · Keras HDF5 · caffe"
     public var summary: String {
         let head = hasClassifier ? "\(classes) classes" : "no classifier (backbone)"
-        return "\(name) · \(hiddenLayers.count) hidden layers · \(head) · input \(input.height)×\(input.width) · \(format) · preprocessing \(preprocessing.rawValue)"
+        return
+            "\(name) · \(hiddenLayers.count) hidden layers · \(head) · input \(input.height)×\(input.width) · \(format) · preprocessing \(preprocessing.rawValue)"
     }
 
     /// The hidden layer named `name`, or the `index`-th (1-based) when `name` is a number.
@@ -97,8 +114,9 @@ public struct Model: Sendable {
     /// The same model with `layers` (same kinds and shapes, other parameters): output and class names kept, fresh
     /// Winograd kernels.
     public func replacingLayers(_ layers: [Layer]) throws -> Model {
-        var m = try Model(name: name, format: format, sourceName: sourceName, input: input, preprocessing: preprocessing,
-                          layers: layers, splitOutput: false)
+        var m = try Model(
+            name: name, format: format, sourceName: sourceName, input: input, preprocessing: preprocessing,
+            layers: layers, splitOutput: false)
         m.output = output
         m.classNames = classNames
         return m
@@ -106,8 +124,9 @@ public struct Model: Sendable {
 
     /// Layers 0…`last` at another input size (filter images are grown at their own size), sharing Winograd kernels.
     public func truncated(through last: Int, input: TensorShape) throws -> Model {
-        var m = try Model(name: name, format: format, sourceName: sourceName, input: input, preprocessing: preprocessing,
-                          layers: Array(layers.prefix(last + 1)), splitOutput: false)
+        var m = try Model(
+            name: name, format: format, sourceName: sourceName, input: input, preprocessing: preprocessing,
+            layers: Array(layers.prefix(last + 1)), splitOutput: false)
         m.winograd = winograd
         return m
     }
@@ -123,13 +142,17 @@ public struct Model: Sendable {
             switch layers[i].kind {
             case .conv2D(let c): kind = .conv(inChannels: c.inChannels, outChannels: c.outChannels)
             case .maxPool, .averagePool: kind = .pool
-            default: i += 1; continue
+            default:
+                i += 1
+                continue
             }
             var end = i
             while end + 1 < layers.count && layers[end + 1].kind.isElementWise { end += 1 }
             let s = layers[end].output
-            result.append(LayerInfo(index: result.count, name: layers[i].name, kind: kind, height: s.height, width: s.width,
-                                    channels: s.channels, first: i, last: end))
+            result.append(
+                LayerInfo(
+                    index: result.count, name: layers[i].name, kind: kind, height: s.height, width: s.width,
+                    channels: s.channels, first: i, last: end))
             i = end + 1
         }
         return result

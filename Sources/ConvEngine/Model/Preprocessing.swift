@@ -27,7 +27,11 @@ public enum Preprocessing: String, Sendable, CaseIterable {
     var channels: [(source: Int, offset: Float, scale: Float)] {
         switch self {
         case .caffe: return [(2, 103.939, 1), (1, 116.779, 1), (0, 123.68, 1)]
-        case .torch: return [(0, 0.485 * 255, 1 / (0.229 * 255)), (1, 0.456 * 255, 1 / (0.224 * 255)), (2, 0.406 * 255, 1 / (0.225 * 255))]
+        case .torch:
+            return [
+                (0, 0.485 * 255, 1 / (0.229 * 255)), (1, 0.456 * 255, 1 / (0.224 * 255)),
+                (2, 0.406 * 255, 1 / (0.225 * 255)),
+            ]
         case .tf: return [(0, 127.5, 1 / 127.5), (1, 127.5, 1 / 127.5), (2, 127.5, 1 / 127.5)]
         case .unit: return [(0, 0, 1 / 255), (1, 0, 1 / 255), (2, 0, 1 / 255)]
         case .none: return [(0, 0, 1), (1, 0, 1), (2, 0, 1)]

@@ -18,8 +18,10 @@ public enum ElementWise {
     }
 
     /// g = ∂L/∂y → ∂L/∂(pre-activation), in place, from the activation's output y.
-    public static func backward(_ a: Activation, _ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int,
-                                rule: ReLURule = .plain) {
+    public static func backward(
+        _ a: Activation, _ g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int,
+        rule: ReLURule = .plain
+    ) {
         switch a {
         case .linear: break
         case .relu:
@@ -36,16 +38,21 @@ public enum ElementWise {
     }
 
     /// y = x·scale[c] + shift[c] (a single scale/shift applies to every channel).
-    public static func affine(_ p: ChannelAffine, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pixels: Int, channels: Int) {
+    public static func affine(
+        _ p: ChannelAffine, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pixels: Int, channels: Int
+    ) {
         let per = p.scale.count > 1
         for i in 0..<pixels {
-            let xi = x + i * channels, yi = y + i * channels
+            let xi = x + i * channels
+            let yi = y + i * channels
             for c in 0..<channels { yi[c] = xi[c] * p.scale[per ? c : 0] + p.shift[per ? c : 0] }
         }
     }
 
     /// dx = dy·scale[c].
-    public static func affineBackward(_ p: ChannelAffine, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, pixels: Int, channels: Int) {
+    public static func affineBackward(
+        _ p: ChannelAffine, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, pixels: Int, channels: Int
+    ) {
         let per = p.scale.count > 1
         for i in 0..<pixels {
             for c in 0..<channels { dx[i * channels + c] = dy[i * channels + c] * p.scale[per ? c : 0] }

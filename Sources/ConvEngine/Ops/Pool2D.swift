@@ -8,10 +8,13 @@ public enum Pool2D {
         public var outHeight: Int, outWidth: Int
     }
 
-    public static func forward(max isMax: Bool, x: UnsafePointer<Float>, batch: Int, _ g: Geometry, y: UnsafeMutablePointer<Float>) {
+    public static func forward(
+        max isMax: Bool, x: UnsafePointer<Float>, batch: Int, _ g: Geometry, y: UnsafeMutablePointer<Float>
+    ) {
         let c = g.channels
         for n in 0..<batch {
-            let xi = x + n * g.inHeight * g.inWidth * c, yi = y + n * g.outHeight * g.outWidth * c
+            let xi = x + n * g.inHeight * g.inWidth * c
+            let yi = y + n * g.outHeight * g.outWidth * c
             for oy in 0..<g.outHeight {
                 for ox in 0..<g.outWidth {
                     let (ys, xs) = window(g, oy, ox)
@@ -20,7 +23,11 @@ public enum Pool2D {
                     for iy in ys {
                         for ix in xs {
                             let v = xi + (iy * g.inWidth + ix) * c
-                            if isMax { for ch in 0..<c { out[ch] = max(out[ch], v[ch]) } } else { for ch in 0..<c { out[ch] += v[ch] } }
+                            if isMax {
+                                for ch in 0..<c { out[ch] = max(out[ch], v[ch]) }
+                            } else {
+                                for ch in 0..<c { out[ch] += v[ch] }
+                            }
                         }
                     }
                     if !isMax {
@@ -34,12 +41,15 @@ public enum Pool2D {
 
     /// dy (N,OH,OW,C) → dx (N,H,W,C), overwritten. A maximum's gradient goes to the window's first maximum in
     /// row-major order (TensorFlow's MaxPoolGrad); an average's is shared evenly.
-    public static func backward(max isMax: Bool, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, _ g: Geometry,
-                                dx: UnsafeMutablePointer<Float>) {
+    public static func backward(
+        max isMax: Bool, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, _ g: Geometry,
+        dx: UnsafeMutablePointer<Float>
+    ) {
         let c = g.channels
         dx.update(repeating: 0, count: batch * g.inHeight * g.inWidth * c)
         for n in 0..<batch {
-            let xi = x + n * g.inHeight * g.inWidth * c, di = dx + n * g.inHeight * g.inWidth * c
+            let xi = x + n * g.inHeight * g.inWidth * c
+            let di = dx + n * g.inHeight * g.inWidth * c
             let gi = dy + n * g.outHeight * g.outWidth * c
             for oy in 0..<g.outHeight {
                 for ox in 0..<g.outWidth {
@@ -47,19 +57,27 @@ public enum Pool2D {
                     let grad = gi + (oy * g.outWidth + ox) * c
                     if isMax {
                         for ch in 0..<c {
-                            var best = -1, bestValue = -Float.infinity
-                            for iy in ys { for ix in xs {
-                                let i = (iy * g.inWidth + ix) * c + ch
-                                if best < 0 || xi[i] > bestValue { best = i; bestValue = xi[i] }
-                            } }
+                            var best = -1
+                            var bestValue = -Float.infinity
+                            for iy in ys {
+                                for ix in xs {
+                                    let i = (iy * g.inWidth + ix) * c + ch
+                                    if best < 0 || xi[i] > bestValue {
+                                        best = i
+                                        bestValue = xi[i]
+                                    }
+                                }
+                            }
                             di[best] += grad[ch]
                         }
                     } else {
                         let scale = 1 / Float(ys.count * xs.count)
-                        for iy in ys { for ix in xs {
-                            let d = di + (iy * g.inWidth + ix) * c
-                            for ch in 0..<c { d[ch] += grad[ch] * scale }
-                        } }
+                        for iy in ys {
+                            for ix in xs {
+                                let d = di + (iy * g.inWidth + ix) * c
+                                for ch in 0..<c { d[ch] += grad[ch] * scale }
+                            }
+                        }
                     }
                 }
             }
@@ -67,7 +85,8 @@ public enum Pool2D {
     }
 
     @inline(__always) static func window(_ g: Geometry, _ oy: Int, _ ox: Int) -> (Range<Int>, Range<Int>) {
-        let y0 = oy * g.strideY - g.padTop, x0 = ox * g.strideX - g.padLeft
+        let y0 = oy * g.strideY - g.padTop
+        let x0 = ox * g.strideX - g.padLeft
         return (max(y0, 0)..<min(y0 + g.windowY, g.inHeight), max(x0, 0)..<min(x0 + g.windowX, g.inWidth))
     }
 }

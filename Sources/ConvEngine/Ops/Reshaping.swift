@@ -2,8 +2,10 @@
 /// Forward and backward side by side, per image; N = `batch`.
 public enum Reshaping {
     /// x (H,W,C) → y (H+t+b, W+l+r, C) with zeros around.
-    public static func pad(x: UnsafePointer<Float>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
-                           y: UnsafeMutablePointer<Float>) {
+    public static func pad(
+        x: UnsafePointer<Float>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
+        y: UnsafeMutablePointer<Float>
+    ) {
         y.update(repeating: 0, count: batch * o.count)
         for n in 0..<batch {
             for row in 0..<s.height {
@@ -14,23 +16,34 @@ public enum Reshaping {
     }
 
     /// The inverse crop: dx (H,W,C) = dy's interior.
-    public static func padBackward(dy: UnsafePointer<Float>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
-                                   dx: UnsafeMutablePointer<Float>) {
+    public static func padBackward(
+        dy: UnsafePointer<Float>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
+        dx: UnsafeMutablePointer<Float>
+    ) {
         for n in 0..<batch {
             for row in 0..<s.height {
                 (dx + n * s.count + row * s.width * s.channels)
-                    .update(from: dy + n * o.count + ((row + top) * o.width + left) * s.channels, count: s.width * s.channels)
+                    .update(
+                        from: dy + n * o.count + ((row + top) * o.width + left) * s.channels,
+                        count: s.width * s.channels)
             }
         }
     }
 
     /// Flatten: H·W·C is our layout already; C·H·W reorders.
-    public static func flatten(_ order: FlattenOrder, x: UnsafePointer<Float>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<Float>,
-                               backward: Bool = false) {
-        guard order == .chw else { y.update(from: x, count: batch * s.count); return }
-        let hw = s.height * s.width, c = s.channels
+    public static func flatten(
+        _ order: FlattenOrder, x: UnsafePointer<Float>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<Float>,
+        backward: Bool = false
+    ) {
+        guard order == .chw else {
+            y.update(from: x, count: batch * s.count)
+            return
+        }
+        let hw = s.height * s.width
+        let c = s.channels
         for n in 0..<batch {
-            let xi = x + n * s.count, yi = y + n * s.count
+            let xi = x + n * s.count
+            let yi = y + n * s.count
             for p in 0..<hw {
                 for ch in 0..<c {
                     if backward { yi[p * c + ch] = xi[ch * hw + p] } else { yi[ch * hw + p] = xi[p * c + ch] }
@@ -39,10 +52,14 @@ public enum Reshaping {
         }
     }
 
-    public static func globalPool(max isMax: Bool, x: UnsafePointer<Float>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<Float>) {
-        let hw = s.height * s.width, c = s.channels
+    public static func globalPool(
+        max isMax: Bool, x: UnsafePointer<Float>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<Float>
+    ) {
+        let hw = s.height * s.width
+        let c = s.channels
         for n in 0..<batch {
-            let xi = x + n * s.count, yi = y + n * c
+            let xi = x + n * s.count
+            let yi = y + n * c
             for ch in 0..<c {
                 var acc: Float = isMax ? -.infinity : 0
                 for p in 0..<hw { acc = isMax ? max(acc, xi[p * c + ch]) : acc + xi[p * c + ch] }
@@ -51,12 +68,17 @@ public enum Reshaping {
         }
     }
 
-    public static func globalPoolBackward(max isMax: Bool, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, in s: TensorShape,
-                                          dx: UnsafeMutablePointer<Float>) {
-        let hw = s.height * s.width, c = s.channels
+    public static func globalPoolBackward(
+        max isMax: Bool, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, in s: TensorShape,
+        dx: UnsafeMutablePointer<Float>
+    ) {
+        let hw = s.height * s.width
+        let c = s.channels
         dx.update(repeating: 0, count: batch * s.count)
         for n in 0..<batch {
-            let xi = x + n * s.count, di = dx + n * s.count, gi = dy + n * c
+            let xi = x + n * s.count
+            let di = dx + n * s.count
+            let gi = dy + n * c
             for ch in 0..<c {
                 if isMax {
                     var best = 0

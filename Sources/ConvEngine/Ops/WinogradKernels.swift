@@ -24,7 +24,9 @@ public final class WinogradKernels: @unchecked Sendable {
 
     /// Layer `index`'s input-gradient kernel, or nil when the convolution does not fit Winograd.
     public func inputGradient(_ index: Int, _ c: Conv2DParameters) -> WinogradKernel? {
-        kernel(index, c, cache: \.inputGradient) { WinogradKernel(inputGradientOf: $0, inChannels: $1, outChannels: $2) }
+        kernel(index, c, cache: \.inputGradient) {
+            WinogradKernel(inputGradientOf: $0, inChannels: $1, outChannels: $2)
+        }
     }
 
     /// The kernels for a copy of the model whose layers `changed` differ: this cache's kernels of every other layer,
@@ -47,14 +49,20 @@ public final class WinogradKernels: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: convs.count) { k in _ = forward(convs[k].0, convs[k].1) }
     }
 
-    private func kernel(_ index: Int, _ c: Conv2DParameters, cache: ReferenceWritableKeyPath<WinogradKernels, [Int: WinogradKernel]>,
-                        make: ([Float], Int, Int) -> WinogradKernel) -> WinogradKernel? {
+    private func kernel(
+        _ index: Int, _ c: Conv2DParameters, cache: ReferenceWritableKeyPath<WinogradKernels, [Int: WinogradKernel]>,
+        make: ([Float], Int, Int) -> WinogradKernel
+    ) -> WinogradKernel? {
         guard Self.fits(c) else { return nil }
         lock.lock()
-        if let k = self[keyPath: cache][index] { lock.unlock(); return k }
+        if let k = self[keyPath: cache][index] {
+            lock.unlock()
+            return k
+        }
         lock.unlock()
         let k = make(c.kernel, c.inChannels, c.outChannels)
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if let existing = self[keyPath: cache][index] { return existing }
         self[keyPath: cache][index] = k
         return k

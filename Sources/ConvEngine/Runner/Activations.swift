@@ -7,7 +7,9 @@ public struct Activations: Sendable {
     public let outputs: [FeatureMap]
 
     public init(hidden: [LayerInfo], input: FeatureMap, outputs: [FeatureMap]) {
-        self.hidden = hidden; self.input = input; self.outputs = outputs
+        self.hidden = hidden
+        self.input = input
+        self.outputs = outputs
     }
 
     /// The hidden layers' outputs, in order (each after its folded activation, as Keras reports them).
@@ -17,7 +19,9 @@ public struct Activations: Sendable {
     public func layer(_ index: Int) -> FeatureMap { outputs[hidden[index].last] }
 
     public func layer(named name: String) throws -> FeatureMap {
-        guard let h = hidden.first(where: { $0.name == name }) else { throw EngineError.unknownLayer(name, known: hidden.map(\.name)) }
+        guard let h = hidden.first(where: { $0.name == name }) else {
+            throw EngineError.unknownLayer(name, known: hidden.map(\.name))
+        }
         return outputs[h.last]
     }
 }

@@ -12,16 +12,18 @@ public struct GradCAMResult: Sendable {
     public let classIndex: Int
     public let score: CAMScore
     public let scoreValue: Float
-    public let weights: [Float]     // α_k, one per channel
-    public let map: [Float]         // layer.height × layer.width, row-major
-    public let rawMaximum: Float    // max of ReLU(Σ α_k A_k) before normalising
+    public let weights: [Float]  // α_k, one per channel
+    public let map: [Float]  // layer.height × layer.width, row-major
+    public let rawMaximum: Float  // max of ReLU(Σ α_k A_k) before normalising
 }
 
 extension Runner {
     /// Grad-CAM: α_k = spatial mean of ∂score/∂A_k; map = ReLU(Σ_k α_k A_k) / max. `layer` nil means the last
     /// convolution, `classIndex` nil the top class.
-    public func gradCAM(_ a: Activations, classification c: Classification, layer name: String? = nil,
-                        classIndex: Int? = nil, score: CAMScore = .logit) throws -> GradCAMResult {
+    public func gradCAM(
+        _ a: Activations, classification c: Classification, layer name: String? = nil,
+        classIndex: Int? = nil, score: CAMScore = .logit
+    ) throws -> GradCAMResult {
         guard model.hasClassifier else { throw EngineError.noClassifier(model: model.sourceName) }
         guard let info = try name.map({ try model.hiddenLayer($0) }) ?? model.lastConvolution else {
             throw EngineError.unknownLayer(name ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
@@ -30,7 +32,8 @@ extension Runner {
         guard cls >= 0 && cls < model.classes else { throw EngineError.classOutOfRange(cls, classes: model.classes) }
         let g = backward(c.scoreGradient(cls, score), from: layers.count - 1, to: info.last, activations: a)
         let act = a.outputs[info.last]
-        let hw = info.height * info.width, ch = info.channels
+        let hw = info.height * info.width
+        let ch = info.channels
         var alpha = [Float](repeating: 0, count: ch)
         for p in 0..<hw { for k in 0..<ch { alpha[k] += g[p * ch + k] } }
         for k in 0..<ch { alpha[k] /= Float(hw) }
@@ -42,7 +45,8 @@ extension Runner {
         }
         let top = map.max() ?? 0
         if top > 0 { for p in 0..<hw { map[p] /= top } }
-        return GradCAMResult(layer: info, classIndex: cls, score: score, scoreValue: c.score(cls, score), weights: alpha, map: map,
-                             rawMaximum: top)
+        return GradCAMResult(
+            layer: info, classIndex: cls, score: score, scoreValue: c.score(cls, score), weights: alpha, map: map,
+            rawMaximum: top)
     }
 }

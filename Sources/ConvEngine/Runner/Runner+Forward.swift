@@ -14,11 +14,13 @@ extension Runner {
             d.kernel.withUnsafeBufferPointer { k in
                 d.bias!.withUnsafeBufferPointer { b in
                     if n > 1 {
-                        Dense.forwardBatch(x: x, batch: n, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
-                                           outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
+                        Dense.forwardBatch(
+                            x: x, batch: n, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
+                            outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
                     } else {
-                        Dense.forward(x: x, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
-                                      outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
+                        Dense.forward(
+                            x: x, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
+                            outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
                     }
                 }
             }
@@ -68,14 +70,17 @@ extension Runner {
     }
 
     /// Convolution with bias and its activation: Winograd, 3×3 im2col, or any-shape im2col.
-    private func convolve(_ i: Int, _ c: Conv2DParameters, x: UnsafePointer<Float>, batch n: Int, _ s: TensorShape, _ o: TensorShape,
-                          y: UnsafeMutablePointer<Float>) {
+    private func convolve(
+        _ i: Int, _ c: Conv2DParameters, x: UnsafePointer<Float>, batch n: Int, _ s: TensorShape, _ o: TensorShape,
+        y: UnsafeMutablePointer<Float>
+    ) {
         let fusedReLU = c.activation == .relu
         c.bias!.withUnsafeBufferPointer { bp in
             if let kernel = model.winograd.forward(i, c) {
                 winogradScratch.withUnsafeMutableBufferPointer { sp in
-                    Winograd.forward(x: x, batch: n, height: s.height, width: s.width, kernel: kernel, bias: bp.baseAddress!,
-                                     relu: fusedReLU, y: y, scratch: sp.baseAddress!, scratchCount: sp.count, ways: ways)
+                    Winograd.forward(
+                        x: x, batch: n, height: s.height, width: s.width, kernel: kernel, bias: bp.baseAddress!,
+                        relu: fusedReLU, y: y, scratch: sp.baseAddress!, scratchCount: sp.count, ways: ways)
                 }
                 if !fusedReLU { ElementWise.forward(c.activation, y, count: n * o.count) }
                 return
@@ -83,13 +88,16 @@ extension Runner {
             c.kernel.withUnsafeBufferPointer { kp in
                 im2colScratch.withUnsafeMutableBufferPointer { sp in
                     if c.isSame3x3 {
-                        Conv3x3.forward(x: x, batch: n, height: s.height, width: s.width, inChannels: c.inChannels, kernel: kp.baseAddress!,
-                                        bias: bp.baseAddress!, outChannels: c.outChannels, relu: fusedReLU, y: y,
-                                        scratch: sp.baseAddress!, ways: ways)
+                        Conv3x3.forward(
+                            x: x, batch: n, height: s.height, width: s.width, inChannels: c.inChannels,
+                            kernel: kp.baseAddress!,
+                            bias: bp.baseAddress!, outChannels: c.outChannels, relu: fusedReLU, y: y,
+                            scratch: sp.baseAddress!, ways: ways)
                         if !fusedReLU { ElementWise.forward(c.activation, y, count: n * o.count) }
                     } else {
-                        ConvGeneral.forward(x: x, batch: n, Runner.geometry(c, s, o), kernel: kp.baseAddress!, bias: bp.baseAddress!,
-                                            y: y, scratch: sp.baseAddress!, ways: ways)
+                        ConvGeneral.forward(
+                            x: x, batch: n, Runner.geometry(c, s, o), kernel: kp.baseAddress!, bias: bp.baseAddress!,
+                            y: y, scratch: sp.baseAddress!, ways: ways)
                         ElementWise.forward(c.activation, y, count: n * o.count)
                     }
                 }

@@ -38,16 +38,25 @@ struct WeightsInfo: Equatable {
     let defaultCAMLayer: String?
 
     init(_ model: Model, path: String) {
-        name = model.sourceName; self.path = path; format = model.format; hasClassifier = model.hasClassifier
-        modelName = model.name; hiddenLayers = model.hiddenLayers; classNames = (0..<model.classes).map(model.className)
-        preprocessing = model.preprocessing; inputWidth = model.input.width; inputHeight = model.input.height
+        name = model.sourceName
+        self.path = path
+        format = model.format
+        hasClassifier = model.hasClassifier
+        modelName = model.name
+        hiddenLayers = model.hiddenLayers
+        classNames = (0..<model.classes).map(model.className)
+        preprocessing = model.preprocessing
+        inputWidth = model.input.width
+        inputHeight = model.input.height
         defaultCAMLayer = model.lastConvolution?.name
     }
 
     /// Identifies the model as run (file and preprocessing), for caches of what it computes.
     var key: String { "\(path)|\(preprocessing.rawValue)" }
 
-    var kind: String { hasClassifier ? "\(modelName), \(classNames.count) classes" : "\(modelName) backbone, no classifier" }
+    var kind: String {
+        hasClassifier ? "\(modelName), \(classNames.count) classes" : "\(modelName) backbone, no classifier"
+    }
 }
 
 /// A Grad-CAM result and the request it answers.
@@ -63,6 +72,6 @@ struct CAMRequest: Equatable {
     var method: String = GradCAMMethod().name
     /// nil: the model's last convolution.
     var layer: String?
-    var classIndex: Int?          // nil: the top class
+    var classIndex: Int?  // nil: the top class
     var score: CAMScore = .logit
 }

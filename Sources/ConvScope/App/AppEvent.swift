@@ -38,7 +38,8 @@ enum AppEvent {
     case startDownload(fullOnly: Bool)
     case cancelDownload
     // Exports.
-    case exportInput, exportGrid, exportEnlarged, exportDossier, exportAll, exportCAMOverlay, exportHeatmap, exportFilterGrid, exportFilter
+    case exportInput, exportGrid, exportEnlarged, exportDossier, exportAll, exportCAMOverlay, exportHeatmap,
+        exportFilterGrid, exportFilter
     /// Opens the current image's export folder in the file manager.
     case revealExports
     // The window.

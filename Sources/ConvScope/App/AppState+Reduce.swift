@@ -12,10 +12,17 @@ extension AppState {
             guard !choosing, browser == nil else { return [] }
             choosing = true
             return [.openChooser]
-        case .chooserClosed(let path): choosing = false; return path.map { open(file: $0, now: now) } ?? []
-        case .browse(let b): choosing = false; browser = b; return []
+        case .chooserClosed(let path):
+            choosing = false
+            return path.map { open(file: $0, now: now) } ?? []
+        case .browse(let b):
+            choosing = false
+            browser = b
+            return []
         case .selectLayer(let i): return selectLayer(i)
-        case .selectPage(let p): channelPage = min(max(p, 0), pageCount - 1); return []
+        case .selectPage(let p):
+            channelPage = min(max(p, 0), pageCount - 1)
+            return []
         case .showFilters(let on):
             showFilters = on
             channelPage = min(channelPage, pageCount - 1)
@@ -23,9 +30,12 @@ extension AppState {
         case .enlargeChannel(let c): return enlarge(channel: c)
         case .enlargeFilter(let f):
             enlargedFilter = f.map { min(max($0, 0), layer.channels - 1) }
-            if let f = enlargedFilter { channelPage = f / 64 }   // ↑/↓ past the page's last filter turns the page
+            if let f = enlargedFilter { channelPage = f / 64 }  // ↑/↓ past the page's last filter turns the page
             return []
-        case .grid(let g): grid = g; refreshGridOrder(); return [.saveSettings]
+        case .grid(let g):
+            grid = g
+            refreshGridOrder()
+            return [.saveSettings]
         case .filterRecipe(let r):
             switch r {
             case .lucid(let s): lucidSettings = s
@@ -37,7 +47,7 @@ extension AppState {
         case .camMethod(let m): return requestCAM { $0.method = m }
         case .camCompare(let on):
             camCompare = on
-            if !on { comparison = Comparison() }   // cancelled: what it had is incomplete
+            if !on { comparison = Comparison() }  // cancelled: what it had is incomplete
             return on ? requestComparison() : [.cancelCompare]
         case .sanityFocus(let name):
             sanityFocus = name
@@ -49,8 +59,12 @@ extension AppState {
         case .camClass(let c): return requestCAM { $0.classIndex = c }
         case .camLayer(let name): return requestCAM { $0.layer = name }
         case .camScore(let s): return requestCAM { $0.score = s }
-        case .camOpacity(let o): camOpacity = min(max(o, 0), 1); return []
-        case .camOpacityFollowsHeat(let on): camOpacityFollowsHeat = on; return []
+        case .camOpacity(let o):
+            camOpacity = min(max(o, 0), 1)
+            return []
+        case .camOpacityFollowsHeat(let on):
+            camOpacityFollowsHeat = on
+            return []
         case .camFollowsLayer(let on):
             camFollowsLayer = on
             let name = layer.name
@@ -63,14 +77,21 @@ extension AppState {
             download = (fullOnly ? "Connecting to Keras's server…" : "Connecting…", nil)
             return [.startDownload(fullOnly: fullOnly)]
         case .cancelDownload: return [.cancelDownload]
-        case .exportInput, .exportGrid, .exportEnlarged, .exportDossier, .exportAll, .exportCAMOverlay, .exportHeatmap, .exportFilterGrid, .exportFilter:
+        case .exportInput, .exportGrid, .exportEnlarged, .exportDossier, .exportAll, .exportCAMOverlay, .exportHeatmap,
+            .exportFilterGrid, .exportFilter:
             return export(event, now: now)
         case .revealExports:
             return [.revealExports(stem: currentAnalysis.map { ($0.image.name as NSString).deletingPathExtension })]
-        case .showHelp(let on): showHelp = on; return []
-        case .dismissStatus: status.dismiss(); return []
+        case .showHelp(let on):
+            showHelp = on
+            return []
+        case .dismissStatus:
+            status.dismiss()
+            return []
         case .escape: return escape()
-        case .quit: quit = true; return [.saveSettings]
+        case .quit:
+            quit = true
+            return [.saveSettings]
         case .syncFilters: return syncFilters()
         case .syncDossier: return syncDossier() + syncIndex()
         case .indexFolder(let folder): return startIndexing(folder, now: now)
@@ -82,7 +103,9 @@ extension AppState {
         case .openCrop(let path):
             dossierCropPath = Self.absolute(path)
             return open(image: path, now: now)
-        case .lookingForModel: begin(.lookingForModel, now: now); return []
+        case .lookingForModel:
+            begin(.lookingForModel, now: now)
+            return []
         case .engine(let e): return reduce(engine: e, now: now)
         case .download(let e): return reduce(download: e, now: now)
         case .exporter(let e): return reduce(exporter: e, now: now)
@@ -93,8 +116,8 @@ extension AppState {
         let path = Self.absolute(given)
         imageGeneration += 1
         pendingImage = path
-        camRequest.classIndex = nil          // a new image: explain its own top class
-        guard weights != nil else { return [] }   // analysed once a model is loaded
+        camRequest.classIndex = nil  // a new image: explain its own top class
+        guard weights != nil else { return [] }  // analysed once a model is loaded
         begin(.analysing((path as NSString).lastPathComponent), now: now)
         return [.analyse(path: path, crop: crop, generation: imageGeneration, cam: camRequest), .saveSettings]
     }
@@ -113,11 +136,13 @@ extension AppState {
 
     /// Model files load; the last image is analysed; anything else is named in the status bar.
     private mutating func drop(_ paths: [String], now: Date) -> [Effect] {
-        var effects: [Effect] = [], problems: [String] = [], images: [String] = []
+        var effects: [Effect] = []
+        var problems: [String] = []
+        var images: [String] = []
         for p in paths {
             var isFolder: ObjCBool = false
             if paths.count == 1, FileManager.default.fileExists(atPath: p, isDirectory: &isFolder), isFolder.boolValue {
-                return startIndexing(p, now: now)   // a folder of photos: index it for the channel dossier
+                return startIndexing(p, now: now)  // a folder of photos: index it for the channel dossier
             }
             switch DroppedFile.classify(p) {
             case .weights: effects += load(model: p, now: now)
@@ -127,8 +152,9 @@ extension AppState {
         }
         if let last = images.last { effects += open(image: last, now: now) }
         if images.count > 1 {
-            status.post("\(paths.count) files dropped: showing the last image, \((images.last! as NSString).lastPathComponent). "
-                        + "Drop one image at a time to look at each.", error: false, at: now)
+            status.post(
+                "\(paths.count) files dropped: showing the last image, \((images.last! as NSString).lastPathComponent). "
+                    + "Drop one image at a time to look at each.", error: false, at: now)
         } else if let first = problems.first {
             let more = problems.count > 1 ? " (and \(problems.count - 1) more file(s) that are not images)" : ""
             status.post(first + more + (analysis != nil ? "; the current view is kept." : "."), error: true, at: now)
@@ -171,7 +197,10 @@ extension AppState {
 
     /// Enlarges a channel; stepping past the page's last tile turns the page.
     private mutating func enlarge(channel: Int?) -> [Effect] {
-        guard let c = channel else { enlargedChannel = nil; return [] }
+        guard let c = channel else {
+            enlargedChannel = nil
+            return []
+        }
         let order = gridOrder.isEmpty ? Array(0..<layer.channels) : gridOrder
         enlargedChannel = min(max(c, 0), layer.channels - 1)
         if let slot = order.firstIndex(of: enlargedChannel!) { channelPage = slot / 64 }
@@ -184,13 +213,17 @@ extension AppState {
         guard !order.isEmpty else { return c }
         // A channel not in the order (hidden as dead here): the nearest one in the direction of the step.
         guard let i = order.firstIndex(of: c) else {
-            return (delta > 0 ? order.first { $0 > c } : order.last { $0 < c }) ?? order[delta > 0 ? order.count - 1 : 0]
+            return (delta > 0 ? order.first { $0 > c } : order.last { $0 < c })
+                ?? order[delta > 0 ? order.count - 1 : 0]
         }
         return order[min(max(i + delta, 0), order.count - 1)]
     }
 
     mutating func refreshGridOrder() {
-        guard let a = currentAnalysis, a.activations.hidden.indices.contains(layerIndex) else { gridOrder = []; return }
+        guard let a = currentAnalysis, a.activations.hidden.indices.contains(layerIndex) else {
+            gridOrder = []
+            return
+        }
         gridOrder = grid.channels(of: a.activations.layer(layerIndex), contributions: currentContributions)
         channelPage = min(channelPage, pageCount - 1)
     }
@@ -207,7 +240,9 @@ extension AppState {
     mutating func requestComparison() -> [Effect] {
         guard camCompare, let a = currentAnalysis, a.classification != nil else { return [] }
         let key = camRequest.comparisonKey(compareAxis)
-        if comparison.generation == a.generation, comparison.axis == compareAxis, comparison.request == key { return [] }
+        if comparison.generation == a.generation, comparison.axis == compareAxis, comparison.request == key {
+            return []
+        }
         comparison = Comparison(generation: a.generation, axis: compareAxis, request: key)
         return [.compare(camRequest, compareAxis, imageGeneration: a.generation)]
     }
@@ -217,7 +252,8 @@ extension AppState {
     private mutating func syncFilters() -> [Effect] {
         func cancel() -> [Effect] {
             guard filtersRequested != nil else { return [] }
-            filtersRequested = nil; filterProgress = nil
+            filtersRequested = nil
+            filterProgress = nil
             return [.cancelFilters]
         }
         // The dossier asks for its channel's filter image alone, when it lacks it.
@@ -241,8 +277,15 @@ extension AppState {
 
     /// Esc closes the topmost thing open: the browser, help, an enlarged tile.
     private mutating func escape() -> [Effect] {
-        if browser != nil { browser = nil } else if showHelp { showHelp = false }
-        else if showFilters && enlargedFilter != nil { enlargedFilter = nil } else { enlargedChannel = nil }
+        if browser != nil {
+            browser = nil
+        } else if showHelp {
+            showHelp = false
+        } else if showFilters && enlargedFilter != nil {
+            enlargedFilter = nil
+        } else {
+            enlargedChannel = nil
+        }
         return []
     }
 }

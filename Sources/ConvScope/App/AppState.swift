@@ -23,10 +23,10 @@ struct AppState {
     var exportProgress: (done: Int, total: Int)?
 
     // The layer view.
-    var layerIndex = 7                  // block3_conv2 in VGG16 and VGG19; kept by name when another model loads
+    var layerIndex = 7  // block3_conv2 in VGG16 and VGG19; kept by name when another model loads
     /// The layer to show when a model loads (the last one looked at, from the settings).
     var preferredLayer: String?
-    var channelPage = 0                 // 64 tiles a page
+    var channelPage = 0  // 64 tiles a page
     var enlargedChannel: Int?
     /// The dossier of the enlarged channel, and the contribution order: the engine's answers and what was asked.
     var contributions: (key: ContributionKey, value: ChannelContributions)?
@@ -88,7 +88,8 @@ struct AppState {
     var hiddenLayers: [LayerInfo] { weights?.hiddenLayers ?? [] }
     var layer: LayerInfo { layerAt(layerIndex) }
     func layerAt(_ i: Int) -> LayerInfo {
-        hiddenLayers.isEmpty ? LayerInfo(index: 0, name: "—", kind: .pool, height: 1, width: 1, channels: 1, first: 0, last: 0)
+        hiddenLayers.isEmpty
+            ? LayerInfo(index: 0, name: "—", kind: .pool, height: 1, width: 1, channels: 1, first: 0, last: 0)
             : hiddenLayers[min(max(i, 0), hiddenLayers.count - 1)]
     }
     func className(_ i: Int) -> String { weights?.classNames[safe: i] ?? "class \(i)" }

@@ -8,7 +8,11 @@ import Raster
 /// is never replaced. Each PNG is encoded in memory and written with every write checked (`PNGFile`), so a full disk
 /// is a clear failure that leaves nothing behind, never a truncated file.
 final class Exporter {
-    enum Event { case progress(done: Int, total: Int), written([String]), failed(String) }
+    enum Event {
+        case progress(done: Int, total: Int)
+        case written([String])
+        case failed(String)
+    }
     struct Job {
         let what: String
         /// A line drawn in a strip under the image (grids: the layer and channel indices), or nil.
@@ -16,7 +20,9 @@ final class Exporter {
         let render: () -> RGBAImage
 
         init(what: String, caption: String? = nil, render: @escaping () -> RGBAImage) {
-            self.what = what; self.caption = caption; self.render = render
+            self.what = what
+            self.caption = caption
+            self.render = render
         }
     }
 
@@ -51,7 +57,8 @@ final class Exporter {
             do {
                 try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
             } catch {
-                events.post(.failed("cannot create the export folder \(target): \((error as NSError).localizedDescription)"))
+                events.post(
+                    .failed("cannot create the export folder \(target): \((error as NSError).localizedDescription)"))
                 return
             }
             var written: [String] = []
@@ -61,7 +68,9 @@ final class Exporter {
                     if let label = labels[i] { image = CaptionStrip.attach(label, below: image) }
                     written.append(try Exporter.write(image, in: target, name: "\(stem)_\(job.what)_\(stamp)"))
                 } catch {
-                    events.post(.failed("\(error)" + (written.isEmpty ? "" : " (\(written.count) file(s) were written before)")))
+                    events.post(
+                        .failed("\(error)" + (written.isEmpty ? "" : " (\(written.count) file(s) were written before)"))
+                    )
                     return
                 }
                 events.post(.progress(done: i + 1, total: jobs.count))
@@ -102,7 +111,8 @@ final class Exporter {
 
     /// The caption of a grid of `first…last` of `total` channels of `layer`: "block3_conv2 · channels 0–63 of 256".
     static func gridCaption(layer: String, first: Int, last: Int, total: Int, noun: String = "channels") -> String {
-        first == last ? "\(layer) · \(noun.dropLast()) \(first) of \(total)" : "\(layer) · \(noun) \(first)–\(last) of \(total)"
+        first == last
+            ? "\(layer) · \(noun.dropLast()) \(first) of \(total)" : "\(layer) · \(noun) \(first)–\(last) of \(total)"
     }
 }
 
@@ -111,19 +121,27 @@ enum PanelExports {
     static func input(_ a: Analysis) -> Exporter.Job { .init(what: "input") { a.image.original } }
 
     static func grid(_ a: Analysis, layer: Int, page: Int) -> Exporter.Job {
-        let map = a.activations.layer(layer), info = a.activations.hidden[layer]
-        let first = page * 64, last = min(map.channels, first + 64) - 1
-        return .init(what: "\(info.name)_channels\(first)-\(last)",
-                     caption: Exporter.gridCaption(layer: info.name, first: first, last: last, total: map.channels)) {
+        let map = a.activations.layer(layer)
+        let info = a.activations.hidden[layer]
+        let first = page * 64
+        let last = min(map.channels, first + 64) - 1
+        return .init(
+            what: "\(info.name)_channels\(first)-\(last)",
+            caption: Exporter.gridCaption(layer: info.name, first: first, last: last, total: map.channels)
+        ) {
             LayerGrid.render(map, firstChannel: first)
         }
     }
 
     /// The grid as shown: the page's channels in the grid's order (sorted, dead ones hidden), on the shown scale.
-    static func grid(_ a: Analysis, layer: Int, channels: [Int], page: Int, of total: Int, range: (min: Float, max: Float)?,
-                     order: GridOptions.Order) -> Exporter.Job {
-        let map = a.activations.layer(layer), info = a.activations.hidden[layer]
-        let first = page * 64, last = min(total, first + 64) - 1
+    static func grid(
+        _ a: Analysis, layer: Int, channels: [Int], page: Int, of total: Int, range: (min: Float, max: Float)?,
+        order: GridOptions.Order
+    ) -> Exporter.Job {
+        let map = a.activations.layer(layer)
+        let info = a.activations.hidden[layer]
+        let first = page * 64
+        let last = min(total, first + 64) - 1
         let sorted = order == .index ? "" : "_by\(order.rawValue)"
         var caption = Exporter.gridCaption(layer: info.name, first: first, last: last, total: total)
         if order != .index { caption += " · sorted by \(order.rawValue)" }
@@ -134,8 +152,10 @@ enum PanelExports {
         }
     }
 
-    static func channel(_ a: Analysis, layer: Int, channel: Int, range: (min: Float, max: Float)? = nil) -> Exporter.Job {
-        let map = a.activations.layer(layer), info = a.activations.hidden[layer]
+    static func channel(_ a: Analysis, layer: Int, channel: Int, range: (min: Float, max: Float)? = nil) -> Exporter.Job
+    {
+        let map = a.activations.layer(layer)
+        let info = a.activations.hidden[layer]
         return .init(what: "\(info.name)_channel\(channel)") {
             (range.map { LayerGrid.channelImage(map, channel, range: $0) } ?? LayerGrid.channelImage(map, channel))
                 .scaledNearest(by: max(1, 448 / map.height))
@@ -149,16 +169,25 @@ enum PanelExports {
     }
 
     static func camOverlay(_ a: Analysis, _ c: CAMView, opacity: Float) -> Exporter.Job {
-        .init(what: "\(c.request.method.replacingOccurrences(of: "+", with: "p"))_\(c.result.layer.name)_class\(c.result.classIndex)") {
-            Overlay.heatmap(FloatMap(width: c.result.layer.width, height: c.result.layer.height, values: c.result.map),
-                            over: a.image.shown, opacity: opacity)
+        .init(
+            what:
+                "\(c.request.method.replacingOccurrences(of: "+", with: "p"))_\(c.result.layer.name)_class\(c.result.classIndex)"
+        ) {
+            Overlay.heatmap(
+                FloatMap(width: c.result.layer.width, height: c.result.layer.height, values: c.result.map),
+                over: a.image.shown, opacity: opacity)
         }
     }
 
     static func heatmap(_ c: CAMView) -> Exporter.Job {
-        .init(what: "heatmap_\(c.request.method.replacingOccurrences(of: "+", with: "p"))_\(c.result.layer.name)_class\(c.result.classIndex)") {
-            Overlay.heatmapImage(FloatMap(width: c.result.layer.width, height: c.result.layer.height, values: c.result.map))
-                .scaledNearest(by: max(1, 224 / c.result.layer.height))
+        .init(
+            what:
+                "heatmap_\(c.request.method.replacingOccurrences(of: "+", with: "p"))_\(c.result.layer.name)_class\(c.result.classIndex)"
+        ) {
+            Overlay.heatmapImage(
+                FloatMap(width: c.result.layer.width, height: c.result.layer.height, values: c.result.map)
+            )
+            .scaledNearest(by: max(1, 224 / c.result.layer.height))
         }
     }
 }

@@ -4,7 +4,10 @@ import Platform
 /// The built-in file browser, drawn by the window when no desktop file chooser is installed: one folder's entries,
 /// folders first, hidden files left out.
 struct FileBrowser: Equatable {
-    struct Entry: Equatable { let name: String; let isFolder: Bool }
+    struct Entry: Equatable {
+        let name: String
+        let isFolder: Bool
+    }
     let folder: String
     let entries: [Entry]
     let error: String?
@@ -12,7 +15,9 @@ struct FileBrowser: Equatable {
     /// Choosing a folder to index (its images are listed, not openable) instead of a file to open.
     var forFolder = false
 
-    static let openable = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff", "h5", "hdf5", "keras", "onnx", "safetensors"]
+    static let openable = [
+        "png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff", "h5", "hdf5", "keras", "onnx", "safetensors",
+    ]
 
     init(folder: String, forFolder: Bool = false) {
         self.folder = folder
@@ -22,12 +27,16 @@ struct FileBrowser: Equatable {
             var list: [Entry] = []
             for n in names {
                 var isDir: ObjCBool = false
-                FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(n), isDirectory: &isDir)
+                FileManager.default.fileExists(
+                    atPath: (folder as NSString).appendingPathComponent(n), isDirectory: &isDir)
                 if isDir.boolValue || Self.openable.contains((n as NSString).pathExtension.lowercased()) {
                     list.append(Entry(name: n, isFolder: isDir.boolValue))
                 }
             }
-            entries = list.sorted { $0.isFolder != $1.isFolder ? $0.isFolder : $0.name.localizedStandardCompare($1.name) == .orderedAscending }
+            entries = list.sorted {
+                $0.isFolder != $1.isFolder
+                    ? $0.isFolder : $0.name.localizedStandardCompare($1.name) == .orderedAscending
+            }
             error = nil
         } catch {
             entries = []
@@ -47,15 +56,32 @@ enum FileChooser {
     static func run(startIn folder: String, completion: @escaping (Outcome) -> Void) {
         DispatchQueue.global(qos: .userInitiated).async {
             switch PortalFileChooser.open(title: "Open an image or a model") {
-            case .chosen(let path): completion(.chosen(path)); return
-            case .cancelled: completion(.cancelled); return
+            case .chosen(let path):
+                completion(.chosen(path))
+                return
+            case .cancelled:
+                completion(.cancelled)
+                return
             case .unavailable: break
             }
-            let filter = "Images and models | *.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.h5 *.keras *.onnx *.safetensors"
+            let filter =
+                "Images and models | *.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.h5 *.keras *.onnx *.safetensors"
             let tools: [(String, [String])] = [
-                ("zenity", ["--file-selection", "--title=Open an image or a model", "--filename=\(folder)/", "--file-filter=\(filter)",
-                            "--file-filter=All files | *"]),
-                ("kdialog", ["--getopenfilename", folder, "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.h5 *.keras *.onnx *.safetensors"]),
+                (
+                    "zenity",
+                    [
+                        "--file-selection", "--title=Open an image or a model", "--filename=\(folder)/",
+                        "--file-filter=\(filter)",
+                        "--file-filter=All files | *",
+                    ]
+                ),
+                (
+                    "kdialog",
+                    [
+                        "--getopenfilename", folder,
+                        "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.h5 *.keras *.onnx *.safetensors",
+                    ]
+                ),
             ]
             completion(runFirstInstalled(tools))
         }
@@ -65,7 +91,10 @@ enum FileChooser {
     static func runForFolder(startIn folder: String, completion: @escaping (Outcome) -> Void) {
         DispatchQueue.global(qos: .userInitiated).async {
             let tools: [(String, [String])] = [
-                ("zenity", ["--file-selection", "--directory", "--title=Index a folder of photos", "--filename=\(folder)/"]),
+                (
+                    "zenity",
+                    ["--file-selection", "--directory", "--title=Index a folder of photos", "--filename=\(folder)/"]
+                ),
                 ("kdialog", ["--getexistingdirectory", folder]),
             ]
             completion(runFirstInstalled(tools))
@@ -76,7 +105,8 @@ enum FileChooser {
     private static func runFirstInstalled(_ tools: [(String, [String])]) -> Outcome {
         for (tool, args) in tools {
             guard let exe = which(tool) else { continue }
-            let p = Process(), out = Pipe()
+            let p = Process()
+            let out = Pipe()
             p.executableURL = URL(fileURLWithPath: exe)
             p.arguments = args
             p.standardOutput = out

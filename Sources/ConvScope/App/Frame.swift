@@ -13,8 +13,11 @@ extension ConvScopeApp {
         let s = state
         Keys.read(ui, s, &out)
         let rows = ui.windowRect.rows([.fixed(46), .fill(min: 300), .fixed(30)], spacing: 0)
-        let panes = rows[1].inset(by: Vec2(8, 8)).columns([.fraction(0.24, min: 280, max: 440), .fill(min: 380),
-                                                            .fraction(0.27, min: 300, max: 480)], spacing: 8)
+        let panes = rows[1].inset(by: Vec2(8, 8)).columns(
+            [
+                .fraction(0.24, min: 280, max: 440), .fill(min: 380),
+                .fraction(0.27, min: 300, max: 480),
+            ], spacing: 8)
         // Overlays first, so the widgets beneath them don't react to the mouse this frame.
         if let b = s.browser {
             BrowserOverlay.draw(ui, b, &out)
@@ -30,7 +33,8 @@ extension ConvScopeApp {
         CamPane.draw(ui, s, panes[2], images, &out)
         StatusBar.draw(ui, s, rows[2], &out)
         if ui.input.dropHover { TopBar.dropHint(ui) }
-        paneRects = [("top", rows[0]), ("input", panes[0]), ("layer", panes[1]), ("cam", panes[2]), ("status", rows[2])]
+        paneRects =
+            [("top", rows[0]), ("input", panes[0]), ("layer", panes[1]), ("cam", panes[2]), ("status", rows[2])]
             + dossier
         for e in out { send(e) }
         send(.syncFilters)
@@ -47,12 +51,18 @@ extension ConvScopeApp {
     /// The UI trace (`CONVSCOPE_UI_TRACE`): the panes and every interactive widget of the last frame, in window
     /// points, replaced atomically, for tests that find widgets by label instead of coordinates.
     func writeTrace(_ ui: UIContext, to path: String) {
-        var entries = paneRects.map { TracedWidget(id: "pane-\($0.0)", kind: "pane", label: $0.0, value: "", rect: [$0.1.x, $0.1.y, $0.1.w, $0.1.h]) }
+        var entries = paneRects.map {
+            TracedWidget(
+                id: "pane-\($0.0)", kind: "pane", label: $0.0, value: "", rect: [$0.1.x, $0.1.y, $0.1.w, $0.1.h])
+        }
         entries += ui.trace
         let order = state.gridOrder.prefix(8).map(String.init).joined(separator: ",")
-        let value = "layer=\(state.layerIndex) camLayer=\(state.currentCAM?.result.layer.name ?? "") "
+        let value =
+            "layer=\(state.layerIndex) camLayer=\(state.currentCAM?.result.layer.name ?? "") "
             + "dropHover=\(ui.input.dropHover) order=\(order) enlarged=\(state.enlargedChannel.map(String.init) ?? "")"
-        let extra = [TracedWidget(id: "state", kind: "state", label: state.layer.name, value: value, rect: [0, 0, 0, 0])]
+        let extra = [
+            TracedWidget(id: "state", kind: "state", label: state.layer.name, value: value, rect: [0, 0, 0, 0])
+        ]
         guard let data = try? JSONEncoder().encode(entries + extra), data != lastTrace else { return }
         lastTrace = data
         try? AtomicFile.write(data, to: path)
@@ -61,8 +71,10 @@ extension ConvScopeApp {
 
 /// The bar at the top: the name, what is loaded, Open, Export all, Help.
 enum TopBar {
-    static let buttons: [(label: String, event: AppEvent)] = [("Open…  Ctrl+O##open", .openChooser), ("Export all##exportAll", .exportAll),
-                                                             ("Exports folder##revealExports", .revealExports), ("Help  F1##help", .showHelp(true))]
+    static let buttons: [(label: String, event: AppEvent)] = [
+        ("Open…  Ctrl+O##open", .openChooser), ("Export all##exportAll", .exportAll),
+        ("Exports folder##revealExports", .revealExports), ("Help  F1##help", .showHelp(true)),
+    ]
 
     static func draw(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) {
         ui.draw(.rect(r, ui.theme.panel))
@@ -72,11 +84,16 @@ enum TopBar {
         ui.draw(.text("ConvScope", origin: Vec2(cells[0].x + 4, r.y + 11), ui.theme.text, .heading))
         let tag = "a microscope for \(s.weights?.modelName ?? "VGG networks") · drop a photo or a model anywhere"
         let tx = cells[0].x + 14 + ui.measure("ConvScope", role: .heading).x
-        if ui.measure(tag, role: .small).x < cells[0].maxX - tx { ui.draw(.text(tag, origin: Vec2(tx, r.y + 16), ui.theme.textDim, .small)) }
+        if ui.measure(tag, role: .small).x < cells[0].maxX - tx {
+            ui.draw(.text(tag, origin: Vec2(tx, r.y + 16), ui.theme.textDim, .small))
+        }
         for (i, b) in buttons.enumerated() where ui.button(b.label, in: cells[i + 1]) { out.append(b.event) }
         if let p = s.exportProgress {
             let bar = Rect(cells[1].x - 190, cells[1].y + 3, 180, 22)
-            if bar.x > tx { ui.progressBar(fraction: Float(p.done) / Float(max(1, p.total)), label: "Exporting \(p.done)/\(p.total)", in: bar) }
+            if bar.x > tx {
+                ui.progressBar(
+                    fraction: Float(p.done) / Float(max(1, p.total)), label: "Exporting \(p.done)/\(p.total)", in: bar)
+            }
         }
     }
 
@@ -98,9 +115,12 @@ enum StatusBar {
         ui.draw(.rect(Rect(r.x, r.y, r.w, 1), ui.theme.border))
         let model: String
         if let info = s.weights {
-            model = "Model: \(info.name) · \(info.kind) · \(info.format) · preprocessing \(info.preprocessing.rawValue) · \(info.path)"
+            model =
+                "Model: \(info.name) · \(info.kind) · \(info.format) · preprocessing \(info.preprocessing.rawValue) · \(info.path)"
         } else {
-            model = s.noWeightsFound ? "Model: none found" : s.weightsError != nil ? "Model: none loaded" : "Model: loading…"
+            model =
+                s.noWeightsFound
+                ? "Model: none found" : s.weightsError != nil ? "Model: none loaded" : "Model: loading…"
         }
         var x = r.x + 12
         if let busy = s.activity.text {
@@ -116,7 +136,9 @@ enum StatusBar {
             if m.isError {
                 let more = s.status.unreadErrors.count > 1 ? "×  (\(s.status.unreadErrors.count - 1) more)" : "×"
                 let w = ui.measure(more, role: .small).x + 14
-                if ui.button("\(more)##dismissStatus", in: Rect(end, r.y + 4, w, r.h - 8)) { out.append(.dismissStatus) }
+                if ui.button("\(more)##dismissStatus", in: Rect(end, r.y + 4, w, r.h - 8)) {
+                    out.append(.dismissStatus)
+                }
                 if ui.lastItemHovered { ui.tooltip("Dismiss this message") }
                 end += w + 8
             }

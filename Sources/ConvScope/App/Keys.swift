@@ -11,7 +11,9 @@ enum Keys {
         if ui.keyPressed(.f1) { out.append(.showHelp(!s.showHelp)) }
         guard !s.showHelp else { return }
         if ctrl && ui.keyPressed(.o) { out.append(.openChooser) }
-        if ui.keyPressed(.f) && !ctrl && s.enlargedChannel == nil && s.enlargedFilter == nil { out.append(.showFilters(!s.showFilters)) }
+        if ui.keyPressed(.f) && !ctrl && s.enlargedChannel == nil && s.enlargedFilter == nil {
+            out.append(.showFilters(!s.showFilters))
+        }
         // Every press counts, also several in one frame (a busy frame, or auto-repeat).
         let layerStep = ui.keyPresses(.right) - ui.keyPresses(.left)
         if layerStep != 0 { out.append(.selectLayer(s.layerIndex + layerStep)) }

@@ -8,14 +8,20 @@ import WeightsStore
 enum LayerPane {
     static func draw(_ ui: UIContext, _ s: AppState, _ r: Rect, _ images: PanelImages, _ out: inout [AppEvent]) {
         let info = s.layer
-        let title = s.hiddenLayers.isEmpty ? "Layers" : "Layer \(s.layerIndex + 1) of \(s.hiddenLayers.count): \(info.label)"
-        let body = PaneChrome.pane(ui, r, title, s.showFilters
-            ? "Each tile is the image one filter responds to most, grown from gray. Early filters want edges and "
-                + "colours; deeper ones, textures and parts of things."
-            : "Each tile is one channel: where in the image one filter responds (white = strongly, black = not at all). Early layers find edges and colours; deeper ones, parts of objects.")
+        let title =
+            s.hiddenLayers.isEmpty ? "Layers" : "Layer \(s.layerIndex + 1) of \(s.hiddenLayers.count): \(info.label)"
+        let body = PaneChrome.pane(
+            ui, r, title,
+            s.showFilters
+                ? "Each tile is the image one filter responds to most, grown from gray. Early filters want edges and "
+                    + "colours; deeper ones, textures and parts of things."
+                : "Each tile is one channel: where in the image one filter responds (white = strongly, black = not at all). Early layers find edges and colours; deeper ones, parts of objects."
+        )
         let top = body.rows([.fixed(28), .fixed(16), .fill()], spacing: 6)
         var index = s.layerIndex
-        if ui.slider("\(info.name)##layer", value: &index, range: 0...max(s.hiddenLayers.count - 1, 1), in: top[0]), index != s.layerIndex {
+        if ui.slider("\(info.name)##layer", value: &index, range: 0...max(s.hiddenLayers.count - 1, 1), in: top[0]),
+            index != s.layerIndex
+        {
             out.append(.selectLayer(index))
         }
         ticks(ui, s, top[1])
@@ -24,7 +30,8 @@ enum LayerPane {
         if s.weights == nil && (s.noWeightsFound || s.download != nil) { return FirstRun.draw(ui, s, rest, &out) }
         if s.showFilters {
             guard s.weights != nil else {
-                ui.paragraph("Filter images appear once a model is loaded.", in: rest, role: .body, color: ui.theme.textDim)
+                ui.paragraph(
+                    "Filter images appear once a model is loaded.", in: rest, role: .body, color: ui.theme.textDim)
                 return
             }
             let split = rest.rows([.fixed(FiltersView.height(width: rest.w)), .fill()], spacing: 6)
@@ -34,9 +41,10 @@ enum LayerPane {
         }
         rest = gridOptions(ui, s, rest, &out)
         guard let a = s.currentAnalysis else {
-            ui.paragraph(s.weights == nil && s.weightsError != nil
-                ? "No model loaded. Drop a model file (.h5, .keras, .onnx or .safetensors) onto the window."
-                : s.pendingImage != nil ? "Analysing…" : "The channel maps appear here once an image is analysed.",
+            ui.paragraph(
+                s.weights == nil && s.weightsError != nil
+                    ? "No model loaded. Drop a model file (.h5, .keras, .onnx or .safetensors) onto the window."
+                    : s.pendingImage != nil ? "Analysing…" : "The channel maps appear here once an image is analysed.",
                 in: rest, role: .body, color: ui.theme.textDim)
             return
         }
@@ -51,7 +59,10 @@ enum LayerPane {
         var pools = 0
         for (i, l) in layers.enumerated() {
             let x = r.x + ui.theme.knobWidth / 2 + travel * Float(i) / Float(layers.count - 1)
-            ui.draw(.rect(Rect(x.rounded() - 1, r.y, 2, l.isConv ? 4 : 8), i == s.layerIndex ? ui.theme.accent : ui.theme.textDim))
+            ui.draw(
+                .rect(
+                    Rect(x.rounded() - 1, r.y, 2, l.isConv ? 4 : 8),
+                    i == s.layerIndex ? ui.theme.accent : ui.theme.textDim))
             guard !l.isConv else { continue }
             pools += 1
             ui.draw(.text("pool\(pools)", origin: Vec2(x - 30, r.y + 4), ui.theme.textDim, .small))
@@ -62,15 +73,20 @@ enum LayerPane {
     /// the rect below them.
     static func viewRow(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) -> Rect {
         let shown = s.showFilters ? s.layer.channels : s.shownChannels
-        let first = s.channelPage * 64, last = min(shown, first + 64) - 1
+        let first = s.channelPage * 64
+        let last = min(shown, first + 64) - 1
         let pageText = "\(s.showFilters ? "Filters" : "Channels") \(first)–\(max(last, first)) of \(shown)"
         let exportLabel = s.showFilters ? "Export grid##exportFilterGrid" : "Export grid##exportGrid"
         let textWidth = ui.measure(pageText).x + 12
         let widths = [84, 84, 28 + textWidth + 28 + 12, ui.buttonSize(exportLabel).x]
         let flow = FlowRow(widths: widths, in: r, lineHeight: 24, spacing: 6, lineSpacing: 6)
         let c = flow.rects
-        if ui.selectable("Channels##viewChannels", selected: !s.showFilters, in: c[0]), s.showFilters { out.append(.showFilters(false)) }
-        if ui.selectable("Filters  F##viewFilters", selected: s.showFilters, in: c[1]), !s.showFilters { out.append(.showFilters(true)) }
+        if ui.selectable("Channels##viewChannels", selected: !s.showFilters, in: c[0]), s.showFilters {
+            out.append(.showFilters(false))
+        }
+        if ui.selectable("Filters  F##viewFilters", selected: s.showFilters, in: c[1]), !s.showFilters {
+            out.append(.showFilters(true))
+        }
         let pager = c[2].columns([.fixed(28), .fill(), .fixed(28)], spacing: 6)
         if ui.button("‹##pagePrevious", in: pager[0]) { out.append(.selectPage(s.channelPage - 1)) }
         ui.draw(.text(pageText, origin: Vec2(pager[1].x + 6, pager[1].y + 3), ui.theme.text, .body))
@@ -87,7 +103,7 @@ enum LayerPane {
     /// pane; returns the rect below.
     static func gridOptions(_ ui: UIContext, _ s: AppState, _ r: Rect, _ out: inout [AppEvent]) -> Rect {
         let scaleLabel = s.grid.sharedScale ? "Scale: whole layer##scale" : "Scale: each tile##scale"
-        let box: Float = 30   // the checkbox's square and gap
+        let box: Float = 30  // the checkbox's square and gap
         // Contribution (to the Grad-CAM pane's class) only where there is a classifier.
         let orders = GridOptions.Order.allCases.filter { $0 != .contribution || s.weights?.hasClassifier == true }
         let orderWidths = orders.map { max(62, ui.measureLabel($0.rawValue).x + 16) }
@@ -95,9 +111,13 @@ enum LayerPane {
         let c = FlowRow(widths: widths, in: r, lineHeight: 24, spacing: 4, lineSpacing: 6)
         ui.draw(.text("Order", origin: Vec2(c.rects[0].x, c.rects[0].y + 4), ui.theme.textDim, .small))
         for (i, order) in orders.enumerated() {
-            if ui.selectable("\(order.rawValue)##order-\(order.rawValue)", selected: s.grid.order == order, in: c.rects[i + 1]),
-               s.grid.order != order {
-                var g = s.grid; g.order = order; out.append(.grid(g))
+            if ui.selectable(
+                "\(order.rawValue)##order-\(order.rawValue)", selected: s.grid.order == order, in: c.rects[i + 1]),
+                s.grid.order != order
+            {
+                var g = s.grid
+                g.order = order
+                out.append(.grid(g))
             }
             if ui.lastItemHovered { ui.tooltip(orderTip(order, s)) }
         }
@@ -105,8 +125,10 @@ enum LayerPane {
         if ui.checkbox("Hide dead##hideDead", isOn: &g.hideDead, in: c.rects[orders.count + 1]) { out.append(.grid(g)) }
         if ui.checkbox(scaleLabel, isOn: &g.sharedScale, in: c.rects[orders.count + 2]) { out.append(.grid(g)) }
         if ui.lastItemHovered {
-            ui.tooltip(s.grid.sharedScale ? "One gray scale for every tile: compare channels (black = layer min, white = layer max)"
-                                          : "Each tile scaled to its own min–max: see every channel's pattern")
+            ui.tooltip(
+                s.grid.sharedScale
+                    ? "One gray scale for every tile: compare channels (black = layer min, white = layer max)"
+                    : "Each tile scaled to its own min–max: see every channel's pattern")
         }
         return r.split(top: c.height, spacing: 6).rest
     }

@@ -16,16 +16,26 @@ enum PaneChrome {
     }
 
     static func channelRange(_ map: FeatureMap, _ c: Int) -> (min: Float, max: Float, mean: Float) {
-        var lo = Float.infinity, hi = -Float.infinity, sum: Float = 0
+        var lo = Float.infinity
+        var hi = -Float.infinity
+        var sum: Float = 0
         map.data.withUnsafeBufferPointer { p in
             var i = c
-            while i < p.count { let v = p[i]; lo = min(lo, v); hi = max(hi, v); sum += v; i += map.channels }
+            while i < p.count {
+                let v = p[i]
+                lo = min(lo, v)
+                hi = max(hi, v)
+                sum += v
+                i += map.channels
+            }
         }
         return (lo, hi, sum / Float(map.height * map.width))
     }
 
     /// A download button (`label`, with a stable id) or, while the download runs, its progress.
-    static func downloadOffer(_ ui: UIContext, _ s: AppState, _ label: String, fullOnly: Bool, _ r: Rect, _ out: inout [AppEvent]) {
+    static func downloadOffer(
+        _ ui: UIContext, _ s: AppState, _ label: String, fullOnly: Bool, _ r: Rect, _ out: inout [AppEvent]
+    ) {
         if let d = s.download {
             downloadProgress(ui, d, r, &out)
         } else if ui.button(label, in: Rect(r.x, r.y, min(r.w, ui.buttonSize(label).x + 16), 30)) {
@@ -34,10 +44,14 @@ enum PaneChrome {
     }
 
     /// A progress bar with a Cancel button beside it and the download's text below.
-    static func downloadProgress(_ ui: UIContext, _ d: (text: String, fraction: Double?), _ r: Rect, _ out: inout [AppEvent]) {
+    static func downloadProgress(
+        _ ui: UIContext, _ d: (text: String, fraction: Double?), _ r: Rect, _ out: inout [AppEvent]
+    ) {
         let line = r.columns([.fill(min: 80), .fixed(86)], spacing: 8)
-        ui.progressBar(fraction: Float(d.fraction ?? 0), label: d.fraction.map { String(format: "%.0f%%", $0 * 100) } ?? "working…",
-                       in: Rect(line[0].x, line[0].y, line[0].w, 26))
+        ui.progressBar(
+            fraction: Float(d.fraction ?? 0),
+            label: d.fraction.map { String(format: "%.0f%%", $0 * 100) } ?? "working…",
+            in: Rect(line[0].x, line[0].y, line[0].w, 26))
         if ui.button("Cancel##download", in: Rect(line[1].x, line[1].y, line[1].w, 26)) { out.append(.cancelDownload) }
         ui.paragraph(d.text, in: Rect(r.x, r.y + 32, r.w, max(0, r.h - 32)), role: .small, color: ui.theme.textDim)
     }
@@ -46,7 +60,8 @@ enum PaneChrome {
 extension Rect {
     /// The smallest rect holding this one and `other`.
     func spanning(_ other: Rect) -> Rect {
-        let x = Swift.min(self.x, other.x), y = Swift.min(self.y, other.y)
+        let x = Swift.min(self.x, other.x)
+        let y = Swift.min(self.y, other.y)
         return Rect(x, y, Swift.max(maxX, other.maxX) - x, Swift.max(maxY, other.maxY) - y)
     }
 }

@@ -19,8 +19,10 @@ final class PhotoCache: @unchecked Sendable {
         }
         let full = try decoder.load(path: path)
         let scale = min(1, 1024 / Double(max(full.width, full.height)))
-        let image = scale < 1
-            ? full.resized(width: max(1, Int(Double(full.width) * scale)), height: max(1, Int(Double(full.height) * scale)))
+        let image =
+            scale < 1
+            ? full.resized(
+                width: max(1, Int(Double(full.width) * scale)), height: max(1, Int(Double(full.height) * scale)))
             : full
         kept.append((path, image, scale))
         if kept.count > capacity { kept.removeFirst() }

@@ -27,9 +27,13 @@ extension UIContext {
     /// A word wider than `width` cut into pieces that fit (long file names).
     private func hardBreak(_ word: String, width: Float, role: FontRole) -> [String] {
         guard measure(word, role: role).x > width else { return [word] }
-        var pieces: [String] = [], current = ""
+        var pieces: [String] = []
+        var current = ""
         for ch in word {
-            if measure(current + String(ch), role: role).x > width, !current.isEmpty { pieces.append(current); current = "" }
+            if measure(current + String(ch), role: role).x > width, !current.isEmpty {
+                pieces.append(current)
+                current = ""
+            }
             current.append(ch)
         }
         if !current.isEmpty { pieces.append(current) }
@@ -40,7 +44,8 @@ extension UIContext {
     func heading(_ title: String, _ caption: String, at origin: Vec2, width: Float) -> Float {
         draw(.text(title, origin: origin, theme.text, .heading))
         let h = measure(title, role: .heading).y
-        let used = paragraph(caption, in: Rect(origin.x, origin.y + h + 2, width, 60), role: .small, color: theme.textDim)
+        let used = paragraph(
+            caption, in: Rect(origin.x, origin.y + h + 2, width, 60), role: .small, color: theme.textDim)
         return origin.y + h + 2 + used + 6
     }
 
@@ -48,7 +53,8 @@ extension UIContext {
     func fit(width w: Int, height h: Int, in rect: Rect) -> Rect {
         guard w > 0, h > 0, rect.w > 0, rect.h > 0 else { return .zero }
         let s = min(rect.w / Float(w), rect.h / Float(h))
-        let fw = (Float(w) * s).rounded(), fh = (Float(h) * s).rounded()
+        let fw = (Float(w) * s).rounded()
+        let fh = (Float(h) * s).rounded()
         return Rect((rect.x + (rect.w - fw) / 2).rounded(), (rect.y + (rect.h - fh) / 2).rounded(), fw, fh)
     }
 }

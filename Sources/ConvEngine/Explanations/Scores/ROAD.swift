@@ -18,14 +18,16 @@ public enum ROAD {
     public static let percentiles = [10, 20, 30, 40, 50, 60, 70, 80, 90]
     /// road.py's `neighbors_weights`: sides 1/6, corners 1/12 (they sum to 1).
     static let neighbours: [(dy: Int, dx: Int, weight: Double)] = [
-        (1, 1, 1 / 12), (0, 1, 1 / 6), (-1, 1, 1 / 12), (1, -1, 1 / 12), (0, -1, 1 / 6), (-1, -1, 1 / 12), (1, 0, 1 / 6),
+        (1, 1, 1 / 12), (0, 1, 1 / 6), (-1, 1, 1 / 12), (1, -1, 1 / 12), (0, -1, 1 / 6), (-1, -1, 1 / 12),
+        (1, 0, 1 / 6),
         (-1, 0, 1 / 6),
     ]
 
     /// numpy's `percentile` (linear interpolation) of `sorted`.
     static func percentile(_ sorted: [Float], _ p: Double) -> Double {
         let rank = p / 100 * Double(sorted.count - 1)
-        let lo = Int(rank.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+        let lo = Int(rank.rounded(.down))
+        let hi = min(lo + 1, sorted.count - 1)
         return Double(sorted[lo]) + (Double(sorted[hi]) - Double(sorted[lo])) * (rank - Double(lo))
     }
 
@@ -34,7 +36,9 @@ public enum ROAD {
     /// Sᵢ xᵢ − Σ w xⱼ over removed neighbours = Σ w xⱼ over kept ones, Sᵢ the weights of the in-image neighbours) is
     /// solved by conjugate gradients to a relative residual of 1e-9, where road.py calls scipy's `spsolve`.
     public static func impute(_ x: FeatureMap, keep: [Bool], noise: Float = 0, seed: UInt64 = 0) -> [Float] {
-        let h = x.height, w = x.width, c = x.channels
+        let h = x.height
+        let w = x.width
+        let c = x.channels
         precondition(keep.count == h * w, "a mask at the input's resolution")
         var index = [Int](repeating: -1, count: h * w)
         var pixels: [Int] = []
@@ -48,9 +52,11 @@ public enum ROAD {
         var links = [(Int, Double)](repeating: (-1, 0), count: n * 8)  // removed neighbour's unknown, weight
         var known = [(Int, Double)](repeating: (-1, 0), count: n * 8)  // kept neighbour's pixel, weight
         for (i, p) in pixels.enumerated() {
-            let y = p / w, xx = p % w
+            let y = p / w
+            let xx = p % w
             for (k, nb) in neighbours.enumerated() {
-                let ny = y + nb.dy, nx = xx + nb.dx
+                let ny = y + nb.dy
+                let nx = xx + nb.dx
                 guard ny >= 0, nx >= 0, ny < h, nx < w else { continue }
                 diagonal[i] += nb.weight
                 let q = ny * w + nx
@@ -88,7 +94,8 @@ public enum ROAD {
             return r
         }
         var x = [Double](repeating: 0, count: n)
-        var r = b, p = b
+        var r = b
+        var p = b
         var rr = r.reduce(0) { $0 + $1 * $1 }
         let stop = max(rr, 1e-300) * 1e-18
         var iterations = 0
@@ -118,7 +125,8 @@ extension Runner {
     ) throws -> ROADScores {
         precondition(map.count == input.height * input.width, "a map at the input's resolution")
         let inverse = map.map { 1 - $0 }
-        let sortedMap = map.sorted(), sortedInverse = inverse.sorted()
+        let sortedMap = map.sorted()
+        let sortedInverse = inverse.sorted()
         var states: [Float] = input.data
         for (i, p) in percentiles.enumerated() {
             let t = ROAD.percentile(sortedMap, Double(p))
@@ -126,7 +134,8 @@ extension Runner {
         }
         for (i, p) in percentiles.enumerated() {
             let t = ROAD.percentile(sortedInverse, Double(p))
-            states += ROAD.impute(input, keep: inverse.map { Double($0) < t }, noise: noise, seed: seed &+ UInt64(2 * i + 1))
+            states += ROAD.impute(
+                input, keep: inverse.map { Double($0) < t }, noise: noise, seed: seed &+ UInt64(2 * i + 1))
         }
         let probabilities = classScores(states, count: 1 + 2 * percentiles.count, classIndex: classIndex)
         let base = probabilities[0]
