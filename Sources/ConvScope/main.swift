@@ -13,3 +13,4 @@ if let core = BLASKernel.betterCoreType() {
 IsolatedChild.executable = "/proc/self/exe"
 MemoryPolicy.keepActivationPagesMapped()
 ConvScopeCommand.main()
+CacheWriter.shared.finish(seconds: 30)   // a model being kept for the next run is written whole before exiting
