@@ -18,6 +18,7 @@ struct Gui: ParsableCommand {
     @Flag(help: .hidden) var exitAfterFirstFrame = false
 
     func run() throws {
+        FontSet.locateInBackground()
         // The model the user named is read while the window opens (discovery takes the result).
         if let named = weightsOptions.weights ?? ProcessInfo.processInfo.environment["CONVSCOPE_WEIGHTS"],
            !named.isEmpty, WeightsProbe.regularFileCheck(path: named) == nil {
