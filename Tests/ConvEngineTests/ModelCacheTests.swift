@@ -42,7 +42,7 @@ final class ModelCacheTests: XCTestCase {
         try c.store(answer: a.fd, wireBytes: a.size, loaded: a.loaded, source: source, stamp: try stamp())
     }
 
-    private func entry(_ c: ModelCache) -> String { c.entryPath(source: source) }
+    private func entry(_ c: ModelCache) throws -> String { c.entryPath(source: source, stamp: try stamp()) }
 
     private func contents(_ c: ModelCache) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: c.directory)) ?? []).sorted()
@@ -75,40 +75,51 @@ final class ModelCacheTests: XCTestCase {
         let c = cache()
         XCTAssertEqual(try miss(c), .absent)
         try store(c)
-        XCTAssertEqual(contents(c), [(entry(c) as NSString).lastPathComponent], "one entry, no temporary file left")
+        XCTAssertEqual(contents(c), [(try entry(c) as NSString).lastPathComponent], "one entry, no temporary file left")
         let copy = try c.load(source: source, stamp: try stamp()).get()
         assertSameModel(copy)
         let e = try ModelReference("vgg19_keras").measure(Runner(model: copy), checkNames: true)
         XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
-        let header = try XCTUnwrap(FileManager.default.contents(atPath: entry(c)))
+        let header = try XCTUnwrap(FileManager.default.contents(atPath: try entry(c)))
         XCTAssertEqual(Array(header.prefix(8)), Array("CSCACHE1".utf8))
         let wire = header.range(of: Data("CSMODEL1".utf8))?.lowerBound
         XCTAssertEqual(wire.map { $0 % 4096 }, 0, "the model starts on a page boundary")
     }
 
-    func testModelCache_ChangedWeightsFileOrLoaderIsNotUsed() throws {
+    private func touch(_ seconds: Int) {
+        var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+        XCTAssertEqual(utimensat(AT_FDCWD, source, &times, 0), 0)
+    }
+
+    func testModelCache_ChangedWeightsFileOrLoaderIsNotUsedAndOnlyTwoEntriesStay() throws {
         let c = cache()
         try store(c)
+        let first = (try entry(c) as NSString).lastPathComponent
         let old = try stamp()
-        var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
-        XCTAssertEqual(utimensat(AT_FDCWD, source, &times, 0), 0)
+        touch(1_000_000)
         XCTAssertNotEqual(try stamp(), old, "a touched file has another stamp")
         XCTAssertEqual(try miss(c), .absent)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: entry(c)), "kept for the next store to replace")
         let otherLoader = try folder.write("loader2", Array("another loader build".utf8))
-        XCTAssertNotEqual(ModelCache.stamp(source: source, loader: otherLoader), old)
+        XCTAssertNotEqual(ModelCache.stamp(source: source, loader: otherLoader), ModelCache.stamp(source: source,
+                                                                                                  loader: loader))
         try store(c)
+        let second = (try entry(c) as NSString).lastPathComponent
+        XCTAssertEqual(Set(contents(c)), [first, second], "the entry of another build stays")
+        touch(2_000_000)
+        try store(c)
+        let third = (try entry(c) as NSString).lastPathComponent
+        XCTAssertEqual(Set(contents(c)), [second, third], "the oldest entry went")
         assertSameModel(try c.load(source: source, stamp: try stamp()).get())
     }
 
     func testModelCache_CutShortEntryIsRefusedAndRemoved() throws {
         let c = cache()
         try store(c)
-        let whole = try XCTUnwrap(FileManager.default.contents(atPath: entry(c)))
+        let whole = try XCTUnwrap(FileManager.default.contents(atPath: try entry(c)))
         for keep in [0, 7, 16, 40, 4096, 4096 + 16, 4096 + 300, whole.count / 2, whole.count - 4, whole.count - 1] {
-            try whole.prefix(keep).write(to: URL(fileURLWithPath: entry(c)))
+            try whole.prefix(keep).write(to: URL(fileURLWithPath: try entry(c)))
             guard case .damaged = try miss(c) else { return XCTFail("an entry cut at \(keep) was not refused") }
-            XCTAssertFalse(FileManager.default.fileExists(atPath: entry(c)), "cut at \(keep): removed")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: try entry(c)), "cut at \(keep): removed")
         }
         try store(c)
         assertSameModel(try c.load(source: source, stamp: try stamp()).get())
@@ -117,28 +128,28 @@ final class ModelCacheTests: XCTestCase {
     func testModelCache_ChangedByteAnywhereIsRefused() throws {
         let c = cache()
         try store(c)
-        let whole = try XCTUnwrap(FileManager.default.contents(atPath: entry(c)))
+        let whole = try XCTUnwrap(FileManager.default.contents(atPath: try entry(c)))
         let wire = try XCTUnwrap(whole.range(of: Data("CSMODEL1".utf8))?.lowerBound)
         let json = try XCTUnwrap(whole.range(of: Data("\"layers\"".utf8), in: wire..<whole.count)?.lowerBound)
         // The entry's magic, the model's magic and header, the first weight, one in the middle, the last.
         for at in [3, wire + 2, wire + 9, json + 3, whole.count - 1000, (wire + whole.count) / 2, whole.count - 2] {
             var bad = whole
             bad[at] ^= 0x10
-            try bad.write(to: URL(fileURLWithPath: entry(c)))
+            try bad.write(to: URL(fileURLWithPath: try entry(c)))
             guard case .damaged = try miss(c) else { return XCTFail("a changed byte at \(at) was not refused") }
-            XCTAssertFalse(FileManager.default.fileExists(atPath: entry(c)))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: try entry(c)))
         }
     }
 
     func testModelCache_ForeignFileOrFolderAtTheEntryIsRefused() throws {
         let c = cache()
         try FileManager.default.createDirectory(atPath: c.directory, withIntermediateDirectories: true)
-        try Data(repeating: 0x41, count: 100_000).write(to: URL(fileURLWithPath: entry(c)))
+        try Data(repeating: 0x41, count: 100_000).write(to: URL(fileURLWithPath: try entry(c)))
         guard case .damaged = try miss(c) else { return XCTFail("garbage used") }
-        try FileManager.default.createDirectory(atPath: entry(c), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: try entry(c), withIntermediateDirectories: false)
         guard case .damaged = try miss(c) else { return XCTFail("a folder used") }
-        try FileManager.default.removeItem(atPath: entry(c))
-        try FileManager.default.createSymbolicLink(atPath: entry(c), withDestinationPath: source)
+        try FileManager.default.removeItem(atPath: try entry(c))
+        try FileManager.default.createSymbolicLink(atPath: try entry(c), withDestinationPath: source)
         XCTAssertEqual(try miss(c), .absent, "a symbolic link is not followed")
         try store(c)
         assertSameModel(try c.load(source: source, stamp: try stamp()).get())

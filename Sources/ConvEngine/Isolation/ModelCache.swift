@@ -56,11 +56,21 @@ public struct ModelCache: Sendable {
         var payloadChecksum: UInt64
     }
 
-    /// The entry for `source` (one per weights file, whatever its stamp).
-    func entryPath(source: String) -> String {
-        let key = WireChecksum.bytes(Array(Self.resolved(source).utf8))
-        return directory + "/" + String(format: "%016llx", key) + ".csmodel"
+    /// The entry for `source` at `stamp`: named by both, so two builds of the loader (an installed one and a
+    /// developer's) each keep theirs instead of replacing each other's on every start.
+    func entryPath(source: String, stamp: String) -> String {
+        directory + "/" + Self.sourcePrefix(source) + String(format: "%016llx", WireChecksum.bytes(Array(stamp.utf8)))
+            + ".csmodel"
     }
+
+    /// The start of the names of every entry for `source`.
+    static func sourcePrefix(_ source: String) -> String {
+        String(format: "%016llx-", WireChecksum.bytes(Array(resolved(source).utf8)))
+    }
+
+    /// Entries kept per weights file: the newest and the one used last before it; older ones are removed when a new
+    /// one is written (each is as big as the model).
+    static let entriesPerSource = 2
 
     static func resolved(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
@@ -87,7 +97,7 @@ public struct ModelCache: Sendable {
 
     /// The model kept for `source` at `stamp`, or why there is none.
     public func load(source: String, stamp: String) -> Result<Model, Miss> {
-        let path = entryPath(source: source)
+        let path = entryPath(source: source, stamp: stamp)
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return .failure(.absent) }
         defer { close(fd) }
@@ -108,7 +118,7 @@ public struct ModelCache: Sendable {
             let json = try? ChildIO.readExactly(fd, count: headerBytes, at: 16),
             let header = try? JSONDecoder().decode(Header.self, from: Data(json))
         else { return damaged("its header is cut short or unreadable") }
-        guard header.stamp == stamp else { return .failure(.absent) }
+        guard header.stamp == stamp else { return damaged("it was written for another file") }
         let base = Self.wireBase(headerBytes: headerBytes)
         guard header.wireBytes >= 16, base <= size, header.wireBytes == size - base else {
             return damaged("it is \(size) bytes, its header says \(base + max(header.wireBytes, 0))")
@@ -118,6 +128,7 @@ public struct ModelCache: Sendable {
             guard loaded.coveredBytes == loaded.payloadBytes, loaded.headerChecksum == header.headerChecksum,
                 loaded.payloadChecksum == header.payloadChecksum
             else { return damaged("its checksum does not match") }
+            _ = futimens(fd, nil)   // used now: the newest entries are the ones kept
             return .success(loaded.model)
         } catch {
             return damaged("\(error)")
@@ -155,10 +166,12 @@ public struct ModelCache: Sendable {
         try Self.copy(from: answer, to: incoming.fd, count: wireBytes, at: base)
         guard fsync(incoming.fd) == 0 else { throw ModelCacheError.notStored(String(cString: strerror(errno))) }
         let temporary = try incoming.name()
-        guard rename(temporary, entryPath(source: source)) == 0 else {
+        let entry = entryPath(source: source, stamp: stamp)
+        guard rename(temporary, entry) == 0 else {
             throw ModelCacheError.notStored(String(cString: strerror(errno)))
         }
         incoming.renamed = true
+        removeOlderEntries(source: source, keeping: entry)
         let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dir >= 0 {
             fsync(dir)
@@ -181,6 +194,20 @@ public struct ModelCache: Sendable {
             }
             done += n
         }
+    }
+
+    /// Removes `source`'s entries but `kept` and the most recently used others, up to `entriesPerSource` in all.
+    func removeOlderEntries(source: String, keeping kept: String) {
+        let prefix = Self.sourcePrefix(source)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let others = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".csmodel") }
+            .map { directory + "/" + $0 }.filter { $0 != kept }
+            .map { path -> (String, Int) in
+                var st = stat()
+                return (path, lstat(path, &st) == 0 ? st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec : 0)
+            }
+            .sorted { $0.1 > $1.1 }
+        for (path, _) in others.dropFirst(Self.entriesPerSource - 1) { unlink(path) }
     }
 
     /// Free bytes for an unprivileged writer on the disk holding `path`.
