@@ -5,6 +5,8 @@ import XCTest
 /// `ModelCache` keeps a model read through the loader's child so the next start reads it back directly: it must give
 /// back exactly the model stored, and refuse (and remove) an entry that is cut short, damaged or foreign, or that
 /// belongs to another version of the weights file or of the loader, without crashing; a full disk stores nothing.
+private let RLIMIT_FSIZE_VALUE = __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
+
 final class ModelCacheTests: XCTestCase {
     private var folder: TemporaryFolder!
     private var source = "", loader = ""
@@ -169,6 +171,30 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertEqual(contents(full).count, 1, "no temporary file left")
         XCTAssertNoThrow(try full.load(source: source, stamp: old).get(), "the old entry is untouched")
         XCTAssertEqual(try miss(full), .absent)
+    }
+
+    /// The disk filling part-way through (here a file-size limit, which fails the write the way ENOSPC does).
+    func testModelCache_WriteFailingPartWayLeavesNothingBehind() throws {
+        let c = cache()
+        try store(c)
+        let old = try stamp()
+        touch(3_000_000)
+        let a = try answer()
+        defer { close(a.fd) }
+        XCTAssertGreaterThan(a.size, 64 << 10)
+        let previous = signal(SIGXFSZ, SIG_IGN)
+        var saved = rlimit()
+        getrlimit(RLIMIT_FSIZE_VALUE, &saved)
+        var small = saved
+        small.rlim_cur = 16 << 10
+        setrlimit(RLIMIT_FSIZE_VALUE, &small)
+        XCTAssertThrowsError(
+            try c.store(answer: a.fd, wireBytes: a.size, loaded: a.loaded, source: source, stamp: try stamp()))
+        setrlimit(RLIMIT_FSIZE_VALUE, &saved)
+        signal(SIGXFSZ, previous)
+        XCTAssertEqual(contents(c).count, 1, "only the old entry: \(contents(c))")
+        XCTAssertNoThrow(try c.load(source: source, stamp: old).get())
+        XCTAssertEqual(try miss(c), .absent)
     }
 
     func testModelCache_UnwritableFolderStoresNothing() throws {

@@ -12,7 +12,7 @@ public final class CacheWriter: @unchecked Sendable {
     /// Starts keeping `answer` (its own copy of the descriptor is taken; the caller may close it).
     func store(_ cache: ModelCache, answer: Int32, size: Int, loaded: ModelWire.Loaded, source: String,
                stamp: String) {
-        let fd = dup(answer)
+        let fd = fcntl(answer, F_DUPFD_CLOEXEC, 0)   // not inherited by the image decoders started meanwhile
         guard fd >= 0 else { return }
         queue.async(group: group) { [self] in
             defer { close(fd) }
