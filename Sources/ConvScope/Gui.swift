@@ -81,7 +81,6 @@ struct Gui: ParsableCommand {
                     app.send(.quit)
                 }
             }
-            CacheWriter.shared.finish(seconds: 30)   // a model kept for the next start is written whole or not at all
             if let path = frameStats {
                 try AtomicFile.write(JSONEncoder().encode(["all": FrameStats(app.frameSeconds), "while_engine_works": FrameStats(app.busyFrameSeconds)]), to: path)
             }

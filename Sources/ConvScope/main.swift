@@ -13,4 +13,5 @@ if let core = BLASKernel.betterCoreType() {
 IsolatedChild.executable = "/proc/self/exe"
 MemoryPolicy.keepActivationPagesMapped()
 ConvScopeCommand.main()
-CacheWriter.shared.finish(seconds: 30)   // a model being kept for the next run is written whole before exiting
+// A model being kept for the next run (ModelCache) is finished before exiting, once the window (if any) has closed.
+CacheWriter.shared.finish(seconds: 30)
