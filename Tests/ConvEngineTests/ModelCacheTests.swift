@@ -114,6 +114,21 @@ final class ModelCacheTests: XCTestCase {
         assertSameModel(try c.load(source: source, stamp: try stamp()).get())
     }
 
+    /// A model opened from a folder since removed (a download, a test's temporary file) leaves no entry behind.
+    func testModelCache_EntryOfAFileSinceRemovedGoesAtTheNextStore() throws {
+        let c = cache()
+        let first = source
+        source = folder.path("temporary.h5")
+        try FileManager.default.copyItem(atPath: first, toPath: source)
+        try store(c)
+        let gone = try entry(c)
+        try FileManager.default.removeItem(atPath: source)
+        source = first
+        try store(c)
+        XCTAssertEqual(contents(c), [(try entry(c) as NSString).lastPathComponent])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: gone))
+    }
+
     func testModelCache_CutShortEntryIsRefusedAndRemoved() throws {
         let c = cache()
         try store(c)

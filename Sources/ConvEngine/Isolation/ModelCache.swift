@@ -196,18 +196,56 @@ public struct ModelCache: Sendable {
         }
     }
 
-    /// Removes `source`'s entries but `kept` and the most recently used others, up to `entriesPerSource` in all.
+    /// Entries kept in all, and the bytes they may take together (the newest is always kept).
+    static let maxEntries = 6
+    static let maxTotalBytes = 3 << 30
+
+    /// Removes, besides `kept`: entries whose weights file is gone (a model opened from a temporary folder), all
+    /// but the most recently used of `source`'s others (`entriesPerSource`), then the least recently used ones
+    /// beyond `maxEntries` or `maxTotalBytes`.
     func removeOlderEntries(source: String, keeping kept: String) {
         let prefix = Self.sourcePrefix(source)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let others = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".csmodel") }
-            .map { directory + "/" + $0 }.filter { $0 != kept }
-            .map { path -> (String, Int) in
+        var entries = names.filter { $0.hasSuffix(".csmodel") }.map { directory + "/" + $0 }.filter { $0 != kept }
+            .compactMap { path -> (path: String, used: Int, bytes: Int)? in
                 var st = stat()
-                return (path, lstat(path, &st) == 0 ? st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec : 0)
+                guard lstat(path, &st) == 0 else { return nil }
+                return (path, st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec, Int(st.st_size))
             }
-            .sorted { $0.1 > $1.1 }
-        for (path, _) in others.dropFirst(Self.entriesPerSource - 1) { unlink(path) }
+            .sorted { $0.used > $1.used }
+        var sameSource = 1
+        entries = entries.filter { e in
+            let gone = Self.sourceOfEntry(e.path).map { !FileManager.default.fileExists(atPath: $0) } ?? true
+            let surplus = (e.path as NSString).lastPathComponent.hasPrefix(prefix) && {
+                sameSource += 1
+                return sameSource > Self.entriesPerSource
+            }()
+            if gone || surplus { unlink(e.path) }
+            return !(gone || surplus)
+        }
+        var st = stat()
+        var total = stat(kept, &st) == 0 ? Int(st.st_size) : 0
+        for (i, e) in entries.enumerated() {
+            total += e.bytes
+            if i + 1 >= Self.maxEntries || total > Self.maxTotalBytes { unlink(e.path) }
+        }
+    }
+
+    /// The weights file an entry was made from (its stamp's first line), or nil when its header is unreadable.
+    static func sourceOfEntry(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard let prefix = try? ChildIO.readExactly(fd, count: 16, at: 0), Array(prefix.prefix(8)) == magic else {
+            return nil
+        }
+        let n = prefix.suffix(8).withUnsafeBytes {
+            Int(clamping: UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)))
+        }
+        guard n <= maxHeaderBytes, let json = try? ChildIO.readExactly(fd, count: n, at: 16),
+            let header = try? JSONDecoder().decode(Header.self, from: Data(json))
+        else { return nil }
+        return header.stamp.split(separator: "\n", maxSplits: 1).first.map(String.init)
     }
 
     /// Free bytes for an unprivileged writer on the disk holding `path`.
