@@ -160,7 +160,7 @@ public struct ModelCache: Sendable {
         let base = Self.wireBase(headerBytes: json.count)
         prefix += [UInt8](repeating: 0, count: base - prefix.count)
 
-        let incoming = try Incoming(directory: directory)
+        let incoming = try ModelCacheIncoming(directory: directory)
         defer { incoming.discard() }
         try ChildIO.writeAll(incoming.fd, prefix, at: 0)
         try Self.copy(from: answer, to: incoming.fd, count: wireBytes, at: base)
@@ -253,57 +253,5 @@ public struct ModelCache: Sendable {
         var s = statvfs()
         guard statvfs(path, &s) == 0 else { return 0 }
         return Int(s.f_bavail) * Int(s.f_frsize)
-    }
-}
-
-/// An entry being written: a file with no name (`O_TMPFILE`: nothing is left if the process ends part-way), or, on
-/// a file system without those, one with a temporary name that is removed when writing fails.
-private final class Incoming {
-    let fd: Int32
-    private let directory: String
-    private var path: String?
-    var renamed = false
-    /// O_TMPFILE on Linux (`__O_TMPFILE | O_DIRECTORY`), which Swift does not import.
-    private static let tmpfile: Int32 = 0o20_200_000
-
-    init(directory: String) throws {
-        self.directory = directory
-        var fd = open(directory, Self.tmpfile | O_RDWR | O_CLOEXEC, 0o600)
-        if fd < 0 {
-            var template = Array("\(directory)/.incoming-XXXXXX".utf8CString)
-            fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else { throw ModelCacheError.notStored(String(cString: strerror(errno))) }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        }
-        self.fd = fd
-    }
-
-    /// A temporary name for the file, to be renamed into place.
-    func name() throws -> String {
-        if let path { return path }
-        let temporary = directory + "/.incoming-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
-            throw ModelCacheError.notStored(String(cString: strerror(errno)))
-        }
-        path = temporary
-        return temporary
-    }
-
-    /// Closes the file, removing its temporary name unless it was renamed into place.
-    func discard() {
-        if let path, !renamed { unlink(path) }
-        close(fd)
-    }
-}
-
-/// Why a model was not kept in the cache (the model itself loaded; only the next start is slower).
-public enum ModelCacheError: Error, CustomStringConvertible {
-    case notStored(String)
-
-    public var description: String {
-        switch self {
-        case .notStored(let why): return "the model was not kept for a faster next start: \(why)"
-        }
     }
 }
