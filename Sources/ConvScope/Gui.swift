@@ -3,6 +3,7 @@ import ConvEngine
 import Foundation
 import ImmediateUI
 import Platform
+import WeightsStore
 
 struct Gui: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Open the ConvScope window (the default).")
@@ -17,6 +18,12 @@ struct Gui: ParsableCommand {
     @Flag(help: .hidden) var exitAfterFirstFrame = false
 
     func run() throws {
+        FontSet.locateInBackground()
+        // The model the user named is read while the window opens (discovery takes the result).
+        if let named = weightsOptions.weights ?? ProcessInfo.processInfo.environment["CONVSCOPE_WEIGHTS"],
+           !named.isEmpty, WeightsProbe.regularFileCheck(path: named) == nil {
+            IsolatedModelLoader.prefetch(path: named)
+        }
         try reportingErrors {
             let settings = Settings.load()
             let dims = try size.map { s -> [Int] in

@@ -13,3 +13,5 @@ if let core = BLASKernel.betterCoreType() {
 IsolatedChild.executable = "/proc/self/exe"
 MemoryPolicy.keepActivationPagesMapped()
 ConvScopeCommand.main()
+// A model being kept for the next run (ModelCache) is finished before exiting, once the window (if any) has closed.
+CacheWriter.shared.finish(seconds: 30)

@@ -46,6 +46,7 @@ exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzerTestOneInput))
 // Replays go the way the app goes: files libhdf5 reads are parsed in a child (this executable in a child mode).
 ChildModes.runIfChild([IsolatedModelLoader.childMode, IsolatedImageDecoder.childMode])
 IsolatedChild.executable = "/proc/self/exe"
+setenv("CONVSCOPE_MODEL_CACHE", "off", 1)   // every replay parses its file; none is kept in the user's cache
 let args = CommandLine.arguments
 guard args.count >= 2, let target = FuzzTarget.named(args[1]) else {
     let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")

@@ -1,5 +1,6 @@
 import CSDL2
 import CSDL2TTF
+import Dispatch
 import ImmediateUI
 
 /// SDL_ttf fonts found through fontconfig ('DejaVu Sans', and 'DejaVu Sans Mono' for `.mono`), falling back to
@@ -39,6 +40,15 @@ public final class FontSet: TextMeasurer {
     private static let maxMeasured = 8192
     /// Bumped whenever the fonts are reopened (scale change), so caches of rendered text can drop stale entries.
     private(set) var generation = 0
+
+    /// Looks the font files up (`fc-match`, a process each) on a background thread, so a window opening meanwhile
+    /// finds them ready instead of waiting about 0.1 s for them after its renderer is made.
+    public static func locateInBackground() {
+        DispatchQueue.global(qos: .userInitiated).async {
+            _ = FontLocator.candidates(family: "DejaVu Sans", fallbacks: sansFallbacks)
+            _ = FontLocator.candidates(family: "DejaVu Sans Mono", fallbacks: monoFallbacks)
+        }
+    }
 
     public init(scale: Float) throws {
         try FontSet.startEngine()

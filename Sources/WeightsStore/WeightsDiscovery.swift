@@ -74,9 +74,16 @@ public struct WeightsDiscovery {
     public var dataFolder: String { WeightsDiscovery.dataFolder(environment: environment, home: home) }
 
     /// Every place looked at, in order, with what was found there (one entry per file in a folder).
-    public func search() -> [Place] {
+    public func search() -> [Place] { search(until: { _ in false }) }
+
+    /// The places in order, stopping (no further file probed, which would mean loading it) once `enough` says the
+    /// places so far decide.
+    func search(until enough: ([Place]) -> Bool) -> [Place] {
         var places: [Place] = []
+        var done = false
         func file(_ name: String, _ path: String?, given: Bool) {
+            if done { return }
+            defer { done = enough(places) }
             guard let path, !path.isEmpty else { places.append(Place(name: name, path: "", finding: .notGiven)); return }
             // The probe (which may be a caller's own) is handed only regular files.
             var finding = WeightsProbe.regularFileCheck(path: path) ?? probe(path)
@@ -84,12 +91,15 @@ public struct WeightsDiscovery {
             places.append(Place(name: name, path: path, finding: finding))
         }
         func folder(_ name: String, _ dir: String?) {
+            if done { return }
+            defer { done = enough(places) }
             guard let dir else { places.append(Place(name: name, path: "", finding: .notGiven)); return }
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
                 .filter { n in !n.hasPrefix(".") && [".h5", ".safetensors", ".keras", ".onnx"].contains { n.lowercased().hasSuffix($0) } }
                 .sorted()
             var listed = 0
             for n in names {
+                if listed > 0 && enough(places) { break }
                 let path = dir + "/" + n
                 // A FIFO, socket or device named like a model is listed as skipped with the reason, never opened.
                 let finding = WeightsProbe.regularFileCheck(path: path) ?? probe(path)
@@ -117,7 +127,15 @@ public struct WeightsDiscovery {
     }
 
     /// The file to use, or nil when there is none (or the one named with --weights / $CONVSCOPE_WEIGHTS is unusable).
-    public func best() -> Candidate? { WeightsDiscovery.choose(from: search()) }
+    /// Looks only as far as needed: every place probed is a model loaded, up to half a gigabyte each.
+    public func best() -> Candidate? { WeightsDiscovery.choose(from: search(until: WeightsDiscovery.decided)) }
+
+    /// Whether `places` (searched in order so far) already decide `choose`: a user-chosen place that was given, or,
+    /// past those, a full model.
+    static func decided(_ places: [Place]) -> Bool {
+        if places.contains(where: { PlaceName.userChosen.contains($0.name) && $0.finding != .notGiven }) { return true }
+        return places.contains { !PlaceName.userChosen.contains($0.name) && $0.finding.kind == .full }
+    }
 
     /// The rule of `best()` applied to places already searched.
     public static func choose(from places: [Place]) -> Candidate? {

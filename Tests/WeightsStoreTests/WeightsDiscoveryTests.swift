@@ -95,6 +95,31 @@ final class WeightsDiscoveryTests: XCTestCase {
         XCTAssertEqual(discovery(env: ["CONVSCOPE_WEIGHTS": env]).best()?.place, "$CONVSCOPE_WEIGHTS")
     }
 
+    /// Every probe loads a model (up to half a gigabyte): `best()` stops once the answer is settled, `search()` not.
+    func testBest_ProbesOnlyAsFarAsTheChoiceNeeds() {
+        let given = SafetensorsFixture.write(tmp.path + "/given.safetensors", classifier: .none)
+        let env = SafetensorsFixture.write(tmp.path + "/env.safetensors", classifier: .torchvision)
+        SafetensorsFixture.write(repo + "/a_backbone.safetensors", classifier: .none)
+        SafetensorsFixture.write(data + "/b_full.safetensors", classifier: .torchvision)
+        SafetensorsFixture.write(data + "/c_full.safetensors", classifier: .torchvision)
+        SafetensorsFixture.write(keras, classifier: .torchvision)
+        var probed: [String] = []
+        func counting(explicit: String?, env: [String: String]) -> WeightsDiscovery {
+            WeightsDiscovery(explicit: explicit, environment: env, home: home, repoWeightsFolder: repo) { path in
+                probed.append((path as NSString).lastPathComponent)
+                return WeightsProbe.classify(path: path)
+            }
+        }
+        XCTAssertEqual(counting(explicit: given, env: ["CONVSCOPE_WEIGHTS": env]).best()?.path, given)
+        XCTAssertEqual(probed, ["given.safetensors"])
+        probed = []
+        XCTAssertEqual(counting(explicit: nil, env: [:]).best()?.path, data + "/b_full.safetensors")
+        XCTAssertEqual(probed, ["a_backbone.safetensors", "b_full.safetensors"])
+        probed = []
+        XCTAssertEqual(counting(explicit: nil, env: [:]).search().count, 10)
+        XCTAssertEqual(probed.count, 4, "search probes every file: \(probed)")
+    }
+
     func testBest_WeightsOptionNamingAMissingFileChoosesNothingAndSaysWhy() {
         SafetensorsFixture.write(data + "/full.safetensors", classifier: .torchvision)
         let d = discovery(explicit: tmp.path + "/nope.h5")

@@ -14,19 +14,38 @@ public enum IsolatedModelLoader {
         try ModelLoader.finish(readModel(path: path), path: path, labels: labels, preprocessing: preprocessing)
     }
 
-    /// The model in the file, as the file describes it.
+    /// The model in the file, as the file describes it: from `ModelCache.standard` when this file was read before,
+    /// else through the child (and then kept there for the next start, in the background).
     public static func readModel(path: String) throws -> Model {
+        if let early = ModelPrefetch.shared.take(path: path) { return try early.get() }
+        return try readModelNow(path: path)
+    }
+
+    /// Starts reading `path` on a background thread (the window opens meanwhile); the first `readModel` of the same,
+    /// unchanged file takes the result instead of reading it again.
+    public static func prefetch(path: String) {
+        ModelPrefetch.shared.start(path: path) { try readModelNow(path: path) }
+    }
+
+    static func readModelNow(path: String) throws -> Model {
         try ModelLoader.requireRegularFile(path: path)
         guard let executable = IsolatedChild.executable, ModelLoader.readsThroughHDF5(path: path) else {
             return try ModelLoader.readModel(path: path)
         }
         let size = try FileProbe.size(path: path)
+        let cache = size >= ModelCache.minimumFileSize ? ModelCache.standard() : nil
+        let stamp = ModelCache.stamp(source: path, loader: executable)
+        if let cache, let stamp, case .success(let model) = cache.load(source: path, stamp: stamp) { return model }
         let result = try IsolatedChild.run(
             executable: executable, mode: mode, arguments: [path], limits: limits(fileSize: size))
         defer { close(result.answer) }
         let file = (path as NSString).lastPathComponent
         switch result.outcome {
-        case .exited(0): return try ModelWire.read(fd: result.answer, size: result.answerSize, file: file)
+        case .exited(0):
+            let loaded = try ModelWire.read(fd: result.answer, at: 0, size: result.answerSize, file: file)
+            if let cache, let stamp { CacheWriter.shared.store(cache, answer: result.answer, size: result.answerSize,
+                                                                loaded: loaded, source: path, stamp: stamp) }
+            return loaded.model
         case .exited(ChildAnswer.errorStatus):
             throw WeightsError.reported(
                 ChildAnswer.readError(result.answer, size: result.answerSize) ?? "\(file): unreadable")

@@ -29,20 +29,40 @@ public enum ModelWire {
 
     /// Reads a model written by `write` from `fd` (`size` bytes from offset 0).
     public static func read(fd: Int32, size: Int, file: String) throws -> Model {
+        try read(fd: fd, at: 0, size: size, file: file).model
+    }
+
+    /// A model read back, with the checksum of its bytes (`WireChecksum`) and how many payload bytes its tensors
+    /// covered, so a copy kept on disk (`ModelCache`) can be checked against what was read the first time.
+    public struct Loaded {
+        public let model: Model
+        public let headerChecksum: UInt64
+        public let payloadChecksum: UInt64
+        /// Payload bytes the tensors took, and the payload's size: equal for an answer written by `write`.
+        public let coveredBytes: Int, payloadBytes: Int
+    }
+
+    /// Reads a model written by `write` that starts at `origin` in `fd` and is `size` bytes long. Tensors are read
+    /// in parallel (a VGG16 answer is 528 MB) and summed as they arrive.
+    public static func read(fd: Int32, at origin: Int, size: Int, file: String) throws -> Loaded {
         func damaged(_ why: String) -> WeightsError { .malformed(file: file, detail: "the loader's answer is \(why)") }
-        let prefix = try ChildIO.readExactly(fd, count: 16, at: 0)
+        guard origin >= 0, size >= 16 else { throw damaged("cut short") }
+        let prefix = try ChildIO.readExactly(fd, count: 16, at: origin)
         guard Array(prefix.prefix(8)) == magic else { throw damaged("not a model") }
         let headerBytes = prefix.suffix(8).withUnsafeBytes {
             Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)))
         }
         guard headerBytes <= maxHeaderBytes, 16 + headerBytes <= size else { throw damaged("cut short") }
+        let json = try ChildIO.readExactly(fd, count: headerBytes, at: origin + 16)
         let header: WireModel
         do {
-            header = try JSONDecoder().decode(
-                WireModel.self, from: Data(try ChildIO.readExactly(fd, count: headerBytes, at: 16)))
+            header = try JSONDecoder().decode(WireModel.self, from: Data(json))
         } catch let e as WeightsError { throw e } catch { throw damaged("unreadable (\(error))") }
-        let reader = WireReader(fd: fd, base: 16 + headerBytes, size: size, file: file)
-        return try header.model(reader)
+        let reader = WireReader(fd: fd, origin: origin, base: 16 + headerBytes, size: size, file: file)
+        let model = try header.model(reader)
+        return Loaded(
+            model: model, headerChecksum: WireChecksum.bytes(prefix + json), payloadChecksum: reader.sum.value,
+            coveredBytes: reader.sum.covered, payloadBytes: size - 16 - headerBytes)
     }
 }
 
@@ -67,7 +87,8 @@ struct WireTensor: Codable {
 
 /// Reads tensors of the payload back, each checked to lie inside it.
 struct WireReader {
-    let fd: Int32, base: Int, size: Int, file: String
+    let fd: Int32, origin: Int, base: Int, size: Int, file: String
+    let sum = WireSum()
 
     func floats(_ t: WireTensor) throws -> [Float] {
         let (bytes, overflow) = t.count.multipliedReportingOverflow(by: 4)
@@ -76,8 +97,10 @@ struct WireReader {
         else {
             throw WeightsError.malformed(file: file, detail: "the loader's answer has a tensor outside it")
         }
-        var out = [Float](repeating: 0, count: t.count)
-        try out.withUnsafeMutableBytes { try ChildIO.preadAll(fd, $0, at: base + start) }
+        var out = try [Float](unsafeUninitializedCapacity: t.count) { buffer, initialised in
+            try read(into: UnsafeMutableRawBufferPointer(buffer), at: origin + base + start, firstWord: t.offset)
+            initialised = t.count
+        }
         #if _endian(big)
             out = out.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
         #endif
@@ -85,4 +108,86 @@ struct WireReader {
     }
 
     func floats(_ t: WireTensor?) throws -> [Float]? { try t.map { try floats($0) } }
+
+    /// Fills `buffer` from `offset`, a large tensor in one part per core (the copy and its page faults run side by
+    /// side), and adds the words' checksum (`firstWord` their index in the payload) to `sum`.
+    private func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, firstWord: Int) throws {
+        let words = buffer.count / 4
+        let parts = buffer.count >= 4 << 20 ? Parallel.cores : 1
+        Self.adviseHugePages(buffer)
+        let failure = WireFailure()
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let lo = words * p / parts, hi = words * (p + 1) / parts
+            let part = UnsafeMutableRawBufferPointer(rebasing: buffer[(lo * 4)..<(hi * 4)])
+            do {
+                try ChildIO.preadAll(fd, part, at: offset + lo * 4)
+                sum.add(WireChecksum.words(UnsafeRawBufferPointer(part), firstWord: firstWord + lo), bytes: part.count)
+            } catch { failure.set(error) }
+        }
+        if let error = failure.error { throw error }
+    }
+}
+
+extension WireReader {
+    /// Asks for 2 MB pages under a large tensor about to be filled: a VGG16 answer is 528 MB, and faulting it in
+    /// 4 KB at a time took as long as copying it.
+    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+        let huge = 2 << 20
+        guard buffer.count >= 2 * huge, let base = buffer.baseAddress else { return }
+        let start = (Int(bitPattern: base) + huge - 1) / huge * huge
+        let end = (Int(bitPattern: base) + buffer.count) / huge * huge
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(p, end - start, MADV_HUGEPAGE)
+    }
+}
+
+/// The running checksum of the tensors read so far, added to from several threads.
+final class WireSum: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var value: UInt64 = 0
+    private(set) var covered = 0
+    func add(_ v: UInt64, bytes: Int) {
+        lock.lock()
+        value &+= v
+        covered += bytes
+        lock.unlock()
+    }
+}
+
+/// The first error of a parallel read.
+final class WireFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+    func set(_ e: Error) {
+        lock.lock()
+        if error == nil { error = e }
+        lock.unlock()
+    }
+}
+
+/// Checksums of a model's wire bytes, to tell a damaged copy on disk from a good one (not against a forger: whoever
+/// can write the cache can write the weights file too). Payload words are summed, each weighted by its position, so
+/// parts summed in any order add up to the same value and a changed, lost or moved word changes the sum.
+public enum WireChecksum {
+    /// Σ w·(2i + 1 mod 2³²) mod 2⁶⁴ over the little-endian 32-bit words w of `bytes`, i counted from `firstWord`
+    /// (32 × 32-bit products, which the compiler vectorises).
+    public static func words(_ bytes: UnsafeRawBufferPointer, firstWord: Int) -> UInt64 {
+        let n = bytes.count / 4
+        guard n > 0 else { return 0 }
+        let f0 = UInt32(truncatingIfNeeded: firstWord) &* 2 &+ 1
+        let p = bytes.baseAddress!
+        var s: UInt64 = 0
+        for k in 0..<n {
+            let w = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 &* k, as: UInt32.self))
+            s &+= UInt64(w) &* UInt64(f0 &+ UInt32(truncatingIfNeeded: k) &* 2)
+        }
+        return s
+    }
+
+    /// FNV-1a (64-bit) of `bytes`: for the short header.
+    public static func bytes(_ bytes: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
 }

@@ -1,0 +1,245 @@
+@testable import ConvEngine
+import Foundation
+import XCTest
+
+/// `ModelCache` keeps a model read through the loader's child so the next start reads it back directly: it must give
+/// back exactly the model stored, and refuse (and remove) an entry that is cut short, damaged or foreign, or that
+/// belongs to another version of the weights file or of the loader, without crashing; a full disk stores nothing.
+private let RLIMIT_FSIZE_VALUE = __rlimit_resource_t(RLIMIT_FSIZE.rawValue)
+
+final class ModelCacheTests: XCTestCase {
+    private var folder: TemporaryFolder!
+    private var source = "", loader = ""
+    private var model: Model!
+
+    override func setUpWithError() throws {
+        folder = try TemporaryFolder("model-cache")
+        let ref = try ModelReference("vgg19_keras")
+        source = folder.path("weights.h5")  // the reference file, copied so a test can touch it
+        try FileManager.default.copyItem(atPath: ref.path(), toPath: source)
+        loader = try folder.write("loader", Array("a loader".utf8))
+        model = try ModelLoader.readModel(path: source)
+    }
+
+    /// The model as the child would answer: `ModelWire` bytes in an unlinked file, read back once.
+    private func answer() throws -> (fd: Int32, size: Int, loaded: ModelWire.Loaded) {
+        let path = folder.path("answer-\(UUID().uuidString)")
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        unlink(path)
+        try ModelWire.write(model, to: fd)
+        let size = Int(lseek(fd, 0, SEEK_END))
+        return (fd, size, try ModelWire.read(fd: fd, at: 0, size: size, file: "answer"))
+    }
+
+    private func cache(free: Int = .max) -> ModelCache {
+        ModelCache(directory: folder.path("cache/convscope/models"), freeBytes: { _ in free })
+    }
+
+    private func stamp() throws -> String { try XCTUnwrap(ModelCache.stamp(source: source, loader: loader)) }
+
+    private func store(_ c: ModelCache) throws {
+        let a = try answer()
+        defer { close(a.fd) }
+        try c.store(answer: a.fd, wireBytes: a.size, loaded: a.loaded, source: source, stamp: try stamp())
+    }
+
+    private func entry(_ c: ModelCache) throws -> String { c.entryPath(source: source, stamp: try stamp()) }
+
+    private func contents(_ c: ModelCache) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: c.directory)) ?? []).sorted()
+    }
+
+    private func assertSameModel(_ copy: Model, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(copy.layers.map(\.name), model.layers.map(\.name), file: file, line: line)
+        XCTAssertEqual(copy.layers.map(\.output), model.layers.map(\.output), file: file, line: line)
+        XCTAssertEqual(copy.output, model.output, file: file, line: line)
+        XCTAssertEqual(copy.preprocessing, model.preprocessing, file: file, line: line)
+        for (a, b) in zip(copy.layers, model.layers) {
+            switch (a.kind, b.kind) {
+            case (.conv2D(let x), .conv2D(let y)):
+                XCTAssertEqual(x.kernel, y.kernel, a.name, file: file, line: line)
+                XCTAssertEqual(x.bias, y.bias, a.name, file: file, line: line)
+            case (.dense(let x), .dense(let y)):
+                XCTAssertEqual(x.kernel, y.kernel, a.name, file: file, line: line)
+                XCTAssertEqual(x.bias, y.bias, a.name, file: file, line: line)
+            default: break
+            }
+        }
+    }
+
+    private func miss(_ c: ModelCache) throws -> ModelCache.Miss? {
+        if case .failure(let m) = c.load(source: source, stamp: try stamp()) { return m }
+        return nil
+    }
+
+    func testModelCache_StoredModelReadsBackTheSame() throws {
+        let c = cache()
+        XCTAssertEqual(try miss(c), .absent)
+        try store(c)
+        XCTAssertEqual(contents(c), [(try entry(c) as NSString).lastPathComponent], "one entry, no temporary file left")
+        let copy = try c.load(source: source, stamp: try stamp()).get()
+        assertSameModel(copy)
+        let e = try ModelReference("vgg19_keras").measure(Runner(model: copy), checkNames: true)
+        XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
+        let header = try XCTUnwrap(FileManager.default.contents(atPath: try entry(c)))
+        XCTAssertEqual(Array(header.prefix(8)), Array("CSCACHE1".utf8))
+        let wire = header.range(of: Data("CSMODEL1".utf8))?.lowerBound
+        XCTAssertEqual(wire.map { $0 % 4096 }, 0, "the model starts on a page boundary")
+    }
+
+    private func touch(_ seconds: Int) {
+        var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+        XCTAssertEqual(utimensat(AT_FDCWD, source, &times, 0), 0)
+    }
+
+    func testModelCache_ChangedWeightsFileOrLoaderIsNotUsedAndOnlyTwoEntriesStay() throws {
+        let c = cache()
+        try store(c)
+        let first = (try entry(c) as NSString).lastPathComponent
+        let old = try stamp()
+        touch(1_000_000)
+        XCTAssertNotEqual(try stamp(), old, "a touched file has another stamp")
+        XCTAssertEqual(try miss(c), .absent)
+        let otherLoader = try folder.write("loader2", Array("another loader build".utf8))
+        XCTAssertNotEqual(ModelCache.stamp(source: source, loader: otherLoader), ModelCache.stamp(source: source,
+                                                                                                  loader: loader))
+        try store(c)
+        let second = (try entry(c) as NSString).lastPathComponent
+        XCTAssertEqual(Set(contents(c)), [first, second], "the entry of another build stays")
+        touch(2_000_000)
+        try store(c)
+        let third = (try entry(c) as NSString).lastPathComponent
+        XCTAssertEqual(Set(contents(c)), [second, third], "the oldest entry went")
+        assertSameModel(try c.load(source: source, stamp: try stamp()).get())
+    }
+
+    /// A model opened from a folder since removed (a download, a test's temporary file) leaves no entry behind.
+    func testModelCache_EntryOfAFileSinceRemovedGoesAtTheNextStore() throws {
+        let c = cache()
+        let first = source
+        source = folder.path("temporary.h5")
+        try FileManager.default.copyItem(atPath: first, toPath: source)
+        try store(c)
+        let gone = try entry(c)
+        try FileManager.default.removeItem(atPath: source)
+        source = first
+        try store(c)
+        XCTAssertEqual(contents(c), [(try entry(c) as NSString).lastPathComponent])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: gone))
+    }
+
+    func testModelCache_CutShortEntryIsRefusedAndRemoved() throws {
+        let c = cache()
+        try store(c)
+        let whole = try XCTUnwrap(FileManager.default.contents(atPath: try entry(c)))
+        for keep in [0, 7, 16, 40, 4096, 4096 + 16, 4096 + 300, whole.count / 2, whole.count - 4, whole.count - 1] {
+            try whole.prefix(keep).write(to: URL(fileURLWithPath: try entry(c)))
+            guard case .damaged = try miss(c) else { return XCTFail("an entry cut at \(keep) was not refused") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: try entry(c)), "cut at \(keep): removed")
+        }
+        try store(c)
+        assertSameModel(try c.load(source: source, stamp: try stamp()).get())
+    }
+
+    func testModelCache_ChangedByteAnywhereIsRefused() throws {
+        let c = cache()
+        try store(c)
+        let whole = try XCTUnwrap(FileManager.default.contents(atPath: try entry(c)))
+        let wire = try XCTUnwrap(whole.range(of: Data("CSMODEL1".utf8))?.lowerBound)
+        let json = try XCTUnwrap(whole.range(of: Data("\"layers\"".utf8), in: wire..<whole.count)?.lowerBound)
+        // The entry's magic, the model's magic and header, the first weight, one in the middle, the last.
+        for at in [3, wire + 2, wire + 9, json + 3, whole.count - 1000, (wire + whole.count) / 2, whole.count - 2] {
+            var bad = whole
+            bad[at] ^= 0x10
+            try bad.write(to: URL(fileURLWithPath: try entry(c)))
+            guard case .damaged = try miss(c) else { return XCTFail("a changed byte at \(at) was not refused") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: try entry(c)))
+        }
+    }
+
+    func testModelCache_ForeignFileOrFolderAtTheEntryIsRefused() throws {
+        let c = cache()
+        try FileManager.default.createDirectory(atPath: c.directory, withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 100_000).write(to: URL(fileURLWithPath: try entry(c)))
+        guard case .damaged = try miss(c) else { return XCTFail("garbage used") }
+        try FileManager.default.createDirectory(atPath: try entry(c), withIntermediateDirectories: false)
+        guard case .damaged = try miss(c) else { return XCTFail("a folder used") }
+        try FileManager.default.removeItem(atPath: try entry(c))
+        try FileManager.default.createSymbolicLink(atPath: try entry(c), withDestinationPath: source)
+        XCTAssertEqual(try miss(c), .absent, "a symbolic link is not followed")
+        try store(c)
+        assertSameModel(try c.load(source: source, stamp: try stamp()).get())
+        XCTAssertEqual(try FileManager.default.contents(atPath: source), try FileManager.default.contents(
+            atPath: ModelReference("vgg19_keras").path()), "the link's target was left alone")
+    }
+
+    func testModelCache_FullDiskStoresNothingAndKeepsTheOldEntry() throws {
+        try store(cache())
+        let old = try stamp()
+        var times = [timespec(tv_sec: 2_000_000, tv_nsec: 0), timespec(tv_sec: 2_000_000, tv_nsec: 0)]
+        XCTAssertEqual(utimensat(AT_FDCWD, source, &times, 0), 0)
+        let full = cache(free: 1 << 20)
+        XCTAssertThrowsError(try store(full)) { error in
+            XCTAssertTrue("\(error)".contains("MB free"), "\(error)")
+        }
+        XCTAssertEqual(contents(full).count, 1, "no temporary file left")
+        XCTAssertNoThrow(try full.load(source: source, stamp: old).get(), "the old entry is untouched")
+        XCTAssertEqual(try miss(full), .absent)
+    }
+
+    /// The disk filling part-way through (here a file-size limit, which fails the write the way ENOSPC does).
+    func testModelCache_WriteFailingPartWayLeavesNothingBehind() throws {
+        let c = cache()
+        try store(c)
+        let old = try stamp()
+        touch(3_000_000)
+        let a = try answer()
+        defer { close(a.fd) }
+        XCTAssertGreaterThan(a.size, 64 << 10)
+        let previous = signal(SIGXFSZ, SIG_IGN)
+        var saved = rlimit()
+        getrlimit(RLIMIT_FSIZE_VALUE, &saved)
+        var small = saved
+        small.rlim_cur = 16 << 10
+        setrlimit(RLIMIT_FSIZE_VALUE, &small)
+        XCTAssertThrowsError(
+            try c.store(answer: a.fd, wireBytes: a.size, loaded: a.loaded, source: source, stamp: try stamp()))
+        setrlimit(RLIMIT_FSIZE_VALUE, &saved)
+        signal(SIGXFSZ, previous)
+        XCTAssertEqual(contents(c).count, 1, "only the old entry: \(contents(c))")
+        XCTAssertNoThrow(try c.load(source: source, stamp: old).get())
+        XCTAssertEqual(try miss(c), .absent)
+    }
+
+    func testModelCache_UnwritableFolderStoresNothing() throws {
+        let blocker = try folder.write("cache", [1, 2, 3])   // a file where the cache's folder would go
+        XCTAssertThrowsError(try store(cache()))
+        XCTAssertEqual(try miss(cache()), .absent)
+        XCTAssertEqual(FileManager.default.contents(atPath: blocker), Data([1, 2, 3]))
+    }
+
+    func testModelCache_StandardFollowsXDGAndCanBeTurnedOff() {
+        XCTAssertEqual(ModelCache.standard(environment: ["XDG_CACHE_HOME": "/x/c", "HOME": "/h"])?.directory,
+                       "/x/c/convscope/models")
+        XCTAssertEqual(ModelCache.standard(environment: ["XDG_CACHE_HOME": "rel", "HOME": "/h"])?.directory,
+                       "/h/.cache/convscope/models")
+        XCTAssertNil(ModelCache.standard(environment: ["CONVSCOPE_MODEL_CACHE": "off", "HOME": "/h"]))
+    }
+
+    func testWireChecksum_PartsAddUpAndAMovedWordChangesIt() {
+        let words: [UInt32] = (0..<1000).map { UInt32($0 &* 2_654_435_761 & 0xffff_ffff) }
+        let whole = words.withUnsafeBytes { WireChecksum.words($0, firstWord: 0) }
+        let parts = words.withUnsafeBytes { b in
+            WireChecksum.words(UnsafeRawBufferPointer(rebasing: b[0..<1200]), firstWord: 0)
+                &+ WireChecksum.words(UnsafeRawBufferPointer(rebasing: b[1200..<4000]), firstWord: 300)
+        }
+        XCTAssertEqual(parts, whole)
+        var swapped = words
+        swapped.swapAt(10, 11)
+        XCTAssertNotEqual(swapped.withUnsafeBytes { WireChecksum.words($0, firstWord: 0) }, whole)
+        var zeroed = words
+        zeroed[500] = 0
+        XCTAssertNotEqual(zeroed.withUnsafeBytes { WireChecksum.words($0, firstWord: 0) }, whole)
+    }
+}
