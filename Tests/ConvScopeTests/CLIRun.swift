@@ -15,6 +15,8 @@ extension XCTestCase {
         p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "CONVSCOPE_WEIGHTS")
+        // Caches (models, filter images, digests) in this test run's own folder, never the user's.
+        environment["XDG_CACHE_HOME"] = TestCache.folder
         for (k, v) in env { environment[k] = v }
         p.environment = environment
         let out = Pipe(), err = Pipe()
