@@ -9,7 +9,7 @@ Keras's flatten order (h, w, c) by permuting before the flatten. For Integrated 
 and Saliency it also prints Captum's own float32 vs float64 gap. Not run in CI.
 
 Measured on vgg16_full_synthetic.h5 (real ImageNet conv backbone, synthetic classifier) and Golden/chelsea224.png,
-class 578: CAMs 7e-7 to 3e-5 (Ablation-CAM); saliency 7.2e-4 (Captum's float32 vs float64: 8e-7; about 30 of the
+class 578: CAMs 7e-7 to 3e-5 (Ablation-CAM); saliency 7.2e-4 (Captum's float32 vs float64: 8e-7; 38 of the
 pass's gradient-carrying ReLUs and max-pools are within 2e-7 of their kink, ours takes the other side at a few);
 guided backprop 5.6e-5, deconvnet 1.3e-6, occlusion 8.4e-6; Integrated Gradients 8.6e-4 from Captum's float32
 map, 1.47e-3 from its float64 map, which is 1.47e-3 from its own float32 map.
