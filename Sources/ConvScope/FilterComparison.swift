@@ -10,9 +10,8 @@ import Foundation
 /// The activation three ways, none left out: *raw*, each method's own final figure (plain's image is unbounded, far
 /// outside 0–255; Lucid's sigmoid keeps it inside); *0–255*, plain's raw image clipped to the pixel range; *shown*,
 /// the 8-bit image the user gets (`FilterImage.rgb`, what the grid, the window and the PNG show) fed back through the
-/// network at the same size and border rule. The shown image is cropped, so its margin is filled by the same display
-/// rule applied to the raw image there (plain: centred and scaled by the crop's mean and spread, clipped, rounded;
-/// Lucid: rounded); its centre is checked byte for byte against `rgb`.
+/// network at the same size and border rule (`ShownImage`: the margin the crop left out filled by the same display
+/// rule, the centre checked byte for byte against `rgb`).
 struct FilterComparison {
     struct Row {
         let layer: String, filters: Int
@@ -91,10 +90,10 @@ struct FilterComparison {
             Double(try response.meanActivation($0.raw.map { min(max($0, 0), 255) }, filter: $0.filter))
         }
         let plainShown = try p.map {
-            Double(try response.meanActivation(try Self.plainShown($0, size), filter: $0.filter))
+            Double(try response.meanActivation(try ShownImage.plain($0, size: size), filter: $0.filter))
         }
         let lucidShown = try l.map {
-            Double(try response.meanActivation(try Self.lucidShown($0, size), filter: $0.filter))
+            Double(try response.meanActivation(try ShownImage.lucid($0, size: size), filter: $0.filter))
         }
         let crop = plainSettings.crop
         func high(_ i: FilterImage) -> Double { SpectralEnergy.highFrequencyFraction(i.raw, side: size, crop: crop) }
@@ -108,48 +107,6 @@ struct FilterComparison {
             lucidShownAtLeastPlain: zip(plainShown, lucidShown).filter { $0.1 >= $0.0 }.count,
             plainHigh: mean(p.map(high)), lucidHigh: mean(l.map(high)), plainSeconds: plainSeconds,
             lucidSeconds: lucidSeconds)
-    }
-
-    /// Plain's image as shown, at the full size: `FilterAscent`'s display rule (the crop's mean to 128, each of its
-    /// standard deviations to 64 levels, clipped, rounded) over the whole raw image.
-    static func plainShown(_ i: FilterImage, _ size: Int) throws -> [Float] {
-        let crop = (size - i.side) / 2
-        var kept: [Float] = []
-        kept.reserveCapacity(i.side * i.side * 3)
-        for y in crop..<(size - crop) { kept += i.raw[((y * size + crop) * 3)..<((y * size + size - crop) * 3)] }
-        let n = Float(kept.count)
-        let mean: Float = kept.reduce(0, +) / n
-        let variance: Float = kept.reduce(0) { (sum: Float, v: Float) -> Float in sum + (v - mean) * (v - mean) } / n
-        let spread: Float = variance.squareRoot() + 1e-5
-        let shown = i.raw.map { (v: Float) -> Float in min(max((v - mean) / spread * 64 + 128, 0), 255).rounded() }
-        try checkCentre(shown, i, size)
-        return shown
-    }
-
-    /// Lucid's image as shown, at the full size: the raw image rounded (it is inside 0–255).
-    static func lucidShown(_ i: FilterImage, _ size: Int) throws -> [Float] {
-        let shown = i.raw.map { min(max($0, 0), 255).rounded() }
-        try checkCentre(shown, i, size)
-        return shown
-    }
-
-    /// The rebuilt image's centre is the image shown, byte for byte.
-    private static func checkCentre(_ shown: [Float], _ i: FilterImage, _ size: Int) throws {
-        let crop = (size - i.side) / 2
-        for y in 0..<i.side {
-            let row = ((y + crop) * size + crop) * 3
-            for x in 0..<(i.side * 3) where UInt8(shown[row + x]) != i.rgb[y * i.side * 3 + x] {
-                throw ComparisonError.shownMismatch(filter: i.filter)
-            }
-        }
-    }
-
-    enum ComparisonError: Error, CustomStringConvertible {
-        case shownMismatch(filter: Int)
-        var description: String {
-            guard case .shownMismatch(let f) = self else { return "" }
-            return "filter \(f): the image rebuilt for measuring differs from the one shown (a bug in the comparison)"
-        }
     }
 
     /// Columns: the activation raw (plain, lucid, ✔ when lucid ≥ plain), plain clipped to 0–255 (✔ when lucid's raw
