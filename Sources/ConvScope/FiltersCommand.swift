@@ -14,10 +14,12 @@ struct FiltersCommand: ParsableCommand {
         discussion: """
             --method lucid (the default) is Olah et al.'s feature visualisation (Lucid): the image optimised with \
             Adam in a decorrelated colour space and a 1/f-scaled Fourier basis, through a random jitter, scale and \
-            turn each step. --method plain is Chollet's gradient ascent on the pixels. --objective neuron maximises \
-            one position (the map's centre) instead of the whole channel; --objective layer maximises the whole \
-            layer, and with --image it is DeepDream: the photo dreamed, written to --out. --compare-methods measures \
-            both methods on the first convolution of each block (or --layer A,B,…) and prints a table.
+            turn each step of the first half, then on the image itself. --method plain is Chollet's gradient ascent \
+            on the pixels. --objective neuron maximises one position (the map's centre) instead of the whole \
+            channel; --objective layer maximises the whole layer, and with --image it is DeepDream: the photo \
+            dreamed, written to --out. --compare-methods measures both methods on the first convolution of each \
+            block (or --layer A,B,…) and prints a table: the mean activation raw, plain's clipped to 0–255 and both \
+            as shown (the 8-bit images fed back), and the share of energy above half Nyquist.
             """)
 
     @OptionGroup var weightsOptions: WeightsOptions
@@ -82,10 +84,12 @@ struct FiltersCommand: ParsableCommand {
         switch method {
         case .plain: return .plain(AscentSettings(size: size ?? 128, steps: steps ?? 30, stepSize: step, seed: seed))
         case .lucid:
-            return .lucid(
-                FeatureVisSettings(
-                    size: size ?? FeatureVisSettings().size, steps: steps ?? FeatureVisSettings().steps,
-                    learningRate: learningRate, seed: seed, objective: objective))
+            var s = FeatureVisSettings(
+                size: size ?? FeatureVisSettings().size, steps: steps ?? FeatureVisSettings().steps, seed: seed,
+                objective: objective)
+            if image != nil { s.startFromPhoto() }
+            s.learningRate = learningRate
+            return .lucid(s)
         }
     }
 

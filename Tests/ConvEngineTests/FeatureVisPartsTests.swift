@@ -86,11 +86,13 @@ final class FeatureVisPartsTests: XCTestCase {
     }
 
     /// Loss Σ w·rgb of a FourierImage, its gradient by `backward` against central differences, in both colour
-    /// spaces and with a steeper spectrum.
+    /// spaces, with a milder decorrelation and with a steeper spectrum.
     func testFourierImage_Backward_MatchesFiniteDifferences() {
-        for (decorrelate, decay) in [(true, Float(1)), (false, Float(1)), (true, Float(1.5))] {
+        for (decorrelate, decay, power) in [
+            (true, Float(1), Float(1)), (false, 1, 1), (true, 1.5, 1), (true, 1, 0.5),
+        ] {
             var rng = SeededRandom(seed: 6)
-            let param = FourierImage(side: 16, decorrelate: decorrelate, decay: decay)
+            let param = FourierImage(side: 16, decorrelate: decorrelate, decay: decay, colourPower: power)
             let n = 2
             let c = rng.floats(n * param.coefficientsPerImage, -0.05, 0.05)
             let w = rng.floats(n * 16 * 16 * 3)
@@ -106,7 +108,8 @@ final class FeatureVisPartsTests: XCTestCase {
             let coordinates = (0..<40).map { _ in Int(rng.next() % UInt64(c.count)) }
             let fd = FiniteDifferences(x: c, analytic: analytic, coordinates: coordinates, eps: 1e-3) { loss($0).0 }
             print(
-                "FourierImage backward vs finite differences (decorrelate \(decorrelate), decay \(decay)): "
+                "FourierImage backward vs finite differences (decorrelate \(decorrelate), decay \(decay), "
+                    + "colour power \(power)): "
                     + "max relative error \(fd.maxError)"
             )
             XCTAssertLessThan(fd.maxError, 2e-3)
@@ -115,14 +118,14 @@ final class FeatureVisPartsTests: XCTestCase {
 
     func testFourierImage_CoefficientsOfAPhoto_RenderThePhoto() {
         var rng = SeededRandom(seed: 7)
-        for decorrelate in [false, true] {
-            let param = FourierImage(side: 16, decorrelate: decorrelate)
+        for (decorrelate, power) in [(false, Float(1)), (true, 1), (true, 0.5)] {
+            let param = FourierImage(side: 16, decorrelate: decorrelate, colourPower: power)
             let photo = rng.floats(16 * 16 * 3, 5, 250)
             var rgb = [Float](repeating: 0, count: photo.count)
             var scratch = [Float](repeating: 0, count: param.scratchCount(images: 1))
             param.render(param.coefficients(of: photo), images: 1, rgb: &rgb, scratch: &scratch)
             let worst = zip(photo, rgb).map { abs($0 - $1) }.max()!
-            print("photo → coefficients → render (decorrelate \(decorrelate)): max error \(worst) levels")
+            print("photo → coefficients → render (decorrelate \(decorrelate), power \(power)): max error \(worst)")
             XCTAssertLessThan(worst, 0.05)
         }
     }
@@ -210,6 +213,33 @@ final class FeatureVisPartsTests: XCTestCase {
         }
         let norms = (0..<3).map { c in (0..<3).map { m[$0 * 3 + c] * m[$0 * 3 + c] }.reduce(0, +).squareRoot() }
         XCTAssertEqual(norms.max()!, 1, accuracy: 1e-6, "the largest column has unit length")
+    }
+
+    /// Power 1 is Lucid's matrix; lower powers keep the columns' directions and bring their lengths together (power 0:
+    /// all unit length), and `inverse(of:)` inverts each.
+    func testColourCorrelation_Power_BringsTheColumnLengthsTogether() {
+        func columns(_ m: [Float]) -> [[Float]] { (0..<3).map { c in (0..<3).map { m[$0 * 3 + c] } } }
+        func length(_ v: [Float]) -> Float { v.map { $0 * $0 }.reduce(0, +).squareRoot() }
+        XCTAssertEqual(ColourCorrelation.matrix(power: 1), ColourCorrelation.matrix)
+        let lucid = columns(ColourCorrelation.matrix).map(length)
+        XCTAssertLessThan(lucid[2], 0.2 * lucid[0], "Lucid's third colour direction is short")
+        for power in [Float(0), 0.5] {
+            let m = ColourCorrelation.matrix(power: power)
+            let lengths = columns(m).map(length)
+            for c in 0..<3 {
+                XCTAssertEqual(lengths[c], pow(lucid[c], power), accuracy: 1e-5, "power \(power), column \(c)")
+                let cosine = zip(columns(m)[c], columns(ColourCorrelation.matrix)[c]).map { $0 * $1 }.reduce(0, +)
+                    / (lengths[c] * lucid[c])
+                XCTAssertEqual(cosine, 1, accuracy: 1e-5, "the direction stays")
+            }
+            let inv = ColourCorrelation.inverse(of: m)
+            for r in 0..<3 {
+                for c in 0..<3 {
+                    let v = (0..<3).reduce(Float(0)) { $0 + m[r * 3 + $1] * inv[$1 * 3 + c] }
+                    XCTAssertEqual(v, r == c ? 1 : 0, accuracy: 1e-4)
+                }
+            }
+        }
     }
 
     /// A sinusoid below half Nyquist has almost none of its energy above it, one above almost all; white noise has

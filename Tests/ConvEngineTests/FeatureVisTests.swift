@@ -97,6 +97,65 @@ final class FeatureVisTests: XCTestCase {
         }
     }
 
+    /// The last `still` share of the steps sees the image itself; the steps before see random views.
+    func testFeatureVisLane_StillSteps_TakeNoView() throws {
+        var settings = FeatureVisSettings(size: 32, steps: 10)
+        settings.still = 0.3
+        XCTAssertEqual(settings.stillSteps, 3)
+        let truncated = try settings.validate(for: try model.hiddenLayer("block2_conv1"), in: model)
+        let lane = FeatureVisLane(
+            model: truncated, settings: settings, param: FourierImage(side: 32), capacity: 2)
+        lane.seed([0, 1], photo: nil)
+        for step in 0..<10 {
+            lane.step([0, 1], step: step)
+            let identity = lane.state.views.prefix(2).map { $0 == .identity }
+            XCTAssertEqual(identity, [step >= 7, step >= 7], "step \(step)")
+        }
+    }
+
+    /// The still steps fit the image to the view it is measured in: with the last half of the steps taken without a
+    /// view, every layer's filters end more active on average than with a view at every step.
+    func testFeatureVis_StillSteps_RaiseTheMeasuredActivation() throws {
+        for name in ["block2_conv2", "block4_conv1"] {
+            func mean(still: Float) throws -> Float {
+                var settings = FeatureVisSettings(size: 64, steps: 16)
+                settings.still = still
+                let vis = try FeatureVis(model: model, layer: name, settings: settings)
+                let images = try vis.run(filters: Array(0..<vis.layer.channels))
+                return images.map(\.finalActivation).reduce(0, +) / Float(images.count)
+            }
+            let (moving, still) = (try mean(still: 0), try mean(still: 0.5))
+            print("\(name): mean activation \(moving) with a view every step, \(still) with half the steps still")
+            XCTAssertGreaterThan(still, moving, name)
+        }
+    }
+
+    /// The images as shown, rebuilt at full size for measuring: their centre is what is shown (else it throws),
+    /// plain's is its display rule (8-bit levels, the crop's mean at 128), Lucid's its raw image rounded.
+    func testShownImage_RebuildsTheImageShown() throws {
+        let plain = try FilterAscent(
+            model: model, layer: "block2_conv1", settings: AscentSettings(size: 32, steps: 3)
+        ).run(filters: [0, 1])
+        let lucid = try FeatureVis(
+            model: model, layer: "block2_conv1", settings: FeatureVisSettings(size: 32, steps: 3)
+        ).run(filters: [0, 1])
+        for i in plain {
+            let shown = try ShownImage.plain(i, size: 32)
+            XCTAssertEqual(shown.count, 32 * 32 * 3)
+            XCTAssertTrue(shown.allSatisfy { (0...255).contains($0) && $0 == $0.rounded() })
+            let centre = i.rgb.reduce(0.0) { $0 + Double($1) } / Double(i.rgb.count)
+            XCTAssertEqual(centre, 128, accuracy: 3, "filter \(i.filter)")
+            XCTAssertGreaterThan(zip(shown, i.raw).map { abs($0 - $1) }.max()!, 1, "plain's shown image is rescaled")
+        }
+        for i in lucid {
+            let shown = try ShownImage.lucid(i, size: 32)
+            XCTAssertLessThanOrEqual(zip(shown, i.raw).map { abs($0 - $1) }.max()!, 0.5)
+        }
+        XCTAssertThrowsError(try ShownImage.lucid(plain[0], size: 32), "not the image shown") {
+            XCTAssertEqual($0 as? ShownImageError, .differs(filter: 0))
+        }
+    }
+
     func testFeatureVis_ImageDoesNotDependOnItsBatch() throws {
         let settings = FeatureVisSettings(size: 48, steps: 6)
         let alone = try FeatureVis(model: model, layer: "block3_conv1", settings: settings, cores: 1).run(filters: [2])[
@@ -145,8 +204,9 @@ final class FeatureVisTests: XCTestCase {
             }
         }
         photo = photo.map { UInt8(min(255, Int($0) + Int(rng.next() % 8))) }
-        let dream = try FeatureVis(
-            model: model, layer: "block2_conv2", settings: FeatureVisSettings(size: 64, steps: 10, objective: .layer))
+        var settings = FeatureVisSettings(size: 64, steps: 10, objective: .layer)
+        settings.startFromPhoto()
+        let dream = try FeatureVis(model: model, layer: "block2_conv2", settings: settings)
         let job = try FeatureVisJob(dream, filters: [0], photo: photo)
         var images: [FilterImage] = []
         while !job.isFinished { images += job.step() }
@@ -186,6 +246,12 @@ final class FeatureVisTests: XCTestCase {
         var s = FeatureVisSettings()
         s.jitter = 100
         XCTAssertTrue(error("block1_conv1", s).contains("jitter of 0–64 pixels"))
+        s = FeatureVisSettings()
+        s.still = 1.5
+        XCTAssertTrue(error("block1_conv1", s).contains("the still steps shares of 0–1"))
+        s = FeatureVisSettings()
+        s.colourPower = -1
+        XCTAssertTrue(error("block1_conv1", s).contains("the colour power 0–1"))
         XCTAssertEqual(
             error("block5_conv1", FeatureVisSettings(size: 64)),
             "at image size 64, block5_conv1's map is only 4×4 pixels, too small to leave out its border: "

@@ -22,7 +22,9 @@ public final class FeatureVis {
         self.model = model
         self.layer = info
         self.settings = settings
-        let param = FourierImage(side: settings.size, decorrelate: settings.decorrelate, decay: settings.decay)
+        let param = FourierImage(
+            side: settings.size, decorrelate: settings.decorrelate, decay: settings.decay,
+            colourPower: settings.colourPower)
         self.param = param
         let shape = Lanes.shape(
             cores: cores, memoryBudget: memoryBudget, perImage: FeatureVisLane.floatsPerImage(truncated, param))

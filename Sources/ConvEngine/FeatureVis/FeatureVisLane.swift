@@ -102,7 +102,12 @@ final class FeatureVisLane {
 
     /// One step of the share's images; `step` counts from 0 (it seeds the views and decides the redirection).
     func step(_ filters: [Int], step: Int) {
+        let still = step >= settings.steps - settings.stillSteps
         for (b, f) in filters.enumerated() {
+            if still {
+                views[b] = .identity
+                continue
+            }
             var rng = SplitMix64(
                 seed: (settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(f))
                     ^ (UInt64(step + 1) &* 0xD1B5_4A32_D192_ED03))

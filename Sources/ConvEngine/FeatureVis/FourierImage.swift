@@ -13,12 +13,17 @@ import Foundation
 public struct FourierImage: Sendable {
     public let dft: RealDFT2D
     public let decorrelate: Bool
+    /// The colour mix M (row-major: rows R, G, B) and its inverse.
+    let colour: [Float], colourInverse: [Float]
     /// Per (ky, kx): the 1/f scale times √(HW) / 4.
     let scale: [Float]
 
-    public init(side: Int, decorrelate: Bool = true, decay: Float = 1) {
+    /// `colourPower`: how strongly the decorrelated colour directions are scaled (`ColourCorrelation.matrix(power:)`).
+    public init(side: Int, decorrelate: Bool = true, decay: Float = 1, colourPower: Float = 1) {
         dft = RealDFT2D(height: side, width: side)
         self.decorrelate = decorrelate
+        colour = decorrelate ? ColourCorrelation.matrix(power: colourPower) : [1, 0, 0, 0, 1, 0, 0, 0, 1]
+        colourInverse = ColourCorrelation.inverse(of: colour)
         let d = dft
         let k = d.halfWidth
         var s = [Float](repeating: 0, count: side * k)
@@ -35,7 +40,6 @@ public struct FourierImage: Sendable {
     public var coefficientsPerImage: Int { 3 * dft.coefficientCount }
     /// Scratch floats `render` and `backward` need for `n` images.
     public func scratchCount(images n: Int) -> Int { 3 * n * (2 * dft.coefficientCount + side * side) }
-    var colour: [Float] { decorrelate ? ColourCorrelation.matrix : [1, 0, 0, 0, 1, 0, 0, 0, 1] }
 
     /// Coefficients → rgb on the 0–255 scale.
     public func render(
@@ -106,7 +110,7 @@ public struct FourierImage: Sendable {
     public func coefficients(of rgb: [Float]) -> [Float] {
         precondition(rgb.count == side * side * 3)
         let pixels = side * side
-        let inv = decorrelate ? ColourCorrelation.inverse : [1, 0, 0, 0, 1, 0, 0, 0, 1]
+        let inv = colourInverse
         var planes = [[Float]](repeating: [Float](repeating: 0, count: pixels), count: 3)
         for q in 0..<pixels {
             let v = (0..<3).map { ch -> Float in
