@@ -1,8 +1,10 @@
+import COpenBLAS
+
 /// Eigen-CAM (Muhammad & Yeasin, 2020): the activations (positions × channels), each channel centred, projected on
 /// their first principal direction; no gradients, so the same map for every class. As pytorch-grad-cam's
 /// `eigen_cam.py` (`get_2d_projection`), which takes the direction from numpy's SVD with LAPACK's arbitrary sign; here
 /// the sign is fixed so the direction's components sum to a positive number. The direction is the top eigenvector of
-/// AᵀA, found by power iteration in double precision.
+/// AᵀA (or got from AAᵀ's, whichever is smaller), found by power iteration in double precision, the products by BLAS.
 public struct EigenCAM: CAMMethod {
     public let name = "eigencam", title = "Eigen-CAM", usesGradients = false
     public init() {}
@@ -13,21 +15,27 @@ public struct EigenCAM: CAMMethod {
         var mean = [Double](repeating: 0, count: c)
         for p in 0..<n { for k in 0..<c { mean[k] += Double(x.activations[p * c + k]) } }
         for k in 0..<c { mean[k] /= Double(n) }
-        var centred = [Double](repeating: 0, count: n * c)
+        var centred = [Double](repeating: 0, count: n * c)  // A, positions × channels
         for p in 0..<n { for k in 0..<c { centred[p * c + k] = Double(x.activations[p * c + k]) - mean[k] } }
-        var cov = [Double](repeating: 0, count: c * c)  // AᵀA, channels × channels
-        for p in 0..<n {
-            for i in 0..<c where centred[p * c + i] != 0 {
-                let a = centred[p * c + i]
-                for j in 0..<c { cov[i * c + j] += a * centred[p * c + j] }
-            }
+        // The first right-singular vector v of A: the top eigenvector of AᵀA (channels × channels), or, when there
+        // are fewer positions than channels, Aᵀu for the top eigenvector u of AAᵀ (positions × positions, smaller).
+        let m = min(n, c)
+        var gram = [Double](repeating: 0, count: m * m)
+        cblas_dsyrk(
+            CblasRowMajor, CblasUpper, n < c ? CblasNoTrans : CblasTrans, Int32(m), Int32(n < c ? c : n), 1,
+            centred, Int32(c), 0, &gram, Int32(m))
+        for i in 0..<m { for j in 0..<i { gram[i * m + j] = gram[j * m + i] } }
+        var v = Self.topEigenvector(gram, m)
+        if n < c {
+            var w = [Double](repeating: 0, count: c)
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(c), 1, centred, Int32(c), v, 1, 0, &w, 1)
+            let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            v = norm > 0 ? w.map { $0 / norm } : w
+            if v.reduce(0, +) < 0 { v = v.map { -$0 } }
         }
-        let v = Self.topEigenvector(cov, c)
-        return (0..<n).map { p in
-            var s = 0.0
-            for k in 0..<c { s += centred[p * c + k] * v[k] }
-            return Float(s)
-        }
+        var projection = [Double](repeating: 0, count: n)
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(c), 1, centred, Int32(c), v, 1, 0, &projection, 1)
+        return projection.map { Float($0) }
     }
 
     /// Power iteration from the all-ones vector until the direction stops moving; sign fixed to a positive sum.
