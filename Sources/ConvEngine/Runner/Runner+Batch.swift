@@ -14,11 +14,13 @@ extension Runner {
         }
     }
 
-    /// Runs `body` with the runner's two pass buffers (`batch` × the largest layer each), made on first use and kept:
-    /// 205 MB each for 16 VGG16 images, which made afresh per call cost a page fault per 4 KB, every batch.
-    func withPassBuffers<R>(_ body: (inout [Float], inout [Float]) -> R) -> R {
-        let largest = max(model.input.count, layers.map(\.output.count).max() ?? 0)
-        if passBuffers.isEmpty {
+    /// Runs `body` with the runner's two pass buffers (`batch` × the largest of the input and layers 0…`last`, all
+    /// layers when nil), made on first use and kept, made again larger when a call needs more: 205 MB each for 16
+    /// VGG16 images, which made afresh per call cost a page fault per 4 KB, every batch.
+    func withPassBuffers<R>(through last: Int? = nil, _ body: (inout [Float], inout [Float]) -> R) -> R {
+        let largest = max(
+            model.input.count, layers.prefix((last ?? layers.count - 1) + 1).map(\.output.count).max() ?? 0)
+        if passBuffers.isEmpty || passBuffers[0].count < batch * largest {
             passBuffers = (0..<2).map { _ in
                 [Float](unsafeUninitializedCapacity: batch * largest) { _, count in count = batch * largest }
             }
