@@ -103,9 +103,9 @@ struct Bench: ParsableCommand {
         var out: [(String, Double)] = []
         func time(_ m: ExplainMethod, runs: Int) throws -> Double {
             try median(runs) {
-                let a = try runner.forward(input)
-                _ = try m.run(
-                    runner, a, classification: try runner.classify(a), layer: layer, classIndex: nil, score: .logit)
+                let a = try ExplainMethod.forward([m], runner, input, layer: layer)
+                let c = m.needsClassifier ? try runner.classify(a) : nil
+                _ = try m.run(runner, a, classification: c, layer: layer, classIndex: nil, score: .logit)
             }
         }
         let names =

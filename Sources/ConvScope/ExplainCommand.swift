@@ -56,8 +56,9 @@ struct ExplainCommand: ParsableCommand {
                 let start = Date()
                 let image = try InputImage(
                     path: imagePath, width: model.input.width, height: model.input.height, crop: crop)
-                let a = try runner.forward(runner.preprocess(rgb: image.networkRGB))
-                let c = model.hasClassifier ? try runner.classify(a) : nil
+                let a = try ExplainMethod.forward(
+                    methods, runner, runner.preprocess(rgb: image.networkRGB), layer: layer)
+                let c = needsClass ? try runner.classify(a) : nil
                 var written: [String] = []
                 for m in methods {
                     let map = try m.run(

@@ -36,6 +36,19 @@ enum ExplainMethod {
         }
     }
 
+    /// The forward pass the methods need: through their CAM layer when none needs the classifier (Eigen-CAM), else
+    /// the whole model.
+    static func forward(_ methods: [ExplainMethod], _ runner: Runner, _ input: FeatureMap, layer: String?) throws
+        -> Activations
+    {
+        let model = runner.model
+        guard !methods.contains(where: \.needsClassifier) else { return try runner.forward(input) }
+        guard let info = try layer.map({ try model.hiddenLayer($0) }) ?? model.lastConvolution else {
+            throw EngineError.unknownLayer(layer ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
+        }
+        return try runner.forward(input, through: info.last)
+    }
+
     func run(
         _ runner: Runner, _ a: Activations, classification c: Classification?, layer: String?, classIndex: Int?,
         score: CAMScore

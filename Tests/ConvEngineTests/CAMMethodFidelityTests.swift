@@ -68,6 +68,20 @@ final class CAMMethodFidelityTests: XCTestCase {
         }
     }
 
+    func testEigenCAM_FromAForwardPassThatStopsAtItsLayer_IsTheSameMap() throws {
+        let (runner, full, _) = try run()
+        let info = runner.model.hiddenLayers[Self.cases[0].hiddenIndex]
+        let partial = try runner.forward(full.input, through: info.last)
+        XCTAssertEqual(partial.outputs.count, info.last + 1)
+        XCTAssertEqual(partial.hidden.last?.name, info.name)
+        for i in 0...info.last { XCTAssertEqual(partial.outputs[i].data, full.outputs[i].data, "layer \(i)") }
+        let a = try runner.classActivationMap(EigenCAM(), partial, classification: nil, layer: info.name)
+        let b = try runner.classActivationMap(EigenCAM(), full, classification: nil, layer: info.name)
+        XCTAssertEqual(a.map, b.map)
+        let deeper = runner.model.hiddenLayers.last { $0.last > info.last }!
+        XCTAssertThrowsError(try partial.layer(named: deeper.name))
+    }
+
     func testEigenCAM_RunsOnABackboneAndGradientMethodsSayWhatIsMissing() throws {
         let ref = try ModelReference("vgg19_keras")
         let model = try ModelLoader.load(path: ref.path("notop_file"))

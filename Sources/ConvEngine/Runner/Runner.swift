@@ -91,14 +91,19 @@ public final class Runner {
     }
 
     /// Every layer's output for one preprocessed input (the model's input shape).
-    public func forward(_ input: FeatureMap) throws -> Activations {
+    public func forward(_ input: FeatureMap) throws -> Activations { try forward(input, through: layers.count - 1) }
+
+    /// The outputs of layers 0…`last` only, for a method that needs nothing above a layer (Eigen-CAM): the
+    /// activations then know only the hidden layers computed.
+    public func forward(_ input: FeatureMap, through last: Int) throws -> Activations {
+        precondition(last >= 0 && last < layers.count, "a layer of the model")
         let s = model.input
         guard input.height == s.height, input.width == s.width, input.channels == s.channels else {
             throw EngineError.wrongInputSize(expected: s.count, found: input.data.count)
         }
         var outputs: [FeatureMap] = []
-        outputs.reserveCapacity(layers.count)
-        for (i, layer) in layers.enumerated() {
+        outputs.reserveCapacity(last + 1)
+        for (i, layer) in layers[...last].enumerated() {
             let x = outputs.last ?? input
             let o = layer.output
             var y = [Float](unsafeUninitializedCapacity: o.count) { _, count in count = o.count }
@@ -109,7 +114,7 @@ public final class Runner {
             }
             outputs.append(FeatureMap(height: o.height, width: o.width, channels: o.channels, data: y))
         }
-        return Activations(hidden: model.hiddenLayers, input: input, outputs: outputs)
+        return Activations(hidden: model.hiddenLayers.filter { $0.last <= last }, input: input, outputs: outputs)
     }
 
     /// ∂L/∂(output of layer `from`) → ∂L/∂(output of layer `target`), or of the input for target −1.
