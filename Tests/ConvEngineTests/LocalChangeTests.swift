@@ -71,6 +71,31 @@ final class LocalChangeTests: XCTestCase {
         XCTAssertGreaterThan(effect, 1e-3, "every class's logit moves under some box")
     }
 
+    func testLocalChanges_MoreThanTheHeadTakesAtOnce_MatchWholePasses() throws {
+        // The passes stop before the classifier head, which takes them `headBatch` at a time: 300 changes fill it
+        // twice and leave a remainder.
+        let a = TinyArchitecture(widths: [4, 8, 8, 8, 8], fcWidth: 12, classes: 3, inputSize: 32)
+        let model = TinyNetwork.randomModel(a, seed: 21)
+        let runner = Runner(model: model)
+        let input = TinyNetwork.randomInput(a, seed: 22)
+        let base = try runner.forward(input)
+        var rng = SeededRandom(seed: 23)
+        let changes = (0..<300).map { i -> LocalChange in
+            let y0 = i % 29
+            let x0 = (i * 7) % 29
+            let box = Box(y0: y0, y1: y0 + 1 + i % 3, x0: x0, x1: x0 + 1 + (i / 3) % 3)
+            return LocalChange(box: box, values: rng.floats(box.area * input.channels, -120, 120))
+        }
+        let local = try runner.localChangeScorer(base: base, classIndex: 1, kind: .logit).scores(changes)
+        let reference = runner.classScores(
+            changes.flatMap { applied($0, to: input) }, count: changes.count, classIndex: 1, kind: .logit)
+        let scale = reference.map(abs).max()!
+        let error = zip(local, reference).map { abs($0 - $1) }.max()! / scale
+        print("300 changes: local passes within \(error) of whole passes")
+        XCTAssertLessThanOrEqual(error, 5e-5)
+        XCTAssertGreaterThan(Set(reference).count, 250, "the changes give different scores")
+    }
+
     func testLocalChanges_TinyVGG16OnIm2col_MatchWholePasses() throws {
         let (error, effect) = try compare(
             TinyNetwork.randomModel(TinyNetwork.loaderArchitecture, seed: 8),

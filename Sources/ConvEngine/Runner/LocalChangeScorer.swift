@@ -26,16 +26,32 @@ public struct LocalChangeScorer {
             return a.area != b.area ? a.area > b.area : (a.height != b.height ? a.height > b.height : $0 < $1)
         }
         let units = runner.layers[runner.layers.count - 1].output.count
-        var start = 0
-        while start < order.count {
-            let group = order[start..<min(start + runner.batch, order.count)]
-            let logits = runner.lastOutputs(
-                changes: group.map { LocalChange(box: boxes[$0], values: values($0)) }, base: base)
+        // Each batch runs up to the head; the head takes its inputs `headBatch` at a time.
+        let head = runner.headStart
+        var waiting: [Int] = []
+        var headInputs: [Float] = []
+        func score(_ group: [Int], _ logits: [Float]) {
             for (j, index) in group.enumerated() {
                 out[index] = runner.classification(logits: Array(logits[j * units..<(j + 1) * units]))
                     .score(classIndex, kind)
             }
+        }
+        var start = 0
+        while start < order.count {
+            let group = Array(order[start..<min(start + runner.batch, order.count)])
+            let changes = group.map { LocalChange(box: boxes[$0], values: values($0)) }
             start += group.count
+            guard let head else {
+                score(group, runner.lastOutputs(changes: changes, base: base))
+                continue
+            }
+            headInputs += runner.lastOutputs(changes: changes, base: base, through: head - 1)
+            waiting += group
+            if waiting.count + runner.batch > Runner.headBatch || start == order.count {
+                score(waiting, runner.headOutputs(headInputs, count: waiting.count))
+                waiting = []
+                headInputs = []
+            }
         }
         return out
     }

@@ -32,12 +32,13 @@ extension Runner {
         return body(&x, &y)
     }
 
-    /// Layers `start`… over the `n` inputs of layer `start` in `x`, `y` the other buffer; the outputs end in `x`. A
-    /// Winograd convolution and the 2×2 max-pool after it run as one (`pooledConvolution`).
-    func runLayers(from start: Int, count n: Int, x: inout [Float], y: inout [Float]) {
+    /// Layers `start`…`end` − 1 (nil: to the last) over the `n` inputs of layer `start` in `x`, `y` the other buffer;
+    /// the outputs end in `x`. A Winograd convolution and the 2×2 max-pool after it run as one (`pooledConvolution`).
+    func runLayers(from start: Int, to end: Int? = nil, count n: Int, x: inout [Float], y: inout [Float]) {
+        let end = end ?? layers.count
         var i = start
-        while i < layers.count {
-            let pooled = pooledConvolution(i)
+        while i < end {
+            let pooled = i + 1 < end ? pooledConvolution(i) : nil
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
                     if let kernel = pooled {

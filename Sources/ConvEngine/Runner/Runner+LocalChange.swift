@@ -10,9 +10,10 @@ extension Runner {
     /// there.
     static let localShare = 0.8
 
-    /// The last layer's outputs for `changes` (1…`batch` of them, none empty, all inside the input) of the image whose
-    /// pass is `base`.
-    func lastOutputs(changes: [LocalChange], base: Activations) -> [Float] {
+    /// Layer `last`'s outputs (nil: the last layer's) for `changes` (1…`batch` of them, none empty, all inside the
+    /// input) of the image whose pass is `base`.
+    func lastOutputs(changes: [LocalChange], base: Activations, through last: Int? = nil) -> [Float] {
+        let last = last ?? layers.count - 1
         let n = changes.count
         let input = model.input
         precondition(n >= 1 && n <= batch, "a batch this runner was sized for")
@@ -24,7 +25,7 @@ extension Runner {
         let values = changes.flatMap(\.values)
         var offsets = [0]
         for change in changes { offsets.append(offsets.last! + change.values.count) }
-        return withPassBuffers { a, b in
+        return withPassBuffers(through: last) { a, b in
             var valid = changes.map(\.box)
             var crop = Crop(covering: valid, within: input)
             values.withUnsafeBufferPointer { vp in
@@ -36,7 +37,7 @@ extension Runner {
                 gather(sources, base: base.input, crop: crop, into: &a)
             }
             var i = 0
-            while i < layers.count && !crop.isWhole {
+            while i <= last && !crop.isWhole {
                 let s = inputShape(i)
                 let o = layers[i].output
                 let next: [Box]
@@ -87,21 +88,21 @@ extension Runner {
                 valid = next
                 i += 1
             }
-            if !crop.isWhole {  // every layer ran on crops: the last layer's whole maps
-                let s = layers[layers.count - 1].output
+            if !crop.isWhole {  // every layer ran on crops: layer `last`'s whole maps
+                let s = layers[last].output
                 a.withUnsafeBufferPointer { ap in
                     let sources = (0..<n).map { k in
                         Source(
                             values: ap.baseAddress! + k * crop.pixels * s.channels, y: crop.origins[k].y,
                             x: crop.origins[k].x, width: crop.width, valid: valid[k])
                     }
-                    gather(sources, base: base.outputs[layers.count - 1], crop: .whole(s, count: n), into: &b)
+                    gather(sources, base: base.outputs[last], crop: .whole(s, count: n), into: &b)
                 }
                 swap(&a, &b)
-                i = layers.count
+                i = last + 1
             }
-            runLayers(from: i, count: n, x: &a, y: &b)
-            return Array(a.prefix(n * (layers.last?.output.count ?? 0)))
+            runLayers(from: i, to: last + 1, count: n, x: &a, y: &b)
+            return Array(a.prefix(n * layers[last].output.count))
         }
     }
 

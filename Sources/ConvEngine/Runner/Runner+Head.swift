@@ -1,0 +1,32 @@
+/// The classifier head: the layers after the last one that keeps positions apart (flatten, dense, element-wise),
+/// run over many images at once. Its weights are most of a VGG's bytes (fc1: 411 MB), and a batch of 16 reads them
+/// (and OpenBLAS packs them) for little arithmetic, so the local passes stop before the head and feed it 128 at a time.
+extension Runner {
+    /// How many images the head takes at once.
+    static let headBatch = 128
+
+    /// The first layer of the head (nil when the model has no dense layer, or one above a convolution or pool).
+    var headStart: Int? {
+        var start: Int? = nil
+        for i in layers.indices.reversed() {
+            switch layers[i].kind {
+            case .dense: start = i
+            case .flatten, .activation, .dropout: if start != nil { start = i }
+            default: return start.map { $0 > 0 ? $0 : nil } ?? nil
+            }
+        }
+        return nil
+    }
+
+    /// The last layer's outputs for `n` inputs of layer `headStart` laid one after another (any `n`).
+    func headOutputs(_ inputs: [Float], count n: Int) -> [Float] {
+        guard let start = headStart else { preconditionFailure("a model with a head") }
+        precondition(inputs.count == n * inputShape(start).count, "inputs of the head's shape")
+        let largest = layers[start...].map(\.output.count).max() ?? 0
+        var x = inputs
+        if x.count < n * largest { x += [Float](repeating: 0, count: n * largest - x.count) }
+        var y = [Float](unsafeUninitializedCapacity: n * largest) { _, count in count = n * largest }
+        runLayers(from: start, count: n, x: &x, y: &y)
+        return Array(x.prefix(n * layers[layers.count - 1].output.count))
+    }
+}
