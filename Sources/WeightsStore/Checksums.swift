@@ -8,19 +8,26 @@ public enum Checksums {
     }
 
     /// Both digests in one pass. `progress` gets the bytes read so far; `isCancelled` is polled between reads.
-    public static func digests(ofFile path: String, progress: (Int64) -> Void = { _ in },
-                               isCancelled: () -> Bool = { false }) throws -> Digests {
+    public static func digests(
+        ofFile path: String, progress: (Int64) -> Void = { _ in },
+        isCancelled: () -> Bool = { false }
+    ) throws -> Digests {
         try digests(ofFile: path, stamp: nil, progress: progress, isCancelled: isCancelled)
     }
 
     /// As `digests(ofFile:)`; `stamp` gets the file's size, mtime and inode as it was before and after the read (equal
     /// when nothing wrote it meanwhile). A FIFO, socket or device is refused without waiting on it.
-    static func digests(ofFile path: String, stamp: ((FileStamp?, FileStamp?) -> Void)?, progress: (Int64) -> Void = { _ in },
-                        isCancelled: () -> Bool = { false }) throws -> Digests {
-        guard let fd = try openRegularFollowingLinks(path) else { throw FetchError.toolFailed(tool: "reading \(path)", detail: "no such file") }
+    static func digests(
+        ofFile path: String, stamp: ((FileStamp?, FileStamp?) -> Void)?, progress: (Int64) -> Void = { _ in },
+        isCancelled: () -> Bool = { false }
+    ) throws -> Digests {
+        guard let fd = try openRegularFollowingLinks(path) else {
+            throw FetchError.toolFailed(tool: "reading \(path)", detail: "no such file")
+        }
         defer { close(fd) }
         let before = FileStamp.of(fd: fd)
-        let md5 = Digest(.md5), sha = Digest(.sha256)
+        let md5 = Digest(.md5)
+        let sha = Digest(.sha256)
         var buffer = [UInt8](repeating: 0, count: 4 << 20)
         var total: Int64 = 0
         while true {
@@ -54,8 +61,14 @@ public enum Checksums {
             throw FetchError.toolFailed(tool: "reading \(path)", detail: String(cString: strerror(errno)))
         }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { close(fd); throw FetchError.toolFailed(tool: "reading \(path)", detail: String(cString: strerror(errno))) }
-        if let kind = fileKindName(st.st_mode) { close(fd); throw FetchError.notRegularFile(path: path, kind: kind) }
+        guard fstat(fd, &st) == 0 else {
+            close(fd)
+            throw FetchError.toolFailed(tool: "reading \(path)", detail: String(cString: strerror(errno)))
+        }
+        if let kind = fileKindName(st.st_mode) {
+            close(fd)
+            throw FetchError.notRegularFile(path: path, kind: kind)
+        }
         return fd
     }
 

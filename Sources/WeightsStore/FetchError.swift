@@ -38,15 +38,20 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
             return "the download from \(host(url)) stopped after \(megabytes(have))\(of) (\(reason)); "
                 + "the partial file \(partial) is kept: run the fetch again to resume"
         case .checksumMismatch(let file, let algorithm, let expected, let found):
-            return "\(file): \(algorithm) is \(found), expected \(expected): the file is damaged or not the published one; it was deleted and not installed"
+            return
+                "\(file): \(algorithm) is \(found), expected \(expected): the file is damaged or not the published one; it was deleted and not installed"
         case .folderNotWritable(let folder, let reason):
-            return "\(folder): cannot write the weights folder (\(reason)); set XDG_DATA_HOME to a writable folder or fix its permissions"
+            return
+                "\(folder): cannot write the weights folder (\(reason)); set XDG_DATA_HOME to a writable folder or fix its permissions"
         case .diskFull(let folder, let needed, let available):
             var s = "\(folder): not enough disk space"
-            if let needed { s += " (needs \(megabytes(needed))" + (available.map { ", \(megabytes($0)) free" } ?? "") + ")" }
+            if let needed {
+                s += " (needs \(megabytes(needed))" + (available.map { ", \(megabytes($0)) free" } ?? "") + ")"
+            }
             return s + "; free some space and run the fetch again (a partial download is kept and resumes)"
         case .cancelled(let partial):
-            return "fetch cancelled" + (partial.map { "; the partial file \($0) is kept and a new fetch resumes from it" } ?? "")
+            return "fetch cancelled"
+                + (partial.map { "; the partial file \($0) is kept and a new fetch resumes from it" } ?? "")
         case .toolFailed(let tool, let detail):
             return "\(tool) failed: \(detail)"
         case .missingMember(let archive, let member):
@@ -57,7 +62,8 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
         case .notRegularFile(let path, let kind):
             return "\(path): is \(kind), not a regular file; ConvScope will not open it: remove or rename it"
         case .badReply(let url, let detail):
-            return "\(host(url)) sent replies that cannot make up the file (\(detail)); nothing was kept from \(url); try again later"
+            return
+                "\(host(url)) sent replies that cannot make up the file (\(detail)); nothing was kept from \(url); try again later"
         }
     }
 }

@@ -31,9 +31,11 @@ func openRegular(_ path: String, flags: Int32, mode: mode_t = 0o644, missingOK: 
     if fd < 0 {
         let code = errno
         if code == ENOENT && missingOK { return nil }
-        if code == ELOOP || code == ENXIO || code == EMLINK {   // a symbolic link; ENXIO: a FIFO without a reader
+        if code == ELOOP || code == ENXIO || code == EMLINK {  // a symbolic link; ENXIO: a FIFO without a reader
             var st = stat()
-            if lstat(path, &st) == 0, let kind = fileKindName(st.st_mode) { throw FetchError.notRegularFile(path: path, kind: kind) }
+            if lstat(path, &st) == 0, let kind = fileKindName(st.st_mode) {
+                throw FetchError.notRegularFile(path: path, kind: kind)
+            }
         }
         throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
     }
@@ -58,7 +60,10 @@ func readSmallFile(_ path: String, limit: Int = 64 << 10) -> Data? {
     var got = 0
     while got <= limit {
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
-        if n < 0 { if errno == EINTR { continue }; return nil }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
         if n == 0 { break }
         got += n
     }
@@ -69,13 +74,19 @@ func readSmallFile(_ path: String, limit: Int = 64 << 10) -> Data? {
 func writeAtomically(_ data: Data, to path: String) throws {
     let temp = path + ".tmp"
     unlink(temp)
-    guard let fd = try openRegular(temp, flags: O_WRONLY | O_CREAT | O_EXCL | O_TRUNC) else { throw FetchError.toolFailed(tool: "writing \(temp)", detail: "cannot create") }
+    guard let fd = try openRegular(temp, flags: O_WRONLY | O_CREAT | O_EXCL | O_TRUNC) else {
+        throw FetchError.toolFailed(tool: "writing \(temp)", detail: "cannot create")
+    }
     var code: Int32 = 0
     data.withUnsafeBytes { raw in
         var off = 0
         while off < raw.count {
             let n = write(fd, raw.baseAddress! + off, raw.count - off)
-            if n < 0 { if errno == EINTR { continue }; code = errno; return }
+            if n < 0 {
+                if errno == EINTR { continue }
+                code = errno
+                return
+            }
             off += n
         }
     }
@@ -126,11 +137,14 @@ struct ContentRange: Equatable {
         guard let header, header.hasPrefix("bytes ") else { return nil }
         let spec = header.dropFirst(6)
         guard let slash = spec.firstIndex(of: "/"), let dash = spec[..<slash].firstIndex(of: "-"),
-              let first = Int64(spec[..<dash].trimmingCharacters(in: .whitespaces)),
-              let last = Int64(spec[spec.index(after: dash)..<slash].trimmingCharacters(in: .whitespaces)),
-              first >= 0, last >= first else { return nil }
+            let first = Int64(spec[..<dash].trimmingCharacters(in: .whitespaces)),
+            let last = Int64(spec[spec.index(after: dash)..<slash].trimmingCharacters(in: .whitespaces)),
+            first >= 0, last >= first
+        else { return nil }
         let totalText = spec[spec.index(after: slash)...].trimmingCharacters(in: .whitespaces)
-        if totalText == "*" { total = nil } else {
+        if totalText == "*" {
+            total = nil
+        } else {
             guard let t = Int64(totalText), t > last else { return nil }
             total = t
         }
@@ -152,15 +166,20 @@ struct FileStamp: Equatable {
     init(_ st: stat) {
         size = Int64(st.st_size)
         #if os(Linux)
-        seconds = Int64(st.st_mtim.tv_sec); nanoseconds = Int64(st.st_mtim.tv_nsec)
+            seconds = Int64(st.st_mtim.tv_sec)
+            nanoseconds = Int64(st.st_mtim.tv_nsec)
         #else
-        seconds = Int64(st.st_mtimespec.tv_sec); nanoseconds = Int64(st.st_mtimespec.tv_nsec)
+            seconds = Int64(st.st_mtimespec.tv_sec)
+            nanoseconds = Int64(st.st_mtimespec.tv_nsec)
         #endif
         inode = UInt64(st.st_ino)
     }
 
     init(size: Int64, seconds: Int64, nanoseconds: Int64, inode: UInt64) {
-        self.size = size; self.seconds = seconds; self.nanoseconds = nanoseconds; self.inode = inode
+        self.size = size
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+        self.inode = inode
     }
 
     /// The stamp of the regular file at `path` (following links, as the readers do), or nil.
@@ -190,7 +209,8 @@ struct FileStamp: Equatable {
         }
         let mtime = (fields["mtime"] ?? "").split(separator: ".")
         guard let size = fields["size"].flatMap({ Int64($0) }), let inode = fields["inode"].flatMap({ UInt64($0) }),
-              mtime.count == 2, let s = Int64(mtime[0]), let ns = Int64(mtime[1]) else { return nil }
+            mtime.count == 2, let s = Int64(mtime[0]), let ns = Int64(mtime[1])
+        else { return nil }
         self.init(size: size, seconds: s, nanoseconds: ns, inode: inode)
     }
 }
@@ -203,9 +223,14 @@ struct InstallRecord: Equatable {
 
     static func read(_ path: String) -> InstallRecord? {
         guard let data = readSmallFile(path), let text = String(data: data, encoding: .utf8) else { return nil }
-        var sha: String?, name = "", stamp: FileStamp?
+        var sha: String?
+        var name = ""
+        var stamp: FileStamp?
         for line in text.split(whereSeparator: \.isNewline).map(String.init) {
-            if line.hasPrefix("#") { stamp = stamp ?? FileStamp(line: line); continue }
+            if line.hasPrefix("#") {
+                stamp = stamp ?? FileStamp(line: line)
+                continue
+            }
             guard sha == nil else { continue }
             let hash = String(line.prefix(64)).lowercased()
             guard hash.count == 64, hash.allSatisfy(\.isHexDigit) else { return nil }
@@ -231,17 +256,23 @@ final class FetchLock {
     let path: String
     private var fd: Int32
 
-    private init(path: String, fd: Int32) { self.path = path; self.fd = fd }
+    private init(path: String, fd: Int32) {
+        self.path = path
+        self.fd = fd
+    }
 
     deinit { release() }
 
     /// Takes the lock now, or returns nil when another fetch holds it (`holder`: its process id, if it wrote one).
     static func attempt(_ path: String, holder: inout Int32?) throws -> FetchLock? {
-        for _ in 0..<100 {   // each retry means a holder just finished; 100 in a row is not going to happen
+        for _ in 0..<100 {  // each retry means a holder just finished; 100 in a row is not going to happen
             let opened: Int32?
             do { opened = try openRegular(path, flags: O_RDWR | O_CREAT) } catch let e as POSIXError {
-                throw FetchError.folderNotWritable(folder: (path as NSString).deletingLastPathComponent,
-                                                   reason: "cannot create \((path as NSString).lastPathComponent): \(String(cString: strerror(e.code.rawValue)))")
+                throw FetchError.folderNotWritable(
+                    folder: (path as NSString).deletingLastPathComponent,
+                    reason:
+                        "cannot create \((path as NSString).lastPathComponent): \(String(cString: strerror(e.code.rawValue)))"
+                )
             }
             guard let fd = opened else { return nil }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -255,9 +286,12 @@ final class FetchLock {
                 close(fd)
                 throw FetchError.toolFailed(tool: "locking \(path)", detail: String(cString: strerror(code)))
             }
-            var mine = stat(), named = stat()
-            guard fstat(fd, &mine) == 0, stat(path, &named) == 0, mine.st_ino == named.st_ino, mine.st_dev == named.st_dev else {
-                close(fd)   // the previous holder removed this file as it let go: lock the one at the path now
+            var mine = stat()
+            var named = stat()
+            guard fstat(fd, &mine) == 0, stat(path, &named) == 0, mine.st_ino == named.st_ino,
+                mine.st_dev == named.st_dev
+            else {
+                close(fd)  // the previous holder removed this file as it let go: lock the one at the path now
                 continue
             }
             let pid = Array("\(getpid())\n".utf8)
@@ -270,8 +304,10 @@ final class FetchLock {
 
     /// Takes the lock, waiting while another fetch holds it: `waiting` is told once (with the holder's process id),
     /// `isCancelled` is polled every 0.1 s, and after `timeout` seconds (nil: no limit) `FetchError.busy` is thrown.
-    static func acquire(_ path: String, item: String, timeout: TimeInterval?, isCancelled: () -> Bool,
-                        waiting: (Int32?) -> Void) throws -> FetchLock {
+    static func acquire(
+        _ path: String, item: String, timeout: TimeInterval?, isCancelled: () -> Bool,
+        waiting: (Int32?) -> Void
+    ) throws -> FetchLock {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         var told = false
         while true {
@@ -279,7 +315,10 @@ final class FetchLock {
             if let lock = try attempt(path, holder: &holder) { return lock }
             if isCancelled() { throw FetchError.cancelled(partial: nil) }
             if let deadline, Date() >= deadline { throw FetchError.busy(file: item, lock: path, holder: holder) }
-            if !told { waiting(holder); told = true }
+            if !told {
+                waiting(holder)
+                told = true
+            }
             usleep(100_000)
         }
     }
@@ -288,7 +327,7 @@ final class FetchLock {
     func release() {
         guard fd >= 0 else { return }
         unlink(path)
-        close(fd)   // closing the last descriptor drops the flock
+        close(fd)  // closing the last descriptor drops the flock
         fd = -1
     }
 }

@@ -2,17 +2,23 @@ import Foundation
 
 /// Runs a helper program with its output captured to a file, polling for cancellation.
 enum Subprocess {
-    struct Result { let status: Int32; let output: String }
+    struct Result {
+        let status: Int32
+        let output: String
+    }
 
-    static func run(_ arguments: [String], workingDirectory: String? = nil, logFile: String,
-                    isCancelled: () -> Bool) throws -> Result {
+    static func run(
+        _ arguments: [String], workingDirectory: String? = nil, logFile: String,
+        isCancelled: () -> Bool
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logFile) else {
-            throw FetchError.folderNotWritable(folder: (logFile as NSString).deletingLastPathComponent, reason: "cannot create \(logFile)")
+            throw FetchError.folderNotWritable(
+                folder: (logFile as NSString).deletingLastPathComponent, reason: "cannot create \(logFile)")
         }
         defer { try? log.close() }
         process.standardOutput = log

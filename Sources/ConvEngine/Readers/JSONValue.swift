@@ -14,11 +14,11 @@ indirect enum JSONValue: Equatable {
 
     static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
-        case let (.object(x), .object(y)): return x.map(\.0) == y.map(\.0) && zip(x, y).allSatisfy { $0.1 == $1.1 }
-        case let (.array(x), .array(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
-        case let (.number(x), .number(y)): return x == y
-        case let (.bool(x), .bool(y)): return x == y
+        case (.object(let x), .object(let y)): return x.map(\.0) == y.map(\.0) && zip(x, y).allSatisfy { $0.1 == $1.1 }
+        case (.array(let x), .array(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.bool(let x), .bool(let y)): return x == y
         case (.null, .null): return true
         default: return false
         }
@@ -54,12 +54,18 @@ indirect enum JSONValue: Equatable {
                 var members: [(String, JSONValue)] = []
                 var seen = Set<String>()
                 skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(members)
+                }
                 while true {
                     skipSpace()
-                    guard case .string(let key) = try value(depth: depth + 1) else { throw ParseError(message: "object key is not a string") }
+                    guard case .string(let key) = try value(depth: depth + 1) else {
+                        throw ParseError(message: "object key is not a string")
+                    }
                     guard seen.insert(key).inserted else { throw ParseError(message: "duplicate name \"\(key)\"") }
-                    skipSpace(); try expect(":")
+                    skipSpace()
+                    try expect(":")
                     members.append((key, try value(depth: depth + 1)))
                     skipSpace()
                     if try next() == UInt8(ascii: "}") { return .object(members) }
@@ -69,7 +75,10 @@ indirect enum JSONValue: Equatable {
                 i += 1
                 var items: [JSONValue] = []
                 skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
                 while true {
                     items.append(try value(depth: depth + 1))
                     skipSpace()
@@ -77,9 +86,15 @@ indirect enum JSONValue: Equatable {
                     guard bytes[i - 1] == UInt8(ascii: ",") else { throw ParseError(message: "expected , or ]") }
                 }
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
             default: return .number(try number())
             }
         }
@@ -114,7 +129,10 @@ indirect enum JSONValue: Equatable {
                 let c = try next()
                 if c == UInt8(ascii: "\"") { break }
                 if c < 0x20 { throw ParseError(message: "control character in string") }
-                if c != UInt8(ascii: "\\") { out.append(c); continue }
+                if c != UInt8(ascii: "\\") {
+                    out.append(c)
+                    continue
+                }
                 let e = try next()
                 switch e {
                 case UInt8(ascii: "n"): out.append(0x0a)
@@ -123,7 +141,9 @@ indirect enum JSONValue: Equatable {
                 case UInt8(ascii: "b"): out.append(0x08)
                 case UInt8(ascii: "f"): out.append(0x0c)
                 case UInt8(ascii: "u"):
-                    guard i + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16) else {
+                    guard i + 4 <= bytes.count,
+                        let code = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16)
+                    else {
                         throw ParseError(message: "bad \\u escape")
                     }
                     i += 4

@@ -12,7 +12,11 @@ public enum NPY {
         let n = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(n & 0xFF), UInt8(n >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        values.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
+        values.withUnsafeBufferPointer {
+            data.append(
+                UnsafeBufferPointer(
+                    start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4))
+        }
         return data
     }
 
