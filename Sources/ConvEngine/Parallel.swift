@@ -20,4 +20,17 @@ public enum Parallel {
         if w <= 1 { body(0, 0..<n); return }
         DispatchQueue.concurrentPerform(iterations: w) { i in body(i, (n * i / w)..<(n * (i + 1) / w)) }
     }
+
+    /// `(0..<n).map(transform)`, the indices dealt in turn to `ways` threads (for jobs whose cost falls along the
+    /// list, as a network's maps shrink layer by layer).
+    public static func map<T>(_ n: Int, ways: Int = cores, _ transform: (Int) -> T) -> [T] {
+        var out = [T?](repeating: nil, count: n)
+        out.withUnsafeMutableBufferPointer { p in
+            let w = max(1, min(ways, n))
+            split(w, ways: w) { share, _ in
+                for i in stride(from: share, to: n, by: w) { p[i] = transform(i) }
+            }
+        }
+        return out.map { $0! }
+    }
 }

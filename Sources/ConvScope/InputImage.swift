@@ -14,8 +14,14 @@ struct InputImage {
     let gray: RGBAImage  // `shown` in grayscale, at most 1600 px across
 
     init(path: String, width: Int, height: Int, crop: Bool) throws {
+        try self.init(path: path, decoded: IsolatedImageDecoder.shared.load(path: path), width: width, height: height,
+                      crop: crop)  // decoded in a child process
+    }
+
+    /// From the photo at `path` already decoded.
+    init(path: String, decoded: RGBAImage, width: Int, height: Int, crop: Bool) {
         name = (path as NSString).lastPathComponent
-        original = try IsolatedImageDecoder.shared.load(path: path)  // decoded in a child process
+        original = decoded
         (shown, network) = InputImage.networkView(of: original, width: width, height: height, crop: crop)
         preview = InputImage.fitting(original, 1600)
         gray = InputImage.fitting(shown, 1600).grayscale()

@@ -18,8 +18,14 @@ struct Analysis {
     /// The image in grayscale, under the Grad-CAM colours.
     var gray: RGBAImage { image.gray }
 
+    /// On every core (the first frame waits for it), channels dealt in turn: the first layers' maps are the largest.
     static func renderTiles(_ activations: Activations) -> [[RGBAImage]] {
-        activations.layers.map { map in (0..<min(64, map.channels)).map { LayerGrid.channelImage(map, $0) } }
+        let maps = activations.layers
+        let jobs = maps.indices.flatMap { l in (0..<min(64, maps[l].channels)).map { (l, $0) } }
+        let flat = Parallel.map(jobs.count) { LayerGrid.channelImage(maps[jobs[$0].0], jobs[$0].1) }
+        var tiles: [[RGBAImage]] = maps.map { _ in [] }
+        for (j, job) in jobs.enumerated() { tiles[job.0].append(flat[j]) }
+        return tiles
     }
 }
 

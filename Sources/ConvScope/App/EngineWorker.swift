@@ -140,6 +140,7 @@ final class EngineWorker {
         lock.lock()
         newestImageGeneration = max(newestImageGeneration, generation)
         lock.unlock()
+        let decoding = DecodingImage(path: path)  // beside a model still loading
         queue.async { [self] in
             guard !isStale(generation) else { return }
             guard let runner else {
@@ -151,7 +152,9 @@ final class EngineWorker {
             events.post(.working(name, generation: generation))
             let start = Date()
             do {
-                let image = try InputImage(path: path, width: model.input.width, height: model.input.height, crop: crop)
+                let image = InputImage(
+                    path: path, decoded: try decoding.decoded(), width: model.input.width,
+                    height: model.input.height, crop: crop)
                 guard !isStale(generation) else { return }
                 let activations = try runner.forward(runner.preprocess(rgb: image.networkRGB))
                 let classification = model.hasClassifier ? try runner.classify(activations) : nil
