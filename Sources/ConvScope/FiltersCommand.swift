@@ -14,7 +14,7 @@ struct FiltersCommand: ParsableCommand {
         discussion: """
             --method lucid (the default) is Olah et al.'s feature visualisation (Lucid): the image optimised with \
             Adam in a decorrelated colour space and a 1/f-scaled Fourier basis, through a random jitter, scale and \
-            turn each step of the first half, then on the image itself. --method plain is Chollet's gradient ascent \
+            turn each step of the first quarter, then on the image itself. --method plain is Chollet's gradient ascent \
             on the pixels. --objective neuron maximises one position (the map's centre) instead of the whole \
             channel; --objective layer maximises the whole layer, and with --image it is DeepDream: the photo \
             dreamed, written to --out. --compare-methods measures both methods on the first convolution of each \

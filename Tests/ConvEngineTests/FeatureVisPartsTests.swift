@@ -116,6 +116,30 @@ final class FeatureVisPartsTests: XCTestCase {
         }
     }
 
+    /// With `flatBelow`, every frequency up to it gets the scale of that frequency; above it the scale falls as
+    /// 1/f^decay, as without.
+    func testFourierImage_FlatBelow_FlattensOnlyTheLowFrequencies() {
+        let (side, decay, flat) = (32, Float(1.35), Float(0.1))
+        let lucid = FourierImage(side: side, decay: decay)
+        let flattened = FourierImage(side: side, decay: decay, flatBelow: flat)
+        let k = lucid.dft.halfWidth
+        var below = 0
+        for ky in 0..<side {
+            for kx in 0..<k {
+                let f = lucid.dft.frequency(ky: ky, kx: kx)
+                let i = ky * k + kx
+                if f <= flat {
+                    below += 1
+                    XCTAssertEqual(flattened.scale[i], Float(side) / pow(flat, decay) / 4, accuracy: 1e-3)
+                    XCTAssertLessThanOrEqual(flattened.scale[i], lucid.scale[i] * (1 + 1e-6))
+                } else {
+                    XCTAssertEqual(flattened.scale[i], lucid.scale[i])
+                }
+            }
+        }
+        XCTAssertGreaterThan(below, 10)
+    }
+
     func testFourierImage_CoefficientsOfAPhoto_RenderThePhoto() {
         var rng = SeededRandom(seed: 7)
         for (decorrelate, power) in [(false, Float(1)), (true, 1), (true, 0.5)] {

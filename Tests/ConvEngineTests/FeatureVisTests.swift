@@ -227,6 +227,32 @@ final class FeatureVisTests: XCTestCase {
         }
     }
 
+    /// The spectrum is flat below twice the layer's receptive field: block2_conv1 sees 10 px (1/20 cycles per
+    /// pixel), block3_conv1 24 px (1/48); block1_conv1's 3 px is held at 1/16; block5_conv1's 132 px gives 1/264,
+    /// under 1/side, which changes nothing. Off, and for a start from a photo, Lucid's spectrum. The images' basis
+    /// is built with it.
+    func testFeatureVisSettings_FlatSpectrum_FollowsTheReceptiveField() throws {
+        func flat(_ layer: String, _ s: FeatureVisSettings = FeatureVisSettings()) throws -> Float {
+            s.flatBelow(try s.validate(for: try model.hiddenLayer(layer), in: model))
+        }
+        XCTAssertEqual(try flat("block1_conv1"), 1 / 16)
+        XCTAssertEqual(try flat("block2_conv1"), 1 / 20, accuracy: 1e-7)
+        XCTAssertEqual(try flat("block3_conv1"), 1 / 48, accuracy: 1e-7)
+        XCTAssertEqual(try flat("block5_conv1"), 1 / 264, accuracy: 1e-7)
+        var off = FeatureVisSettings()
+        off.fieldsFlat = 0
+        XCTAssertEqual(try flat("block2_conv1", off), 0)
+        var photo = FeatureVisSettings()
+        photo.startFromPhoto()
+        XCTAssertEqual(try flat("block2_conv1", photo), 0)
+        let settings = FeatureVisSettings(size: 64, steps: 1)
+        let vis = try FeatureVis(model: model, layer: "block2_conv1", settings: settings)
+        let expected = FourierImage(
+            side: 64, decay: settings.decay, colourPower: settings.colourPower, flatBelow: 1 / 20)
+        XCTAssertEqual(vis.param.scale, expected.scale)
+        XCTAssertNotEqual(vis.param.scale, FourierImage(side: 64, decay: settings.decay).scale)
+    }
+
     func testFeatureVisSettings_BadRequests_SayWhatToDo() {
         func error(_ layer: String, _ s: FeatureVisSettings = FeatureVisSettings(), filters: [Int] = [0]) -> String {
             do {
@@ -252,6 +278,9 @@ final class FeatureVisTests: XCTestCase {
         s = FeatureVisSettings()
         s.colourPower = -1
         XCTAssertTrue(error("block1_conv1", s).contains("the colour power 0–1"))
+        s = FeatureVisSettings()
+        s.fieldsFlat = 20
+        XCTAssertTrue(error("block1_conv1", s).contains("the flat spectrum's 0–16 receptive fields"))
         XCTAssertEqual(
             error("block5_conv1", FeatureVisSettings(size: 64)),
             "at image size 64, block5_conv1's map is only 4×4 pixels, too small to leave out its border: "

@@ -40,8 +40,9 @@ final class FilterImagesTests: XCTestCase {
     /// carry at most half the plain ascent's share of energy above half the Nyquist frequency, stay in the valid
     /// range, and raise every filter that was alive at the start. Their mean activation is printed beside plain's
     /// (raw, with plain's images clipped to 0–255, and both as shown). As shown, Lucid's must reach at least 0.35 of
-    /// plain's at every layer (at these 16 steps: 0.38–1.08; before the still steps and the milder colour
-    /// decorrelation 0.33–0.78; at the default 36 steps it passes plain's in three blocks of five, see the README).
+    /// plain's at every layer (at these 16 steps: 0.42–1.00; before the flat spectrum, the wider start and three
+    /// quarters still 0.38–1.08, before the still steps and the milder colour decorrelation 0.33–0.78; at the
+    /// default 36 steps it passes plain's in three blocks of five, see the README).
     func testFeatureVis_FirstConvOfEachBlock_HalfThePlainAscentsFineDetail() throws {
         let model = try Fixtures.backboneWeights()
         let start = Date()

@@ -24,7 +24,7 @@ public final class FeatureVis {
         self.settings = settings
         let param = FourierImage(
             side: settings.size, decorrelate: settings.decorrelate, decay: settings.decay,
-            colourPower: settings.colourPower)
+            colourPower: settings.colourPower, flatBelow: settings.flatBelow(truncated))
         self.param = param
         let shape = Lanes.shape(
             cores: cores, memoryBudget: memoryBudget, perImage: FeatureVisLane.floatsPerImage(truncated, param))

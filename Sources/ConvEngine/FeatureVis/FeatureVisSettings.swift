@@ -10,8 +10,8 @@ public enum FeatureVisObjective: String, Hashable, Sendable, Codable, CaseIterab
 
 /// How feature-visualisation images are made: Lucid's method (Olah et al., "Feature Visualization", Distill 2017),
 /// an image parameterised in a decorrelated colour space and a 1/f-scaled Fourier basis, optimised with Adam through
-/// a random jitter, scale and small turn each step for the first half of the steps and on the image itself for the
-/// rest, with ReLUs' gradients redirected where a unit is dead on the whole image.
+/// a random jitter, scale and small turn each step for the first quarter of the steps and on the image itself for
+/// the rest, with ReLUs' gradients redirected where a unit is dead on the whole image.
 public struct FeatureVisSettings: Hashable, Sendable, Codable {
     /// Image side in pixels (a multiple of 16); the network sees it at this size.
     public var size = 96
@@ -21,16 +21,19 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     /// Adam's step for a start from a photo (DeepDream): gentler, so the photo is still seen in the dream.
     public static let photoLearningRate: Float = 0.02
 
-    /// For a start from a photo (DeepDream): the gentler rate, Lucid's full colour decorrelation and a view every
-    /// step. The milder decorrelation and the still steps that make filter images more active turn a dream's
-    /// photo garish and flat.
+    /// For a start from a photo (DeepDream): the gentler rate, Lucid's full colour decorrelation, a view every
+    /// step and Lucid's spectrum. The milder decorrelation and the still steps that make filter images more active
+    /// turn a dream's photo garish and flat.
     public mutating func startFromPhoto() {
         learningRate = Self.photoLearningRate
         colourPower = 1
         still = 0
+        fieldsFlat = 0
     }
-    /// The spread of the starting coefficients (Lucid: 0.01: a near-gray start).
-    public var startSpread: Float = 0.01
+    /// The spread of the starting coefficients (Lucid: 0.01, a near-gray start, on which 12 of block2_conv1's
+    /// filters 0–15 are dead). At 0.3 the start is a faint coloured haze on which 7 are, so fewer images spend
+    /// their first steps reviving their filter by brightening the whole image.
+    public var startSpread: Float = 0.3
     public var seed: UInt64 = 1
     /// Activation pixels left out of the measured mean at each edge of the layer's map (as the plain ascent's).
     public var border = 2
@@ -56,11 +59,30 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     /// The Fourier coefficients' scale falls as 1/f^decay (Lucid: 1). A little steeper puts a short run's steps
     /// into the coarser patterns: at 36 steps it halves the fine detail and raises the activation reached.
     public var decay: Float = 1.35
+    /// Patterns wider than `fieldsFlat` times the layer's receptive field get no larger step than patterns that
+    /// wide: the 1/f scale stops rising below 1/(fieldsFlat · field) cycles per pixel, a frequency held at most
+    /// 1/16 (0: Lucid's, rising to the image's size). A unit cannot tell such a pattern from a flat colour, yet
+    /// 1/f gives it the largest steps: for block2_conv1 (field 10 px) the first steps went to colour blobs wider
+    /// than 20 px that saturate the sigmoid and leave the filter's pixel-scale grating no room. At 2 (filters 0–15,
+    /// 96 px, 36 steps) the mean activation as shown rises from 0.54 to 0.71 of plain's in block2_conv1 and from
+    /// 0.66 to 0.70 in block3_conv1; from block4 on the limit is under 1/side and nothing changes; block1's 3-px
+    /// field is held at 1/16 (a quarter of the fine band's edge), so its fine detail stays under half plain's
+    /// (at 1/6: 0.65 of plain's).
+    public var fieldsFlat: Float = 2
+    /// The flattest frequency `FourierImage` is given for the model truncated at the layer (see `fieldsFlat`).
+    func flatBelow(_ truncated: Model) -> Float {
+        guard fieldsFlat > 0 else { return 0 }
+        let field = ReceptiveField(model: truncated, through: truncated.layers.count - 1)
+        return min(1 / (fieldsFlat * Float(max(field.vertical.size, field.horizontal.size))), 1 / 16)
+    }
     /// The share of the steps (the last ones) taken on the image itself, without a random view. The views of the
     /// first steps have by then set coarse, robust patterns (their fine detail stays under half the plain ascent's);
     /// the still steps fit them to the one view the image is measured and shown in (Lucid's 512 steps all take a
-    /// view): at 36 steps half of them still raises the mean activation by 3–45 % (filters 0–15 of block1–block5).
-    public var still: Float = 0.5
+    /// view): at 36 steps half of them still raises the mean activation by 3–45 % (filters 0–15 of block1–block5);
+    /// three quarters, with `fieldsFlat` and `startSpread` 0.3, a little more in block2–block5 (filters 0–15:
+    /// block2_conv1 0.71 → 0.81 of plain's as shown, block3_conv1 0.70 → 0.77), fine detail still under half
+    /// plain's.
+    public var still: Float = 0.75
 
     /// Pixels cropped from each edge of the shown image (as the plain ascent's: the edges meet the network's zero
     /// padding and the views' gray fill).
@@ -95,7 +117,8 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
         }
         guard startSpread.isFinite, startSpread >= 0, scaleSpread.isFinite, (0..<0.5).contains(scaleSpread),
             (0...64).contains(jitter), (0...45).contains(rotation), (0...1).contains(warmup),
-            (0...1).contains(still), (0...1).contains(colourPower), decay.isFinite, (0...3).contains(decay)
+            (0...1).contains(still), (0...1).contains(colourPower), decay.isFinite, (0...3).contains(decay),
+            fieldsFlat.isFinite, (0...16).contains(fieldsFlat)
         else { throw FeatureVisError.badTransforms }
         return try AscentSettings(size: size, steps: steps, border: objective == .neuron ? 0 : border)
             .validate(for: layer, in: model)
@@ -120,7 +143,8 @@ public enum FeatureVisError: Error, Equatable, CustomStringConvertible {
         case .badTransforms:
             return
                 "the transforms must be a jitter of 0–64 pixels, a scale spread under 0.5 and a rotation of 0–45°; the "
-                + "warm-up and the still steps shares of 0–1 of the steps; the colour power 0–1; the decay 0–3"
+                + "warm-up and the still steps shares of 0–1 of the steps; the colour power 0–1; the decay 0–3; "
+                + "the flat spectrum's 0–16 receptive fields"
         case .photoSize(let p, let s):
             return "the photo has \(p) pixels; DeepDream needs it resized to \(s)×\(s) (\(s * s) pixels)"
         }

@@ -1,10 +1,10 @@
 import Foundation
 
 /// An image parameterised as Lucid's is (Olah et al. 2017): per decorrelated colour channel, a half spectrum whose
-/// coefficient at frequency f is scaled by 1/max(f, 1/side) (natural images' 1/f amplitude, so an equal step in every
-/// coefficient is an image step with a natural spectrum), times √(HW) (which makes the transform near unitary), then
-/// (or 1/f^decay), the inverse real DFT, divided by 4; then the colour correlation's square root M; then a sigmoid
-/// to 0–255.
+/// coefficient at frequency f is scaled by 1/max(f, f₀) (natural images' 1/f amplitude, so an equal step in every
+/// coefficient is an image step with a natural spectrum; f₀ is 1/side, or a coarser `flatBelow`), times √(HW)
+/// (which makes the transform near unitary), then (or 1/f^decay), the inverse real DFT, divided by 4; then the
+/// colour correlation's square root M; then a sigmoid to 0–255.
 ///
 ///     rgb = 255 · σ( M · irfft2(scale ⊙ c) / 4 )
 ///
@@ -18,8 +18,12 @@ public struct FourierImage: Sendable {
     /// Per (ky, kx): the 1/f scale times √(HW) / 4.
     let scale: [Float]
 
-    /// `colourPower`: how strongly the decorrelated colour directions are scaled (`ColourCorrelation.matrix(power:)`).
-    public init(side: Int, decorrelate: Bool = true, decay: Float = 1, colourPower: Float = 1) {
+    /// `colourPower`: how strongly the decorrelated colour directions are scaled (`ColourCorrelation.matrix(power:)`);
+    /// `flatBelow`: the frequency (cycles per pixel) below which the scale stops rising (at least 1/side: only the
+    /// mean is flattened).
+    public init(
+        side: Int, decorrelate: Bool = true, decay: Float = 1, colourPower: Float = 1, flatBelow: Float = 0
+    ) {
         dft = RealDFT2D(height: side, width: side)
         self.decorrelate = decorrelate
         colour = decorrelate ? ColourCorrelation.matrix(power: colourPower) : [1, 0, 0, 0, 1, 0, 0, 0, 1]
@@ -27,7 +31,7 @@ public struct FourierImage: Sendable {
         let d = dft
         let k = d.halfWidth
         var s = [Float](repeating: 0, count: side * k)
-        let floor = 1 / Float(side)
+        let floor = max(1 / Float(side), flatBelow)
         let root = Float(side)  // √(HW) for a square
         for ky in 0..<side {
             for kx in 0..<k { s[ky * k + kx] = root / pow(max(d.frequency(ky: ky, kx: kx), floor), decay) / 4 }
