@@ -13,6 +13,10 @@ public final class Runner {
     var winogradScratch: [Float]
     /// `lastOutputs`'s two buffers, made on its first call.
     var passBuffers: [[Float]] = []
+    /// How many images a batched pass runs through the layers below the classifier head at once (`lastOutputs`, the
+    /// local passes): the buffers are this many of the largest map, not `batch` many (VGG16: 205 MB instead of 411),
+    /// and the head still takes the whole batch, so its weights are read as seldom as before.
+    public var passBatch = 8
     /// The last image's deletion and insertion curve ends (`curveEnds`).
     var curveEndsCache: CurveEnds?
     private var cachedBatchRunner: Runner?
