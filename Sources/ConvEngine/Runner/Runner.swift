@@ -35,6 +35,13 @@ public final class Runner {
     /// Lets the batch runner and its buffers go.
     public func dropBatchRunner() { cachedBatchRunner = nil }
 
+    /// What a long run leaves behind goes when it ends: the batch runner and its buffers, and the model's
+    /// input-gradient Winograd kernels (made again by the next backward pass that crosses a convolution).
+    public func releaseRunMemory() {
+        dropBatchRunner()
+        model.winograd.dropInputGradients()
+    }
+
     /// `through` limits the layers the buffers are sized for (a filter ascent stops at its layer).
     public init(model: Model, batch: Int = 1, through: Int? = nil, ways: Int = Parallel.cores) {
         self.model = model
