@@ -41,6 +41,22 @@ public final class WinogradKernels: @unchecked Sendable {
         return k
     }
 
+    /// Lets the input-gradient kernels go (235 MB for all of VGG16's): a long run that crossed the convolutions
+    /// backwards (the dossier's guided backprop, a scoreboard, the sanity check) ends with this; the next backward pass
+    /// makes the ones it crosses again (the same kernels).
+    public func dropInputGradients() {
+        lock.lock()
+        defer { lock.unlock() }
+        inputGradient = [:]
+    }
+
+    /// How many input-gradient kernels are held.
+    public var inputGradientCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return inputGradient.count
+    }
+
     /// Makes every forward kernel of `model` now, the layers side by side.
     public func prepareForward(_ layers: [Layer]) {
         let convs = layers.indices.compactMap { i -> (Int, Conv2DParameters)? in

@@ -1,28 +1,59 @@
 extension Runner {
     /// The last layer's outputs (logits) for `n` inputs of layer `start` laid one after another (n ≤ `batch`;
     /// `start` 0: preprocessed images): a plain batched forward pass that keeps only two buffers (Ablation-CAM runs one
-    /// per group of ablated activations from its layer on).
+    /// per group of ablated activations from its layer on). The layers below the classifier head run `passBatch`
+    /// images at a time (each image's maps are the same sums whichever images share its pass) into the head's `n`
+    /// inputs; the head takes all `n` at once.
     public func lastOutputs(_ inputs: [Float], count n: Int, from start: Int = 0) -> [Float] {
         precondition(
             n >= 1 && n <= batch && inputs.count == n * inputShape(start).count, "a batch this runner was sized for")
-        return withPassBuffers { x, y in
-            x.withUnsafeMutableBufferPointer { p in
-                _ = UnsafeMutableBufferPointer(rebasing: p[..<inputs.count]).update(fromContentsOf: inputs)
+        let head = headStart.map { $0 > start ? $0 : start } ?? layers.count
+        let m = passBatch(n, over: start..<head)
+        let inSize = inputShape(start).count
+        let midSize = inputShape(head).count
+        let below = layers[start..<head].map(\.output.count).max() ?? 0
+        let above = layers[head...].map(\.output.count).max() ?? 0
+        let floats = max(m * max(inSize, below), n * max(midSize, above))
+        return withPassBuffers(floats: floats) { x, y in
+            if head > start {
+                var mid = [Float](unsafeUninitializedCapacity: n * midSize) { _, count in count = n * midSize }
+                var first = 0
+                while first < n {
+                    let k = min(m, n - first)
+                    x.withUnsafeMutableBufferPointer { p in
+                        inputs.withUnsafeBufferPointer { ip in
+                            p.baseAddress!.update(from: ip.baseAddress! + first * inSize, count: k * inSize)
+                        }
+                    }
+                    runLayers(from: start, to: head, count: k, x: &x, y: &y)
+                    x.withUnsafeBufferPointer { p in
+                        mid.withUnsafeMutableBufferPointer { mp in
+                            (mp.baseAddress! + first * midSize).update(from: p.baseAddress!, count: k * midSize)
+                        }
+                    }
+                    first += k
+                }
+                x.withUnsafeMutableBufferPointer { p in
+                    _ = UnsafeMutableBufferPointer(rebasing: p[..<mid.count]).update(fromContentsOf: mid)
+                }
+            } else {
+                x.withUnsafeMutableBufferPointer { p in
+                    _ = UnsafeMutableBufferPointer(rebasing: p[..<inputs.count]).update(fromContentsOf: inputs)
+                }
             }
-            runLayers(from: start, count: n, x: &x, y: &y)
+            runLayers(from: head, count: n, x: &x, y: &y)
             return Array(x.prefix(n * (layers.last?.output.count ?? 0)))
         }
     }
 
-    /// Runs `body` with the runner's two pass buffers (`batch` × the largest of the input and layers 0…`last`, all
-    /// layers when nil), made on first use and kept, made again larger when a call needs more: 205 MB each for 16
-    /// VGG16 images, which made afresh per call cost a page fault per 4 KB, every batch.
-    func withPassBuffers<R>(through last: Int? = nil, _ body: (inout [Float], inout [Float]) -> R) -> R {
-        let largest = max(
-            model.input.count, layers.prefix((last ?? layers.count - 1) + 1).map(\.output.count).max() ?? 0)
-        if passBuffers.isEmpty || passBuffers[0].count < batch * largest {
+    /// Runs `body` with the runner's two pass buffers, each at least `floats` long, made on first use and kept, made
+    /// again larger when a call needs more: a local pass's buffers hold `passBatch` × the largest map (103 MB each for
+    /// VGG16 at 8 images), which made afresh per call cost a page fault per 4 KB, every batch.
+    func withPassBuffers<R>(floats: Int, _ body: (inout [Float], inout [Float]) -> R) -> R {
+        if passBuffers.isEmpty || passBuffers[0].count < floats {
+            passBuffers = []  // the smaller ones go before the larger are made
             passBuffers = (0..<2).map { _ in
-                [Float](unsafeUninitializedCapacity: batch * largest) { _, count in count = batch * largest }
+                [Float](unsafeUninitializedCapacity: floats) { _, count in count = floats }
             }
         }
         var x = passBuffers[0]
@@ -30,6 +61,18 @@ extension Runner {
         passBuffers = []
         defer { passBuffers = [x, y] }
         return body(&x, &y)
+    }
+
+    /// How many of `n` images run through `layers` at once: `passBatch`, or all `n` when a dense layer is among them
+    /// (a dense layer's sums for one image are taken otherwise than for several).
+    func passBatch(_ n: Int, over range: Range<Int>) -> Int {
+        let dense = layers[range].contains { if case .dense = $0.kind { true } else { false } }
+        return dense ? n : min(n, passBatch)
+    }
+
+    /// Floats of each pass buffer for `n` inputs of the model through layers 0…`last` (nil: all layers).
+    func passFloats(_ n: Int, through last: Int? = nil) -> Int {
+        n * max(model.input.count, layers.prefix((last ?? layers.count - 1) + 1).map(\.output.count).max() ?? 0)
     }
 
     /// Layers `start`…`end` − 1 (nil: to the last) over the `n` inputs of layer `start` in `x`, `y` the other buffer;

@@ -22,88 +22,117 @@ extension Runner {
                 !$0.box.isEmpty && $0.box.y0 >= 0 && $0.box.x0 >= 0 && $0.box.y1 <= input.height
                     && $0.box.x1 <= input.width && $0.values.count == $0.box.area * input.channels
             }, "changes inside the input, each with its box's values")
+        let size = layers[last].output.count
+        var out = [Float](unsafeUninitializedCapacity: n * size) { _, count in count = n * size }
+        let m = passBatch(n, over: 0..<(last + 1))
+        withPassBuffers(floats: passFloats(m, through: last)) { a, b in
+            var first = 0
+            while first < n {
+                let part = first..<min(first + m, n)
+                let y = lastOutputs(changes: changes, part, base: base, through: last, a: &a, b: &b)
+                out.withUnsafeMutableBufferPointer { op in
+                    y.withUnsafeBufferPointer {
+                        (op.baseAddress! + first * size).update(from: $0.baseAddress!, count: $0.count)
+                    }
+                }
+                first = part.upperBound
+            }
+        }
+        return out
+    }
+
+    /// Layer `last`'s outputs for the changes in `part`, each layer cropped as for all the `changes` (so a change's
+    /// crops, and its sums, do not depend on how the batch is split).
+    private func lastOutputs(
+        changes all: [LocalChange], _ part: Range<Int>, base: Activations, through last: Int,
+        a: inout [Float], b: inout [Float]
+    ) -> ArraySlice<Float> {
+        let input = model.input
+        let n = part.count
+        let changes = Array(all[part])
         let values = changes.flatMap(\.values)
         var offsets = [0]
         for change in changes { offsets.append(offsets.last! + change.values.count) }
-        return withPassBuffers(through: last) { a, b in
-            var valid = changes.map(\.box)
-            var crop = Crop(covering: valid, within: input)
-            values.withUnsafeBufferPointer { vp in
-                let sources = (0..<n).map {
-                    Source(
-                        values: vp.baseAddress! + offsets[$0], y: valid[$0].y0, x: valid[$0].x0,
-                        width: valid[$0].width, valid: valid[$0])
-                }
-                gather(sources, base: base.input, crop: crop, into: &a)
+        var validAll = all.map(\.box)
+        var cropAll = Crop(covering: validAll, within: input)
+        var valid: [Box] { Array(validAll[part]) }
+        var crop: Crop { cropAll.part(part) }
+        values.withUnsafeBufferPointer { vp in
+            let sources = (0..<n).map {
+                Source(
+                    values: vp.baseAddress! + offsets[$0], y: valid[$0].y0, x: valid[$0].x0,
+                    width: valid[$0].width, valid: valid[$0])
             }
-            var i = 0
-            while i <= last && !crop.isWhole {
-                let s = inputShape(i)
-                let o = layers[i].output
-                let next: [Box]
-                var needed: Crop
-                switch reach(i) {
-                case .same:
-                    next = valid
-                    needed = crop
-                case .convolution(let r):
-                    next = valid.map { $0.grown(by: r, within: o.height, o.width) }
-                    needed = Crop(covering: next.map { $0.grown(by: r, within: s.height, s.width) }, within: s)
-                case .pool(let sy, let sx):
-                    next = valid.map { $0.pooled(sy, sx) }
-                    needed = Crop(covering: next.map { $0.unpooled(sy, sx) }, within: s)
-                case nil:
-                    next = valid
-                    needed = .whole(s, count: n)
-                }
-                if !needed.isWhole && Double(needed.pixels) >= Self.localShare * Double(s.height * s.width) {
-                    needed = .whole(s, count: n)
-                }
-                if !(reach(i).map { $0 == .same } ?? false) || needed.isWhole {
-                    a.withUnsafeBufferPointer { ap in
-                        let sources = (0..<n).map { k in
-                            Source(
-                                values: ap.baseAddress! + k * crop.pixels * s.channels, y: crop.origins[k].y,
-                                x: crop.origins[k].x, width: crop.width, valid: valid[k])
-                        }
-                        gather(sources, base: i == 0 ? base.input : base.outputs[i - 1], crop: needed, into: &b)
-                    }
-                    swap(&a, &b)
-                    crop = needed
-                }
-                if crop.isWhole { break }
-                let out = crop.scaled(to: o, from: s)
-                a.withUnsafeBufferPointer { ap in
-                    b.withUnsafeMutableBufferPointer { bp in
-                        forwardLayer(
-                            i, x: ap.baseAddress!, batch: n, y: bp.baseAddress!,
-                            shapes: (
-                                TensorShape(crop.height, crop.width, s.channels),
-                                TensorShape(out.height, out.width, o.channels)
-                            ))
-                    }
-                }
-                swap(&a, &b)
-                crop = out
-                valid = next
-                i += 1
+            gather(sources, base: base.input, crop: crop, into: &a)
+        }
+        var i = 0
+        while i <= last && !cropAll.isWhole {
+            let s = inputShape(i)
+            let o = layers[i].output
+            let next: [Box]
+            var needed: Crop
+            switch reach(i) {
+            case .same:
+                next = validAll
+                needed = cropAll
+            case .convolution(let r):
+                next = validAll.map { $0.grown(by: r, within: o.height, o.width) }
+                needed = Crop(covering: next.map { $0.grown(by: r, within: s.height, s.width) }, within: s)
+            case .pool(let sy, let sx):
+                next = validAll.map { $0.pooled(sy, sx) }
+                needed = Crop(covering: next.map { $0.unpooled(sy, sx) }, within: s)
+            case nil:
+                next = validAll
+                needed = .whole(s, count: all.count)
             }
-            if !crop.isWhole {  // every layer ran on crops: layer `last`'s whole maps
-                let s = layers[last].output
+            if !needed.isWhole && Double(needed.pixels) >= Self.localShare * Double(s.height * s.width) {
+                needed = .whole(s, count: all.count)
+            }
+            if !(reach(i).map { $0 == .same } ?? false) || needed.isWhole {
                 a.withUnsafeBufferPointer { ap in
                     let sources = (0..<n).map { k in
                         Source(
                             values: ap.baseAddress! + k * crop.pixels * s.channels, y: crop.origins[k].y,
                             x: crop.origins[k].x, width: crop.width, valid: valid[k])
                     }
-                    gather(sources, base: base.outputs[last], crop: .whole(s, count: n), into: &b)
+                    gather(
+                        sources, base: i == 0 ? base.input : base.outputs[i - 1], crop: needed.part(part), into: &b)
                 }
                 swap(&a, &b)
-                i = last + 1
+                cropAll = needed
             }
-            runLayers(from: i, to: last + 1, count: n, x: &a, y: &b)
-            return Array(a.prefix(n * layers[last].output.count))
+            if cropAll.isWhole { break }
+            let outCrop = cropAll.scaled(to: o, from: s)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeMutableBufferPointer { bp in
+                    forwardLayer(
+                        i, x: ap.baseAddress!, batch: n, y: bp.baseAddress!,
+                        shapes: (
+                            TensorShape(cropAll.height, cropAll.width, s.channels),
+                            TensorShape(outCrop.height, outCrop.width, o.channels)
+                        ))
+                }
+            }
+            swap(&a, &b)
+            cropAll = outCrop
+            validAll = next
+            i += 1
         }
+        if !cropAll.isWhole {  // every layer ran on crops: layer `last`'s whole maps
+            let s = layers[last].output
+            a.withUnsafeBufferPointer { ap in
+                let sources = (0..<n).map { k in
+                    Source(
+                        values: ap.baseAddress! + k * crop.pixels * s.channels, y: crop.origins[k].y,
+                        x: crop.origins[k].x, width: crop.width, valid: valid[k])
+                }
+                gather(sources, base: base.outputs[last], crop: .whole(s, count: n), into: &b)
+            }
+            swap(&a, &b)
+            i = last + 1
+        }
+        runLayers(from: i, to: last + 1, count: n, x: &a, y: &b)
+        return a.prefix(n * layers[last].output.count)
     }
 
     /// How far a change at layer `i`'s input spreads in its output, or nil when it spreads everywhere (or the layer is
@@ -208,6 +237,11 @@ private struct Crop: Equatable {
         self.width = width
         self.origins = origins
         self.isWhole = isWhole
+    }
+
+    /// The same crop for the images in `r` only.
+    func part(_ r: Range<Int>) -> Crop {
+        Crop(height: height, width: width, origins: Array(origins[r]), isWhole: isWhole)
     }
 
     static func whole(_ s: TensorShape, count n: Int) -> Crop {

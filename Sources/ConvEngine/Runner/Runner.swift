@@ -13,6 +13,10 @@ public final class Runner {
     var winogradScratch: [Float]
     /// `lastOutputs`'s two buffers, made on its first call.
     var passBuffers: [[Float]] = []
+    /// How many images a batched pass runs through the layers below the classifier head at once (`lastOutputs`, the
+    /// local passes): the buffers are this many of the largest map, not `batch` many (VGG16: 205 MB instead of 411),
+    /// and the head still takes the whole batch, so its weights are read as seldom as before.
+    public var passBatch = 8
     /// The last image's deletion and insertion curve ends (`curveEnds`).
     var curveEndsCache: CurveEnds?
     private var cachedBatchRunner: Runner?
@@ -30,6 +34,13 @@ public final class Runner {
 
     /// Lets the batch runner and its buffers go.
     public func dropBatchRunner() { cachedBatchRunner = nil }
+
+    /// What a long run leaves behind goes when it ends: the batch runner and its buffers, and the model's
+    /// input-gradient Winograd kernels (made again by the next backward pass that crosses a convolution).
+    public func releaseRunMemory() {
+        dropBatchRunner()
+        model.winograd.dropInputGradients()
+    }
 
     /// `through` limits the layers the buffers are sized for (a filter ascent stops at its layer).
     public init(model: Model, batch: Int = 1, through: Int? = nil, ways: Int = Parallel.cores) {

@@ -42,7 +42,11 @@ extension EngineWorker {
             let check = run.check
             guard isCurrentComparison(run.ticket), step < check.steps.count, let runner,
                 let analysis = current, analysis.generation == run.imageGeneration
-            else { return }
+            else {
+                run.net = nil
+                self.runner?.releaseRunMemory()  // the run is over: its buffers and kernels go
+                return
+            }
             let next = method + 1 < check.methods.count ? (step, method + 1) : (step + 1, 0)
             if step < 0 {
                 do {

@@ -240,7 +240,7 @@ final class EngineWorker {
             lock.lock()
             let stale = ticket != newestComparison
             lock.unlock()
-            if left.isEmpty || stale { runner?.dropBatchRunner() }  // the run is over: its batch buffers go
+            if left.isEmpty || stale { runner?.releaseRunMemory() }  // the run is over: its buffers and kernels go
             guard !stale, let item = left.first, let runner, let analysis = current,
                 analysis.generation == imageGeneration, let c = analysis.classification
             else { return }
