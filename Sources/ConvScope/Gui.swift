@@ -55,7 +55,10 @@ struct Gui: ParsableCommand {
             }
             app.worker.discoverAndLoad(explicit: weightsOptions.weights ?? models.last,
                                        repoWeightsFolder: RepoPaths.root.map { $0 + "/Weights" }, preprocessing: weightsOptions.preprocess)
-            if let first = photos.last ?? (files.isEmpty ? RepoPaths.sampleImage : nil) { app.send(.openImage(first)) }
+            if let first = photos.last ?? (files.isEmpty ? RepoPaths.sampleImage : nil) {
+                app.worker.prefetch(photo: first)
+                app.send(.openImage(first))
+            }
             if !problems.isEmpty { app.send(.dropped(problems)) }
 
             var again = true   // a frame that changed the state is followed by one that shows it

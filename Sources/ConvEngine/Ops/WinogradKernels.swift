@@ -42,8 +42,8 @@ public final class WinogradKernels: @unchecked Sendable {
     }
 
     /// Lets the input-gradient kernels go (235 MB for all of VGG16's): a long run that crossed the convolutions
-    /// backwards (the dossier's guided backprop, a scoreboard, the sanity check) ends with this; the next backward pass
-    /// makes the ones it crosses again (the same kernels).
+    /// backwards (a scoreboard, the sanity check) ends with this, which also lets go those the dossier made (it keeps
+    /// them while a person pages through channels); the next backward pass makes the ones it crosses again.
     public func dropInputGradients() {
         lock.lock()
         defer { lock.unlock() }

@@ -32,7 +32,6 @@ extension EngineWorker {
                 let runner = try runner(for: analysis)
                 let a = analysis.activations
                 let values = try runner.channelGuidedBackprop(a, layer: key.layer, channel: key.channel)
-                runner.model.winograd.dropInputGradients()  // 235 MB of kernels for VGG16, made again per channel
                 // The picture is of the gradient with respect to the RGB pixels (Caffe models take BGR).
                 let rgb = runner.model.preprocessing.pixelGradient(values)
                 let image = RGBAImage.gradientPicture(rgb, width: a.input.width, height: a.input.height)

@@ -1,5 +1,6 @@
 import ConvEngine
 import Foundation
+import Platform
 import WeightsStore
 
 /// Runs the engine on one serial background queue so the window never waits. Every request carries a generation;
@@ -42,6 +43,8 @@ final class EngineWorker {
     let queue = DispatchQueue(label: "convscope.engine", qos: .userInitiated)
     private let lock = NSLock()
     private var newestImageGeneration = 0
+    /// A photo decoding since start-up, while the model loads (`prefetch`); the first analysis of that path takes it.
+    private var prefetched: DecodingImage?
     private var newestCAMRequest = 0
     private var newestComparison = 0
     private var newestFilterRequest = 0
@@ -135,12 +138,20 @@ final class EngineWorker {
         lock.unlock()
     }
 
+    /// Starts decoding the photo the window opens with, beside the model's loading (the analysis waits for the model).
+    func prefetch(photo path: String) {
+        lock.lock()
+        prefetched = DecodingImage(path: path)
+        lock.unlock()
+    }
+
     /// Loads, runs all 18 layers, classifies, and (with a classifier) computes the default Grad-CAM.
     func analyse(path: String, crop: Bool, generation: Int, cam: CAMRequest) {
         lock.lock()
         newestImageGeneration = max(newestImageGeneration, generation)
+        let early = prefetched?.path == path ? prefetched : nil
+        prefetched = nil
         lock.unlock()
-        let decoding = DecodingImage(path: path)  // beside a model still loading
         queue.async { [self] in
             guard !isStale(generation) else { return }
             guard let runner else {
@@ -153,8 +164,8 @@ final class EngineWorker {
             let start = Date()
             do {
                 let image = InputImage(
-                    path: path, decoded: try decoding.decoded(), width: model.input.width,
-                    height: model.input.height, crop: crop)
+                    path: path, decoded: try early?.decoded() ?? IsolatedImageDecoder.shared.load(path: path),
+                    width: model.input.width, height: model.input.height, crop: crop)
                 guard !isStale(generation) else { return }
                 let activations = try runner.forward(runner.preprocess(rgb: image.networkRGB))
                 let classification = model.hasClassifier ? try runner.classify(activations) : nil
