@@ -71,18 +71,15 @@ final class LocalChangeTests: XCTestCase {
         XCTAssertGreaterThan(effect, 1e-3, "every class's logit moves under some box")
     }
 
-    func testLocalChanges_MoreThanTheHeadTakesAtOnce_MatchWholePasses() throws {
-        // The passes stop before the classifier head, which takes them `headBatch` at a time: 300 changes fill it
-        // twice and leave a remainder.
-        let a = TinyArchitecture(widths: [4, 8, 8, 8, 8], fcWidth: 12, classes: 3, inputSize: 32)
-        let model = TinyNetwork.randomModel(a, seed: 21)
+    /// The largest difference between `count` small boxed changes' scores by local passes and by whole passes,
+    /// relative to the largest score, and how many different scores the whole passes gave.
+    private func manyChanges(_ model: Model, _ input: FeatureMap, count: Int, seed: UInt64) throws -> (Float, Int) {
         let runner = Runner(model: model)
-        let input = TinyNetwork.randomInput(a, seed: 22)
         let base = try runner.forward(input)
-        var rng = SeededRandom(seed: 23)
-        let changes = (0..<300).map { i -> LocalChange in
-            let y0 = i % 29
-            let x0 = (i * 7) % 29
+        var rng = SeededRandom(seed: seed)
+        let changes = (0..<count).map { i -> LocalChange in
+            let y0 = i % (input.height - 3)
+            let x0 = (i * 7) % (input.width - 3)
             let box = Box(y0: y0, y1: y0 + 1 + i % 3, x0: x0, x1: x0 + 1 + (i / 3) % 3)
             return LocalChange(box: box, values: rng.floats(box.area * input.channels, -120, 120))
         }
@@ -90,10 +87,48 @@ final class LocalChangeTests: XCTestCase {
         let reference = runner.classScores(
             changes.flatMap { applied($0, to: input) }, count: changes.count, classIndex: 1, kind: .logit)
         let scale = reference.map(abs).max()!
-        let error = zip(local, reference).map { abs($0 - $1) }.max()! / scale
+        return (zip(local, reference).map { abs($0 - $1) }.max()! / scale, Set(reference).count)
+    }
+
+    func testLocalChanges_MoreThanTheHeadTakesAtOnce_MatchWholePasses() throws {
+        // The passes stop before the classifier head, which takes them `headBatch` at a time: 300 changes fill it
+        // twice and leave a remainder.
+        let a = TinyArchitecture(widths: [4, 8, 8, 8, 8], fcWidth: 12, classes: 3, inputSize: 32)
+        let (error, distinct) = try manyChanges(
+            TinyNetwork.randomModel(a, seed: 21), TinyNetwork.randomInput(a, seed: 22), count: 300, seed: 23)
         print("300 changes: local passes within \(error) of whole passes")
         XCTAssertLessThanOrEqual(error, 5e-5)
-        XCTAssertGreaterThan(Set(reference).count, 250, "the changes give different scores")
+        XCTAssertGreaterThan(distinct, 250, "the changes give different scores")
+    }
+
+    func testLocalChanges_GlobalAveragePoolHead_MatchWholePasses() throws {
+        // The head starts at the dense layer after the global pool; the last convolution's 2×2 pool runs fused.
+        var rng = SeededRandom(seed: 31)
+        func conv(_ name: String, _ cin: Int, _ cout: Int) -> Layer {
+            Layer(
+                name,
+                .conv2D(
+                    Conv2DParameters(
+                        kernel: rng.floats(9 * cin * cout, -0.3, 0.3), bias: rng.floats(cout, 0, 0.1),
+                        kernelHeight: 3, kernelWidth: 3, inChannels: cin, outChannels: cout, activation: .relu)))
+        }
+        let model = try Model(
+            name: "gap", format: "test", sourceName: "gap", input: TensorShape(32, 32, 3), preprocessing: .caffe,
+            layers: [
+                conv("c1", 3, 8), Layer("p1", .maxPool(PoolParameters(size: (2, 2)))), conv("c2", 8, 16),
+                Layer("p2", .maxPool(PoolParameters(size: (2, 2)))), Layer("gap", .globalAveragePool),
+                Layer(
+                    "fc",
+                    .dense(
+                        DenseLayerParameters(
+                            kernel: rng.floats(16 * 4, -0.5, 0.5), bias: rng.floats(4), inputs: 16, outputs: 4,
+                            activation: .linear))),
+            ])
+        let input = FeatureMap(height: 32, width: 32, channels: 3, data: rng.floats(32 * 32 * 3, -100, 100))
+        let (error, distinct) = try manyChanges(model, input, count: 200, seed: 32)
+        print("global-pool head, 200 changes: local passes within \(error) of whole passes")
+        XCTAssertLessThanOrEqual(error, 5e-5)
+        XCTAssertGreaterThan(distinct, 150, "the changes give different scores")
     }
 
     func testLocalChanges_TinyVGG16OnIm2col_MatchWholePasses() throws {
@@ -136,9 +171,13 @@ final class LocalChangeTests: XCTestCase {
             Layer("relu", .activation(.relu)), Layer("pool1", .maxPool(PoolParameters(size: (2, 2)))),
             conv("c3", 5, 16, 16, .relu), Layer("pool2", .averagePool(PoolParameters(size: (2, 2)))),
             conv("c4", 1, 16, 8, .relu), Layer("flatten", .flatten(.hwc)),
-            Layer("fc", .dense(DenseLayerParameters(
-                kernel: rng.floats(10 * 10 * 8 * 5, -0.1, 0.1), bias: rng.floats(5), inputs: 10 * 10 * 8, outputs: 5,
-                activation: .softmax))),
+            Layer(
+                "fc",
+                .dense(
+                    DenseLayerParameters(
+                        kernel: rng.floats(10 * 10 * 8 * 5, -0.1, 0.1), bias: rng.floats(5), inputs: 10 * 10 * 8,
+                        outputs: 5,
+                        activation: .softmax))),
         ]
         let model = try Model(
             name: "kinds", format: "test", sourceName: "kinds", input: TensorShape(40, 40, 3), preprocessing: .caffe,

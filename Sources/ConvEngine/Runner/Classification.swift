@@ -41,6 +41,7 @@ extension Runner {
     /// Probabilities from the last layer. Throws for a backbone.
     public func classify(_ a: Activations) throws -> Classification {
         guard model.hasClassifier else { throw EngineError.noClassifier(model: model.sourceName) }
+        precondition(a.outputs.count == layers.count, "a whole pass, not one stopped at a layer")
         return classification(logits: a.outputs[layers.count - 1].data)
     }
 

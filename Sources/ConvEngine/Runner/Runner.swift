@@ -141,7 +141,7 @@ public final class Runner {
         _ gradient: [Float], from: Int, to target: Int, activations a: Activations, rule: ReLURule, sparseDense: Bool
     ) -> [Float] {
         precondition(
-            from < layers.count && target >= -1 && target <= from && gradient.count == layers[from].output.count)
+            from < a.outputs.count && target >= -1 && target <= from && gradient.count == layers[from].output.count)
         var g = gradient
         var i = from
         while i > target {
