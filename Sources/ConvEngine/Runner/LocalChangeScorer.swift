@@ -49,8 +49,8 @@ public struct LocalChangeScorer {
             waiting += group
             if waiting.count + runner.batch > Runner.headBatch || start == order.count {
                 score(waiting, runner.headOutputs(headInputs, count: waiting.count))
-                waiting = []
-                headInputs = []
+                waiting.removeAll(keepingCapacity: true)
+                headInputs.removeAll(keepingCapacity: true)
             }
         }
         return out

@@ -7,43 +7,37 @@ extension Runner {
     public func lastOutputs(_ inputs: [Float], count n: Int, from start: Int = 0) -> [Float] {
         precondition(
             n >= 1 && n <= batch && inputs.count == n * inputShape(start).count, "a batch this runner was sized for")
-        let head = headStart.map { $0 > start ? $0 : start } ?? layers.count
-        let m = passBatch(n, over: start..<head)
+        let head = max(headStart ?? layers.count, start)
+        let mid = head > start ? belowHead(inputs, count: n, from: start, to: head) : inputs
+        return head < layers.count ? headOutputs(mid, count: n, from: head) : mid
+    }
+
+    /// Layer `end` − 1's outputs for `n` inputs of layer `start`, run `passBatch(n, over:)` images at a time.
+    private func belowHead(_ inputs: [Float], count n: Int, from start: Int, to end: Int) -> [Float] {
+        let m = passBatch(n, over: start..<end)
         let inSize = inputShape(start).count
-        let midSize = inputShape(head).count
-        let below = layers[start..<head].map(\.output.count).max() ?? 0
-        let above = layers[head...].map(\.output.count).max() ?? 0
-        let floats = max(m * max(inSize, below), n * max(midSize, above))
-        return withPassBuffers(floats: floats) { x, y in
-            if head > start {
-                var mid = [Float](unsafeUninitializedCapacity: n * midSize) { _, count in count = n * midSize }
-                var first = 0
-                while first < n {
-                    let k = min(m, n - first)
-                    x.withUnsafeMutableBufferPointer { p in
-                        inputs.withUnsafeBufferPointer { ip in
-                            p.baseAddress!.update(from: ip.baseAddress! + first * inSize, count: k * inSize)
-                        }
-                    }
-                    runLayers(from: start, to: head, count: k, x: &x, y: &y)
-                    x.withUnsafeBufferPointer { p in
-                        mid.withUnsafeMutableBufferPointer { mp in
-                            (mp.baseAddress! + first * midSize).update(from: p.baseAddress!, count: k * midSize)
-                        }
-                    }
-                    first += k
-                }
+        let outSize = layers[end - 1].output.count
+        let largest = max(inSize, layers[start..<end].map(\.output.count).max() ?? 0)
+        var out = [Float](unsafeUninitializedCapacity: n * outSize) { _, count in count = n * outSize }
+        withPassBuffers(floats: m * largest) { x, y in
+            var first = 0
+            while first < n {
+                let k = min(m, n - first)
                 x.withUnsafeMutableBufferPointer { p in
-                    _ = UnsafeMutableBufferPointer(rebasing: p[..<mid.count]).update(fromContentsOf: mid)
+                    inputs.withUnsafeBufferPointer { ip in
+                        p.baseAddress!.update(from: ip.baseAddress! + first * inSize, count: k * inSize)
+                    }
                 }
-            } else {
-                x.withUnsafeMutableBufferPointer { p in
-                    _ = UnsafeMutableBufferPointer(rebasing: p[..<inputs.count]).update(fromContentsOf: inputs)
+                runLayers(from: start, to: end, count: k, x: &x, y: &y)
+                x.withUnsafeBufferPointer { p in
+                    out.withUnsafeMutableBufferPointer { op in
+                        (op.baseAddress! + first * outSize).update(from: p.baseAddress!, count: k * outSize)
+                    }
                 }
+                first += k
             }
-            runLayers(from: head, count: n, x: &x, y: &y)
-            return Array(x.prefix(n * (layers.last?.output.count ?? 0)))
         }
+        return out
     }
 
     /// Runs `body` with the runner's two pass buffers, each at least `floats` long, made on first use and kept, made

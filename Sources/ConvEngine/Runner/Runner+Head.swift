@@ -18,15 +18,18 @@ extension Runner {
         return nil
     }
 
-    /// The last layer's outputs for `n` inputs of layer `headStart` laid one after another (any `n`).
-    func headOutputs(_ inputs: [Float], count n: Int) -> [Float] {
-        guard let start = headStart else { preconditionFailure("a model with a head") }
-        precondition(inputs.count == n * inputShape(start).count, "inputs of the head's shape")
-        let largest = layers[start...].map(\.output.count).max() ?? 0
-        var x = inputs
-        if x.count < n * largest { x += [Float](repeating: 0, count: n * largest - x.count) }
-        var y = [Float](unsafeUninitializedCapacity: n * largest) { _, count in count = n * largest }
-        runLayers(from: start, count: n, x: &x, y: &y)
-        return Array(x.prefix(n * layers[layers.count - 1].output.count))
+    /// The last layer's outputs for `n` inputs of layer `start` (default `headStart`) laid one after another, all `n`
+    /// at once in the runner's pass buffers.
+    func headOutputs(_ inputs: [Float], count n: Int, from start: Int? = nil) -> [Float] {
+        guard let start = start ?? headStart else { preconditionFailure("a model with a head") }
+        precondition(inputs.count == n * inputShape(start).count, "inputs of the head's layer")
+        let largest = max(inputShape(start).count, layers[start...].map(\.output.count).max() ?? 0)
+        return withPassBuffers(floats: n * largest) { x, y in
+            x.withUnsafeMutableBufferPointer { p in
+                _ = UnsafeMutableBufferPointer(rebasing: p[..<inputs.count]).update(fromContentsOf: inputs)
+            }
+            runLayers(from: start, count: n, x: &x, y: &y)
+            return Array(x.prefix(n * layers[layers.count - 1].output.count))
+        }
     }
 }
