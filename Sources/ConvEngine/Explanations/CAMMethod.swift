@@ -8,6 +8,9 @@ public protocol CAMMethod: Sendable {
     var title: String { get }
     /// Whether the method needs ∂score/∂activations (Eigen-CAM does not).
     var usesGradients: Bool { get }
+    /// Whether the method reads the gradients only as their sum over positions, per channel (Grad-CAM): then
+    /// `CAMInputs.gradientSums` may carry the sums and `gradients` be empty.
+    var usesOnlyGradientSums: Bool { get }
     /// Whether the method runs the network on altered inputs (Score-CAM): then `CAMInputs` carries the input and a
     /// scorer.
     var usesForwardPasses: Bool { get }
@@ -17,6 +20,7 @@ public protocol CAMMethod: Sendable {
 
 extension CAMMethod {
     public var usesForwardPasses: Bool { false }
+    public var usesOnlyGradientSums: Bool { false }
 }
 
 /// A layer's activations A and the score's gradients G, both position-major (position × channel, as the runner keeps
@@ -27,6 +31,8 @@ public struct CAMInputs {
     public let activations: [Float]
     public let gradients: [Float]
     public let height: Int, width: Int, channels: Int
+    /// Σ over positions of the gradients, per channel, when the runner had them without the gradients themselves.
+    public var gradientSums: [Float]?
     public var input: FeatureMap?
     /// A scorer of boxed changes to `base` (a preprocessed input), for the class and score explained.
     public var scorer: ((_ base: FeatureMap) throws -> LocalChangeScorer)?
@@ -64,6 +70,9 @@ public struct CAMInputs {
             return s
         }
     }
+
+    /// Σ over positions of G, per channel: `gradientSums` or summed from `gradients`.
+    public func channelGradientSums() -> [Float] { gradientSums ?? perChannel { gradients[$0] } }
 
     /// Σ over positions of f(p, k), per channel k.
     func perChannel(_ f: (Int) -> Float) -> [Float] {

@@ -20,19 +20,26 @@ extension Runner {
             throw EngineError.unknownLayer(name ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
         }
         var gradients: [Float] = []
+        var gradientSums: [Float]? = nil
         var cls: Int? = nil
         if method.usesGradients || method.usesForwardPasses {
             guard model.hasClassifier, let c else { throw EngineError.noClassifier(model: model.sourceName) }
             let k = classIndex ?? c.top(1)[0].index
             guard k >= 0 && k < model.classes else { throw EngineError.classOutOfRange(k, classes: model.classes) }
             if method.usesGradients {
-                gradients = backward(c.scoreGradient(k, score), from: layers.count - 1, to: info.last, activations: a)
+                let seed = c.scoreGradient(k, score)
+                let top = layers.count - 1
+                if method.usesOnlyGradientSums {
+                    gradientSums = channelGradientSums(seed, from: top, to: info.last, activations: a)
+                }
+                if gradientSums == nil { gradients = backward(seed, from: top, to: info.last, activations: a) }
             }
             cls = k
         }
         var inputs = CAMInputs(
             activations: a.outputs[info.last].data, gradients: gradients, height: info.height,
             width: info.width, channels: info.channels)
+        inputs.gradientSums = gradientSums
         if method.usesForwardPasses, let k = cls {
             let batched = batchRunner()
             let units = layers[layers.count - 1].output.count

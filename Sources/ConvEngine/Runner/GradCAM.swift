@@ -19,7 +19,8 @@ public struct GradCAMResult: Sendable {
 
 extension Runner {
     /// Grad-CAM: α_k = spatial mean of ∂score/∂A_k; map = ReLU(Σ_k α_k A_k) / max. `layer` nil means the last
-    /// convolution, `classIndex` nil the top class.
+    /// convolution, `classIndex` nil the top class. Where only pools and a flatten lead to the classifier, the sums
+    /// come from `channelGradientSums` without the backward pass through the first dense layer.
     public func gradCAM(
         _ a: Activations, classification c: Classification, layer name: String? = nil,
         classIndex: Int? = nil, score: CAMScore = .logit
@@ -30,12 +31,18 @@ extension Runner {
         }
         let cls = classIndex ?? c.top(1)[0].index
         guard cls >= 0 && cls < model.classes else { throw EngineError.classOutOfRange(cls, classes: model.classes) }
-        let g = backward(c.scoreGradient(cls, score), from: layers.count - 1, to: info.last, activations: a)
+        let seed = c.scoreGradient(cls, score)
         let act = a.outputs[info.last]
         let hw = info.height * info.width
         let ch = info.channels
-        var alpha = [Float](repeating: 0, count: ch)
-        for p in 0..<hw { for k in 0..<ch { alpha[k] += g[p * ch + k] } }
+        var alpha: [Float]
+        if let sums = channelGradientSums(seed, from: layers.count - 1, to: info.last, activations: a) {
+            alpha = sums
+        } else {
+            let g = backward(seed, from: layers.count - 1, to: info.last, activations: a)
+            alpha = [Float](repeating: 0, count: ch)
+            for p in 0..<hw { for k in 0..<ch { alpha[k] += g[p * ch + k] } }
+        }
         for k in 0..<ch { alpha[k] /= Float(hw) }
         var map = [Float](repeating: 0, count: hw)
         for p in 0..<hw {

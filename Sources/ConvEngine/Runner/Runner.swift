@@ -19,6 +19,8 @@ public final class Runner {
     public var passBatch = 8
     /// The last image's deletion and insertion curve ends (`curveEnds`).
     var curveEndsCache: CurveEnds?
+    /// Dense layers' kernel rows summed by channel (`channelRowSums`), by layer index.
+    var channelRowSumsCache: [Int: [Float]] = [:]
     private var cachedBatchRunner: Runner?
 
     /// A runner for batches of 16 images of the same model (Score-CAM, Ablation-CAM, the causal curves, ROAD,
