@@ -5,7 +5,9 @@ file), same 224x224 input, preprocessed as Keras's caffe mode; torch's VGG16 hol
 turned OIHW, fc1's rows from Keras's (h, w, c) flatten order to torch's (c, h, w)). torch: 2 intra-op threads, like
 the other peers. The layer is block5_conv3 after its ReLU (torchvision's features[29], made non-inplace so hooks
 see it). Each figure is one call as a user makes it (forward pass included): pytorch-grad-cam's `cam(input_tensor,
-targets)` and Captum's `attribute`; the median of --runs, Score-CAM (batch 32, its default-like batch) once.
+targets)` and Captum's `attribute`; the median of --runs; Score-CAM (batch 32, its default-like batch) and
+Ablation-CAM, figures of a minute, the median of SLOW_RUNS cold runs on both sides (one run of the peer's Score-CAM took
+57 s in one session and 66 s in others: one run is not a figure).
 convscope: `convscope bench --methods ... --score-cam-top 64 --scoreboard`, the same work per call in-process.
 Guided backprop is timed against both peers that have it (pytorch-grad-cam's GuidedBackpropReLUModel, Captum's
 GuidedBackprop); Integrated Gradients against Captum only (pytorch-grad-cam has none).
@@ -19,6 +21,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+SLOW_RUNS = 3  # timed runs of Score-CAM and Ablation-CAM, both sides
 
 # (row, convscope method, peer label): one row per peer run
 METHODS = [("gradcam", "gradcam", "pytorch-grad-cam GradCAM"),
@@ -97,6 +101,7 @@ def bench_explanations(out, binary, weights_file, weights, png, x_nhwc, runs, ru
     top = peers.pop("_top")
     log("explanations: convscope bench --methods ... --score-cam-top 64 --scoreboard")
     rc, stdout, err = run_convscope(binary, ["bench", "--weights", weights_file, "--image", png, "--runs", str(runs),
+                                             "--slow-runs", str(SLOW_RUNS),
                                              "--methods", ",".join(dict.fromkeys(m for _, m, _ in METHODS)),
                                              "--score-cam-top", "64",
                                              "--scoreboard", "--json"], 3600)
@@ -124,7 +129,7 @@ def torch_peers(weights_file, png, runs):
     for name, _, label in METHODS:
         call = peer_call(name, model, x, top)
         slow = name in ("scorecam", "ablationcam")
-        n = 1 if slow else runs
+        n = SLOW_RUNS if slow else runs
         if not slow:
             call()  # warm-up (hooks, allocations); Score-CAM's two minutes are timed cold, like convscope's
         times = []

@@ -31,8 +31,10 @@ struct Bench: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Also time these explanation methods (comma-separated, or all), each a median of --runs "
-                + "(Score-CAM and Ablation-CAM: one run) of forward pass + method, at --layer."))
+                + "(Score-CAM and Ablation-CAM: of --slow-runs) of forward pass + method, at --layer."))
     var methods: String?
+    @Option(help: "Timed runs of Score-CAM and Ablation-CAM, figures of seconds: no warm-up, the median.")
+    var slowRuns = 1
     @Option(help: "Layer for --methods (default: the last convolution).") var layer: String?
     @Option(help: "Also time Score-CAM on only the N channels with the largest mean activation.") var scoreCamTop: Int?
     @Flag(help: "Also time the scoreboard: every method's map with deletion and insertion at 20 steps each.")
@@ -40,6 +42,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
+        if slowRuns < 1 { throw ValidationError("--slow-runs must be at least 1") }
         if let m = methods { _ = try ExplainMethod.list(m, scoreCamTop: nil) }
     }
 
@@ -101,8 +104,8 @@ struct Bench: ParsableCommand {
     /// `--methods`, `--score-cam-top` and `--scoreboard`: each from the preprocessed input, forward pass included.
     private func explanations(_ runner: Runner, _ input: FeatureMap) throws -> [(String, Double)] {
         var out: [(String, Double)] = []
-        func time(_ m: ExplainMethod, runs: Int) throws -> Double {
-            try median(runs) {
+        func time(_ m: ExplainMethod, runs: Int, warmUp: Bool = true) throws -> Double {
+            try median(runs, warmUp: warmUp) {
                 let a = try ExplainMethod.forward([m], runner, input, layer: layer)
                 let c = m.needsClassifier ? try runner.classify(a) : nil
                 _ = try m.run(runner, a, classification: c, layer: layer, classIndex: nil, score: .logit)
@@ -114,11 +117,11 @@ struct Bench: ParsableCommand {
         for name in names {
             guard let m = ExplainMethod(name, scoreCamTop: nil) else { throw ValidationError("unknown method \(name)") }
             let slow = name == "scorecam" || name == "ablationcam"
-            out.append(("explain_\(name)_s", try time(m, runs: slow ? 0 : runs)))
+            out.append(("explain_\(name)_s", try time(m, runs: slow ? slowRuns : runs, warmUp: !slow)))
             FileHandle.standardError.write(Data(String(format: "%@: %.3f s\n", name, out.last!.1).utf8))
         }
         if let n = scoreCamTop, let m = ExplainMethod("scorecam", scoreCamTop: n) {
-            out.append(("explain_scorecam_top\(n)_s", try time(m, runs: 0)))
+            out.append(("explain_scorecam_top\(n)_s", try time(m, runs: slowRuns, warmUp: false)))
         }
         if scoreboard {
             let t = DispatchTime.now().uptimeNanoseconds
@@ -181,8 +184,9 @@ struct Bench: ParsableCommand {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    private func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
-        if runs > 0 { try body() }  // warm-up (runs 0: one cold run, for figures of seconds)
+    /// The median of `runs` timed calls, after one untimed call if `warmUp`.
+    private func median(_ runs: Int, warmUp: Bool = true, _ body: () throws -> Void) throws -> Double {
+        if warmUp && runs > 0 { try body() }
         var times: [Double] = []
         for _ in 0..<max(1, runs) {
             let t = DispatchTime.now().uptimeNanoseconds
