@@ -281,6 +281,13 @@ public final class UIContext {
         #endif
     }
 
+    /// Records drawn text that is not a widget (a pane's heading) in the trace as `kind`, so a test can check
+    /// where it landed.
+    public func recordTraceText(_ text: String, kind: String, rect: Rect) {
+        guard recordsTrace else { return }
+        trace.append(TracedWidget(id: kind, kind: kind, label: text, value: "", rect: [rect.x, rect.y, rect.w, rect.h]))
+    }
+
     /// Last step before the result: appends the widget to `trace` when recording.
     func recordTrace(_ id: WidgetID, kind: String, label: String, value: @autoclosure () -> String, rect: Rect) {
         guard recordsTrace else { return }

@@ -125,6 +125,14 @@ final class WindowInstrumentTests: XCTestCase {
             let widgets = t.filter { $0.kind != "pane" && $0.kind != "state" }
             XCTAssertEqual(panes.count, 5, "\(size): \(t)")
             XCTAssertGreaterThan(widgets.count, 20, size)
+            // Each pane's heading (the layer pane's: "Layer 8 of 21: block3_conv2 · 56×56×256") keeps the pane's
+            // 12-point margin, shortened if need be, instead of running into the pane's edge.
+            let headings = t.filter { $0.kind == "heading" }
+            XCTAssertEqual(headings.count, 3, size)
+            for h in headings {
+                let p = try XCTUnwrap(panes.first { $0.contains(h) }, "\(size): heading \"\(h.label)\" outside the panes")
+                XCTAssertLessThanOrEqual(h.x + h.w, p.x + p.w - 11.5, "\(size): heading \"\(h.label)\" in no margin")
+            }
             let dims = size.split(separator: "x").compactMap { Float($0) }
             for p in panes {
                 XCTAssertLessThanOrEqual(p.x + p.w, dims[0] + 0.5, "\(size): pane \(p.label) leaves the window")

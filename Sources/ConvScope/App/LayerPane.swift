@@ -8,15 +8,16 @@ import WeightsStore
 enum LayerPane {
     static func draw(_ ui: UIContext, _ s: AppState, _ r: Rect, _ images: PanelImages, _ out: inout [AppEvent]) {
         let info = s.layer
-        let title =
-            s.hiddenLayers.isEmpty ? "Layers" : "Layer \(s.layerIndex + 1) of \(s.hiddenLayers.count): \(info.label)"
+        let (n, of) = (s.layerIndex + 1, s.hiddenLayers.count)
+        let title = s.hiddenLayers.isEmpty ? "Layers" : "Layer \(n) of \(of): \(info.label)"
+        let shorter = s.hiddenLayers.isEmpty ? [] : ["Layer \(n)/\(of): \(info.label)", "\(n)/\(of) \(info.label)"]
         let body = PaneChrome.pane(
             ui, r, title,
             s.showFilters
                 ? "Each tile is the image one filter responds to most, grown from gray. Early filters want edges and "
                     + "colours; deeper ones, textures and parts of things."
-                : "Each tile is one channel: where in the image one filter responds (white = strongly, black = not at all). Early layers find edges and colours; deeper ones, parts of objects."
-        )
+                : "Each tile is one channel: where in the image one filter responds (white = strongly, black = not at "
+                    + "all). Early layers find edges and colours; deeper ones, parts of objects.", shorter: shorter)
         let top = body.rows([.fixed(28), .fixed(16), .fill()], spacing: 6)
         var index = s.layerIndex
         if ui.slider("\(info.name)##layer", value: &index, range: 0...max(s.hiddenLayers.count - 1, 1), in: top[0]),

@@ -4,10 +4,10 @@ import ImmediateUI
 /// What every pane draws the same way: its frame and heading, numbers, a channel's range.
 enum PaneChrome {
     /// A pane's frame and its title; returns the rect below the heading.
-    static func pane(_ ui: UIContext, _ r: Rect, _ title: String, _ caption: String) -> Rect {
+    static func pane(_ ui: UIContext, _ r: Rect, _ title: String, _ caption: String, shorter: [String] = []) -> Rect {
         ui.draw(.rect(r, ui.theme.panel))
         ui.draw(.rectOutline(r, ui.theme.border, thickness: 1))
-        let y = ui.heading(title, caption, at: Vec2(r.x + 12, r.y + 10), width: r.w - 24)
+        let y = ui.heading(title, caption, at: Vec2(r.x + 12, r.y + 10), width: r.w - 24, shorter: shorter)
         return Rect(r.x + 12, y, r.w - 24, max(0, r.maxY - y - 10))
     }
 

@@ -40,10 +40,22 @@ extension UIContext {
         return pieces
     }
 
-    /// A panel heading with a one-line explanation under it; returns the y below them.
-    func heading(_ title: String, _ caption: String, at origin: Vec2, width: Float) -> Float {
+    /// The first of `texts` that fits `width` in `role`'s font, else the last cut with an ellipsis.
+    func fitted(_ texts: [String], role: FontRole, width: Float) -> String {
+        if let t = texts.first(where: { measure($0, role: role).x <= width }) { return t }
+        var t = texts.last ?? ""
+        while t.count > 1 && measure(t + "…", role: role).x > width { t.removeLast() }
+        return t + "…"
+    }
+
+    /// A panel heading with a one-line explanation under it; returns the y below them. `shorter` are shorter forms
+    /// of the title, tried in turn when it does not fit `width` (the last is cut with an ellipsis if none does).
+    func heading(_ title: String, _ caption: String, at origin: Vec2, width: Float, shorter: [String] = []) -> Float {
+        let title = fitted([title] + shorter, role: .heading, width: width)
         draw(.text(title, origin: origin, theme.text, .heading))
-        let h = measure(title, role: .heading).y
+        let size = measure(title, role: .heading)
+        recordTraceText(title, kind: "heading", rect: Rect(origin.x, origin.y, size.x, size.y))
+        let h = size.y
         let used = paragraph(
             caption, in: Rect(origin.x, origin.y + h + 2, width, 60), role: .small, color: theme.textDim)
         return origin.y + h + 2 + used + 6

@@ -59,14 +59,6 @@ enum TopImagesColumn {
         if ui.button("Choose a folder…##indexChoose", in: cells[1]) { out.append(.chooseIndexFolder) }
     }
 
-    /// `text` cut with an ellipsis to fit `width` in the small font.
-    private static func fitted(_ ui: UIContext, _ text: String, _ width: Float) -> String {
-        guard ui.measure(text, role: .small).x > width else { return text }
-        var t = text
-        while t.count > 1 && ui.measure(t + "…", role: .small).x > width { t.removeLast() }
-        return t + "…"
-    }
-
     private static func short(_ name: String) -> String { name.count > 12 ? String(name.prefix(11)) + "…" : name }
 
     private static func progress(_ ui: UIContext, _ run: IndexRun, _ r: Rect, _ out: inout [AppEvent]) {
@@ -98,7 +90,7 @@ enum TopImagesColumn {
         guard side > 8 else { return }
         for (i, crop) in crops.prefix(9).enumerated() {
             let cell = Rect(r.x + Float(i % 3) * (side + gap), r.y + Float(i / 3) * (side + name + gap), side, side)
-            let label = fitted(ui, (crop.entry.relativePath as NSString).lastPathComponent, side)
+            let label = ui.fitted([(crop.entry.relativePath as NSString).lastPathComponent], role: .small, width: side)
             ui.draw(.text(label, origin: Vec2(cell.x, cell.maxY + 1), ui.theme.textDim, .small))
             ui.pushID(i)
             if ui.imageButton(images.cropKey(slot: i), in: cell) { out.append(.openCrop(crop.entry.path)) }
