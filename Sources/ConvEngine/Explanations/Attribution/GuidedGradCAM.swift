@@ -12,14 +12,16 @@ public struct GuidedGradCAM: AttributionMethod {
             throw EngineError.unknownLayer(layer ?? "(last convolution)", known: model.hiddenLayers.map(\.name))
         }
         let c = try x.runner.classify(x.activations)
-        let g = x.runner.backward(
-            c.scoreGradient(x.classIndex, x.score), from: x.runner.layers.count - 1,
-            to: info.last, activations: x.activations)
-        let cam = CAMMethods.relu(
-            GradCAMMethod().rawMap(
-                CAMInputs(
-                    activations: x.activations.outputs[info.last].data,
-                    gradients: g, height: info.height, width: info.width, channels: info.channels)))
+        let seed = c.scoreGradient(x.classIndex, x.score)
+        let top = x.runner.layers.count - 1
+        // Grad-CAM reads only the gradients' sums per channel: without fc1's backward where the runner can.
+        let sums = x.runner.channelGradientSums(seed, from: top, to: info.last, activations: x.activations)
+        var inputs = CAMInputs(
+            activations: x.activations.outputs[info.last].data,
+            gradients: sums == nil ? x.runner.backward(seed, from: top, to: info.last, activations: x.activations) : [],
+            height: info.height, width: info.width, channels: info.channels)
+        inputs.gradientSums = sums
+        let cam = CAMMethods.relu(GradCAMMethod().rawMap(inputs))
         var guided = try x.gradient(rule: .guided)
         let h = x.input.height
         let w = x.input.width
