@@ -47,6 +47,55 @@ final class FeatureVisTests: XCTestCase {
         }
     }
 
+    /// While waking, an image whose filter is active on under `wakeBelow` of the window takes the gradient of the
+    /// filter's mean before its ReLU: the gradient the same network gives with that ReLU removed. A filter awake
+    /// (here: active anywhere, with the share tiny) keeps the ReLU's gradient.
+    func testFeatureVisLane_Waking_TakesTheGradientBeforeTheReLU() throws {
+        var settings = FeatureVisSettings(size: 32, steps: 1)
+        settings.border = 1
+        settings.wakeBelow = 1  // asleep unless active on the whole window
+        let truncated = try settings.validate(for: try model.hiddenLayer("block3_conv1"), in: model)
+        var layers = truncated.layers
+        guard case .conv2D(var c) = layers[layers.count - 1].kind else { return XCTFail("not a convolution") }
+        XCTAssertEqual(c.activation, .relu)
+        c.activation = .linear
+        layers[layers.count - 1].kind = .conv2D(c)
+        let linear = try Model(
+            name: truncated.name, format: truncated.format, sourceName: truncated.sourceName,
+            input: truncated.input, preprocessing: truncated.preprocessing, layers: layers)
+        let filters = [1, 3]
+        func gradient(_ m: Model, _ s: FeatureVisSettings, wake: Bool) -> [Float] {
+            let lane = FeatureVisLane(model: m, settings: s, param: FourierImage(side: 32), capacity: 2)
+            var state = lane.state
+            var rng = SeededRandom(seed: 12)
+            state.coefficients = rng.floats(state.coefficients.count, -0.3, 0.3)
+            lane.state = state
+            _ = lane.evaluate(filters, redirect: false, wake: wake)
+            return lane.state.gradient
+        }
+        let waking = gradient(truncated, settings, wake: true)
+        let through = gradient(truncated, settings, wake: false)
+        let before = gradient(linear, settings, wake: false)
+        XCTAssertNotEqual(through, before, "the filters are partly dead on the image")
+        let worst = zip(waking, before).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(worst, 1e-5 * before.map(abs).max()!)
+        // Asleep only where dead on the whole window: filter 1 is alive on part of image 0 and keeps the ReLU's
+        // gradient; filter 3 is dead on image 1, which gets none through the ReLU and the gradient before it.
+        var tiny = settings
+        tiny.wakeBelow = 1e-6
+        let per = FourierImage(side: 32).coefficientsPerImage
+        let waking0 = gradient(truncated, tiny, wake: true)
+        func image(_ g: [Float], _ b: Int) -> [Float] { Array(g[(b * per)..<((b + 1) * per)]) }
+        XCTAssertGreaterThan(image(through, 0).map(abs).max()!, 0)
+        XCTAssertEqual(image(through, 1).map(abs).max()!, 0)
+        XCTAssertEqual(image(waking0, 0), image(through, 0))
+        let dead = zip(image(waking0, 1), image(before, 1)).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(dead, 1e-5 * image(before, 1).map(abs).max()!)
+        var half = FeatureVisSettings(size: 32, steps: 10)
+        half.wake = 0.5
+        XCTAssertEqual(half.wakeSteps, 5)
+    }
+
     /// Which side of every kink the network ran on: each ReLU output's sign and each 2×2 max-pool's winner.
     private static func kinks(_ lane: FeatureVisLane) -> [Int32] {
         var pattern: [Int32] = []
@@ -227,16 +276,19 @@ final class FeatureVisTests: XCTestCase {
         }
     }
 
-    /// The spectrum is flat below twice the layer's receptive field: block2_conv1 sees 10 px (1/20 cycles per
-    /// pixel), block3_conv1 24 px (1/48); block1_conv1's 3 px is held at 1/16; block5_conv1's 132 px gives 1/264,
-    /// under 1/side, which changes nothing. Off, and for a start from a photo, Lucid's spectrum. The images' basis
-    /// is built with it.
+    /// The spectrum is flat below twice the layer's receptive field, held at 1/40 cycles per pixel: block1_conv1 (3 px)
+    /// and block2_conv1 (10 px; five fields: 1/50) are held, block3_conv1 24 px gives 1/48; block5_conv1's 132 px gives
+    /// 1/264, under 1/side, which changes nothing. Off, and for a start from a photo, Lucid's spectrum. The images'
+    /// basis is built with it.
     func testFeatureVisSettings_FlatSpectrum_FollowsTheReceptiveField() throws {
         func flat(_ layer: String, _ s: FeatureVisSettings = FeatureVisSettings()) throws -> Float {
             s.flatBelow(try s.validate(for: try model.hiddenLayer(layer), in: model))
         }
-        XCTAssertEqual(try flat("block1_conv1"), 1 / 16)
-        XCTAssertEqual(try flat("block2_conv1"), 1 / 20, accuracy: 1e-7)
+        XCTAssertEqual(try flat("block1_conv1"), 1 / 40)
+        XCTAssertEqual(try flat("block2_conv1"), 1 / 40, accuracy: 1e-7)
+        var wider = FeatureVisSettings()
+        wider.fieldsFlat = 5
+        XCTAssertEqual(try flat("block2_conv1", wider), 1 / 50, accuracy: 1e-7)
         XCTAssertEqual(try flat("block3_conv1"), 1 / 48, accuracy: 1e-7)
         XCTAssertEqual(try flat("block5_conv1"), 1 / 264, accuracy: 1e-7)
         var off = FeatureVisSettings()
@@ -248,7 +300,7 @@ final class FeatureVisTests: XCTestCase {
         let settings = FeatureVisSettings(size: 64, steps: 1)
         let vis = try FeatureVis(model: model, layer: "block2_conv1", settings: settings)
         let expected = FourierImage(
-            side: 64, decay: settings.decay, colourPower: settings.colourPower, flatBelow: 1 / 20)
+            side: 64, decay: settings.decay, colourPower: settings.colourPower, flatBelow: 1 / 40)
         XCTAssertEqual(vis.param.scale, expected.scale)
         XCTAssertNotEqual(vis.param.scale, FourierImage(side: 64, decay: settings.decay).scale)
     }
@@ -281,6 +333,9 @@ final class FeatureVisTests: XCTestCase {
         s = FeatureVisSettings()
         s.fieldsFlat = 20
         XCTAssertTrue(error("block1_conv1", s).contains("the flat spectrum's 0–16 receptive fields"))
+        s = FeatureVisSettings()
+        s.wake = 2
+        XCTAssertTrue(error("block1_conv1", s).contains("the waking share and steps 0–1"))
         XCTAssertEqual(
             error("block5_conv1", FeatureVisSettings(size: 64)),
             "at image size 64, block5_conv1's map is only 4×4 pixels, too small to leave out its border: "

@@ -115,7 +115,7 @@ final class FeatureVisLane {
                 &rng, jitter: settings.jitter, spread: settings.scaleSpread,
                 degrees: settings.rotation)
         }
-        _ = evaluate(filters, redirect: step < settings.warmupSteps)
+        _ = evaluate(filters, redirect: step < settings.warmupSteps, wake: step < settings.wakeSteps)
         updates += 1
         let n = filters.count
         let per = param.coefficientsPerImage
@@ -135,14 +135,16 @@ final class FeatureVisLane {
 
     /// The objective of each image's current view, and its gradient with respect to the coefficients (kept in the
     /// lane for the step).
-    func evaluate(_ filters: [Int], redirect: Bool) -> [Float] {
+    /// With `wake`, an image whose filter is active on under `settings.wakeBelow` of the window takes the gradient
+    /// before the filter's own ReLU.
+    func evaluate(_ filters: [Int], redirect: Bool, wake: Bool = false) -> [Float] {
         let n = filters.count
         render(n)
         viewsToInput(n)
         forward(filters)
         let values = objective(filters)
         seedGradient(filters)
-        backward(filters, redirect: redirect)
+        backward(filters, redirect: redirect, wake: wake && settings.wakeBelow > 0)
         inputToCoefficients(n)
         return values
     }
@@ -312,16 +314,40 @@ final class FeatureVisLane {
         }
     }
 
+    /// Whether image b's filter is active on under `settings.wakeBelow` of the objective's window.
+    private func asleep(_ b: Int, filter f: Int, output y: UnsafePointer<Float>) -> Bool {
+        let o = model.layers[last].output
+        let w = window
+        var active = 0
+        for r in w.rows {
+            for q in w.columns where y[((b * o.height + r) * o.width + q) * o.channels + f] > 0 { active += 1 }
+        }
+        return Float(active) < settings.wakeBelow * Float(w.rows.count * w.columns.count)
+    }
+
     /// `gradient` (∂objective/∂ the layer's output) back to the input, into `gradient`. Every ReLU takes the plain
-    /// rule, or with `redirect` Lucid's redirected one.
-    private func backward(_ filters: [Int], redirect: Bool) {
+    /// rule, or with `redirect` Lucid's redirected one; with `wake` (own-filter objectives), the filter's own ReLU
+    /// passes the whole gradient for an image whose filter is asleep (the plain ascent's rule) and the plain rule
+    /// for the others.
+    private func backward(_ filters: [Int], redirect: Bool, wake: Bool = false) {
         let n = filters.count
         for i in stride(from: last, through: 0, by: -1) {
             let x = i == 0 ? input : outputs[i - 1]
             let o = model.layers[i].output
             // The redirected rule is ours; the plain one the runner's (vectorised).
             let relu = endsInReLU(i)
-            let activationDone = relu && redirect
+            let waking = wake && relu && i == last && ownFilter
+            let activationDone = relu && redirect && !waking
+            if waking {
+                gradient.withUnsafeMutableBufferPointer { g in
+                    outputs[i].withUnsafeBufferPointer { y in
+                        for (b, f) in filters.enumerated() where !asleep(b, filter: f, output: y.baseAddress!) {
+                            let base = b * o.count
+                            for k in 0..<o.count where !(y[base + k] > 0) { g[base + k] = 0 }
+                        }
+                    }
+                }
+            }
             if activationDone {
                 gradient.withUnsafeMutableBufferPointer { g in
                     outputs[i].withUnsafeBufferPointer { y in
@@ -335,7 +361,7 @@ final class FeatureVisLane {
                 spare.withUnsafeMutableBufferPointer { dx in
                     if i == last, ownFilter, case .conv2D(let c) = model.layers[i].kind {
                         let geometry = Runner.geometry(c, Runner.inputShape(model, i), o)
-                        if !activationDone {
+                        if !activationDone && !waking {
                             outputs[i].withUnsafeBufferPointer { y in
                                 ElementWise.backward(
                                     c.activation, gp.baseAddress!, output: y.baseAddress!, count: n * o.count)

@@ -56,24 +56,39 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     /// stays on: ended halfway, a filter the steps kill again stays dead (block5_conv1: 5 of 16 still dead at the end
     /// against 3).
     public var warmup: Float = 1
+    /// For the first `wake` share of the steps, an image whose filter is active on under `wakeBelow` of the measured
+    /// window takes the objective's gradient before the filter's own ReLU (the plain ascent's rule, a quarter
+    /// there too): through the ReLU a nearly dead filter's gradient comes only from its few live positions; before
+    /// it, the gradient points to the filter's pattern everywhere. Filters 0–63 of each block's first convolution
+    /// (96 px, 36 steps), the mean activation as shown against plain's: block2_conv1 0.94 → 1.00 (with the flat
+    /// spectrum held at 1/40, `flattestBelow`), block3_conv1 0.84 → 0.875, block4_conv1 1.25 → 1.26, block1 and
+    /// block5 unchanged; fine detail at most 0.49 of plain's. Over the whole run (filters 0–15, flat below 1/30)
+    /// block2_conv1's fine detail rises to 0.54 of plain's for less activation. 0: never.
+    public var wakeBelow: Float = 0.25
+    public var wake: Float = 0.5
     /// The Fourier coefficients' scale falls as 1/f^decay (Lucid: 1). A little steeper puts a short run's steps
     /// into the coarser patterns: at 36 steps it halves the fine detail and raises the activation reached.
     public var decay: Float = 1.35
-    /// Patterns wider than `fieldsFlat` times the layer's receptive field get no larger step than patterns that
-    /// wide: the 1/f scale stops rising below 1/(fieldsFlat · field) cycles per pixel, a frequency held at most
-    /// 1/16 (0: Lucid's, rising to the image's size). A unit cannot tell such a pattern from a flat colour, yet
-    /// 1/f gives it the largest steps: for block2_conv1 (field 10 px) the first steps went to colour blobs wider
-    /// than 20 px that saturate the sigmoid and leave the filter's pixel-scale grating no room. At 2 (filters 0–15,
-    /// 96 px, 36 steps) the mean activation as shown rises from 0.54 to 0.71 of plain's in block2_conv1 and from
-    /// 0.66 to 0.70 in block3_conv1; from block4 on the limit is under 1/side and nothing changes; block1's 3-px
-    /// field is held at 1/16 (a quarter of the fine band's edge), so its fine detail stays under half plain's
-    /// (at 1/6: 0.65 of plain's).
+    /// Patterns wider than `fieldsFlat` times the layer's receptive field get no larger step than patterns that wide:
+    /// the 1/f scale stops rising below 1/(fieldsFlat · field) cycles per pixel, a frequency held at most
+    /// `flattestBelow` (0: Lucid's, rising to the image's size). A unit cannot tell such a pattern from a flat colour,
+    /// yet 1/f gives it the largest steps: for block2_conv1 (field 10 px) the first steps went to colour blobs wider
+    /// than 20 px that saturate the sigmoid and leave the filter's pixel-scale grating no room. At 2 (filters 0–15, 96
+    /// px, 36 steps) the mean activation as shown rises from 0.54 to 0.71 of plain's in block2_conv1 and from 0.66 to
+    /// 0.70 in block3_conv1; from block4 on the limit is under 1/side and nothing changes; the small fields of block1
+    /// and block2 are held at `flattestBelow` (block1 unheld, at 1/6: fine detail 0.65 of plain's).
     public var fieldsFlat: Float = 2
+    /// The highest frequency the spectrum is held flat below, whatever the field (cycles per pixel). With the
+    /// waking rule (`wakeBelow`), block2_conv1 (field 10 px) flat below 1/20 reaches 0.93 of plain's mean activation
+    /// as shown with 0.58 of its fine detail (filters 0–15: over the limit); below 1/30, 1.02 and 0.52 (filters
+    /// 0–63); below 1/40, 1.00 and 0.47, and block1_conv1 (field 3 px, before held at 1/16) 1.13 of plain's instead
+    /// of 1.10 with fine detail 0.33 of plain's instead of 0.41. block3_conv1 (1/48) and deeper are unchanged.
+    public static let flattestBelow: Float = 1 / 40
     /// The flattest frequency `FourierImage` is given for the model truncated at the layer (see `fieldsFlat`).
     func flatBelow(_ truncated: Model) -> Float {
         guard fieldsFlat > 0 else { return 0 }
         let field = ReceptiveField(model: truncated, through: truncated.layers.count - 1)
-        return min(1 / (fieldsFlat * Float(max(field.vertical.size, field.horizontal.size))), 1 / 16)
+        return min(1 / (fieldsFlat * Float(max(field.vertical.size, field.horizontal.size))), Self.flattestBelow)
     }
     /// The share of the steps (the last ones) taken on the image itself, without a random view. The views of the
     /// first steps have by then set coarse, robust patterns (their fine detail stays under half the plain ascent's);
@@ -87,6 +102,9 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     /// Pixels cropped from each edge of the shown image (as the plain ascent's: the edges meet the network's zero
     /// padding and the views' gray fill).
     public var crop: Int { max(2, size / 16) }
+
+    /// Steps whose sleeping filters take the gradient before their ReLU (see `wakeBelow`).
+    var wakeSteps: Int { Int((Float(steps) * wake).rounded()) }
 
     /// Steps taken with the redirected ReLU.
     var warmupSteps: Int { Int((Float(steps) * warmup).rounded()) }
@@ -118,7 +136,7 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
         guard startSpread.isFinite, startSpread >= 0, scaleSpread.isFinite, (0..<0.5).contains(scaleSpread),
             (0...64).contains(jitter), (0...45).contains(rotation), (0...1).contains(warmup),
             (0...1).contains(still), (0...1).contains(colourPower), decay.isFinite, (0...3).contains(decay),
-            fieldsFlat.isFinite, (0...16).contains(fieldsFlat)
+            fieldsFlat.isFinite, (0...16).contains(fieldsFlat), (0...1).contains(wakeBelow), (0...1).contains(wake)
         else { throw FeatureVisError.badTransforms }
         return try AscentSettings(size: size, steps: steps, border: objective == .neuron ? 0 : border)
             .validate(for: layer, in: model)
@@ -144,7 +162,7 @@ public enum FeatureVisError: Error, Equatable, CustomStringConvertible {
             return
                 "the transforms must be a jitter of 0–64 pixels, a scale spread under 0.5 and a rotation of 0–45°; the "
                 + "warm-up and the still steps shares of 0–1 of the steps; the colour power 0–1; the decay 0–3; "
-                + "the flat spectrum's 0–16 receptive fields"
+                + "the flat spectrum's 0–16 receptive fields; the waking share and steps 0–1"
         case .photoSize(let p, let s):
             return "the photo has \(p) pixels; DeepDream needs it resized to \(s)×\(s) (\(s * s) pixels)"
         }
