@@ -88,6 +88,34 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertEqual(wire.map { $0 % 4096 }, 0, "the model starts on a page boundary")
     }
 
+    /// A model read from an entry lets its 3×3 kernels go once their Winograd kernels are made (56 MiB of VGG16's
+    /// window at start) and reads them back, the same, from the entry it holds open, even once that is removed; a
+    /// model read from the weights file keeps its own.
+    func testModelCache_KernelsLetGoAfterWinogradAndReadBackTheSame() throws {
+        let c = cache()
+        try store(c)
+        let copy = try c.load(source: source, stamp: try stamp()).get()
+        let convs = copy.layers.compactMap { l -> Conv2DParameters? in
+            if case .conv2D(let p) = l.kind { return p } else { return nil }
+        }
+        let fitting = convs.filter(WinogradKernels.fits)
+        XCTAssertFalse(fitting.isEmpty)
+        XCTAssertTrue(convs.allSatisfy { $0.storage.isResident }, "in memory as read")
+        copy.winograd.prepareForward(copy.layers)
+        XCTAssertEqual(fitting.filter { $0.storage.isResident }.count, 0, "let go after the transform")
+        XCTAssertTrue(convs.filter { !WinogradKernels.fits($0) }.allSatisfy { $0.storage.isResident })
+        XCTAssertEqual(unlink(try entry(c)), 0)
+        let e = try ModelReference("vgg19_keras").measure(Runner(model: copy), checkNames: true)
+        XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
+        XCTAssertEqual(fitting.filter { $0.storage.isResident }.count, 0, "the forward pass does not read them")
+        assertSameModel(copy)
+        XCTAssertEqual(fitting.filter { !$0.storage.isResident }.count, 0, "kept once read back")
+        model.winograd.prepareForward(model.layers)
+        for l in model.layers {
+            if case .conv2D(let p) = l.kind { XCTAssertTrue(p.storage.isResident, l.name) }
+        }
+    }
+
     private func touch(_ seconds: Int) {
         var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
         XCTAssertEqual(utimensat(AT_FDCWD, source, &times, 0), 0)

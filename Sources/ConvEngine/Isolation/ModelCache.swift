@@ -124,7 +124,8 @@ public struct ModelCache: Sendable {
             return damaged("it is \(size) bytes, its header says \(base + max(header.wireBytes, 0))")
         }
         do {
-            let loaded = try ModelWire.read(fd: fd, at: base, size: header.wireBytes, file: path)
+            let loaded = try ModelWire.read(
+                fd: fd, at: base, size: header.wireBytes, file: path, keeping: OpenFile(duplicating: fd, path: path))
             guard loaded.coveredBytes == loaded.payloadBytes, loaded.headerChecksum == header.headerChecksum,
                 loaded.payloadChecksum == header.payloadChecksum
             else { return damaged("its checksum does not match") }

@@ -113,7 +113,13 @@ public enum FlattenOrder: String, Sendable { case hwc, chw }
 
 public struct Conv2DParameters: Sendable {
     /// (kh, kw, Cin, Cout) HWIO, row-major, i.e. a (kh·kw·Cin, Cout) matrix.
-    public var kernel: [Float]
+    public var kernel: [Float] {
+        get { storage.value }
+        set { storage = KernelStorage(newValue) }
+    }
+    /// The kernel's floats, shared by the layer's copies (let go after the Winograd transform where they can be read
+    /// back: `KernelStorage`).
+    var storage: KernelStorage
     public var bias: [Float]?
     public var kernelHeight: Int, kernelWidth: Int, inChannels: Int, outChannels: Int
     public var strides: (Int, Int)
@@ -124,7 +130,17 @@ public struct Conv2DParameters: Sendable {
         kernel: [Float], bias: [Float]?, kernelHeight: Int, kernelWidth: Int, inChannels: Int, outChannels: Int,
         strides: (Int, Int) = (1, 1), padding: Padding = .same, activation: Activation = .linear
     ) {
-        self.kernel = kernel
+        self.init(
+            storage: KernelStorage(kernel), bias: bias, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+            inChannels: inChannels, outChannels: outChannels, strides: strides, padding: padding,
+            activation: activation)
+    }
+
+    init(
+        storage: KernelStorage, bias: [Float]?, kernelHeight: Int, kernelWidth: Int, inChannels: Int,
+        outChannels: Int, strides: (Int, Int), padding: Padding, activation: Activation
+    ) {
+        self.storage = storage
         self.bias = bias
         self.kernelHeight = kernelHeight
         self.kernelWidth = kernelWidth

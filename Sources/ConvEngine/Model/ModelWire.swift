@@ -44,7 +44,11 @@ public enum ModelWire {
 
     /// Reads a model written by `write` that starts at `origin` in `fd` and is `size` bytes long. Tensors are read
     /// in parallel (a VGG16 answer is 528 MB) and summed as they arrive.
-    public static func read(fd: Int32, at origin: Int, size: Int, file: String) throws -> Loaded {
+    /// With `keeping` (the file `fd` reads, held open), the convolution kernels remember where they lie in it, so
+    /// they can be let go once their Winograd kernels are made (`KernelStorage`).
+    public static func read(fd: Int32, at origin: Int, size: Int, file: String, keeping: OpenFile? = nil) throws
+        -> Loaded
+    {
         func damaged(_ why: String) -> WeightsError { .malformed(file: file, detail: "the loader's answer is \(why)") }
         guard origin >= 0, size >= 16 else { throw damaged("cut short") }
         let prefix = try ChildIO.readExactly(fd, count: 16, at: origin)
@@ -58,7 +62,8 @@ public enum ModelWire {
         do {
             header = try JSONDecoder().decode(WireModel.self, from: Data(json))
         } catch let e as WeightsError { throw e } catch { throw damaged("unreadable (\(error))") }
-        let reader = WireReader(fd: fd, origin: origin, base: 16 + headerBytes, size: size, file: file)
+        let reader = WireReader(
+            fd: fd, origin: origin, base: 16 + headerBytes, size: size, file: file, keeping: keeping)
         let model = try header.model(reader)
         return Loaded(
             model: model, headerChecksum: WireChecksum.bytes(prefix + json), payloadChecksum: reader.sum.value,
@@ -88,19 +93,41 @@ struct WireTensor: Codable {
 /// Reads tensors of the payload back, each checked to lie inside it.
 struct WireReader {
     let fd: Int32, origin: Int, base: Int, size: Int, file: String
+    /// The file `fd` reads, held open for kernels to be read back from (nil: none is).
+    var keeping: OpenFile? = nil
     let sum = WireSum()
 
+    /// A convolution kernel: its floats, and where they lie when the file is kept.
+    func kernel(_ t: WireTensor) throws -> KernelStorage {
+        var checksum: UInt64 = 0
+        let floats = try self.floats(t, checksum: &checksum)
+        let source = keeping.map {
+            TensorSource(
+                file: $0, offset: origin + base + t.offset * 4, count: t.count, firstWord: t.offset,
+                checksum: checksum)
+        }
+        return KernelStorage(floats, source: source)
+    }
+
     func floats(_ t: WireTensor) throws -> [Float] {
+        var checksum: UInt64 = 0
+        return try floats(t, checksum: &checksum)
+    }
+
+    private func floats(_ t: WireTensor, checksum: inout UInt64) throws -> [Float] {
         let (bytes, overflow) = t.count.multipliedReportingOverflow(by: 4)
         let (start, overflow2) = t.offset.multipliedReportingOverflow(by: 4)
         guard t.count >= 0, t.offset >= 0, !overflow, !overflow2, base + start <= size, bytes <= size - base - start
         else {
             throw WeightsError.malformed(file: file, detail: "the loader's answer has a tensor outside it")
         }
+        var tensorSum: UInt64 = 0
         var out = try [Float](unsafeUninitializedCapacity: t.count) { buffer, initialised in
-            try read(into: UnsafeMutableRawBufferPointer(buffer), at: origin + base + start, firstWord: t.offset)
+            tensorSum = try read(
+                into: UnsafeMutableRawBufferPointer(buffer), at: origin + base + start, firstWord: t.offset)
             initialised = t.count
         }
+        checksum = tensorSum
         #if _endian(big)
             out = out.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
         #endif
@@ -110,21 +137,26 @@ struct WireReader {
     func floats(_ t: WireTensor?) throws -> [Float]? { try t.map { try floats($0) } }
 
     /// Fills `buffer` from `offset`, a large tensor in one part per core (the copy and its page faults run side by
-    /// side), and adds the words' checksum (`firstWord` their index in the payload) to `sum`.
-    private func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, firstWord: Int) throws {
+    /// side), and adds the words' checksum (`firstWord` their index in the payload) to `sum`; returns that
+    /// checksum.
+    private func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, firstWord: Int) throws -> UInt64 {
         let words = buffer.count / 4
         let parts = buffer.count >= 4 << 20 ? Parallel.cores : 1
         Self.adviseHugePages(buffer)
         let failure = WireFailure()
+        let tensorSum = WireSum()
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let lo = words * p / parts, hi = words * (p + 1) / parts
             let part = UnsafeMutableRawBufferPointer(rebasing: buffer[(lo * 4)..<(hi * 4)])
             do {
                 try ChildIO.preadAll(fd, part, at: offset + lo * 4)
-                sum.add(WireChecksum.words(UnsafeRawBufferPointer(part), firstWord: firstWord + lo), bytes: part.count)
+                let s = WireChecksum.words(UnsafeRawBufferPointer(part), firstWord: firstWord + lo)
+                sum.add(s, bytes: part.count)
+                tensorSum.add(s, bytes: part.count)
             } catch { failure.set(error) }
         }
         if let error = failure.error { throw error }
+        return tensorSum.value
     }
 }
 

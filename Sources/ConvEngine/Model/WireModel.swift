@@ -110,7 +110,7 @@ struct WireLayer: Codable {
             guard let t = tensors.first else { throw damaged() }
             kind = .conv2D(
                 Conv2DParameters(
-                    kernel: try reader.floats(t), bias: try reader.floats(bias),
+                    storage: try reader.kernel(t), bias: try reader.floats(bias),
                     kernelHeight: ints[0], kernelWidth: ints[1], inChannels: ints[2], outChannels: ints[3],
                     strides: (ints[4], ints[5]), padding: try decodePadding(), activation: try decodeActivation()))
         case "dense":

@@ -57,12 +57,14 @@ public final class WinogradKernels: @unchecked Sendable {
         return inputGradient.count
     }
 
-    /// Makes every forward kernel of `model` now, the layers side by side.
+    /// Makes every forward kernel of `model` now, the layers side by side, and lets go the kernels they were made
+    /// from where those can be read back from a file (`KernelStorage`): only the other paths read them again.
     public func prepareForward(_ layers: [Layer]) {
         let convs = layers.indices.compactMap { i -> (Int, Conv2DParameters)? in
             if case .conv2D(let c) = layers[i].kind, Self.fits(c) { return (i, c) } else { return nil }
         }
         DispatchQueue.concurrentPerform(iterations: convs.count) { k in _ = forward(convs[k].0, convs[k].1) }
+        for (_, c) in convs { c.storage.release() }
     }
 
     private func kernel(

@@ -1,0 +1,95 @@
+import Foundation
+import Isolation
+
+/// A convolution kernel's floats, shared by every copy of its layer. A kernel read from a file that stays open (a
+/// model cache entry, `TensorSource`) can be let go once its Winograd kernel is made (`release`): the forward pass
+/// never reads it again, and the paths that do (the backward pass, filter images, the sanity check) read it back
+/// from the file on first use and keep it. For VGG16 that is 56 MiB of the window's 1 GB at start.
+final class KernelStorage: @unchecked Sendable {
+    private let lock = NSLock()
+    private var floats: [Float]?
+    private let source: TensorSource?
+
+    init(_ floats: [Float], source: TensorSource? = nil) {
+        self.floats = floats
+        self.source = source
+    }
+
+    /// The floats, read back from the source when they were let go.
+    var value: [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let floats { return floats }
+        guard let source else { preconditionFailure("a kernel let go without a file to read it back from") }
+        let again = source.read()
+        floats = again
+        return again
+    }
+
+    /// Lets the floats go when they can be read back; returns whether they were.
+    @discardableResult
+    func release() -> Bool {
+        guard source != nil else { return false }
+        lock.lock()
+        defer { lock.unlock() }
+        floats = nil
+        return true
+    }
+
+    /// Whether the floats are in memory now.
+    var isResident: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return floats != nil
+    }
+}
+
+/// Where a tensor lies in an open file, with the checksum its words had when first read (`WireChecksum.words`).
+final class TensorSource: @unchecked Sendable {
+    let file: OpenFile
+    let offset: Int, count: Int
+    let firstWord: Int, checksum: UInt64
+
+    init(file: OpenFile, offset: Int, count: Int, firstWord: Int, checksum: UInt64) {
+        self.file = file
+        self.offset = offset
+        self.count = count
+        self.firstWord = firstWord
+        self.checksum = checksum
+    }
+
+    /// The tensor's floats as first read. The file is a cache entry, renamed into place whole and never written
+    /// again, held open, so it still has these bytes even if removed meanwhile; other bytes mean something wrote
+    /// over our own file, which stops the program rather than compute with them.
+    func read() -> [Float] {
+        var ok = false
+        let floats = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            ok = (try? ChildIO.preadAll(file.fd, raw, at: offset)) != nil
+                && WireChecksum.words(UnsafeRawBufferPointer(raw), firstWord: firstWord) == checksum
+            initialised = ok ? count : 0
+        }
+        precondition(ok, "the model cache entry \(file.path) changed under the running program")
+        #if _endian(big)
+            return floats.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+        #else
+            return floats
+        #endif
+    }
+}
+
+/// A file descriptor kept open as long as a model reads from it, closed with the last one.
+public final class OpenFile: @unchecked Sendable {
+    let fd: Int32
+    let path: String
+
+    /// A descriptor of its own for `fd`'s file, or nil when none can be had.
+    init?(duplicating fd: Int32, path: String) {
+        let own = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard own >= 0 else { return nil }
+        self.fd = own
+        self.path = path
+    }
+
+    deinit { close(fd) }
+}
