@@ -6,8 +6,8 @@ turned OIHW, fc1's rows from Keras's (h, w, c) flatten order to torch's (c, h, w
 the other peers. The layer is block5_conv3 after its ReLU (torchvision's features[29], made non-inplace so hooks
 see it). Each figure is one call as a user makes it (forward pass included): pytorch-grad-cam's `cam(input_tensor,
 targets)` and Captum's `attribute`; the median of --runs; Score-CAM (batch 32, its default-like batch) and
-Ablation-CAM, figures of a minute, the median of SLOW_RUNS cold runs on both sides (one run of the peer's Score-CAM took
-57 s in one session and 66 s in others: one run is not a figure).
+Ablation-CAM, figures of a minute, the median of SLOW_RUNS runs on both sides, the first cold (one run of the peer's
+Score-CAM took 57 s in one session and 66 s in others: one run is not a figure).
 convscope: `convscope bench --methods ... --score-cam-top 64 --scoreboard`, the same work per call in-process.
 Guided backprop is timed against both peers that have it (pytorch-grad-cam's GuidedBackpropReLUModel, Captum's
 GuidedBackprop); Integrated Gradients against Captum only (pytorch-grad-cam has none).

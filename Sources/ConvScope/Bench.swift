@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
             "Also time these explanation methods (comma-separated, or all), each a median of --runs "
                 + "(Score-CAM and Ablation-CAM: of --slow-runs) of forward pass + method, at --layer."))
     var methods: String?
-    @Option(help: "Timed runs of Score-CAM and Ablation-CAM, figures of seconds: no warm-up, the median.")
+    @Option(help: "Timed runs of Score-CAM and Ablation-CAM, figures of seconds: the median, the first run cold.")
     var slowRuns = 1
     @Option(help: "Layer for --methods (default: the last convolution).") var layer: String?
     @Option(help: "Also time Score-CAM on only the N channels with the largest mean activation.") var scoreCamTop: Int?

@@ -52,6 +52,19 @@ final class ChannelGradientSumsTests: XCTestCase {
         try check(model, "C·H·W flatten")
     }
 
+    /// An average pool (Pool2D's backward: shares of 1/count) and a dropout between the last convolution and fc1.
+    func testChannelGradientSums_AveragePoolAndDropout_MatchSummedBackward() throws {
+        let model = try TinyNetwork.editing(TinyNetwork.randomModel(TinyNetwork.loaderArchitecture, seed: 31)) {
+            layers in
+            let p = layers.firstIndex { $0.name == "block5_pool" }!
+            guard case .maxPool(let params) = layers[p].kind else { return XCTFail("block5_pool is a max-pool") }
+            layers[p].kind = .averagePool(params)
+            let f = layers.firstIndex { if case .flatten = $0.kind { true } else { false } }!
+            layers.insert(Layer("dropout", .dropout), at: f + 1)
+        }
+        try check(model, "average pool, dropout")
+    }
+
     func testChannelGradientSums_AConvolutionAbove_GiveNil() throws {
         let model = TinyNetwork.randomModel(TinyNetwork.loaderArchitecture, seed: 33)
         let r = Runner(model: model)

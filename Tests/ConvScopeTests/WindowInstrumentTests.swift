@@ -122,7 +122,7 @@ final class WindowInstrumentTests: XCTestCase {
             defer { app.terminate() }
             let t = readTrace(trace)
             let panes = t.filter { $0.kind == "pane" }
-            let widgets = t.filter { $0.kind != "pane" && $0.kind != "state" }
+            let widgets = t.filter { $0.kind != "pane" && $0.kind != "state" && $0.kind != "heading" }
             XCTAssertEqual(panes.count, 5, "\(size): \(t)")
             XCTAssertGreaterThan(widgets.count, 20, size)
             // Each pane's heading (the layer pane's: "Layer 8 of 21: block3_conv2 · 56×56×256") keeps the pane's

@@ -2,19 +2,20 @@ import COpenBLAS
 
 /// Grad-CAM's channel weights without the backward pass through fc1. Grad-CAM needs only Σ over positions of
 /// ∂score/∂A_k. Between VGG's last convolution and fc1 lie a max-pool and a flatten, and a max-pool hands each output's
-/// gradient whole to one input (global pools: to one, or in shares summing to it), so the per-channel sum of
+/// gradient whole to one input (average pools: in shares summing to it), so the per-channel sum of
 /// ∂score/∂A is the per-channel sum of ∂score/∂(fc1's input): S · ∂score/∂(fc1's pre-activation), with S fc1's
 /// kernel rows summed by channel (`DenseChannelSums`), made once per runner.
 extension Runner {
-    /// The dense layer that reads layer `target`'s output through max- and global pools, dropout and a flatten only
-    /// (VGG16's fc1 above `block5_conv3` or `block5_pool`), or nil.
+    /// The dense layer that reads layer `target`'s output through max-, average and global pools, dropout and a
+    /// flatten only (VGG16's fc1 above `block5_conv3` or `block5_pool`), or nil. Pools' backward passes must keep
+    /// each window's gradient sum (`MaxPool2x2` and `Pool2D` give a tie's gradient to its first maximum).
     func denseAbovePools(_ target: Int) -> Int? {
         guard target >= 0 else { return nil }
         var j = target + 1
         while j < layers.count {
             switch layers[j].kind {
             case .dense: return j
-            case .maxPool, .globalMaxPool, .globalAveragePool, .flatten, .dropout: j += 1
+            case .maxPool, .averagePool, .globalMaxPool, .globalAveragePool, .flatten, .dropout: j += 1
             default: return nil
             }
         }
@@ -27,7 +28,8 @@ extension Runner {
         _ gradient: [Float], from: Int, to target: Int, activations a: Activations
     ) -> [Float]? {
         guard let d = denseAbovePools(target), d <= from, case .dense(let p) = layers[d].kind else { return nil }
-        var g = backward(gradient, from: from, to: d, activations: a)
+        // Below d lies its own ReLU, applied next: dense layers above it read only the rows under its non-zero outputs.
+        var g = backward(gradient, from: from, to: d, activations: a, rule: .plain, sparseDense: true, crossing: target)
         g.withUnsafeMutableBufferPointer { gp in
             a.outputs[d].data.withUnsafeBufferPointer { yp in
                 ElementWise.backward(p.activation, gp.baseAddress!, output: yp.baseAddress!, count: p.outputs)

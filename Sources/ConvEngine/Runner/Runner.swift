@@ -139,8 +139,11 @@ public final class Runner {
     }
 
     /// As `backward(_:from:to:activations:rule:)`; `sparseDense` false reads every dense row (the tests' reference).
+    /// `crossing`: the layer the caller's own gradient will reach below `target` (its activation applied by the
+    /// caller), so a dense layer may skip the rows a ReLU on the way there zeroes (default: `target`).
     func backward(
-        _ gradient: [Float], from: Int, to target: Int, activations a: Activations, rule: ReLURule, sparseDense: Bool
+        _ gradient: [Float], from: Int, to target: Int, activations a: Activations, rule: ReLURule, sparseDense: Bool,
+        crossing: Int? = nil
     ) -> [Float] {
         precondition(
             from < a.outputs.count && target >= -1 && target <= from && gradient.count == layers[from].output.count)
@@ -156,7 +159,7 @@ public final class Runner {
                         dx.withUnsafeMutableBufferPointer { dp in
                             backwardLayer(
                                 i, dy: gp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, batch: 1,
-                                dx: dp.baseAddress!, rule: rule, stopsAt: sparseDense ? target : nil)
+                                dx: dp.baseAddress!, rule: rule, stopsAt: sparseDense ? (crossing ?? target) : nil)
                         }
                     }
                 }
