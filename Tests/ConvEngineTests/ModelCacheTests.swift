@@ -110,6 +110,8 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertEqual(fitting.filter { $0.storage.isResident }.count, 0, "the forward pass does not read them")
         assertSameModel(copy)
         XCTAssertEqual(fitting.filter { !$0.storage.isResident }.count, 0, "kept once read back")
+        copy.winograd.prepareForward(copy.layers)  // another runner on the same model
+        XCTAssertEqual(fitting.filter { !$0.storage.isResident }.count, 0, "not let go again once read back")
         model.winograd.prepareForward(model.layers)
         for l in model.layers {
             if case .conv2D(let p) = l.kind { XCTAssertTrue(p.storage.isResident, l.name) }

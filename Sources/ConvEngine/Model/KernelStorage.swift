@@ -9,6 +9,9 @@ final class KernelStorage: @unchecked Sendable {
     private let lock = NSLock()
     private var floats: [Float]?
     private let source: TensorSource?
+    /// Read back once: a path that reads the kernel came, so it stays (every runner's `prepareForward` lets go
+    /// again otherwise, and the next backward pass would read the file again).
+    private var readBack = false
 
     init(_ floats: [Float], source: TensorSource? = nil) {
         self.floats = floats
@@ -23,15 +26,17 @@ final class KernelStorage: @unchecked Sendable {
         guard let source else { preconditionFailure("a kernel let go without a file to read it back from") }
         let again = source.read()
         floats = again
+        readBack = true
         return again
     }
 
-    /// Lets the floats go when they can be read back; returns whether they were.
+    /// Lets the floats go when they can be read back and were not read back before; returns whether they were.
     @discardableResult
     func release() -> Bool {
         guard source != nil else { return false }
         lock.lock()
         defer { lock.unlock() }
+        guard !readBack else { return false }
         floats = nil
         return true
     }
