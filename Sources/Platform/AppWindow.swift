@@ -3,12 +3,13 @@ import Foundation
 import ImmediateUI
 import Raster
 
-/// The app window: a resizable, HiDPI-aware SDL window with an accelerated vsync renderer (or SDL's software
-/// renderer when there is no GPU, e.g. under Xvfb), plus the fonts and canvas that draw into it.
+/// The app window: a resizable, HiDPI-aware SDL window with an accelerated vsync renderer, or SDL's software
+/// renderer when there is no GPU (`RendererChoice`: a VM, a container, Xvfb), plus the fonts and canvas that draw
+/// into it.
 ///
 /// Conventions: `size` and every position in snapshots are logical points (SDL window coordinates); the drawable is
 /// `size * scale` pixels, and `canvas` multiplies DrawCommand coordinates by `scale`. SDL needs all of this on the
-/// main thread. Setting SDL_RENDER_DRIVER=software in the environment forces the software renderer.
+/// main thread. SDL_RENDER_DRIVER in the environment (software, opengl, …) overrides the choice.
 public final class AppWindow {
     public let fonts: FontSet
     public let canvas: SDLCanvas
@@ -31,6 +32,7 @@ public final class AppWindow {
         SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1")
         SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0")
         SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1")
+        RendererChoice.applyHints()
         // SDL 2.26 silently falls back to its invisible "offscreen" driver when there is no display, so check first.
         let env = ProcessInfo.processInfo.environment
         let requested = env["SDL_VIDEODRIVER"].flatMap { $0.isEmpty ? nil : $0 }

@@ -125,4 +125,22 @@ final class AppWindowTests: XCTestCase {
         _ = window.poll(timeoutMs: 50)
         XCTAssertLessThan(Date().timeIntervalSince(start), 2)
     }
+
+    func testAppWindow_WithoutAGPUDrawsWithSDLsSoftwareRendererAndLoadsNoGL() throws {
+        let env = ProcessInfo.processInfo.environment
+        if RendererChoice.hasRenderNode() || env["SDL_RENDER_DRIVER"] != nil
+            || env["SDL_FRAMEBUFFER_ACCELERATION"] != nil
+        {
+            throw XCTSkip("this machine has a GPU render node, or the environment picks the renderer")
+        }
+        let window = try AppWindow(title: "ConvScope test", width: 1100, height: 720)
+        XCTAssertEqual(window.rendererName, "software")
+        window.canvas.draw([.rect(Rect(10, 10, 100, 50), Color(76, 141, 255))], clear: Color(17, 18, 21))
+        window.present()
+        // Without the framebuffer hint SDL backs the software renderer's window surface with an OpenGL texture, which
+        // loads Mesa (llvmpipe and libLLVM, about 95 MiB) all the same.
+        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        XCTAssertFalse(maps.contains("libLLVM"), "libLLVM is mapped")
+        XCTAssertFalse(maps.contains("libGLX_mesa") || maps.contains("swrast_dri") || maps.contains("libgallium"))
+    }
 }
