@@ -41,8 +41,8 @@ extension Runner {
     }
 
     /// Runs `body` with the runner's two pass buffers, each at least `floats` long, made on first use and kept, made
-    /// again larger when a call needs more: a local pass's buffers hold `passBatch` × the largest map (103 MB each for
-    /// VGG16 at 8 images), which made afresh per call cost a page fault per 4 KB, every batch.
+    /// again larger when a call needs more: a local pass's buffers hold `passBatch` × the largest map (51 MB each for
+    /// VGG16 at 4 images), which made afresh per call cost a page fault per 4 KB, every batch.
     func withPassBuffers<R>(floats: Int, _ body: (inout [Float], inout [Float]) -> R) -> R {
         if passBuffers.isEmpty || passBuffers[0].count < floats {
             passBuffers = []  // the smaller ones go before the larger are made
