@@ -49,6 +49,9 @@ struct SanityCommand: ParsableCommand {
             var results = Array(repeating: [(layer: String, s: SanityCheck.Similarity)](), count: methods.count)
             var net = model
             for name in check.steps {
+                // The trained layer is not used again: it goes where it can be read back (`Model.park`), before its
+                // randomised copy is made.
+                if let i = model.layers.firstIndex(where: { $0.name == name }) { model.park(i) }
                 net = try net.randomizing([name], seed: seed)
                 let r = Runner(model: net)  // the step's own; the last one's went with its iteration
                 let after = try r.forward(a.input)

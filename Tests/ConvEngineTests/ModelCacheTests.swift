@@ -118,6 +118,40 @@ final class ModelCacheTests: XCTestCase {
         }
     }
 
+    /// The sanity check parks a trained layer while its randomised copy stands in: a model read from an entry lets
+    /// the layer's kernel (dense or convolution) and its Winograd kernels go, computes the same numbers all the same
+    /// (read back on use), and `unpark` brings them back as at start; a model read from the weights file parks nothing.
+    func testModelCache_ParkedLayersGoAndComeBackTheSame() throws {
+        let c = cache()
+        try store(c)
+        let copy = try c.load(source: source, stamp: try stamp()).get()
+        let runner = Runner(model: copy)
+        var rng = SeededRandom(seed: 7)
+        let x = FeatureMap(
+            height: copy.input.height, width: copy.input.width, channels: copy.input.channels,
+            data: rng.floats(copy.input.count, -100, 100))
+        let logits = try runner.classify(runner.forward(x)).logits
+        let dense = copy.layers.indices.filter { if case .dense = copy.layers[$0].kind { true } else { false } }
+        let convs = copy.layers.indices.filter {
+            if case .conv2D(let p) = copy.layers[$0].kind { WinogradKernels.fits(p) } else { false }
+        }
+        XCTAssertFalse(dense.isEmpty || convs.isEmpty)
+        XCTAssertTrue(dense.allSatisfy { copy.kernelIsResident($0) })
+        for i in dense + convs { XCTAssertTrue(copy.park(i), copy.layers[i].name) }
+        XCTAssertTrue(dense.allSatisfy { !copy.kernelIsResident($0) }, "dense kernels let go")
+        XCTAssertTrue(convs.allSatisfy { !copy.winograd.holdsForward($0) }, "Winograd kernels let go")
+        copy.unpark(dense + convs)
+        XCTAssertTrue(dense.allSatisfy { copy.kernelIsResident($0) }, "dense kernels back")
+        XCTAssertTrue(convs.allSatisfy { copy.winograd.holdsForward($0) }, "Winograd kernels back")
+        XCTAssertTrue(convs.allSatisfy { !copy.kernelIsResident($0) }, "3×3 kernels let go again, as at start")
+        XCTAssertEqual(try runner.classify(runner.forward(x)).logits, logits)
+        for i in dense + convs { copy.park(i) }
+        XCTAssertEqual(try runner.classify(runner.forward(x)).logits, logits, "parked layers read back on use")
+        XCTAssertTrue(dense.allSatisfy { copy.kernelIsResident($0) })
+        XCTAssertFalse(model.park(dense[0]), "read from the weights file: nothing to read back from")
+        XCTAssertTrue(model.kernelIsResident(dense[0]))
+    }
+
     private func touch(_ seconds: Int) {
         var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
         XCTAssertEqual(utimensat(AT_FDCWD, source, &times, 0), 0)

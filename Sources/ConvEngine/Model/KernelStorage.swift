@@ -30,16 +30,21 @@ final class KernelStorage: @unchecked Sendable {
         return again
     }
 
-    /// Lets the floats go when they can be read back and were not read back before; returns whether they were.
+    /// Lets the floats go when they can be read back and were not read back before (`evenIfReadBack`: also then);
+    /// returns whether they were.
     @discardableResult
-    func release() -> Bool {
+    func release(evenIfReadBack: Bool = false) -> Bool {
         guard source != nil else { return false }
         lock.lock()
         defer { lock.unlock() }
-        guard !readBack else { return false }
+        guard evenIfReadBack || !readBack else { return false }
         floats = nil
+        readBack = false
         return true
     }
+
+    /// Whether the floats can be let go and read back (they came from a file that stays open).
+    var canReadBack: Bool { source != nil }
 
     /// Whether the floats are in memory now.
     var isResident: Bool {

@@ -160,13 +160,23 @@ public struct Conv2DParameters: Sendable {
 
 public struct DenseLayerParameters: Sendable {
     /// (in, out) row-major.
-    public var kernel: [Float]
+    public var kernel: [Float] {
+        get { storage.value }
+        set { storage = KernelStorage(newValue) }
+    }
+    /// The kernel's floats, shared by the layer's copies (let go while the sanity check holds a randomised copy, where
+    /// they can be read back: `KernelStorage`, `Model.park`).
+    var storage: KernelStorage
     public var bias: [Float]?
     public var inputs: Int, outputs: Int
     public var activation: Activation
 
     public init(kernel: [Float], bias: [Float]?, inputs: Int, outputs: Int, activation: Activation = .linear) {
-        self.kernel = kernel
+        self.init(storage: KernelStorage(kernel), bias: bias, inputs: inputs, outputs: outputs, activation: activation)
+    }
+
+    init(storage: KernelStorage, bias: [Float]?, inputs: Int, outputs: Int, activation: Activation) {
+        self.storage = storage
         self.bias = bias
         self.inputs = inputs
         self.outputs = outputs

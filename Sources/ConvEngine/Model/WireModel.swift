@@ -118,7 +118,7 @@ struct WireLayer: Codable {
             guard let t = tensors.first else { throw damaged() }
             kind = .dense(
                 DenseLayerParameters(
-                    kernel: try reader.floats(t), bias: try reader.floats(bias),
+                    storage: try reader.kernel(t), bias: try reader.floats(bias),
                     inputs: ints[0], outputs: ints[1], activation: try decodeActivation()))
         case "channelAffine":
             guard tensors.count == 2, let origin = ChannelAffine.Origin(rawValue: detail ?? "") else { throw damaged() }

@@ -50,6 +50,21 @@ public final class WinogradKernels: @unchecked Sendable {
         inputGradient = [:]
     }
 
+    /// Lets layers `indices`' kernels of both sets go (`Model.park`); the next use makes them again.
+    func drop(_ indices: Set<Int>) {
+        lock.lock()
+        defer { lock.unlock() }
+        forward = forward.filter { !indices.contains($0.key) }
+        inputGradient = inputGradient.filter { !indices.contains($0.key) }
+    }
+
+    /// Whether layer `index`'s forward kernel is held.
+    func holdsForward(_ index: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return forward[index] != nil
+    }
+
     /// How many input-gradient kernels are held.
     public var inputGradientCount: Int {
         lock.lock()

@@ -14,6 +14,8 @@ extension EngineWorker {
         var net: (model: Model, runner: Runner, activations: Activations)?
         /// Methods whose trained map failed: they are left out of every step.
         var skipped: Set<Int> = []
+        /// The trained model and its layers parked while the randomised network stands in for them (`Model.park`).
+        var parked: (model: Model, layers: [Int])?
 
         init(check: SanityCheck, request: CAMRequest, imageGeneration: Int, ticket: Int) {
             self.check = check
@@ -42,11 +44,7 @@ extension EngineWorker {
             let check = run.check
             guard isCurrentComparison(run.ticket), step < check.steps.count, let runner,
                 let analysis = current, analysis.generation == run.imageGeneration
-            else {
-                run.net = nil
-                self.runner?.releaseRunMemory()  // the run is over: its buffers and kernels go
-                return
-            }
+            else { return end(run) }
             let next = method + 1 < check.methods.count ? (step, method + 1) : (step + 1, 0)
             if step < 0 {
                 do {
@@ -63,12 +61,19 @@ extension EngineWorker {
                     if step == 0 { runner.dropBatchRunner() }  // the trained maps are made: its batch buffers go
                     let previous = run.net?.model ?? runner.model
                     run.net = nil  // the last step's runner and its buffers go before the next one's are made
+                    // The trained layer is not used again until the run ends: it goes meanwhile, before its
+                    // randomised copy is made, where it can come back (VGG16's trained fc1: 392 MiB).
+                    let trained = runner.model
+                    if let i = trained.layers.firstIndex(where: { $0.name == name }), trained.park(i) {
+                        run.parked = (trained, (run.parked?.layers ?? []) + [i])
+                    }
                     let model = try previous.randomizing([name])
                     let r = Runner(model: model)
                     run.net = (model, r, try r.forward(analysis.activations.input))
                 }
             } catch {
-                return fail(run, name, error)  // no network for this step: the run ends here
+                fail(run, name, error)
+                return end(run)  // no network for this step: the run ends here
             }
             if !run.skipped.contains(method), let net = run.net {
                 do {
@@ -87,6 +92,15 @@ extension EngineWorker {
             }
             continueSanity(run, step: next.0, method: next.1)
         }
+    }
+
+    /// The run is over: its network, buffers and kernels go, and the trained layers parked meanwhile come back (if
+    /// their model is still the one loaded). A job that ran between two steps found them read back on first use.
+    private func end(_ run: SanityRun) {
+        run.net = nil
+        runner?.releaseRunMemory()
+        if let p = run.parked, runner?.model.winograd === p.model.winograd { p.model.unpark(p.layers) }
+        run.parked = nil
     }
 
     private func fail(_ run: SanityRun, _ name: String, _ error: Error) {

@@ -28,12 +28,13 @@ extension Model {
             switch l.kind {
             case .conv2D(var c):
                 let std = (2 / Float(c.kernelHeight * c.kernelWidth * c.inChannels)).squareRoot()
-                c.kernel = (0..<c.kernel.count).map { _ in rng.normal() * std }
+                let count = c.kernelHeight * c.kernelWidth * c.inChannels * c.outChannels
+                c.kernel = (0..<count).map { _ in rng.normal() * std }  // the trained kernel is not read back
                 c.bias = c.bias.map { [Float](repeating: 0, count: $0.count) }
                 l.kind = .conv2D(c)
             case .dense(var d):
                 let std = (2 / Float(d.inputs)).squareRoot()
-                d.kernel = (0..<d.kernel.count).map { _ in rng.normal() * std }
+                d.kernel = (0..<d.inputs * d.outputs).map { _ in rng.normal() * std }
                 d.bias = d.bias.map { [Float](repeating: 0, count: $0.count) }
                 l.kind = .dense(d)
             default: break

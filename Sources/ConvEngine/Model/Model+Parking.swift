@@ -1,0 +1,53 @@
+import Dispatch
+
+/// Weights let go while something else takes their place. The sanity check's randomised network replaces the trained
+/// layers one at a time from the output down; a trained layer it has replaced is not used again until the check
+/// ends, so where the model came from a file that stays open (a model cache entry: `KernelStorage`) its kernel and
+/// its Winograd kernels go meanwhile (VGG16: up to 752 MiB, the trained fc1 alone 392) and come back with `unpark`.
+/// A parked layer still runs correctly if something uses it: its kernel is read back and its Winograd kernel made
+/// again on first use.
+extension Model {
+    /// Lets layer `index`'s weights go when they can be read back; returns whether they could.
+    @discardableResult
+    public func park(_ index: Int) -> Bool {
+        let storage: KernelStorage
+        switch layers[index].kind {
+        case .conv2D(let c): storage = c.storage
+        case .dense(let d): storage = d.storage
+        default: return false
+        }
+        guard storage.canReadBack else { return false }
+        winograd.drop([index])
+        storage.release(evenIfReadBack: true)
+        return true
+    }
+
+    /// Brings parked layers back as they were at start: dense kernels read back, the 3×3 convolutions' Winograd
+    /// kernels made again (side by side) and their kernels let go once more.
+    public func unpark(_ indices: [Int]) {
+        let convs = indices.compactMap { i -> (Int, Conv2DParameters)? in
+            if case .conv2D(let c) = layers[i].kind { return (i, c) } else { return nil }
+        }
+        let fitting = convs.filter { WinogradKernels.fits($0.1) && !winograd.holdsForward($0.0) }
+        DispatchQueue.concurrentPerform(iterations: fitting.count) { k in
+            _ = winograd.forward(fitting[k].0, fitting[k].1)
+        }
+        for (_, c) in fitting { c.storage.release(evenIfReadBack: true) }
+        for i in indices {
+            switch layers[i].kind {
+            case .conv2D(let c) where !WinogradKernels.fits(c): _ = c.storage.value  // the forward pass reads it
+            case .dense(let d): _ = d.storage.value
+            default: break
+            }
+        }
+    }
+
+    /// Whether layer `index`'s kernel is in memory now (for tests and reports).
+    public func kernelIsResident(_ index: Int) -> Bool {
+        switch layers[index].kind {
+        case .conv2D(let c): return c.storage.isResident
+        case .dense(let d): return d.storage.isResident
+        default: return false
+        }
+    }
+}
