@@ -26,8 +26,11 @@ enum LayerGrid {
         return Tiling.grid(tiles, columns: columns, gap: gap, background: (r: 24, g: 24, b: 28, a: 255))
     }
 
-    static func channelImage(_ map: FeatureMap, _ c: Int) -> RGBAImage {
-        ChannelRender.grayscale(FloatMap(width: map.width, height: map.height, values: map.channel(c)))
+    static func channelImage(_ map: FeatureMap, _ c: Int) -> RGBAImage { channelLevels(map, c).rgba }
+
+    /// `channelImage`'s levels, one byte a pixel (kept for every layer: `Analysis.tiles`).
+    static func channelLevels(_ map: FeatureMap, _ c: Int) -> GrayImage {
+        ChannelRender.grayLevels(FloatMap(width: map.width, height: map.height, values: map.channel(c)))
     }
 
     /// Channel `c` on a given scale: `range.min` black, `range.max` white (the layer's shared scale).

@@ -3,21 +3,23 @@ public enum ChannelRender {
     /// Each map scaled to its own min…max, drawn as 0…255 gray, alpha 255.
     /// A constant map (such as a dead all-zero channel) is uniformly black;
     /// NaN and ±Inf are treated as 0.
-    public static func grayscale(_ map: FloatMap) -> RGBAImage {
+    public static func grayscale(_ map: FloatMap) -> RGBAImage { grayLevels(map).rgba }
+
+    /// `grayscale`'s levels, one byte a pixel.
+    public static func grayLevels(_ map: FloatMap) -> GrayImage {
         let (lo, hi, _) = map.range
         let span = Double(hi) - Double(lo)
         let scale = span > 0 ? 255 / span : 0
-        var out = [UInt8](repeating: 255, count: map.width * map.height * 4)
+        var out = [UInt8](repeating: 0, count: map.width * map.height)
         map.values.withUnsafeBufferPointer { v in
             out.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<v.count {
                     let x = v[i].isFinite ? Double(v[i]) : 0
-                    let g = UInt8(min(max((x - Double(lo)) * scale, 0), 255) + 0.5)
-                    dst[i * 4] = g; dst[i * 4 + 1] = g; dst[i * 4 + 2] = g
+                    dst[i] = UInt8(min(max((x - Double(lo)) * scale, 0), 255) + 0.5)
                 }
             }
         }
-        return RGBAImage(width: map.width, height: map.height, pixels: out)
+        return GrayImage(width: map.width, height: map.height, levels: out)
     }
 
     /// The map on a given scale: `range.min` black, `range.max` white, clamped (a layer's shared scale); a zero span

@@ -23,6 +23,14 @@ final class ChannelRenderTests: XCTestCase {
         XCTAssertEqual(grays(image), [0, 255, 0, 128])
     }
 
+    func testGrayLevels_AreTheGrayscaleImagesLevelsOneBytePerPixel() {
+        let map = FloatMap(width: 3, height: 2, values: [-2, 0, 1, 2, .nan, 0.5])
+        let levels = ChannelRender.grayLevels(map)
+        XCTAssertEqual(levels.levels, [0, 128, 191, 255, 128, 159])
+        XCTAssertEqual(levels.rgba, ChannelRender.grayscale(map))
+        XCTAssert(levels.rgba[2, 1] == (159, 159, 159, 255))
+    }
+
     func testExtract_PicksOneChannelOfHWC() {
         // 2×3 pixels, 2 channels: value = 10·pixel + channel.
         let data: [Float] = (0..<6).flatMap { [Float($0 * 10), Float($0 * 10 + 1)] }

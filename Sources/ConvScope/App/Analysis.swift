@@ -13,17 +13,18 @@ struct Analysis {
     let activations: Activations
     let classification: Classification?
     let seconds: Double
-    /// The first 64 channel maps of every hidden layer, rendered on the engine's queue so a layer switch only uploads.
-    let tiles: [[RGBAImage]]
+    /// The first 64 channel maps of every hidden layer, rendered on the engine's queue so a layer switch only uploads
+    /// (one byte a pixel: 10 MiB for VGG16, 38 as RGBA).
+    let tiles: [[GrayImage]]
     /// The image in grayscale, under the Grad-CAM colours.
     var gray: RGBAImage { image.gray }
 
     /// On every core (the first frame waits for it), channels dealt in turn: the first layers' maps are the largest.
-    static func renderTiles(_ activations: Activations) -> [[RGBAImage]] {
+    static func renderTiles(_ activations: Activations) -> [[GrayImage]] {
         let maps = activations.layers
         let jobs = maps.indices.flatMap { l in (0..<min(64, maps[l].channels)).map { (l, $0) } }
-        let flat = Parallel.map(jobs.count) { LayerGrid.channelImage(maps[jobs[$0].0], jobs[$0].1) }
-        var tiles: [[RGBAImage]] = maps.map { _ in [] }
+        let flat = Parallel.map(jobs.count) { LayerGrid.channelLevels(maps[jobs[$0].0], jobs[$0].1) }
+        var tiles: [[GrayImage]] = maps.map { _ in [] }
         for (j, job) in jobs.enumerated() { tiles[job.0].append(flat[j]) }
         return tiles
     }

@@ -142,7 +142,7 @@ final class PanelImages: ImageProvider {
             }
             guard let slot = Self.tileKeys.firstIndex(of: key.id), let c = s.gridOrder[safe: s.channelPage * 64 + slot]
             else { return nil }
-            if !s.grid.sharedScale, c < 64, let tile = a.tiles[safe: s.layerIndex]?[safe: c] { return tile }
+            if !s.grid.sharedScale, c < 64, let tile = a.tiles[safe: s.layerIndex]?[safe: c] { return tile.rgba }
             return channel(c, a, s)
         }
     }
