@@ -3,9 +3,10 @@
 `convscope gui` under its own Xvfb, its memory sampled all along; prints events sent, peak and final RSS, and
 whether the window is still alive and answering.
 
-    python3 Benchmarks/soak.py --weights FILE [--events 30000] [--size 1920x1080] [--seed 1]
+    python3 Benchmarks/soak.py --weights FILE [--events 30000] [--size 1920x1080] [--seed 1] [--cold-cache]
 
-The app runs with a fresh HOME (nothing of the user's is read or written; exports land there) and the top bar is
+The app runs with a fresh HOME (nothing of the user's is read or written; exports land there) but the user's model
+cache, filled first if need be (--cold-cache: a fresh one, every start a miss), and the top bar is
 left out of clicks (Open… would wait on a file chooser that no one answers). Needs Xvfb and xdotool (Scripts/setup).
 """
 import argparse
@@ -42,6 +43,7 @@ def main():
     ap.add_argument("--size", default="1920x1080")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--display", default=":93")
+    ap.add_argument("--cold-cache", action="store_true", help="a fresh model cache (every start a cache miss)")
     a = ap.parse_args()
     w, h = (int(v) for v in a.size.split("x"))
     rng = random.Random(a.seed)
@@ -50,11 +52,18 @@ def main():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     home = tempfile.mkdtemp(prefix="convscope-soak-")
+    # The model cache is the user's unless --cold-cache: a model read on a cache miss (the first start after the
+    # weights file or the program changed) keeps what a cached one lets go, so the two are different programs.
+    cache = os.path.join(home, ".cache") if a.cold_cache else (
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"))
     env = dict(os.environ, DISPLAY=a.display, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
-               XDG_DATA_HOME=os.path.join(home, ".local", "share"), XDG_CACHE_HOME=os.path.join(home, ".cache"))
+               XDG_DATA_HOME=os.path.join(home, ".local", "share"), XDG_CACHE_HOME=cache)
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
     log = open(os.path.join(home, "app.log"), "w")
+    if not a.cold_cache:  # one start that fills the model cache for this binary, if it is not there yet
+        subprocess.run([a.binary, "gui", "--weights", a.weights, "--exit-after-first-frame", a.image], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     app = subprocess.Popen([a.binary, "gui", "--weights", a.weights, "--size", a.size, a.image], env=env,
                            stdout=log, stderr=subprocess.STDOUT)
     peak = {"rss": 0, "t": 0.0}
