@@ -313,8 +313,8 @@ final class FeatureVisTests: XCTestCase {
         }
     }
 
-    /// The spectrum is flat below twice the layer's receptive field, held at 1/80 cycles per pixel: block1_conv1 (3 px),
-    /// block2_conv1 (10 px) and block3_conv1 (24 px: 1/48) are held; five fields of block3_conv1 give 1/120;
+    /// The spectrum is flat below twice the layer's receptive field, held at 1/80 cycles per pixel: block1_conv1
+    /// (3 px), block2_conv1 (10 px) and block3_conv1 (24 px: 1/48) are held; five fields of block3_conv1 give 1/120;
     /// block5_conv1's 132 px gives 1/264, under 1/side, which changes nothing. Off, and for a start from a photo,
     /// Lucid's spectrum. The images' basis is built with it.
     func testFeatureVisSettings_FlatSpectrum_FollowsTheReceptiveField() throws {
