@@ -25,7 +25,7 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     public static let photoLearningRate: Float = 0.02
 
     /// For a start from a photo (DeepDream): the gentler rate, Lucid's full colour decorrelation, a view every
-    /// step, plain Adam and Lucid's spectrum (1/f^1.35, flat only at the mean). The milder decorrelation, the still
+    /// step, plain Adam and the spectrum it had (1/f^1.35, flat only at the mean). The milder decorrelation, the still
     /// steps and the pooled moment that make filter images more active turn a dream's photo garish and flat.
     public mutating func startFromPhoto() {
         learningRate = Self.photoLearningRate
@@ -54,7 +54,8 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     /// of block1–block5, most in block3_conv1) and the colours, more saturated, stay short of RGB's neon.
     /// With the pooled moment (`pooledMoment` p) a colour direction of length n steps the image by n^(power·(2 − p)),
     /// not n^power: at 0.25 and p = ½, n^0.375, a little more colour than plain Adam's n^0.5 before. At the power
-    /// 1/3 (Adam's n^0.5 again) block3_conv1 loses 5 % (filters 0–15); at 0, RGB's neon, it gains 3 % (64 filters).
+    /// 1/3 (Adam's n^0.5 again; 1/f^0.7) block3_conv1 reached 0.87 of plain's as shown against 0.92 at 0.25 (1/f^0.8;
+    /// filters 0–15); at 0 (RGB's neon) 1.08 against 1.045 (64 filters).
     public var colourPower: Float = 0.25
     /// The random views: shift up to `jitter` pixels each way, scale within 1 ± `scaleSpread`, turn up to
     /// `rotation` degrees. All zero: no transformation robustness.
@@ -91,14 +92,14 @@ public struct FeatureVisSettings: Hashable, Sendable, Codable {
     /// 0.70 in block3_conv1; from block4 on the limit is under 1/side and nothing changes; the small fields of block1
     /// and block2 are held at `flattestBelow` (block1 unheld, at 1/6: fine detail 0.65 of plain's).
     public var fieldsFlat: Float = 2
-    /// The highest frequency the spectrum is held flat below, whatever the field (cycles per pixel). With plain
-    /// Adam and the waking rule (`wakeBelow`), block2_conv1 (field 10 px) flat below 1/20 reached 0.93 of plain's
-    /// mean activation as shown with 0.58 of its fine detail (filters 0–15: over the limit); below 1/30, 1.02 and
-    /// 0.52 (filters 0–63); below 1/40, 1.00 and 0.47. With the pooled moment the filter's own gradient keeps the
-    /// steps off patterns it cannot see, and less holding is better (filters 0–63, three quarters still): below
-    /// 1/40 block2_conv1 reaches 1.15 of plain's with 0.51 of its fine detail (over), below 1/60 1.13 and 0.50,
-    /// below 1/80 1.11 and 0.44, with Lucid's spectrum (fieldsFlat 0) 1.10 and 0.39; block3_conv1 1.04, 1.03, 1.01
-    /// and 0.995. At 96 px, 1/80 only lowers the four lowest frequencies (1/96) by 1.2^0.9.
+    /// The highest frequency the spectrum is held flat below, whatever the field (cycles per pixel). With plain Adam
+    /// and the waking rule (`wakeBelow`), block2_conv1 (field 10 px) flat below 1/20 reached 0.93 of plain's mean
+    /// activation as shown with 0.58 of its fine detail (filters 0–15: over the limit); below 1/30, 1.02 and 0.52
+    /// (filters 0–63); below 1/40, 1.00 and 0.47. With the pooled moment the filter's own gradient keeps the steps off
+    /// patterns it cannot see, and holding less lowers both the activation and the fine detail (filters 0–63, three
+    /// quarters still): below 1/40 block2_conv1 reaches 1.15 of plain's with 0.51 of its fine detail (over), below 1/60
+    /// 1.13 and 0.50, below 1/80 1.11 and 0.44, with Lucid's spectrum (fieldsFlat 0) 1.10 and 0.39; block3_conv1 1.04,
+    /// 1.03, 1.01 and 0.995. At 96 px, 1/80 only lowers the four lowest frequencies (1/96) by 1.2^0.9.
     public static let flattestBelow: Float = 1 / 80
     /// The flattest frequency `FourierImage` is given for the model truncated at the layer (see `fieldsFlat`).
     func flatBelow(_ truncated: Model) -> Float {
