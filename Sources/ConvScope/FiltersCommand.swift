@@ -39,7 +39,7 @@ struct FiltersCommand: ParsableCommand {
     @Option(help: "Input size in pixels, a multiple of 16 (default: lucid 96, plain 128).") var size: Int?
     @Option(help: "Steps (default: lucid 36, plain 30).") var steps: Int?
     @Option(help: "plain only: step length in 0–255 pixel units.") var step: Float = 10
-    @Option(help: "lucid only: Adam's learning rate (default 0.15; from a photo 0.02, gentler, so the photo stays).")
+    @Option(help: "lucid only: Adam's learning rate (default 0.25; from a photo 0.02, gentler, so the photo stays).")
     var lr: Float?
     @Option(help: "How many filters.") var count = 64
     @Option(help: "The first filter.") var first = 0

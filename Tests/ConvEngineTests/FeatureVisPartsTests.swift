@@ -226,6 +226,29 @@ final class FeatureVisPartsTests: XCTestCase {
         XCTAssertEqual(x[2], 3.05, accuracy: 1e-5)
     }
 
+    /// Pooled over a group, the first step is rate · g / (|g|^(1 − p) · RMS(g)^p): at p = ½ the steps go as the
+    /// gradients' square roots (1 : 2 : 4 for gradients 1 : 4 : 16), where Adam moves each by the rate; each group is
+    /// pooled alone (the second, 100 times larger, steps alike), and p = 0 is Adam.
+    func testAdam_Pooled_StepsWithTheSquareRootOfTheGradient() {
+        let g: [Float] = [1, -4, 16, 100, -400, 1600]
+        func step(_ pooled: Float) -> [Float] {
+            var x = [Float](repeating: 0, count: 6)
+            var m = x
+            var v = x
+            Adam(rate: 0.1).ascend(&x, gradient: g, m: &m, v: &v, count: 6, t: 1, group: 3, pooled: pooled)
+            return x
+        }
+        let rms = ((1 + 16 + 256) / 3 as Float).squareRoot()
+        let half = step(0.5)
+        for (i, expected) in [1, -2, 4].map({ 0.1 * $0 / rms.squareRoot() }).enumerated() {
+            XCTAssertEqual(half[i], Float(expected), accuracy: 1e-6, "coefficient \(i)")
+            XCTAssertEqual(half[i + 3], Float(expected), accuracy: 1e-6, "coefficient \(i + 3)")
+        }
+        let whole = step(1)
+        XCTAssertEqual(whole[2] / whole[0], 16, accuracy: 1e-4, "p = 1: in proportion to the gradient")
+        XCTAssertEqual(step(0), [0.1, -0.1, 0.1, 0.1, -0.1, 0.1].map { Float($0) })
+    }
+
     func testColourCorrelation_InverseIsTheInverse() {
         let m = ColourCorrelation.matrix
         let inv = ColourCorrelation.inverse

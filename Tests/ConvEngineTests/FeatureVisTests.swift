@@ -162,6 +162,43 @@ final class FeatureVisTests: XCTestCase {
         }
     }
 
+    /// A step with the pooled moment moves each coefficient by the rate times its gradient over the square root of
+    /// its gradient's size and of the image's RMS gradient (first step: no history), each image pooled alone; with
+    /// the pooled moment off (Adam), by the rate whatever its gradient. The gradient is the one the step takes (no
+    /// view: all steps still).
+    func testFeatureVisLane_PooledMoment_StepsFollowTheGradient() throws {
+        for pooled: Float in [0.5, 0] {
+            var settings = FeatureVisSettings(size: 32, steps: 4)
+            settings.still = 1
+            settings.pooledMoment = pooled
+            let truncated = try settings.validate(for: try model.hiddenLayer("block2_conv1"), in: model)
+            let param = FourierImage(side: 32)
+            let lane = FeatureVisLane(model: truncated, settings: settings, param: param, capacity: 2)
+            let filters = [0, 2]
+            lane.seed(filters, photo: nil)
+            _ = lane.evaluate(filters, redirect: true, wake: true)
+            let g = lane.state.gradient
+            let before = lane.state.coefficients
+            lane.step(filters, step: 0)
+            let after = lane.state.coefficients
+            let per = param.coefficientsPerImage
+            var worst: Float = 0
+            for b in 0..<2 {
+                let range = (b * per)..<((b + 1) * per)
+                let rms = (range.map { g[$0] * g[$0] }.reduce(0, +) / Float(per)).squareRoot()
+                XCTAssertGreaterThan(rms, 0, "image \(b) has a gradient")
+                for i in range {
+                    let expected = pooled == 0
+                        ? settings.learningRate * g[i] / (abs(g[i]) + 1e-8)
+                        : settings.learningRate * g[i] / ((abs(g[i]) * rms).squareRoot() + 1e-8)
+                    worst = max(worst, abs(after[i] - before[i] - expected) / settings.learningRate)
+                }
+            }
+            print("pooled \(pooled): worst step error \(worst) of the rate")
+            XCTAssertLessThan(worst, 1e-3, "pooled \(pooled)")
+        }
+    }
+
     /// The still steps fit the image to the view it is measured in: with the last half of the steps taken without a
     /// view, every layer's filters end more active on average than with a view at every step.
     func testFeatureVis_StillSteps_RaiseTheMeasuredActivation() throws {
@@ -276,20 +313,20 @@ final class FeatureVisTests: XCTestCase {
         }
     }
 
-    /// The spectrum is flat below twice the layer's receptive field, held at 1/40 cycles per pixel: block1_conv1 (3 px)
-    /// and block2_conv1 (10 px; five fields: 1/50) are held, block3_conv1 24 px gives 1/48; block5_conv1's 132 px gives
-    /// 1/264, under 1/side, which changes nothing. Off, and for a start from a photo, Lucid's spectrum. The images'
-    /// basis is built with it.
+    /// The spectrum is flat below twice the layer's receptive field, held at 1/80 cycles per pixel: block1_conv1
+    /// (3 px), block2_conv1 (10 px) and block3_conv1 (24 px: 1/48) are held; five fields of block3_conv1 give 1/120;
+    /// block5_conv1's 132 px gives 1/264, under 1/side, which changes nothing. Off, and for a start from a photo,
+    /// Lucid's spectrum. The images' basis is built with it.
     func testFeatureVisSettings_FlatSpectrum_FollowsTheReceptiveField() throws {
         func flat(_ layer: String, _ s: FeatureVisSettings = FeatureVisSettings()) throws -> Float {
             s.flatBelow(try s.validate(for: try model.hiddenLayer(layer), in: model))
         }
-        XCTAssertEqual(try flat("block1_conv1"), 1 / 40)
-        XCTAssertEqual(try flat("block2_conv1"), 1 / 40, accuracy: 1e-7)
+        XCTAssertEqual(try flat("block1_conv1"), 1 / 80)
+        XCTAssertEqual(try flat("block2_conv1"), 1 / 80, accuracy: 1e-7)
+        XCTAssertEqual(try flat("block3_conv1"), 1 / 80, accuracy: 1e-7)
         var wider = FeatureVisSettings()
         wider.fieldsFlat = 5
-        XCTAssertEqual(try flat("block2_conv1", wider), 1 / 50, accuracy: 1e-7)
-        XCTAssertEqual(try flat("block3_conv1"), 1 / 48, accuracy: 1e-7)
+        XCTAssertEqual(try flat("block3_conv1", wider), 1 / 120, accuracy: 1e-7)
         XCTAssertEqual(try flat("block5_conv1"), 1 / 264, accuracy: 1e-7)
         var off = FeatureVisSettings()
         off.fieldsFlat = 0
@@ -297,12 +334,14 @@ final class FeatureVisTests: XCTestCase {
         var photo = FeatureVisSettings()
         photo.startFromPhoto()
         XCTAssertEqual(try flat("block2_conv1", photo), 0)
-        let settings = FeatureVisSettings(size: 64, steps: 1)
+        XCTAssertEqual(photo.pooledMoment, 0, "a dream steps with Adam")
+        XCTAssertEqual(photo.decay, 1.35)
+        let settings = FeatureVisSettings(size: 96, steps: 1)
         let vis = try FeatureVis(model: model, layer: "block2_conv1", settings: settings)
         let expected = FourierImage(
-            side: 64, decay: settings.decay, colourPower: settings.colourPower, flatBelow: 1 / 40)
+            side: 96, decay: settings.decay, colourPower: settings.colourPower, flatBelow: 1 / 80)
         XCTAssertEqual(vis.param.scale, expected.scale)
-        XCTAssertNotEqual(vis.param.scale, FourierImage(side: 64, decay: settings.decay).scale)
+        XCTAssertNotEqual(vis.param.scale, FourierImage(side: 96, decay: settings.decay).scale)
     }
 
     func testFeatureVisSettings_BadRequests_SayWhatToDo() {
@@ -320,7 +359,7 @@ final class FeatureVisTests: XCTestCase {
             error("block1_conv1", FeatureVisSettings(steps: 0)), "0 steps is not allowed: use 1 to 1000 (default 36)")
         XCTAssertEqual(
             error("block1_conv1", FeatureVisSettings(learningRate: -1)),
-            "learning rate -1.0 is not allowed: use a positive number up to 10 (default 0.15)")
+            "learning rate -1.0 is not allowed: use a positive number up to 10 (default 0.25)")
         var s = FeatureVisSettings()
         s.jitter = 100
         XCTAssertTrue(error("block1_conv1", s).contains("jitter of 0–64 pixels"))
@@ -335,7 +374,10 @@ final class FeatureVisTests: XCTestCase {
         XCTAssertTrue(error("block1_conv1", s).contains("the flat spectrum's 0–16 receptive fields"))
         s = FeatureVisSettings()
         s.wake = 2
-        XCTAssertTrue(error("block1_conv1", s).contains("the waking share and steps 0–1"))
+        XCTAssertTrue(error("block1_conv1", s).contains("the waking share and steps and the pooled moment 0–1"))
+        s = FeatureVisSettings()
+        s.pooledMoment = 1.5
+        XCTAssertTrue(error("block1_conv1", s).contains("the pooled moment 0–1"))
         XCTAssertEqual(
             error("block5_conv1", FeatureVisSettings(size: 64)),
             "at image size 64, block5_conv1's map is only 4×4 pixels, too small to leave out its border: "

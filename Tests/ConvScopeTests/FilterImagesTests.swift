@@ -39,11 +39,11 @@ final class FilterImagesTests: XCTestCase {
     /// the first convolution of each block, 8 filters by both methods at the same size and steps. Lucid's images must
     /// carry at most half the plain ascent's share of energy above half the Nyquist frequency, stay in the valid
     /// range, and raise every filter that was alive at the start. Their mean activation is printed beside plain's
-    /// (raw, with plain's images clipped to 0–255, and both as shown). As shown, Lucid's must reach at least 0.5 of
-    /// plain's at every layer (at these 16 steps: 0.57–1.04; before the gradient before a sleeping filter's ReLU and
-    /// the spectrum held at 1/40, 0.42–1.00; before the flat spectrum, the wider start and three quarters still
-    /// 0.38–1.08, before the still steps and the milder colour decorrelation 0.33–0.78; at the default 36 steps it
-    /// passes plain's in four blocks of five, see the README).
+    /// (raw, with plain's images clipped to 0–255, and both as shown). As shown, Lucid's must reach at least 0.7 of
+    /// plain's at every layer (at these 16 steps: 0.77–1.37; before the pooled second moment, 0.57–1.04; before the
+    /// gradient before a sleeping filter's ReLU and the spectrum held at 1/40, 0.42–1.00; before the flat spectrum,
+    /// the wider start and three quarters still 0.38–1.08, before the still steps and the milder colour decorrelation
+    /// 0.33–0.78; at the default 36 steps it passes plain's in all five blocks, see the README).
     func testFeatureVis_FirstConvOfEachBlock_HalfThePlainAscentsFineDetail() throws {
         let model = try Fixtures.backboneWeights()
         let start = Date()
@@ -78,7 +78,7 @@ final class FilterImagesTests: XCTestCase {
                     hl / hp, mean(plain.map(\.finalActivation)), mean(clipped), mean(lucid.map(\.finalActivation)),
                     mean(plainShown), mean(lucidShown)))
             XCTAssertLessThanOrEqual(hl, 0.5 * hp, layer)
-            XCTAssertGreaterThanOrEqual(mean(lucidShown), 0.5 * mean(plainShown), layer)
+            XCTAssertGreaterThanOrEqual(mean(lucidShown), 0.7 * mean(plainShown), layer)
             for i in lucid {
                 XCTAssertTrue(i.raw.allSatisfy { (0...255).contains($0) }, "\(layer) filter \(i.filter)")
                 if i.startActivation > 0 {

@@ -126,7 +126,7 @@ final class FeatureVisLane {
                     velocity.withUnsafeMutableBufferPointer { v in
                         adam.ascend(
                             c.baseAddress!, gradient: g.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
-                            count: n * per, t: updates)
+                            count: n * per, t: updates, group: per, pooled: settings.pooledMoment)
                     }
                 }
             }
