@@ -18,29 +18,16 @@ import tempfile
 import threading
 import time
 
+from window_args import add_window_arguments, status_kib
+
 KEYS = ["Left", "Right", "Prior", "Next", "Escape", "Tab", "space", "Return", "Up", "Down", "Home", "End",
         "F1", "c", "f", "g", "h", "m", "l"]
 
 
-def rss_kib(pid, field):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--binary", default=os.path.join(here, "..", ".build", "release", "convscope"))
-    ap.add_argument("--weights", required=True)
-    ap.add_argument("--image", default=os.path.join(here, "..", "Assets", "chelsea.png"))
+    add_window_arguments(ap)
     ap.add_argument("--events", type=int, default=30000)
-    ap.add_argument("--size", default="1920x1080")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--display", default=":93")
     ap.add_argument("--cold-cache", action="store_true", help="a fresh model cache (every start a cache miss)")
@@ -73,7 +60,7 @@ def main():
     def sample():
         start = time.time()
         while not stop.is_set():
-            r = rss_kib(app.pid, "VmRSS")
+            r = status_kib(app.pid, "VmRSS")
             if r is None:
                 break
             samples.append((time.time() - start, r))
@@ -106,13 +93,13 @@ def main():
                 sent += 1
             subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
             if sent % 3000 < 60:
-                print(f"soak: {sent} events, RSS {rss_kib(app.pid, 'VmRSS') or 0} KiB", file=sys.stderr, flush=True)
+                print(f"soak: {sent} events, RSS {status_kib(app.pid, 'VmRSS') or 0} KiB", file=sys.stderr, flush=True)
     finally:
         seconds = time.time() - t0
         time.sleep(3)
         alive = app.poll() is None
-        final = rss_kib(app.pid, "VmRSS") if alive else None
-        hwm = rss_kib(app.pid, "VmHWM") if alive else None
+        final = status_kib(app.pid, "VmRSS") if alive else None
+        hwm = status_kib(app.pid, "VmHWM") if alive else None
         stop.set()
         if alive:
             app.terminate()

@@ -18,17 +18,9 @@ import subprocess
 import tempfile
 import time
 
+from window_args import add_window_arguments, status_kib
+
 LIMIT_MIB = 954
-
-
-def status(pid, field):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        return None
 
 
 def cpu_seconds(pid):
@@ -90,7 +82,8 @@ class Window:
         return None
 
     def peak(self):
-        return status(self.proc.pid, "VmHWM")
+        peak = status_kib(self.proc.pid, "VmHWM")
+        return peak // 1024 if peak is not None else None
 
     def close(self):
         self.proc.terminate()
@@ -119,20 +112,16 @@ def run_use(use, w, seconds):
                 return "layer %d not finished in %d s" % (layer + 1, seconds)
             w.key("Right")
     if use != "start":
-        return "settled in %s s" % (("%.0f" % t) if (t := w.settle(seconds if use != "sanity" else seconds)) else
-                                    "— (still busy at %d s)" % seconds)
+        t = w.settle(seconds)
+        return "settled in %.0f s" % t if t is not None else "still busy at %.0f s" % seconds
     return ""
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--binary", default=os.path.join(here, "..", ".build", "release", "convscope"))
-    ap.add_argument("--weights", required=True)
-    ap.add_argument("--image", default=os.path.join(here, "..", "Assets", "chelsea.png"))
+    add_window_arguments(ap)
     ap.add_argument("--uses", default="start,scorecam,compare,sanity,filters")
     ap.add_argument("--seconds", type=float, default=150)
-    ap.add_argument("--size", default="1920x1080")
     ap.add_argument("--display", default=":94")
     ap.add_argument("--shots", help="a folder for a screenshot of the window after each use")
     a = ap.parse_args()
