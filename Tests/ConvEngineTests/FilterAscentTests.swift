@@ -28,6 +28,17 @@ final class FilterAscentTests: XCTestCase {
     }
 
     /// Every filter of every convolution of the tiny network gets more active, on one core and on three.
+    func testFilterImage_ShownOnly_KeepsWhatIsShownAndDropsTheRawFloats() {
+        let image = FilterImage(
+            filter: 5, side: 2, rgb: Array(0..<12), raw: [Float](repeating: 1.5, count: 48), startActivation: 0.25,
+            finalActivation: 9)
+        let shown = image.shownOnly
+        XCTAssertEqual(shown.raw, [])
+        XCTAssertEqual(shown.rgb, image.rgb)
+        XCTAssertEqual([shown.filter, shown.side], [5, 2])
+        XCTAssertEqual([shown.startActivation, shown.finalActivation], [0.25, 9])
+    }
+
     func testFilterAscent_TinyNetwork_RaisesEveryFilter() throws {
         for cores in [1, 3] {
             for name in ["block1_conv1", "block2_conv2", "block4_conv1"] {

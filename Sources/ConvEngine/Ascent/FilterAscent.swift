@@ -21,6 +21,14 @@ public struct FilterImage: Sendable {
         self.filter = filter; self.side = side; self.rgb = rgb; self.raw = raw
         self.startActivation = startActivation; self.finalActivation = finalActivation
     }
+
+    /// The image as shown, without its raw floats (four times its bytes): what the window keeps once the disk cache
+    /// has the whole image (VGG16's 13 convolutions at 96 px: 64 images each, 92 MB of raw floats).
+    public var shownOnly: FilterImage {
+        FilterImage(
+            filter: filter, side: side, rgb: rgb, raw: [], startActivation: startActivation,
+            finalActivation: finalActivation)
+    }
 }
 
 /// Filter images for one convolution by batched gradient ascent in input space. Each step is one forward pass to the

@@ -139,7 +139,8 @@ extension AppState {
             filterProgress = p.stepsDone < p.stepsTotal ? p : nil
             return []
         case .filterImages(let key, let images):
-            for image in images { filterCache[key, default: FilterSet()].images[image.filter] = image }
+            // The worker has saved each whole image to the disk cache; the window shows only `rgb`.
+            for image in images { filterCache[key, default: FilterSet()].images[image.filter] = image.shownOnly }
             let page = images[0].filter / 64
             let channels = hiddenLayers.first { $0.name == key.layer }?.channels ?? 0
             if let r = filtersRequested, r.key == key, Set(r.filters).isSubset(of: filterCache[key]!.images.keys) {
