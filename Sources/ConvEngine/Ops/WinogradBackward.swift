@@ -1,0 +1,110 @@
+import CKernels
+import COpenBLAS
+
+/// ∂L/∂x of a 3×3 'same' convolution by the adjoint of `Winograd.forward` (no bias or ReLU: dy is taken past them),
+/// with the forward kernel U itself, so no second, flipped kernel set is made. Forward, per tile, Y = Aᵀ M A,
+/// M_p = V_p · U_p and V = Bᵀ d B; backward, per 4×4 tile of dy, M̄ = A Ȳ Aᵀ, then V̄_p = M̄_p · U_pᵀ, then
+/// D̄ = B V̄ Bᵀ added into dx at the tile's 6×6 input window. In exact arithmetic this is the transposed convolution.
+extension Winograd {
+    /// dy (N,H,W,Cout) = ∂L/∂(pre-activation), forward kernel U (36,Cin,Cout) → dx (N,H,W,Cin) (overwritten), with
+    /// `scratchCount(…)` floats of scratch (the same as the forward pass). `ways` > 1 splits every phase; tiles whose
+    /// windows overlap (neighbouring tile rows) are never added into dx side by side.
+    public static func backwardInput(
+        dy: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int, kernel: WinogradKernel,
+        dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, scratchCount: Int, ways: Int = 1
+    ) {
+        let cin = kernel.inChannels
+        let cout = kernel.outChannels
+        let shape = Shape(height: height, width: width)
+        let tiles = shape.tiles(batch: batch)
+        let perTile = 36 * (cin + cout)
+        precondition(scratchCount >= perTile, "Winograd scratch smaller than one tile")
+        let total = batch * height * width * cin
+        Parallel.split(total, ways: total >= 1 << 16 ? ways : 1) { _, r in
+            (dx + r.lowerBound).update(repeating: 0, count: r.count)
+        }
+        let (h, w) = (Int32(height), Int32(width))
+        if kernel.isPacked, 36 * cin * cout <= pipelineKernelFloats, scratchCount >= max(1, ways) * perTile {
+            // Each thread takes a run of whole tile rows through all three phases, `step` tiles at a time; the runs
+            // of one phase are a tile row apart.
+            let step = min(pipelineTiles, scratchCount / (max(1, ways) * perTile))
+            let runs = rowRuns(0..<tiles, tilesX: shape.tilesX, pieces: 2 * max(1, ways))
+            kernel.u.withUnsafeBufferPointer { u in
+                for phase in 0..<2 {
+                    let mine = Array(stride(from: phase, to: runs.count, by: 2).map { runs[$0] })
+                    Parallel.split(mine.count, ways: ways) { way, r in
+                        let mbar = scratch + way * step * perTile
+                        let vbar = mbar + step * 36 * cout
+                        for run in mine[r] {
+                            var t = run.lowerBound
+                            while t < run.upperBound {
+                                let n = min(step, run.upperBound - t)
+                                cs_wino_output_adjoint(dy, h, w, Int32(cout), t, t + n, mbar)
+                                cs_wino_gemm_transposed(mbar, u.baseAddress!, n, Int32(cin), Int32(cout), 0, 36, vbar)
+                                cs_wino_input_adjoint(vbar, h, w, Int32(cin), t, t + n, dx)
+                                t += n
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
+        let chunk = min(chunkTiles(tiles: tiles, inChannels: cin, outChannels: cout), scratchCount / perTile)
+        let mbar = scratch
+        let vbar = scratch + chunk * 36 * cout
+        var start = 0
+        while start < tiles {
+            let count = min(chunk, tiles - start)
+            let first = start
+            Parallel.split(count, ways: ways) { _, r in
+                cs_wino_output_adjoint(
+                    dy, h, w, Int32(cout), first + r.lowerBound, first + r.upperBound, mbar + r.lowerBound * 36 * cout)
+            }
+            Parallel.split(36, ways: ways) { _, r in
+                kernel.u.withUnsafeBufferPointer { u in
+                    if kernel.isPacked {
+                        cs_wino_gemm_transposed(
+                            mbar, u.baseAddress!, count, Int32(cin), Int32(cout), Int32(r.lowerBound),
+                            Int32(r.upperBound), vbar)
+                        return
+                    }
+                    for p in r {
+                        // V̄_p (count, Cin) = M̄_p (count, Cout) · U_pᵀ, U_p stored (Cin, Cout); rows of M̄ and V̄ are
+                        // 36 positions apart.
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(cin), Int32(cout), 1,
+                            mbar + p * cout, Int32(36 * cout), u.baseAddress! + p * cin * cout, Int32(cout),
+                            0, vbar + p * cin, Int32(36 * cin))
+                    }
+                }
+            }
+            let runs = rowRuns(first..<(first + count), tilesX: shape.tilesX, pieces: 2 * max(1, ways))
+            for phase in 0..<2 {
+                let mine = Array(stride(from: phase, to: runs.count, by: 2).map { runs[$0] })
+                Parallel.split(mine.count, ways: ways) { _, r in
+                    for run in mine[r] {
+                        cs_wino_input_adjoint(
+                            vbar + (run.lowerBound - first) * 36 * cin, h, w, Int32(cin), run.lowerBound,
+                            run.upperBound, dx)
+                    }
+                }
+            }
+            start += count
+        }
+    }
+
+    /// `tiles` cut only where a tile row starts into at most `pieces` runs of about equal length. Runs two apart
+    /// have a whole tile row between them, so their 6×6 windows (which reach one pixel into the rows beside a
+    /// tile's) never share a pixel of dx: the even runs can add into dx side by side, then the odd ones.
+    static func rowRuns(_ tiles: Range<Int>, tilesX: Int, pieces: Int) -> [Range<Int>] {
+        var cuts = [tiles.lowerBound]
+        for s in stride(from: 1, to: pieces, by: 1) {
+            let target = tiles.lowerBound + tiles.count * s / pieces
+            let snapped = (target + tilesX / 2) / tilesX * tilesX
+            if snapped > cuts.last!, snapped < tiles.upperBound { cuts.append(snapped) }
+        }
+        cuts.append(tiles.upperBound)
+        return zip(cuts, cuts.dropFirst()).map { $0..<$1 }
+    }
+}
