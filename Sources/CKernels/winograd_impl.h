@@ -260,10 +260,11 @@ static TARGET void NAME(gemm)(const float *v, const float *packed, long count, i
 }
 
 #if VW == 16
-// The sums of a[0…7]'s lanes, in order, to out: three rounds of adding a vector's halves pairwise (two sums side by
-// side per round), then neighbours within the vector.
-static inline TARGET void NAME(sum8)(const VF a[8], float *out) {
-    typedef float half __attribute__((vector_size(32), aligned(4)));
+typedef float NAME(half) __attribute__((vector_size(32), aligned(4)));
+
+// The sums of a[0…7]'s lanes, in order: three rounds of adding a vector's halves pairwise (two sums side by side per
+// round), then neighbours within the vector.
+static inline TARGET NAME(half) NAME(sum8)(const VF a[8]) {
     VF x[4], y[2];
     for (int i = 0; i < 4; i++)
         x[i] = __builtin_shufflevector(a[2 * i], a[2 * i + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
@@ -277,41 +278,61 @@ static inline TARGET void NAME(sum8)(const VF a[8], float *out) {
     VF z = __builtin_shufflevector(y[0], y[1], 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29)
          + __builtin_shufflevector(y[0], y[1], 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
     z += __builtin_shufflevector(z, z, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-    *(half *)out = __builtin_shufflevector(z, z, 0, 8, 4, 12, 2, 10, 6, 14);
+    return __builtin_shufflevector(z, z, 0, 8, 4, 12, 2, 10, 6, 14);
 }
 
 // V̄_p (count × k) = M̄_p (count × n) · U_pᵀ for p in [p0, p1), U packed by cs_wino_pack (k × n): blocks of 3 rows
 // of M̄ by 8 rows of U (k a multiple of 8), each of the 24 dot products accumulated over the panels' lanes and summed
-// across them at the end (NAME(sum8)). Rows of M̄ and V̄ are 36·n and 36·k floats apart.
+// across them at the end (NAME(sum8)). The 8 rows of U, one panel's share k·NR floats apart (a multiple of 4 KB:
+// the same cache sets), are first copied side by side, up to GC columns at a time, and so is M̄_p (its rows 36·n
+// floats apart: the same sets again). Rows of M̄ and V̄ are 36·n and 36·k floats apart.
 static TARGET void NAME(gemm_t)(const float *mbar, const float *packed, long count, int k, int n, int p0, int p1,
                                 float *vbar) {
-    enum { TR = 3, KR = 8 };
+    enum { TR = 3, KR = 8, GC = 512 };
     const long ldm = 36L * n, ldv = 36L * k;
+    float rows8[KR * GC] __attribute__((aligned(64)));
+    float *dense = aligned_alloc(64, sizeof(float) * ((count * n + 15) & ~15L));
+    if (!dense) abort();
     for (int p = p0; p < p1; p++) {
         const float *up = packed + (long)p * k * n;
+        for (long t = 0; t < count; t++) memcpy(dense + t * n, mbar + t * ldm + (long)p * n, sizeof(float) * n);
         for (int c0 = 0; c0 < k; c0 += KR) {
-            for (long t = 0; t < count; t += TR) {
-                const long rows = count - t < TR ? count - t : TR;
-                const float *a[TR];
-                for (int i = 0; i < TR; i++) a[i] = mbar + (t + (i < rows ? i : rows - 1)) * ldm + (long)p * n;
-                VF acc[TR][KR];
-                for (int i = 0; i < TR; i++)
-                    for (int r = 0; r < KR; r++) acc[i][r] = (VF){0};
-                for (int panel = 0; panel < n / NR; panel++) {
-                    const float *b = up + (long)panel * k * NR + (long)c0 * NR;
-                    for (int j = 0; j < NR; j += VW) {
-                        VF av[TR];
-                        for (int i = 0; i < TR; i++) av[i] = NAME(load)(a[i] + panel * NR + j);
-                        for (int r = 0; r < KR; r++) {
-                            const VF bv = NAME(load)(b + r * NR + j);
-                            for (int i = 0; i < TR; i++) acc[i][r] += av[i] * bv;
+            for (int g0 = 0; g0 < n; g0 += GC) {
+                const int columns = n - g0 < GC ? n - g0 : GC;
+                for (int panel = 0; panel < columns / NR; panel++) {
+                    const float *src = up + (long)(g0 / NR + panel) * k * NR + (long)c0 * NR;
+                    memcpy(rows8 + panel * KR * NR, src, sizeof(float) * KR * NR);
+                    if (c0 + KR < k)   // the next rows: 16 streams 4 KB-multiples apart, beyond the prefetcher
+                        for (int line = 0; line < KR * NR; line += 16) __builtin_prefetch(src + KR * NR + line);
+                }
+                for (long t = 0; t < count; t += TR) {
+                    const long rows = count - t < TR ? count - t : TR;
+                    const float *a[TR];
+                    for (int i = 0; i < TR; i++)
+                        a[i] = dense + (t + (i < rows ? i : rows - 1)) * n + g0;
+                    VF acc[TR][KR];
+                    for (int i = 0; i < TR; i++)
+                        for (int r = 0; r < KR; r++) acc[i][r] = (VF){0};
+                    for (int panel = 0; panel < columns / NR; panel++) {
+                        const float *b = rows8 + panel * KR * NR;
+                        for (int j = 0; j < NR; j += VW) {
+                            VF av[TR];
+                            for (int i = 0; i < TR; i++) av[i] = NAME(load)(a[i] + panel * NR + j);
+                            for (int r = 0; r < KR; r++) {
+                                const VF bv = NAME(load)(b + r * NR + j);
+                                for (int i = 0; i < TR; i++) acc[i][r] += av[i] * bv;
+                            }
                         }
                     }
+                    for (int i = 0; i < rows; i++) {
+                        NAME(half) *out = (NAME(half) *)(vbar + (t + i) * ldv + (long)p * k + c0);
+                        *out = g0 == 0 ? NAME(sum8)(acc[i]) : *out + NAME(sum8)(acc[i]);
+                    }
                 }
-                for (int i = 0; i < rows; i++) NAME(sum8)(acc[i], vbar + (t + i) * ldv + (long)p * k + c0);
             }
         }
     }
+    free(dense);
 }
 #endif
 #endif

@@ -45,6 +45,11 @@ void cs_wino_output_adjoint(const float *dy, int h, int w, int c, long t0, long 
 void cs_wino_gemm_transposed(const float *mbar, const float *packed, long count, int k, int n, int p0, int p1,
                              float *vbar);
 
+/// U_p packed (k × n) by cs_wino_pack → U_pᵀ (n × k) packed as cs_wino_pack would, for p in [p0, p1): cs_wino_gemm
+/// with it (k and n swapped) computes what cs_wino_gemm_transposed does, faster where n is small. k a multiple of the
+/// panel width.
+void cs_wino_pack_transposed(const float *packed, int k, int n, int p0, int p1, float *out);
+
 /// D̄ = B V̄ Bᵀ for tiles [t0, t1), ADDED into dx (n, h, w, c) at each tile's 6×6 window (one pixel up and left of
 /// the tile; what falls in the padding is dropped); c a multiple of 8. Windows of neighbouring tiles overlap by 2:
 /// calls that run side by side must take tiles at least one whole tile row apart.

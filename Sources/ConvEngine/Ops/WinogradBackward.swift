@@ -26,9 +26,11 @@ extension Winograd {
         let (h, w) = (Int32(height), Int32(width))
         if kernel.isPacked, 36 * cin * cout <= pipelineKernelFloats, scratchCount >= max(1, ways) * perTile {
             // Each thread takes a run of whole tile rows through all three phases, `step` tiles at a time; the runs
-            // of one phase are a tile row apart.
+            // of one phase are a tile row apart. These small kernels (4 MB at most) are packed transposed for the
+            // call when Cin fits the panels: the engine's GEMM over them beats dot products over Cout's few lanes.
             let step = min(pipelineTiles, scratchCount / (max(1, ways) * perTile))
             let runs = rowRuns(0..<tiles, tilesX: shape.tilesX, pieces: 2 * max(1, ways))
+            let transposed = cin % Int(cs_wino_panel_width()) == 0 ? packedTransposed(kernel, ways: ways) : nil
             kernel.u.withUnsafeBufferPointer { u in
                 for phase in 0..<2 {
                     let mine = Array(stride(from: phase, to: runs.count, by: 2).map { runs[$0] })
@@ -40,7 +42,12 @@ extension Winograd {
                             while t < run.upperBound {
                                 let n = min(step, run.upperBound - t)
                                 cs_wino_output_adjoint(dy, h, w, Int32(cout), t, t + n, mbar)
-                                cs_wino_gemm_transposed(mbar, u.baseAddress!, n, Int32(cin), Int32(cout), 0, 36, vbar)
+                                if let transposed {
+                                    cs_wino_gemm(mbar, transposed, n, Int32(cout), Int32(cin), 0, 36, vbar)
+                                } else {
+                                    cs_wino_gemm_transposed(
+                                        mbar, u.baseAddress!, n, Int32(cin), Int32(cout), 0, 36, vbar)
+                                }
                                 cs_wino_input_adjoint(vbar, h, w, Int32(cin), t, t + n, dx)
                                 t += n
                             }
@@ -48,6 +55,7 @@ extension Winograd {
                     }
                 }
             }
+            transposed?.deallocate()
             return
         }
         let chunk = min(chunkTiles(tiles: tiles, inChannels: cin, outChannels: cout), scratchCount / perTile)
@@ -92,6 +100,19 @@ extension Winograd {
             }
             start += count
         }
+    }
+
+    /// U_pᵀ of a packed kernel, packed for `cs_wino_gemm` (Cout rows, Cin columns); the caller deallocates it.
+    private static func packedTransposed(_ kernel: WinogradKernel, ways: Int) -> UnsafeMutablePointer<Float> {
+        let (cin, cout) = (kernel.inChannels, kernel.outChannels)
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: 36 * cin * cout)
+        kernel.u.withUnsafeBufferPointer { u in
+            Parallel.split(36, ways: 36 * cin * cout >= 1 << 16 ? ways : 1) { _, r in
+                cs_wino_pack_transposed(
+                    u.baseAddress!, Int32(cin), Int32(cout), Int32(r.lowerBound), Int32(r.upperBound), out)
+            }
+        }
+        return out
     }
 
     /// `tiles` cut only where a tile row starts into at most `pieces` runs of about equal length. Runs two apart
