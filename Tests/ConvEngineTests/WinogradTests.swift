@@ -110,6 +110,22 @@ final class WinogradTests: XCTestCase {
         XCTAssertEqual(Winograd.rowRuns(0..<3136, tilesX: 56, pieces: 4).map(\.count), [784, 784, 784, 784])
     }
 
+    /// The rows the even runs zero (the pipelined backward pass zeroes dx as it goes) cover every row of the batch
+    /// once: heights with a last tile row of 1, 2, 3 or 4 pixels, one or many tile rows per run.
+    func testWinogradZeroedRows_CoverEveryRowOnce() {
+        let cases = [(2, 9, 7, 6), (1, 13, 6, 6), (3, 10, 8, 4), (2, 12, 5, 2), (2, 3, 8, 6), (1, 224, 224, 4)]
+        for (batch, h, w, pieces) in cases {
+            let shape = Winograd.Shape(height: h, width: w)
+            let runs = Winograd.rowRuns(0..<shape.tiles(batch: batch), tilesX: shape.tilesX, pieces: pieces)
+            let rows = stride(from: 0, to: runs.count, by: 2).map { Winograd.zeroedRows(runs, $0, shape, batch: batch) }
+            XCTAssertEqual(rows.first?.lowerBound, 0)
+            XCTAssertEqual(rows.last?.upperBound, batch * h, "\(runs) → \(rows)")
+            for (a, b) in zip(rows, rows.dropFirst()) {
+                XCTAssertEqual(a.upperBound, b.lowerBound, "\(runs) → \(rows)")
+            }
+        }
+    }
+
     /// A layer too large for one chunk (VGG16's block1_conv2 size class) runs in chunks and matches im2col.
     func testWinogradForward_ManyChunks_MatchesIm2col() {
         let (h, w, c) = (180, 176, 64)
