@@ -290,8 +290,10 @@ static TARGET void NAME(gemm_t)(const float *mbar, const float *packed, long cou
                                 float *vbar) {
     enum { TR = 3, KR = 8, GC = 512 };
     const long ldm = 36L * n, ldv = 36L * k;
+    enum { STACKED = 1 << 15 };   // M̄_p of up to 128 KB on the stack: no fresh pages to fault in per call
     float rows8[KR * GC] __attribute__((aligned(64)));
-    float *dense = aligned_alloc(64, sizeof(float) * ((count * n + 15) & ~15L));
+    float stacked[count * n <= STACKED ? count * n : 1] __attribute__((aligned(64)));
+    float *dense = count * n <= STACKED ? stacked : aligned_alloc(64, sizeof(float) * ((count * n + 15) & ~15L));
     if (!dense) abort();
     for (int p = p0; p < p1; p++) {
         const float *up = packed + (long)p * k * n;
@@ -332,7 +334,7 @@ static TARGET void NAME(gemm_t)(const float *mbar, const float *packed, long cou
             }
         }
     }
-    free(dense);
+    if (dense != stacked) free(dense);
 }
 #endif
 #endif

@@ -26,7 +26,11 @@ extension Winograd {
             // call when Cin fits the panels: the engine's GEMM over them beats dot products over Cout's few lanes.
             let step = min(pipelineTiles, scratchCount / (max(1, ways) * perTile))
             let runs = rowRuns(0..<tiles, tilesX: shape.tilesX, pieces: 2 * max(1, ways))
-            let transposed = cin % Int(cs_wino_panel_width()) == 0 ? packedTransposed(kernel) : nil
+            // Uᵀ in the scratch beyond the threads' shares where it fits (no fresh pages to fault in), else its own.
+            let shares = max(1, ways) * step * perTile
+            let own = scratchCount < shares + 36 * cin * cout
+            let transposed = cin % Int(cs_wino_panel_width()) == 0
+                ? packedTransposed(kernel, into: own ? nil : scratch + shares) : nil
             kernel.u.withUnsafeBufferPointer { u in
                 for phase in 0..<2 {
                     let mine = Array(stride(from: phase, to: runs.count, by: 2))
@@ -57,7 +61,7 @@ extension Winograd {
                     }
                 }
             }
-            transposed?.deallocate()
+            if own { transposed?.deallocate() }
             return
         }
         let total = batch * height * width * cin
@@ -109,10 +113,13 @@ extension Winograd {
     }
 
     /// U_pᵀ of a packed kernel, packed for `cs_wino_gemm` (Cout rows, Cin columns), on the calling thread (0.1 ms
-    /// for 128 → 128 channels: less than making the threads wait for each other once more); the caller deallocates it.
-    private static func packedTransposed(_ kernel: WinogradKernel) -> UnsafeMutablePointer<Float> {
+    /// for 128 → 128 channels: less than making the threads wait for each other once more), into `buffer`, or memory
+    /// of its own (nil) that the caller deallocates.
+    private static func packedTransposed(
+        _ kernel: WinogradKernel, into buffer: UnsafeMutablePointer<Float>?
+    ) -> UnsafeMutablePointer<Float> {
         let (cin, cout) = (kernel.inChannels, kernel.outChannels)
-        let out = UnsafeMutablePointer<Float>.allocate(capacity: 36 * cin * cout)
+        let out = buffer ?? UnsafeMutablePointer<Float>.allocate(capacity: 36 * cin * cout)
         kernel.u.withUnsafeBufferPointer { u in
             cs_wino_pack_transposed(u.baseAddress!, Int32(cin), Int32(cout), 0, 36, out)
         }
