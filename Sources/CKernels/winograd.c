@@ -127,3 +127,43 @@ void cs_wino_gemm(const float *v, const float *packed, long count, int k, int n,
 #endif
     abort();   // panels are packed only at the AVX-512 level (cs_wino_panel_width())
 }
+
+void cs_wino_output_adjoint(const float *dy, int h, int w, int c, long t0, long t1, float *m) {
+#ifdef CS_X86
+    int level = cs_kernel_level();
+    if (level == 3 && c % 16 == 0) { avx512_output_adjoint(dy, h, w, c, t0, t1, m); return; }
+    if (level >= 2) { avx2_output_adjoint(dy, h, w, c, t0, t1, m); return; }
+#endif
+    base_output_adjoint(dy, h, w, c, t0, t1, m);
+}
+
+void cs_wino_input_adjoint(const float *v, int h, int w, int c, long t0, long t1, float *dx) {
+#ifdef CS_X86
+    int level = cs_kernel_level();
+    if (level == 3 && c % 16 == 0) { avx512_input_adjoint(v, h, w, c, t0, t1, dx); return; }
+    if (level >= 2) { avx2_input_adjoint(v, h, w, c, t0, t1, dx); return; }
+#endif
+    base_input_adjoint(v, h, w, c, t0, t1, dx);
+}
+
+void cs_wino_pack_transposed(const float *packed, int k, int n, int p0, int p1, float *out) {
+    const int width = cs_wino_panel_width();
+    if (width == 0) return;
+    for (int p = p0; p < p1; p++) {
+        const float *src = packed + (long)p * k * n;
+        float *dst = out + (long)p * k * n;
+        for (int panel = 0; panel < k / width; panel++)
+            for (int co = 0; co < n; co++) {
+                const float *from = src + (long)(co / width) * k * width + (long)panel * width * width + co % width;
+                for (int j = 0; j < width; j++) *dst++ = from[(long)j * width];
+            }
+    }
+}
+
+void cs_wino_gemm_transposed(const float *mbar, const float *packed, long count, int k, int n, int p0, int p1,
+                             float *vbar) {
+#ifdef CS_X86
+    if (cs_kernel_level() == 3) { avx512_gemm_t(mbar, packed, count, k, n, p0, p1, vbar); return; }
+#endif
+    abort();   // panels are packed only at the AVX-512 level (cs_wino_panel_width())
+}

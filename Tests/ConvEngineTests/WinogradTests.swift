@@ -1,4 +1,4 @@
-import ConvEngine
+@testable import ConvEngine
 import XCTest
 
 /// Winograd F(4×4,3×3) in float rounds more than im2col (its transforms add and subtract terms up to 8× apart):
@@ -53,22 +53,77 @@ final class WinogradTests: XCTestCase {
         }
     }
 
-    /// The input-gradient kernel (turned 180°, channels swapped) run forward, with no bias or ReLU, is the
-    /// transposed convolution.
-    func testWinogradInputGradient_MatchesTransposedConvolution() {
-        let (h, w, cin, cout) = (7, 10, 8, 16)
+    /// The adjoint of the forward pass (`Winograd.backwardInput`, the forward kernel read transposed) against the
+    /// direct transposed convolution (`Conv3x3.backwardInput`): odd sides (partial tiles), batches, the pipelined
+    /// path (small kernels), the chunked one (256 → 128 channels), chunks cut inside a tile row (a scratch of 5 tiles),
+    /// channel counts that are not multiples of 16 or of the panel width, 1 and 3 threads. Errors are relative to the
+    /// largest gradient; a wrong tile, window or overlap errs by O(1).
+    func testWinogradBackwardInput_MatchesDirectTransposedConvolution() {
         var rng = SeededRandom(seed: 22)
-        let dy = rng.floats(h * w * cout)
-        let kernel = rng.floats(9 * cin * cout)
-        let u = WinogradKernel(inputGradientOf: kernel, inChannels: cin, outChannels: cout)
-        XCTAssertEqual([u.inChannels, u.outChannels], [cout, cin])
-        let dx = forward(dy, batch: 1, height: h, width: w, kernel: u, bias: nil, relu: false, ways: 2).map(Double.init)
-        let naive = NaiveConvolution.backwardInput(
-            dy, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout)
-        let err = maxRelativeError(dx, naive)
-        print("Winograd input gradient (7×10) max error \(err)")
-        XCTAssertLessThan(err, tolerance)
-        XCTAssertGreaterThan(naive.filter { $0 < 0 }.count, 100, "no ReLU: negative gradients must survive")
+        let shapes = [
+            (1, 7, 9, 8, 16, 0), (2, 14, 14, 16, 64, 0), (2, 14, 14, 64, 8, 0), (2, 9, 7, 24, 32, 0),
+            (1, 12, 10, 256, 128, 0), (2, 11, 13, 256, 128, 5), (1, 13, 6, 32, 64, 5), (1, 224, 224, 64, 64, 0),
+        ]
+        for (n, h, w, cin, cout, tilesOfScratch) in shapes {
+            let dy = rng.floats(n * h * w * cout)
+            let kernel = rng.floats(9 * cin * cout)
+            var reference = [Float](repeating: .nan, count: n * h * w * cin)
+            var im2col = [Float](repeating: 0, count: Conv3x3.scratchCount(inChannels: cin))
+            Conv3x3.backwardInput(
+                dy: dy, batch: n, height: h, width: w, inChannels: cin, kernel: kernel, outChannels: cout,
+                dx: &reference, scratch: &im2col)
+            let u = WinogradKernel(forward: kernel, inChannels: cin, outChannels: cout)
+            XCTAssertTrue(reference.allSatisfy(\.isFinite))
+            let scale = Double(reference.map(abs).max()!)
+            for ways in h > 100 ? [2] : [1, 3] {
+                var dx = [Float](repeating: .nan, count: reference.count)
+                let full = Winograd.scratchCount(batch: n, height: h, width: w, inChannels: cin, outChannels: cout)
+                var scratch = [Float](
+                    repeating: .nan, count: tilesOfScratch > 0 ? tilesOfScratch * 36 * (cin + cout) : full)
+                Winograd.backwardInput(
+                    dy: dy, batch: n, height: h, width: w, kernel: u, dx: &dx, scratch: &scratch,
+                    scratchCount: scratch.count, ways: ways)
+                XCTAssertTrue(dx.allSatisfy(\.isFinite), "every gradient written")
+                let err = zip(dx, reference).reduce(0.0) { max($0, abs(Double($1.0) - Double($1.1))) } / scale
+                print("Winograd backward input \(n)×\(h)×\(w), \(cin) ← \(cout), \(ways) ways: max error \(err)")
+                XCTAssertLessThan(err, 1e-5, "\(n)×\(h)×\(w), \(cin) ← \(cout), \(ways) ways")
+            }
+        }
+    }
+
+    /// Runs of whole tile rows: every tile once, cuts only at row starts inside the range, and runs two apart a
+    /// whole tile row apart.
+    func testWinogradRowRuns_CutAtRowStarts() {
+        for (range, tilesX, pieces) in [(0..<49, 7, 4), (5..<30, 4, 6), (3..<6, 8, 4), (0..<3136, 56, 4)] {
+            let runs = Winograd.rowRuns(range, tilesX: tilesX, pieces: pieces)
+            XCTAssertEqual(runs.first?.lowerBound, range.lowerBound)
+            XCTAssertEqual(runs.last?.upperBound, range.upperBound)
+            XCTAssertLessThanOrEqual(runs.count, pieces)
+            for (a, b) in zip(runs, runs.dropFirst()) {
+                XCTAssertEqual(a.upperBound, b.lowerBound)
+                XCTAssertEqual(b.lowerBound % tilesX, 0, "\(runs)")
+            }
+            for (a, c) in zip(runs, runs.dropFirst(2)) {
+                XCTAssertGreaterThanOrEqual(c.lowerBound / tilesX - (a.upperBound - 1) / tilesX, 2, "\(runs)")
+            }
+        }
+        XCTAssertEqual(Winograd.rowRuns(0..<3136, tilesX: 56, pieces: 4).map(\.count), [784, 784, 784, 784])
+    }
+
+    /// The rows the even runs zero (the pipelined backward pass zeroes dx as it goes) cover every row of the batch
+    /// once: heights with a last tile row of 1, 2, 3 or 4 pixels, one or many tile rows per run.
+    func testWinogradZeroedRows_CoverEveryRowOnce() {
+        let cases = [(2, 9, 7, 6), (1, 13, 6, 6), (3, 10, 8, 4), (2, 12, 5, 2), (2, 3, 8, 6), (1, 224, 224, 4)]
+        for (batch, h, w, pieces) in cases {
+            let shape = Winograd.Shape(height: h, width: w)
+            let runs = Winograd.rowRuns(0..<shape.tiles(batch: batch), tilesX: shape.tilesX, pieces: pieces)
+            let rows = stride(from: 0, to: runs.count, by: 2).map { Winograd.zeroedRows(runs, $0, shape, batch: batch) }
+            XCTAssertEqual(rows.first?.lowerBound, 0)
+            XCTAssertEqual(rows.last?.upperBound, batch * h, "\(runs) → \(rows)")
+            for (a, b) in zip(rows, rows.dropFirst()) {
+                XCTAssertEqual(a.upperBound, b.lowerBound, "\(runs) → \(rows)")
+            }
+        }
     }
 
     /// A layer too large for one chunk (VGG16's block1_conv2 size class) runs in chunks and matches im2col.
@@ -142,14 +197,11 @@ final class WinogradTests: XCTestCase {
         }
         let kernels = WinogradKernels()
         XCTAssertNil(kernels.forward(0, parameters(0)))
-        XCTAssertNil(kernels.inputGradient(0, parameters(0)))
         XCTAssertEqual(kernels.forward(1, parameters(1))?.u.count, 36 * 8 * 16)
-        XCTAssertEqual(kernels.inputGradient(1, parameters(1))?.inChannels, 16)
         XCTAssertTrue(WinogradKernels.fits(parameters(1)))
         for i in [2, 3] {
             XCTAssertFalse(WinogradKernels.fits(parameters(i)), model.layers[i].name)
             XCTAssertNil(kernels.forward(i, parameters(i)), model.layers[i].name)
-            XCTAssertNil(kernels.inputGradient(i, parameters(i)), model.layers[i].name)
         }
     }
 }

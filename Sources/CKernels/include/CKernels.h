@@ -36,6 +36,25 @@ void cs_wino_pack(const float *u, int k, int n, int transposed, float *packed);
 /// 36·k and 36·n floats apart.
 void cs_wino_gemm(const float *v, const float *packed, long count, int k, int n, int p0, int p1, float *m);
 
+/// The adjoint of the forward pass, for ∂L/∂x from ∂L/∂y (no bias or ReLU: the caller took dy past them):
+/// M̄ for tiles [t0, t1) of dy (n, h, w, c): M̄ = A Ȳ Aᵀ per tile, laid out as M; c a multiple of 8.
+void cs_wino_output_adjoint(const float *dy, int h, int w, int c, long t0, long t1, float *m);
+
+/// V̄_p (count × k) = M̄_p (count × n) · U_pᵀ for p in [p0, p1), U packed (k × n) by cs_wino_pack; k a multiple of 8;
+/// rows of M̄ and V̄ are 36·n and 36·k floats apart. Only where cs_wino_panel_width() is not 0.
+void cs_wino_gemm_transposed(const float *mbar, const float *packed, long count, int k, int n, int p0, int p1,
+                             float *vbar);
+
+/// U_p packed (k × n) by cs_wino_pack → U_pᵀ (n × k) packed as cs_wino_pack would, for p in [p0, p1): cs_wino_gemm
+/// with it (k and n swapped) computes what cs_wino_gemm_transposed does, faster where n is small. k a multiple of the
+/// panel width.
+void cs_wino_pack_transposed(const float *packed, int k, int n, int p0, int p1, float *out);
+
+/// D̄ = B V̄ Bᵀ for tiles [t0, t1), ADDED into dx (n, h, w, c) at each tile's 6×6 window (one pixel up and left of
+/// the tile; what falls in the padding is dropped); c a multiple of 8. Windows of neighbouring tiles overlap by 2:
+/// calls that run side by side must take tiles at least one whole tile row apart.
+void cs_wino_input_adjoint(const float *v, int h, int w, int c, long t0, long t1, float *dx);
+
 /// B (k × n, row-major) into panels for cs_gemm; n a multiple of cs_wino_panel_width() (which must not be 0).
 void cs_pack_panels(const float *b, int k, int n, float *packed);
 

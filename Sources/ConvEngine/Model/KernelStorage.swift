@@ -1,10 +1,12 @@
 import Foundation
 import Isolation
 
-/// A convolution kernel's floats, shared by every copy of its layer. A kernel read from a file that stays open (a
-/// model cache entry, `TensorSource`) can be let go once its Winograd kernel is made (`release`): the forward pass
-/// never reads it again, and the paths that do (the backward pass, filter images, the sanity check) read it back
-/// from the file on first use and keep it. For VGG16 that is 56 MiB of the window's 1 GB at start.
+/// A convolution or dense kernel's floats, shared by every copy of its layer. A kernel read from a file that stays
+/// open (a model cache entry, `TensorSource`) can be let go once its Winograd kernel is made (`release`): neither
+/// pass reads it again (the backward pass runs the forward Winograd kernel's adjoint), and the path that does (a
+/// filter image's own filter, `OwnFilterConvolution`) reads it back from the file on first use and keeps it. For
+/// VGG16 that is 56 MiB of the window's 1 GB at start. The sanity check lets trained kernels go while their
+/// randomised copies stand in (`Model.park`).
 final class KernelStorage: @unchecked Sendable {
     private let lock = NSLock()
     private var floats: [Float]?

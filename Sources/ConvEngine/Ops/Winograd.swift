@@ -78,9 +78,9 @@ public enum Winograd {
                         // M_p (count, Cout) = V_p (count, Cin) · U_p (Cin, Cout); rows of V and M are 36 positions
                         // apart.
                         cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, kernel.transposed ? CblasTrans : CblasNoTrans,
+                            CblasRowMajor, CblasNoTrans, CblasNoTrans,
                             Int32(count), Int32(cout), Int32(cin), 1, v + p * cin, Int32(36 * cin),
-                            u.baseAddress! + p * cin * cout, Int32(kernel.transposed ? cin : cout),
+                            u.baseAddress! + p * cin * cout, Int32(cout),
                             0, m + p * cout, Int32(36 * cout))
                     }
                 }

@@ -4,58 +4,42 @@ import CKernels
 /// matrix, with G = [1/4 0 0; −1/6 −1/6 −1/6; −1/6 1/6 −1/6; 1/24 1/12 1/6; 1/24 −1/12 1/6; 0 0 1].
 public struct WinogradKernel: Sendable {
     /// 36 × Cin × Cout floats: when `isPacked`, in the panels the engine's own GEMM reads (`cs_wino_pack`); else
-    /// each U_p stored (Cin, Cout), or (Cout, Cin) when `transposed`, for OpenBLAS.
+    /// each U_p stored (Cin, Cout) for OpenBLAS. The backward pass reads it too (`Winograd.backwardInput`).
     public let u: [Float]
     /// Whether `u` is packed for the engine's GEMM (AVX2 or AVX-512, Cout a multiple of the panel width).
     public let isPacked: Bool
-    /// Channels of the convolution this kernel computes (for the input gradient, Cin and Cout of the forward one swap).
+    /// Channels of the convolution this kernel computes.
     public let inChannels: Int, outChannels: Int
-    /// U_p is stored as its transpose (the input-gradient kernel reuses the forward layout).
-    public let transposed: Bool
 
     /// Whether a convolution with these channel counts can run as Winograd (the transforms work on 8 channels at once).
     public static func fits(inChannels: Int, outChannels: Int) -> Bool { inChannels % 8 == 0 && outChannels % 8 == 0 }
 
     /// The forward kernel of a (3,3,Cin,Cout) HWIO kernel.
-    public init(forward kernel: [Float], inChannels: Int, outChannels: Int) {
-        self.init(kernel, inChannels: inChannels, outChannels: outChannels, inputGradient: false)
-    }
-
-    /// The kernel whose forward convolution maps ∂L/∂y (Cout channels) to ∂L/∂x (Cin channels): the forward kernel
-    /// turned 180° with its channel axes swapped; stored transposed so the transform runs over the same layout.
-    public init(inputGradientOf kernel: [Float], inChannels: Int, outChannels: Int) {
-        self.init(kernel, inChannels: inChannels, outChannels: outChannels, inputGradient: true)
-    }
-
-    private init(_ kernel: [Float], inChannels cin: Int, outChannels cout: Int, inputGradient: Bool) {
+    public init(forward kernel: [Float], inChannels cin: Int, outChannels cout: Int) {
         precondition(kernel.count == 9 * cin * cout && Self.fits(inChannels: cin, outChannels: cout))
-        let u = Self.transform(kernel, inChannels: cin, outChannels: cout, flipped: inputGradient)
-        let (k, n) = inputGradient ? (cout, cin) : (cin, cout)
-        (self.u, self.isPacked) = Self.packed(u, k: k, n: n, transposed: inputGradient)
-        self.inChannels = k
-        self.outChannels = n
-        self.transposed = inputGradient
+        let u = Self.transform(kernel, inChannels: cin, outChannels: cout)
+        (self.u, self.isPacked) = Self.packed(u, k: cin, n: cout)
+        self.inChannels = cin
+        self.outChannels = cout
     }
 
     /// `u` packed for the engine's GEMM when it runs on this CPU and n fits its panels; else `u` as it is.
-    private static func packed(_ u: [Float], k: Int, n: Int, transposed: Bool) -> ([Float], Bool) {
+    private static func packed(_ u: [Float], k: Int, n: Int) -> ([Float], Bool) {
         let width = Int(cs_wino_panel_width())
         guard width > 0, n % width == 0 else { return (u, false) }
         let out = [Float](unsafeUninitializedCapacity: u.count) { buffer, initialised in
             u.withUnsafeBufferPointer {
-                cs_wino_pack($0.baseAddress!, Int32(k), Int32(n), transposed ? 1 : 0, buffer.baseAddress!)
+                cs_wino_pack($0.baseAddress!, Int32(k), Int32(n), 0, buffer.baseAddress!)
             }
             initialised = u.count
         }
         return (out, true)
     }
 
-    /// (G g Gᵀ) for every (Cin, Cout) pair, 8 output channels at a time; `flipped` turns g by 180°. Float is
+    /// (G g Gᵀ) for every (Cin, Cout) pair, 8 output channels at a time. Float is
     /// enough: G's entries round to within 2⁻²⁴ and each U entry sums 9 products. Written straight into uninitialised
     /// memory, as this runs at start-up over 235 MB for VGG16.
-    private static func transform(
-        _ kernel: [Float], inChannels cin: Int, outChannels cout: Int, flipped: Bool
-    ) -> [Float] {
+    private static func transform(_ kernel: [Float], inChannels cin: Int, outChannels cout: Int) -> [Float] {
         typealias F8 = SIMD8<Float>
         @inline(__always) func g(_ v0: F8, _ v1: F8, _ v2: F8) -> (F8, F8, F8, F8, F8, F8) {
             let a = (v0 + v2) * (-1.0 / 6)
@@ -73,10 +57,7 @@ public struct WinogradKernel: Sendable {
                 for ci in 0..<cin {
                     for co in stride(from: 0, to: cout, by: 8) {
                         @inline(__always) func w(_ ky: Int, _ kx: Int) -> F8 {
-                            let y = flipped ? 2 - ky : ky
-                            let x = flipped ? 2 - kx : kx
-                            return src.loadUnaligned(
-                                fromByteOffset: 4 * (((y * 3 + x) * cin + ci) * cout + co), as: F8.self)
+                            src.loadUnaligned(fromByteOffset: 4 * (((ky * 3 + kx) * cin + ci) * cout + co), as: F8.self)
                         }
                         // t (6×3) = G · g, one column of g at a time
                         let c0 = g(w(0, 0), w(1, 0), w(2, 0))

@@ -2,13 +2,12 @@ import Dispatch
 import Foundation
 
 /// A model's 3×3 convolutions' Winograd kernels, keyed by layer index, made on first use and shared by every copy
-/// of the `Model` they belong to (a runner and the filter-ascent lanes on the same model hold one set). The forward
-/// set costs 36/9 = 4× the kernels' memory (about 235 MB for VGG16); the input-gradient set is made only for the
-/// layers a backward pass crosses. Thread-safe.
+/// of the `Model` they belong to (a runner and the filter-ascent lanes on the same model hold one set). The set costs
+/// 36/9 = 4× the kernels' memory (about 235 MB for VGG16); the backward pass uses it too (`Winograd.backwardInput`).
+/// Thread-safe.
 public final class WinogradKernels: @unchecked Sendable {
     private let lock = NSLock()
     private var forward: [Int: WinogradKernel] = [:]
-    private var inputGradient: [Int: WinogradKernel] = [:]
 
     public init() {}
 
@@ -19,14 +18,19 @@ public final class WinogradKernels: @unchecked Sendable {
 
     /// Layer `index`'s forward kernel, or nil when the convolution does not fit Winograd.
     public func forward(_ index: Int, _ c: Conv2DParameters) -> WinogradKernel? {
-        kernel(index, c, cache: \.forward) { WinogradKernel(forward: $0, inChannels: $1, outChannels: $2) }
-    }
-
-    /// Layer `index`'s input-gradient kernel, or nil when the convolution does not fit Winograd.
-    public func inputGradient(_ index: Int, _ c: Conv2DParameters) -> WinogradKernel? {
-        kernel(index, c, cache: \.inputGradient) {
-            WinogradKernel(inputGradientOf: $0, inChannels: $1, outChannels: $2)
+        guard Self.fits(c) else { return nil }
+        lock.lock()
+        if let k = forward[index] {
+            lock.unlock()
+            return k
         }
+        lock.unlock()
+        let k = WinogradKernel(forward: c.kernel, inChannels: c.inChannels, outChannels: c.outChannels)
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = forward[index] { return existing }
+        forward[index] = k
+        return k
     }
 
     /// The kernels for a copy of the model whose layers `changed` differ: this cache's kernels of every other layer,
@@ -37,39 +41,21 @@ public final class WinogradKernels: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         k.forward = forward.filter { !changed.contains($0.key) }
-        k.inputGradient = inputGradient.filter { !changed.contains($0.key) }
         return k
     }
 
-    /// Lets the input-gradient kernels go (235 MB for all of VGG16's): a long run that crossed the convolutions
-    /// backwards (a scoreboard, the sanity check) ends with this, which also lets go those the dossier made (it keeps
-    /// them while a person pages through channels); the next backward pass makes the ones it crosses again.
-    public func dropInputGradients() {
-        lock.lock()
-        defer { lock.unlock() }
-        inputGradient = [:]
-    }
-
-    /// Lets layers `indices`' kernels of both sets go (`Model.park`); the next use makes them again.
+    /// Lets layers `indices`' kernels go (`Model.park`); the next use makes them again.
     func drop(_ indices: Set<Int>) {
         lock.lock()
         defer { lock.unlock() }
         forward = forward.filter { !indices.contains($0.key) }
-        inputGradient = inputGradient.filter { !indices.contains($0.key) }
     }
 
-    /// Whether layer `index`'s forward kernel is held.
+    /// Whether layer `index`'s kernel is held.
     func holdsForward(_ index: Int) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         return forward[index] != nil
-    }
-
-    /// How many input-gradient kernels are held.
-    public var inputGradientCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return inputGradient.count
     }
 
     /// Makes every forward kernel of `model` now, the layers side by side, and lets go the kernels they were made
@@ -80,24 +66,5 @@ public final class WinogradKernels: @unchecked Sendable {
         }
         DispatchQueue.concurrentPerform(iterations: convs.count) { k in _ = forward(convs[k].0, convs[k].1) }
         for (_, c) in convs { c.storage.release() }
-    }
-
-    private func kernel(
-        _ index: Int, _ c: Conv2DParameters, cache: ReferenceWritableKeyPath<WinogradKernels, [Int: WinogradKernel]>,
-        make: ([Float], Int, Int) -> WinogradKernel
-    ) -> WinogradKernel? {
-        guard Self.fits(c) else { return nil }
-        lock.lock()
-        if let k = self[keyPath: cache][index] {
-            lock.unlock()
-            return k
-        }
-        lock.unlock()
-        let k = make(c.kernel, c.inChannels, c.outChannels)
-        lock.lock()
-        defer { lock.unlock() }
-        if let existing = self[keyPath: cache][index] { return existing }
-        self[keyPath: cache][index] = k
-        return k
     }
 }

@@ -66,16 +66,17 @@ extension Runner {
         }
     }
 
-    /// ∂L/∂x from ∂L/∂(pre-activation) of convolution layer `i`, Winograd's phases split over the runner's threads.
+    /// ∂L/∂x from ∂L/∂(pre-activation) of convolution layer `i`: by the adjoint of Winograd's forward pass with the
+    /// forward kernel (its phases split over the runner's threads) where the layer runs as Winograd.
     private func convolutionInputGradient(
         _ i: Int, _ c: Conv2DParameters, dy: UnsafePointer<Float>, batch n: Int, _ s: TensorShape,
         _ o: TensorShape, dx: UnsafeMutablePointer<Float>
     ) {
-        if let kernel = model.winograd.inputGradient(i, c) {
+        if let kernel = model.winograd.forward(i, c) {
             winogradScratch.withUnsafeMutableBufferPointer { sp in
-                Winograd.forward(
-                    x: dy, batch: n, height: s.height, width: s.width, kernel: kernel, bias: nil, relu: false,
-                    y: dx, scratch: sp.baseAddress!, scratchCount: sp.count, ways: ways)
+                Winograd.backwardInput(
+                    dy: dy, batch: n, height: s.height, width: s.width, kernel: kernel, dx: dx,
+                    scratch: sp.baseAddress!, scratchCount: sp.count, ways: ways)
             }
             return
         }

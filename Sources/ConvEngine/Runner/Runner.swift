@@ -40,11 +40,10 @@ public final class Runner {
     /// Lets the batch runner and its buffers go.
     public func dropBatchRunner() { cachedBatchRunner = nil }
 
-    /// What a long run leaves behind goes when it ends: the batch runner and its buffers, and the model's
-    /// input-gradient Winograd kernels (made again by the next backward pass that crosses a convolution).
+    /// What a long run leaves behind goes when it ends: the batch runner and its buffers. (The backward pass
+    /// through a convolution uses the forward Winograd kernels: it leaves no kernels of its own.)
     public func releaseRunMemory() {
         dropBatchRunner()
-        model.winograd.dropInputGradients()
     }
 
     /// `through` limits the layers the buffers are sized for (a filter ascent stops at its layer).
