@@ -5,8 +5,8 @@ whether the window is still alive and answering.
 
     python3 Benchmarks/soak.py --weights FILE [--events 30000] [--size 1920x1080] [--seed 1] [--cold-cache]
 
-The app runs with a fresh HOME (nothing of the user's is read or written; exports land there) but the user's model
-cache, filled first if need be (--cold-cache: a fresh one, every start a miss), and the top bar is
+The app runs with a fresh HOME (exports land there) and caches of its own, except that the model cache is the
+user's, filled first if need be (--cold-cache: a fresh one, every start a miss); the top bar is
 left out of clicks (Open… would wait on a file chooser that no one answers). Needs Xvfb and xdotool (Scripts/setup).
 """
 import argparse
@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 
-from window_args import add_window_arguments, status_kib
+from window_args import add_window_arguments, cache_home, status_kib
 
 KEYS = ["Left", "Right", "Prior", "Next", "Escape", "Tab", "space", "Return", "Up", "Down", "Home", "End",
         "F1", "c", "f", "g", "h", "m", "l"]
@@ -39,18 +39,19 @@ def main():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     home = tempfile.mkdtemp(prefix="convscope-soak-")
-    # The model cache is the user's unless --cold-cache: a model read on a cache miss (the first start after the
-    # weights file or the program changed) keeps what a cached one lets go, so the two are different programs.
-    cache = os.path.join(home, ".cache") if a.cold_cache else (
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"))
+    cache = cache_home(home, cold=a.cold_cache)  # the user's model cache unless --cold-cache, all else fresh
     env = dict(os.environ, DISPLAY=a.display, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
                XDG_DATA_HOME=os.path.join(home, ".local", "share"), XDG_CACHE_HOME=cache)
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
     log = open(os.path.join(home, "app.log"), "w")
     if not a.cold_cache:  # one start that fills the model cache for this binary, if it is not there yet
-        subprocess.run([a.binary, "gui", "--weights", a.weights, "--exit-after-first-frame", a.image], env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        try:
+            subprocess.run([a.binary, "gui", "--weights", a.weights, "--exit-after-first-frame", a.image], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            xvfb.terminate()
+            sys.exit("soak: the warm-up start failed: %s" % e)
     app = subprocess.Popen([a.binary, "gui", "--weights", a.weights, "--size", a.size, a.image], env=env,
                            stdout=log, stderr=subprocess.STDOUT)
     peak = {"rss": 0, "t": 0.0}

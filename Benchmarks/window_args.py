@@ -23,3 +23,16 @@ def status_kib(pid, field):
     except OSError:
         return None
     return None
+
+
+def cache_home(home, cold=False):
+    """An XDG_CACHE_HOME inside `home` whose model cache is the user's (unless `cold`): a warm start, as a user's
+    second one, while the filter images, the index and the rest start empty and nothing else of the user's is
+    written (a model read on a cache miss keeps what a cached one lets go: another program, memory-wise)."""
+    cache = os.path.join(home, ".cache")
+    os.makedirs(os.path.join(cache, "convscope"), exist_ok=True)
+    if not cold:
+        user = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "convscope", "models")
+        os.makedirs(user, exist_ok=True)
+        os.symlink(user, os.path.join(cache, "convscope", "models"))
+    return cache

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 
-from window_args import add_window_arguments, status_kib
+from window_args import add_window_arguments, cache_home, status_kib
 
 LIMIT_MIB = 954
 
@@ -33,9 +33,7 @@ class Window:
     def __init__(self, binary, weights, image, display, size):
         self.trace = tempfile.mktemp(prefix="convscope-trace-", suffix=".json")
         home = tempfile.mkdtemp(prefix="convscope-mem-")
-        # The model cache stays the user's: a warm start, as the start-up figure (a model read on a cache miss keeps
-        # what a cached one lets go, so a fresh HOME would measure another program).
-        cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+        cache = cache_home(home)  # the user's model cache, all else fresh
         self.env = dict(os.environ, DISPLAY=display, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
                         XDG_CACHE_HOME=cache, CONVSCOPE_UI_TRACE=self.trace)
         self.env.pop("OPENBLAS_CORETYPE", None)

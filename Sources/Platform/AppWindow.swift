@@ -32,7 +32,6 @@ public final class AppWindow {
         SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "1")
         SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0")
         SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1")
-        RendererChoice.applyHints()
         // SDL 2.26 silently falls back to its invisible "offscreen" driver when there is no display, so check first.
         let env = ProcessInfo.processInfo.environment
         let requested = env["SDL_VIDEODRIVER"].flatMap { $0.isEmpty ? nil : $0 }
@@ -52,6 +51,8 @@ public final class AppWindow {
             throw PlatformError.videoInit("could not connect to the display (\(shown))")
         }
         videoDriver = driver
+        // X11 only: SDL's Wayland driver has no window framebuffer, so its software renderer needs the GL-backed one.
+        if driver == "x11" { RendererChoice.applyHints() }
         var ok = false
         defer { if !ok { SDL_QuitSubSystem(SDL_INIT_VIDEO) } }
 

@@ -27,7 +27,6 @@ final class FilterAscentTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-5)
     }
 
-    /// Every filter of every convolution of the tiny network gets more active, on one core and on three.
     func testFilterImage_ShownOnly_KeepsWhatIsShownAndDropsTheRawFloats() {
         let image = FilterImage(
             filter: 5, side: 2, rgb: Array(0..<12), raw: [Float](repeating: 1.5, count: 48), startActivation: 0.25,
@@ -39,6 +38,7 @@ final class FilterAscentTests: XCTestCase {
         XCTAssertEqual([shown.startActivation, shown.finalActivation], [0.25, 9])
     }
 
+    /// Every filter of every convolution of the tiny network gets more active, on one core and on three.
     func testFilterAscent_TinyNetwork_RaisesEveryFilter() throws {
         for cores in [1, 3] {
             for name in ["block1_conv1", "block2_conv2", "block4_conv1"] {

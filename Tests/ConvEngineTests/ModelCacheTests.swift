@@ -1,6 +1,7 @@
-@testable import ConvEngine
 import Foundation
 import XCTest
+
+@testable import ConvEngine
 
 /// `ModelCache` keeps a model read through the loader's child so the next start reads it back directly: it must give
 /// back exactly the model stored, and refuse (and remove) an entry that is cut short, damaged or foreign, or that
@@ -148,6 +149,10 @@ final class ModelCacheTests: XCTestCase {
         for i in dense + convs { copy.park(i) }
         XCTAssertEqual(try runner.classify(runner.forward(x)).logits, logits, "parked layers read back on use")
         XCTAssertTrue(dense.allSatisfy { copy.kernelIsResident($0) })
+        copy.unpark(dense + convs)
+        XCTAssertTrue(convs.allSatisfy { !copy.kernelIsResident($0) }, "read back meanwhile, let go again")
+        _ = try copy.randomizing([copy.layers[dense[0]].name])
+        XCTAssertTrue(convs.allSatisfy { !copy.kernelIsResident($0) }, "a randomised copy reads no kernel back")
         XCTAssertFalse(model.park(dense[0]), "read from the weights file: nothing to read back from")
         XCTAssertTrue(model.kernelIsResident(dense[0]))
     }
@@ -166,8 +171,11 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertNotEqual(try stamp(), old, "a touched file has another stamp")
         XCTAssertEqual(try miss(c), .absent)
         let otherLoader = try folder.write("loader2", Array("another loader build".utf8))
-        XCTAssertNotEqual(ModelCache.stamp(source: source, loader: otherLoader), ModelCache.stamp(source: source,
-                                                                                                  loader: loader))
+        XCTAssertNotEqual(
+            ModelCache.stamp(source: source, loader: otherLoader),
+            ModelCache.stamp(
+                source: source,
+                loader: loader))
         try store(c)
         let second = (try entry(c) as NSString).lastPathComponent
         XCTAssertEqual(Set(contents(c)), [first, second], "the entry of another build stays")
@@ -234,8 +242,10 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertEqual(try miss(c), .absent, "a symbolic link is not followed")
         try store(c)
         assertSameModel(try c.load(source: source, stamp: try stamp()).get())
-        XCTAssertEqual(try FileManager.default.contents(atPath: source), try FileManager.default.contents(
-            atPath: ModelReference("vgg19_keras").path()), "the link's target was left alone")
+        XCTAssertEqual(
+            try FileManager.default.contents(atPath: source),
+            try FileManager.default.contents(
+                atPath: ModelReference("vgg19_keras").path()), "the link's target was left alone")
     }
 
     func testModelCache_FullDiskStoresNothingAndKeepsTheOldEntry() throws {
@@ -277,17 +287,19 @@ final class ModelCacheTests: XCTestCase {
     }
 
     func testModelCache_UnwritableFolderStoresNothing() throws {
-        let blocker = try folder.write("cache", [1, 2, 3])   // a file where the cache's folder would go
+        let blocker = try folder.write("cache", [1, 2, 3])  // a file where the cache's folder would go
         XCTAssertThrowsError(try store(cache()))
         XCTAssertEqual(try miss(cache()), .absent)
         XCTAssertEqual(FileManager.default.contents(atPath: blocker), Data([1, 2, 3]))
     }
 
     func testModelCache_StandardFollowsXDGAndCanBeTurnedOff() {
-        XCTAssertEqual(ModelCache.standard(environment: ["XDG_CACHE_HOME": "/x/c", "HOME": "/h"])?.directory,
-                       "/x/c/convscope/models")
-        XCTAssertEqual(ModelCache.standard(environment: ["XDG_CACHE_HOME": "rel", "HOME": "/h"])?.directory,
-                       "/h/.cache/convscope/models")
+        XCTAssertEqual(
+            ModelCache.standard(environment: ["XDG_CACHE_HOME": "/x/c", "HOME": "/h"])?.directory,
+            "/x/c/convscope/models")
+        XCTAssertEqual(
+            ModelCache.standard(environment: ["XDG_CACHE_HOME": "rel", "HOME": "/h"])?.directory,
+            "/h/.cache/convscope/models")
         XCTAssertNil(ModelCache.standard(environment: ["CONVSCOPE_MODEL_CACHE": "off", "HOME": "/h"]))
     }
 

@@ -48,6 +48,21 @@ final class KernelStorage: @unchecked Sendable {
     /// Whether the floats can be let go and read back (they came from a file that stays open).
     var canReadBack: Bool { source != nil }
 
+    /// How many floats, without reading them back.
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return floats?.count ?? source?.count ?? 0
+    }
+
+    /// The floats if they are in memory now; nil when let go (they were checked when first read, and are read back
+    /// checksum-checked), so a check of a model copy does not read every kernel back.
+    var resident: [Float]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return floats
+    }
+
     /// Whether the floats are in memory now.
     var isResident: Bool {
         lock.lock()
@@ -77,7 +92,8 @@ final class TensorSource: @unchecked Sendable {
         var ok = false
         let floats = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
             let raw = UnsafeMutableRawBufferPointer(buffer)
-            ok = (try? ChildIO.preadAll(file.fd, raw, at: offset)) != nil
+            ok =
+                (try? ChildIO.preadAll(file.fd, raw, at: offset)) != nil
                 && WireChecksum.words(UnsafeRawBufferPointer(raw), firstWord: firstWord) == checksum
             initialised = ok ? count : 0
         }

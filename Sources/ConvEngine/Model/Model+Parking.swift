@@ -3,7 +3,8 @@ import Dispatch
 /// Weights let go while something else takes their place. The sanity check's randomised network replaces the trained
 /// layers one at a time from the output down; a trained layer it has replaced is not used again until the check
 /// ends, so where the model came from a file that stays open (a model cache entry: `KernelStorage`) its kernel and
-/// its Winograd kernels go meanwhile (VGG16: up to 752 MiB, the trained fc1 alone 392) and come back with `unpark`.
+/// its Winograd kernel go meanwhile (VGG16: up to 696 MiB, dense 472 and Winograd 224; the 3×3 kernels are let go
+/// at start already) and come back with `unpark`.
 /// A parked layer still runs correctly if something uses it: its kernel is read back and its Winograd kernel made
 /// again on first use.
 extension Model {
@@ -28,10 +29,12 @@ extension Model {
         let convs = indices.compactMap { i -> (Int, Conv2DParameters)? in
             if case .conv2D(let c) = layers[i].kind { return (i, c) } else { return nil }
         }
-        let fitting = convs.filter { WinogradKernels.fits($0.1) && !winograd.holdsForward($0.0) }
-        DispatchQueue.concurrentPerform(iterations: fitting.count) { k in
-            _ = winograd.forward(fitting[k].0, fitting[k].1)
+        let fitting = convs.filter { WinogradKernels.fits($0.1) }
+        let missing = fitting.filter { !winograd.holdsForward($0.0) }
+        DispatchQueue.concurrentPerform(iterations: missing.count) { k in
+            _ = winograd.forward(missing[k].0, missing[k].1)
         }
+        // Also those a job between two steps read back (and made its Winograd kernel from): they go again.
         for (_, c) in fitting { c.storage.release(evenIfReadBack: true) }
         for i in indices {
             switch layers[i].kind {

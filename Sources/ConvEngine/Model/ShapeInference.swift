@@ -10,9 +10,9 @@ enum ShapeInference {
             guard c.inChannels == s.channels else {
                 throw bad("its kernel takes \(c.inChannels) channels but \(s.channels) reach it")
             }
-            guard c.kernel.count == c.kernelHeight * c.kernelWidth * c.inChannels * c.outChannels else {
+            guard c.storage.count == c.kernelHeight * c.kernelWidth * c.inChannels * c.outChannels else {
                 throw bad(
-                    "kernel has \(c.kernel.count) values, \(c.kernelHeight)×\(c.kernelWidth)×\(c.inChannels)×\(c.outChannels) expected"
+                    "kernel has \(c.storage.count) values, \(c.kernelHeight)×\(c.kernelWidth)×\(c.inChannels)×\(c.outChannels) expected"
                 )
             }
             if let b = c.bias, b.count != c.outChannels {
@@ -42,8 +42,8 @@ enum ShapeInference {
             guard d.inputs == s.channels else {
                 throw bad("its kernel takes \(d.inputs) inputs but \(s.channels) reach it")
             }
-            guard d.kernel.count == d.inputs * d.outputs else {
-                throw bad("kernel has \(d.kernel.count) values, \(d.inputs)×\(d.outputs) expected")
+            guard d.storage.count == d.inputs * d.outputs else {
+                throw bad("kernel has \(d.storage.count) values, \(d.inputs)×\(d.outputs) expected")
             }
             if let b = d.bias, b.count != d.outputs { throw bad("bias has \(b.count) values for \(d.outputs) units") }
             guard d.activation != .softmax else {
@@ -106,10 +106,10 @@ enum ParameterCheck {
         }
         switch layer.kind {
         case .conv2D(let c):
-            try check(c.kernel, "kernel")
+            try check(c.storage.resident ?? [], "kernel")  // a kernel let go was checked when first read
             try check(c.bias ?? [], "bias")
-        case .dense(var d):
-            try check(d.kernel, "kernel")
+        case .dense(let d):
+            try check(d.storage.resident ?? [], "kernel")
             try check(d.bias ?? [], "bias")
         case .channelAffine(let a):
             try check(a.scale, "scale")
