@@ -66,25 +66,7 @@ public enum Winograd {
                     x, Int32(height), Int32(width), Int32(cin), first + r.lowerBound, first + r.upperBound,
                     v + r.lowerBound * 36 * cin)
             }
-            Parallel.split(36, ways: ways) { _, r in
-                kernel.u.withUnsafeBufferPointer { u in
-                    if kernel.isPacked {
-                        cs_wino_gemm(
-                            v, u.baseAddress!, count, Int32(cin), Int32(cout), Int32(r.lowerBound),
-                            Int32(r.upperBound), m)
-                        return
-                    }
-                    for p in r {
-                        // M_p (count, Cout) = V_p (count, Cin) · U_p (Cin, Cout); rows of V and M are 36 positions
-                        // apart.
-                        cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                            Int32(count), Int32(cout), Int32(cin), 1, v + p * cin, Int32(36 * cin),
-                            u.baseAddress! + p * cin * cout, Int32(cout),
-                            0, m + p * cout, Int32(36 * cout))
-                    }
-                }
-            }
+            products(v, kernel, count: count, adjoint: false, ways: ways, m)
             Parallel.split(count, ways: ways) { _, r in
                 output(
                     m + r.lowerBound * 36 * cout, shape, cout, first + r.lowerBound, first + r.upperBound, bias,
@@ -100,6 +82,38 @@ public enum Winograd {
 
     /// Each thread takes its own share of the tiles through all three phases, `tilesPerStep` at a time, so V and M
     /// stay in its cache and the threads never wait for each other (packed kernels only).
+    /// The 36 products of a chunk of `count` tiles, the positions split over `ways` threads: M_p (count, Cout) = V_p
+    /// (count, Cin) · U_p, or with `adjoint` V̄_p (count, Cin) = M̄_p (count, Cout) · U_pᵀ (`backwardInput`); rows of
+    /// both sides are 36 positions apart. The engine's GEMM where U is packed for it, else OpenBLAS (U_p stored
+    /// (Cin, Cout)).
+    static func products(
+        _ a: UnsafePointer<Float>, _ kernel: WinogradKernel, count: Int, adjoint: Bool, ways: Int,
+        _ out: UnsafeMutablePointer<Float>
+    ) {
+        let cin = kernel.inChannels
+        let cout = kernel.outChannels
+        let (k, n) = adjoint ? (cout, cin) : (cin, cout)
+        Parallel.split(36, ways: ways) { _, r in
+            kernel.u.withUnsafeBufferPointer { u in
+                if kernel.isPacked {
+                    let (p0, p1) = (Int32(r.lowerBound), Int32(r.upperBound))
+                    if adjoint {
+                        cs_wino_gemm_transposed(a, u.baseAddress!, count, Int32(cin), Int32(cout), p0, p1, out)
+                    } else {
+                        cs_wino_gemm(a, u.baseAddress!, count, Int32(cin), Int32(cout), p0, p1, out)
+                    }
+                    return
+                }
+                for p in r {
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, adjoint ? CblasTrans : CblasNoTrans, Int32(count), Int32(n),
+                        Int32(k), 1, a + p * k, Int32(36 * k), u.baseAddress! + p * cin * cout, Int32(cout),
+                        0, out + p * n, Int32(36 * n))
+                }
+            }
+        }
+    }
+
     static func pipelined(
         x: UnsafePointer<Float>, shape: Shape, tiles: Int, kernel: WinogradKernel,
         bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>,

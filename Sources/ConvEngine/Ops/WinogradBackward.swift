@@ -29,7 +29,8 @@ extension Winograd {
             // Uᵀ in the scratch beyond the threads' shares where it fits (no fresh pages to fault in), else its own.
             let shares = max(1, ways) * step * perTile
             let own = scratchCount < shares + 36 * cin * cout
-            let transposed = cin % Int(cs_wino_panel_width()) == 0
+            let transposed =
+                cin % Int(cs_wino_panel_width()) == 0
                 ? packedTransposed(kernel, into: own ? nil : scratch + shares) : nil
             kernel.u.withUnsafeBufferPointer { u in
                 for phase in 0..<2 {
@@ -65,7 +66,7 @@ extension Winograd {
             return
         }
         let total = batch * height * width * cin
-        Parallel.split(total, ways: total >= 1 << 20 ? ways : 1) { _, r in   // each split is a wait for every thread
+        Parallel.split(total, ways: total >= 1 << 20 ? ways : 1) { _, r in  // each split is a wait for every thread
             (dx + r.lowerBound).update(repeating: 0, count: r.count)
         }
         let chunk = min(chunkTiles(tiles: tiles, inChannels: cin, outChannels: cout), scratchCount / perTile)
@@ -79,24 +80,7 @@ extension Winograd {
                 cs_wino_output_adjoint(
                     dy, h, w, Int32(cout), first + r.lowerBound, first + r.upperBound, mbar + r.lowerBound * 36 * cout)
             }
-            Parallel.split(36, ways: ways) { _, r in
-                kernel.u.withUnsafeBufferPointer { u in
-                    if kernel.isPacked {
-                        cs_wino_gemm_transposed(
-                            mbar, u.baseAddress!, count, Int32(cin), Int32(cout), Int32(r.lowerBound),
-                            Int32(r.upperBound), vbar)
-                        return
-                    }
-                    for p in r {
-                        // V̄_p (count, Cin) = M̄_p (count, Cout) · U_pᵀ, U_p stored (Cin, Cout); rows of M̄ and V̄ are
-                        // 36 positions apart.
-                        cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(cin), Int32(cout), 1,
-                            mbar + p * cout, Int32(36 * cout), u.baseAddress! + p * cin * cout, Int32(cout),
-                            0, vbar + p * cin, Int32(36 * cin))
-                    }
-                }
-            }
+            products(mbar, kernel, count: count, adjoint: true, ways: ways, vbar)
             let runs = rowRuns(first..<(first + count), tilesX: shape.tilesX, pieces: 2 * max(1, ways))
             for phase in 0..<2 {
                 let mine = Array(stride(from: phase, to: runs.count, by: 2).map { runs[$0] })
