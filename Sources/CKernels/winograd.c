@@ -49,15 +49,15 @@ static int detect_level(void) {
     return level;
 }
 
-// One k × n matrix (n × k when transposed) into panels of cs_wino_panel_width() columns: [panel][row][column].
-static void cs_wino_pack_one(const float *src, int k, int n, int transposed, float *dst) {
+// One k × n matrix into panels of cs_wino_panel_width() columns: [panel][row][column].
+static void cs_wino_pack_one(const float *src, int k, int n, float *dst) {
     const int width = cs_wino_panel_width();
     if (width == 0) return;
     for (int panel = 0; panel < n / width; panel++)
         for (int kk = 0; kk < k; kk++)
             for (int j = 0; j < width; j++) {
                 const int col = panel * width + j;
-                *dst++ = transposed ? src[(long)col * k + kk] : src[(long)kk * n + col];
+                *dst++ = src[(long)kk * n + col];
             }
 }
 
@@ -107,7 +107,7 @@ void cs_wino_output_pool(const float *m, int h, int w, int c, long t0, long t1, 
     base_output_pool(m, h, w, c, t0, t1, bias, relu, y);
 }
 
-void cs_pack_panels(const float *b, int k, int n, float *packed) { cs_wino_pack_one(b, k, n, 0, packed); }
+void cs_pack_panels(const float *b, int k, int n, float *packed) { cs_wino_pack_one(b, k, n, packed); }
 
 void cs_gemm(const float *a, long lda, const float *packed, long m, int k, int n, float *c, long ldc,
              const float *bias, int relu) {
@@ -117,8 +117,8 @@ void cs_gemm(const float *a, long lda, const float *packed, long m, int k, int n
     abort();   // panels are packed only at the AVX-512 level (cs_wino_panel_width())
 }
 
-void cs_wino_pack(const float *u, int k, int n, int transposed, float *packed) {
-    for (int p = 0; p < 36; p++) cs_wino_pack_one(u + (long)p * k * n, k, n, transposed, packed + (long)p * k * n);
+void cs_wino_pack(const float *u, int k, int n, float *packed) {
+    for (int p = 0; p < 36; p++) cs_wino_pack_one(u + (long)p * k * n, k, n, packed + (long)p * k * n);
 }
 
 void cs_wino_gemm(const float *v, const float *packed, long count, int k, int n, int p0, int p1, float *m) {

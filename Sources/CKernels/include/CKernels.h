@@ -27,10 +27,9 @@ void cs_wino_output(const float *m, int h, int w, int c, long t0, long t1, const
 void cs_wino_output_pool(const float *m, int h, int w, int c, long t0, long t1, const float *bias, int relu,
                          float *y);
 
-/// Packs the 36 kernel matrices U_p (row kk, column j at u[p·k·n + kk·n + j]; at u[p·k·n + j·k + kk] when transposed)
-/// into
-/// panels of `cs_wino_panel_width()` columns: packed[p][panel][k][column]. n must be a multiple of the width.
-void cs_wino_pack(const float *u, int k, int n, int transposed, float *packed);
+/// Packs the 36 kernel matrices U_p (row kk, column j at u[p·k·n + kk·n + j]) into panels of `cs_wino_panel_width()`
+/// columns: packed[p][panel][k][column]. n must be a multiple of the width.
+void cs_wino_pack(const float *u, int k, int n, float *packed);
 
 /// M_p (count × n) = V_p (count × k) · U_p for p in [p0, p1), with U packed by cs_wino_pack; rows of V and M are
 /// 36·k and 36·n floats apart.

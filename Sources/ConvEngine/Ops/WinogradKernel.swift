@@ -29,7 +29,7 @@ public struct WinogradKernel: Sendable {
         guard width > 0, n % width == 0 else { return (u, false) }
         let out = [Float](unsafeUninitializedCapacity: u.count) { buffer, initialised in
             u.withUnsafeBufferPointer {
-                cs_wino_pack($0.baseAddress!, Int32(k), Int32(n), 0, buffer.baseAddress!)
+                cs_wino_pack($0.baseAddress!, Int32(k), Int32(n), buffer.baseAddress!)
             }
             initialised = u.count
         }
