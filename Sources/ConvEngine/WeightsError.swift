@@ -50,6 +50,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case classOutOfRange(Int, classes: Int)
     case wrongInputSize(expected: Int, found: Int)
     case channelOutOfRange(Int, layer: String, channels: Int)
+    case notInFloat64(method: String)
 
     public var description: String {
         switch self {
@@ -63,6 +64,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
         case .classOutOfRange(let c, let n): return "class \(c) is out of range: classes are 0…\(n - 1)"
         case .channelOutOfRange(let c, let l, let n): return "channel \(c) does not exist: \(l) has channels 0…\(n - 1)"
         case .wrongInputSize(let e, let f): return "input has \(f) values, the network needs \(e)"
+        case .notInFloat64(let m):
+            return "\(m) has no float64 path (it is not made of input gradients): run it with --precision single"
         }
     }
 }

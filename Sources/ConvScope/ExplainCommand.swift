@@ -29,6 +29,7 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Also write each map as float32 .npy (layer resolution) with a JSON sidecar.") var npy = false
     @Flag(help: "Centre-crop to the input's aspect before resizing.") var crop = false
     @Option(help: "Overlay opacity 0…1.") var opacity: Float = 0.5
+    @OptionGroup(title: "Input attributions") var attributionOptions: AttributionOptions
 
     func validate() throws {
         guard (0...1).contains(opacity) else { throw ValidationError("--opacity must be between 0 and 1") }
@@ -52,6 +53,7 @@ struct ExplainCommand: ParsableCommand {
                 preprocessing: model.preprocessing.rawValue, score: score.rawValue,
                 scoreCamTop: scoreCamTop)
             let runner = Runner(model: model)
+            let configured = try attributionOptions.applied(to: methods, layer: layer, input: model.input)
             for (i, imagePath) in images.enumerated() {
                 let start = Date()
                 let image = try InputImage(
@@ -60,9 +62,10 @@ struct ExplainCommand: ParsableCommand {
                     methods, runner, runner.preprocess(rgb: image.networkRGB), layer: layer)
                 let c = needsClass ? try runner.classify(a) : nil
                 var written: [String] = []
-                for m in methods {
+                for m in configured {
                     let map = try m.run(
-                        runner, a, classification: c, layer: layer, classIndex: classIndex, score: score)
+                        runner, a, classification: c, layer: layer, classIndex: classIndex, score: score,
+                        precision: attributionOptions.precision)
                     written.append(try write(map, image: image, imagePath: imagePath, model: model, sidecar: sidecar))
                 }
                 print(

@@ -51,7 +51,7 @@ enum ExplainMethod {
 
     func run(
         _ runner: Runner, _ a: Activations, classification c: Classification?, layer: String?, classIndex: Int?,
-        score: CAMScore
+        score: CAMScore, precision: AttributionPrecision = .single
     ) throws -> ExplainedMap {
         switch self {
         case .cam(let m):
@@ -63,13 +63,14 @@ enum ExplainMethod {
                 valuesDescription: "the map: ReLU, then (m - min) / (1e-7 + max)", parameters: [:])
         case .attribution(let m):
             let k = classIndex ?? (c?.top(1).first?.index ?? 0)
-            let values = try runner.attribution(m, a, classIndex: k, score: score)
+            let values = try runner.attribution(m, a, classIndex: k, score: score, precision: precision)
             let s = a.input
-            var parameters: [String: Any] = [:]
+            var parameters: [String: Any] = m.runsInFloat64 ? ["precision": precision.rawValue] : [:]
             if let g = m as? GuidedGradCAM { parameters["layer"] = g.layer ?? runner.model.lastConvolution?.name ?? "" }
             if let ig = m as? IntegratedGradients {
                 parameters["steps"] = ig.steps
-                parameters["baseline"] = "black"
+                parameters["baseline"] = ig.baseline.name
+                parameters["quadrature"] = "gausslegendre"
             }
             if let sg = m as? SmoothGrad {
                 parameters["samples"] = sg.samples
@@ -78,6 +79,7 @@ enum ExplainMethod {
             if let o = m as? Occlusion {
                 parameters["window"] = o.window
                 parameters["stride"] = o.stride
+                parameters["fill"] = o.fill
             }
             return ExplainedMap(
                 method: m.name, layer: nil, classIndex: k, height: s.height, width: s.width,

@@ -7,7 +7,8 @@ import XCTest
 /// convolutions, full width) with a small head (flatten → 16 ReLU → 16 ReLU → 10: `SyntheticClassifier` at width 16)
 /// against Captum 0.9 on the same weights ported to torch, on the golden cat photo, class the head's top class
 /// (Tests/Explanations/backbone/, from make_backbone_references.py). Saliency and guided backprop within 1e-3 of the
-/// reference's largest |value|; Integrated Gradients, whose reference is partly decided by rounding, as its test says.
+/// reference's largest |value|; Integrated Gradients, whose float32 reference is partly decided by rounding, as its test
+/// says, and in float64 (`--precision double`) against Captum's float64 maps (`NAME_float64.npy`) to 1e-5.
 /// references.json's "float64_difference" is how far Captum's own map moves when its model runs in float64.
 final class BackboneFidelityTests: XCTestCase {
     static let folder = Fixtures.repo.appendingPathComponent("Tests/Explanations/backbone")
@@ -51,56 +52,70 @@ final class BackboneFidelityTests: XCTestCase {
         return s
     }
 
-    private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
-        zip(a, b).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+    private func maxDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> T {
+        zip(a, b).reduce(T(0)) { max($0, abs($1.0 - $1.1)) }
     }
 
-    /// A (224, 224, 3) little-endian float32 .npy in C order, as the generator saves it.
-    private func reference(_ name: String) throws -> [Float] {
+    /// A (224, 224, 3) little-endian float32 or float64 (`NAME_float64.npy`) .npy in C order, as the generator saves
+    /// it.
+    private func reference(_ name: String) throws -> [Double] {
         let data = try Data(contentsOf: Self.folder.appendingPathComponent("\(name).npy"))
         XCTAssertEqual(Array(data.prefix(6)), [0x93] + Array("NUMPY".utf8), "\(name).npy is a .npy file")
         let headerLength = Int(data[8]) | Int(data[9]) << 8
         let header = String(decoding: data[10..<(10 + headerLength)], as: UTF8.self)
-        XCTAssertTrue(header.contains("'descr': '<f4'") && header.contains("'fortran_order': False"), header)
+        let wide = name.hasSuffix("_float64")
+        XCTAssertTrue(header.contains(wide ? "'descr': '<f8'" : "'descr': '<f4'"), header)
+        XCTAssertTrue(header.contains("'fortran_order': False"), header)
         XCTAssertTrue(header.contains("'shape': (224, 224, 3)"), header)
         let count = Self.shape.reduce(1, *)
         let start = 10 + headerLength
-        XCTAssertEqual(data.count - start, count * 4, "\(name).npy holds \(count) float32 values")
+        XCTAssertEqual(data.count - start, count * (wide ? 8 : 4), "\(name).npy holds \(count) values")
         return data[start...].withUnsafeBytes { b in
             (0..<count).map {
-                Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+                wide
+                    ? Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))
+                    : Double(
+                        Float(
+                            bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))))
             }
         }
     }
 
     /// Our map for `method` against Captum's: the largest difference and the 99th percentile, relative to the
-    /// reference's largest |value|, printed with Captum's own float32–float64 gap; every other method's reference must
-    /// be far (a swapped method is caught).
-    private func measure(_ method: any AttributionMethod) throws -> (error: Float, p99: Float, captumGap: Float) {
+    /// reference's largest |value|, printed with Captum's own float32–float64 gap; every other method's reference
+    /// must be far (a swapped method is caught). With `precision` .double, ours in float64 against Captum's float64
+    /// map (`NAME_float64.npy`). `name`: the reference's name when it is not the method's (another baseline).
+    private func measure(
+        _ method: any AttributionMethod, reference name: String? = nil, precision: AttributionPrecision = .single
+    ) throws -> (error: Double, p99: Double, captumGap: Double) {
         let s = try setup()
         let gaps = try XCTUnwrap(s.meta["float64_difference"] as? [String: Double])
         let gapsP99 = try XCTUnwrap(s.meta["float64_difference_p99"] as? [String: Double])
-        let reference = try reference(method.name)
+        let name = name ?? method.name
+        let wide = precision == .double
+        let reference = try reference(wide ? name + "_float64" : name)
         let scale = try XCTUnwrap(reference.map(abs).max())
         XCTAssertGreaterThan(scale, 0, "\(method.title)'s reference is all zeros")
         let start = Date()
-        let ours = try s.runner.attribution(method, s.activations, classIndex: s.classIndex)
+        let ours = try s.runner.attribution(method, s.activations, classIndex: s.classIndex, precision: precision)
+            .map(Double.init)
         let seconds = Date().timeIntervalSince(start)
         XCTAssertEqual(ours.count, reference.count)
         let errors = zip(ours, reference).map { abs($0 - $1) / scale }.sorted()
         let error = errors.last ?? .infinity
         let p99 = errors[errors.count * 99 / 100]
-        let gap = Float(try XCTUnwrap(gaps[method.name]))
-        let gapP99 = Float(try XCTUnwrap(gapsP99[method.name]))
+        let gap = try XCTUnwrap(gaps[name])
+        let gapP99 = try XCTUnwrap(gapsP99[name])
         print(
-            "real backbone \(method.title): max difference from Captum \(error) of the largest |attribution| "
-                + "(99th percentile \(p99)); Captum's own float32 and float64 maps differ by \(gap) "
-                + "(99th percentile \(gapP99)); ours took \(String(format: "%.1f", seconds)) s")
+            "real backbone \(name) in \(wide ? "float64" : "float32"): max difference from Captum's "
+                + "\(wide ? "float64" : "float32") map \(error) of the largest |attribution| (99th percentile \(p99)); "
+                + "Captum's own float32 and float64 maps differ by \(gap) (99th percentile \(gapP99)); ours took "
+                + "\(String(format: "%.1f", seconds)) s")
         let names = try XCTUnwrap(s.meta["methods"] as? [String])
-        for other in names where other != method.name {
+        for other in names where other != name {
             let otherReference = try self.reference(other)
             let far = maxDifference(ours, otherReference) / (otherReference.map(abs).max() ?? 1)
-            XCTAssertGreaterThan(far, 1e-2, "\(method.title) reads as \(other)")
+            XCTAssertGreaterThan(far, 1e-2, "\(name) reads as \(other)")
         }
         return (error, p99, gap)
     }
@@ -128,5 +143,29 @@ final class BackboneFidelityTests: XCTestCase {
         let m = try measure(method)
         XCTAssertLessThanOrEqual(m.error, 1e-3 + m.captumGap, "beyond what rounding at the path's kinks explains")
         XCTAssertLessThanOrEqual(m.p99, 1e-4, "the map apart from the values moved by kinks")
+    }
+
+    /// The same in float64 on both sides (`--precision double`; Captum's model, input and baseline `.double()`):
+    /// no kink is decided by rounding, so the maps agree as closely as two float64 summation orders can.
+    func testIntegratedGradients_RealBackboneInFloat64_MatchesCaptumInFloat64() throws {
+        let m = try measure(IntegratedGradients(steps: 50, baseline: .black), precision: .double)
+        XCTAssertLessThanOrEqual(m.error, 1e-3)
+        XCTAssertLessThanOrEqual(m.error, 1e-5, "float64 on both sides: no rounding should reach 1e-5")
+    }
+
+    /// From the blurred image (`--ig-baseline blurred`; the generator blurs as `CausalCurve.blurred` does): in
+    /// float32 held as the black baseline is (Captum's own float32/float64 gap 5.5e-4), in float64 to 1e-3 itself.
+    func testIntegratedGradientsBlurred_RealBackbone_MatchesCaptum() throws {
+        let method = IntegratedGradients(steps: 50, baseline: .blurred)
+        let single = try measure(method, reference: "integrated_gradients_blurred")
+        XCTAssertLessThanOrEqual(single.error, 1e-3 + single.captumGap)
+        XCTAssertLessThanOrEqual(single.p99, 1e-4)
+        let double = try measure(method, reference: "integrated_gradients_blurred", precision: .double)
+        XCTAssertLessThanOrEqual(double.error, 1e-5)
+    }
+
+    /// Saliency in float64 against Captum's float64 map: the float64 path's single gradient, exact.
+    func testSaliency_RealBackboneInFloat64_MatchesCaptumInFloat64() throws {
+        XCTAssertLessThanOrEqual(try measure(Saliency(), precision: .double).error, 1e-6)
     }
 }

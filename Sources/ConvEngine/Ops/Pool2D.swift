@@ -8,8 +8,10 @@ public enum Pool2D {
         public var outHeight: Int, outWidth: Int
     }
 
-    public static func forward(
-        max isMax: Bool, x: UnsafePointer<Float>, batch: Int, _ g: Geometry, y: UnsafeMutablePointer<Float>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forward<T: BinaryFloatingPoint>(
+        max isMax: Bool, x: UnsafePointer<T>, batch: Int, _ g: Geometry, y: UnsafeMutablePointer<T>
     ) {
         let c = g.channels
         for n in 0..<batch {
@@ -31,7 +33,7 @@ public enum Pool2D {
                         }
                     }
                     if !isMax {
-                        let scale = 1 / Float(ys.count * xs.count)
+                        let scale = 1 / T(ys.count * xs.count)
                         for ch in 0..<c { out[ch] *= scale }
                     }
                 }
@@ -41,9 +43,11 @@ public enum Pool2D {
 
     /// dy (N,OH,OW,C) → dx (N,H,W,C), overwritten. A maximum's gradient goes to the window's first maximum in
     /// row-major order (TensorFlow's MaxPoolGrad); an average's is shared evenly.
-    public static func backward(
-        max isMax: Bool, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, _ g: Geometry,
-        dx: UnsafeMutablePointer<Float>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backward<T: BinaryFloatingPoint>(
+        max isMax: Bool, dy: UnsafePointer<T>, x: UnsafePointer<T>, batch: Int, _ g: Geometry,
+        dx: UnsafeMutablePointer<T>
     ) {
         let c = g.channels
         dx.update(repeating: 0, count: batch * g.inHeight * g.inWidth * c)
@@ -58,7 +62,7 @@ public enum Pool2D {
                     if isMax {
                         for ch in 0..<c {
                             var best = -1
-                            var bestValue = -Float.infinity
+                            var bestValue = -T.infinity
                             for iy in ys {
                                 for ix in xs {
                                     let i = (iy * g.inWidth + ix) * c + ch
@@ -71,7 +75,7 @@ public enum Pool2D {
                             di[best] += grad[ch]
                         }
                     } else {
-                        let scale = 1 / Float(ys.count * xs.count)
+                        let scale = 1 / T(ys.count * xs.count)
                         for iy in ys {
                             for ix in xs {
                                 let d = di + (iy * g.inWidth + ix) * c

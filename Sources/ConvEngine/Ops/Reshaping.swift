@@ -2,9 +2,11 @@
 /// Forward and backward side by side, per image; N = `batch`.
 public enum Reshaping {
     /// x (H,W,C) → y (H+t+b, W+l+r, C) with zeros around.
-    public static func pad(
-        x: UnsafePointer<Float>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
-        y: UnsafeMutablePointer<Float>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func pad<T: BinaryFloatingPoint>(
+        x: UnsafePointer<T>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
+        y: UnsafeMutablePointer<T>
     ) {
         y.update(repeating: 0, count: batch * o.count)
         for n in 0..<batch {
@@ -16,9 +18,11 @@ public enum Reshaping {
     }
 
     /// The inverse crop: dx (H,W,C) = dy's interior.
-    public static func padBackward(
-        dy: UnsafePointer<Float>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
-        dx: UnsafeMutablePointer<Float>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func padBackward<T: BinaryFloatingPoint>(
+        dy: UnsafePointer<T>, batch: Int, in s: TensorShape, top: Int, left: Int, out o: TensorShape,
+        dx: UnsafeMutablePointer<T>
     ) {
         for n in 0..<batch {
             for row in 0..<s.height {
@@ -31,8 +35,10 @@ public enum Reshaping {
     }
 
     /// Flatten: H·W·C is our layout already; C·H·W reorders.
-    public static func flatten(
-        _ order: FlattenOrder, x: UnsafePointer<Float>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<Float>,
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func flatten<T: BinaryFloatingPoint>(
+        _ order: FlattenOrder, x: UnsafePointer<T>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<T>,
         backward: Bool = false
     ) {
         guard order == .chw else {
@@ -52,8 +58,10 @@ public enum Reshaping {
         }
     }
 
-    public static func globalPool(
-        max isMax: Bool, x: UnsafePointer<Float>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<Float>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func globalPool<T: BinaryFloatingPoint>(
+        max isMax: Bool, x: UnsafePointer<T>, batch: Int, in s: TensorShape, y: UnsafeMutablePointer<T>
     ) {
         let hw = s.height * s.width
         let c = s.channels
@@ -61,16 +69,18 @@ public enum Reshaping {
             let xi = x + n * s.count
             let yi = y + n * c
             for ch in 0..<c {
-                var acc: Float = isMax ? -.infinity : 0
+                var acc: T = isMax ? -.infinity : 0
                 for p in 0..<hw { acc = isMax ? max(acc, xi[p * c + ch]) : acc + xi[p * c + ch] }
-                yi[ch] = isMax ? acc : acc / Float(hw)
+                yi[ch] = isMax ? acc : acc / T(hw)
             }
         }
     }
 
-    public static func globalPoolBackward(
-        max isMax: Bool, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, batch: Int, in s: TensorShape,
-        dx: UnsafeMutablePointer<Float>
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func globalPoolBackward<T: BinaryFloatingPoint>(
+        max isMax: Bool, dy: UnsafePointer<T>, x: UnsafePointer<T>, batch: Int, in s: TensorShape,
+        dx: UnsafeMutablePointer<T>
     ) {
         let hw = s.height * s.width
         let c = s.channels
@@ -85,7 +95,7 @@ public enum Reshaping {
                     for p in 1..<max(hw, 1) where xi[p * c + ch] > xi[best * c + ch] { best = p }
                     di[best * c + ch] = gi[ch]
                 } else {
-                    for p in 0..<hw { di[p * c + ch] = gi[ch] / Float(hw) }
+                    for p in 0..<hw { di[p * c + ch] = gi[ch] / T(hw) }
                 }
             }
         }

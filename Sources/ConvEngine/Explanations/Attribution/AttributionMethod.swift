@@ -8,6 +8,18 @@ public protocol AttributionMethod {
     var title: String { get }
     /// The attribution, position-major like the input (height × width × channels).
     func attribute(_ x: AttributionInputs) throws -> [Float]
+    /// Whether it can run in float64 (`AttributionPrecision.double`): the methods made of input gradients.
+    var runsInFloat64: Bool { get }
+}
+
+extension AttributionMethod {
+    public var runsInFloat64: Bool { true }
+}
+
+/// The arithmetic of a gradient method's passes: float32 (the engine's own, fast) or float64 (`Float64Pass`, several
+/// times slower; a reference no float32 engine's rounding decides).
+public enum AttributionPrecision: String, Sendable, CaseIterable {
+    case single, double
 }
 
 /// What a method works from: the runner, the image's forward pass, the class and the score explained.
@@ -16,15 +28,37 @@ public struct AttributionInputs {
     public let activations: Activations
     public let classIndex: Int
     public let score: CAMScore
+    public var precision: AttributionPrecision
     public var input: FeatureMap { activations.input }
 
-    /// ∂score/∂input at `input` (the image's own pass when nil), with `rule` at every ReLU.
+    public init(
+        runner: Runner, activations: Activations, classIndex: Int, score: CAMScore,
+        precision: AttributionPrecision = .single
+    ) {
+        self.runner = runner
+        self.activations = activations
+        self.classIndex = classIndex
+        self.score = score
+        self.precision = precision
+    }
+
+    /// ∂score/∂input at `input` (the image's own pass when nil), with `rule` at every ReLU; in float64 and rounded
+    /// once at the end when `precision` says so.
     public func gradient(at input: FeatureMap? = nil, rule: ReLURule = .plain) throws -> [Float] {
+        if precision == .double {
+            return try gradient64(at: (input ?? self.input).data.map(Double.init), rule: rule).map { Float($0) }
+        }
         let a = try input.map { try runner.forward($0) } ?? activations
         let c = try runner.classify(a)
         return runner.backward(
             c.scoreGradient(classIndex, score), from: runner.layers.count - 1, to: -1,
             activations: a, rule: rule)
+    }
+
+    /// ∂score/∂input at `input` in float64 (`Float64Pass`), whatever `precision` says.
+    public func gradient64(at input: [Double], rule: ReLURule = .plain) throws -> [Double] {
+        try Float64Pass(model: runner.model, ways: runner.ways).inputGradient(
+            at: input, classIndex: classIndex, score: score, rule: rule)
     }
 
     /// The class's score for each of `n` inputs laid one after another, `batch` at a time.
@@ -60,14 +94,19 @@ public enum AttributionMethods {
 }
 
 extension Runner {
-    /// Runs `method` for class `classIndex` (nil: the top class) of the image whose pass is `a`.
+    /// Runs `method` for class `classIndex` (nil: the top class) of the image whose pass is `a`, its gradients in
+    /// `precision` (float64 only for a method that `runsInFloat64`).
     public func attribution(
         _ method: any AttributionMethod, _ a: Activations, classIndex: Int? = nil,
-        score: CAMScore = .logit
+        score: CAMScore = .logit, precision: AttributionPrecision = .single
     ) throws -> [Float] {
         let c = try classify(a)
         let k = classIndex ?? c.top(1)[0].index
         guard k >= 0 && k < model.classes else { throw EngineError.classOutOfRange(k, classes: model.classes) }
-        return try method.attribute(AttributionInputs(runner: self, activations: a, classIndex: k, score: score))
+        guard precision == .single || method.runsInFloat64 else {
+            throw EngineError.notInFloat64(method: method.title)
+        }
+        return try method.attribute(
+            AttributionInputs(runner: self, activations: a, classIndex: k, score: score, precision: precision))
     }
 }

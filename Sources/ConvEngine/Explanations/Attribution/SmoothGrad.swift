@@ -20,6 +20,14 @@ public struct SmoothGrad: AttributionMethod {
         let input = x.input.data
         var total = [Float](repeating: 0, count: input.count)
         let draws = noise ?? Self.gaussian(samples, count: input.count, sigma: sigma, seed: seed)
+        if x.precision == .double {
+            var sum = [Double](repeating: 0, count: input.count)
+            for n in draws {
+                let g = try x.gradient64(at: zip(input, n).map { Double($0) + Double($1) })
+                for i in sum.indices { sum[i] += abs(g[i]) }
+            }
+            return sum.map { Float($0 / Double(draws.count)) }
+        }
         for n in draws {
             let g = try x.gradient(at: x.map(zip(input, n).map(+)))
             for i in total.indices { total[i] += abs(g[i]) }
