@@ -21,6 +21,9 @@ struct SanityCheck {
         let ssim: Float
     }
 
+    /// The gradient methods' arithmetic (`convscope sanity --precision`).
+    var precision = AttributionPrecision.single
+
     init(model: Model, methods: [ExplainMethod], layer: String?, classIndex: Int, score: CAMScore) {
         self.methods = methods
         self.layer = layer
@@ -53,7 +56,8 @@ struct SanityCheck {
 
     private func run(_ i: Int, _ runner: Runner, _ a: Activations) throws -> ExplainedMap {
         try methods[i].run(
-            runner, a, classification: try runner.classify(a), layer: layer, classIndex: classIndex, score: score)
+            runner, a, classification: try runner.classify(a), layer: layer, classIndex: classIndex, score: score,
+            precision: precision)
     }
 }
 

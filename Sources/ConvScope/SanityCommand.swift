@@ -27,6 +27,7 @@ struct SanityCommand: ParsableCommand {
     @Option(help: "Seed of the re-initialisation.") var seed: UInt64 = 2018
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Centre-crop to the input's aspect before resizing.") var crop = false
+    @OptionGroup(title: "Input attributions") var attributionOptions: AttributionOptions
 
     func validate() throws {
         _ = try ExplainMethod.list(method, scoreCamTop: scoreCamTop)
@@ -35,15 +36,17 @@ struct SanityCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let methods = try ExplainMethod.list(method, scoreCamTop: scoreCamTop)
             let model = try weightsOptions.load()
             guard model.hasClassifier else { throw EngineError.noClassifier(model: model.sourceName) }
+            let methods = try attributionOptions.applied(
+                to: ExplainMethod.list(method, scoreCamTop: scoreCamTop), layer: layer, input: model.input)
             let picture = try InputImage(path: image, width: model.input.width, height: model.input.height, crop: crop)
             let runner = Runner(model: model)
             let a = try runner.forward(runner.preprocess(rgb: picture.networkRGB))
             let top = try runner.classify(a).top(1)[0].index
             let k = classIndex ?? top
             var check = SanityCheck(model: model, methods: methods, layer: layer, classIndex: k, score: .logit)
+            check.precision = attributionOptions.precision
             for i in methods.indices { try check.train(i, runner: runner, activations: a) }
             runner.dropBatchRunner()  // the trained maps are made; each step's network brings its own
             var results = Array(repeating: [(layer: String, s: SanityCheck.Similarity)](), count: methods.count)

@@ -31,6 +31,7 @@ struct ScoreCommand: ParsableCommand {
             "Also ROAD (Rong et al., 2022; pytorch-grad-cam's metrics): most and least relevant first "
                 + "at percentiles 10…90 with noisy linear imputation, and the combined score. Seconds per method."))
     var road = false
+    @OptionGroup(title: "Input attributions") var attributionOptions: AttributionOptions
 
     func validate() throws {
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be between 1 and 1000") }
@@ -42,9 +43,9 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let chosen = try chosen()
             let model = try weightsOptions.load()
             guard model.hasClassifier else { throw EngineError.noClassifier(model: model.sourceName) }
+            let chosen = try attributionOptions.applied(to: chosen(), layer: layer, input: model.input)
             let runner = Runner(model: model)
             let picture = try InputImage(path: image, width: model.input.width, height: model.input.height, crop: crop)
             let a = try runner.forward(runner.preprocess(rgb: picture.networkRGB))
@@ -54,7 +55,9 @@ struct ScoreCommand: ParsableCommand {
             var rows: [Row] = []
             for m in chosen {
                 let start = Date()
-                let map = try m.run(runner, a, classification: c, layer: layer, classIndex: k, score: score)
+                let map = try m.run(
+                    runner, a, classification: c, layer: layer, classIndex: k, score: score,
+                    precision: attributionOptions.precision)
                 let full =
                     map.height == a.input.height && map.width == a.input.width
                     ? map.display

@@ -67,8 +67,26 @@ final class AttributionFidelityTests: XCTestCase {
             let ours = try r.runner.attribution(
                 configured(method, noise: r.noise, runner: r.runner), r.activations, classIndex: r.classIndex)
             let error = difference(ours, reference)
-            print("\(method.title): max difference from Captum \(error) of the largest |attribution|; Captum's own "
-                + "float32 and float64 maps differ by \(spread)")
+            let scale = reference.map(abs).max() ?? 1
+            let sorted = zip(ours, reference).map { abs($0 - $1) / scale }.sorted()
+            let p99 = sorted[sorted.count * 99 / 100]
+            print(
+                "\(method.title): max difference from Captum \(error) of the largest |attribution| (99th percentile "
+                    + "\(p99)); Captum's own float32 and float64 maps differ by \(spread)")
+            if method is SmoothGrad {
+                // With OpenBLAS's SkylakeX and Cooperlake kernels (not Haswell's) the first noisy copy puts a deep
+                // unit within float32 rounding of its kink, and our gradient of that copy takes the other side: 3,594
+                // values move by up to 2.3e-2 of the largest (Captum's float32 and float64 runs, and ours in float64,
+                // agree). The method itself is held to 1e-5 in float64 (testGradientMethodsInFloat64_MatchCaptum);
+                // here to 1e-3 beyond how far our own float32 map is from our float64 one.
+                let wide = try r.runner.attribution(
+                    configured(method, noise: r.noise, runner: r.runner), r.activations, classIndex: r.classIndex,
+                    precision: .double)
+                let ownGap = difference(ours, wide)
+                print("SmoothGrad: our float32 and float64 maps differ by \(ownGap)")
+                XCTAssertLessThanOrEqual(error, 1e-3 + ownGap, method.title)
+                continue
+            }
             // Integrated Gradients at 50 steps: at 3 of its points Captum's float32 and float64 runs take different
             // sides of a max-pool's or ReLU's kink (summation order decides), so its reference is only defined to
             // 8.5e-3; ours, within 6e-6 of torch's gradient at the other 45 points, takes the other side at 5 (our
@@ -89,6 +107,24 @@ final class AttributionFidelityTests: XCTestCase {
         let spread = try XCTUnwrap(r.float64Difference["integrated_gradients_4"])
         XCTAssertLessThan(spread, 1e-5, "a reference decided by the method, not by rounding")
         XCTAssertLessThanOrEqual(error, 1e-3)
+    }
+
+    /// The one-gradient methods and SmoothGrad in float64 (`--precision double`) against Captum's float32 maps, which
+    /// its own float64 maps match to 7.5e-7 here: the methods themselves, free of any kink our float32 rounding
+    /// decides (SmoothGrad's 16 noisy copies put some unit within rounding of its kink for some BLAS kernels).
+    func testGradientMethodsInFloat64_MatchCaptum() throws {
+        let r = try load()
+        for method in AttributionMethods.all where method.runsInFloat64 && !(method is IntegratedGradients) {
+            let reference = try XCTUnwrap(r.maps[method.name])
+            let spread = try XCTUnwrap(r.float64Difference[method.name])
+            XCTAssertLessThan(spread, 1e-5, "\(method.title): a reference decided by the method, not by rounding")
+            let ours = try r.runner.attribution(
+                configured(method, noise: r.noise, runner: r.runner), r.activations, classIndex: r.classIndex,
+                precision: .double)
+            let error = difference(ours, reference)
+            print("\(method.title) in float64: max difference from Captum \(error) of the largest |attribution|")
+            XCTAssertLessThanOrEqual(error, 1e-5, method.title)
+        }
     }
 
     func testComparison_TellsTheMethodsApart() throws {

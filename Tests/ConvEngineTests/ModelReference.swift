@@ -59,6 +59,18 @@ struct ModelReference {
         }
     }
 
+    /// A little-endian float64 .npy of `count` values (the references' `NAME_float64.npy`).
+    static func readNPY64(_ url: URL, count: Int) throws -> [Double] {
+        let data = try Data(contentsOf: url)
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        XCTAssertTrue(String(decoding: data[10..<(10 + headerLength)], as: UTF8.self).contains("'<f8'"))
+        let start = 10 + headerLength
+        XCTAssertEqual(data.count - start, count * 8, "\(url.lastPathComponent) holds \(count) float64 values")
+        return data[start...].withUnsafeBytes { b in
+            (0..<count).map { Double(bitPattern: b.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)) }
+        }
+    }
+
     /// The worst errors of a run against this reference: every hidden layer relative to its largest value, the
     /// probabilities, and Grad-CAM at the reference's layer and class.
     struct Errors {

@@ -78,8 +78,9 @@ final class VGG16FidelityTests: XCTestCase {
             let spread = Float(try XCTUnwrap(spreads[method.name]))
             let ours = try s.runner.attribution(method, s.activations, classIndex: classIndex)
             let error = maxDifference(ours, reference) / (reference.map(abs).max() ?? 1)
-            print("VGG16 \(method.title): max difference from Captum \(error) of the largest |attribution|; Captum's "
-                + "own float32 and float64 maps differ by \(spread)")
+            print(
+                "VGG16 \(method.title): max difference from Captum \(error) of the largest |attribution|; Captum's "
+                    + "own float32 and float64 maps differ by \(spread)")
             // Integrated Gradients from black (a constant image), 50 steps: at 15 of its points Captum's float32 and
             // float64 runs take different sides of a max-pool or ReLU whose inputs are within ~1e-7 (relative) of a
             // tie or of 0 — 11 of them the points nearest the baseline, where neighbouring values differ only by
@@ -109,13 +110,36 @@ final class VGG16FidelityTests: XCTestCase {
             let ours = try s.runner.attribution(
                 IntegratedGradients(steps: steps, baseline: .zero), s.activations, classIndex: classIndex)
             let error = maxDifference(ours, reference) / (reference.map(abs).max() ?? 1)
-            print("VGG16 Integrated Gradients from zero, \(steps) steps: max difference from Captum \(error) of the "
-                + "largest |attribution|; Captum's own float32 and float64 maps differ by \(spread)")
+            print(
+                "VGG16 Integrated Gradients from zero, \(steps) steps: max difference from Captum \(error) of the "
+                    + "largest |attribution|; Captum's own float32 and float64 maps differ by \(spread)")
             XCTAssertLessThanOrEqual(error, 1e-3 + spread, "\(steps) steps")
             if steps == 4 {
                 XCTAssertLessThan(spread, 1e-5, "a reference decided by the method, not by rounding")
                 XCTAssertLessThanOrEqual(error, 1e-3, "\(steps) steps")
             }
+        }
+    }
+
+    /// Every Integrated Gradients reference again with both sides in float64 (`--precision double`; Captum's model,
+    /// input and baseline `.double()`): no path point's kink is decided by rounding, so the maps the float32 tests
+    /// can only hold to Captum's own float32/float64 gap (up to 9.8e-3) agree to 1e-5 of their largest value.
+    func testIntegratedGradientsInFloat64_MatchesCaptumInFloat64OnVGG16() throws {
+        let s = try setup()
+        let classIndex = try XCTUnwrap(s.meta["class"] as? Int)
+        let runs: [(String, IntegratedGradients)] = [
+            ("integrated_gradients", IntegratedGradients(steps: 50, baseline: .black)),
+            ("integrated_gradients_zero", IntegratedGradients(steps: 50, baseline: .zero)),
+            ("integrated_gradients_zero_4", IntegratedGradients(steps: 4, baseline: .zero)),
+        ]
+        for (name, method) in runs {
+            let reference = try ModelReference.readNPY64(
+                Self.folder.appendingPathComponent("\(name)_float64.npy"), count: 128 * 160 * 3)
+            let ours = try s.runner.attribution(method, s.activations, classIndex: classIndex, precision: .double)
+            let scale = reference.map(abs).max() ?? 1
+            let error = zip(ours, reference).map { abs(Double($0) - $1) }.max()! / scale
+            print("VGG16 \(name) in float64: max difference from Captum's float64 map \(error) of the largest value")
+            XCTAssertLessThanOrEqual(error, 1e-5, name)
         }
     }
 }

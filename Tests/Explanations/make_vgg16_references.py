@@ -22,6 +22,8 @@ For the top class and the third, with the class logit as the target, this writes
     integrated_gradients_zero    the same from the network's zero input (the mean image: caffe subtracts the means)
     integrated_gradients_zero_4  that with 4 steps
     occlusion             Occlusion, window 3x16x16, strides 3x8x8, baseline 0 (ConvScope's Occlusion() defaults)
+  integrated_gradients*_float64.npy  the Integrated Gradients maps with the model, input and baseline in float64
+                        (float64 .npy): what ConvScope's float64 path (--precision double) is held to
   attributions.json     what is in them, and for every map (CAMs included) "float64_difference": how far the same
                         method's map moves when the model runs in float64 (attributions: relative to the map's largest
                         |value|; CAMs: absolute, of the normalised map). That is how much of the reference is decided by
@@ -32,7 +34,7 @@ of its points a ReLU is within 1e-8 of 0), from black 9.8e-3 (15 of its points, 
 constant baseline, where the image's variation is scaled by alpha and max-pools are within 1e-7 of a tie).
 Not run in CI; its output is committed.
 
-  pip install torch h5py grad-cam==1.5.5 captum==0.9.0 numpy
+  pip install torch h5py grad-cam==1.5.5 captum==0.9.0 numpy safetensors
   python3 Tests/Explanations/make_vgg16_references.py
 """
 import json
@@ -212,6 +214,8 @@ def main():
         meta["float64_difference"][name] = spread
         print(f"{name}: max |a| {np.abs(a).max():.4g}, float64 differs by {spread:.2e} of it")
         np.save(os.path.join(OUT, name + ".npy"), a.astype("<f4"))
+        if name.startswith("integrated_gradients"):  # what ConvScope's --precision double is held to
+            np.save(os.path.join(OUT, name + "_float64.npy"), a64[name].astype("<f8"))
     with open(os.path.join(OUT, "attributions.json"), "w") as f:
         json.dump(meta, f, indent=1)
     for n in sorted(os.listdir(OUT)):

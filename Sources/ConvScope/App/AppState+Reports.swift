@@ -119,6 +119,17 @@ extension AppState {
                         format: "compare: %@ in %.3f s, deletion %.3f insertion %.3f", cell.name,
                         cell.seconds, cell.scores.deletion.area, cell.scores.insertion.area))
             ] + (road.map { [.log($0)] } ?? [])
+        case .comparedROAD(let r):
+            guard r.generation == comparison.generation, r.request == comparison.request,
+                let i = comparison.cells.firstIndex(where: { $0.name == r.name }), comparison.cells[i].road == nil
+            else { return [] }
+            comparison.cells[i].road = r.road
+            return [
+                .log(
+                    String(
+                        format: "road: %@ combined %.3f most-relevant-first %.3f least-relevant-first %.3f", r.name,
+                        r.road.combined, r.road.mostRelevantFirstAverage, r.road.leastRelevantFirstAverage))
+            ]
         case .compareFailed(let f):
             guard f.generation == comparison.generation, f.request == comparison.request, f.axis == comparison.axis
             else { return [] }

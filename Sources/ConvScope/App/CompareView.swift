@@ -5,8 +5,9 @@ import ImmediateUI
 /// Which method, which layer? Every CAM method's map for the current class and layer, or the current method at every
 /// convolution and LayerCAM's fusion of them, side by side, each with how far the network agrees with it: deletion
 /// (area under the probability as the map's top pixels are blacked out; lower is better), insertion (as they are put
-/// into a blurred copy; higher is better) and Average Drop (when the photo is multiplied by the map). The best
-/// deletion and insertion are marked; a click makes that method, or that layer, the pane's.
+/// into a blurred copy; higher is better), Average Drop (when the photo is multiplied by the map) and, once every cell
+/// is in, ROAD's combined score (higher is better). The best of each is marked; a click makes that method, or that
+/// layer, the pane's.
 enum CompareView {
     static let fusion = "fusion"
     /// Enough slots for VGG19's 16 convolutions and the fusion, with room.
@@ -56,13 +57,19 @@ enum CompareView {
         let failures =
             s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis ? s.comparison.failures : [:]
         let done = cells.count + items.filter { failures[$0.name] != nil }.count
+        let roadDone = cells.filter { $0.road != nil || failures[$0.name + " ROAD"] != nil }.count
         let head =
             done < items.count
             ? "Computing the maps and their scores… \(done) of \(items.count)"
-            : "Deletion: lower is better · insertion: higher is better · AD: average drop. Click a map to use it."
+            : roadDone < cells.count
+                ? "ROAD (18 passes a map)… \(roadDone) of \(cells.count) · deletion: lower is better · insertion: "
+                    + "higher is better"
+                : "Deletion: lower is better · insertion, ROAD: higher is better · AD: average drop. Click a map to "
+                    + "use it."
         _ = ui.paragraph(head, in: parts[1], role: .small, color: ui.theme.textDim)
         let bestDeletion = cells.min { $0.scores.deletion.area < $1.scores.deletion.area }?.name
         let bestInsertion = cells.max { $0.scores.insertion.area < $1.scores.insertion.area }?.name
+        let bestROAD = cells.filter { $0.road != nil }.max { $0.road!.combined < $1.road!.combined }?.name
         let area = parts[2].rows([.fill(), .fixed(parts[2].h >= 360 ? 96 : 0)], spacing: 6)
         let columns = parts[2].w >= 4 * 150 ? 4 : (parts[2].w >= 3 * 150 ? 3 : 2)
         let rows = (items.count + columns - 1) / columns
@@ -98,9 +105,13 @@ enum CompareView {
                     c.name == bestInsertion ? " ★" : "")
                 ui.draw(.text(line, origin: Vec2(text.x, text.y + 14), ui.theme.textDim, .small))
                 if roomy {
+                    let road = c.road.map {
+                        String(format: "  ROAD %.3f%@", $0.combined, c.name == bestROAD && cells.count > 1 ? " ★" : "")
+                    }
                     ui.draw(
                         .text(
-                            String(format: "AD %.1f%%%@", c.scores.drop, c.scores.increase ? " · IC" : ""),
+                            String(format: "AD %.1f%%%@", c.scores.drop, c.scores.increase ? " · IC" : "")
+                                + (road ?? ""),
                             origin: Vec2(text.x, text.y + 28), ui.theme.textDim, .small))
                 }
             } else if let why = failures[item.name] {

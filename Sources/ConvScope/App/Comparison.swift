@@ -37,9 +37,10 @@ struct CompareCell {
     let name: String
     let map: CAMMap
     let scores: Faithfulness
-    /// ROAD (most- and least-relevant first, noisy linear imputation) for the pane's own method or layer only: it costs
-    /// 18 forward passes and 18 imputations, so the view computes it for the entry whose curves it plots.
-    let road: ROADScores?
+    /// ROAD (most- and least-relevant first, noisy linear imputation): it costs 18 forward passes and 18 imputations,
+    /// so the entry whose curves the view plots comes with it and the others get theirs after every cell has arrived
+    /// (`CompareROAD`).
+    var road: ROADScores?
     let seconds: Double
 }
 

@@ -17,6 +17,8 @@ final class EngineWorker {
         case cam(CAMView)
         case camFailed(String, imageGeneration: Int)
         case compared(CompareCell)
+        /// ROAD for a compare cell that arrived without it (`EngineWorker+ROAD.swift`).
+        case comparedROAD(CompareROAD)
         case sanity(SanityPoint)
         case compareFailed(CompareFailure)
         case contributions(ContributionKey, ChannelContributions)
@@ -243,18 +245,21 @@ final class EngineWorker {
         }
     }
 
+    /// One cell per queue item; then ROAD for the cells that came without it (`roadLeft`, filled as they go).
     private func continueComparison(
         _ request: CAMRequest, _ axis: CompareAxis, _ left: ArraySlice<String>,
-        imageGeneration: Int, ticket: Int
+        imageGeneration: Int, ticket: Int, roadLeft: [ROADWork] = []
     ) {
         queue.async { [self] in
-            lock.lock()
-            let stale = ticket != newestComparison
-            lock.unlock()
-            if left.isEmpty || stale { runner?.releaseRunMemory() }  // the run is over: its buffers and kernels go
+            let stale = !isCurrentComparison(ticket)
+            if left.isEmpty && !stale {
+                return continueROAD(request, axis, roadLeft[...], imageGeneration: imageGeneration, ticket: ticket)
+            }
+            if stale { runner?.releaseRunMemory() }  // the run is over: its buffers and kernels go
             guard !stale, let item = left.first, let runner, let analysis = current,
                 analysis.generation == imageGeneration, let c = analysis.classification
             else { return }
+            var roadLeft = roadLeft
             let start = Date()
             let method = CAMMethods.named(axis == .methods ? item : request.method) ?? GradCAMMethod()
             do {
@@ -281,6 +286,7 @@ final class EngineWorker {
                 let scores = try runner.faithfulness(input: input, map: full, classIndex: map.classIndex)
                 let shown = axis == .methods ? request.method : (request.layer ?? runner.model.lastConvolution?.name)
                 let road = item == shown ? try runner.road(input: input, map: full, classIndex: map.classIndex) : nil
+                if road == nil { roadLeft.append(ROADWork(name: item, map: full, classIndex: map.classIndex)) }
                 events.post(
                     .compared(
                         CompareCell(
@@ -290,7 +296,8 @@ final class EngineWorker {
             } catch {
                 compareFailed(request.comparisonKey(axis), axis, item, error, imageGeneration)
             }
-            continueComparison(request, axis, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
+            continueComparison(
+                request, axis, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket, roadLeft: roadLeft)
         }
     }
 
