@@ -64,8 +64,11 @@ enum CompareView {
             : roadDone < cells.count
                 ? "ROAD (18 passes a map)… \(roadDone) of \(cells.count) · deletion: lower is better · insertion: "
                     + "higher is better"
-                : "Deletion: lower is better · insertion, ROAD: higher is better · AD: average drop. Click a map to "
-                    + "use it."
+                : [
+                    "Deletion: lower is better · insertion, ROAD: higher is better · AD: average drop. Click a map "
+                        + "to use it.",
+                    "Better: deletion ↓, insertion ↑, ROAD ↑ · AD: average drop. Click a map to use it.",
+                ].first { ui.measurer.size(of: $0, role: .small).x <= 1.8 * parts[1].w } ?? "Click a map to use it."
         _ = ui.paragraph(head, in: parts[1], role: .small, color: ui.theme.textDim)
         let bestDeletion = cells.min { $0.scores.deletion.area < $1.scores.deletion.area }?.name
         let bestInsertion = cells.max { $0.scores.insertion.area < $1.scores.insertion.area }?.name
@@ -103,16 +106,22 @@ enum CompareView {
                 let line = String(
                     format: "del %.3f%@  ins %.3f%@", d, c.name == bestDeletion ? " ★" : "", i,
                     c.name == bestInsertion ? " ★" : "")
-                ui.draw(.text(line, origin: Vec2(text.x, text.y + 14), ui.theme.textDim, .small))
+                let star = c.name == bestROAD && cells.count > 1 ? " ★" : ""
+                let road = c.road.map { String(format: "  ROAD %.3f%@", $0.combined, star) } ?? ""
+                // A small cell has one line under its title: ROAD joins it where it fits.
+                let first = roomy ? line : ui.fitted([line + road, line], role: .small, width: split[1].w)
+                ui.draw(.text(first, origin: Vec2(text.x, text.y + 14), ui.theme.textDim, .small))
                 if roomy {
-                    let road = c.road.map {
-                        String(format: "  ROAD %.3f%@", $0.combined, c.name == bestROAD && cells.count > 1 ? " ★" : "")
-                    }
-                    ui.draw(
-                        .text(
-                            String(format: "AD %.1f%%%@", c.scores.drop, c.scores.increase ? " · IC" : "")
-                                + (road ?? ""),
-                            origin: Vec2(text.x, text.y + 28), ui.theme.textDim, .small))
+                    let drop = String(format: "AD %.1f%%", c.scores.drop)
+                    // The longest form that fits the cell: Increase in Confidence, then AD's decimal, go first.
+                    let short = String(format: "AD %.0f%%", c.scores.drop)
+                    let line = ui.fitted(
+                        [
+                            drop + (c.scores.increase ? " · IC" : "") + road, drop + road, short + road,
+                            short + road.dropFirst(),
+                        ],
+                        role: .small, width: split[1].w)
+                    ui.draw(.text(line, origin: Vec2(text.x, text.y + 28), ui.theme.textDim, .small))
                 }
             } else if let why = failures[item.name] {
                 _ = ui.paragraph(
