@@ -6,47 +6,27 @@ import XCTest
 /// enough that a pass secretly in float32 fails) and against the runner's gradient, for each ReLU rule and both
 /// scores; and the methods' precision switch.
 final class Float64PassTests: XCTestCase {
-    private func conv(
-        _ rng: inout SeededRandom, _ kh: Int, _ cin: Int, _ cout: Int, strides: (Int, Int) = (1, 1),
-        padding: Padding = .same, activation: Activation = .relu
-    ) -> LayerKind {
-        let bound = (6 / Float(kh * kh * cin)).squareRoot()
-        return .conv2D(
-            Conv2DParameters(
-                kernel: rng.floats(kh * kh * cin * cout, -bound, bound), bias: rng.floats(cout, -0.1, 0.1),
-                kernelHeight: kh, kernelWidth: kh, inChannels: cin, outChannels: cout, strides: strides,
-                padding: padding, activation: activation))
-    }
-
-    private func dense(_ rng: inout SeededRandom, _ n: Int, _ m: Int, activation: Activation = .linear) -> LayerKind {
-        let bound = (6 / Float(n)).squareRoot()
-        return .dense(
-            DenseLayerParameters(
-                kernel: rng.floats(n * m, -bound, bound), bias: rng.floats(m, -0.1, 0.1), inputs: n, outputs: m,
-                activation: activation))
-    }
-
     /// Zero padding, a strided 'valid' convolution, BatchNorm, LeakyReLU, average and max pools, a ReLU
     /// convolution, tanh, sigmoid, flatten in C·H·W order, dense layers and dropout: 4 classes by softmax.
     private func chain(seed: UInt64) throws -> Model {
         var rng = SeededRandom(seed: seed)
         let kinds: [LayerKind] = [
             .zeroPadding(.explicit(top: 1, left: 1, bottom: 2, right: 0)),
-            conv(&rng, 3, 3, 4, strides: (2, 2), padding: .valid, activation: .linear),
+            randomConv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
             .channelAffine(
                 .batchNormalization(
                     gamma: rng.floats(4, 0.5, 2), beta: rng.floats(4), mean: rng.floats(4),
                     variance: rng.floats(4, 0.1, 3), epsilon: 1e-3)),
             .activation(.leakyReLU(alpha: 0.3)),
             .averagePool(PoolParameters(size: (2, 2), strides: (1, 1), padding: .same)),
-            conv(&rng, 3, 4, 6),
+            randomConv(&rng, kh: 3, kw: 3, 4, 6, padding: .same, activation: .relu),
             .maxPool(PoolParameters(size: (2, 2), strides: (2, 2), padding: .valid)),
             .activation(.tanh),
             .flatten(.chw),
-            dense(&rng, 3 * 3 * 6, 9, activation: .relu),
+            randomDense(&rng, 3 * 3 * 6, 9, activation: .relu),
             .dropout,
-            dense(&rng, 9, 7, activation: .sigmoid),
-            dense(&rng, 7, 4),
+            randomDense(&rng, 9, 7, activation: .sigmoid),
+            randomDense(&rng, 7, 4),
         ]
         return try Model(
             name: "chain", format: "test", sourceName: "chain", input: TensorShape(11, 12, 3), preprocessing: .none,
@@ -122,10 +102,11 @@ final class Float64PassTests: XCTestCase {
         let model = try Model(
             name: "relu", format: "test", sourceName: "relu", input: TensorShape(8, 8, 3), preprocessing: .none,
             layers: [
-                Layer("c1", conv(&rng, 3, 3, 5)), Layer("c2", conv(&rng, 3, 5, 5)),
+                Layer("c1", randomConv(&rng, kh: 3, kw: 3, 3, 5, padding: .same, activation: .relu)),
+                Layer("c2", randomConv(&rng, kh: 3, kw: 3, 5, 5, padding: .same, activation: .relu)),
                 Layer("p", .maxPool(PoolParameters(size: (2, 2), strides: (2, 2), padding: .valid))),
-                Layer("f", .flatten(.hwc)), Layer("d1", dense(&rng, 80, 12, activation: .relu)),
-                Layer("d2", dense(&rng, 12, 5)),
+                Layer("f", .flatten(.hwc)), Layer("d1", randomDense(&rng, 80, 12, activation: .relu)),
+                Layer("d2", randomDense(&rng, 12, 5)),
             ])
         let runner = Runner(model: model)
         let x = FeatureMap(height: 8, width: 8, channels: 3, data: rng.floats(192))

@@ -9,28 +9,6 @@ import XCTest
 final class RunnerOpsTests: XCTestCase {
     // MARK: Helpers
 
-    private func conv(
-        _ rng: inout SeededRandom, kh: Int, kw: Int, _ cin: Int, _ cout: Int, strides: (Int, Int) = (1, 1),
-        padding: Padding, activation: Activation = .linear
-    ) -> LayerKind {
-        let bound = (6 / Float(kh * kw * cin)).squareRoot()
-        return .conv2D(
-            Conv2DParameters(
-                kernel: rng.floats(kh * kw * cin * cout, -bound, bound), bias: rng.floats(cout, -0.1, 0.1),
-                kernelHeight: kh, kernelWidth: kw, inChannels: cin, outChannels: cout, strides: strides,
-                padding: padding, activation: activation))
-    }
-
-    private func dense(
-        _ rng: inout SeededRandom, _ inputs: Int, _ outputs: Int, activation: Activation = .linear
-    ) -> LayerKind {
-        let bound = (6 / Float(inputs)).squareRoot()
-        return .dense(
-            DenseLayerParameters(
-                kernel: rng.floats(inputs * outputs, -bound, bound), bias: rng.floats(outputs, -0.1, 0.1),
-                inputs: inputs, outputs: outputs, activation: activation))
-    }
-
     private func model(_ input: TensorShape, _ kinds: [LayerKind]) throws -> Model {
         try Model(
             name: "ops", format: "test", sourceName: "ops", input: input, preprocessing: .none,
@@ -227,8 +205,8 @@ final class RunnerOpsTests: XCTestCase {
         let m = try model(
             TensorShape(9, 10, 3),
             [
-                conv(&rng, kh: 3, kw: 2, 3, 4, strides: (2, 3), padding: .valid),
-                conv(&rng, kh: 3, kw: 3, 4, 5, strides: (2, 2), padding: .same),
+                randomConv(&rng, kh: 3, kw: 2, 3, 4, strides: (2, 3), padding: .valid),
+                randomConv(&rng, kh: 3, kw: 3, 4, 5, strides: (2, 2), padding: .same),
             ])
         XCTAssertEqual(m.layers.map(\.output), [TensorShape(4, 3, 4), TensorShape(2, 2, 5)])
         XCTAssertEqual(parameters(m, 0).padding, .explicit(top: 0, left: 0, bottom: 0, right: 0))
@@ -264,7 +242,7 @@ final class RunnerOpsTests: XCTestCase {
         let m = try model(
             TensorShape(5, 6, 3),
             [
-                conv(&rng, kh: 3, kw: 3, 3, 4, padding: .same),
+                randomConv(&rng, kh: 3, kw: 3, 3, 4, padding: .same),
                 .channelAffine(
                     .batchNormalization(gamma: gamma, beta: beta, mean: mean, variance: variance, epsilon: eps)),
             ])
@@ -308,7 +286,7 @@ final class RunnerOpsTests: XCTestCase {
             TensorShape(4, 5, 2),
             [
                 .zeroPadding(.explicit(top: 1, left: 2, bottom: 0, right: 3)),
-                conv(&rng, kh: 2, kw: 3, 2, 3, strides: (1, 2), padding: .valid),
+                randomConv(&rng, kh: 2, kw: 3, 2, 3, strides: (1, 2), padding: .valid),
             ])
         XCTAssertEqual(m.layers.map(\.output), [TensorShape(5, 10, 2), TensorShape(4, 4, 3)])
         try check(m, seed: 242, label: "zero padding")
@@ -317,7 +295,7 @@ final class RunnerOpsTests: XCTestCase {
     /// GlobalAveragePooling2D then a Dense head: every pixel of a channel gets 1/(H·W) of its gradient.
     func testRunnerBackward_GlobalAveragePoolAndDense_MatchFiniteDifferences() throws {
         var rng = SeededRandom(seed: 251)
-        let m = try model(TensorShape(4, 6, 3), [.globalAveragePool, dense(&rng, 3, 5)])
+        let m = try model(TensorShape(4, 6, 3), [.globalAveragePool, randomDense(&rng, 3, 5)])
         XCTAssertEqual(m.layers.map(\.output), [TensorShape(1, 1, 3), TensorShape(1, 1, 5)])
         try check(m, seed: 252, label: "global average pool + dense")
     }
@@ -327,7 +305,7 @@ final class RunnerOpsTests: XCTestCase {
         var rng = SeededRandom(seed: 261)
         let m = try model(
             TensorShape(3, 4, 5),
-            [.flatten(.chw), dense(&rng, 60, 8, activation: .leakyReLU(alpha: 0.1)), dense(&rng, 8, 7)])
+            [.flatten(.chw), randomDense(&rng, 60, 8, activation: .leakyReLU(alpha: 0.1)), randomDense(&rng, 8, 7)])
         try check(m, seed: 262, label: "flatten C·H·W + dense")
         // The order itself: a map whose value is its own C·H·W index flattens to 0, 1, 2, ….
         let ids = try model(TensorShape(3, 4, 5), [.flatten(.chw)])
@@ -344,18 +322,18 @@ final class RunnerOpsTests: XCTestCase {
             TensorShape(11, 12, 3),
             [
                 .zeroPadding(.explicit(top: 1, left: 1, bottom: 2, right: 0)),
-                conv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
+                randomConv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
                 .channelAffine(
                     .batchNormalization(
                         gamma: rng.floats(4, 0.5, 2), beta: rng.floats(4), mean: rng.floats(4),
                         variance: rng.floats(4, 0.1, 3), epsilon: 1e-3)),
                 .activation(.leakyReLU(alpha: 0.3)),
                 .averagePool(PoolParameters(size: (2, 2), strides: (2, 2), padding: .same)),
-                conv(&rng, kh: 3, kw: 3, 4, 6, padding: .same),
+                randomConv(&rng, kh: 3, kw: 3, 4, 6, padding: .same),
                 .flatten(.chw),
-                dense(&rng, 3 * 3 * 6, 9, activation: .leakyReLU(alpha: 0.2)),
+                randomDense(&rng, 3 * 3 * 6, 9, activation: .leakyReLU(alpha: 0.2)),
                 .dropout,
-                dense(&rng, 9, 4),
+                randomDense(&rng, 9, 4),
             ])
         XCTAssertEqual(m.layers[1].output, TensorShape(6, 6, 4))
         XCTAssertEqual(m.layers[4].output, TensorShape(3, 3, 4))
@@ -364,10 +342,10 @@ final class RunnerOpsTests: XCTestCase {
         let gap = try model(
             TensorShape(11, 12, 3),
             [
-                conv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
+                randomConv(&rng, kh: 3, kw: 3, 3, 4, strides: (2, 2), padding: .valid),
                 .activation(.leakyReLU(alpha: 0.3)),
                 .globalAveragePool,
-                dense(&rng, 4, 3),
+                randomDense(&rng, 4, 3),
             ])
         try check(gap, seed: 273, label: "chain with global average pool")
     }
@@ -378,7 +356,8 @@ final class RunnerOpsTests: XCTestCase {
     /// whole vectors of 8 and a tail).
     func testReLURuleDeconvnet_KeepsPositiveGradientsWhateverTheUnit() throws {
         var rng = SeededRandom(seed: 283)
-        let m = try model(TensorShape(5, 5, 3), [conv(&rng, kh: 3, kw: 3, 3, 4, padding: .same), .activation(.relu)])
+        let m = try model(
+            TensorShape(5, 5, 3), [randomConv(&rng, kh: 3, kw: 3, 3, 4, padding: .same), .activation(.relu)])
         let runner = Runner(model: m)
         let a = try runner.forward(FeatureMap(height: 5, width: 5, channels: 3, data: rng.floats(75)))
         let y = a.outputs[1].data
@@ -391,7 +370,7 @@ final class RunnerOpsTests: XCTestCase {
     /// are positive; the plain rule keeps negative gradients of active units.
     func testReLURuleGuided_ZeroesNegativeGradients() throws {
         var rng = SeededRandom(seed: 281)
-        let linear = conv(&rng, kh: 3, kw: 3, 3, 4, padding: .same)
+        let linear = randomConv(&rng, kh: 3, kw: 3, 3, 4, padding: .same)
         let m = try model(TensorShape(5, 5, 3), [linear, .activation(.relu)])
         let runner = Runner(model: m)
         let a = try runner.forward(FeatureMap(height: 5, width: 5, channels: 3, data: rng.floats(75)))

@@ -13,29 +13,18 @@ enum Float64Ops {
         x: UnsafePointer<Double>, _ g: ConvGeneral.Geometry, kernel: [Double], bias: [Float]?,
         y: UnsafeMutablePointer<Double>, ways: Int
     ) {
-        let pixels = g.outHeight * g.outWidth
         let k = g.kernelHeight * g.kernelWidth * g.inChannels
         let cout = g.outChannels
-        let rowsPerChunk = ConvGeneral.chunkRows
-        var scratch = [Double](repeating: 0, count: ways * rowsPerChunk * k)
-        scratch.withUnsafeMutableBufferPointer { sp in
-            kernel.withUnsafeBufferPointer { kp in
-                Parallel.split(pixels, ways: ways) { way, share in
-                    let cols = sp.baseAddress! + way * rowsPerChunk * k
-                    var start = share.lowerBound
-                    while start < share.upperBound {
-                        let rows = min(rowsPerChunk, share.upperBound - start)
-                        ConvGeneral.im2col(x: x, g, firstRow: start, rows: rows, cols: cols)
-                        let out = y + start * cout
-                        for r in 0..<rows {
-                            for o in 0..<cout { out[r * cout + o] = bias.map { Double($0[o]) } ?? 0 }
-                        }
-                        cblas_dgemm(
-                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(cout), Int32(k),
-                            1, cols, Int32(k), kp.baseAddress!, Int32(cout), 1, out, Int32(cout))
-                        start += rows
-                    }
+        kernel.withUnsafeBufferPointer { kp in
+            patchChunks(g, ways: ways) { _, start, rows, cols in
+                ConvGeneral.im2col(x: x, g, firstRow: start, rows: rows, cols: cols)
+                let out = y + start * cout
+                for r in 0..<rows {
+                    for o in 0..<cout { out[r * cout + o] = bias.map { Double($0[o]) } ?? 0 }
                 }
+                cblas_dgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(cout), Int32(k),
+                    1, cols, Int32(k), kp.baseAddress!, Int32(cout), 1, out, Int32(cout))
             }
         }
     }
@@ -46,34 +35,42 @@ enum Float64Ops {
         dy: UnsafePointer<Double>, _ g: ConvGeneral.Geometry, kernel: [Double], dx: UnsafeMutablePointer<Double>,
         ways: Int
     ) {
-        let pixels = g.outHeight * g.outWidth
         let k = g.kernelHeight * g.kernelWidth * g.inChannels
         let cout = g.outChannels
         let inCount = g.inHeight * g.inWidth * g.inChannels
-        let rowsPerChunk = ConvGeneral.chunkRows
-        var scratch = [Double](repeating: 0, count: ways * rowsPerChunk * k)
         var partial = [Double](repeating: 0, count: ways * inCount)
-        scratch.withUnsafeMutableBufferPointer { sp in
-            partial.withUnsafeMutableBufferPointer { pp in
-                kernel.withUnsafeBufferPointer { kp in
-                    Parallel.split(pixels, ways: ways) { way, share in
-                        let cols = sp.baseAddress! + way * rowsPerChunk * k
-                        var start = share.lowerBound
-                        while start < share.upperBound {
-                            let rows = min(rowsPerChunk, share.upperBound - start)
-                            cblas_dgemm(
-                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(cout),
-                                1, dy + start * cout, Int32(cout), kp.baseAddress!, Int32(cout), 0, cols, Int32(k))
-                            ConvGeneral.col2im(
-                                cols: cols, g, firstRow: start, rows: rows, dx: pp.baseAddress! + way * inCount)
-                            start += rows
-                        }
-                    }
+        partial.withUnsafeMutableBufferPointer { pp in
+            kernel.withUnsafeBufferPointer { kp in
+                patchChunks(g, ways: ways) { way, start, rows, cols in
+                    cblas_dgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(cout),
+                        1, dy + start * cout, Int32(cout), kp.baseAddress!, Int32(cout), 0, cols, Int32(k))
+                    ConvGeneral.col2im(cols: cols, g, firstRow: start, rows: rows, dx: pp.baseAddress! + way * inCount)
                 }
-                for i in 0..<inCount {
-                    var s = 0.0
-                    for w in 0..<ways { s += pp[w * inCount + i] }
-                    dx[i] = s
+            }
+            for i in 0..<inCount {
+                var s = 0.0
+                for w in 0..<ways { s += pp[w * inCount + i] }
+                dx[i] = s
+            }
+        }
+    }
+
+    /// Calls `body(thread, first row, rows, patch scratch)` over the output's pixels in chunks of
+    /// `ConvGeneral.chunkRows`, split over `ways` threads, each with a (chunk, kh·kw·Cin) scratch of its own.
+    private static func patchChunks(
+        _ g: ConvGeneral.Geometry, ways: Int, _ body: (Int, Int, Int, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        let pixels = g.outHeight * g.outWidth
+        let perThread = ConvGeneral.chunkRows * g.kernelHeight * g.kernelWidth * g.inChannels
+        var scratch = [Double](repeating: 0, count: ways * perThread)
+        scratch.withUnsafeMutableBufferPointer { sp in
+            Parallel.split(pixels, ways: ways) { way, share in
+                var start = share.lowerBound
+                while start < share.upperBound {
+                    let rows = min(ConvGeneral.chunkRows, share.upperBound - start)
+                    body(way, start, rows, sp.baseAddress! + way * perThread)
+                    start += rows
                 }
             }
         }

@@ -12,6 +12,7 @@ public struct Float64Pass {
     public init(model: Model, ways: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.model = model
         self.ways = max(1, ways)
+        Parallel.useSingleThreadedBLAS()  // the threads are ours, as the runner's
     }
 
     /// Every layer's output for one preprocessed input (the model's input shape, position-major).
