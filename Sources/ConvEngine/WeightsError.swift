@@ -65,7 +65,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
         case .channelOutOfRange(let c, let l, let n): return "channel \(c) does not exist: \(l) has channels 0…\(n - 1)"
         case .wrongInputSize(let e, let f): return "input has \(f) values, the network needs \(e)"
         case .notInFloat64(let m):
-            return "\(m) has no float64 path (it is not made of input gradients): run it with --precision single"
+            return "\(m) has no float64 path (only the gradient methods have one): run it with --precision single"
         }
     }
 }

@@ -32,17 +32,28 @@ struct AttributionOptions: ParsableArguments {
         guard occlusionFill.isFinite else { throw ValidationError("--occlusion-fill must be a number") }
     }
 
-    /// `methods` with these parameters; guided Grad-CAM at `layer`. Throws for a method these options cannot run
-    /// (float64 for occlusion or guided Grad-CAM; an occlusion window larger than the network's input).
-    func applied(to methods: [ExplainMethod], layer: String?, input: TensorShape) throws -> [ExplainMethod] {
-        try methods.map { m in
-            guard case .attribution(let a) = m else {
-                if precision == .double { throw ValidationError(AttributionOptions.camInFloat64) }
-                return m
-            }
-            if precision == .double && !a.runsInFloat64 {
+    /// Throws for a method `precision` cannot run it in (before any model is read): float64 is for the gradient
+    /// methods only.
+    func checkPrecision(_ methods: [ExplainMethod]) throws {
+        guard precision == .double else { return }
+        for m in methods {
+            switch m {
+            case .cam: throw ValidationError(AttributionOptions.camInFloat64)
+            case .attribution(let a) where !a.runsInFloat64:
                 throw ValidationError(EngineError.notInFloat64(method: a.title).description)
+            case .attribution: break
             }
+        }
+    }
+
+    /// `methods` with these parameters; guided Grad-CAM at `layer` (by its name in `model`). Throws for a method
+    /// these options cannot run (float64 for a CAM, occlusion or guided Grad-CAM; an occlusion window larger than
+    /// the network's input).
+    func applied(to methods: [ExplainMethod], layer: String?, model: Model) throws -> [ExplainMethod] {
+        try checkPrecision(methods)
+        let input = model.input
+        return try methods.map { m in
+            guard case .attribution(let a) = m else { return m }
             switch a {
             case is IntegratedGradients:
                 return .attribution(
@@ -57,7 +68,7 @@ struct AttributionOptions: ParsableArguments {
                 }
                 return .attribution(Occlusion(window: occlusionWindow, stride: occlusionStride, fill: occlusionFill))
             case is GuidedGradCAM:
-                return .attribution(GuidedGradCAM(layer: layer))
+                return .attribution(GuidedGradCAM(layer: try layer.map { try model.hiddenLayer($0).name }))
             default:
                 return m
             }

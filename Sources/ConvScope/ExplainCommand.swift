@@ -33,7 +33,7 @@ struct ExplainCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...1).contains(opacity) else { throw ValidationError("--opacity must be between 0 and 1") }
-        _ = try methods()
+        try attributionOptions.checkPrecision(methods())
         if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
     }
 
@@ -45,6 +45,7 @@ struct ExplainCommand: ParsableCommand {
             let images = try ExplainInputs.images(inputs)
             let path = try weightsOptions.resolvedPath()
             let model = try weightsOptions.load()
+            let configured = try attributionOptions.applied(to: methods, layer: layer, model: model)
             let needsClass = methods.contains(where: \.needsClassifier)
             if needsClass && !model.hasClassifier { throw EngineError.noClassifier(model: model.sourceName) }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -53,7 +54,6 @@ struct ExplainCommand: ParsableCommand {
                 preprocessing: model.preprocessing.rawValue, score: score.rawValue,
                 scoreCamTop: scoreCamTop)
             let runner = Runner(model: model)
-            let configured = try attributionOptions.applied(to: methods, layer: layer, input: model.input)
             for (i, imagePath) in images.enumerated() {
                 let start = Date()
                 let image = try InputImage(

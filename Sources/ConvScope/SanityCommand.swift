@@ -30,7 +30,7 @@ struct SanityCommand: ParsableCommand {
     @OptionGroup(title: "Input attributions") var attributionOptions: AttributionOptions
 
     func validate() throws {
-        _ = try ExplainMethod.list(method, scoreCamTop: scoreCamTop)
+        try attributionOptions.checkPrecision(ExplainMethod.list(method, scoreCamTop: scoreCamTop))
         if let t = scoreCamTop, t < 1 { throw ValidationError("--score-cam-top must be at least 1") }
     }
 
@@ -39,7 +39,7 @@ struct SanityCommand: ParsableCommand {
             let model = try weightsOptions.load()
             guard model.hasClassifier else { throw EngineError.noClassifier(model: model.sourceName) }
             let methods = try attributionOptions.applied(
-                to: ExplainMethod.list(method, scoreCamTop: scoreCamTop), layer: layer, input: model.input)
+                to: ExplainMethod.list(method, scoreCamTop: scoreCamTop), layer: layer, model: model)
             let picture = try InputImage(path: image, width: model.input.width, height: model.input.height, crop: crop)
             let runner = Runner(model: model)
             let a = try runner.forward(runner.preprocess(rgb: picture.networkRGB))

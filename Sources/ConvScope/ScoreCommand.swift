@@ -36,7 +36,7 @@ struct ScoreCommand: ParsableCommand {
     func validate() throws {
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be between 1 and 1000") }
         if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
-        _ = try chosen()
+        try attributionOptions.checkPrecision(chosen())
     }
 
     func chosen() throws -> [ExplainMethod] { try ExplainMethod.list(methods, scoreCamTop: scoreCamTop) }
@@ -45,7 +45,7 @@ struct ScoreCommand: ParsableCommand {
         try reportingErrors {
             let model = try weightsOptions.load()
             guard model.hasClassifier else { throw EngineError.noClassifier(model: model.sourceName) }
-            let chosen = try attributionOptions.applied(to: chosen(), layer: layer, input: model.input)
+            let chosen = try attributionOptions.applied(to: chosen(), layer: layer, model: model)
             let runner = Runner(model: model)
             let picture = try InputImage(path: image, width: model.input.width, height: model.input.height, crop: crop)
             let a = try runner.forward(runner.preprocess(rgb: picture.networkRGB))

@@ -83,8 +83,11 @@ final class AttributionFidelityTests: XCTestCase {
                     configured(method, noise: r.noise, runner: r.runner), r.activations, classIndex: r.classIndex,
                     precision: .double)
                 let ownGap = difference(ours, wide)
-                print("SmoothGrad: our float32 and float64 maps differ by \(ownGap)")
+                let moved = sorted.filter { $0 > 1e-3 }.count
+                print("SmoothGrad: our float32 and float64 maps differ by \(ownGap); \(moved) values over 1e-3")
                 XCTAssertLessThanOrEqual(error, 1e-3 + ownGap, method.title)
+                // One unit's flip moves its receptive field's values (3,594, 2.4%); a wrong map moves most.
+                XCTAssertLessThanOrEqual(moved, sorted.count / 20, "\(method.title): beyond one unit's kink")
                 continue
             }
             // Integrated Gradients at 50 steps: at 3 of its points Captum's float32 and float64 runs take different

@@ -41,8 +41,8 @@ final class Float64PassTests: XCTestCase {
         return e[classIndex] / e.reduce(0, +)
     }
 
-    /// Signs of every ReLU-like unit and which input each max-pool picked: a finite difference that changes them
-    /// straddles a kink.
+    /// Signs of every layer's outputs: a finite difference that changes them straddles a ReLU's kink (a max-pool's
+    /// switch is not caught, but at ε = 1e-5 none happened here).
     private func pattern(_ pass: Float64Pass, _ x: [Double]) -> [Int] {
         pass.forward(x).flatMap { $0.map { $0 > 0 ? 1 : 0 } }
     }
@@ -122,6 +122,37 @@ final class Float64PassTests: XCTestCase {
                 XCTAssertGreaterThan(scale, 1e-4, "\(rule) \(kind): not vacuous")
                 let error = zip(g32, g64).map { abs(Double($0) - Double($1)) }.max()! / scale
                 XCTAssertLessThan(error, 1e-5, "\(rule) \(kind)")
+            }
+        }
+    }
+
+    /// A two-class head of one sigmoid unit, after a global max pool and a global average pool: both classes and
+    /// scores give the float32 runner's gradient.
+    func testFloat64PassInputGradient_SigmoidHeadAndGlobalPools_MatchRunner() throws {
+        var rng = SeededRandom(seed: 51)
+        for pool in [LayerKind.globalMaxPool, .globalAveragePool] {
+            let model = try Model(
+                name: "sigmoid", format: "test", sourceName: "sigmoid", input: TensorShape(6, 7, 3),
+                preprocessing: .none,
+                layers: [
+                    Layer("c", randomConv(&rng, kh: 3, kw: 3, 3, 6, padding: .same, activation: .relu)),
+                    Layer("g", pool), Layer("d", randomDense(&rng, 6, 1, activation: .sigmoid)),
+                ])
+            XCTAssertEqual(model.output, .sigmoid)
+            let runner = Runner(model: model)
+            let a = try runner.forward(FeatureMap(height: 6, width: 7, channels: 3, data: rng.floats(126)))
+            for k in 0..<2 {
+                for kind in [CAMScore.logit, .probability] {
+                    let single = AttributionInputs(runner: runner, activations: a, classIndex: k, score: kind)
+                    var double = single
+                    double.precision = .double
+                    let g32 = try single.gradient()
+                    let g64 = try double.gradient()
+                    let scale = Double(g32.map(abs).max()!)
+                    XCTAssertGreaterThan(scale, 1e-5, "\(pool.typeName) class \(k) \(kind): not vacuous")
+                    let error = zip(g32, g64).map { abs(Double($0) - Double($1)) }.max()! / scale
+                    XCTAssertLessThan(error, 1e-5, "\(pool.typeName) class \(k) \(kind)")
+                }
             }
         }
     }

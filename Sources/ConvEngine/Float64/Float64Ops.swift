@@ -62,16 +62,16 @@ enum Float64Ops {
         _ g: ConvGeneral.Geometry, ways: Int, _ body: (Int, Int, Int, UnsafeMutablePointer<Double>) -> Void
     ) {
         let pixels = g.outHeight * g.outWidth
-        let perThread = ConvGeneral.chunkRows * g.kernelHeight * g.kernelWidth * g.inChannels
-        var scratch = [Double](repeating: 0, count: ways * perThread)
-        scratch.withUnsafeMutableBufferPointer { sp in
-            Parallel.split(pixels, ways: ways) { way, share in
-                var start = share.lowerBound
-                while start < share.upperBound {
-                    let rows = min(ConvGeneral.chunkRows, share.upperBound - start)
-                    body(way, start, rows, sp.baseAddress! + way * perThread)
-                    start += rows
-                }
+        let chunk = min(ConvGeneral.chunkRows, (pixels + ways - 1) / ways)  // a thread's share, at most
+        let perThread = chunk * g.kernelHeight * g.kernelWidth * g.inChannels
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: ways * perThread)  // every row written first
+        defer { scratch.deallocate() }
+        Parallel.split(pixels, ways: ways) { way, share in
+            var start = share.lowerBound
+            while start < share.upperBound {
+                let rows = min(chunk, share.upperBound - start)
+                body(way, start, rows, scratch + way * perThread)
+                start += rows
             }
         }
     }

@@ -9,7 +9,7 @@ public struct Float64Pass {
     public let model: Model
     let ways: Int
 
-    public init(model: Model, ways: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(model: Model, ways: Int = Parallel.cores) {
         self.model = model
         self.ways = max(1, ways)
         Parallel.useSingleThreadedBLAS()  // the threads are ours, as the runner's

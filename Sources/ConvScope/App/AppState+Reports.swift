@@ -133,9 +133,10 @@ extension AppState {
         case .compareFailed(let f):
             guard f.generation == comparison.generation, f.request == comparison.request, f.axis == comparison.axis
             else { return [] }
-            comparison.failures[f.name] = f.message
-            status.post("Compare, \(f.name): \(f.message)", error: true, at: now)
-            return [.log("compare failed: \(f.name): \(f.message)")]
+            if f.road { comparison.roadFailures[f.name] = f.message } else { comparison.failures[f.name] = f.message }
+            let what = f.road ? "\(f.name) ROAD" : f.name
+            status.post("Compare, \(what): \(f.message)", error: true, at: now)
+            return [.log("compare failed: \(what): \(f.message)")]
         case .contributions, .channelAttribution, .contributionsFailed, .channelAttributionFailed:
             return reduce(dossier: e, now: now)
         case .indexLoaded, .indexLoadFailed, .indexProgress, .indexFinished, .indexFailed, .indexNotice, .topCrops,

@@ -57,13 +57,18 @@ enum CompareView {
         let failures =
             s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis ? s.comparison.failures : [:]
         let done = cells.count + items.filter { failures[$0.name] != nil }.count
-        let roadDone = cells.filter { $0.road != nil || failures[$0.name + " ROAD"] != nil }.count
+        let roadDone =
+            s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis
+            ? s.comparison.roadDone : 0
         let head =
             done < items.count
             ? "Computing the maps and their scores… \(done) of \(items.count)"
             : roadDone < cells.count
-                ? "ROAD (18 passes a map)… \(roadDone) of \(cells.count) · deletion: lower is better · insertion: "
-                    + "higher is better"
+                ? ui.fitted(
+                    [
+                        "ROAD (18 passes a map)… \(roadDone) of \(cells.count) · deletion: lower is better",
+                        "ROAD… \(roadDone) of \(cells.count)",
+                    ], role: .small, width: parts[1].w)
                 : [
                     "Deletion: lower is better · insertion, ROAD: higher is better · AD: average drop. Click a map "
                         + "to use it.",
@@ -72,7 +77,10 @@ enum CompareView {
         _ = ui.paragraph(head, in: parts[1], role: .small, color: ui.theme.textDim)
         let bestDeletion = cells.min { $0.scores.deletion.area < $1.scores.deletion.area }?.name
         let bestInsertion = cells.max { $0.scores.insertion.area < $1.scores.insertion.area }?.name
-        let bestROAD = cells.filter { $0.road != nil }.max { $0.road!.combined < $1.road!.combined }?.name
+        // Starred once every cell's ROAD is in (before, the pane's own entry would lead alone).
+        let bestROAD =
+            roadDone == cells.count && done == items.count
+            ? cells.filter { $0.road != nil }.max { $0.road!.combined < $1.road!.combined }?.name : nil
         let area = parts[2].rows([.fill(), .fixed(parts[2].h >= 360 ? 96 : 0)], spacing: 6)
         let columns = parts[2].w >= 4 * 150 ? 4 : (parts[2].w >= 3 * 150 ? 3 : 2)
         let rows = (items.count + columns - 1) / columns

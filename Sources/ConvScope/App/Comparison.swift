@@ -52,11 +52,15 @@ struct Comparison {
     var cells: [CompareCell] = []
     /// Cells that could not be computed, by name, with the reason (shown in the cell; they count as done).
     var failures: [String: String] = [:]
+    /// Cells whose ROAD could not be computed, by name, with the reason (the status bar says it; they count as done).
+    var roadFailures: [String: String] = [:]
     /// The sanity check's points, every method's, in the order they arrived.
     var sanity: [SanityPoint] = []
 
     /// Cells finished either way.
     var done: Int { cells.count + failures.count }
+    /// Cells whose ROAD has arrived or failed.
+    var roadDone: Int { cells.filter { $0.road != nil || roadFailures[$0.name] != nil }.count }
 }
 
 /// A compare cell or sanity step that failed: which run, which entry, why.
@@ -67,6 +71,8 @@ struct CompareFailure {
     /// The cell's name, or the layer the sanity check was randomising.
     let name: String
     let message: String
+    /// Only the cell's ROAD failed (the cell itself has arrived).
+    var road = false
 }
 
 /// One method's map after randomising the weighted layers down to `layer` (step `step` of `of`), against its map on

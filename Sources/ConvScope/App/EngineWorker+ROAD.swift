@@ -27,7 +27,7 @@ extension EngineWorker {
             guard isCurrentComparison(ticket), let work = left.first, let runner, let analysis = current,
                 analysis.generation == imageGeneration
             else {
-                runner?.releaseRunMemory()  // the run is over: its buffers and kernels go
+                runner?.releaseRunMemory()  // the run is over: its batch runner goes
                 return
             }
             do {
@@ -39,7 +39,8 @@ extension EngineWorker {
                             generation: imageGeneration, request: request.comparisonKey(axis), name: work.name,
                             road: road)))
             } catch {  // the cell keeps its map and scores; the status bar says why ROAD is missing
-                compareFailed(request.comparisonKey(axis), axis, work.name + " ROAD", error, imageGeneration)
+                compareFailed(
+                    request.comparisonKey(axis), axis, work.name, error, imageGeneration, road: true)
             }
             continueROAD(request, axis, left.dropFirst(), imageGeneration: imageGeneration, ticket: ticket)
         }

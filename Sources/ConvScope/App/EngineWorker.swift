@@ -255,10 +255,12 @@ final class EngineWorker {
             if left.isEmpty && !stale {
                 return continueROAD(request, axis, roadLeft[...], imageGeneration: imageGeneration, ticket: ticket)
             }
-            if stale { runner?.releaseRunMemory() }  // the run is over: its buffers and kernels go
             guard !stale, let item = left.first, let runner, let analysis = current,
                 analysis.generation == imageGeneration, let c = analysis.classification
-            else { return }
+            else {
+                runner?.releaseRunMemory()  // the run is over: its batch runner goes
+                return
+            }
             var roadLeft = roadLeft
             let start = Date()
             let method = CAMMethods.named(axis == .methods ? item : request.method) ?? GradCAMMethod()
@@ -303,11 +305,12 @@ final class EngineWorker {
 
     /// Tells the window that a compare cell (or the sanity step at `name`) could not be computed, and why.
     func compareFailed(
-        _ key: CAMRequest, _ axis: CompareAxis, _ name: String, _ error: Error, _ generation: Int
+        _ key: CAMRequest, _ axis: CompareAxis, _ name: String, _ error: Error, _ generation: Int, road: Bool = false
     ) {
         events.post(
             .compareFailed(
-                CompareFailure(generation: generation, request: key, axis: axis, name: name, message: "\(error)")))
+                CompareFailure(
+                    generation: generation, request: key, axis: axis, name: name, message: "\(error)", road: road)))
     }
 
     /// LayerCAM at every convolution, each normalised and brought to the input's size, averaged and normalised again

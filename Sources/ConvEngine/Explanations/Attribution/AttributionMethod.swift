@@ -8,12 +8,13 @@ public protocol AttributionMethod {
     var title: String { get }
     /// The attribution, position-major like the input (height × width × channels).
     func attribute(_ x: AttributionInputs) throws -> [Float]
-    /// Whether it can run in float64 (`AttributionPrecision.double`): the methods made of input gradients.
+    /// Whether it runs in float64 when asked (`AttributionPrecision.double`): the methods made only of input
+    /// gradients say so; any other would run in float32 while its sidecar said float64.
     var runsInFloat64: Bool { get }
 }
 
 extension AttributionMethod {
-    public var runsInFloat64: Bool { true }
+    public var runsInFloat64: Bool { false }
 }
 
 /// The arithmetic of a gradient method's passes: float32 (the engine's own, fast) or float64 (`Float64Pass`, several

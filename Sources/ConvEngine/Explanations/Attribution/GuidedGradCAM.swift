@@ -5,8 +5,6 @@ public struct GuidedGradCAM: AttributionMethod {
     /// The hidden layer (nil: the last convolution).
     public var layer: String?
     public init(layer: String? = nil) { self.layer = layer }
-    /// Its Grad-CAM factor comes from the engine's float32 passes.
-    public var runsInFloat64: Bool { false }
 
     public func attribute(_ x: AttributionInputs) throws -> [Float] {
         let model = x.runner.model

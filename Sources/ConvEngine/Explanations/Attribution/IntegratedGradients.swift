@@ -25,6 +25,7 @@ public struct IntegratedGradients: AttributionMethod {
         }
     }
     public let name = "integrated_gradients", title = "Integrated Gradients"
+    public var runsInFloat64: Bool { true }
     public var steps: Int
     public var baseline: Baseline
     public init(steps: Int = 50, baseline: Baseline = .black) {

@@ -6,8 +6,6 @@ public struct Occlusion: AttributionMethod {
     public let name = "occlusion", title = "Occlusion"
     public var window: Int, stride: Int
     public var fill: Float
-    /// Forward passes only, in the engine's float32.
-    public var runsInFloat64: Bool { false }
     public init(window: Int = 16, stride: Int = 8, fill: Float = 0) {
         self.window = window
         self.stride = stride

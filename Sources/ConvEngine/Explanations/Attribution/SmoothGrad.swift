@@ -5,6 +5,7 @@ import Foundation
 /// (`noise`: one sample per array) so a reference can use the same.
 public struct SmoothGrad: AttributionMethod {
     public let name = "smoothgrad", title = "SmoothGrad"
+    public var runsInFloat64: Bool { true }
     public var samples: Int
     public var sigma: Float
     public var seed: UInt64
