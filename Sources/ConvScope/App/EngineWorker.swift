@@ -69,6 +69,8 @@ final class EngineWorker {
     /// The filter request whose job runs on `filterMaker`, nil when none does: the maker and its buffers (Lucid's
     /// lanes: up to 256 MB) go when that job ends, finished or cancelled, unless a newer request took the maker over.
     private var makerTicket: Int?
+    /// How many filters `filterMaker`'s buffers were sized for (`makerBudget`).
+    private var makerFilters = 0
     private var makerPath: String?
     /// The disk cache of finished filter images, for the model file it was made for (its SHA-256 computed once).
     private var filterStore: (path: String, cache: FilterImageCache?)?
@@ -402,11 +404,13 @@ final class EngineWorker {
                 let missing = filters.filter { f in !cached.contains { $0.filter == f } }
                 guard !missing.isEmpty else { return }
                 if filterMaker == nil || filterMaker!.layer.name != key.layer || filterMaker!.recipe != key.recipe
-                    || makerPath != key.weightsPath
+                    || makerPath != key.weightsPath || makerFilters < missing.count
                 {
                     filterMaker = nil  // free the old buffers first
-                    filterMaker = try key.recipe.maker(model: runner.model, layer: key.layer)
+                    filterMaker = try key.recipe.maker(
+                        model: runner.model, layer: key.layer, memoryBudget: Self.makerBudget(filters: missing.count))
                     makerPath = key.weightsPath
+                    makerFilters = missing.count
                 }
                 let job = try filterMaker!.job(filters: missing)
                 makerTicket = ticket
@@ -452,6 +456,14 @@ final class EngineWorker {
             if job.isFinished { return filtersEnded(ticket) }
             continueFilters(job, key: key, ticket: ticket, started: started, save: save)
         }
+    }
+
+    /// The floats a maker's buffers may hold for a job of `filters` filters: the makers' own 64 Mi floats (256 MB)
+    /// for a page of 64, in proportion for fewer (a dossier's one filter image: one image a lane, not 32). A page
+    /// takes as many batches as before; fewer filters never more than a page.
+    static func makerBudget(filters: Int) -> Int {
+        let page = 64  // filters a page of the grid (`FilterSet.page`)
+        return (64 << 20) / page * min(max(filters, 1), page)
     }
 
     /// Request `ticket`'s filter job is over: its maker goes unless a newer job runs on it, and the heap is trimmed
