@@ -68,6 +68,9 @@ extension EngineWorker {
                 } catch {
                     events.post(.indexFailed(run: run, "\(error)"))
                 }
+                // The indexer's runner and buffers are gone: the heap is trimmed once the engine is idle too.
+                idle.jobEnded()
+                idle.async {}
             }
         }
     }
