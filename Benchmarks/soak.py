@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Soak the window: N random events (mouse moves, clicks, drags, the wheel, keys) sent with xdotool to
 `convscope gui` under its own Xvfb, its memory sampled all along; prints events sent, peak and final RSS, and
-whether the window is still alive and answering.
+whether the window is still alive and answering, and how often the heap was trimmed after a long job (the app's
+"memory: heap trimmed" log lines) with the resident set each left.
 
     python3 Benchmarks/soak.py --weights FILE [--events 30000] [--size 1920x1080] [--seed 1] [--cold-cache]
 
@@ -22,6 +23,21 @@ from window_args import add_window_arguments, cache_home, status_kib
 
 KEYS = ["Left", "Right", "Prior", "Next", "Escape", "Tab", "space", "Return", "Up", "Down", "Home", "End",
         "F1", "c", "f", "g", "h", "m", "l"]
+
+
+def trim_lines(log_path):
+    """(before, after) MiB of each "memory: heap trimmed" line the app logged (the engine idle after a long job)."""
+    found = []
+    try:
+        with open(log_path, errors="replace") as f:
+            for line in f:
+                words = line.split()
+                if line.startswith("memory: heap trimmed") and "→" in words:
+                    i = words.index("→")
+                    found.append((int(words[i - 1]), int(words[i + 1])))
+    except OSError:
+        pass
+    return found
 
 
 def main():
@@ -114,6 +130,10 @@ def main():
     print(f"peak RSS (VmHWM): {hwm / 1024 if hwm else peak['rss'] / 1024:.0f} MB; "
           f"highest sample {peak['rss'] / 1024:.0f} MB at {peak['t']:.0f} s; final {(final or 0) / 1024:.0f} MB")
     print(f"app log and home: {home}")
+    trims = trim_lines(os.path.join(home, "app.log"))
+    if trims:
+        afters = [after for _, after in trims]
+        print(f"heap trims after long jobs: {len(trims)}, resident after them {min(afters)}–{max(afters)} MiB")
     return 0 if alive else 1
 
 

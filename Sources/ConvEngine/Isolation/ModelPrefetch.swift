@@ -28,7 +28,9 @@ final class ModelPrefetch: @unchecked Sendable {
             entry.result = Result {
                 let model = try read()
                 model.winograd.prepareForward(model.layers)   // the runner's own first step, done here too
-                Self.releaseFreePages()
+                // The heap pages freed while the kernels were made (each is transformed, then packed into a
+                // second array) go back to the system: `MemoryPolicy` turns glibc's own trimming off.
+                FreeHeapPages.release()
                 return model
             }
             entry.done.leave()
@@ -45,14 +47,6 @@ final class ModelPrefetch: @unchecked Sendable {
         entry.done.wait()
         guard entry.identity == Self.identity(path) else { return nil }
         return entry.result
-    }
-
-    /// Hands back to the system the heap pages freed while the kernels were made (each is transformed, then packed
-    /// into a second array; the first stays on its thread's heap otherwise, as `MemoryPolicy` turns trimming off).
-    static func releaseFreePages() {
-        typealias Trim = @convention(c) (Int) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        _ = unsafeBitCast(symbol, to: Trim.self)(0)
     }
 
     private static func identity(_ path: String) -> String? {

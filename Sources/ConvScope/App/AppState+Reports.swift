@@ -178,6 +178,8 @@ extension AppState {
             filtersRequested = nil
             status.post("Filter images for \(key.layer): \(message)", error: true, at: now)
             return [.log("error: \(message)")]
+        case .heapTrimmed(let before, let after):
+            return [.log("memory: heap trimmed after a long job, \(before / 1024) → \(after / 1024) MiB resident")]
         }
     }
 

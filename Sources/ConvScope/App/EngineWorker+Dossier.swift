@@ -7,7 +7,7 @@ extension EngineWorker {
     /// own newest analysis may already be another image's).
     func contributions(_ key: ContributionKey, of analysis: Analysis) {
         let ticket = dossierTickets.next(.contributions)
-        queue.async { [self] in
+        idle.async { [self] in
             guard dossierTickets.isNewest(ticket, .contributions) else { return }
             do {
                 let runner = try runner(for: analysis)
@@ -25,7 +25,7 @@ extension EngineWorker {
     /// Guided backprop from one channel of `analysis` to its pixels, rendered.
     func channelAttribution(_ key: ChannelAttributionKey, of analysis: Analysis) {
         let ticket = dossierTickets.next(.channelAttribution)
-        queue.async { [self] in
+        idle.async { [self] in
             guard dossierTickets.isNewest(ticket, .channelAttribution) else { return }
             let start = Date()
             do {

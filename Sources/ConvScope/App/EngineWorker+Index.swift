@@ -6,7 +6,7 @@ import Raster
 extension EngineWorker {
     /// The model loaded now, its file and its key, read on the engine's queue and handed to `body` there.
     private func withModel(_ body: @escaping (Model, String, String) -> Void) {
-        queue.async { [self] in
+        idle.async { [self] in
             guard let model = runner?.model, let path = modelPath else { return }
             body(model, path, WeightsInfo(model, path: path).key)
         }
@@ -68,6 +68,9 @@ extension EngineWorker {
                 } catch {
                     events.post(.indexFailed(run: run, "\(error)"))
                 }
+                // The indexer's runner and buffers are gone: the heap is trimmed once the engine is idle too.
+                idle.jobEnded()
+                idle.async {}
             }
         }
     }

@@ -23,11 +23,12 @@ extension EngineWorker {
     func continueROAD(
         _ request: CAMRequest, _ axis: CompareAxis, _ left: ArraySlice<ROADWork>, imageGeneration: Int, ticket: Int
     ) {
-        queue.async { [self] in
+        idle.async { [self] in
             guard isCurrentComparison(ticket), let work = left.first, let runner, let analysis = current,
                 analysis.generation == imageGeneration
             else {
-                runner?.releaseRunMemory()  // the run is over: its batch runner goes
+                runner?.releaseRunMemory()  // the run is over: its batch runner goes, and its heap pages once idle
+                idle.jobEnded()
                 return
             }
             do {

@@ -26,7 +26,7 @@ extension EngineWorker {
     }
 
     func sanity(_ request: CAMRequest, imageGeneration: Int, ticket: Int) {
-        queue.async { [self] in
+        idle.async { [self] in
             guard let runner, let analysis = current, analysis.generation == imageGeneration,
                 let c = analysis.classification
             else { return }
@@ -40,7 +40,7 @@ extension EngineWorker {
 
     /// Step −1 makes the trained maps; step s compares every method on the network randomised through `steps[s]`.
     private func continueSanity(_ run: SanityRun, step: Int, method: Int) {
-        queue.async { [self] in
+        idle.async { [self] in
             let check = run.check
             guard isCurrentComparison(run.ticket), step < check.steps.count, let runner,
                 let analysis = current, analysis.generation == run.imageGeneration
@@ -101,6 +101,7 @@ extension EngineWorker {
         runner?.releaseRunMemory()
         if let p = run.parked, runner?.model.winograd === p.model.winograd { p.model.unpark(p.layers) }
         run.parked = nil
+        idle.jobEnded()
     }
 
     private func fail(_ run: SanityRun, _ name: String, _ error: Error) {

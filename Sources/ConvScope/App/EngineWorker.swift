@@ -39,10 +39,15 @@ final class EngineWorker {
         /// How many of a request's images came from the disk cache (their images follow as `filterImages`).
         case filtersCached(FilterKey, Int)
         case filtersFailed(FilterKey, String)
+        /// The heap's free pages went back to the system after a long job (`IdleHeapTrim`): the resident set before
+        /// and after.
+        case heapTrimmed(beforeKiB: Int, afterKiB: Int)
     }
 
-    let events = Mailbox<Event>()
-    let queue = DispatchQueue(label: "convscope.engine", qos: .userInitiated)
+    let events: Mailbox<Event>
+    let queue: DispatchQueue
+    /// Every item of `queue` goes through it: the heap is trimmed when the queue goes idle after a long job.
+    let idle: IdleHeapTrim
     private let lock = NSLock()
     private var newestImageGeneration = 0
     /// A photo decoding since start-up, while the model loads (`prefetch`); the first analysis of that path takes it.
@@ -63,15 +68,32 @@ final class EngineWorker {
     /// Replaces the model's own preprocessing when set (the window's choice).
     private var preprocessing: Preprocessing?
     private var filterMaker: (any FilterImageMaker)?
+    /// The filter request whose job runs on `filterMaker`, nil when none does: the maker and its buffers (Lucid's
+    /// lanes: up to 256 MB) go when that job ends, finished or cancelled, unless a newer request took the maker over.
+    private var makerTicket: Int?
+    /// How many filters `filterMaker`'s buffers were sized for (`makerBudget`).
+    private var makerFilters = 0
     private var makerPath: String?
     /// The disk cache of finished filter images, for the model file it was made for (its SHA-256 computed once).
     private var filterStore: (path: String, cache: FilterImageCache?)?
+
+    /// `idleTrimDelay`: how long the queue stays idle after a long job before the heap's free pages go back.
+    init(idleTrimDelay: DispatchTimeInterval = .seconds(1)) {
+        queue = DispatchQueue(label: "convscope.engine", qos: .userInitiated)
+        let events = Mailbox<Event>()
+        self.events = events
+        idle = IdleHeapTrim(queue: queue, delay: idleTrimDelay) {
+            let before = MemoryPolicy.residentKiB()
+            FreeHeapPages.release()
+            events.post(.heapTrimmed(beforeKiB: before, afterKiB: MemoryPolicy.residentKiB()))
+        }
+    }
 
     /// Looks in every discovery place (on the queue: probing reads the files) and loads the best find. Files the
     /// probe had to load are kept (the first full and the first backbone, one of which is chosen), so the chosen
     /// file is not read twice.
     func discoverAndLoad(explicit: String?, repoWeightsFolder: String?, preprocessing: Preprocessing? = nil) {
-        queue.async { [self] in
+        idle.async { [self] in
             self.preprocessing = preprocessing
             var kept: [String: Model] = [:]
             var keptFull = false
@@ -94,22 +116,25 @@ final class EngineWorker {
 
     /// Loads a model the user chose (a drop): its own preprocessing applies until the user picks another.
     func loadWeights(path: String) {
-        queue.async { [self] in
+        idle.async { [self] in
             preprocessing = nil
             load(path)
         }
     }
 
     /// Runs the loaded model with another preprocessing from now on (the window's choice); the window analyses its
-    /// image again when the model's description arrives.
+    /// image again when the model's description arrives. The model's weights and Winograd kernels are shared by the
+    /// copy; the old runner and its buffers go before the new one's are made.
     func setPreprocessing(_ p: Preprocessing?) {
-        queue.async { [self] in
+        idle.async { [self] in
             preprocessing = p
             guard var model = runner?.model, let path = modelPath else { return }
             model.preprocessing = p ?? model.preprocessing
             filterMaker = nil
             forgetAnalysis()
+            runner = nil
             runner = Runner(model: model)
+            idle.jobEnded()
             events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: 0))
         }
     }
@@ -121,9 +146,11 @@ final class EngineWorker {
             if let p = preprocessing { model.preprocessing = p }
             filterMaker = nil
             forgetAnalysis()
+            let replacing = runner != nil
             runner = nil  // free the old model's buffers first
             runner = Runner(model: model)
             modelPath = path
+            if replacing { idle.jobEnded() }  // the first load's garbage went back already (`ModelPrefetch`)
             events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: Date().timeIntervalSince(start)))
         } catch {
             events.post(.weightsFailed("\(error)"))
@@ -154,7 +181,7 @@ final class EngineWorker {
         let early = prefetched?.path == path ? prefetched : nil
         prefetched = nil
         lock.unlock()
-        queue.async { [self] in
+        idle.async { [self] in
             guard !isStale(generation) else { return }
             guard let runner else {
                 events.post(.analysisFailed("no model loaded", generation: generation))
@@ -191,7 +218,7 @@ final class EngineWorker {
         newestCAMRequest += 1
         let ticket = newestCAMRequest
         lock.unlock()
-        queue.async { [self] in
+        idle.async { [self] in
             lock.lock()
             let stale = ticket != newestCAMRequest
             lock.unlock()
@@ -203,9 +230,12 @@ final class EngineWorker {
     private func computeCAM(_ request: CAMRequest, for analysis: Analysis) {
         guard let runner, let classification = analysis.classification else { return }
         let start = Date()
-        defer { runner.dropBatchRunner() }  // Score-CAM's and Ablation-CAM's batch buffers go with the answer
+        let method = CAMMethods.named(request.method) ?? GradCAMMethod()
+        defer {
+            runner.dropBatchRunner()  // Score-CAM's and Ablation-CAM's batch buffers go with the answer
+            if method.usesForwardPasses { idle.jobEnded() }
+        }
         do {
-            let method = CAMMethods.named(request.method) ?? GradCAMMethod()
             let r = try runner.classActivationMap(
                 method, analysis.activations, classification: classification,
                 layer: request.layer, classIndex: request.classIndex,
@@ -233,7 +263,7 @@ final class EngineWorker {
         let ticket = newestComparison
         lock.unlock()
         if axis == .sanity { return sanity(request, imageGeneration: imageGeneration, ticket: ticket) }
-        queue.async { [self] in
+        idle.async { [self] in
             guard let runner else { return }
             let items =
                 axis == .methods
@@ -250,7 +280,7 @@ final class EngineWorker {
         _ request: CAMRequest, _ axis: CompareAxis, _ left: ArraySlice<String>,
         imageGeneration: Int, ticket: Int, roadLeft: [ROADWork] = []
     ) {
-        queue.async { [self] in
+        idle.async { [self] in
             let stale = !isCurrentComparison(ticket)
             if left.isEmpty && !stale {
                 return continueROAD(request, axis, roadLeft[...], imageGeneration: imageGeneration, ticket: ticket)
@@ -259,6 +289,7 @@ final class EngineWorker {
                 analysis.generation == imageGeneration, let c = analysis.classification
             else {
                 runner?.releaseRunMemory()  // the run is over: its batch runner goes
+                idle.jobEnded()
                 return
             }
             var roadLeft = roadLeft
@@ -366,7 +397,7 @@ final class EngineWorker {
         newestFilterRequest += 1
         let ticket = newestFilterRequest
         lock.unlock()
-        queue.async { [self] in
+        idle.async { [self] in
             guard isCurrentFilterRequest(ticket) else { return }
             do {
                 guard let runner, let path = modelPath, WeightsInfo(runner.model, path: path).key == key.weightsPath
@@ -381,13 +412,16 @@ final class EngineWorker {
                 let missing = filters.filter { f in !cached.contains { $0.filter == f } }
                 guard !missing.isEmpty else { return }
                 if filterMaker == nil || filterMaker!.layer.name != key.layer || filterMaker!.recipe != key.recipe
-                    || makerPath != key.weightsPath
+                    || makerPath != key.weightsPath || makerFilters < missing.count
                 {
                     filterMaker = nil  // free the old buffers first
-                    filterMaker = try key.recipe.maker(model: runner.model, layer: key.layer)
+                    filterMaker = try key.recipe.maker(
+                        model: runner.model, layer: key.layer, memoryBudget: Self.makerBudget(filters: missing.count))
                     makerPath = key.weightsPath
+                    makerFilters = missing.count
                 }
                 let job = try filterMaker!.job(filters: missing)
+                makerTicket = ticket
                 continueFilters(job, key: key, ticket: ticket, started: Date()) { image in
                     try? cache?.save(image, cacheKey)  // a cache that cannot be written is no error
                 }
@@ -416,8 +450,8 @@ final class EngineWorker {
         _ job: any FilterImageJob, key: FilterKey, ticket: Int, started: Date,
         save: @escaping (FilterImage) -> Void
     ) {
-        queue.async { [self] in
-            guard isCurrentFilterRequest(ticket) else { return }
+        idle.async { [self] in
+            guard isCurrentFilterRequest(ticket) else { return filtersEnded(ticket) }
             let images = job.step()
             let elapsed = Date().timeIntervalSince(started)
             events.post(
@@ -427,8 +461,27 @@ final class EngineWorker {
                         secondsLeft: elapsed / Double(job.stepsDone) * Double(job.stepsTotal - job.stepsDone))))
             images.forEach(save)
             if !images.isEmpty { events.post(.filterImages(key, images)) }
-            if !job.isFinished { continueFilters(job, key: key, ticket: ticket, started: started, save: save) }
+            if job.isFinished { return filtersEnded(ticket) }
+            continueFilters(job, key: key, ticket: ticket, started: started, save: save)
         }
+    }
+
+    /// The floats a maker's buffers may hold for a job of `filters` filters: the makers' own 64 Mi floats (256 MB)
+    /// for a page of 64, in proportion for fewer (a dossier's one filter image: one image a lane, not 32). A page
+    /// takes as many batches as before; fewer filters never more than a page.
+    static func makerBudget(filters: Int) -> Int {
+        let page = 64  // filters a page of the grid (`FilterSet.page`)
+        return (64 << 20) / page * min(max(filters, 1), page)
+    }
+
+    /// Request `ticket`'s filter job is over: its maker goes unless a newer job runs on it, and the heap is trimmed
+    /// once the queue is idle. A next page makes the maker again (milliseconds against the seconds its images take).
+    private func filtersEnded(_ ticket: Int) {
+        if makerTicket == ticket {
+            filterMaker = nil
+            makerTicket = nil
+        }
+        idle.jobEnded()
     }
 
     private func isCurrentFilterRequest(_ ticket: Int) -> Bool {

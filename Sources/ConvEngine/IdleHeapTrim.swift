@@ -1,0 +1,78 @@
+import Dispatch
+import Foundation
+
+/// A serial queue's work, counted, so the heap's free pages go back to the system once the queue has been idle for
+/// a moment after a long job (the window's engine: Score-CAM, the compare view, the sanity check, filter images, a
+/// model switch).
+/// `MemoryPolicy` turns glibc's own trimming off so each forward pass reuses the last one's pages; without this, what
+/// a long job freed stays with the process, on whichever thread's heap (arena) it was freed to, and a long session
+/// holds the sum of them (a 3,000-event soak: 430 MB of 1,745 came back with one `malloc_trim`). Only after a long
+/// job: the image steps' passes keep their pages, and a trim waits for the queue to be empty, never between two steps.
+public final class IdleHeapTrim: @unchecked Sendable {
+    private let queue: DispatchQueue
+    private let delay: DispatchTimeInterval
+    private let trim: () -> Void
+    private let lock = NSLock()
+    /// Items queued or running.
+    private var pending = 0
+    /// A long job ended since the last trim.
+    private var due = false
+    /// Bumped by every new item, so a trim scheduled before it does not run.
+    private var ticket = 0
+    private var trimsDone = 0
+
+    /// `trim` runs on `queue` once it has been idle for `delay` after a `jobEnded`.
+    public init(
+        queue: DispatchQueue, delay: DispatchTimeInterval = .seconds(1),
+        trim: @escaping () -> Void = { FreeHeapPages.release() }
+    ) {
+        self.queue = queue
+        self.delay = delay
+        self.trim = trim
+    }
+
+    /// How many trims have run (for tests and reports).
+    public var trims: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return trimsDone
+    }
+
+    /// Runs `work` on the queue, counted.
+    public func async(_ work: @escaping () -> Void) {
+        lock.lock()
+        pending += 1
+        ticket += 1
+        lock.unlock()
+        queue.async { [self] in
+            work()
+            finished()
+        }
+    }
+
+    /// A long job has ended (called from its last item): its freed memory goes back once the queue is idle.
+    public func jobEnded() {
+        lock.lock()
+        due = true
+        lock.unlock()
+    }
+
+    private func finished() {
+        lock.lock()
+        pending -= 1
+        guard pending == 0, due else { return lock.unlock() }
+        let scheduled = ticket
+        lock.unlock()
+        queue.asyncAfter(deadline: .now() + delay) { [self] in
+            lock.lock()
+            let go = scheduled == ticket && pending == 0 && due
+            if go { due = false }
+            lock.unlock()
+            guard go else { return }
+            trim()
+            lock.lock()
+            trimsDone += 1
+            lock.unlock()
+        }
+    }
+}
