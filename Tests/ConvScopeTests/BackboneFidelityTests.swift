@@ -7,8 +7,8 @@ import XCTest
 /// convolutions, full width) with a small head (flatten → 16 ReLU → 16 ReLU → 10: `SyntheticClassifier` at width 16)
 /// against Captum 0.9 on the same weights ported to torch, on the golden cat photo, class the head's top class
 /// (Tests/Explanations/backbone/, from make_backbone_references.py). Saliency and guided backprop within 1e-3 of the
-/// reference's largest |value|; Integrated Gradients, whose float32 reference is partly decided by rounding, as its test
-/// says, and in float64 (`--precision double`) against Captum's float64 maps (`NAME_float64.npy`) to 1e-5.
+/// reference's largest |value|; Integrated Gradients, whose float32 reference is partly decided by rounding, as its
+/// test says, and in float64 (`--precision double`) against Captum's float64 maps (`NAME_float64.npy`) to 1e-5.
 /// references.json's "float64_difference" is how far Captum's own map moves when its model runs in float64.
 final class BackboneFidelityTests: XCTestCase {
     static let folder = Fixtures.repo.appendingPathComponent("Tests/Explanations/backbone")
