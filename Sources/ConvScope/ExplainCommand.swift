@@ -51,8 +51,7 @@ struct ExplainCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let sidecar = ExplainSidecar(
                 modelPath: path, modelSHA256: npy ? try Checksums.sha256(ofFile: path) : nil,
-                preprocessing: model.preprocessing.rawValue, score: score.rawValue,
-                scoreCamTop: scoreCamTop)
+                preprocessing: model.preprocessing.rawValue, score: score.rawValue)
             let runner = Runner(model: model)
             for (i, imagePath) in images.enumerated() {
                 let start = Date()

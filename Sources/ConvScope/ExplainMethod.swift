@@ -60,33 +60,19 @@ enum ExplainMethod {
             return ExplainedMap(
                 method: m.name, layer: r.layer.name, classIndex: r.classIndex, height: r.layer.height,
                 width: r.layer.width, display: r.map, values: r.map, shape: [r.layer.height, r.layer.width],
-                valuesDescription: "the map: ReLU, then (m - min) / (1e-7 + max)", parameters: [:])
+                valuesDescription: "the map: ReLU, then (m - min) / (1e-7 + max)",
+                parameters: parameters(model: runner.model, precision: precision))
         case .attribution(let m):
             let k = classIndex ?? (c?.top(1).first?.index ?? 0)
             let values = try runner.attribution(m, a, classIndex: k, score: score, precision: precision)
             let s = a.input
-            var parameters: [String: Any] = m.runsInFloat64 ? ["precision": precision.rawValue] : [:]
-            if let g = m as? GuidedGradCAM { parameters["layer"] = g.layer ?? runner.model.lastConvolution?.name ?? "" }
-            if let ig = m as? IntegratedGradients {
-                parameters["steps"] = ig.steps
-                parameters["baseline"] = ig.baseline.name
-                parameters["quadrature"] = "gausslegendre"
-            }
-            if let sg = m as? SmoothGrad {
-                parameters["samples"] = sg.samples
-                parameters["sigma"] = sg.sigma
-            }
-            if let o = m as? Occlusion {
-                parameters["window"] = o.window
-                parameters["stride"] = o.stride
-                parameters["fill"] = o.fill
-            }
             return ExplainedMap(
                 method: m.name, layer: nil, classIndex: k, height: s.height, width: s.width,
                 display: AttributionMethods.displayMap(values, channels: s.channels), values: values,
                 shape: [s.height, s.width, s.channels],
                 valuesDescription: "attribution per input value (preprocessed image, H x W x C); the PNG "
-                    + "shows max |attribution| over channels / its maximum", parameters: parameters)
+                    + "shows max |attribution| over channels / its maximum",
+                parameters: parameters(model: runner.model, precision: precision))
         }
     }
 }

@@ -3,15 +3,11 @@ import Foundation
 
 /// What a map's JSON sidecar records: enough to make the same map again.
 struct ExplainSidecar {
-    let modelPath: String, modelSHA256: String?, preprocessing: String, score: String, scoreCamTop: Int?
+    let modelPath: String, modelSHA256: String?, preprocessing: String, score: String
 
     func json(image: String, map m: ExplainedMap, className: String?) throws -> Data {
         var parameters: [String: Any] = ["score": score]
         for (k, v) in m.parameters { parameters[k] = v }
-        if m.method == "scorecam" {
-            parameters["top_channels"] = scoreCamTop ?? NSNull()
-            parameters["batch"] = 16
-        }
         let object: [String: Any] = [
             "image": image, "model": modelPath, "model_sha256": modelSHA256 ?? NSNull(), "method": m.method,
             "parameters": parameters, "layer": m.layer ?? NSNull(), "class": m.classIndex ?? NSNull(),

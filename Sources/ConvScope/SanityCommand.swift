@@ -76,6 +76,7 @@ struct SanityCommand: ParsableCommand {
             func entry(_ i: Int) -> [String: Any] {
                 [
                     "method": methods[i].name, "layer": check.trained[i]?.layer ?? NSNull(),
+                    "parameters": methods[i].parameters(model: model, precision: attributionOptions.precision),
                     "steps": results[i].map {
                         ["randomised_through": $0.layer, "spearman": $0.s.spearman, "ssim": $0.s.ssim]
                     },

@@ -68,7 +68,7 @@ struct ScoreCommand: ParsableCommand {
                 let r = road ? try runner.road(input: a.input, map: full, classIndex: k) : nil
                 rows.append(
                     Row(
-                        method: map.method, layer: map.layer, scores: f, road: r,
+                        method: map.method, parameters: map.parameters, layer: map.layer, scores: f, road: r,
                         seconds: Date().timeIntervalSince(start)))
                 if !json && isatty(2) != 0 {
                     FileHandle.standardError.write(
@@ -86,6 +86,7 @@ struct ScoreCommand: ParsableCommand {
 
     struct Row {
         let method: String
+        let parameters: [String: Any]
         let layer: String?
         let scores: Faithfulness
         let road: ROADScores?
@@ -119,7 +120,7 @@ struct ScoreCommand: ParsableCommand {
                 "deletion_curve": r.scores.deletion.probabilities, "insertion_curve": r.scores.insertion.probabilities,
                 "average_drop_percent": r.scores.drop, "increase_in_confidence": r.scores.increase,
                 "probability": r.scores.probability, "masked_probability": r.scores.maskedProbability,
-                "seconds": r.seconds,
+                "seconds": r.seconds, "parameters": r.parameters,
             ]
             if let l = r.layer { d["layer"] = l }
             if let road = r.road {

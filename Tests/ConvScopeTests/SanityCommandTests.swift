@@ -53,6 +53,19 @@ final class SanityCommandTests: XCTestCase {
         XCTAssertGreaterThan(spearman(2, 0), 0.95)
     }
 
+    func testSanity_JSONRecordsTheMethodsParameters() throws {
+        let r = try runConvscope([
+            "sanity", Self.photo, "--weights", Self.model, "--method", "smoothgrad", "--smoothgrad-samples", "2",
+            "--smoothgrad-sigma", "0.25", "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let parameters = try XCTUnwrap(json["parameters"] as? [String: Any])
+        XCTAssertEqual(parameters["samples"] as? Int, 2)
+        XCTAssertEqual(parameters["sigma"] as? Double, 0.25)
+        XCTAssertEqual(parameters["precision"] as? String, "single")
+    }
+
     func testSanity_UnknownMethodIsRefusedWithTheList() throws {
         let r = try runConvscope(["sanity", Self.photo, "--weights", Self.model, "--method", "magic"])
         XCTAssertNotEqual(r.status, 0)

@@ -48,6 +48,30 @@ final class ScoreCommandTests: XCTestCase {
         }
     }
 
+    func testScore_JSONRecordsEachMethodsParameters() throws {
+        let r = try runConvscope([
+            "score", Self.photo, "--weights", Self.model, "--methods", "integrated_gradients,occlusion,scorecam",
+            "--steps", "2", "--ig-steps", "3", "--ig-baseline", "blurred", "--occlusion-window", "56",
+            "--occlusion-stride", "56", "--occlusion-fill", "1.5", "--score-cam-top", "4", "--json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let methods = try XCTUnwrap(json["methods"] as? [[String: Any]])
+        func parameters(_ name: String) throws -> [String: Any] {
+            let m = try XCTUnwrap(methods.first { $0["method"] as? String == name }, name)
+            return try XCTUnwrap(m["parameters"] as? [String: Any], name)
+        }
+        let ig = try parameters("integrated_gradients")
+        XCTAssertEqual(ig["steps"] as? Int, 3)
+        XCTAssertEqual(ig["baseline"] as? String, "blurred")
+        XCTAssertEqual(ig["precision"] as? String, "single")
+        let occlusion = try parameters("occlusion")
+        XCTAssertEqual(occlusion["window"] as? Int, 56)
+        XCTAssertEqual(occlusion["stride"] as? Int, 56)
+        XCTAssertEqual(occlusion["fill"] as? Double, 1.5)
+        XCTAssertEqual(try parameters("scorecam")["top_channels"] as? Int, 4)
+    }
+
     func testScore_TableNamesTheClassAndRanksEveryMethod() throws {
         let r = try runConvscope(["score", Self.photo, "--weights", Self.model])
         XCTAssertEqual(r.status, 0, r.stderr)
