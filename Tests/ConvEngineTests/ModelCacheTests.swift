@@ -119,6 +119,53 @@ final class ModelCacheTests: XCTestCase {
         }
     }
 
+    /// Large kernels (every kernel here, with the threshold lowered) are read in place from the entry's pages: the
+    /// same floats, the same outputs; let go (Winograd, parking) they leave the process's memory and come back, checked,
+    /// on use, even once the entry is removed.
+    func testModelCache_KernelsReadInPlaceFromTheEntry() throws {
+        let threshold = WireReader.mappedFloats
+        WireReader.mappedFloats = 1
+        defer { WireReader.mappedFloats = threshold }
+        let c = cache()
+        try store(c)
+        let copy = try c.load(source: source, stamp: try stamp()).get()
+        let weighted = copy.layers.indices.compactMap { i -> (Int, KernelStorage, [Float])? in
+            switch (copy.layers[i].kind, model.layers[i].kind) {
+            case (.conv2D(let a), .conv2D(let b)): return (i, a.storage, b.kernel)
+            case (.dense(let a), .dense(let b)): return (i, a.storage, b.kernel)
+            default: return nil
+            }
+        }
+        XCTAssertFalse(weighted.isEmpty)
+        for (i, storage, original) in weighted {
+            XCTAssertTrue(storage.isMapped, copy.layers[i].name)
+            XCTAssertTrue(storage.isResident, copy.layers[i].name)
+            XCTAssertEqual(storage.withFloats { Array($0) }, original, copy.layers[i].name)
+        }
+        XCTAssertEqual(unlink(try entry(c)), 0)
+        let runner = Runner(model: copy)  // makes the Winograd kernels and lets the 3×3 kernels go
+        let e = try ModelReference("vgg19_keras").measure(runner, checkNames: true)
+        XCTAssertLessThanOrEqual(e.probabilities, 1e-4)
+        let convs = weighted.filter { i, _, _ in
+            if case .conv2D(let p) = copy.layers[i].kind { WinogradKernels.fits(p) } else { false }
+        }
+        XCTAssertFalse(convs.isEmpty)
+        XCTAssertTrue(convs.allSatisfy { !$0.1.isResident }, "let go after the transform")
+        let dense = weighted.filter { i, _, _ in if case .dense = copy.layers[i].kind { true } else { false } }
+        var rng = SeededRandom(seed: 3)
+        let x = FeatureMap(
+            height: copy.input.height, width: copy.input.width, channels: copy.input.channels,
+            data: rng.floats(copy.input.count, -100, 100))
+        let logits = try runner.classify(runner.forward(x)).logits
+        for (i, _, _) in dense { XCTAssertTrue(copy.park(i)) }
+        XCTAssertTrue(dense.allSatisfy { !$0.1.isResident }, "parked: let go")
+        XCTAssertEqual(try runner.classify(runner.forward(x)).logits, logits, "read in place again on use")
+        XCTAssertTrue(dense.allSatisfy { $0.1.isResident })
+        for (i, storage, original) in convs {
+            XCTAssertEqual(storage.withFloats { Array($0) }, original, "\(copy.layers[i].name) after release")
+        }
+    }
+
     /// The sanity check parks a trained layer while its randomised copy stands in: a model read from an entry lets
     /// the layer's kernel (dense or convolution) and its Winograd kernels go, computes the same numbers all the same
     /// (read back on use), and `unpark` brings them back as at start; a model read from the weights file parks nothing.

@@ -1,5 +1,6 @@
-@testable import ConvEngine
 import XCTest
+
+@testable import ConvEngine
 
 /// Winograd F(4×4,3×3) in float rounds more than im2col (its transforms add and subtract terms up to 8× apart):
 /// on random data about 2e-5 of the output's scale against 4e-7; a wrong tile, border or transform errs by O(1).
@@ -26,6 +27,34 @@ final class WinogradTests: XCTestCase {
                 scratch: &scratch, scratchCount: scratch.count, ways: ways)
         }
         return y
+    }
+
+    /// The kernel transformed straight into the GEMM's panels holds the same floats in the same places as the
+    /// plain transform packed afterwards (`cs_wino_pack`), for 32-wide panels (AVX-512) and 8 output channels at a
+    /// time crossing panel edges.
+    func testWinogradKernel_TransformedIntoPanels_EqualsPackedPlainTransform() {
+        let (cin, cout, width) = (16, 64, 32)
+        var rng = SeededRandom(seed: 7)
+        let g = rng.floats(9 * cin * cout)
+        let (plain, panels) = g.withUnsafeBufferPointer {
+            (
+                WinogradKernel.transform($0, inChannels: cin, outChannels: cout, panelWidth: 0),
+                WinogradKernel.transform($0, inChannels: cin, outChannels: cout, panelWidth: width)
+            )
+        }
+        var packed = [Float](repeating: .nan, count: plain.count)
+        for p in 0..<36 {
+            for panel in 0..<(cout / width) {
+                for ci in 0..<cin {
+                    for j in 0..<width {
+                        packed[p * cin * cout + (panel * cin + ci) * width + j] =
+                            plain[(p * cin + ci) * cout + panel * width + j]
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(panels, packed)
+        XCTAssertNotEqual(plain, panels, "the layouts differ, so the test can tell them apart")
     }
 
     /// Sides that are not multiples of 4 (partial tiles at the right and bottom), a batch, both sides of the ReLU.

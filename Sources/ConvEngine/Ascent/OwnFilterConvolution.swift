@@ -76,6 +76,8 @@ enum OwnFilterConvolution {
 
     /// Filter f's weights, (ky, kx, ci) contiguous: column f of the (kh·kw·Cin, Cout) kernel.
     private static func filterColumn(_ c: Conv2DParameters, _ f: Int) -> [Float] {
-        (0..<(c.kernelHeight * c.kernelWidth * c.inChannels)).map { c.kernel[$0 * c.outChannels + f] }
+        c.storage.withFloats { k in
+            (0..<(c.kernelHeight * c.kernelWidth * c.inChannels)).map { k[$0 * c.outChannels + f] }
+        }
     }
 }

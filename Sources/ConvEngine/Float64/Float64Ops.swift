@@ -79,7 +79,7 @@ enum Float64Ops {
     // x (inputs) → y (outputs) = x·kernel + bias; kernel (inputs, outputs) float32, widened a slice of rows at a
     // time.
     static func dense(
-        x: UnsafePointer<Double>, kernel: [Float], bias: [Float]?, inputs: Int, outputs: Int,
+        x: UnsafePointer<Double>, kernel: UnsafeBufferPointer<Float>, bias: [Float]?, inputs: Int, outputs: Int,
         y: UnsafeMutablePointer<Double>
     ) {
         for o in 0..<outputs { y[o] = bias.map { Double($0[o]) } ?? 0 }
@@ -91,7 +91,8 @@ enum Float64Ops {
 
     // dy (outputs) = ∂L/∂(pre-activation) → dx (inputs) = kernel·dy, overwritten.
     static func denseBackward(
-        dy: UnsafePointer<Double>, kernel: [Float], inputs: Int, outputs: Int, dx: UnsafeMutablePointer<Double>
+        dy: UnsafePointer<Double>, kernel: UnsafeBufferPointer<Float>, inputs: Int, outputs: Int,
+        dx: UnsafeMutablePointer<Double>
     ) {
         slices(kernel, inputs: inputs, outputs: outputs) { first, rows, slice in
             cblas_dgemv(
@@ -102,19 +103,17 @@ enum Float64Ops {
 
     /// Calls `body(first row, rows, the rows as doubles)` over the kernel's rows, `denseSlice` doubles at a time.
     private static func slices(
-        _ kernel: [Float], inputs: Int, outputs: Int, _ body: (Int, Int, UnsafePointer<Double>) -> Void
+        _ k: UnsafeBufferPointer<Float>, inputs: Int, outputs: Int, _ body: (Int, Int, UnsafePointer<Double>) -> Void
     ) {
         let rowsPerSlice = max(1, denseSlice / max(outputs, 1))
         var slice = [Double](repeating: 0, count: min(inputs, rowsPerSlice) * outputs)
-        kernel.withUnsafeBufferPointer { k in
-            slice.withUnsafeMutableBufferPointer { s in
-                var first = 0
-                while first < inputs {
-                    let rows = min(rowsPerSlice, inputs - first)
-                    for i in 0..<(rows * outputs) { s[i] = Double(k[first * outputs + i]) }
-                    body(first, rows, s.baseAddress!)
-                    first += rows
-                }
+        slice.withUnsafeMutableBufferPointer { s in
+            var first = 0
+            while first < inputs {
+                let rows = min(rowsPerSlice, inputs - first)
+                for i in 0..<(rows * outputs) { s[i] = Double(k[first * outputs + i]) }
+                body(first, rows, s.baseAddress!)
+                first += rows
             }
         }
     }

@@ -70,12 +70,14 @@ public struct Float64Pass {
                 switch model.layers[i].kind {
                 case .conv2D(let c):
                     Float64Ops.convolution(
-                        x: x, Runner.geometry(c, s, o), kernel: c.kernel.map(Double.init), bias: c.bias, y: y,
+                        x: x, Runner.geometry(c, s, o), kernel: c.storage.withFloats { $0.map(Double.init) },
+                        bias: c.bias, y: y,
                         ways: ways)
                     Float64Ops.activate(c.activation, y, count: o.count)
                 case .dense(let d):
-                    Float64Ops.dense(
-                        x: x, kernel: d.kernel, bias: d.bias, inputs: d.inputs, outputs: d.outputs, y: y)
+                    d.storage.withFloats { k in
+                        Float64Ops.dense(x: x, kernel: k, bias: d.bias, inputs: d.inputs, outputs: d.outputs, y: y)
+                    }
                     Float64Ops.activate(d.activation, y, count: o.count)
                 case .channelAffine(let p):
                     ElementWise.affine(p, x: x, y: y, pixels: s.height * s.width, channels: s.channels)
@@ -121,12 +123,15 @@ public struct Float64Pass {
                         case .conv2D(let c):
                             Float64Ops.activationBackward(c.activation, g, output: y, count: o.count, rule: rule)
                             Float64Ops.convolutionBackward(
-                                dy: g, Runner.geometry(c, s, o), kernel: c.kernel.map(Double.init), dx: dx,
+                                dy: g, Runner.geometry(c, s, o), kernel: c.storage.withFloats { $0.map(Double.init) },
+                                dx: dx,
                                 ways: ways)
                         case .dense(let d):
                             Float64Ops.activationBackward(d.activation, g, output: y, count: o.count, rule: rule)
-                            Float64Ops.denseBackward(
-                                dy: g, kernel: d.kernel, inputs: d.inputs, outputs: d.outputs, dx: dx)
+                            d.storage.withFloats { k in
+                                Float64Ops.denseBackward(
+                                    dy: g, kernel: k, inputs: d.inputs, outputs: d.outputs, dx: dx)
+                            }
                         case .channelAffine(let p):
                             ElementWise.affineBackward(
                                 p, dy: g, dx: dx, pixels: s.height * s.width, channels: s.channels)

@@ -1,15 +1,19 @@
 import Foundation
 import Isolation
 
-/// A convolution or dense kernel's floats, shared by every copy of its layer. A kernel read from a file that stays
-/// open (a model cache entry, `TensorSource`) can be let go once its Winograd kernel is made (`release`): neither
-/// pass reads it again (the backward pass runs the forward Winograd kernel's adjoint), and the path that does (a
-/// filter image's own filter, `OwnFilterConvolution`) reads it back from the file on first use and keeps it. For
-/// VGG16 that is 56 MiB of the window's 1 GB at start. The sanity check lets trained kernels go while their
-/// randomised copies stand in (`Model.park`).
+/// A convolution or dense kernel's floats, shared by every copy of its layer. A kernel in a file that stays open (a
+/// model cache entry, `TensorSource`) is read from the file's own pages where it can be (`FileMapping`: no copy),
+/// else copied; either can be let go once its Winograd kernel is made (`release`): neither pass reads it again (the
+/// backward pass runs the forward Winograd kernel's adjoint), and the path that does (a filter image's own filter,
+/// `OwnFilterConvolution`) reads it back on first use and keeps it. For VGG16 that is 56 MiB of the window's 1 GB at
+/// start. The sanity check lets trained kernels go while their randomised copies stand in (`Model.park`).
+/// The hot paths read the floats in place (`withFloats`); `value` makes an array of them.
 final class KernelStorage: @unchecked Sendable {
     private let lock = NSLock()
     private var floats: [Float]?
+    private let mapping: FileMapping?
+    /// The mapping's pages are the process's now (read since the last `release`).
+    private var mappedResident = false
     private let source: TensorSource?
     /// Read back once: a path that reads the kernel came, so it stays (every runner's `prepareForward` lets go
     /// again otherwise, and the next backward pass would read the file again).
@@ -17,10 +21,19 @@ final class KernelStorage: @unchecked Sendable {
 
     init(_ floats: [Float], source: TensorSource? = nil) {
         self.floats = floats
+        self.mapping = nil
         self.source = source
     }
 
-    /// The floats, read back from the source when they were let go.
+    /// A kernel read in place from `source`'s file through `mapping` (its pages read once already, to check them).
+    init(mapping: FileMapping, source: TensorSource) {
+        self.floats = nil
+        self.mapping = mapping
+        self.mappedResident = true
+        self.source = source
+    }
+
+    /// The floats as an array, read back from the source when they were let go (and then kept).
     var value: [Float] {
         lock.lock()
         defer { lock.unlock() }
@@ -30,6 +43,26 @@ final class KernelStorage: @unchecked Sendable {
         floats = again
         readBack = true
         return again
+    }
+
+    /// `body` over the floats where they are: the file's pages when mapped (checked again on the first read after a
+    /// `release`), else the array (read back first when it was let go).
+    func withFloats<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        lock.lock()
+        if let floats {
+            lock.unlock()
+            return try floats.withUnsafeBufferPointer(body)
+        }
+        if let mapping, let source {
+            if !mappedResident {
+                source.check(mapping.floats)
+                mappedResident = true
+            }
+            lock.unlock()
+            return try body(mapping.floats)
+        }
+        lock.unlock()
+        return try value.withUnsafeBufferPointer(body)
     }
 
     /// Lets the floats go when they can be read back and were not read back before (`evenIfReadBack`: also then);
@@ -42,32 +75,44 @@ final class KernelStorage: @unchecked Sendable {
         guard evenIfReadBack || !readBack else { return false }
         floats = nil
         readBack = false
+        if let mapping, mappedResident {
+            mapping.drop()
+            mappedResident = false
+        }
         return true
     }
 
     /// Whether the floats can be let go and read back (they came from a file that stays open).
     var canReadBack: Bool { source != nil }
 
+    /// Whether they are read in place from the file's pages.
+    var isMapped: Bool { mapping != nil }
+
     /// How many floats, without reading them back.
     var count: Int {
         lock.lock()
         defer { lock.unlock() }
-        return floats?.count ?? source?.count ?? 0
+        return floats?.count ?? mapping?.floats.count ?? source?.count ?? 0
     }
 
-    /// The floats if they are in memory now; nil when let go (they were checked when first read, and are read back
-    /// checksum-checked), so a check of a model copy does not read every kernel back.
-    var resident: [Float]? {
+    /// `body` over the floats if they are in memory now, else nil without calling it (they were checked when first
+    /// read, and are read back checksum-checked), so a check of a model copy does not read every kernel back.
+    func ifResident<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R? {
         lock.lock()
-        defer { lock.unlock() }
-        return floats
+        if let floats {
+            lock.unlock()
+            return try floats.withUnsafeBufferPointer(body)
+        }
+        let mapped = mappedResident ? mapping : nil
+        lock.unlock()
+        return try mapped.map { try body($0.floats) }
     }
 
     /// Whether the floats are in memory now.
     var isResident: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return floats != nil
+        return floats != nil || mappedResident
     }
 }
 
@@ -83,6 +128,13 @@ final class TensorSource: @unchecked Sendable {
         self.count = count
         self.firstWord = firstWord
         self.checksum = checksum
+    }
+
+    /// Stops the program when `floats` (this tensor's, read in place) are not the words first read: see `read`.
+    func check(_ floats: UnsafeBufferPointer<Float>) {
+        precondition(
+            WireChecksum.words(UnsafeRawBufferPointer(floats), firstWord: firstWord) == checksum,
+            "the model cache entry \(file.path) changed under the running program")
     }
 
     /// The tensor's floats as first read. The file is a cache entry, renamed into place whole and never written

@@ -16,7 +16,10 @@ public enum ModelWire {
         let header = WireModel(model, payload: &payload)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // the same model gives the same bytes
-        let json = try encoder.encode(header)
+        var json = try encoder.encode(header)
+        // Spaces after the JSON (allowed there) so the payload starts on a 64-byte boundary: its tensors can then
+        // be read in place (`FileMapping`) from a cache entry, which starts on a page.
+        json += Data(repeating: UInt8(ascii: " "), count: (64 - (16 + json.count) % 64) % 64)
         var prefix = magic
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { prefix += $0 }
         try ChildIO.writeAll(fd, prefix + Array(json), at: 0)
@@ -97,8 +100,11 @@ struct WireReader {
     var keeping: OpenFile? = nil
     let sum = WireSum()
 
-    /// A convolution kernel: its floats, and where they lie when the file is kept.
+    /// A convolution or dense kernel: its floats, and where they lie when the file is kept. A large one in a kept
+    /// file is read in place (`FileMapping`) when it lies on a float boundary (entries written since the header was
+    /// padded: `ModelWire.write`).
     func kernel(_ t: WireTensor) throws -> KernelStorage {
+        if let file = keeping, t.count >= Self.mappedFloats, let mapped = try mapped(t, file: file) { return mapped }
         var checksum: UInt64 = 0
         let floats = try self.floats(t, checksum: &checksum)
         let source = keeping.map {
@@ -109,18 +115,49 @@ struct WireReader {
         return KernelStorage(floats, source: source)
     }
 
-    func floats(_ t: WireTensor) throws -> [Float] {
-        var checksum: UInt64 = 0
-        return try floats(t, checksum: &checksum)
+    /// Kernels of at least this many floats (1 MiB) are read in place where they can be (tests lower it).
+    nonisolated(unsafe) static var mappedFloats = 1 << 18
+
+    /// `t` read in place from `file`, its words summed in parts side by side (as `read`), or nil when it cannot be
+    /// mapped.
+    private func mapped(_ t: WireTensor, file: OpenFile) throws -> KernelStorage? {
+        try checkInside(t)
+        let offset = origin + base + t.offset * 4
+        guard let mapping = FileMapping(file: file, offset: offset, count: t.count) else { return nil }
+        let raw = UnsafeRawBufferPointer(mapping.floats)
+        let parts = Parallel.cores
+        let tensorSum = WireSum()
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let lo = t.count * p / parts
+            let hi = t.count * (p + 1) / parts
+            let part = UnsafeRawBufferPointer(rebasing: raw[(lo * 4)..<(hi * 4)])
+            let s = WireChecksum.words(part, firstWord: t.offset + lo)
+            sum.add(s, bytes: part.count)
+            tensorSum.add(s, bytes: part.count)
+        }
+        let source = TensorSource(
+            file: file, offset: offset, count: t.count, firstWord: t.offset, checksum: tensorSum.value)
+        return KernelStorage(mapping: mapping, source: source)
     }
 
-    private func floats(_ t: WireTensor, checksum: inout UInt64) throws -> [Float] {
+    /// Throws unless `t` lies inside the payload.
+    private func checkInside(_ t: WireTensor) throws {
         let (bytes, overflow) = t.count.multipliedReportingOverflow(by: 4)
         let (start, overflow2) = t.offset.multipliedReportingOverflow(by: 4)
         guard t.count >= 0, t.offset >= 0, !overflow, !overflow2, base + start <= size, bytes <= size - base - start
         else {
             throw WeightsError.malformed(file: file, detail: "the loader's answer has a tensor outside it")
         }
+    }
+
+    func floats(_ t: WireTensor) throws -> [Float] {
+        var checksum: UInt64 = 0
+        return try floats(t, checksum: &checksum)
+    }
+
+    private func floats(_ t: WireTensor, checksum: inout UInt64) throws -> [Float] {
+        try checkInside(t)
+        let start = t.offset * 4
         var tensorSum: UInt64 = 0
         var out = try [Float](unsafeUninitializedCapacity: t.count) { buffer, initialised in
             tensorSum = try read(
@@ -146,7 +183,8 @@ struct WireReader {
         let failure = WireFailure()
         let tensorSum = WireSum()
         DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let lo = words * p / parts, hi = words * (p + 1) / parts
+            let lo = words * p / parts
+            let hi = words * (p + 1) / parts
             let part = UnsafeMutableRawBufferPointer(rebasing: buffer[(lo * 4)..<(hi * 4)])
             do {
                 try ChildIO.preadAll(fd, part, at: offset + lo * 4)

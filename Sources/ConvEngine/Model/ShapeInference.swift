@@ -102,14 +102,17 @@ enum ShapeInference {
 enum ParameterCheck {
     static func finite(_ layer: Layer, file: String) throws {
         func check(_ values: [Float], _ what: String) throws {
+            try values.withUnsafeBufferPointer { try check($0, what) }
+        }
+        func check(_ values: UnsafeBufferPointer<Float>, _ what: String) throws {
             guard allFinite(values) else { throw ModelError.nonFinite(file: file, tensor: "\(layer.name) \(what)") }
         }
         switch layer.kind {
         case .conv2D(let c):
-            try check(c.storage.resident ?? [], "kernel")  // a kernel let go was checked when first read
+            try c.storage.ifResident { try check($0, "kernel") }  // a kernel let go was checked when first read
             try check(c.bias ?? [], "bias")
         case .dense(let d):
-            try check(d.storage.resident ?? [], "kernel")
+            try d.storage.ifResident { try check($0, "kernel") }
             try check(d.bias ?? [], "bias")
         case .channelAffine(let a):
             try check(a.scale, "scale")
@@ -119,18 +122,18 @@ enum ParameterCheck {
     }
 
     /// v − v is 0 for every finite v and NaN for NaN and ±∞.
-    static func allFinite(_ values: [Float]) -> Bool {
-        values.withUnsafeBufferPointer { p -> Bool in
-            guard let base = p.baseAddress else { return true }
-            let raw = UnsafeRawPointer(base)
-            let vectors = p.count / 16
-            var sum = SIMD16<Float>()
-            for i in 0..<vectors {
-                let v = raw.loadUnaligned(fromByteOffset: i * 64, as: SIMD16<Float>.self)
-                sum += v - v
-            }
-            for v in p[(vectors * 16)...] where !v.isFinite { return false }
-            return sum == SIMD16<Float>()
+    static func allFinite(_ values: [Float]) -> Bool { values.withUnsafeBufferPointer { allFinite($0) } }
+
+    static func allFinite(_ p: UnsafeBufferPointer<Float>) -> Bool {
+        guard let base = p.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        let vectors = p.count / 16
+        var sum = SIMD16<Float>()
+        for i in 0..<vectors {
+            let v = raw.loadUnaligned(fromByteOffset: i * 64, as: SIMD16<Float>.self)
+            sum += v - v
         }
+        for v in p[(vectors * 16)...] where !v.isFinite { return false }
+        return sum == SIMD16<Float>()
     }
 }

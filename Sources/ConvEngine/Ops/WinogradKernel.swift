@@ -16,30 +16,26 @@ public struct WinogradKernel: Sendable {
 
     /// The forward kernel of a (3,3,Cin,Cout) HWIO kernel.
     public init(forward kernel: [Float], inChannels cin: Int, outChannels cout: Int) {
+        self = kernel.withUnsafeBufferPointer { Self(forward: $0, inChannels: cin, outChannels: cout) }
+    }
+
+    /// The forward kernel of a (3,3,Cin,Cout) HWIO kernel where it lies (a cache entry's pages: `KernelStorage`).
+    init(forward kernel: UnsafeBufferPointer<Float>, inChannels cin: Int, outChannels cout: Int) {
         precondition(kernel.count == 9 * cin * cout && Self.fits(inChannels: cin, outChannels: cout))
-        let u = Self.transform(kernel, inChannels: cin, outChannels: cout)
-        (self.u, self.isPacked) = Self.packed(u, k: cin, n: cout)
+        let width = Int(cs_wino_panel_width())
+        isPacked = width > 0 && cout % width == 0
+        u = Self.transform(kernel, inChannels: cin, outChannels: cout, panelWidth: isPacked ? width : 0)
         self.inChannels = cin
         self.outChannels = cout
     }
 
-    /// `u` packed for the engine's GEMM when it runs on this CPU and n fits its panels; else `u` as it is.
-    private static func packed(_ u: [Float], k: Int, n: Int) -> ([Float], Bool) {
-        let width = Int(cs_wino_panel_width())
-        guard width > 0, n % width == 0 else { return (u, false) }
-        let out = [Float](unsafeUninitializedCapacity: u.count) { buffer, initialised in
-            u.withUnsafeBufferPointer {
-                cs_wino_pack($0.baseAddress!, Int32(k), Int32(n), buffer.baseAddress!)
-            }
-            initialised = u.count
-        }
-        return (out, true)
-    }
-
-    /// (G g Gᵀ) for every (Cin, Cout) pair, 8 output channels at a time. Float is
-    /// enough: G's entries round to within 2⁻²⁴ and each U entry sums 9 products. Written straight into uninitialised
-    /// memory, as this runs at start-up over 235 MB for VGG16.
-    private static func transform(_ kernel: [Float], inChannels cin: Int, outChannels cout: Int) -> [Float] {
+    /// (G g Gᵀ) for every (Cin, Cout) pair, 8 output channels at a time, each U_p stored (Cin, Cout), or with
+    /// `panelWidth` > 0 straight into the panels `cs_wino_pack` makes (panel, Cin, width): no second copy to pack.
+    /// Float is enough: G's entries round to within 2⁻²⁴ and each U entry sums 9 products. Written straight into
+    /// uninitialised memory, as this runs at start-up over 235 MB for VGG16.
+    static func transform(
+        _ k: UnsafeBufferPointer<Float>, inChannels cin: Int, outChannels cout: Int, panelWidth: Int
+    ) -> [Float] {
         typealias F8 = SIMD8<Float>
         @inline(__always) func g(_ v0: F8, _ v1: F8, _ v2: F8) -> (F8, F8, F8, F8, F8, F8) {
             let a = (v0 + v2) * (-1.0 / 6)
@@ -51,11 +47,15 @@ public struct WinogradKernel: Sendable {
         let count = 36 * cin * cout
         let step = cin * cout
         return [Float](unsafeUninitializedCapacity: count) { out, initialised in
-            kernel.withUnsafeBufferPointer { k in
+            do {  // a scope
                 let src = UnsafeRawPointer(k.baseAddress!)
                 let dst = UnsafeMutableRawPointer(out.baseAddress!)
                 for ci in 0..<cin {
                     for co in stride(from: 0, to: cout, by: 8) {
+                        // Where U_p[ci][co…co+7] lies within U_p.
+                        let within =
+                            panelWidth > 0
+                            ? (co / panelWidth * cin + ci) * panelWidth + co % panelWidth : ci * cout + co
                         @inline(__always) func w(_ ky: Int, _ kx: Int) -> F8 {
                             src.loadUnaligned(fromByteOffset: 4 * (((ky * 3 + kx) * cin + ci) * cout + co), as: F8.self)
                         }
@@ -65,7 +65,7 @@ public struct WinogradKernel: Sendable {
                         let c2 = g(w(0, 2), w(1, 2), w(2, 2))
                         @inline(__always) func row(_ a: Int, _ t0: F8, _ t1: F8, _ t2: F8) {  // U[a][·] = t[a] · Gᵀ
                             let r = g(t0, t1, t2)
-                            let base = 4 * ((a * 6 * cin + ci) * cout + co)
+                            let base = 4 * (a * 6 * step + within)
                             dst.storeBytes(of: r.0, toByteOffset: base, as: F8.self)
                             dst.storeBytes(of: r.1, toByteOffset: base + 4 * step, as: F8.self)
                             dst.storeBytes(of: r.2, toByteOffset: base + 8 * step, as: F8.self)

@@ -25,7 +25,9 @@ public final class WinogradKernels: @unchecked Sendable {
             return k
         }
         lock.unlock()
-        let k = WinogradKernel(forward: c.kernel, inChannels: c.inChannels, outChannels: c.outChannels)
+        let k = c.storage.withFloats {
+            WinogradKernel(forward: $0, inChannels: c.inChannels, outChannels: c.outChannels)
+        }
         lock.lock()
         defer { lock.unlock() }
         if let existing = forward[index] { return existing }

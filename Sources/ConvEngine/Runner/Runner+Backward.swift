@@ -19,7 +19,7 @@ extension Runner {
         case .dense(let d):
             if !activationDone { activationBackward(d.activation, dy, output: y, count: n * o.count, rule: rule) }
             let masked = target.map { denseInputGradientIsMasked(i, rule: rule, stopsAt: $0) } ?? false
-            d.kernel.withUnsafeBufferPointer { k in
+            d.storage.withFloats { k in
                 for b in 0..<n {
                     Dense.backwardInput(
                         dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: d.inputs, outputs: d.outputs,
@@ -80,7 +80,7 @@ extension Runner {
             }
             return
         }
-        c.kernel.withUnsafeBufferPointer { kp in
+        c.storage.withFloats { kp in
             im2colScratch.withUnsafeMutableBufferPointer { sp in
                 if c.isSame3x3 {
                     Conv3x3.backwardInput(

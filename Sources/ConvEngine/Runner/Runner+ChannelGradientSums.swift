@@ -48,7 +48,7 @@ extension Runner {
     func channelRowSums(_ d: Int, above target: Int) -> [Float] {
         if let s = channelRowSumsCache[d] { return s }
         guard case .dense(let p) = layers[d].kind else { preconditionFailure("a dense layer") }
-        let s = p.kernel.withUnsafeBufferPointer { k in
+        let s = p.storage.withFloats { k in
             DenseChannelSums.make(
                 kernel: k.baseAddress!, inputs: p.inputs, outputs: p.outputs,
                 channelOf: channelOfInput(d, above: target), channels: layers[target].output.channels, ways: ways)

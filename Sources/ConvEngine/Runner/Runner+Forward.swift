@@ -11,7 +11,7 @@ extension Runner {
         case .conv2D(let c):
             convolve(i, c, x: x, batch: n, s, o, y: y)
         case .dense(let d):
-            d.kernel.withUnsafeBufferPointer { k in
+            d.storage.withFloats { k in
                 d.bias!.withUnsafeBufferPointer { b in
                     if n > 1 {
                         Dense.forwardBatch(
@@ -85,7 +85,7 @@ extension Runner {
                 if !fusedReLU { ElementWise.forward(c.activation, y, count: n * o.count) }
                 return
             }
-            c.kernel.withUnsafeBufferPointer { kp in
+            c.storage.withFloats { kp in
                 im2colScratch.withUnsafeMutableBufferPointer { sp in
                     if c.isSame3x3 {
                         Conv3x3.forward(
