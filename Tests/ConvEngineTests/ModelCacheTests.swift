@@ -120,8 +120,8 @@ final class ModelCacheTests: XCTestCase {
     }
 
     /// Large kernels (every kernel here, with the threshold lowered) are read in place from the entry's pages: the
-    /// same floats, the same outputs; let go (Winograd, parking) they leave the process's memory and come back, checked,
-    /// on use, even once the entry is removed.
+    /// same floats, the same outputs; let go (Winograd, parking) they leave the process's memory and come back,
+    /// checked, on use, even once the entry is removed.
     func testModelCache_KernelsReadInPlaceFromTheEntry() throws {
         let threshold = WireReader.mappedFloats
         WireReader.mappedFloats = 1
