@@ -139,6 +139,7 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertFalse(weighted.isEmpty)
         for (i, storage, original) in weighted {
             XCTAssertTrue(storage.isMapped, copy.layers[i].name)
+            XCTAssertTrue(storage.knownFinite, "checked finite with its checksum: \(copy.layers[i].name)")
             XCTAssertTrue(storage.isResident, copy.layers[i].name)
             XCTAssertEqual(storage.withFloats { Array($0) }, original, copy.layers[i].name)
         }

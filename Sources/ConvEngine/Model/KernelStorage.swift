@@ -23,15 +23,21 @@ final class KernelStorage: @unchecked Sendable {
         self.floats = floats
         self.mapping = nil
         self.source = source
+        self.knownFinite = false
     }
 
-    /// A kernel read in place from `source`'s file through `mapping` (its pages read once already, to check them).
-    init(mapping: FileMapping, source: TensorSource) {
+    /// A kernel read in place from `source`'s file through `mapping` (its pages read once already, to check them;
+    /// `finite`: every value was found finite then, so `ParameterCheck` need not read them again).
+    init(mapping: FileMapping, source: TensorSource, finite: Bool) {
         self.floats = nil
         self.mapping = mapping
         self.mappedResident = true
         self.source = source
+        self.knownFinite = finite
     }
+
+    /// Every value is known finite (checked while the pages were read at load).
+    let knownFinite: Bool
 
     /// The floats as an array, read back from the source when they were let go (and then kept).
     var value: [Float] {

@@ -109,10 +109,11 @@ enum ParameterCheck {
         }
         switch layer.kind {
         case .conv2D(let c):
-            try c.storage.ifResident { try check($0, "kernel") }  // a kernel let go was checked when first read
+            // A kernel let go was checked when first read; one read in place, while its pages were checksummed.
+            if !c.storage.knownFinite { try c.storage.ifResident { try check($0, "kernel") } }
             try check(c.bias ?? [], "bias")
         case .dense(let d):
-            try d.storage.ifResident { try check($0, "kernel") }
+            if !d.storage.knownFinite { try d.storage.ifResident { try check($0, "kernel") } }
             try check(d.bias ?? [], "bias")
         case .channelAffine(let a):
             try check(a.scale, "scale")

@@ -1,15 +1,18 @@
-import ImmediateUI
-
 /// A small plot of a few series over equally spaced steps, drawn with rectangles (the widget layer has no lines):
 /// each series a staircase through its points with a dot on each, in a frame with its y range and a legend.
-enum CurvePlot {
-    struct Series {
-        let label: String
-        let values: [Float]
-        let color: Color
+public enum CurvePlot {
+    public struct Series {
+        public let label: String
+        public let values: [Float]
+        public let color: Color
+        public init(label: String, values: [Float], color: Color) {
+            self.label = label
+            self.values = values
+            self.color = color
+        }
     }
 
-    static func draw(
+    public static func draw(
         _ ui: UIContext, _ r: Rect, _ series: [Series], range: ClosedRange<Float>, caption: String,
         from: String, to: String, legend showsLegend: Bool = true
     ) {
@@ -19,22 +22,16 @@ enum CurvePlot {
         ui.draw(.rect(box, ui.theme.text.withAlpha(12)))
         ui.draw(.rectOutline(box, ui.theme.textDim.withAlpha(90), thickness: 1))
         ui.draw(
-            .text(String(format: "%g", range.upperBound), origin: Vec2(parts[1].x, box.y - 2), ui.theme.textDim, .small)
+            .text(axisLabel(range.upperBound), origin: Vec2(parts[1].x, box.y - 2), ui.theme.textDim, .small)
         )
         ui.draw(
             .text(
-                String(format: "%g", range.lowerBound), origin: Vec2(parts[1].x, box.y + box.h - 12), ui.theme.textDim,
+                axisLabel(range.lowerBound), origin: Vec2(parts[1].x, box.y + box.h - 12), ui.theme.textDim,
                 .small))
         if range.contains(0) && range.lowerBound < 0 {
             ui.draw(.rect(Rect(box.x, y(0, range, box), box.w, 1), ui.theme.textDim.withAlpha(70)))
         }
-        var legend = box.x + 6
         for s in series {
-            if showsLegend {
-                ui.draw(.rect(Rect(legend, box.y + 6, 10, 3), s.color))
-                ui.draw(.text(s.label, origin: Vec2(legend + 14, box.y + 1), s.color, .small))
-                legend += 22 + ui.measurer.size(of: s.label, role: .small).x
-            }
             guard s.values.count > 1 else { continue }
             let step = box.w / Float(max(series.map(\.values.count).max() ?? 2, 2) - 1)
             for (i, v) in s.values.enumerated() {
@@ -49,9 +46,29 @@ enum CurvePlot {
                 }
             }
         }
+        if showsLegend { drawLegend(ui, series, in: box) }
         ui.draw(.text(from, origin: Vec2(box.x, parts[2].y), ui.theme.textDim, .small))
         let w = ui.measurer.size(of: to, role: .small).x
         ui.draw(.text(to, origin: Vec2(box.x + box.w - w, parts[2].y), ui.theme.textDim, .small))
+    }
+
+    /// The series' names in the frame's top left corner, over the curves on a backing of the panel's colour, so a
+    /// curve running through the corner cannot make them unreadable.
+    private static func drawLegend(_ ui: UIContext, _ series: [Series], in box: Rect) {
+        let widths = series.map { 22 + ui.measurer.size(of: $0.label, role: .small).x }
+        let backing = Rect(box.x + 2, box.y + 2, min(widths.reduce(0, +), box.w - 4), 14)
+        ui.draw(.rect(backing, ui.theme.panel.withAlpha(225)))
+        var x = box.x + 6
+        for (s, w) in zip(series, widths) {
+            ui.draw(.rect(Rect(x, box.y + 6, 10, 3), s.color))
+            ui.draw(.text(s.label, origin: Vec2(x + 14, box.y + 1), s.color, .small))
+            x += w
+        }
+    }
+
+    /// A bound as `%g` would print it: 1, -1, 0.5.
+    static func axisLabel(_ v: Float) -> String {
+        v == v.rounded() && abs(v) < 1e6 ? String(Int(v)) : String(v)
     }
 
     private static func y(_ v: Float, _ range: ClosedRange<Float>, _ box: Rect) -> Float {
