@@ -127,26 +127,29 @@ struct WireReader {
         let raw = UnsafeRawBufferPointer(mapping.floats)
         let parts = Parallel.cores
         let tensorSum = WireSum()
-        let notFinite = WireFlag()
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let lo = t.count * p / parts
-            let hi = t.count * (p + 1) / parts
-            // In 256 KB pieces, each summed and then checked finite while in cache: one read of the pages for both.
-            var s: UInt64 = 0
-            var finite = true
-            for start in stride(from: lo, to: hi, by: 1 << 16) {
-                let end = min(start + (1 << 16), hi)
-                s &+= WireChecksum.words(
-                    UnsafeRawBufferPointer(rebasing: raw[(start * 4)..<(end * 4)]), firstWord: t.offset + start)
-                finite = finite && ParameterCheck.allFinite(UnsafeBufferPointer(rebasing: mapping.floats[start..<end]))
+        var finiteParts = [Bool](repeating: true, count: parts)  // each part written by its own thread
+        finiteParts.withUnsafeMutableBufferPointer { finiteParts in
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let lo = t.count * p / parts
+                let hi = t.count * (p + 1) / parts
+                // In 256 KB pieces, each summed, then checked finite while in cache: one read of the pages.
+                var s: UInt64 = 0
+                var finite = true
+                for start in stride(from: lo, to: hi, by: 1 << 16) {
+                    let end = min(start + (1 << 16), hi)
+                    s &+= WireChecksum.words(
+                        UnsafeRawBufferPointer(rebasing: raw[(start * 4)..<(end * 4)]), firstWord: t.offset + start)
+                    finite =
+                        finite && ParameterCheck.allFinite(UnsafeBufferPointer(rebasing: mapping.floats[start..<end]))
+                }
+                sum.add(s, bytes: (hi - lo) * 4)
+                tensorSum.add(s, bytes: (hi - lo) * 4)
+                finiteParts[p] = finite
             }
-            sum.add(s, bytes: (hi - lo) * 4)
-            tensorSum.add(s, bytes: (hi - lo) * 4)
-            if !finite { notFinite.raise() }
         }
         let source = TensorSource(
             file: file, offset: offset, count: t.count, firstWord: t.offset, checksum: tensorSum.value)
-        return KernelStorage(mapping: mapping, source: source, finite: !notFinite.raised)
+        return KernelStorage(mapping: mapping, source: source, finite: !finiteParts.contains(false))
     }
 
     /// Throws unless `t` lies inside the payload.
@@ -229,22 +232,6 @@ final class WireSum: @unchecked Sendable {
         lock.lock()
         value &+= v
         covered += bytes
-        lock.unlock()
-    }
-}
-
-/// A flag any of several threads may raise.
-final class WireFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var raised: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-    func raise() {
-        lock.lock()
-        value = true
         lock.unlock()
     }
 }
