@@ -7,7 +7,14 @@ enum Activity: Equatable {
     case lookingForModel
     case loadingModel(String)
     case analysing(String)
-    case computingCAM
+    /// The pane's method, by its title ("Score-CAM").
+    case computingCAM(String)
+
+    /// Whether the pane's class activation map is being computed.
+    var isComputingCAM: Bool {
+        if case .computingCAM = self { return true }
+        return false
+    }
 
     /// "Analysing chelsea.png…", or nil when idle.
     var text: String? {
@@ -16,7 +23,7 @@ enum Activity: Equatable {
         case .lookingForModel: return "Looking for a model…"
         case .loadingModel(let name): return "Loading \(name)…"
         case .analysing(let name): return "Analysing \(name)…"
-        case .computingCAM: return "Computing Grad-CAM…"
+        case .computingCAM(let method): return "Computing \(method)…"
         }
     }
 }

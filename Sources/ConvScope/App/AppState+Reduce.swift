@@ -228,10 +228,13 @@ extension AppState {
         channelPage = min(channelPage, pageCount - 1)
     }
 
+    /// The title of the method the CAM pane shows ("Score-CAM"), for the status bar.
+    var camMethodTitle: String { CAMMethods.named(camRequest.method)?.title ?? camRequest.method }
+
     mutating func requestCAM(_ change: (inout CAMRequest) -> Void) -> [Effect] {
         change(&camRequest)
         guard let a = currentAnalysis, a.classification != nil else { return [] }
-        begin(.computingCAM, now: Date())
+        begin(.computingCAM(camMethodTitle), now: Date())
         return [.cam(camRequest, imageGeneration: a.generation)] + requestComparison()
     }
 

@@ -60,7 +60,7 @@ extension AppState {
             cam = nil
             pendingImage = nil
             remember(a.path)  // only files that opened go to the recent list
-            activity = a.classification != nil ? .computingCAM : .idle
+            activity = a.classification != nil ? .computingCAM(camMethodTitle) : .idle
             refreshGridOrder()
             if let c = enlargedChannel, !gridOrder.contains(c) { enlargedChannel = nil }
             status.post(
@@ -88,7 +88,7 @@ extension AppState {
         case .cam(let c):
             guard c.imageGeneration == currentAnalysis?.generation else { return [] }
             cam = c
-            if activity == .computingCAM { activity = .idle }
+            if activity.isComputingCAM { activity = .idle }
             return [
                 .log(
                     String(
@@ -143,7 +143,7 @@ extension AppState {
             .cropsFailed:
             return reduce(index: e, now: now)
         case .camFailed(let message, let generation):
-            if generation == currentAnalysis?.generation, activity == .computingCAM { activity = .idle }
+            if generation == currentAnalysis?.generation, activity.isComputingCAM { activity = .idle }
             status.post(message, error: true, at: now)
             return []
         case .filterProgress(let p):
