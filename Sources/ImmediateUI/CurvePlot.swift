@@ -12,12 +12,20 @@ public enum CurvePlot {
         }
     }
 
+    /// `text` as is when it fits `width` in the small font, else cut with an ellipsis.
+    static func cut(_ ui: UIContext, _ text: String, to width: Float) -> String {
+        guard ui.measure(text, role: .small).x > width else { return text }
+        var t = text
+        while !t.isEmpty && ui.measure(t + "…", role: .small).x > width { t.removeLast() }
+        return t + "…"
+    }
+
     public static func draw(
         _ ui: UIContext, _ r: Rect, _ series: [Series], range: ClosedRange<Float>, caption: String,
         from: String, to: String, legend showsLegend: Bool = true
     ) {
         let parts = r.rows([.fixed(16), .fill(), .fixed(14)], spacing: 2)
-        ui.draw(.text(caption, origin: Vec2(parts[0].x, parts[0].y), ui.theme.textDim, .small))
+        ui.draw(.text(cut(ui, caption, to: r.w), origin: Vec2(parts[0].x, parts[0].y), ui.theme.textDim, .small))
         let box = parts[1].inset(left: 26)
         ui.draw(.rect(box, ui.theme.text.withAlpha(12)))
         ui.draw(.rectOutline(box, ui.theme.textDim.withAlpha(90), thickness: 1))

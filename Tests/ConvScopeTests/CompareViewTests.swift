@@ -109,4 +109,63 @@ final class CompareViewTests: XCTestCase {
         _ = try tool(["xdotool", "click", "1"])
         XCTAssertTrue(waitFor("sanity focus: none", in: out, seconds: 5), out.value)
     }
+
+    /// In a small window the compare view is a table: one row per method with its map and its scores under a header,
+    /// a row's tooltip giving every score in words, a click on a row making it the pane's method. Eigen-CAM, which
+    /// ignores the class, says so in the pane's caption and in the class bars' tooltip.
+    func testCompareView_SmallWindow_TableRowsClickedAndHovered() throws {
+        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
+            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
+        }
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("table-\(UUID().uuidString).json")
+            .path
+        let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
+        let (app, out) = try launch(
+            ["--weights", model, "--size", "1024x700"], environment: ["CONVSCOPE_UI_TRACE": trace])
+        defer { app.terminate() }
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3", in: out, seconds: 60), out.value)
+        _ = try windowAtOrigin()
+        func click(_ e: TraceEntry) throws {
+            _ = try tool(["xdotool", "mousemove", "\(e.centre.0)", "\(e.centre.1)", "click", "1"])
+        }
+        try click(
+            try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" }))
+        XCTAssertTrue(waitFor("compare: scorecam", in: out, seconds: 60), out.value)
+        let titles = ["Grad-CAM", "Grad-CAM++", "XGrad-CAM", "LayerCAM", "HiResCAM", "Score-CAM", "Ablation-CAM"]
+        let rows = try titles.map { title in
+            try XCTUnwrap(
+                waitForEntry(trace, seconds: 5) { e, _ in
+                    e.kind == "selectable" && e.id.count > 0 && e.label == title
+                }, "a row for \(title)")
+        }
+        for (a, b) in zip(rows, rows.dropFirst()) {
+            XCTAssertEqual(a.x, b.x, "rows share one left edge")
+            XCTAssertGreaterThanOrEqual(b.y, a.y + a.h, "one row under the other")
+        }
+        let thumbs = readTrace(trace).filter { $0.kind == "imageButton" && titles.contains($0.label) }
+        XCTAssertEqual(Set(thumbs.map(\.label)).count, titles.count, "each row's map")
+        XCTAssertTrue(thumbs.allSatisfy { $0.w >= 20 && $0.h >= 20 }, "\(thumbs)")
+
+        // Hovering a row gives its scores in words.
+        _ = try tool(["xdotool", "mousemove", "\(rows[1].centre.0)", "\(rows[1].centre.1)"])
+        let tip = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "tooltip" })
+        XCTAssertTrue(tip.label.hasPrefix("Grad-CAM++: deletion "), tip.label)
+        XCTAssertTrue(tip.label.contains("insertion") && tip.label.contains("Average Drop"), tip.label)
+
+        // A click on Eigen-CAM's row makes it the pane's; its caption and the classes' tooltip say it ignores them.
+        let eigen = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Eigen-CAM" })
+        try click(eigen)
+        XCTAssertTrue(waitFor("cam: Eigen-CAM at block5_conv3", in: out, seconds: 30), out.value)
+        let topClass = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label.hasPrefix("1. ") })
+        _ = try tool(["xdotool", "mousemove", "\(topClass.centre.0)", "\(topClass.centre.1)"])
+        let classTip = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "tooltip" && e.label.hasPrefix("Class ") })
+        XCTAssertTrue(classTip.label.contains("Eigen-CAM shows the same map for every class"), classTip.label)
+        try click(
+            try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" }))
+        let caption = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "caption" })
+        XCTAssertTrue(caption.label.hasPrefix("Eigen-CAM shows the first principal component of block5_conv3"))
+    }
 }

@@ -214,7 +214,7 @@ final class ExportCaptionTests: XCTestCase {
         XCTAssertEqual(strip[strip.width - 1, 0].r, CaptionStrip.background.r)
     }
 
-    func testLabels_ShareOneHeightAndFitTheirText_WideOnesAreCut() throws {
+    func testLabels_ShareOneHeightAndFitTheirText_WideOnesWrapIntoLines() throws {
         let labels = try CaptionStrip.labels([
             "block1_conv1 · channels 0–63 of 64", "fc1", String(repeating: "wide ", count: 40),
         ])
@@ -223,6 +223,16 @@ final class ExportCaptionTests: XCTestCase {
         XCTAssertGreaterThan(labels[2].width, 600)
         let out = CaptionStrip.attach(
             labels[2], below: RGBAImage(width: 200, height: 10, fill: (r: 0, g: 0, b: 0, a: 255)))
-        XCTAssertEqual([out.width, out.height], [200, 10 + labels[2].height])
+        XCTAssertEqual(out.width, 200)
+        XCTAssertGreaterThan(out.height, 10 + 3 * labels[2].height / 2, "more than one line")
+        func ink(_ image: RGBAImage, from y0: Int) -> Int {
+            var n = 0
+            for y in y0..<image.height {
+                for x in 0..<image.width where image[x, y].r > 150 { n += 1 }
+            }
+            return n
+        }
+        XCTAssertEqual(ink(out, from: 10), ink(labels[2], from: 0), "every glyph's pixels kept: broken between words")
+        XCTAssertEqual(CaptionStrip.lines(of: labels[0], width: 2000), [0..<labels[0].width], "one line when it fits")
     }
 }

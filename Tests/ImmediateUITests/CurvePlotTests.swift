@@ -43,4 +43,20 @@ final class CurvePlotTests: XCTestCase {
         XCTAssertEqual(CurvePlot.axisLabel(0), "0")
         XCTAssertEqual(CurvePlot.axisLabel(0.5), "0.5")
     }
+
+    func testCurvePlot_LongCaption_CutInsideThePlot() {
+        let ui = UIContext(measurer: FixedWidthTextMeasurer(charWidth: 7, lineHeight: 14))
+        ui.beginFrame(input: InputSnapshot())
+        let caption = "Spearman rank correlation with the trained map"  // 46 × 7 = 322 px
+        CurvePlot.draw(
+            ui, Rect(10, 0, 200, 120), [.init(label: "a", values: [1, 0], color: .white)], range: 0...1,
+            caption: caption, from: "0", to: "1", legend: false)
+        let texts = ui.endFrame().compactMap { c -> (String, Vec2)? in
+            if case .text(let t, let o, _, _) = c { return (t, o) } else { return nil }
+        }
+        let shown = texts.first { $0.0.hasPrefix("Spearman") }
+        XCTAssertEqual(shown?.0.last, "…")
+        XCTAssertLessThanOrEqual(Float(shown?.0.count ?? 99) * 7, 200, shown?.0 ?? "no caption")
+        XCTAssertTrue(caption.hasPrefix(String(shown?.0.dropLast() ?? "")))
+    }
 }

@@ -1,5 +1,6 @@
-import ImmediateUI
 import XCTest
+
+@testable import ImmediateUI
 
 final class WidgetTests: XCTestCase {
     func testCheckbox_Click_TogglesOnceAndDrawsMark() {
@@ -65,5 +66,25 @@ final class WidgetTests: XCTestCase {
         guard case .rect(let r, _)? = edge.first else { return XCTFail("no tooltip box") }
         XCTAssertLessThanOrEqual(r.maxX, 800)
         XCTAssertLessThanOrEqual(r.maxY, 600)
+    }
+
+    func testTooltip_LongTextWrapsInsideTheWindow() {
+        let h = Harness()
+        let text = Array(repeating: "the model cache entry", count: 12).joined(separator: " ")  // 263 chars, 2104 px
+        let cmds = h.frame(move(780, 20)) { ui in ui.tooltip(text) }
+        let lines = cmds.compactMap { c -> (String, Vec2)? in
+            if case .text(let t, let o, _, _) = c { return (t, o) } else { return nil }
+        }
+        XCTAssertGreaterThan(lines.count, 4, "wrapped into lines")
+        XCTAssertEqual(lines.map(\.0).joined(separator: " "), text, "every word kept, in order")
+        for (t, o) in lines {
+            XCTAssertGreaterThanOrEqual(o.x, 0)
+            XCTAssertLessThanOrEqual(o.x + Float(t.count) * 8, 800, t)
+            XCTAssertLessThanOrEqual(Float(t.count) * 8, UIContext.tooltipMaxWidth, t)
+        }
+        XCTAssertEqual(Set(lines.map(\.1.x)).count, 1, "one left edge")
+        guard case .rect(let r, _)? = cmds.first else { return XCTFail("no tooltip box") }
+        XCTAssertLessThanOrEqual(r.maxX, 800)
+        XCTAssertGreaterThanOrEqual(r.maxY, lines.last!.1.y + 16, "the box holds the last line")
     }
 }

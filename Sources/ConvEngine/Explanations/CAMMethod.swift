@@ -21,6 +21,9 @@ public protocol CAMMethod: Sendable {
 extension CAMMethod {
     public var usesForwardPasses: Bool { false }
     public var usesOnlyGradientSums: Bool { false }
+    /// Whether the map is the same for every class: the method reads neither the class score's gradients nor its
+    /// value on altered inputs (Eigen-CAM, the layer's first principal component).
+    public var isClassAgnostic: Bool { !usesGradients && !usesForwardPasses }
 }
 
 /// A layer's activations A and the score's gradients G, both position-major (position × channel, as the runner keeps

@@ -72,7 +72,12 @@ enum CamPane {
             var text =
                 "\(c.result.method) explains “\(s.className(c.result.classIndex))” (class \(c.result.classIndex)), \(what) "
                 + "\(PaneChrome.format(c.result.scoreValue)), at \(c.result.layer.name) (\(c.result.layer.width)×\(c.result.layer.height))."
-            if c.request.score == .probability, let p = a.classification?.probabilities[safe: c.result.classIndex],
+            if CAMMethods.named(c.request.method)?.isClassAgnostic == true {
+                text =
+                    "\(c.result.method) shows the first principal component of \(c.result.layer.name)'s maps "
+                    + "(\(c.result.layer.width)×\(c.result.layer.height)): the same map whichever class is picked."
+            } else if c.request.score == .probability,
+                let p = a.classification?.probabilities[safe: c.result.classIndex],
                 p >= 0.999
             {
                 text = String(
@@ -82,6 +87,7 @@ enum CamPane {
             }
             let warn = text.hasPrefix("The probability is saturated")
             ui.paragraph(text, in: parts[2], role: .small, color: warn ? Color(hex: 0xFFB86B) : ui.theme.text)
+            ui.recordTraceText(text, kind: "caption", rect: parts[2])
         } else {
             ui.draw(.text("Computing…", origin: Vec2(parts[2].x, parts[2].y), ui.theme.textDim, .small))
         }

@@ -117,7 +117,12 @@ enum FiltersView {
                 fraction: fraction, label: "\(what): \(Int(fraction * 100))% of the page · \(left)", in: line)
         } else if s.layer.isConv {
             let how = s.filterMethod == .lucid ? "Lucid's method from gray" : "gradient ascent from gray noise"
-            let text = "\(recipe.steps) steps of \(how), \(recipe.size)×\(recipe.size) px: hover a tile for its gain"
+            let text = ui.fitted(
+                [
+                    "\(recipe.steps) steps of \(how), \(recipe.size)×\(recipe.size) px: hover a tile for its gain",
+                    "\(recipe.steps) steps, \(recipe.size)×\(recipe.size) px: hover a tile for its gain",
+                    "\(recipe.steps) steps, \(recipe.size)×\(recipe.size) px",
+                ], role: .small, width: line.w)
             ui.draw(.text(text, origin: Vec2(line.x, line.y + 2), ui.theme.textDim, .small))
         }
     }

@@ -60,6 +60,11 @@ enum CompareView {
         let roadDone =
             s.comparison.generation == a.generation && s.comparison.axis == s.compareAxis
             ? s.comparison.roadDone : 0
+        let area = parts[2].rows([.fill(), .fixed(parts[2].h >= 360 ? 96 : 0)], spacing: 6)
+        let columns = parts[2].w >= 4 * 150 ? 4 : (parts[2].w >= 3 * 150 ? 3 : 2)
+        let rows = (items.count + columns - 1) / columns
+        // Maps too small to read and scores cut short in a grid (a small pane): one row per entry instead.
+        let asTable = area[0].h / Float(rows) - 6 < minimumGridCell
         let head =
             done < items.count
             ? "Computing the maps and their scores… \(done) of \(items.count)"
@@ -69,11 +74,13 @@ enum CompareView {
                         "ROAD (18 passes a map)… \(roadDone) of \(cells.count) · deletion: lower is better",
                         "ROAD… \(roadDone) of \(cells.count)",
                     ], role: .small, width: parts[1].w)
-                : [
-                    "Deletion: lower is better · insertion, ROAD: higher is better · AD: average drop. Click a map "
-                        + "to use it.",
-                    "Better: deletion ↓, insertion ↑, ROAD ↑ · AD: average drop. Click a map to use it.",
-                ].first { ui.measurer.size(of: $0, role: .small).x <= 1.8 * parts[1].w } ?? "Click a map to use it."
+                : asTable
+                    ? "Blue: the best of each column. Click a row to use its map; hover it for every score."
+                    : [
+                        "Deletion: lower is better · insertion, ROAD: higher is better · AD: average drop. Click a map "
+                            + "to use it.",
+                        "Better: deletion ↓, insertion ↑, ROAD ↑ · AD: average drop. Click a map to use it.",
+                    ].first { ui.measurer.size(of: $0, role: .small).x <= 1.8 * parts[1].w } ?? "Click a map to use it."
         _ = ui.paragraph(head, in: parts[1], role: .small, color: ui.theme.textDim)
         let bestDeletion = cells.min { $0.scores.deletion.area < $1.scores.deletion.area }?.name
         let bestInsertion = cells.max { $0.scores.insertion.area < $1.scores.insertion.area }?.name
@@ -81,9 +88,10 @@ enum CompareView {
         let bestROAD =
             roadDone == cells.count && done == items.count
             ? cells.filter { $0.road != nil }.max { $0.road!.combined < $1.road!.combined }?.name : nil
-        let area = parts[2].rows([.fill(), .fixed(parts[2].h >= 360 ? 96 : 0)], spacing: 6)
-        let columns = parts[2].w >= 4 * 150 ? 4 : (parts[2].w >= 3 * 150 ? 3 : 2)
-        let rows = (items.count + columns - 1) / columns
+        if asTable {
+            let best = Best(deletion: bestDeletion, insertion: bestInsertion, road: bestROAD)
+            return table(ui, s, a, items, cells, failures, best, parts[2], images, &out)
+        }
         let grid = area[0].rows(Array(repeating: .fraction(1 / Float(rows)), count: rows), spacing: 6).map {
             $0.columns(Array(repeating: .fraction(1 / Float(columns)), count: columns), spacing: 6)
         }
@@ -173,6 +181,104 @@ enum CompareView {
         }
     }
 
+    /// Below this height a grid cell's map and two score lines do not fit: the view becomes a table.
+    static let minimumGridCell: Float = 110
+
+    /// The entries holding each score's best value (nil: none yet).
+    struct Best {
+        let deletion: String?, insertion: String?, road: String?
+    }
+
+    /// One row per entry: its map, its title (a click makes it the pane's) and its scores in columns under a header
+    /// (deletion ↓, insertion ↑, Average Drop ↓, ROAD ↑), the best of each in blue; every score in words in the
+    /// row's tooltip.
+    static func table(
+        _ ui: UIContext, _ s: AppState, _ a: Analysis, _ items: [(name: String, title: String)], _ cells: [CompareCell],
+        _ failures: [String: String], _ best: Best, _ r: Rect, _ images: PanelImages, _ out: inout [AppEvent]
+    ) {
+        let lineHeight = ui.measure("Ag", role: .small).y
+        let rowHeight = min(44, max(lineHeight + 2, ((r.h - lineHeight - 4) / Float(items.count)).rounded(.down)))
+        // Columns as wide as their widest value; the best of each is drawn bright, not starred (no room for it).
+        // Average Drop goes first where the titles would have no room (the tooltip still gives it).
+        let number = ui.measure("-0.000", role: .small).x + 6
+        let percent = ui.measure("100%", role: .small).x + 6
+        let titleRoom = r.w - rowHeight - 3 * number - 5 * 4 - ui.theme.padding.x
+        let withDrop = titleRoom - percent >= ui.measure("Grad-CAM++", role: .small).x
+        let headers =
+            [["deletion ↓", "del ↓", "del"], ["insertion ↑", "ins ↑", "ins"]] + (withDrop ? [["AD ↓", "AD"]] : [])
+            + [["ROAD ↑", "ROAD", "RD"]]
+        let widths = [number, number] + (withDrop ? [percent] : []) + [number]
+        let columnSizes: [Size] = [.fixed(rowHeight), .fill()] + widths.map { .fixed($0) }
+        let header = Rect(r.x, r.y, r.w, lineHeight + 2).columns(columnSizes, spacing: 4)
+        for (i, forms) in headers.enumerated() {
+            rightAligned(ui, ui.fitted(forms, role: .small, width: widths[i]), in: header[i + 2], ui.theme.textDim)
+        }
+        for (slot, item) in items.enumerated() {
+            let row = Rect(r.x, r.y + lineHeight + 4 + Float(slot) * rowHeight, r.w, rowHeight - 2)
+            guard row.maxY <= r.maxY else { break }
+            let c = row.columns(columnSizes, spacing: 4)
+            let current =
+                s.compareAxis == .methods
+                ? item.name == s.camRequest.method
+                : item.name == (s.camRequest.layer ?? s.weights?.defaultCAMLayer)
+            let choose = s.compareAxis == .methods ? AppEvent.camMethod(item.name) : .camLayer(item.name)
+            let clickable = s.compareAxis == .methods || item.name != fusion
+            let title = ui.fitted(
+                [item.title, shortTitles[item.name] ?? item.title], role: .small, width: c[1].w - ui.theme.padding.x)
+            let rest = Rect(c[1].x, row.y, row.maxX - c[1].x, row.h)
+            if ui.selectable("\(title)##compareRow-\(slot)", selected: current, in: rest, role: .small), clickable {
+                out.append(choose)
+            }
+            let entry = cells.first { $0.name == item.name }
+            if ui.lastItemHovered, let entry { ui.tooltip(summary(item.title, entry, best)) }
+            let thumb = ui.fit(width: a.image.shown.width, height: a.image.shown.height, in: c[0])
+            ui.draw(.image(images.camGrayKey(a), dest: thumb, tint: .white))
+            guard let entry else {
+                let why = failures[item.name].map { "could not compute: \($0)" } ?? "…"
+                let t = ui.fitted([why], role: .small, width: row.maxX - c[2].x)
+                ui.draw(.text(t, origin: Vec2(c[2].x, row.y + (row.h - lineHeight) / 2), ui.theme.textDim, .small))
+                continue
+            }
+            if ui.imageButton(
+                images.compareKey(slot: slot, cell: entry), label: item.title, in: thumb,
+                tint: Color(255, 255, 255, UInt8(s.camOpacity * 255))), clickable
+            {
+                out.append(choose)
+            }
+            let plain = current ? ui.theme.text : ui.theme.textDim
+            let bright = Color(hex: 0x7FD4FF)
+            let isBest = { (name: String?) in name == item.name && cells.count > 1 }
+            let values: [(String, Bool)] =
+                [
+                    (String(format: "%.3f", entry.scores.deletion.area), isBest(best.deletion)),
+                    (String(format: "%.3f", entry.scores.insertion.area), isBest(best.insertion)),
+                ] + (withDrop ? [(String(format: "%.0f%%", entry.scores.drop), false)] : [])
+                + [(entry.road.map { String(format: "%.3f", $0.combined) } ?? "…", isBest(best.road))]
+            for (i, (v, top)) in values.enumerated() {
+                rightAligned(ui, v, in: Rect(c[i + 2].x, row.y, c[i + 2].w, row.h), top ? bright : plain)
+            }
+        }
+    }
+
+    /// `text` in the small font against `r`'s right edge, centred in its height.
+    private static func rightAligned(_ ui: UIContext, _ text: String, in r: Rect, _ color: Color) {
+        let size = ui.measure(text, role: .small)
+        ui.draw(.text(text, origin: Vec2(r.maxX - size.x, (r.y + (r.h - size.y) / 2).rounded()), color, .small))
+    }
+
+    /// Every score of one entry in words (the table's tooltip).
+    static func summary(_ title: String, _ c: CompareCell, _ best: Best) -> String {
+        func mark(_ name: String?) -> String { name == c.name ? " (the best here)" : "" }
+        var text = String(
+            format: "%@: deletion %.3f%@, insertion %.3f%@, Average Drop %.1f %%%@", title, c.scores.deletion.area,
+            mark(best.deletion), c.scores.insertion.area, mark(best.insertion), c.scores.drop,
+            c.scores.increase ? ", and the class's confidence rose (Increase in Confidence)" : "")
+        if let road = c.road {
+            text += String(format: "; ROAD combined %.3f%@", road.combined, mark(best.road))
+        }
+        return text + ". Click to use it."
+    }
+
     /// The sanity check's curves: how alike each method's map stays as the layers are randomised from the output
     /// down, the pane's method in white and drawn on top; Spearman beside SSIM when there is room (Spearman alone in a
     /// small pane). Under them each method's colour and its Spearman once the dense head is random, in red when the
@@ -230,7 +336,10 @@ enum CompareView {
                     .init(
                         label: m.title, values: [1] + p.map { k == 0 ? $0.spearman : $0.ssim },
                         color: focus == nil || focus == m.name ? color : color.withAlpha(45))
-                }, range: -0.5...1, caption: "\(measure) with the trained map", from: "trained", to: to,
+                }, range: -0.5...1,
+                caption: ui.fitted(
+                    ["\(measure) with the trained map", "\(measure.split(separator: " ")[0]) with the trained map"],
+                    role: .small, width: plots[k].w), from: "trained", to: to,
                 legend: false)
         }
         let cells = parts[1].rows(Array(repeating: .fixed(rowHeight), count: legendRows)).map {

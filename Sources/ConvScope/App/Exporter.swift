@@ -143,8 +143,11 @@ enum PanelExports {
         let first = page * 64
         let last = min(total, first + 64) - 1
         let sorted = order == .index ? "" : "_by\(order.rawValue)"
-        var caption = Exporter.gridCaption(layer: info.name, first: first, last: last, total: total)
-        if order != .index { caption += " · sorted by \(order.rawValue)" }
+        // A sorted page holds the channels ranked first…last, not the channels numbered so.
+        var caption =
+            order == .index
+            ? Exporter.gridCaption(layer: info.name, first: first, last: last, total: total)
+            : "\(info.name) · channels ranked \(first + 1)–\(last + 1) of \(total) by \(order.rawValue)"
         if total < map.channels { caption += " · \(map.channels - total) dead hidden" }
         if range != nil { caption += " · one scale for the layer" }
         return .init(what: "\(info.name)_channels\(first)-\(last)\(sorted)", caption: caption) {

@@ -128,6 +128,18 @@ enum StatusBar {
             let text = "\(["◐", "◓", "◑", "◒"][Int(t * 8) % 4]) \(busy) \(String(format: "%.1f s", t))"
             ui.draw(.text(text, origin: Vec2(x, r.y + 7), ui.theme.accentHot, .small))
             x += ui.measure(text, role: .small).x + 16
+        } else if let p = s.filterProgress {
+            // Filter images run beside everything else: the bar says so while they do, wherever the person looks.
+            let what = p.key.recipe.method == .lucid ? "feature visualisations" : "filter images"
+            let left =
+                p.secondsLeft.map {
+                    $0 >= 90 ? String(format: ", %.0f min left", $0 / 60) : String(format: ", %.0f s left", $0)
+                } ?? ""
+            let spin = ["◐", "◓", "◑", "◒"][Int(Date().timeIntervalSinceReferenceDate * 8) % 4]
+            let text =
+                "\(spin) Computing \(p.filters.count) \(what) of \(p.key.layer)… \(Int(p.fraction * 100))%\(left)"
+            ui.draw(.text(text, origin: Vec2(x, r.y + 7), ui.theme.accentHot, .small))
+            x += ui.measure(text, role: .small).x + 16
         }
         var end = x
         if let m = s.status.current(at: Date()) {

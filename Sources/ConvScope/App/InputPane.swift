@@ -86,7 +86,16 @@ enum InputPane {
         }
     }
 
-    /// The top classes (at most five) as bars; a click explains that class with Grad-CAM.
+    /// What a click on class `k`'s bar does, naming the CAM pane's method (which may not depend on the class).
+    static func classTooltip(_ s: AppState, _ k: Int) -> String {
+        let title = s.camMethodTitle
+        guard CAMMethods.named(s.camRequest.method)?.isClassAgnostic == true else {
+            return "Class \(k): click to explain it with \(title)"
+        }
+        return "Class \(k): click to pick it (\(title) shows the same map for every class)"
+    }
+
+    /// The top classes (at most five) as bars; a click explains that class with the CAM pane's method.
     static func topClasses(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect, _ out: inout [AppEvent]) {
         let k = min(5, s.weights?.classNames.count ?? 5)
         let rows = r.rows([.fixed(28), .fill()], spacing: 0)
@@ -110,7 +119,7 @@ enum InputPane {
                 out.append(.camClass(t.index))
             }
             ui.popID()
-            if ui.lastItemHovered { ui.tooltip("Class \(t.index): click to explain it with Grad-CAM") }
+            if ui.lastItemHovered { ui.tooltip(classTooltip(s, t.index)) }
             let pct = String(format: "%.1f%%", Double(t.probability) * 100)
             let pw = ui.measure(pct, role: .small).x
             ui.draw(.text(pct, origin: Vec2(row.maxX - pw - 6, row.y + 5), ui.theme.textDim, .small))

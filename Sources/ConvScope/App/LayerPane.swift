@@ -35,6 +35,7 @@ enum LayerPane {
                     "Filter images appear once a model is loaded.", in: rest, role: .body, color: ui.theme.textDim)
                 return
             }
+            guard s.layer.isConv else { return FiltersView.grid(ui, s, rest, images, &out) }  // it says why: no filters
             let split = rest.rows([.fixed(FiltersView.height(width: rest.w)), .fill()], spacing: 6)
             FiltersView.controls(ui, s, split[0], &out)
             FiltersView.grid(ui, s, split[1], images, &out)
