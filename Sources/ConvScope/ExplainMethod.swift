@@ -55,8 +55,12 @@ enum ExplainMethod {
     ) throws -> ExplainedMap {
         switch self {
         case .cam(let m):
-            let r = try runner.classActivationMap(
-                m, a, classification: c, layer: layer, classIndex: classIndex, score: score)
+            let map = {
+                try runner.classActivationMap(
+                    m, a, classification: c, layer: layer, classIndex: classIndex, score: score)
+            }
+            // Score-CAM and Ablation-CAM run many batched passes: the dense kernels are streamed meanwhile.
+            let r = try m.usesForwardPasses ? runner.model.streamingDenseKernels(map) : map()
             return ExplainedMap(
                 method: m.name, layer: r.layer.name, classIndex: r.classIndex, height: r.layer.height,
                 width: r.layer.width, display: r.map, values: r.map, shape: [r.layer.height, r.layer.width],

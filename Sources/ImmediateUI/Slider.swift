@@ -85,7 +85,20 @@ extension UIContext {
                 draw(.rect(Rect(x, r.maxY - 4, 1, 3), theme.textDim))
             }
         }
-        draw(.rect(Rect(knobX, r.y, kw, r.h), hot == id || active == id ? theme.accentHot : theme.accent))
-        if !label.isEmpty { drawText(label, centeredIn: r) }
+        let knob = Rect(knobX, r.y, kw, r.h)
+        draw(.rect(knob, hot == id || active == id ? theme.accentHot : theme.accent))
+        if !label.isEmpty { drawText(label, centeredIn: labelRect(label, r, knob: knob)) }
+    }
+
+    /// Where a slider's label is centred: the whole track, or the wider side of it beside the knob when the knob
+    /// would sit on the centred label and that side holds it.
+    func labelRect(_ label: String, _ r: Rect, knob: Rect) -> Rect {
+        let w = measure(label).x + 8
+        let centred = Rect(r.x + (r.w - w) / 2, r.y, w, r.h)
+        guard centred.x < knob.maxX && knob.x < centred.maxX else { return r }
+        let left = Rect(r.x, r.y, knob.x - r.x, r.h)
+        let right = Rect(knob.maxX, r.y, r.maxX - knob.maxX, r.h)
+        let side = left.w >= right.w ? left : right
+        return side.w >= w ? side : r
     }
 }

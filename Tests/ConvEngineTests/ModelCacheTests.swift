@@ -167,6 +167,56 @@ final class ModelCacheTests: XCTestCase {
         }
     }
 
+    /// A long run streams the dense kernels read in place: their pages go as it starts, every pass reads them a few
+    /// rows at a time (forward over a batch, one image, and backward), each chunk let go after it, so none is held
+    /// when it ends; the outputs are the whole reads' to float rounding; a pass after the run reads them back whole.
+    func testModelCache_DenseKernelsStreamedInALongRun_SameOutputsNoneKept() throws {
+        let threshold = WireReader.mappedFloats
+        WireReader.mappedFloats = 1
+        let rows = Dense.streamRows
+        Dense.streamRows = 5  // several chunks of every dense kernel of the small model
+        defer {
+            WireReader.mappedFloats = threshold
+            Dense.streamRows = rows
+        }
+        let c = cache()
+        try store(c)
+        let copy = try c.load(source: source, stamp: try stamp()).get()
+        let dense = copy.layers.compactMap { l -> KernelStorage? in
+            if case .dense(let d) = l.kind { d.storage } else { nil }
+        }
+        XCTAssertFalse(dense.isEmpty)
+        XCTAssertTrue(dense.allSatisfy(\.isMapped))
+        let runner = Runner(model: copy, batch: 3)
+        var rng = SeededRandom(seed: 11)
+        let inputs = rng.floats(3 * copy.input.count, -100, 100)
+        let first = FeatureMap(
+            height: copy.input.height, width: copy.input.width, channels: copy.input.channels,
+            data: Array(inputs[..<copy.input.count]))
+        let last = copy.layers.count - 1
+        let activations = try runner.forward(first)
+        let gradient = rng.floats(copy.layers[last].output.count, -1, 1)
+        let batch = runner.lastOutputs(inputs, count: 3)
+        let one = try runner.classify(activations).logits
+        let back = runner.backward(gradient, from: last, to: -1, activations: activations)
+        let streamed = try copy.streamingDenseKernels {
+            XCTAssertTrue(dense.allSatisfy { !$0.isResident }, "let go as the run starts")
+            return (
+                runner.lastOutputs(inputs, count: 3), try runner.classify(runner.forward(first)).logits,
+                runner.backward(gradient, from: last, to: -1, activations: activations)
+            )
+        }
+        XCTAssertTrue(dense.allSatisfy { !$0.isResident }, "none held when the run ends")
+        func error(_ a: [Float], _ b: [Float]) -> Float {
+            zip(a, b).map { abs($0 - $1) }.max()! / max(a.map(abs).max()!, 1e-30)
+        }
+        let errors = [error(batch, streamed.0), error(one, streamed.1), error(back, streamed.2)]
+        print("streamed dense kernels: max error relative to the largest value (batch, one, backward): \(errors)")
+        XCTAssertTrue(errors.allSatisfy { $0 <= 1e-5 }, "\(errors)")
+        XCTAssertEqual(try runner.classify(runner.forward(first)).logits, one, "read whole again after the run")
+        XCTAssertTrue(dense.allSatisfy(\.isResident))
+    }
+
     /// The sanity check parks a trained layer while its randomised copy stands in: a model read from an entry lets
     /// the layer's kernel (dense or convolution) and its Winograd kernels go, computes the same numbers all the same
     /// (read back on use), and `unpark` brings them back as at start; a model read from the weights file parks nothing.

@@ -98,4 +98,21 @@ final class SliderTests: XCTestCase {
         XCTAssertTrue(changed)
         XCTAssertEqual(opacity, 0.4, accuracy: 1e-6)
     }
+
+    func testSlider_LabelMovesOffTheKnob() {
+        let h = Harness()
+        var opacity: Float = 0.5  // the knob at the middle, where the label would be centred
+        let cmds = h.frame(move(500, 500)) { ui in ui.slider("50%##opacity", value: &opacity, range: 0...1, in: rect) }
+        guard case .rect(let knob, _)? = cmds.last(where: { if case .rect = $0 { true } else { false } }),
+            case .text(let t, let origin, _, _)? = cmds.last
+        else { return XCTFail("a knob and a label") }
+        XCTAssertEqual(t, "50%")
+        let label = Rect(origin.x, origin.y, 3 * 8, 16)
+        XCTAssertFalse(label.x < knob.maxX && knob.x < label.maxX, "the label \(label) is off the knob \(knob)")
+        XCTAssertTrue(rect.contains(Vec2(label.x, label.y)) && rect.contains(Vec2(label.maxX, label.maxY - 1)))
+        var low: Float = 0  // the knob at the left end: the label stays centred
+        let centred = h.frame(move(500, 500)) { ui in ui.slider("0%##opacity", value: &low, range: 0...1, in: rect) }
+        guard case .text(_, let o, _, _)? = centred.last else { return XCTFail("a label") }
+        XCTAssertEqual(o.x, (rect.x + (rect.w - 16) / 2).rounded(.down))
+    }
 }

@@ -32,5 +32,16 @@ final class FileMapping: @unchecked Sendable {
     /// Lets the process's pages of the mapping go (not the file's): resident memory falls by the tensor's size.
     func drop() { _ = madvise(base, length, MADV_DONTNEED) }
 
+    /// Lets the pages holding floats `r` go (and the part of a page they share with a neighbour: it is read back).
+    func drop(_ r: Range<Int>) {
+        guard !r.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = UnsafeRawPointer(floats.baseAddress! + r.lowerBound) - UnsafeRawPointer(base)
+        let end = UnsafeRawPointer(floats.baseAddress! + r.upperBound) - UnsafeRawPointer(base)
+        let start = first / page * page
+        let stop = min(length, (end + page - 1) / page * page)
+        _ = madvise(base + start, stop - start, MADV_DONTNEED)
+    }
+
     deinit { munmap(base, length) }
 }

@@ -71,6 +71,51 @@ final class KernelStorage: @unchecked Sendable {
         return try value.withUnsafeBufferPointer(body)
     }
 
+    /// Long runs streaming this kernel now (`Model.streamingDenseKernels`).
+    private var streamers = 0
+
+    /// Starts or ends a long run's streaming; starting lets the mapping's pages go.
+    func stream(_ on: Bool) {
+        guard mapping != nil else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        streamers += on ? 1 : -1
+        precondition(streamers >= 0, "streaming ended once more than it began")
+        if on, floats == nil, mappedResident, let mapping {
+            mapping.drop()
+            mappedResident = false
+        }
+    }
+
+    /// While a long run streams the kernel and its pages are not the process's: `body` over the floats `chunk` at a
+    /// time, in order, each chunk's pages let go again after it, so no more than a chunk of them is held at once (a
+    /// scoreboard's batched passes read fc1's 411 MB this way and keep none of it); their checksum is summed over
+    /// the chunks and checked at the end. Returns false without calling `body` otherwise (the caller reads them
+    /// whole, which brings them back).
+    func streamIfLetGo(chunk: Int, _ body: (Range<Int>, UnsafeBufferPointer<Float>) -> Void) -> Bool {
+        precondition(chunk > 0, "a chunk of floats")
+        lock.lock()
+        guard streamers > 0, floats == nil, !mappedResident, let mapping, let source else {
+            lock.unlock()
+            return false
+        }
+        lock.unlock()
+        let n = mapping.floats.count
+        var sum: UInt64 = 0
+        var start = 0
+        while start < n {
+            let r = start..<min(start + chunk, n)
+            let piece = UnsafeBufferPointer(rebasing: mapping.floats[r])
+            sum &+= WireChecksum.words(UnsafeRawBufferPointer(piece), firstWord: source.firstWord + r.lowerBound)
+            body(r, piece)
+            mapping.drop(r)
+            start = r.upperBound
+        }
+        precondition(
+            sum == source.checksum, "the model cache entry \(source.file.path) changed under the running program")
+        return true
+    }
+
     /// Lets the floats go when they can be read back and were not read back before (`evenIfReadBack`: also then);
     /// returns whether they were.
     @discardableResult

@@ -48,6 +48,26 @@ public enum Dense {
         if relu { for j in 0..<(n * outputs) where y[j] < 0 { y[j] = 0 } }
     }
 
+    /// Rows of a kernel read per chunk when it is streamed (fc1: 1024 rows of 4096 = 16 MiB).
+    nonisolated(unsafe) public static var streamRows = 1024
+
+    /// y (n, out) += x[:, rows] · kernel[rows, :] for the kernel's `rows` at `kernelRows` (one chunk of a streamed
+    /// kernel); `ways` threads, each over its share of whole 64-column blocks as in `forwardBatch`.
+    public static func addBatchRows(
+        x: UnsafePointer<Float>, batch n: Int, rows: Range<Int>, kernelRows: UnsafePointer<Float>, inputs: Int,
+        outputs: Int, y: UnsafeMutablePointer<Float>, ways: Int = 1
+    ) {
+        guard !rows.isEmpty else { return }
+        let blocks = (outputs + 63) / 64
+        Parallel.split(blocks, ways: max(1, min(ways, blocks))) { _, share in
+            let first = share.lowerBound * 64
+            let columns = min(share.upperBound * 64, outputs) - first
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(columns), Int32(rows.count), 1,
+                x + rows.lowerBound, Int32(inputs), kernelRows + first, Int32(outputs), 1, y + first, Int32(outputs))
+        }
+    }
+
     /// dy (out) = ∂L/∂(pre-activation), kernel (in, out) → dx (in) = kernel · dy; `ways` splits the rows. With
     /// `onlyWhereNonZero` (the layer's input x), only the rows where x ≠ 0 are read and the others of dx are 0.
     public static func backwardInput(

@@ -19,11 +19,23 @@ extension Runner {
         case .dense(let d):
             if !activationDone { activationBackward(d.activation, dy, output: y, count: n * o.count, rule: rule) }
             let masked = target.map { denseInputGradientIsMasked(i, rule: rule, stopsAt: $0) } ?? false
-            d.storage.withFloats { k in
+            // During a long run, a kernel it let go is read a chunk of rows at a time (`Model.streamingDenseKernels`).
+            let streamed = d.storage.streamIfLetGo(chunk: Dense.streamRows * d.outputs) { r, k in
+                let first = r.lowerBound / d.outputs
                 for b in 0..<n {
                     Dense.backwardInput(
-                        dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: d.inputs, outputs: d.outputs,
-                        dx: dx + b * d.inputs, onlyWhereNonZero: masked ? x + b * d.inputs : nil, ways: ways)
+                        dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: r.count / d.outputs,
+                        outputs: d.outputs, dx: dx + b * d.inputs + first,
+                        onlyWhereNonZero: masked ? x + b * d.inputs + first : nil, ways: ways)
+                }
+            }
+            if !streamed {
+                d.storage.withFloats { k in
+                    for b in 0..<n {
+                        Dense.backwardInput(
+                            dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: d.inputs, outputs: d.outputs,
+                            dx: dx + b * d.inputs, onlyWhereNonZero: masked ? x + b * d.inputs : nil, ways: ways)
+                    }
                 }
             }
         case .channelAffine(let p):

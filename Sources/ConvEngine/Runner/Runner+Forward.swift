@@ -11,16 +11,30 @@ extension Runner {
         case .conv2D(let c):
             convolve(i, c, x: x, batch: n, s, o, y: y)
         case .dense(let d):
-            d.storage.withFloats { k in
-                d.bias!.withUnsafeBufferPointer { b in
-                    if n > 1 {
-                        Dense.forwardBatch(
-                            x: x, batch: n, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
-                            outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
-                    } else {
-                        Dense.forward(
-                            x: x, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
-                            outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
+            // A long run's batch reads a kernel it let go a chunk at a time (`Model.streamingDenseKernels`).
+            let streamed = d.bias!.withUnsafeBufferPointer { b in
+                for j in 0..<n { (y + j * d.outputs).update(from: b.baseAddress!, count: d.outputs) }
+                return d.storage.streamIfLetGo(chunk: Dense.streamRows * d.outputs) { r, k in
+                    let rows = (r.lowerBound / d.outputs)..<(r.upperBound / d.outputs)
+                    Dense.addBatchRows(
+                        x: x, batch: n, rows: rows, kernelRows: k.baseAddress!, inputs: d.inputs,
+                        outputs: d.outputs, y: y, ways: ways)
+                }
+            }
+            if streamed {
+                if d.activation == .relu { for j in 0..<(n * d.outputs) where y[j] < 0 { y[j] = 0 } }
+            } else {
+                d.storage.withFloats { k in
+                    d.bias!.withUnsafeBufferPointer { b in
+                        if n > 1 {
+                            Dense.forwardBatch(
+                                x: x, batch: n, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
+                                outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
+                        } else {
+                            Dense.forward(
+                                x: x, kernel: k.baseAddress!, bias: b.baseAddress!, inputs: d.inputs,
+                                outputs: d.outputs, relu: d.activation == .relu, y: y, ways: ways)
+                        }
                     }
                 }
             }

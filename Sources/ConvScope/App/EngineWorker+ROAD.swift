@@ -32,8 +32,9 @@ extension EngineWorker {
                 return
             }
             do {
-                let road = try runner.road(
-                    input: analysis.activations.input, map: work.map, classIndex: work.classIndex)
+                let road = try runner.model.streamingDenseKernels {  // a long run: the dense kernels are streamed
+                    try runner.road(input: analysis.activations.input, map: work.map, classIndex: work.classIndex)
+                }
                 events.post(
                     .comparedROAD(
                         CompareROAD(

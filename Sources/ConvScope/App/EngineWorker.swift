@@ -236,10 +236,14 @@ final class EngineWorker {
             if method.usesForwardPasses { idle.jobEnded() }
         }
         do {
-            let r = try runner.classActivationMap(
-                method, analysis.activations, classification: classification,
-                layer: request.layer, classIndex: request.classIndex,
-                score: request.score)
+            // Score-CAM and Ablation-CAM run many batched passes: the dense kernels are streamed meanwhile.
+            let run = {
+                try runner.classActivationMap(
+                    method, analysis.activations, classification: classification,
+                    layer: request.layer, classIndex: request.classIndex,
+                    score: request.score)
+            }
+            let r = try method.usesForwardPasses ? runner.model.streamingDenseKernels(run) : run()
             let k = r.classIndex ?? request.classIndex ?? classification.top(1)[0].index
             let result = CAMMap(
                 method: method.title, layer: r.layer, classIndex: k,
@@ -296,36 +300,40 @@ final class EngineWorker {
             let start = Date()
             let method = CAMMethods.named(axis == .methods ? item : request.method) ?? GradCAMMethod()
             do {
-                let input = analysis.activations.input
-                let map: CAMMap
-                if item == CompareView.fusion {
-                    map = try fusion(runner, analysis, c, request)
-                } else {
-                    let r = try runner.classActivationMap(
-                        method, analysis.activations, classification: c,
-                        layer: axis == .layers ? item : request.layer,
-                        classIndex: request.classIndex, score: request.score)
-                    let k = r.classIndex ?? request.classIndex ?? c.top(1)[0].index
-                    map = CAMMap(
-                        method: method.title, layer: r.layer, classIndex: k, scoreValue: c.score(k, request.score),
-                        map: r.map)
+                try runner.model.streamingDenseKernels {  // a long run: the dense kernels are streamed meanwhile
+                    let input = analysis.activations.input
+                    let map: CAMMap
+                    if item == CompareView.fusion {
+                        map = try fusion(runner, analysis, c, request)
+                    } else {
+                        let r = try runner.classActivationMap(
+                            method, analysis.activations, classification: c,
+                            layer: axis == .layers ? item : request.layer,
+                            classIndex: request.classIndex, score: request.score)
+                        let k = r.classIndex ?? request.classIndex ?? c.top(1)[0].index
+                        map = CAMMap(
+                            method: method.title, layer: r.layer, classIndex: k, scoreValue: c.score(k, request.score),
+                            map: r.map)
+                    }
+                    let full =
+                        map.layer.height == input.height && map.layer.width == input.width
+                        ? map.map
+                        : CAMMethods.upsampled(
+                            map.map, height: map.layer.height, width: map.layer.width, to: input.height,
+                            input.width)
+                    let scores = try runner.faithfulness(input: input, map: full, classIndex: map.classIndex)
+                    let shown =
+                        axis == .methods ? request.method : (request.layer ?? runner.model.lastConvolution?.name)
+                    let road =
+                        item == shown ? try runner.road(input: input, map: full, classIndex: map.classIndex) : nil
+                    if road == nil { roadLeft.append(ROADWork(name: item, map: full, classIndex: map.classIndex)) }
+                    events.post(
+                        .compared(
+                            CompareCell(
+                                generation: imageGeneration, request: request.comparisonKey(axis),
+                                name: item, map: map, scores: scores, road: road,
+                                seconds: Date().timeIntervalSince(start))))
                 }
-                let full =
-                    map.layer.height == input.height && map.layer.width == input.width
-                    ? map.map
-                    : CAMMethods.upsampled(
-                        map.map, height: map.layer.height, width: map.layer.width, to: input.height,
-                        input.width)
-                let scores = try runner.faithfulness(input: input, map: full, classIndex: map.classIndex)
-                let shown = axis == .methods ? request.method : (request.layer ?? runner.model.lastConvolution?.name)
-                let road = item == shown ? try runner.road(input: input, map: full, classIndex: map.classIndex) : nil
-                if road == nil { roadLeft.append(ROADWork(name: item, map: full, classIndex: map.classIndex)) }
-                events.post(
-                    .compared(
-                        CompareCell(
-                            generation: imageGeneration, request: request.comparisonKey(axis),
-                            name: item, map: map, scores: scores, road: road,
-                            seconds: Date().timeIntervalSince(start))))
             } catch {
                 compareFailed(request.comparisonKey(axis), axis, item, error, imageGeneration)
             }
@@ -415,6 +423,8 @@ final class EngineWorker {
                     || makerPath != key.weightsPath || makerFilters < missing.count
                 {
                     filterMaker = nil  // free the old buffers first
+                    // Filter images never read the dense kernels: their pages go before the maker's buffers come.
+                    runner.model.streamingDenseKernels {}
                     filterMaker = try key.recipe.maker(
                         model: runner.model, layer: key.layer, memoryBudget: Self.makerBudget(filters: missing.count))
                     makerPath = key.weightsPath
@@ -452,7 +462,8 @@ final class EngineWorker {
     ) {
         idle.async { [self] in
             guard isCurrentFilterRequest(ticket) else { return filtersEnded(ticket) }
-            let images = job.step()
+            let images = runner?.model.streamingDenseKernels { job.step() } ?? job.step()  // a long run: the dense
+            // kernels' pages go while it runs (filter images never read them)
             let elapsed = Date().timeIntervalSince(started)
             events.post(
                 .filterProgress(

@@ -22,8 +22,7 @@ enum EnlargedOverlay {
         let (box, frame, column) = begin(ui)
         ui.draw(.image(images.enlargedFilterKey(key: key, filter: f), dest: box, tint: .white))
         ui.draw(.rectOutline(box, ui.theme.border, thickness: 1))
-        let t = column.inset(by: Vec2(0, 0)).rows(
-            [.fixed(26), .fixed(22), .fixed(66), .fill(min: 60), .fixed(30), .fixed(30)], spacing: 4)
+        let t = column.rows([.fixed(26), .fixed(22), .fill(min: 126), .fixed(30), .fixed(30)], spacing: 4)
         ui.draw(.text("Filter \(f) of \(s.layer.channels)", origin: Vec2(t[0].x, t[0].y), ui.theme.text, .heading))
         ui.draw(.text(s.layer.label, origin: Vec2(t[1].x, t[1].y), ui.theme.textDim, .small))
         let lines = [
@@ -31,15 +30,17 @@ enum EnlargedOverlay {
             "mean response at the start: \(PaneChrome.format(image.startActivation))",
             "on this image: \(PaneChrome.format(image.finalActivation))",
         ]
-        for (i, l) in lines.enumerated() {
-            ui.draw(.text(l, origin: Vec2(t[2].x, t[2].y + Float(i) * 20), ui.theme.text, .small))
+        // Each line wrapped to the column (Lucid's settings run long), the help under them.
+        var y = t[2].y
+        for l in lines {
+            y += ui.paragraph(l, in: Rect(t[2].x, y, t[2].w, t[2].maxY - y), role: .small, color: ui.theme.text) + 2
         }
         ui.paragraph(
             "The image that makes this filter respond most, grown from gray by gradient ascent. "
-                + "↑/↓ previous / next filter · E export · Esc or click outside to close", in: t[3], role: .small,
-            color: ui.theme.textDim)
-        if ui.button("Export##exportFilter", in: Rect(t[4].x, t[4].y, 100, 26)) { out.append(.exportFilter) }
-        if ui.button("Close##closeFilter", in: Rect(t[5].x, t[5].y, 100, 26)) { out.append(.enlargeFilter(nil)) }
+                + "↑/↓ previous / next filter · E export · Esc or click outside to close",
+            in: Rect(t[2].x, y + 6, t[2].w, max(0, t[2].maxY - y - 6)), role: .small, color: ui.theme.textDim)
+        if ui.button("Export##exportFilter", in: Rect(t[3].x, t[3].y, 100, 26)) { out.append(.exportFilter) }
+        if ui.button("Close##closeFilter", in: Rect(t[4].x, t[4].y, 100, 26)) { out.append(.enlargeFilter(nil)) }
         if ui.mouseReleased() && !frame.contains(ui.input.mouse) { out.append(.enlargeFilter(nil)) }
         ui.endOverlay()
     }
