@@ -373,8 +373,10 @@ enum CompareView {
     ]
 
     /// The sanity plot's colours after the pane's method (white).
+    /// After white: hues far apart in the manner of Kelly's colours of maximum contrast, the dark ones brightened for
+    /// the dark panel (the pastel set before held four pairs a person could not tell apart).
     static let palette: [Color] = [
-        0x4FC3F7, 0xFFD54F, 0xFF8A65, 0x81C784, 0xBA68C8, 0xF06292, 0x4DB6AC, 0xAED581, 0x9575CD, 0xFFB74D,
-        0x90A4AE, 0xE57373, 0x64B5F6, 0xDCE775, 0xA1887F,
+        0xFFFFFF, 0xF3C300, 0x1E90FF, 0xF38400, 0x8DB600, 0xE68FAC, 0x40E0D0, 0xE8384F, 0xC2B280, 0x9D7FD4,
+        0x00A86B, 0xA0A0A0, 0xB5651D, 0xD03FD0, 0xA1CAF1,
     ].map { Color(hex: $0) }
 }
