@@ -4,10 +4,10 @@ import Raster
 
 extension EngineWorker {
     /// Every channel's contribution to the class at one layer of `analysis` (the one the window shows: the engine's
-    /// own newest analysis may already be another image's).
+    /// own newest analysis may already be another image's). On the dossier's queue, beside any long run.
     func contributions(_ key: ContributionKey, of analysis: Analysis) {
         let ticket = dossierTickets.next(.contributions)
-        idle.async { [self] in
+        dossierQueue.async { [self] in
             guard dossierTickets.isNewest(ticket, .contributions) else { return }
             do {
                 let runner = try runner(for: analysis)
@@ -22,10 +22,10 @@ extension EngineWorker {
         }
     }
 
-    /// Guided backprop from one channel of `analysis` to its pixels, rendered.
+    /// Guided backprop from one channel of `analysis` to its pixels, rendered. On the dossier's queue.
     func channelAttribution(_ key: ChannelAttributionKey, of analysis: Analysis) {
         let ticket = dossierTickets.next(.channelAttribution)
-        idle.async { [self] in
+        dossierQueue.async { [self] in
             guard dossierTickets.isNewest(ticket, .channelAttribution) else { return }
             let start = Date()
             do {
@@ -46,12 +46,17 @@ extension EngineWorker {
         }
     }
 
-    /// The runner, when the model loaded now is the one that made `analysis`; on the engine's queue.
+    /// The dossier's runner, when the model loaded now is the one that made `analysis` (made for it on first use,
+    /// sharing its weights and Winograd kernels); on the dossier's queue.
     private func runner(for analysis: Analysis) throws -> Runner {
-        guard let runner, WeightsInfo(runner.model, path: modelPath ?? "").key == analysis.modelKey else {
+        guard let now = loaded.current, WeightsInfo(now.model, path: now.path).key == analysis.modelKey else {
             throw DossierError.modelChanged
         }
-        return runner
+        if let held = dossierRunner, held.generation == now.generation { return held.runner }
+        dossierRunner = nil  // the old model's runner goes first
+        let made = Runner(model: now.model)
+        dossierRunner = (made, now.generation)
+        return made
     }
 }
 

@@ -61,6 +61,12 @@ final class EngineWorker {
     let indexQueue = DispatchQueue(label: "convscope.index", qos: .utility)
     let cropQueue = DispatchQueue(label: "convscope.crops", qos: .userInitiated)
     let photoCache = PhotoCache()
+    /// The dossier's channel contributions and attributions run on a queue of their own with a runner of their own
+    /// on the same model (`loaded`), beside a long run on `queue`.
+    let dossierQueue = DispatchQueue(label: "convscope.dossier", qos: .userInitiated)
+    let loaded = LoadedModel()
+    /// Touched only on `dossierQueue`: its runner and the `loaded` generation it was made for.
+    var dossierRunner: (runner: Runner, generation: Int)?
     // Touched only on `queue`:
     var runner: Runner?
     var current: Analysis?
@@ -134,9 +140,16 @@ final class EngineWorker {
             forgetAnalysis()
             runner = nil
             runner = Runner(model: model)
+            modelChanged(model, path: path)
             idle.jobEnded()
             events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: 0))
         }
+    }
+
+    /// Tells the dossier's queue: its runner (and the old model it holds) goes before its next job makes one anew.
+    private func modelChanged(_ model: Model, path: String) {
+        loaded.set(model, path: path)
+        dossierQueue.async { [self] in dossierRunner = nil }
     }
 
     private func load(_ path: String, preloaded: Model? = nil) {
@@ -150,6 +163,7 @@ final class EngineWorker {
             runner = nil  // free the old model's buffers first
             runner = Runner(model: model)
             modelPath = path
+            modelChanged(model, path: path)
             if replacing { idle.jobEnded() }  // the first load's garbage went back already (`ModelPrefetch`)
             events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: Date().timeIntervalSince(start)))
         } catch {
