@@ -6,17 +6,8 @@ import XCTest
 /// layer making it the pane's layer.
 final class CompareViewTests: XCTestCase {
     func testCompareView_ClickedMethodThenLayer_BecomeThePanesAfterEveryCellIsScored() throws {
-        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
-            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
-        }
-        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString).json")
-            .path
-        let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
-        let (app, out) = try launch(
-            ["--weights", model, "--size", "1280x800"], environment: ["CONVSCOPE_UI_TRACE": trace])
+        let (app, out, trace) = try launchWithFineTunedModel(size: "1280x800")
         defer { app.terminate() }
-        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3", in: out, seconds: 60), out.value)
-        _ = try windowAtOrigin()
         let box = try XCTUnwrap(
             waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" })
         XCTAssertEqual(box.value, "false")
@@ -114,17 +105,8 @@ final class CompareViewTests: XCTestCase {
     /// a row's tooltip giving every score in words, a click on a row making it the pane's method. Eigen-CAM, which
     /// ignores the class, says so in the pane's caption and in the class bars' tooltip.
     func testCompareView_SmallWindow_TableRowsClickedAndHovered() throws {
-        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
-            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
-        }
-        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("table-\(UUID().uuidString).json")
-            .path
-        let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
-        let (app, out) = try launch(
-            ["--weights", model, "--size", "1024x700"], environment: ["CONVSCOPE_UI_TRACE": trace])
+        let (app, out, trace) = try launchWithFineTunedModel(size: "1024x700")
         defer { app.terminate() }
-        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3", in: out, seconds: 60), out.value)
-        _ = try windowAtOrigin()
         func click(_ e: TraceEntry) throws {
             _ = try tool(["xdotool", "mousemove", "\(e.centre.0)", "\(e.centre.1)", "click", "1"])
         }
@@ -167,5 +149,25 @@ final class CompareViewTests: XCTestCase {
             try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" }))
         let caption = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "caption" })
         XCTAssertTrue(caption.label.hasPrefix("Eigen-CAM shows the first principal component of block5_conv3"))
+    }
+
+    /// The window at `size` with the fine-tuned test VGG16 and a UI trace, once its first Grad-CAM is in and the window
+    /// is at the screen's origin.
+    private func launchWithFineTunedModel(size: String) throws -> (Process, AppOutput, String) {
+        guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
+            throw XCTSkip("no X display: Scripts/test runs this under xvfb-run")
+        }
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString).json")
+            .path
+        let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
+        let (app, out) = try launch(["--weights", model, "--size", size], environment: ["CONVSCOPE_UI_TRACE": trace])
+        XCTAssertTrue(waitFor("cam: Grad-CAM at block5_conv3", in: out, seconds: 60), out.value)
+        do {
+            _ = try windowAtOrigin()
+        } catch {
+            app.terminate()
+            throw error
+        }
+        return (app, out, trace)
     }
 }
