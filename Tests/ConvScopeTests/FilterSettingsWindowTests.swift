@@ -42,6 +42,11 @@ final class FilterSettingsWindowTests: XCTestCase {
 
         try session { out, control, _ in
             XCTAssertEqual(try control("Lucid").value, "true", "Lucid's method is the default")
+            // While the page computes, the status bar says so (wherever the person looks).
+            let busy = waitForEntry(trace, seconds: 10) { e, _ in e.kind == "status" }
+            XCTAssertTrue(
+                busy.map { $0.label.hasPrefix("Computing ") && $0.label.contains(" feature visualisations of block") }
+                    ?? false, busy?.label ?? "none")
             for label in ["Plain", "64", "10"] {
                 let c = try control(label)
                 _ = try tool(["xdotool", "mousemove", "\(c.centre.0)", "\(c.centre.1)", "click", "1"])

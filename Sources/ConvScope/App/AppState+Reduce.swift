@@ -152,9 +152,11 @@ extension AppState {
         }
         if let last = images.last { effects += open(image: last, now: now) }
         if images.count > 1 {
-            status.post(
+            let note =
                 "\(paths.count) files dropped: showing the last image, \((images.last! as NSString).lastPathComponent). "
-                    + "Drop one image at a time to look at each.", error: false, at: now)
+                + "Drop one image at a time to look at each."
+            status.post(note, error: false, at: now)
+            dropNote = weights != nil ? note : nil  // said again with the analysis, which would replace it
         } else if let first = problems.first {
             let more = problems.count > 1 ? " (and \(problems.count - 1) more file(s) that are not images)" : ""
             status.post(first + more + (analysis != nil ? "; the current view is kept." : "."), error: true, at: now)

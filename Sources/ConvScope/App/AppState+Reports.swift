@@ -67,7 +67,8 @@ extension AppState {
                 String(
                     format: "Analysed %@ (%d×%d): %d layers%@ in %.2f s.", a.image.name, a.image.original.width,
                     a.image.original.height, a.activations.hidden.count, a.classification != nil ? " and classes" : "",
-                    a.seconds), error: false, at: now)
+                    a.seconds) + (dropNote.map { " " + $0 } ?? ""), error: false, at: now)
+            dropNote = nil
             var effects: [Effect] = [
                 .log(String(format: "analysed: %@ in %.3f s", a.image.name, a.seconds)), .saveSettings,
             ]

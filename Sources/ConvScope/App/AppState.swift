@@ -43,6 +43,8 @@ struct AppState {
     var indexRuns = 0
     /// Why the remembered folder's index is not used (made with other settings, unreadable), for the dossier.
     var indexNote: String?
+    /// Said with the next analysis's line, so it is not replaced by it at once (several images dropped together).
+    var dropNote: String?
     var topCrops: (key: TopCropsKey, crops: [TopCrop])?
     var cropsRequested: TopCropsKey?
     var cropsFailure: (key: TopCropsKey, message: String)?

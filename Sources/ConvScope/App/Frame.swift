@@ -128,17 +128,11 @@ enum StatusBar {
             let text = "\(["◐", "◓", "◑", "◒"][Int(t * 8) % 4]) \(busy) \(String(format: "%.1f s", t))"
             ui.draw(.text(text, origin: Vec2(x, r.y + 7), ui.theme.accentHot, .small))
             x += ui.measure(text, role: .small).x + 16
-        } else if let p = s.filterProgress {
-            // Filter images run beside everything else: the bar says so while they do, wherever the person looks.
-            let what = p.key.recipe.method == .lucid ? "feature visualisations" : "filter images"
-            let left =
-                p.secondsLeft.map {
-                    $0 >= 90 ? String(format: ", %.0f min left", $0 / 60) : String(format: ", %.0f s left", $0)
-                } ?? ""
+        } else if let busy = Self.background(s) {
             let spin = ["◐", "◓", "◑", "◒"][Int(Date().timeIntervalSinceReferenceDate * 8) % 4]
-            let text =
-                "\(spin) Computing \(p.filters.count) \(what) of \(p.key.layer)… \(Int(p.fraction * 100))%\(left)"
+            let text = "\(spin) \(busy)"
             ui.draw(.text(text, origin: Vec2(x, r.y + 7), ui.theme.accentHot, .small))
+            ui.recordTraceText(busy, kind: "status", rect: Rect(x, r.y, ui.measure(text, role: .small).x, r.h))
             x += ui.measure(text, role: .small).x + 16
         }
         var end = x
@@ -164,5 +158,26 @@ enum StatusBar {
             if ui.isHovered(place) { ui.tooltip(model) }
             break
         }
+    }
+
+    /// ", 3 min left", ", 40 s left", or nothing while the time is not known.
+    static func timeLeft(_ seconds: Double?) -> String {
+        guard let t = seconds else { return "" }
+        return t >= 90 ? String(format: ", %.0f min left", t / 60) : String(format: ", %.0f s left", t)
+    }
+
+    /// What runs beside the engine's answers, wherever the person looks: filter images, or a folder being indexed.
+    static func background(_ s: AppState) -> String? {
+        if let p = s.filterProgress {
+            let what = p.key.recipe.method == .lucid ? "feature visualisations" : "filter images"
+            return
+                "Computing \(p.filters.count) \(what) of \(p.key.layer)… \(Int(p.fraction * 100))%\(timeLeft(p.secondsLeft))"
+        }
+        if let run = s.indexRun {
+            let folder = (run.folder as NSString).lastPathComponent
+            guard let p = run.progress else { return "Indexing \(folder) for the channel dossier…" }
+            return "Indexing \(folder): \(p.done) of \(p.total) photos\(timeLeft(p.secondsLeft))"
+        }
+        return nil
     }
 }
