@@ -139,6 +139,7 @@ final class EngineWorker {
             filterMaker = nil
             forgetAnalysis()
             runner = nil
+            forgetModel()
             runner = Runner(model: model)
             modelChanged(model, path: path)
             idle.jobEnded()
@@ -146,10 +147,16 @@ final class EngineWorker {
         }
     }
 
-    /// Tells the dossier's queue: its runner (and the old model it holds) goes before its next job makes one anew.
+    /// Before a new model's runner is made: the dossier's hold on the old model (its runner, `loaded`) goes first,
+    /// so the two models' Winograd kernels are never held at once (waits for a dossier job running now).
+    private func forgetModel() {
+        loaded.clear()
+        dossierQueue.sync { dossierRunner = nil }
+    }
+
+    /// The new model, for the dossier's queue.
     private func modelChanged(_ model: Model, path: String) {
         loaded.set(model, path: path)
-        dossierQueue.async { [self] in dossierRunner = nil }
     }
 
     private func load(_ path: String, preloaded: Model? = nil) {
@@ -161,6 +168,7 @@ final class EngineWorker {
             forgetAnalysis()
             let replacing = runner != nil
             runner = nil  // free the old model's buffers first
+            forgetModel()
             runner = Runner(model: model)
             modelPath = path
             modelChanged(model, path: path)

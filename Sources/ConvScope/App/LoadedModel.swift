@@ -23,6 +23,13 @@ final class LoadedModel: @unchecked Sendable {
         entry = Entry(model: model, path: path, generation: generations)
     }
 
+    /// No model for now (one is being replaced).
+    func clear() {
+        lock.lock()
+        defer { lock.unlock() }
+        entry = nil
+    }
+
     var current: Entry? {
         lock.lock()
         defer { lock.unlock() }
