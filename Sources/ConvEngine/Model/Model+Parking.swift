@@ -56,11 +56,11 @@ extension Model {
 }
 
 extension Model {
-    /// Runs a long run's `body` (Score-CAM, the scoreboard, ROAD, the sanity check, filter images) with every dense
-    /// kernel read in place from a model cache entry streamed: its pages are let go now, and each pass reads it a
-    /// chunk at a time and lets each chunk go after it (`KernelStorage.streamIfLetGo`), so the process holds none of
-    /// it between passes (VGG16: 472 MB of fc1, fc2 and predictions). A pass after the run reads them back whole,
-    /// checked.
+    /// Runs a long run's `body` (Score-CAM, Ablation-CAM, the compare view's cells, ROAD, filter images) with
+    /// every dense kernel read in place from a model cache entry streamed: its pages are let go now, and each pass
+    /// reads it a chunk at a time and lets each chunk go after it (`KernelStorage.streamIfLetGo`), so the process holds
+    /// none of it between passes (VGG16: 472 MB of fc1, fc2 and predictions). A pass after the run reads them back
+    /// whole, checked.
     public func streamingDenseKernels<R>(_ body: () throws -> R) rethrows -> R {
         let kernels = layers.compactMap { l -> KernelStorage? in
             if case .dense(let d) = l.kind, d.storage.isMapped { return d.storage } else { return nil }
