@@ -62,6 +62,12 @@ final class KernelStorage: @unchecked Sendable {
         if let mapping, let source {
             if !mappedResident {
                 source.check(mapping.floats)
+                // While a long run streams it, a whole read (a dossier's row sums) lets the pages go again after.
+                guard streamers == 0 else {
+                    lock.unlock()
+                    defer { mapping.drop() }
+                    return try body(mapping.floats)
+                }
                 mappedResident = true
             }
             lock.unlock()
@@ -69,6 +75,11 @@ final class KernelStorage: @unchecked Sendable {
         }
         lock.unlock()
         return try value.withUnsafeBufferPointer(body)
+    }
+
+    /// Brings the floats back: in place from the file's pages when mapped (checked), else read back as an array.
+    func bringBack() {
+        if isMapped { withFloats { _ in } } else { _ = value }
     }
 
     /// Long runs streaming this kernel now (`Model.streamingDenseKernels`).
@@ -95,10 +106,11 @@ final class KernelStorage: @unchecked Sendable {
     func streamIfLetGo(chunk: Int, _ body: (Range<Int>, UnsafeBufferPointer<Float>) -> Void) -> Bool {
         precondition(chunk > 0, "a chunk of floats")
         lock.lock()
-        guard streamers > 0, floats == nil, !mappedResident, let mapping, let source else {
+        guard streamers > 0, floats == nil, let mapping, let source else {
             lock.unlock()
             return false
         }
+        mappedResident = false  // read whole meanwhile: its pages go chunk by chunk here
         lock.unlock()
         let n = mapping.floats.count
         var sum: UInt64 = 0

@@ -38,8 +38,9 @@ extension Model {
         for (_, c) in fitting { c.storage.release(evenIfReadBack: true) }
         for i in indices {
             switch layers[i].kind {
-            case .conv2D(let c) where !WinogradKernels.fits(c): _ = c.storage.value  // the forward pass reads it
-            case .dense(let d): _ = d.storage.value
+            // The forward pass reads them: back in place when mapped (no heap copy), else read back.
+            case .conv2D(let c) where !WinogradKernels.fits(c): c.storage.bringBack()
+            case .dense(let d): d.storage.bringBack()
             default: break
             }
         }
