@@ -123,17 +123,18 @@ enum StatusBar {
                 ? "Model: none found" : s.weightsError != nil ? "Model: none loaded" : "Model: loading…"
         }
         var x = r.x + 12
-        if let busy = s.activity.text {
-            let t = Float(Date().timeIntervalSince(s.activitySince))
-            let text = "\(["◐", "◓", "◑", "◒"][Int(t * 8) % 4]) \(busy) \(String(format: "%.1f s", t))"
+        let spin = ["◐", "◓", "◑", "◒"]
+        let background = s.activity.text == nil ? Self.background(s) : nil
+        let busy: String? =
+            s.activity.text.map { text in
+                let t = Float(Date().timeIntervalSince(s.activitySince))
+                return "\(spin[Int(t * 8) % 4]) \(text) \(String(format: "%.1f s", t))"
+            } ?? background.map { "\(spin[Int(Date().timeIntervalSinceReferenceDate * 8) % 4]) \($0)" }
+        if let text = busy {
+            let w = ui.measure(text, role: .small).x
             ui.draw(.text(text, origin: Vec2(x, r.y + 7), ui.theme.accentHot, .small))
-            x += ui.measure(text, role: .small).x + 16
-        } else if let busy = Self.background(s) {
-            let spin = ["◐", "◓", "◑", "◒"][Int(Date().timeIntervalSinceReferenceDate * 8) % 4]
-            let text = "\(spin) \(busy)"
-            ui.draw(.text(text, origin: Vec2(x, r.y + 7), ui.theme.accentHot, .small))
-            ui.recordTraceText(busy, kind: "status", rect: Rect(x, r.y, ui.measure(text, role: .small).x, r.h))
-            x += ui.measure(text, role: .small).x + 16
+            if let background { ui.recordTraceText(background, kind: "status", rect: Rect(x, r.y, w, r.h)) }
+            x += w + 16
         }
         var end = x
         if let m = s.status.current(at: Date()) {
