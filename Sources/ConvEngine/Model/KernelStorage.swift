@@ -6,7 +6,8 @@ import Isolation
 /// else copied; either can be let go once its Winograd kernel is made (`release`): neither pass reads it again (the
 /// backward pass runs the forward Winograd kernel's adjoint), and the path that does (a filter image's own filter,
 /// `OwnFilterConvolution`) reads it back on first use and keeps it. For VGG16 that is 56 MiB of the window's 1 GB at
-/// start. The sanity check lets trained kernels go while their randomised copies stand in (`Model.park`).
+/// start. The sanity check lets trained kernels go while their randomised copies stand in (`Model.park`), and its
+/// randomised dense kernels are never held: they are made a chunk at a time where they are read (`KernelNoise`).
 /// The hot paths read the floats in place (`withFloats`); `value` makes an array of them.
 final class KernelStorage: @unchecked Sendable {
     private let lock = NSLock()
@@ -15,6 +16,8 @@ final class KernelStorage: @unchecked Sendable {
     /// The mapping's pages are the process's now (read since the last `release`).
     private var mappedResident = false
     private let source: TensorSource?
+    /// A randomised kernel made where it is read (`KernelNoise`), never held.
+    private let noise: KernelNoise?
     /// Read back once: a path that reads the kernel came, so it stays (every runner's `prepareForward` lets go
     /// again otherwise, and the next backward pass would read the file again).
     private var readBack = false
@@ -23,7 +26,18 @@ final class KernelStorage: @unchecked Sendable {
         self.floats = floats
         self.mapping = nil
         self.source = source
+        self.noise = nil
         self.knownFinite = false
+    }
+
+    /// A randomised kernel made where it is read: each pass through the layer makes it a chunk at a time
+    /// (`streamIfLetGo`); a whole read makes it whole for the read only.
+    init(noise: KernelNoise) {
+        self.floats = nil
+        self.mapping = nil
+        self.source = nil
+        self.noise = noise
+        self.knownFinite = true
     }
 
     /// A kernel read in place from `source`'s file through `mapping` (its pages read once already, to check them;
@@ -33,14 +47,17 @@ final class KernelStorage: @unchecked Sendable {
         self.mapping = mapping
         self.mappedResident = true
         self.source = source
+        self.noise = nil
         self.knownFinite = finite
     }
 
     /// Every value is known finite (checked while the pages were read at load).
     let knownFinite: Bool
 
-    /// The floats as an array, read back from the source when they were let go (and then kept).
+    /// The floats as an array, read back from the source when they were let go (and then kept; a randomised kernel's
+    /// are made again each time).
     var value: [Float] {
+        if let noise { return noise.array(ways: Parallel.cores) }
         lock.lock()
         defer { lock.unlock() }
         if let floats { return floats }
@@ -52,8 +69,9 @@ final class KernelStorage: @unchecked Sendable {
     }
 
     /// `body` over the floats where they are: the file's pages when mapped (checked again on the first read after a
-    /// `release`), else the array (read back first when it was let go).
+    /// `release`), else the array (read back first when it was let go; a randomised kernel's made for `body` only).
     func withFloats<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        if let noise { return try noise.array(ways: Parallel.cores).withUnsafeBufferPointer(body) }
         lock.lock()
         if let floats {
             lock.unlock()
@@ -79,6 +97,7 @@ final class KernelStorage: @unchecked Sendable {
 
     /// Brings the floats back: in place from the file's pages when mapped (checked), else read back as an array.
     func bringBack() {
+        guard noise == nil else { return }
         if isMapped { withFloats { _ in } } else { _ = value }
     }
 
@@ -101,10 +120,21 @@ final class KernelStorage: @unchecked Sendable {
     /// While a long run streams the kernel and its pages are not the process's: `body` over the floats `chunk` at a
     /// time, in order, each chunk's pages let go again after it, so no more than a chunk of them is held at once (a
     /// scoreboard's batched passes read fc1's 411 MB this way and keep none of it); their checksum is summed over
-    /// the chunks and checked at the end. Returns false without calling `body` otherwise (the caller reads them
-    /// whole, which brings them back).
-    func streamIfLetGo(chunk: Int, _ body: (Range<Int>, UnsafeBufferPointer<Float>) -> Void) -> Bool {
+    /// the chunks and checked at the end. A randomised kernel is always streamed: each chunk is made (over `ways`
+    /// threads) into one buffer. Returns false without calling `body` otherwise (the caller reads them whole, which
+    /// brings them back).
+    func streamIfLetGo(chunk: Int, ways: Int = 1, _ body: (Range<Int>, UnsafeBufferPointer<Float>) -> Void) -> Bool {
         precondition(chunk > 0, "a chunk of floats")
+        if let noise {
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: min(chunk, noise.count))
+            defer { buffer.deallocate() }
+            for start in stride(from: 0, to: noise.count, by: chunk) {
+                let r = start..<min(start + chunk, noise.count)
+                noise.fill(r, into: buffer, ways: ways)
+                body(r, UnsafeBufferPointer(start: buffer, count: r.count))
+            }
+            return true
+        }
         lock.lock()
         guard streamers > 0, floats == nil, let mapping, let source else {
             lock.unlock()
@@ -155,7 +185,7 @@ final class KernelStorage: @unchecked Sendable {
     var count: Int {
         lock.lock()
         defer { lock.unlock() }
-        return floats?.count ?? mapping?.floats.count ?? source?.count ?? 0
+        return floats?.count ?? mapping?.floats.count ?? source?.count ?? noise?.count ?? 0
     }
 
     /// `body` over the floats if they are in memory now, else nil without calling it (they were checked when first

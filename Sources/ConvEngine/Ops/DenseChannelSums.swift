@@ -8,25 +8,36 @@ public enum DenseChannelSums {
     public static func make(
         kernel: UnsafePointer<Float>, inputs: Int, outputs: Int, channelOf: [Int32], channels: Int, ways: Int = 1
     ) -> [Float] {
-        precondition(channelOf.count == inputs && channelOf.allSatisfy { $0 >= 0 && Int($0) < channels })
-        let width = 256
-        let blocks = (outputs + width - 1) / width
+        precondition(channelOf.count == inputs)
         var sums = [Float](repeating: 0, count: channels * outputs)
         sums.withUnsafeMutableBufferPointer { sp in
-            let s = sp.baseAddress!
             channelOf.withUnsafeBufferPointer { cp in
-                Parallel.split(blocks, ways: ways) { _, share in
-                    for block in share {
-                        let j0 = block * width
-                        let n = min(width, outputs - j0)
-                        for f in 0..<inputs {
-                            add(kernel + f * outputs + j0, into: s + Int(cp[f]) * outputs + j0, count: n)
-                        }
-                    }
-                }
+                add(
+                    kernelRows: kernel, channelOf: cp, channels: channels, outputs: outputs, into: sp.baseAddress!,
+                    ways: ways)
             }
         }
         return sums
+    }
+
+    /// S[channelOf[f], :] += row f of the kernel rows at `kernelRows` (one row per entry of `channelOf`; a chunk of a
+    /// streamed kernel, or all of it), S (channels, outputs) row-major.
+    public static func add(
+        kernelRows kernel: UnsafePointer<Float>, channelOf cp: UnsafeBufferPointer<Int32>, channels: Int, outputs: Int,
+        into s: UnsafeMutablePointer<Float>, ways: Int = 1
+    ) {
+        precondition(cp.allSatisfy { $0 >= 0 && Int($0) < channels })
+        let width = 256
+        let blocks = (outputs + width - 1) / width
+        Parallel.split(blocks, ways: ways) { _, share in
+            for block in share {
+                let j0 = block * width
+                let n = min(width, outputs - j0)
+                for f in cp.indices {
+                    add(kernel + f * outputs + j0, into: s + Int(cp[f]) * outputs + j0, count: n)
+                }
+            }
+        }
     }
 
     @inline(__always) private static func add(

@@ -29,7 +29,7 @@ extension Runner {
                 }
             }
             // During a long run, a kernel it let go is read a chunk of rows at a time (`Model.streamingDenseKernels`).
-            let streamed = d.storage.streamIfLetGo(chunk: Dense.streamRows * d.outputs) { r, k in
+            let streamed = d.storage.streamIfLetGo(chunk: Dense.streamRows * d.outputs, ways: ways) { r, k in
                 rows(k.baseAddress!, first: r.lowerBound / d.outputs, count: r.count / d.outputs)
             }
             if !streamed { d.storage.withFloats { rows($0.baseAddress!, first: 0, count: d.inputs) } }

@@ -48,10 +48,22 @@ extension Runner {
     func channelRowSums(_ d: Int, above target: Int) -> [Float] {
         if let s = channelRowSumsCache[d] { return s }
         guard case .dense(let p) = layers[d].kind else { preconditionFailure("a dense layer") }
-        let s = p.storage.withFloats { k in
-            DenseChannelSums.make(
-                kernel: k.baseAddress!, inputs: p.inputs, outputs: p.outputs,
-                channelOf: channelOfInput(d, above: target), channels: layers[target].output.channels, ways: ways)
+        let channels = layers[target].output.channels
+        let channelOf = channelOfInput(d, above: target)
+        var s = [Float](repeating: 0, count: channels * p.outputs)
+        s.withUnsafeMutableBufferPointer { sp in
+            channelOf.withUnsafeBufferPointer { cp in
+                func add(_ k: UnsafePointer<Float>, rows: Range<Int>) {
+                    DenseChannelSums.add(
+                        kernelRows: k, channelOf: UnsafeBufferPointer(rebasing: cp[rows]), channels: channels,
+                        outputs: p.outputs, into: sp.baseAddress!, ways: ways)
+                }
+                // A kernel not held (a long run's, or a randomised one) is read a chunk of rows at a time.
+                let streamed = p.storage.streamIfLetGo(chunk: Dense.streamRows * p.outputs, ways: ways) { r, k in
+                    add(k.baseAddress!, rows: (r.lowerBound / p.outputs)..<(r.upperBound / p.outputs))
+                }
+                if !streamed { p.storage.withFloats { add($0.baseAddress!, rows: 0..<p.inputs) } }
+            }
         }
         channelRowSumsCache[d] = s
         return s

@@ -13,7 +13,7 @@ extension Runner {
         case .dense(let d):
             // A long run's batch reads a kernel it let go a chunk at a time (`Model.streamingDenseKernels`).
             let streamed = d.bias!.withUnsafeBufferPointer { b in
-                d.storage.streamIfLetGo(chunk: Dense.streamRows * d.outputs) { r, k in
+                d.storage.streamIfLetGo(chunk: Dense.streamRows * d.outputs, ways: ways) { r, k in
                     if r.lowerBound == 0 {  // the sums start from the bias
                         for j in 0..<n { (y + j * d.outputs).update(from: b.baseAddress!, count: d.outputs) }
                     }

@@ -3,8 +3,8 @@ import Foundation
 /// Adebayo et al., "Sanity Checks for Saliency Maps" (NeurIPS 2018), cascading randomisation: the model's weighted
 /// layers are re-initialised one by one from the output down, and an explanation is recomputed after each. A map
 /// that barely changes while the network it claims to explain is destroyed explains the image (its edges), not the
-/// network. Re-initialisation here: He-normal kernels (standard deviation √(2 / fan-in)) from a seeded generator,
-/// biases zero, the layer's shape and activation kept.
+/// network. Re-initialisation here: He-normal kernels (standard deviation √(2 / fan-in)) from a seeded counter-based
+/// generator (`KernelNoise`), biases zero, the layer's shape and activation kept.
 extension Model {
     /// The convolutions and dense layers, from the output down (the order the check randomises them in).
     public var weightedLayersTopDown: [String] {
@@ -19,22 +19,24 @@ extension Model {
     /// A copy with the kernels of the layers named in `names` re-initialised and their biases zeroed. Each layer's
     /// numbers come from its own generator (the seed and the layer's position), so randomising layers one call at a
     /// time gives the same model as randomising them all in one. The copy shares this model's Winograd kernels of
-    /// every layer it keeps.
+    /// every layer it keeps; its dense kernels are made where they are read, never held (VGG16's fc1, fc2 and
+    /// predictions: 472 MB).
     public func randomizing(_ names: Set<String>, seed: UInt64 = 2018) throws -> Model {
         let changed = layers.enumerated().map { index, layer -> Layer in
             guard names.contains(layer.name) else { return layer }
-            var rng = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+            let key = KernelNoise.mix(seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
             var l = layer
             switch l.kind {
             case .conv2D(var c):
                 let std = (2 / Float(c.kernelHeight * c.kernelWidth * c.inChannels)).squareRoot()
                 let count = c.kernelHeight * c.kernelWidth * c.inChannels * c.outChannels
-                c.kernel = (0..<count).map { _ in rng.normal() * std }  // the trained kernel is not read back
+                // The trained kernel is not read back; the Winograd transform reads this one whole.
+                c.kernel = KernelNoise(key: key, std: std, count: count).array(ways: Parallel.cores)
                 c.bias = c.bias.map { [Float](repeating: 0, count: $0.count) }
                 l.kind = .conv2D(c)
             case .dense(var d):
                 let std = (2 / Float(d.inputs)).squareRoot()
-                d.kernel = (0..<d.inputs * d.outputs).map { _ in rng.normal() * std }
+                d.storage = KernelStorage(noise: KernelNoise(key: key, std: std, count: d.inputs * d.outputs))
                 d.bias = d.bias.map { [Float](repeating: 0, count: $0.count) }
                 l.kind = .dense(d)
             default: break
