@@ -117,10 +117,6 @@ void cs_gemm(const float *a, long lda, const float *packed, long m, int k, int n
     abort();   // panels are packed only at the AVX-512 level (cs_wino_panel_width())
 }
 
-void cs_wino_pack(const float *u, int k, int n, float *packed) {
-    for (int p = 0; p < 36; p++) cs_wino_pack_one(u + (long)p * k * n, k, n, packed + (long)p * k * n);
-}
-
 void cs_wino_gemm(const float *v, const float *packed, long count, int k, int n, int p0, int p1, float *m) {
 #ifdef CS_X86
     if (cs_kernel_level() == 3) { avx512_gemm(v, packed, count, k, n, p0, p1, m); return; }

@@ -281,7 +281,7 @@ static inline TARGET NAME(half) NAME(sum8)(const VF a[8]) {
     return __builtin_shufflevector(z, z, 0, 8, 4, 12, 2, 10, 6, 14);
 }
 
-// V̄_p (count × k) = M̄_p (count × n) · U_pᵀ for p in [p0, p1), U packed by cs_wino_pack (k × n): blocks of 3 rows
+// V̄_p (count × k) = M̄_p (count × n) · U_pᵀ for p in [p0, p1), U packed in panels (k × n, as cs_wino_gemm reads it): blocks of 3 rows
 // of M̄ by 8 rows of U (k a multiple of 8), each of the 24 dot products accumulated over the panels' lanes and summed
 // across them at the end (NAME(sum8)). The 8 rows of U, one panel's share k·NR floats apart (a multiple of 4 KB:
 // the same cache sets), are first copied side by side, up to GC columns at a time, and so is M̄_p (its rows 36·n

@@ -27,24 +27,21 @@ void cs_wino_output(const float *m, int h, int w, int c, long t0, long t1, const
 void cs_wino_output_pool(const float *m, int h, int w, int c, long t0, long t1, const float *bias, int relu,
                          float *y);
 
-/// Packs the 36 kernel matrices U_p (row kk, column j at u[p·k·n + kk·n + j]) into panels of `cs_wino_panel_width()`
-/// columns: packed[p][panel][k][column]. n must be a multiple of the width.
-void cs_wino_pack(const float *u, int k, int n, float *packed);
-
-/// M_p (count × n) = V_p (count × k) · U_p for p in [p0, p1), with U packed by cs_wino_pack; rows of V and M are
-/// 36·k and 36·n floats apart.
+/// M_p (count × n) = V_p (count × k) · U_p for p in [p0, p1), with the 36 kernel matrices U_p (k × n) packed into
+/// panels of `cs_wino_panel_width()` columns, packed[p][panel][k][column] (`WinogradKernel.transform` writes them so);
+/// rows of V and M are 36·k and 36·n floats apart.
 void cs_wino_gemm(const float *v, const float *packed, long count, int k, int n, int p0, int p1, float *m);
 
 /// The adjoint of the forward pass, for ∂L/∂x from ∂L/∂y (no bias or ReLU: the caller took dy past them):
 /// M̄ for tiles [t0, t1) of dy (n, h, w, c): M̄ = A Ȳ Aᵀ per tile, laid out as M; c a multiple of 8.
 void cs_wino_output_adjoint(const float *dy, int h, int w, int c, long t0, long t1, float *m);
 
-/// V̄_p (count × k) = M̄_p (count × n) · U_pᵀ for p in [p0, p1), U packed (k × n) by cs_wino_pack; k a multiple of 8;
+/// V̄_p (count × k) = M̄_p (count × n) · U_pᵀ for p in [p0, p1), U packed (k × n) as cs_wino_gemm reads it; k a multiple of 8;
 /// rows of M̄ and V̄ are 36·n and 36·k floats apart. Only where cs_wino_panel_width() is not 0.
 void cs_wino_gemm_transposed(const float *mbar, const float *packed, long count, int k, int n, int p0, int p1,
                              float *vbar);
 
-/// U_p packed (k × n) by cs_wino_pack → U_pᵀ (n × k) packed as cs_wino_pack would, for p in [p0, p1): cs_wino_gemm
+/// U_p packed (k × n) as cs_wino_gemm reads it → U_pᵀ (n × k) packed the same way, for p in [p0, p1): cs_wino_gemm
 /// with it (k and n swapped) computes what cs_wino_gemm_transposed does, faster where n is small. k a multiple of the
 /// panel width.
 void cs_wino_pack_transposed(const float *packed, int k, int n, int p0, int p1, float *out);
