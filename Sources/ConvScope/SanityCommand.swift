@@ -51,6 +51,9 @@ struct SanityCommand: ParsableCommand {
             runner.dropBatchRunner()  // the trained maps are made; each step's network brings its own
             var results = Array(repeating: [(layer: String, s: SanityCheck.Similarity)](), count: methods.count)
             var net = model
+            // The trained dense kernels are streamed while the randomised networks above them share them.
+            let streaming = DenseKernelStreaming(model)
+            defer { withExtendedLifetime(streaming) {} }
             for name in check.steps {
                 // The trained layer is not used again: it goes where it can be read back (`Model.park`), before its
                 // randomised copy is made.

@@ -79,11 +79,31 @@ final class CompareViewTests: XCTestCase {
             guard let line = sanityLines.first(where: { $0[1] == method && $0[2] == layer }) else { return nil }
             return Float(line[4])
         }
-        // Adebayo et al.'s finding on this model: guided backprop's map survives a random head, Grad-CAM's does not;
-        // Eigen-CAM ignores the class, so a random head cannot change it at all.
-        XCTAssertGreaterThan(try XCTUnwrap(spearman("guided_backprop", "predictions")), 0.95)
-        XCTAssertLessThan(try XCTUnwrap(spearman("gradcam", "predictions")), 0.5)
+        // Adebayo et al.'s finding on this model: guided backprop's map survives a random head, Grad-CAM's follows it
+        // more; Eigen-CAM ignores the class, so a random head cannot change it at all.
+        var head: [Substring] = []  // the model's two dense layers, the first two steps
+        for line in sanityLines where !head.contains(line[2]) && head.count < 2 { head.append(line[2]) }
+        func meanOverHead(_ method: String) throws -> Float {
+            try head.map { try XCTUnwrap(spearman(method, String($0)), "\(method) \($0)") }.reduce(0, +) / 2
+        }
+        XCTAssertGreaterThan(try meanOverHead("guided_backprop"), 0.95)
+        XCTAssertLessThan(try meanOverHead("gradcam"), try meanOverHead("guided_backprop") - 0.2)
         XCTAssertEqual(try XCTUnwrap(spearman("eigencam", "predictions")), 1, accuracy: 1e-6)
+        // The window's check is the command's: the same randomised networks, the same numbers.
+        let model = Fixtures.repo.appendingPathComponent("Tests/Models/vgg16_finetuned/model.keras").path
+        let photo = Fixtures.repo.appendingPathComponent("Assets/chelsea.png").path
+        let command = try runConvscope([
+            "sanity", photo, "--weights", model, "--method", "gradcam", "--layer", "block4_conv1", "--json",
+        ])
+        XCTAssertEqual(command.status, 0, command.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(command.stdout.utf8)) as? [String: Any])
+        let curve = try XCTUnwrap(json["steps"] as? [[String: Any]])
+        XCTAssertEqual(curve.count, 15)
+        for step in curve {
+            let layer = try XCTUnwrap(step["randomised_through"] as? String)
+            let expected = try XCTUnwrap(step["spearman"] as? Double)
+            XCTAssertEqual(Double(try XCTUnwrap(spearman("gradcam", layer))), expected, accuracy: 6e-4, layer)
+        }
 
         // A click on a legend entry brings that method's curves forward; a second click lets it go.
         func entry() -> TraceEntry? {

@@ -63,11 +63,22 @@ extension Model {
     /// none of it between passes (VGG16: 472 MB of fc1, fc2 and predictions). A pass after the run reads them back
     /// whole, checked.
     public func streamingDenseKernels<R>(_ body: () throws -> R) rethrows -> R {
-        let kernels = layers.compactMap { l -> KernelStorage? in
+        try withExtendedLifetime(DenseKernelStreaming(self)) { try body() }
+    }
+}
+
+/// `Model.streamingDenseKernels` for a run spread over several queue items (the window's sanity check): the model's
+/// dense kernels read in place are streamed from `init` until this goes, and by every model sharing them (the
+/// check's randomised copies keep the trained dense layers above the step).
+public final class DenseKernelStreaming: @unchecked Sendable {
+    private let kernels: [KernelStorage]
+
+    public init(_ model: Model) {
+        kernels = model.layers.compactMap { l -> KernelStorage? in
             if case .dense(let d) = l.kind, d.storage.isMapped { return d.storage } else { return nil }
         }
         for k in kernels { k.stream(true) }
-        defer { for k in kernels { k.stream(false) } }
-        return try body()
     }
+
+    deinit { for k in kernels { k.stream(false) } }
 }

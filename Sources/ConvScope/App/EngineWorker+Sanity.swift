@@ -16,6 +16,9 @@ extension EngineWorker {
         var skipped: Set<Int> = []
         /// The trained model and its layers parked while the randomised network stands in for them (`Model.park`).
         var parked: (model: Model, layers: [Int])?
+        /// The trained model's dense kernels streamed while the run lasts: the first steps' networks share them (VGG16's
+        /// trained fc1 and fc2 until their own step), and a pass would otherwise hold their 472 MB.
+        var streaming: DenseKernelStreaming?
 
         init(check: SanityCheck, request: CAMRequest, imageGeneration: Int, ticket: Int) {
             self.check = check
@@ -34,6 +37,7 @@ extension EngineWorker {
                 model: runner.model, methods: SanityCheck.windowMethods(first: request.method), layer: request.layer,
                 classIndex: request.classIndex ?? c.top(1)[0].index, score: request.score)
             let run = SanityRun(check: check, request: request, imageGeneration: imageGeneration, ticket: ticket)
+            run.streaming = DenseKernelStreaming(runner.model)
             continueSanity(run, step: -1, method: 0)
         }
     }
@@ -98,6 +102,7 @@ extension EngineWorker {
     /// their model is still the one loaded). A job that ran between two steps found them read back on first use.
     private func end(_ run: SanityRun) {
         run.net = nil
+        run.streaming = nil  // before the parked layers come back: they come back whole
         runner?.releaseRunMemory()
         if let p = run.parked, runner?.model.winograd === p.model.winograd { p.model.unpark(p.layers) }
         run.parked = nil
