@@ -108,8 +108,7 @@ final class CompareViewTests: XCTestCase {
         // A click on a legend entry brings that method's curves forward; a second click lets it go.
         func entry() -> TraceEntry? {
             waitForEntry(trace, seconds: 5) { e, _ in
-                e.kind == "selectable" && e.id.hasSuffix("sanityFocus-guided_backprop")
-                    || e.kind == "selectable" && ["Guided Backprop", "Guided BP"].contains(e.label)
+                e.kind == "selectable" && ["Guided Backprop", "Guided BP"].contains(e.label)
             }
         }
         let legend = try XCTUnwrap(entry())
@@ -169,6 +168,26 @@ final class CompareViewTests: XCTestCase {
             try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" }))
         let caption = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "caption" })
         XCTAssertTrue(caption.label.hasPrefix("Eigen-CAM shows the first principal component of block5_conv3"))
+
+        // The Sanity tab in the small pane: the trained maps' progress, then one plot and a switch to its other measure.
+        try click(
+            try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" }))
+        try click(
+            try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "Sanity" }))
+        XCTAssertTrue(waitFor("sanity trained: eigencam", in: out, seconds: 30), out.value)
+        XCTAssertTrue(waitFor("sanity: eigencam", in: out, seconds: 120), out.value)
+        let plots = {
+            self.readTrace(trace).filter { $0.kind == "plot" }.map(\.label)
+        }
+        XCTAssertEqual(plots(), ["Spearman rank correlation with the trained map"], "one plot fits")
+        let ssim = try XCTUnwrap(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "selectable" && e.label == "SSIM" })
+        XCTAssertEqual(ssim.value, "false")
+        try click(ssim)
+        XCTAssertTrue(waitFor("sanity plot: SSIM", in: out, seconds: 5), out.value)
+        XCTAssertNotNil(
+            waitForEntry(trace, seconds: 5) { e, _ in e.kind == "plot" && e.label == "SSIM with the trained map" })
+        XCTAssertEqual(plots().count, 1)
     }
 
     /// The window at `size` with the fine-tuned test VGG16 and a UI trace, once its first Grad-CAM is in and the window

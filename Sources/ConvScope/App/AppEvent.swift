@@ -27,6 +27,8 @@ enum AppEvent {
     case compareAxis(CompareAxis)
     /// The sanity plot's method shown in front of the others (nil: all alike).
     case sanityFocus(String?)
+    /// The measure a small pane's one sanity plot shows.
+    case sanityShowsSSIM(Bool)
     case camClass(Int)
     case camLayer(String)
     case camScore(CAMScore)

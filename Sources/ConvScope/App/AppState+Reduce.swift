@@ -52,6 +52,9 @@ extension AppState {
         case .sanityFocus(let name):
             sanityFocus = name
             return [.log("sanity focus: \(name ?? "none")")]
+        case .sanityShowsSSIM(let on):
+            sanityShowsSSIM = on
+            return [.log("sanity plot: \(on ? "SSIM" : "Spearman")")]
         case .compareAxis(let axis):
             compareAxis = axis
             if comparison.axis != axis { comparison = Comparison() }

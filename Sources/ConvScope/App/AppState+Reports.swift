@@ -101,6 +101,7 @@ extension AppState {
                 !comparison.sanity.contains(where: { $0.layer == p.layer && $0.method == p.method })  // a cancelled run's
             else { return [] }
             comparison.sanity.append(p)
+            if p.step < 0 { return [.log("sanity trained: \(p.method)")] }
             return [
                 .log(String(format: "sanity: %@ %@ Spearman %.3f SSIM %.3f", p.method, p.layer, p.spearman, p.ssim))
             ]

@@ -64,6 +64,8 @@ struct AppState {
     var compareAxis = CompareAxis.methods
     /// The method the sanity plot shows in front (its legend entry clicked), nil for all alike.
     var sanityFocus: String?
+    /// The sanity plot shows SSIM instead of Spearman where only one plot fits (a small pane).
+    var sanityShowsSSIM = false
     /// The compare view's maps and scores, for one image and request (method left out), filled as they arrive.
     var comparison = Comparison()
 

@@ -280,23 +280,27 @@ enum CompareView {
     }
 
     /// The sanity check's curves: how alike each method's map stays as the layers are randomised from the output
-    /// down, the pane's method in white and drawn on top; Spearman beside SSIM when there is room (Spearman alone in a
-    /// small pane). Under them each method's colour and its Spearman once the dense head is random, in red when the
+    /// down, the pane's method in white and drawn on top; Spearman beside SSIM when there is room (in a small pane one
+    /// plot, and a switch between the two above it). Under them each method's colour and its Spearman once the dense head is random, in red when the
     /// map still looks alike there (it survives a random classifier).
     static func sanity(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect, _ out: inout [AppEvent]) {
         let mine = s.comparison.generation == a.generation && s.comparison.axis == .sanity
-        let points = mine ? s.comparison.sanity : []
+        let all = mine ? s.comparison.sanity : []
+        let points = all.filter { $0.step >= 0 }  // the trained maps' points only say they are made
         let failures = mine ? s.comparison.failures : [:]
-        let (steps, count) = (points.first?.of ?? 0, points.first?.methods ?? 0)
+        let (steps, count) = (all.first?.of ?? 0, all.first?.methods ?? 0)
         var methods: [(name: String, title: String)] = []
-        for p in points where !methods.contains(where: { $0.name == p.method }) { methods.append((p.method, p.title)) }
+        for p in all where !methods.contains(where: { $0.name == p.method }) { methods.append((p.method, p.title)) }
         let hidden = Set(s.hiddenLayers.map(\.name))
         var stepLayers: [String] = []
         for p in points where !stepLayers.contains(p.layer) { stepLayers.append(p.layer) }
         let head = max(stepLayers.prefix { !hidden.contains($0) }.count, 1)
+        let trained = all.count - points.count
         let progress =
-            points.count + failures.count < max(steps * count, 1)
-            ? "Map \(points.count + failures.count) of \(max(steps * count, 1))…" : "Done: \(steps) steps."
+            points.isEmpty && trained < max(count, 1)
+            ? (count == 0 ? "Making the trained maps…" : "Trained maps: \(trained) of \(count)…")
+            : points.count + failures.count < max(steps * count, 1)
+                ? "Map \(points.count + failures.count) of \(max(steps * count, 1))…" : "Done: \(steps) steps."
         let roomy = r.w >= 420 && r.h >= 420
         let intro =
             roomy
@@ -324,22 +328,48 @@ enum CompareView {
         // Drawn back to front: the focused method (else the pane's) last; the others faint while one is focused.
         let front = focus ?? methods.first?.name
         let drawn = series.reversed().filter { $0.0.name != front } + series.filter { $0.0.name == front }
-        let plots =
-            parts[0].w >= 2.4 * parts[0].h && parts[0].h >= 110
-            ? parts[0].columns([.fraction(0.5), .fraction(0.5)], spacing: 10)
-            : parts[0].h >= 260 ? parts[0].rows([.fraction(0.5), .fraction(0.5)], spacing: 6) : [parts[0]]
+        let area = parts[0]
+        let plots: [Rect]
+        let measures: [Int]  // 0 Spearman, 1 SSIM
+        if area.w >= 2.4 * area.h && area.h >= 110 {
+            (plots, measures) = (area.columns([.fraction(0.5), .fraction(0.5)], spacing: 10), [0, 1])
+        } else if area.h >= 260 {
+            (plots, measures) = (area.rows([.fraction(0.5), .fraction(0.5)], spacing: 6), [0, 1])
+        } else {
+            // One plot: its caption is a switch between the two measures.
+            let names = ["Spearman", "SSIM"]
+            let widths = names.map { ui.measurer.size(of: $0, role: .small).x + 2 * ui.theme.padding.x }
+            let caption = Rect(area.x, area.y, area.w, 16).columns(
+                [.fixed(widths[0]), .fixed(widths[1]), .fill()], spacing: 2)
+            for (k, name) in names.enumerated() {
+                let on = (k == 1) == s.sanityShowsSSIM
+                if ui.selectable("\(name)##sanityMeasure-\(k)", selected: on, in: caption[k], role: .small), !on {
+                    out.append(.sanityShowsSSIM(k == 1))
+                }
+            }
+            let rest = ui.fitted(["with the trained map", "vs trained"], role: .small, width: caption[2].w - 2)
+            ui.draw(.text(rest, origin: Vec2(caption[2].x + 2, caption[2].y), ui.theme.textDim, .small))
+            (plots, measures) = ([area], [s.sanityShowsSSIM ? 1 : 0])
+        }
         let to = "randomised to \(stepLayers.last ?? "…")"
-        for (k, measure) in ["Spearman rank correlation", "SSIM"].enumerated() where k < plots.count {
+        for (plot, k) in zip(plots, measures) {
+            let measure = ["Spearman rank correlation", "SSIM"][k]
+            ui.recordTraceText("\(measure) with the trained map", kind: "plot", rect: plot)
             CurvePlot.draw(
-                ui, plots[k],
+                ui, plot,
                 drawn.map { m, p, color in
                     .init(
                         label: m.title, values: [1] + p.map { k == 0 ? $0.spearman : $0.ssim },
                         color: focus == nil || focus == m.name ? color : color.withAlpha(45))
                 }, range: -0.5...1,
-                caption: ui.fitted(
-                    ["\(measure) with the trained map", "\(measure.split(separator: " ")[0]) with the trained map"],
-                    role: .small, width: plots[k].w), from: "trained", to: to,
+                caption: plots.count == 1
+                    ? ""  // the switch above is the caption
+                    : ui.fitted(
+                        [
+                            "\(measure) with the trained map",
+                            "\(measure.split(separator: " ")[0]) with the trained map",
+                        ],
+                        role: .small, width: plot.w), from: "trained", to: to,
                 legend: false)
         }
         let cells = parts[1].rows(Array(repeating: .fixed(rowHeight), count: legendRows)).map {

@@ -83,6 +83,7 @@ struct SanityPoint {
     /// `ExplainMethod.name` and title.
     let method: String, title: String
     let layer: String
+    /// −1: the method's map on the trained network is made (its curve's start, 1 by definition).
     let step: Int
     let spearman: Float
     let ssim: Float

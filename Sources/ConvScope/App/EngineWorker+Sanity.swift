@@ -53,6 +53,7 @@ extension EngineWorker {
             if step < 0 {
                 do {
                     try run.check.train(method, runner: runner, activations: analysis.activations)
+                    post(run, method: method, layer: "", step: -1, SanityCheck.Similarity(spearman: 1, ssim: 1))
                 } catch {
                     run.skipped.insert(method)
                     fail(run, check.methods[method].title, error)
@@ -82,13 +83,7 @@ extension EngineWorker {
             if !run.skipped.contains(method), let net = run.net {
                 do {
                     let s = try check.compare(method, runner: net.runner, activations: net.activations)
-                    events.post(
-                        .sanity(
-                            SanityPoint(
-                                generation: run.imageGeneration, request: run.request,
-                                method: check.methods[method].name, title: check.methods[method].title,
-                                layer: name, step: step, spearman: s.spearman, ssim: s.ssim, of: check.steps.count,
-                                methods: check.methods.count)))
+                    post(run, method: method, layer: name, step: step, s)
                 } catch {
                     run.skipped.insert(method)
                     fail(run, check.methods[method].title, error)
@@ -107,6 +102,17 @@ extension EngineWorker {
         if let p = run.parked, runner?.model.winograd === p.model.winograd { p.model.unpark(p.layers) }
         run.parked = nil
         idle.jobEnded()
+    }
+
+    /// Method `method`'s map at `step` (−1: on the trained network) is made.
+    private func post(_ run: SanityRun, method: Int, layer: String, step: Int, _ s: SanityCheck.Similarity) {
+        let check = run.check
+        events.post(
+            .sanity(
+                SanityPoint(
+                    generation: run.imageGeneration, request: run.request, method: check.methods[method].name,
+                    title: check.methods[method].title, layer: layer, step: step, spearman: s.spearman, ssim: s.ssim,
+                    of: check.steps.count, methods: check.methods.count)))
     }
 
     private func fail(_ run: SanityRun, _ name: String, _ error: Error) {
