@@ -122,15 +122,22 @@ final class WindowInstrumentTests: XCTestCase {
             defer { app.terminate() }
             let t = readTrace(trace)
             let panes = t.filter { $0.kind == "pane" }
-            let widgets = t.filter { $0.kind != "pane" && $0.kind != "state" && $0.kind != "heading" }
+            // A tooltip floats over the widgets by design (one shows if the pointer rests on a tile).
+            let widgets = t.filter { !["pane", "state", "heading", "tooltip"].contains($0.kind) }
             XCTAssertEqual(panes.count, 5, "\(size): \(t)")
             XCTAssertGreaterThan(widgets.count, 20, size)
+            // The layer slider's pool marks and their names (checked with every other widget below: a name must not
+            // run into its mark).
+            let ticks = t.filter { $0.kind == "tick" }.map(\.label)
+            XCTAssertEqual(ticks.filter { $0.hasSuffix(" mark") }.count, 5, "\(size): \(ticks)")
+            XCTAssertEqual(ticks.filter { !$0.hasSuffix(" mark") }, (1...5).map { "pool\($0)" }, size)
             // Each pane's heading (the layer pane's: "Layer 8 of 21: block3_conv2 · 56×56×256") keeps the pane's
             // 12-point margin, shortened if need be, instead of running into the pane's edge.
             let headings = t.filter { $0.kind == "heading" }
             XCTAssertEqual(headings.count, 3, size)
             for h in headings {
-                let p = try XCTUnwrap(panes.first { $0.contains(h) }, "\(size): heading \"\(h.label)\" outside the panes")
+                let p = try XCTUnwrap(
+                    panes.first { $0.contains(h) }, "\(size): heading \"\(h.label)\" outside the panes")
                 XCTAssertLessThanOrEqual(h.x + h.w, p.x + p.w - 11.5, "\(size): heading \"\(h.label)\" in no margin")
             }
             let dims = size.split(separator: "x").compactMap { Float($0) }

@@ -53,21 +53,28 @@ enum LayerPane {
         ChannelGrid.draw(ui, s, a, rest, images, &out)
     }
 
-    /// Small marks under the slider: one per layer, taller at each pool.
+    /// Small marks under the slider: one per layer, taller at each pool, its name just left of the mark (left out
+    /// where it would run into the previous name or past the pane's left edge).
     static func ticks(_ ui: UIContext, _ s: AppState, _ r: Rect) {
         let layers = s.hiddenLayers
         guard layers.count > 1 else { return }
         let travel = r.w - ui.theme.knobWidth
         var pools = 0
+        var free = r.x  // the left edge the next name may start at
         for (i, l) in layers.enumerated() {
             let x = r.x + ui.theme.knobWidth / 2 + travel * Float(i) / Float(layers.count - 1)
-            ui.draw(
-                .rect(
-                    Rect(x.rounded() - 1, r.y, 2, l.isConv ? 4 : 8),
-                    i == s.layerIndex ? ui.theme.accent : ui.theme.textDim))
+            let mark = Rect(x.rounded() - 1, r.y, 2, l.isConv ? 4 : 8)
+            ui.draw(.rect(mark, i == s.layerIndex ? ui.theme.accent : ui.theme.textDim))
             guard !l.isConv else { continue }
             pools += 1
-            ui.draw(.text("pool\(pools)", origin: Vec2(x - 30, r.y + 4), ui.theme.textDim, .small))
+            let name = "pool\(pools)"
+            ui.recordTraceText("\(name) mark", kind: "tick", rect: mark)
+            let size = ui.measurer.size(of: name, role: .small)
+            let left = (x - 4 - size.x).rounded()
+            guard left >= free else { continue }
+            ui.draw(.text(name, origin: Vec2(left, r.y + 3), ui.theme.textDim, .small))
+            ui.recordTraceText(name, kind: "tick", rect: Rect(left, r.y + 3, size.x, size.y))
+            free = x + 4
         }
     }
 
