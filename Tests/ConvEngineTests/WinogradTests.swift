@@ -29,9 +29,9 @@ final class WinogradTests: XCTestCase {
         return y
     }
 
-    /// The kernel transformed straight into the GEMM's panels holds the same floats in the same places as the
-    /// plain transform packed afterwards into `cs_wino_gemm`'s panels, for 32-wide panels (AVX-512) and 8 output channels at a
-    /// time crossing panel edges.
+    /// The kernel transformed straight into the GEMM's panels holds the same floats in the same places as the plain
+    /// transform packed afterwards into `cs_wino_gemm`'s panels, for 32-wide panels (AVX-512) and 8 output channels at
+    /// a time crossing panel edges.
     func testWinogradKernel_TransformedIntoPanels_EqualsPackedPlainTransform() {
         let (cin, cout, width) = (16, 64, 32)
         var rng = SeededRandom(seed: 7)

@@ -169,7 +169,8 @@ final class CompareViewTests: XCTestCase {
         let caption = try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "caption" })
         XCTAssertTrue(caption.label.hasPrefix("Eigen-CAM shows the first principal component of block5_conv3"))
 
-        // The Sanity tab in the small pane: the trained maps' progress, then one plot and a switch to its other measure.
+        // The Sanity tab in the small pane: the trained maps' progress, then one plot and a switch to its other
+        // measure.
         try click(
             try XCTUnwrap(waitForEntry(trace, seconds: 5) { e, _ in e.kind == "checkbox" && e.label == "Compare" }))
         try click(

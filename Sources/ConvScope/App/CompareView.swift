@@ -279,10 +279,10 @@ enum CompareView {
         return text + ". Click to use it."
     }
 
-    /// The sanity check's curves: how alike each method's map stays as the layers are randomised from the output
-    /// down, the pane's method in white and drawn on top; Spearman beside SSIM when there is room (in a small pane one
-    /// plot, and a switch between the two above it). Under them each method's colour and its Spearman once the dense head is random, in red when the
-    /// map still looks alike there (it survives a random classifier).
+    /// The sanity check's curves: how alike each method's map stays as the layers are randomised from the output down,
+    /// the pane's method in white and drawn on top; Spearman beside SSIM when there is room (in a small pane one plot,
+    /// and a switch between the two above it). Under them each method's colour and its Spearman once the dense head is
+    /// random, in red when the map still looks alike there (it survives a random classifier).
     static func sanity(_ ui: UIContext, _ s: AppState, _ a: Analysis, _ r: Rect, _ out: inout [AppEvent]) {
         let mine = s.comparison.generation == a.generation && s.comparison.axis == .sanity
         let all = mine ? s.comparison.sanity : []

@@ -16,8 +16,8 @@ extension EngineWorker {
         var skipped: Set<Int> = []
         /// The trained model and its layers parked while the randomised network stands in for them (`Model.park`).
         var parked: (model: Model, layers: [Int])?
-        /// The trained model's dense kernels streamed while the run lasts: the first steps' networks share them (VGG16's
-        /// trained fc1 and fc2 until their own step), and a pass would otherwise hold their 472 MB.
+        /// The trained model's dense kernels streamed while the run lasts: the first steps' networks share them
+        /// (VGG16's trained fc1 and fc2 until their own step), and a pass would otherwise hold their 472 MB.
         var streaming: DenseKernelStreaming?
 
         init(check: SanityCheck, request: CAMRequest, imageGeneration: Int, ticket: Int) {
