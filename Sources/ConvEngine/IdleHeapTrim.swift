@@ -8,10 +8,30 @@ import Foundation
 /// a long job freed stays with the process, on whichever thread's heap (arena) it was freed to, and a long session
 /// holds the sum of them (a 3,000-event soak: 430 MB of 1,745 came back with one `malloc_trim`). Only after a long
 /// job: the image steps' passes keep their pages, and a trim waits for the queue to be empty, never between two steps.
+/// With a `Budget`, the free pages also go back after any item that leaves the resident set over it: what several
+/// jobs in a row free (a dossier's filter images, then an image's passes, then a compare view) no longer adds up to
+/// gigabytes before the queue is first idle.
 public final class IdleHeapTrim: @unchecked Sendable {
+    /// A resident set over which the heap's free pages go back after any item of work.
+    public struct Budget: Sendable {
+        public let limitKiB: Int
+        /// The resident set now, in KiB.
+        public let resident: @Sendable () -> Int
+        /// Gives the free pages back (and may report it).
+        public let trim: @Sendable () -> Void
+
+        public init(limitKiB: Int, resident: @escaping @Sendable () -> Int, trim: @escaping @Sendable () -> Void) {
+            self.limitKiB = limitKiB
+            self.resident = resident
+            self.trim = trim
+        }
+    }
+
     private let queue: DispatchQueue
     private let delay: DispatchTimeInterval
     private let trim: () -> Void
+    private let budget: Budget?
+    private var budgetTrimsDone = 0
     private let lock = NSLock()
     /// Items queued or running.
     private var pending = 0
@@ -23,12 +43,30 @@ public final class IdleHeapTrim: @unchecked Sendable {
 
     /// `trim` runs on `queue` once it has been idle for `delay` after a `jobEnded`.
     public init(
-        queue: DispatchQueue, delay: DispatchTimeInterval = .seconds(1),
+        queue: DispatchQueue, delay: DispatchTimeInterval = .seconds(1), budget: Budget? = nil,
         trim: @escaping () -> Void = { FreeHeapPages.release() }
     ) {
         self.queue = queue
         self.delay = delay
+        self.budget = budget
         self.trim = trim
+    }
+
+    /// How many trims the budget caused.
+    public var budgetTrims: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return budgetTrimsDone
+    }
+
+    /// Gives the heap's free pages back now if the resident set is over the budget: after every item on the queue,
+    /// and after each item of another queue that shares the heap (the window's dossier).
+    public func trimIfOverBudget() {
+        guard let budget, budget.resident() > budget.limitKiB else { return }
+        budget.trim()
+        lock.lock()
+        budgetTrimsDone += 1
+        lock.unlock()
     }
 
     /// How many trims have run (for tests and reports).
@@ -46,6 +84,7 @@ public final class IdleHeapTrim: @unchecked Sendable {
         lock.unlock()
         queue.async { [self] in
             work()
+            trimIfOverBudget()
             finished()
         }
     }

@@ -11,6 +11,10 @@ import Glibc
 /// high-water mark of freed pages (a 3,000-event soak: 14 heaps of 40–65 MB and one of 630 MB, peak 1,823 MB; with
 /// two, 1,490 MB); `convscope bench` is no slower with two (forward pass and Grad-CAM within run-to-run noise).
 enum MemoryPolicy {
+    /// The window's resident set over which the heap's free pages go back after any engine or dossier item
+    /// (`IdleHeapTrim.Budget`): under the speed issue's 1.0 GB (954 MiB) with room for one item's own buffers.
+    static let windowBudgetKiB = 880 * 1024
+
     static func keepActivationPagesMapped() {
         // mallopt is in <malloc.h>, which the Glibc module leaves out; its parameter numbers are glibc's ABI.
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32

@@ -14,6 +14,50 @@ final class IdleHeapTrimTests: XCTestCase {
         queue.sync {}
     }
 
+    /// The resident set now, in KiB (/proc/self/statm).
+    private static func residentKiB() -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = Int(statm.split(separator: " ")[1])
+        else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+    }
+
+    func testIdleHeapTrim_ItemLeavingTheResidentSetOverTheBudget_GivesTheFreePagesBackAtOnce() {
+        let start = Self.residentKiB()
+        final class Trims: @unchecked Sendable {  // written on the queue, read after it has run
+            var done: [(before: Int, after: Int)] = []
+        }
+        let trims = Trims()
+        let budget = IdleHeapTrim.Budget(limitKiB: start + 100 * 1024, resident: Self.residentKiB) {
+            let before = Self.residentKiB()
+            FreeHeapPages.release()
+            trims.done.append((before, Self.residentKiB()))
+        }
+        let idle = IdleHeapTrim(queue: queue, delay: .seconds(60), budget: budget) {}
+        idle.async {}
+        queue.sync {}
+        XCTAssertEqual(idle.budgetTrims, 0, "under the budget")
+        // An item that used 256 MiB in 64 KiB pieces and freed all but the last: the heap keeps the pages.
+        var last: UnsafeMutableRawPointer?
+        idle.async {
+            var pieces = (0..<4096).map { _ in
+                let p = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 16)
+                p.initializeMemory(as: UInt8.self, repeating: 1, count: 65536)
+                return p
+            }
+            last = pieces.removeLast()
+            for p in pieces { p.deallocate() }
+        }
+        queue.sync {}
+        last?.deallocate()
+        XCTAssertEqual(idle.budgetTrims, 1)
+        let t = try? XCTUnwrap(trims.done.first)
+        print("budget trim: resident \(t?.before ?? 0) → \(t?.after ?? 0) KiB (start \(start))")
+        XCTAssertGreaterThan(t?.before ?? 0, start + 200 * 1024, "the freed pieces were still resident")
+        XCTAssertLessThan(t?.after ?? .max, start + 60 * 1024, "given back by the trim")
+        XCTAssertEqual(idle.trims, 0, "no idle trim: no long job ended")
+    }
+
     func testIdleHeapTrim_ShortWorkOnly_NeverTrims() {
         let idle = IdleHeapTrim(queue: queue, delay: .milliseconds(20)) {}
         for _ in 0..<5 { idle.async {} }

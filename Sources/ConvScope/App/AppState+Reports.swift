@@ -180,8 +180,9 @@ extension AppState {
             filtersRequested = nil
             status.post("Filter images for \(key.layer): \(message)", error: true, at: now)
             return [.log("error: \(message)")]
-        case .heapTrimmed(let before, let after):
-            return [.log("memory: heap trimmed after a long job, \(before / 1024) → \(after / 1024) MiB resident")]
+        case .heapTrimmed(let before, let after, let overBudget):
+            let when = overBudget ? "over the budget" : "after a long job"
+            return [.log("memory: heap trimmed \(when), \(before / 1024) → \(after / 1024) MiB resident")]
         }
     }
 

@@ -8,6 +8,7 @@ extension EngineWorker {
     func contributions(_ key: ContributionKey, of analysis: Analysis) {
         let ticket = dossierTickets.next(.contributions)
         dossierQueue.async { [self] in
+            defer { idle.trimIfOverBudget() }  // it shares the engine's heap
             guard dossierTickets.isNewest(ticket, .contributions) else { return }
             do {
                 let runner = try runner(for: analysis)
@@ -26,6 +27,7 @@ extension EngineWorker {
     func channelAttribution(_ key: ChannelAttributionKey, of analysis: Analysis) {
         let ticket = dossierTickets.next(.channelAttribution)
         dossierQueue.async { [self] in
+            defer { idle.trimIfOverBudget() }  // it shares the engine's heap
             guard dossierTickets.isNewest(ticket, .channelAttribution) else { return }
             let start = Date()
             do {

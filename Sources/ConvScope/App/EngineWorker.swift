@@ -41,7 +41,8 @@ final class EngineWorker {
         case filtersFailed(FilterKey, String)
         /// The heap's free pages went back to the system after a long job (`IdleHeapTrim`): the resident set before
         /// and after.
-        case heapTrimmed(beforeKiB: Int, afterKiB: Int)
+        /// `overBudget`: after an item that left the resident set over `MemoryPolicy.windowBudgetKiB`.
+        case heapTrimmed(beforeKiB: Int, afterKiB: Int, overBudget: Bool)
     }
 
     let events: Mailbox<Event>
@@ -88,10 +89,15 @@ final class EngineWorker {
         queue = DispatchQueue(label: "convscope.engine", qos: .userInitiated)
         let events = Mailbox<Event>()
         self.events = events
-        idle = IdleHeapTrim(queue: queue, delay: idleTrimDelay) {
+        let budget = IdleHeapTrim.Budget(limitKiB: MemoryPolicy.windowBudgetKiB, resident: MemoryPolicy.residentKiB) {
             let before = MemoryPolicy.residentKiB()
             FreeHeapPages.release()
-            events.post(.heapTrimmed(beforeKiB: before, afterKiB: MemoryPolicy.residentKiB()))
+            events.post(.heapTrimmed(beforeKiB: before, afterKiB: MemoryPolicy.residentKiB(), overBudget: true))
+        }
+        idle = IdleHeapTrim(queue: queue, delay: idleTrimDelay, budget: budget) {
+            let before = MemoryPolicy.residentKiB()
+            FreeHeapPages.release()
+            events.post(.heapTrimmed(beforeKiB: before, afterKiB: MemoryPolicy.residentKiB(), overBudget: false))
         }
     }
 
