@@ -62,10 +62,7 @@ final class KernelNoiseTests: XCTestCase {
                 return copy
             })
         var rng = SeededRandom(seed: 5)
-        let inputs = rng.floats(3 * model.input.count, -100, 100)
-        let x = FeatureMap(
-            height: model.input.height, width: model.input.width, channels: model.input.channels,
-            data: Array(inputs[..<model.input.count]))
+        let (inputs, x) = rng.inputs(3, of: model)
         let last = model.layers.count - 1
         func outputs(_ m: Model) throws -> [[Float]] {
             let runner = Runner(model: m, batch: 3)

@@ -189,10 +189,7 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertTrue(dense.allSatisfy(\.isMapped))
         let runner = Runner(model: copy, batch: 3)
         var rng = SeededRandom(seed: 11)
-        let inputs = rng.floats(3 * copy.input.count, -100, 100)
-        let first = FeatureMap(
-            height: copy.input.height, width: copy.input.width, channels: copy.input.channels,
-            data: Array(inputs[..<copy.input.count]))
+        let (inputs, first) = rng.inputs(3, of: copy)
         let last = copy.layers.count - 1
         let activations = try runner.forward(first)
         let gradient = rng.floats(copy.layers[last].output.count, -1, 1)

@@ -1,3 +1,5 @@
+@testable import ConvEngine
+
 /// SplitMix64: a small deterministic generator so every test sees the same "random" numbers on every run.
 struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
@@ -16,5 +18,14 @@ struct SeededRandom: RandomNumberGenerator {
 
     mutating func floats(_ count: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
         (0..<count).map { _ in uniform(lo, hi) }
+    }
+
+    /// `count` inputs of `model`'s input shape, uniform in [−100, 100), one after another, and the first as a map.
+    mutating func inputs(_ count: Int, of model: Model) -> (all: [Float], first: FeatureMap) {
+        let all = floats(count * model.input.count, -100, 100)
+        let first = FeatureMap(
+            height: model.input.height, width: model.input.width, channels: model.input.channels,
+            data: Array(all[..<model.input.count]))
+        return (all, first)
     }
 }
