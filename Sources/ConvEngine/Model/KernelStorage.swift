@@ -95,9 +95,14 @@ final class KernelStorage: @unchecked Sendable {
         return try value.withUnsafeBufferPointer(body)
     }
 
-    /// Brings the floats back: in place from the file's pages when mapped (checked), else read back as an array.
+    /// Brings the floats back: in place from the file's pages when mapped (checked; not while streamed, when the next
+    /// pass reads them a chunk at a time anyway), else read back as an array.
     func bringBack() {
         guard noise == nil else { return }
+        lock.lock()
+        let streamed = streamers > 0
+        lock.unlock()
+        guard !streamed else { return }
         if isMapped { withFloats { _ in } } else { _ = value }
     }
 
