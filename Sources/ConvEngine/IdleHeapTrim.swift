@@ -32,6 +32,12 @@ public final class IdleHeapTrim: @unchecked Sendable {
     private let trim: () -> Void
     private let budget: Budget?
     private var budgetTrimsDone = 0
+    /// The resident set the last budget trim left (0 once the set is back under the budget): the next trim waits
+    /// until the set has grown `budgetMarginKiB` past it, so a live set over the budget is not trimmed after every
+    /// item (each trim hands back the pages the next pass would reuse).
+    private var leftByLastTrim = 0
+    /// 64 MiB.
+    public static let budgetMarginKiB = 64 * 1024
     private let lock = NSLock()
     /// Items queued or running.
     private var pending = 0
@@ -62,10 +68,18 @@ public final class IdleHeapTrim: @unchecked Sendable {
     /// Gives the heap's free pages back now if the resident set is over the budget: after every item on the queue,
     /// and after each item of another queue that shares the heap (the window's dossier).
     public func trimIfOverBudget() {
-        guard let budget, budget.resident() > budget.limitKiB else { return }
+        guard let budget else { return }
+        let resident = budget.resident()
+        lock.lock()
+        if resident <= budget.limitKiB { leftByLastTrim = 0 }
+        let due = resident > max(budget.limitKiB, leftByLastTrim + (leftByLastTrim > 0 ? Self.budgetMarginKiB : 0))
+        lock.unlock()
+        guard due else { return }
         budget.trim()
+        let left = budget.resident()
         lock.lock()
         budgetTrimsDone += 1
+        leftByLastTrim = left
         lock.unlock()
     }
 

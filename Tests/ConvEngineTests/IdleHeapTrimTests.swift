@@ -58,6 +58,30 @@ final class IdleHeapTrimTests: XCTestCase {
         XCTAssertEqual(idle.trims, 0, "no idle trim: no long job ended")
     }
 
+    /// A live set that stays over the budget is trimmed once, then only when it has grown by the margin again.
+    func testIdleHeapTrim_LiveSetStayingOverTheBudget_TrimmedOnceUntilItGrowsByTheMargin() {
+        final class Fake: @unchecked Sendable { var resident = 0 }
+        let fake = Fake()
+        let limit = 1000 * 1024
+        let idle = IdleHeapTrim(
+            queue: queue, delay: .seconds(60),
+            budget: .init(limitKiB: limit, resident: { fake.resident }, trim: {})
+        ) {}
+        func item(at kib: Int) {
+            idle.async { fake.resident = kib }
+            queue.sync {}
+        }
+        item(at: limit + 10 * 1024)
+        XCTAssertEqual(idle.budgetTrims, 1)
+        for _ in 0..<5 { item(at: limit + 20 * 1024) }
+        XCTAssertEqual(idle.budgetTrims, 1, "still over, but not grown by the margin")
+        item(at: limit + 10 * 1024 + IdleHeapTrim.budgetMarginKiB + 1)
+        XCTAssertEqual(idle.budgetTrims, 2, "grown by the margin")
+        item(at: limit - 1)
+        item(at: limit + 1)
+        XCTAssertEqual(idle.budgetTrims, 3, "back under the budget and over it again")
+    }
+
     func testIdleHeapTrim_ShortWorkOnly_NeverTrims() {
         let idle = IdleHeapTrim(queue: queue, delay: .milliseconds(20)) {}
         for _ in 0..<5 { idle.async {} }

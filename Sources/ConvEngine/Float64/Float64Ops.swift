@@ -83,7 +83,16 @@ enum Float64Ops {
         y: UnsafeMutablePointer<Double>
     ) {
         for o in 0..<outputs { y[o] = bias.map { Double($0[o]) } ?? 0 }
-        slices(kernel, inputs: inputs, outputs: outputs) { first, rows, slice in
+        addDense(x: x, kernelRows: kernel, outputs: outputs, y: y)
+    }
+
+    /// y (outputs) += x[0..<rows] · the kernel rows at `kernelRows` (rows × outputs: all of them, or one chunk of a
+    /// streamed kernel with x at its first row).
+    static func addDense(
+        x: UnsafePointer<Double>, kernelRows kernel: UnsafeBufferPointer<Float>, outputs: Int,
+        y: UnsafeMutablePointer<Double>
+    ) {
+        slices(kernel, inputs: kernel.count / outputs, outputs: outputs) { first, rows, slice in
             cblas_dgemv(
                 CblasRowMajor, CblasTrans, Int32(rows), Int32(outputs), 1, slice, Int32(outputs), x + first, 1, 1, y, 1)
         }

@@ -57,7 +57,7 @@ final class KernelStorage: @unchecked Sendable {
     /// The floats as an array, read back from the source when they were let go (and then kept; a randomised kernel's
     /// are made again each time).
     var value: [Float] {
-        if let noise { return noise.array(ways: Parallel.cores) }
+        if let noise { return made(noise) }
         lock.lock()
         defer { lock.unlock() }
         if let floats { return floats }
@@ -71,7 +71,7 @@ final class KernelStorage: @unchecked Sendable {
     /// `body` over the floats where they are: the file's pages when mapped (checked again on the first read after a
     /// `release`), else the array (read back first when it was let go; a randomised kernel's made for `body` only).
     func withFloats<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        if let noise { return try noise.array(ways: Parallel.cores).withUnsafeBufferPointer(body) }
+        if let noise { return try made(noise).withUnsafeBufferPointer(body) }
         lock.lock()
         if let floats {
             lock.unlock()
@@ -93,6 +93,16 @@ final class KernelStorage: @unchecked Sendable {
         }
         lock.unlock()
         return try value.withUnsafeBufferPointer(body)
+    }
+
+    /// How often a randomised kernel was made whole (a read that could not take it a chunk at a time).
+    private(set) var wholeReads = 0
+
+    private func made(_ noise: KernelNoise) -> [Float] {
+        lock.lock()
+        wholeReads += 1
+        lock.unlock()
+        return noise.array(ways: Parallel.cores)
     }
 
     /// Brings the floats back: in place from the file's pages when mapped (checked; not while streamed, when the next
