@@ -75,6 +75,7 @@ final class CompareViewTests: XCTestCase {
         let names: Set<Substring> = Set(sanityLines.map { $0[1] })
         XCTAssertEqual(names.count, 15)
         XCTAssertEqual(sanityLines.last?[2], "block1_conv1")
+        XCTAssertTrue(waitFor("sanity ended", in: out, seconds: 30), "the run says it is done")
         func spearman(_ method: String, _ layer: String) -> Float? {
             guard let line = sanityLines.first(where: { $0[1] == method && $0[2] == layer }) else { return nil }
             return Float(line[4])
@@ -143,8 +144,12 @@ final class CompareViewTests: XCTestCase {
             XCTAssertEqual(a.x, b.x, "rows share one left edge")
             XCTAssertGreaterThanOrEqual(b.y, a.y + a.h, "one row under the other")
         }
-        let thumbs = readTrace(trace).filter { $0.kind == "imageButton" && titles.contains($0.label) }
-        XCTAssertEqual(Set(thumbs.map(\.label)).count, titles.count, "each row's map")
+        // Each row's map, as its cell comes in (the cells arrive cheapest first; Score-CAM's line is not the last).
+        let thumbs = try titles.map { title in
+            try XCTUnwrap(
+                waitForEntry(trace, seconds: 60) { e, _ in e.kind == "imageButton" && e.label == title },
+                "\(title)'s map")
+        }
         XCTAssertTrue(thumbs.allSatisfy { $0.w >= 20 && $0.h >= 20 }, "\(thumbs)")
 
         // Hovering a row gives its scores in words.

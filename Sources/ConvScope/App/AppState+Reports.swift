@@ -96,6 +96,11 @@ extension AppState {
                         format: "cam: %@ at %@ class %d in %.3f s", c.result.method, c.result.layer.name,
                         c.result.classIndex, c.seconds))
             ]
+        case .sanityEnded(let generation, let request):
+            guard generation == comparison.generation, request == comparison.request, comparison.axis == .sanity
+            else { return [] }
+            comparison.sanityEnded = true
+            return [.log("sanity ended")]
         case .sanity(let p):
             guard p.generation == comparison.generation, p.request == comparison.request, comparison.axis == .sanity,
                 !comparison.sanity.contains(where: { $0.layer == p.layer && $0.method == p.method })  // a cancelled run's

@@ -297,10 +297,11 @@ enum CompareView {
         let head = max(stepLayers.prefix { !hidden.contains($0) }.count, 1)
         let trained = all.count - points.count
         let progress =
-            points.isEmpty && trained < max(count, 1)
-            ? (count == 0 ? "Making the trained maps…" : "Trained maps: \(trained) of \(count)…")
-            : points.count + failures.count < max(steps * count, 1)
-                ? "Map \(points.count + failures.count) of \(max(steps * count, 1))…" : "Done: \(steps) steps."
+            mine && s.comparison.sanityEnded
+            ? "Done: \(steps) steps."
+            : points.isEmpty && trained < max(count, 1)
+                ? (count == 0 ? "Making the trained maps…" : "Trained maps: \(trained) of \(count)…")
+                : "Map \(min(points.count + failures.count, steps * count)) of \(steps * count)…"
         let roomy = r.w >= 420 && r.h >= 420
         let intro =
             roomy

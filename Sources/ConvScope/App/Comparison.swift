@@ -56,6 +56,8 @@ struct Comparison {
     var roadFailures: [String: String] = [:]
     /// The sanity check's points, every method's, in the order they arrived.
     var sanity: [SanityPoint] = []
+    /// The sanity check has run to its end (however many of its maps failed).
+    var sanityEnded = false
 
     /// Cells finished either way.
     var done: Int { cells.count + failures.count }

@@ -96,8 +96,11 @@ extension EngineWorker {
     /// The run is over: its network, buffers and kernels go, and the trained layers parked meanwhile come back (if
     /// their model is still the one loaded). A job that ran between two steps found them read back on first use.
     private func end(_ run: SanityRun) {
+        if isCurrentComparison(run.ticket) {  // not replaced by a newer run: over, done or failed
+            events.post(.sanityEnded(generation: run.imageGeneration, request: run.request))
+        }
         run.net = nil
-        run.streaming = nil  // before the parked layers come back: they come back whole
+        run.streaming = nil  // before the parked layers come back (not read while the window streams them)
         runner?.releaseRunMemory()
         if let p = run.parked, runner?.model.winograd === p.model.winograd { p.model.unpark(p.layers) }
         run.parked = nil

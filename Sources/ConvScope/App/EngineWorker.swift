@@ -20,6 +20,8 @@ final class EngineWorker {
         /// ROAD for a compare cell that arrived without it (`EngineWorker+ROAD.swift`).
         case comparedROAD(CompareROAD)
         case sanity(SanityPoint)
+        /// The sanity check for this image and request has run to its end (every step, or a step that failed).
+        case sanityEnded(generation: Int, request: CAMRequest)
         case compareFailed(CompareFailure)
         case contributions(ContributionKey, ChannelContributions)
         case channelAttribution(ChannelAttributionView)
@@ -149,8 +151,10 @@ final class EngineWorker {
             filterMaker = nil
             forgetAnalysis()
             runner = nil
+            let streaming = denseStreaming  // the same kernels: they stay streamed
             forgetModel()
             runner = Runner(model: model)
+            denseStreaming = streaming
             modelChanged(model, path: path)
             idle.jobEnded()
             events.post(.weightsLoaded(WeightsInfo(model, path: path), seconds: 0))
