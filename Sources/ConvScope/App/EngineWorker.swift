@@ -74,7 +74,8 @@ final class EngineWorker {
     var runner: Runner?
     /// The model's dense kernels streamed from the end of its first analysis on (`DenseKernelStreaming`): every pass
     /// reads them 16 MiB at a time from the page cache and lets each chunk go, so the window does not hold VGG16's
-    /// 472 MB of fc1, fc2 and predictions between passes (about 10 ms more per pass through them). Engine queue only.
+    /// 472 MB of fc1, fc2 and predictions between passes (an analysis took 13–18 ms more in the soaks). Engine queue
+    /// only.
     private var denseStreaming: DenseKernelStreaming?
     var current: Analysis?
     var modelPath: String?
