@@ -76,18 +76,8 @@ enum Float64Ops {
         }
     }
 
-    // x (inputs) → y (outputs) = x·kernel + bias; kernel (inputs, outputs) float32, widened a slice of rows at a
-    // time.
-    static func dense(
-        x: UnsafePointer<Double>, kernel: UnsafeBufferPointer<Float>, bias: [Float]?, inputs: Int, outputs: Int,
-        y: UnsafeMutablePointer<Double>
-    ) {
-        for o in 0..<outputs { y[o] = bias.map { Double($0[o]) } ?? 0 }
-        addDense(x: x, kernelRows: kernel, outputs: outputs, y: y)
-    }
-
-    /// y (outputs) += x[0..<rows] · the kernel rows at `kernelRows` (rows × outputs: all of them, or one chunk of a
-    /// streamed kernel with x at its first row).
+    /// y (outputs) += x[0..<rows] · the kernel rows at `kernelRows` (rows × outputs float32, all of the kernel or one
+    /// chunk of a streamed one with x at its first row), widened a slice of rows at a time.
     static func addDense(
         x: UnsafePointer<Double>, kernelRows kernel: UnsafeBufferPointer<Float>, outputs: Int,
         y: UnsafeMutablePointer<Double>

@@ -75,16 +75,10 @@ public struct Float64Pass {
                         ways: ways)
                     Float64Ops.activate(c.activation, y, count: o.count)
                 case .dense(let d):
+                    for j in 0..<d.outputs { y[j] = d.bias.map { Double($0[j]) } ?? 0 }
                     // A kernel not held (a long run's, a randomised one) is read a chunk of rows at a time.
-                    let streamed = d.storage.streamIfLetGo(chunk: Dense.streamRows * d.outputs, ways: ways) { r, k in
-                        if r.lowerBound == 0 { for j in 0..<d.outputs { y[j] = d.bias.map { Double($0[j]) } ?? 0 } }
-                        Float64Ops.addDense(x: x + r.lowerBound / d.outputs, kernelRows: k, outputs: d.outputs, y: y)
-                    }
-                    if !streamed {
-                        d.storage.withFloats { k in
-                            Float64Ops.dense(
-                                x: x, kernel: k, bias: d.bias, inputs: d.inputs, outputs: d.outputs, y: y)
-                        }
+                    d.forEachRows(ways: ways) { rows, k in
+                        Float64Ops.addDense(x: x + rows.lowerBound, kernelRows: k, outputs: d.outputs, y: y)
                     }
                     Float64Ops.activate(d.activation, y, count: o.count)
                 case .channelAffine(let p):
@@ -136,18 +130,9 @@ public struct Float64Pass {
                                 ways: ways)
                         case .dense(let d):
                             Float64Ops.activationBackward(d.activation, g, output: y, count: o.count, rule: rule)
-                            let streamed = d.storage.streamIfLetGo(
-                                chunk: Dense.streamRows * d.outputs, ways: ways
-                            ) { r, k in
+                            d.forEachRows(ways: ways) { rows, k in
                                 Float64Ops.denseBackward(
-                                    dy: g, kernel: k, inputs: r.count / d.outputs, outputs: d.outputs,
-                                    dx: dx + r.lowerBound / d.outputs)
-                            }
-                            if !streamed {
-                                d.storage.withFloats { k in
-                                    Float64Ops.denseBackward(
-                                        dy: g, kernel: k, inputs: d.inputs, outputs: d.outputs, dx: dx)
-                                }
+                                    dy: g, kernel: k, inputs: rows.count, outputs: d.outputs, dx: dx + rows.lowerBound)
                             }
                         case .channelAffine(let p):
                             ElementWise.affineBackward(

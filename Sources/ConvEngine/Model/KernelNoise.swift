@@ -25,7 +25,7 @@ struct KernelNoise: Sendable {
         KernelNoise.quantiles.withUnsafeBufferPointer { q in
             var p = r.lowerBound
             while p < r.upperBound {
-                var h = KernelNoise.mix(key &+ UInt64(p >> 2) &* 0x9E37_79B9_7F4A_7C15) >> (UInt64(p & 3) * 16)
+                var h = SplitMix64.mix(key &+ UInt64(p >> 2) &* 0x9E37_79B9_7F4A_7C15) >> (UInt64(p & 3) * 16)
                 let end = min((p | 3) + 1, r.upperBound)
                 while p < end {
                     y[p - r.lowerBound] = q[Int(h & 0xFFFF)] * std
@@ -42,14 +42,6 @@ struct KernelNoise: Sendable {
             fill(0..<count, into: b.baseAddress!, ways: ways)
             n = count
         }
-    }
-
-    /// SplitMix64's output function.
-    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     /// Φ⁻¹((k + ½) / 65536) for k in 0..<65536, by bisection on Φ(x) = erfc(−x/√2) / 2 (made once, about 20 ms).

@@ -19,20 +19,16 @@ extension Runner {
         case .dense(let d):
             if !activationDone { activationBackward(d.activation, dy, output: y, count: n * o.count, rule: rule) }
             let masked = target.map { denseInputGradientIsMasked(i, rule: rule, stopsAt: $0) } ?? false
-            // ∂L/∂x for the kernel's rows first… at k (all of them, or one chunk of a streamed kernel).
-            func rows(_ k: UnsafePointer<Float>, first: Int, count: Int) {
+            // ∂L/∂x for the kernel's rows (all of them, or one chunk of a kernel not held).
+            d.forEachRows(ways: ways) { rows, k in
+                let first = rows.lowerBound
                 for b in 0..<n {
                     Dense.backwardInput(
-                        dy: dy + b * d.outputs, kernel: k, inputs: count, outputs: d.outputs,
+                        dy: dy + b * d.outputs, kernel: k.baseAddress!, inputs: rows.count, outputs: d.outputs,
                         dx: dx + b * d.inputs + first, onlyWhereNonZero: masked ? x + b * d.inputs + first : nil,
                         ways: ways)
                 }
             }
-            // During a long run, a kernel it let go is read a chunk of rows at a time (`Model.streamingDenseKernels`).
-            let streamed = d.storage.streamIfLetGo(chunk: Dense.streamRows * d.outputs, ways: ways) { r, k in
-                rows(k.baseAddress!, first: r.lowerBound / d.outputs, count: r.count / d.outputs)
-            }
-            if !streamed { d.storage.withFloats { rows($0.baseAddress!, first: 0, count: d.inputs) } }
         case .channelAffine(let p):
             ElementWise.affineBackward(p, dy: dy, dx: dx, pixels: n * s.height * s.width, channels: s.channels)
         case .activation(let a):

@@ -53,16 +53,12 @@ extension Runner {
         var s = [Float](repeating: 0, count: channels * p.outputs)
         s.withUnsafeMutableBufferPointer { sp in
             channelOf.withUnsafeBufferPointer { cp in
-                func add(_ k: UnsafePointer<Float>, rows: Range<Int>) {
-                    DenseChannelSums.add(
-                        kernelRows: k, channelOf: UnsafeBufferPointer(rebasing: cp[rows]), channels: channels,
-                        outputs: p.outputs, into: sp.baseAddress!, ways: ways)
-                }
                 // A kernel not held (a long run's, or a randomised one) is read a chunk of rows at a time.
-                let streamed = p.storage.streamIfLetGo(chunk: Dense.streamRows * p.outputs, ways: ways) { r, k in
-                    add(k.baseAddress!, rows: (r.lowerBound / p.outputs)..<(r.upperBound / p.outputs))
+                p.forEachRows(ways: ways) { rows, k in
+                    DenseChannelSums.add(
+                        kernelRows: k.baseAddress!, channelOf: UnsafeBufferPointer(rebasing: cp[rows]),
+                        channels: channels, outputs: p.outputs, into: sp.baseAddress!, ways: ways)
                 }
-                if !streamed { p.storage.withFloats { add($0.baseAddress!, rows: 0..<p.inputs) } }
             }
         }
         channelRowSumsCache[d] = s

@@ -24,7 +24,7 @@ extension Model {
     public func randomizing(_ names: Set<String>, seed: UInt64 = 2018) throws -> Model {
         let changed = layers.enumerated().map { index, layer -> Layer in
             guard names.contains(layer.name) else { return layer }
-            let key = KernelNoise.mix(seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+            let key = SplitMix64.mix(seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
             var l = layer
             switch l.kind {
             case .conv2D(var c):
