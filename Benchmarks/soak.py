@@ -40,12 +40,34 @@ def trim_lines(log_path):
     return found
 
 
+def report_peaks(samples, log_path, limit_mib, count=5, apart=10.0):
+    """How many samples were over `limit_mib`, and the highest `count` peaks (at least `apart` seconds apart) with
+    the app's last log lines before each: what the window was doing when its memory peaked."""
+    over = sum(1 for _, r, _ in samples if r > limit_mib * 1024)
+    print(f"samples over {limit_mib} MiB: {over} of {len(samples)}")
+    try:
+        with open(log_path, "rb") as f:
+            text = f.read()
+    except OSError:
+        return
+    peaks = []
+    for t, r, logged in sorted(samples, key=lambda s: -s[1]):
+        if len(peaks) == count:
+            break
+        if all(abs(t - p[0]) >= apart for p in peaks):
+            peaks.append((t, r, logged))
+    for t, r, logged in peaks:
+        before = text[:logged].decode("utf-8", "replace").splitlines()[-4:]
+        print(f"  {r / 1024:.0f} MiB at {t:.0f} s, after: " + " | ".join(line[:90] for line in before))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_window_arguments(ap)
     ap.add_argument("--events", type=int, default=30000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--display", default=":93")
+    ap.add_argument("--limit-mib", type=int, default=954, help="the memory target (1.0 GB): samples over it counted")
     ap.add_argument("--cold-cache", action="store_true", help="a fresh model cache (every start a cache miss)")
     a = ap.parse_args()
     w, h = (int(v) for v in a.size.split("x"))
@@ -60,7 +82,8 @@ def main():
                XDG_DATA_HOME=os.path.join(home, ".local", "share"), XDG_CACHE_HOME=cache)
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
-    log = open(os.path.join(home, "app.log"), "w")
+    log_path = os.path.join(home, "app.log")
+    log = open(log_path, "w")
     if not a.cold_cache:  # one start that fills the model cache for this binary, if it is not there yet
         try:
             subprocess.run([a.binary, "gui", "--weights", a.weights, "--exit-after-first-frame", a.image], env=env,
@@ -80,7 +103,11 @@ def main():
             r = status_kib(app.pid, "VmRSS")
             if r is None:
                 break
-            samples.append((time.time() - start, r))
+            try:
+                logged = os.path.getsize(log_path)
+            except OSError:
+                logged = 0
+            samples.append((time.time() - start, r, logged))
             if r > peak["rss"]:
                 peak.update(rss=r, t=time.time() - start)
             time.sleep(0.25)
@@ -130,7 +157,8 @@ def main():
     print(f"peak RSS (VmHWM): {hwm / 1024 if hwm else peak['rss'] / 1024:.0f} MB; "
           f"highest sample {peak['rss'] / 1024:.0f} MB at {peak['t']:.0f} s; final {(final or 0) / 1024:.0f} MB")
     print(f"app log and home: {home}")
-    trims = trim_lines(os.path.join(home, "app.log"))
+    report_peaks(samples, log_path, a.limit_mib)
+    trims = trim_lines(log_path)
     if trims:
         afters = [after for _, after in trims]
         print(f"heap trims after long jobs: {len(trims)}, resident after them {min(afters)}–{max(afters)} MiB")

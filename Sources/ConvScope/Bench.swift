@@ -23,6 +23,8 @@ struct Bench: ParsableCommand {
             "The method --filters times at its defaults: plain (128×128, 30 steps; what Benchmarks/peers.py "
                 + "compares with Keras) or lucid (96×96, 36 steps)."))
     var filterMethod = FilterMethod.plain
+    @Option(help: "The memory the filter images' buffers may take for --filters, in MiB (the makers' default: 256).")
+    var filterMemory = 256
     @Option(
         help:
             "Time on this photo (resized to the input size) instead of uniform noise. The classifier reads only the fc1 rows under non-zero activations, so the input matters."
@@ -42,6 +44,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
+        if filterMemory < 1 { throw ValidationError("--filter-memory must be at least 1 (MiB)") }
         if slowRuns < 1 { throw ValidationError("--slow-runs must be at least 1") }
         if let m = methods { _ = try ExplainMethod.list(m, scoreCamTop: nil) }
     }
@@ -161,9 +164,10 @@ struct Bench: ParsableCommand {
             "filter_settings": settings, "weights": model.sourceName, "blas_core": BLASKernel.coreName,
         ]
         for layer in filterLayers.split(separator: ",").map(String.init) {
-            let maker = try recipe.maker(model: model, layer: layer)
-            // Warm-up.
-            _ = try FilterAscent(model: model, layer: layer, settings: AscentSettings(steps: 1)).run(filters: [0])
+            // Warm-up: one step of one image (its buffers gone before the maker's come).
+            _ = try FilterAscent(model: model, layer: layer, settings: AscentSettings(steps: 1), memoryBudget: 1)
+                .run(filters: [0])
+            let maker = try recipe.maker(model: model, layer: layer, memoryBudget: filterMemory << 18)
             let t = DispatchTime.now().uptimeNanoseconds
             let job = try maker.job(filters: Array(0..<64))
             var images: [FilterImage] = []
@@ -171,6 +175,7 @@ struct Bench: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
             let alive = images.filter { $0.startActivation > 0 }
             object["filters_\(layer)_s"] = seconds
+            object["filters_\(layer)_batch"] = maker.batchSize
             object["filters_\(layer)_fivefold"] =
                 Double(alive.filter { $0.finalActivation >= 5 * $0.startActivation }.count)
                 / Double(max(1, alive.count))

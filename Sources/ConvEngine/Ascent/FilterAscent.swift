@@ -42,7 +42,8 @@ public final class FilterAscent {
     public var batchSize: Int { lanes.count * lanes[0].capacity }
     private let lanes: [AscentLane]
 
-    /// `memoryBudget` caps the floats all the buffers may hold (default 64 Mi floats, 256 MB).
+    /// `memoryBudget` caps the floats all the buffers may hold, the lanes' runners' scratch included (default 64 Mi
+    /// floats, 256 MB).
     public init(
         model: Model, layer name: String, settings: AscentSettings = AscentSettings(),
         memoryBudget: Int = 64 << 20, cores: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -53,7 +54,8 @@ public final class FilterAscent {
         self.layer = info
         self.settings = settings
         let shape = Lanes.shape(
-            cores: cores, memoryBudget: memoryBudget, perImage: AscentLane.floatsPerImage(truncated))
+            cores: cores, memoryBudget: memoryBudget, perImage: AscentLane.floatsPerImage(truncated),
+            perLane: { Runner.ownFloats(truncated, batch: $0) })
         let capacity = shape.capacity
         Parallel.useSingleThreadedBLAS()
         lanes = (0..<shape.count).map { _ in

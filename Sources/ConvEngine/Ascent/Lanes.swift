@@ -1,13 +1,18 @@
 import Dispatch
 
 /// How a batch of images made by gradient steps (plain ascent, Lucid's method) is shared out: one lane per core (at
-/// most 8), each holding as many images as the memory budget allows (at most 32); lane k takes every lanes-th image;
+/// most 8), each holding as many images as the memory budget allows (at most 32), its runner's scratch counted; lane k takes every lanes-th image;
 /// the lanes with work run side by side.
 enum Lanes {
-    /// Lanes and images per lane for `cores` cores, `memoryBudget` floats in all, `perImage` floats an image.
-    static func shape(cores: Int, memoryBudget: Int, perImage: Int) -> (count: Int, capacity: Int) {
+    /// Lanes and images per lane for `cores` cores, `memoryBudget` floats in all, `perImage` floats an image and
+    /// `perLane(capacity)` floats a lane of that many images holds besides (its runner's scratch): the most images a
+    /// lane (at most 32) for which every lane's buffers fit, one at least.
+    static func shape(
+        cores: Int, memoryBudget: Int, perImage: Int, perLane: (Int) -> Int = { _ in 0 }
+    ) -> (count: Int, capacity: Int) {
         let count = max(1, min(cores, 8))
-        return (count, max(1, min(32, memoryBudget / count / perImage)))
+        let fits = (1...32).last { count * ($0 * perImage + perLane($0)) <= memoryBudget }
+        return (count, fits ?? 1)
     }
 
     /// Lane k's share of `batch`: every `count`-th item from the k-th.

@@ -12,7 +12,8 @@ public final class FeatureVis {
     public var batchSize: Int { lanes.count * lanes[0].capacity }
     private let lanes: [FeatureVisLane]
 
-    /// `memoryBudget` caps the floats all the buffers may hold (default 64 Mi floats, 256 MB).
+    /// `memoryBudget` caps the floats all the buffers may hold, the lanes' runners' scratch included (default 64 Mi
+    /// floats, 256 MB).
     public init(
         model: Model, layer name: String, settings: FeatureVisSettings = FeatureVisSettings(),
         memoryBudget: Int = 64 << 20, cores: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -27,7 +28,8 @@ public final class FeatureVis {
             colourPower: settings.colourPower, flatBelow: settings.flatBelow(truncated))
         self.param = param
         let shape = Lanes.shape(
-            cores: cores, memoryBudget: memoryBudget, perImage: FeatureVisLane.floatsPerImage(truncated, param))
+            cores: cores, memoryBudget: memoryBudget, perImage: FeatureVisLane.floatsPerImage(truncated, param),
+            perLane: { Runner.ownFloats(truncated, batch: $0) })
         let capacity = shape.capacity
         Parallel.useSingleThreadedBLAS()
         lanes = (0..<shape.count).map { _ in

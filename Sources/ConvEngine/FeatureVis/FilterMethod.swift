@@ -66,6 +66,8 @@ public protocol FilterImageJob: AnyObject {
 public protocol FilterImageMaker: AnyObject {
     var layer: LayerInfo { get }
     var recipe: FilterRecipe { get }
+    /// Images made together in one step.
+    var batchSize: Int { get }
     func job(filters: [Int]) throws -> any FilterImageJob
 }
 

@@ -52,6 +52,15 @@ public final class Runner {
         self.batch = batch
         self.ways = ways
         let last = through ?? model.layers.count - 1
+        let (im2col, winograd) = Runner.scratchCounts(model, batch: batch, through: last, ways: ways)
+        im2colScratch = [Float](repeating: 0, count: im2col)
+        winogradScratch = [Float](repeating: 0, count: winograd)
+        Parallel.useSingleThreadedBLAS()
+        model.winograd.prepareForward(Array(model.layers.prefix(last + 1)))
+    }
+
+    /// The floats of im2col and Winograd scratch a runner of `batch` images over layers 0...`last` holds.
+    static func scratchCounts(_ model: Model, batch: Int, through last: Int, ways: Int) -> (im2col: Int, winograd: Int) {
         var im2col = 0
         var winograd = 0
         for i in 0...max(last, 0) where i < model.layers.count {
@@ -69,10 +78,13 @@ public final class Runner {
                 im2col = max(im2col, ways * ConvGeneral.scratchCount(Runner.geometry(c, s, model.layers[i].output)))
             }
         }
-        im2colScratch = [Float](repeating: 0, count: im2col)
-        winogradScratch = [Float](repeating: 0, count: winograd)
-        Parallel.useSingleThreadedBLAS()
-        model.winograd.prepareForward(Array(model.layers.prefix(last + 1)))
+        return (im2col, winograd)
+    }
+
+    /// The floats a runner of `batch` images over all of `model`'s layers, one thread, holds of its own (scratch).
+    static func ownFloats(_ model: Model, batch: Int) -> Int {
+        let counts = scratchCounts(model, batch: batch, through: model.layers.count - 1, ways: 1)
+        return counts.im2col + counts.winograd
     }
 
     /// The shape reaching layer `i`.

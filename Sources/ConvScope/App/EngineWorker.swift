@@ -518,12 +518,14 @@ final class EngineWorker {
         }
     }
 
-    /// The floats a maker's buffers may hold for a job of `filters` filters: the makers' own 64 Mi floats (256 MB)
-    /// for a page of 64, in proportion for fewer (a dossier's one filter image: one image a lane, not 32). A page
-    /// takes as many batches as before; fewer filters never more than a page.
+    /// The floats a maker's buffers may hold for a job of `filters` filters, its lanes' runners included: 32 Mi floats
+    /// (128 MiB) for a page of 64, in proportion for fewer (a dossier's one filter image: one image a lane). Measured
+    /// with `convscope bench --filters --filter-method lucid --filter-memory`: 64 images of `block3_conv1` and
+    /// `block5_conv1` take as long in batches of 6 and 4 as of 18 and 14 (18.2 and 47.7 s against 18.8 and 45.8 s),
+    /// and a soak's peaks came from the makers' buffers beside the rest of the window.
     static func makerBudget(filters: Int) -> Int {
         let page = 64  // filters a page of the grid (`FilterSet.page`)
-        return (64 << 20) / page * min(max(filters, 1), page)
+        return (32 << 20) / page * min(max(filters, 1), page)
     }
 
     /// Request `ticket`'s filter job is over: its maker goes unless a newer job runs on it, and the heap is trimmed
