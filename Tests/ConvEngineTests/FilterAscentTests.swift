@@ -69,6 +69,26 @@ final class FilterAscentTests: XCTestCase {
             .run(filters: [2])[0].raw, "another seed, another start")
     }
 
+    /// A maker's buffers, its lanes' runners' scratch included, fit its memory budget, and it takes the most images
+    /// that fit: with the floats it holds as the budget it makes the same batch, with one float less a smaller one.
+    func testFilterMakers_MemoryBudget_HoldsEveryBufferAndIsTight() throws {
+        typealias Make = (Int) throws -> any FilterImageMaker
+        let makers: [(String, Make)] = [
+            ("plain", { try FilterAscent(model: self.model, layer: "block3_conv1", settings: AscentSettings(size: 64), memoryBudget: $0, cores: 2) }),
+            ("lucid", { try FeatureVis(model: self.model, layer: "block3_conv1", settings: FeatureVisSettings(size: 64), memoryBudget: $0, cores: 2) }),
+        ]
+        for (name, make) in makers {
+            for budget in [1 << 20, 3 << 20, 8 << 20] {
+                let maker = try make(budget)
+                print("\(name), budget \(budget) floats: batch \(maker.batchSize), \(maker.heldFloats) floats held")
+                XCTAssertGreaterThan(maker.batchSize, 2, "\(name): a budget that fits more than one image a lane")
+                XCTAssertLessThanOrEqual(maker.heldFloats, budget, name)
+                XCTAssertEqual(try make(maker.heldFloats).batchSize, maker.batchSize, name)
+                XCTAssertLessThan(try make(maker.heldFloats - 1).batchSize, maker.batchSize, name)
+            }
+        }
+    }
+
     func testFilterAscent_Cancelled_StopsAndReturnsFinishedImages() throws {
         let ascent = try FilterAscent(model: model, layer: "block3_conv1", settings: AscentSettings(size: 32, steps: 5), memoryBudget: 1, cores: 1)
         XCTAssertEqual(ascent.batchSize, 1)

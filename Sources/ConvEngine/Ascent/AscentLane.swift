@@ -36,6 +36,11 @@ final class AscentLane {
 
     private var model: Model { runner.model }
 
+    /// The floats the lane's buffers hold, its runner's scratch included.
+    var heldFloats: Int {
+        input.count + outputs.reduce(0) { $0 + $1.count } + gradient.count + spare.count + runner.scratchFloats
+    }
+
     /// Gray plus uniform noise, seeded per filter so a filter's image does not depend on its batch or lane.
     func seed(_ filters: [Int]) {
         let n = settings.size * settings.size

@@ -40,6 +40,7 @@ public final class FilterAscent {
     public let settings: AscentSettings
     /// Filters finished together: `lanes.count` lanes of `lanes[0].capacity` images.
     public var batchSize: Int { lanes.count * lanes[0].capacity }
+    public var heldFloats: Int { lanes.reduce(0) { $0 + $1.heldFloats } }
     private let lanes: [AscentLane]
 
     /// `memoryBudget` caps the floats all the buffers may hold, the lanes' runners' scratch included (default 64 Mi

@@ -1,8 +1,8 @@
 import Dispatch
 
 /// How a batch of images made by gradient steps (plain ascent, Lucid's method) is shared out: one lane per core (at
-/// most 8), each holding as many images as the memory budget allows (at most 32), its runner's scratch counted; lane k takes every lanes-th image;
-/// the lanes with work run side by side.
+/// most 8), each holding as many images as the memory budget allows (at most 32), its runner's scratch counted;
+/// lane k takes every lanes-th image; the lanes with work run side by side.
 enum Lanes {
     /// Lanes and images per lane for `cores` cores, `memoryBudget` floats in all, `perImage` floats an image and
     /// `perLane(capacity)` floats a lane of that many images holds besides (its runner's scratch): the most images a

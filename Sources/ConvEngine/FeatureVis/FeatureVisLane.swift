@@ -62,6 +62,13 @@ final class FeatureVisLane {
     }
 
     private var model: Model { runner.model }
+
+    /// The floats the lane's buffers hold, its runner's scratch included.
+    var heldFloats: Int {
+        let image = coefficients.count + momentum.count + velocity.count + coefficientGradient.count + rgb.count
+            + viewGradient.count + rgbGradient.count + scratch.count + input.count
+        return image + outputs.reduce(0) { $0 + $1.count } + gradient.count + spare.count + runner.scratchFloats
+    }
     private var last: Int { model.layers.count - 1 }
 
     /// Starts the share's images: from `photo`'s coefficients when given, else from seeded small noise; Adam's

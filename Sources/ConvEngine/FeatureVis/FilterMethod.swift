@@ -68,6 +68,9 @@ public protocol FilterImageMaker: AnyObject {
     var recipe: FilterRecipe { get }
     /// Images made together in one step.
     var batchSize: Int { get }
+    /// The floats the maker's buffers hold, its lanes' runners' scratch included (at most its memory budget unless
+    /// one image a lane takes more).
+    var heldFloats: Int { get }
     func job(filters: [Int]) throws -> any FilterImageJob
 }
 

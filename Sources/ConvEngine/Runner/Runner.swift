@@ -59,6 +59,9 @@ public final class Runner {
         model.winograd.prepareForward(Array(model.layers.prefix(last + 1)))
     }
 
+    /// The floats of scratch the runner holds (im2col and Winograd).
+    var scratchFloats: Int { im2colScratch.count + winogradScratch.count }
+
     /// The floats of im2col and Winograd scratch a runner of `batch` images over layers 0...`last` holds.
     static func scratchCounts(_ model: Model, batch: Int, through last: Int, ways: Int) -> (im2col: Int, winograd: Int) {
         var im2col = 0
