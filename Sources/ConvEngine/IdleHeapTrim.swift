@@ -36,8 +36,8 @@ public final class IdleHeapTrim: @unchecked Sendable {
     /// until the set has grown `budgetMarginKiB` past it, so a live set over the budget is not trimmed after every
     /// item (each trim hands back the pages the next pass would reuse).
     private var leftByLastTrim = 0
-    /// 64 MiB.
-    public static let budgetMarginKiB = 64 * 1024
+    /// 32 MiB.
+    public static let budgetMarginKiB = 32 * 1024
     private let lock = NSLock()
     /// Items queued or running.
     private var pending = 0

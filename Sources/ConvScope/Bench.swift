@@ -81,6 +81,7 @@ struct Bench: ParsableCommand {
                     _ = try runner.gradCAM(a, classification: try runner.classify(a))
                 }
                 results += [("forward_full_s", full), ("gradcam_s", cam)]
+                results += try streamedAgainstHeld(runner, input)
                 results += try explanations(runner, input)
             }
             results += [("weights_load_s", loadSeconds), ("peak_rss_mb", Double(peakRSSKiB()) / 1024)]
@@ -187,6 +188,36 @@ struct Bench: ParsableCommand {
         object["peak_rss_mb"] = Double(peakRSSKiB()) / 1024
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The forward pass with the classifier, the dense kernels held and streamed as the window streams them
+    /// (`DenseKernelStreaming`: read 16 MiB at a time from the model cache entry, each chunk let go after it), the two
+    /// alternated run by run so both see the same machine: medians and their ratio. Where the kernels are not read in
+    /// place (no model cache entry) both are held.
+    private func streamedAgainstHeld(_ runner: Runner, _ input: FeatureMap) throws -> [(String, Double)] {
+        func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let t = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+        }
+        let pass = { _ = try runner.classify(try runner.forward(input)) }
+        var held: [Double] = []
+        var streamed: [Double] = []
+        for _ in 0..<runs {  // each switch followed by an untimed pass (the first held one reads the kernels back)
+            try pass()
+            held.append(try seconds(pass))
+            try withExtendedLifetime(DenseKernelStreaming(runner.model)) {
+                try pass()
+                streamed.append(try seconds(pass))
+            }
+        }
+        let h = held.sorted()[runs / 2]
+        let s = streamed.sorted()[runs / 2]
+        let mapped = runner.model.denseKernelsReadInPlace
+        return [
+            ("forward_full_held_s", h), ("forward_full_streamed_s", s), ("streamed_over_held", s / h),
+            ("dense_kernels_in_place", mapped ? 1 : 0),
+        ]
     }
 
     /// The median of `runs` timed calls, after one untimed call if `warmUp`.

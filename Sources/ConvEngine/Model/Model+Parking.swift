@@ -57,6 +57,13 @@ extension Model {
 }
 
 extension Model {
+    /// Whether any dense kernel is read in place from a model cache entry (so it can be streamed).
+    public var denseKernelsReadInPlace: Bool {
+        layers.contains { l in
+            if case .dense(let d) = l.kind { return d.storage.isMapped } else { return false }
+        }
+    }
+
     /// Runs a long run's `body` (Score-CAM, Ablation-CAM, the compare view's cells, ROAD, filter images) with
     /// every dense kernel read in place from a model cache entry streamed: its pages are let go now, and each pass
     /// reads it a chunk at a time and lets each chunk go after it (`KernelStorage.streamIfLetGo`), so the process holds

@@ -53,6 +53,9 @@ extension EngineWorker {
             if step < 0 {
                 do {
                     try run.check.train(method, runner: runner, activations: analysis.activations)
+                    // Score-CAM's and Ablation-CAM's batch buffers go with their map, not at the first step: the
+                    // other trained maps and a dossier opened meanwhile run beside them otherwise.
+                    runner.dropBatchRunner()
                     post(run, method: method, layer: "", step: -1, SanityCheck.Similarity(spearman: 1, ssim: 1))
                 } catch {
                     run.skipped.insert(method)
