@@ -44,6 +44,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         if let n = scoreCamTop, n < 1 { throw ValidationError("--score-cam-top must be at least 1") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if filterMemory < 1 { throw ValidationError("--filter-memory must be at least 1 (MiB)") }
         if slowRuns < 1 { throw ValidationError("--slow-runs must be at least 1") }
         if let m = methods { _ = try ExplainMethod.list(m, scoreCamTop: nil) }
@@ -166,8 +167,9 @@ struct Bench: ParsableCommand {
         ]
         for layer in filterLayers.split(separator: ",").map(String.init) {
             // Warm-up: one step of one image (its buffers gone before the maker's come).
-            _ = try FilterAscent(model: model, layer: layer, settings: AscentSettings(steps: 1), memoryBudget: 1)
-                .run(filters: [0])
+            _ = try FilterAscent(
+                model: model, layer: layer, settings: AscentSettings(steps: 1), memoryBudget: 1, cores: 1
+            ).run(filters: [0])
             let maker = try recipe.maker(model: model, layer: layer, memoryBudget: filterMemory << 18)
             let t = DispatchTime.now().uptimeNanoseconds
             let job = try maker.job(filters: Array(0..<64))
@@ -211,8 +213,9 @@ struct Bench: ParsableCommand {
                 streamed.append(try seconds(pass))
             }
         }
-        let h = held.sorted()[runs / 2]
-        let s = streamed.sorted()[runs / 2]
+        try pass()  // the kernels read back whole, as the figures after these expect them
+        let h = Self.median(held)
+        let s = Self.median(streamed)
         let mapped = runner.model.denseKernelsReadInPlace
         return [
             ("forward_full_held_s", h), ("forward_full_streamed_s", s), ("streamed_over_held", s / h),
@@ -229,8 +232,13 @@ struct Bench: ParsableCommand {
             try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
         }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        return Self.median(times)
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count); `times` not empty.
+    static func median(_ times: [Double]) -> Double {
+        let t = times.sorted()
+        return t.count % 2 == 1 ? t[t.count / 2] : (t[t.count / 2 - 1] + t[t.count / 2]) / 2
     }
 }
 

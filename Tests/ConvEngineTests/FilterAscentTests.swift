@@ -71,21 +71,35 @@ final class FilterAscentTests: XCTestCase {
 
     /// A maker's buffers, its lanes' runners' scratch included, fit its memory budget, and it takes the most images
     /// that fit: with the floats it holds as the budget it makes the same batch, with one float less a smaller one.
+    /// The network is wide enough (16 to 64 channels) for its convolutions to run as Winograd, whose scratch grows
+    /// with the batch until it is cut into chunks (past 28 images of 32×32 here).
     func testFilterMakers_MemoryBudget_HoldsEveryBufferAndIsTight() throws {
+        let wide = TinyNetwork.randomModel(
+            TinyArchitecture(widths: [64, 16, 32, 32, 32], fcWidth: 6, classes: 7, inputSize: 32), seed: 5,
+            classifier: false)
         typealias Make = (Int) throws -> any FilterImageMaker
         let makers: [(String, Make)] = [
-            ("plain", { try FilterAscent(model: self.model, layer: "block3_conv1", settings: AscentSettings(size: 64), memoryBudget: $0, cores: 2) }),
-            ("lucid", { try FeatureVis(model: self.model, layer: "block3_conv1", settings: FeatureVisSettings(size: 64), memoryBudget: $0, cores: 2) }),
+            ("plain", { try FilterAscent(model: wide, layer: "block3_conv1", settings: AscentSettings(size: 32), memoryBudget: $0, cores: 2) }),
+            ("lucid", { try FeatureVis(model: wide, layer: "block3_conv1", settings: FeatureVisSettings(size: 32), memoryBudget: $0, cores: 2) }),
         ]
         for (name, make) in makers {
-            for budget in [1 << 20, 3 << 20, 8 << 20] {
+            var batches: [Int] = []
+            for budget in [4 << 20, 12 << 20, 32 << 20] {
                 let maker = try make(budget)
                 print("\(name), budget \(budget) floats: batch \(maker.batchSize), \(maker.heldFloats) floats held")
+                batches.append(maker.batchSize)
                 XCTAssertGreaterThan(maker.batchSize, 2, "\(name): a budget that fits more than one image a lane")
                 XCTAssertLessThanOrEqual(maker.heldFloats, budget, name)
                 XCTAssertEqual(try make(maker.heldFloats).batchSize, maker.batchSize, name)
                 XCTAssertLessThan(try make(maker.heldFloats - 1).batchSize, maker.batchSize, name)
             }
+            XCTAssertEqual(batches.last, 64, "\(name): the largest budget reaches 32 images a lane, chunked scratch")
+            // A budget under one image a lane: one lane of one image, not two.
+            let one = try make(1)
+            XCTAssertEqual(one.batchSize, 1, name)
+            let under = one.heldFloats * 2 - 1  // two lanes of one image do not fit: one lane, within it
+            XCTAssertLessThanOrEqual(try make(under).heldFloats, under, "\(name): two lanes only where both fit")
+            XCTAssertEqual(try make(one.heldFloats * 2).batchSize, 2, name)
         }
     }
 

@@ -5,12 +5,14 @@ import Dispatch
 /// lane k takes every lanes-th image; the lanes with work run side by side.
 enum Lanes {
     /// Lanes and images per lane for `cores` cores, `memoryBudget` floats in all, `perImage` floats an image and
-    /// `perLane(capacity)` floats a lane of that many images holds besides (its runner's scratch): the most images a
-    /// lane (at most 32) for which every lane's buffers fit, one at least.
+    /// `perLane(capacity)` floats a lane of that many images holds besides (its runner's scratch): a lane a core
+    /// while each holds an image within the budget (one lane at least), and the most images a lane (at most 32) for
+    /// which every lane's buffers fit, one at least.
     static func shape(
         cores: Int, memoryBudget: Int, perImage: Int, perLane: (Int) -> Int = { _ in 0 }
     ) -> (count: Int, capacity: Int) {
-        let count = max(1, min(cores, 8))
+        var count = max(1, min(cores, 8))
+        while count > 1 && count * (perImage + perLane(1)) > memoryBudget { count -= 1 }
         let fits = (1...32).last { count * ($0 * perImage + perLane($0)) <= memoryBudget }
         return (count, fits ?? 1)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The two ways ConvScope makes filter images.
 public enum FilterMethod: String, Hashable, Sendable, Codable, CaseIterable {
     /// Lucid's (Olah et al. 2017): `FeatureVis`.
@@ -42,11 +44,17 @@ public enum FilterRecipe: Hashable, Sendable, Codable {
         }
     }
 
-    /// Makes the engine for `layer` of `model`: a `FeatureVis` or a `FilterAscent`.
-    public func maker(model: Model, layer: String, memoryBudget: Int = 64 << 20) throws -> any FilterImageMaker {
+    /// Makes the engine for `layer` of `model`: a `FeatureVis` or a `FilterAscent`, with a lane for each of `cores`
+    /// cores (fewer where the budget does not hold one image in each).
+    public func maker(
+        model: Model, layer: String, memoryBudget: Int = 64 << 20,
+        cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> any FilterImageMaker {
         switch self {
-        case .lucid(let s): return try FeatureVis(model: model, layer: layer, settings: s, memoryBudget: memoryBudget)
-        case .plain(let s): return try FilterAscent(model: model, layer: layer, settings: s, memoryBudget: memoryBudget)
+        case .lucid(let s):
+            return try FeatureVis(model: model, layer: layer, settings: s, memoryBudget: memoryBudget, cores: cores)
+        case .plain(let s):
+            return try FilterAscent(model: model, layer: layer, settings: s, memoryBudget: memoryBudget, cores: cores)
         }
     }
 }

@@ -63,7 +63,9 @@ public final class Runner {
     var scratchFloats: Int { im2colScratch.count + winogradScratch.count }
 
     /// The floats of im2col and Winograd scratch a runner of `batch` images over layers 0...`last` holds.
-    static func scratchCounts(_ model: Model, batch: Int, through last: Int, ways: Int) -> (im2col: Int, winograd: Int) {
+    static func scratchCounts(
+        _ model: Model, batch: Int, through last: Int, ways: Int
+    ) -> (im2col: Int, winograd: Int) {
         var im2col = 0
         var winograd = 0
         for i in 0...max(last, 0) where i < model.layers.count {

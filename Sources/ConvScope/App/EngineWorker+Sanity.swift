@@ -53,14 +53,14 @@ extension EngineWorker {
             if step < 0 {
                 do {
                     try run.check.train(method, runner: runner, activations: analysis.activations)
-                    // Score-CAM's and Ablation-CAM's batch buffers go with their map, not at the first step: the
-                    // other trained maps and a dossier opened meanwhile run beside them otherwise.
-                    runner.dropBatchRunner()
                     post(run, method: method, layer: "", step: -1, SanityCheck.Similarity(spearman: 1, ssim: 1))
                 } catch {
                     run.skipped.insert(method)
                     fail(run, check.methods[method].title, error)
                 }
+                // Score-CAM's and Ablation-CAM's batch buffers go with their map (made or failed), not at the first
+                // step: the other trained maps and a dossier opened meanwhile ran beside them.
+                runner.dropBatchRunner()
                 return continueSanity(run, step: next.0, method: next.1)
             }
             let name = check.steps[step]

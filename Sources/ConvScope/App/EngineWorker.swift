@@ -82,8 +82,8 @@ final class EngineWorker {
     /// Replaces the model's own preprocessing when set (the window's choice).
     private var preprocessing: Preprocessing?
     private var filterMaker: (any FilterImageMaker)?
-    /// The filter request whose job runs on `filterMaker`, nil when none does: the maker and its buffers (Lucid's
-    /// lanes: up to 256 MB) go when that job ends, finished or cancelled, unless a newer request took the maker over.
+    /// The filter request whose job runs on `filterMaker`, nil when none does: the maker and its buffers (a page's
+    /// lanes: 128 MiB, `makerBudget`) go when that job ends, finished or cancelled, unless a newer request took the maker over.
     private var makerTicket: Int?
     /// How many filters `filterMaker`'s buffers were sized for (`makerBudget`).
     private var makerFilters = 0
@@ -467,7 +467,8 @@ final class EngineWorker {
                     // Filter images never read the dense kernels: their pages go before the maker's buffers come.
                     runner.model.streamingDenseKernels {}
                     filterMaker = try key.recipe.maker(
-                        model: runner.model, layer: key.layer, memoryBudget: Self.makerBudget(filters: missing.count))
+                        model: runner.model, layer: key.layer, memoryBudget: Self.makerBudget(filters: missing.count),
+                        cores: min(Parallel.cores, missing.count))
                     makerPath = key.weightsPath
                     makerFilters = missing.count
                 }
@@ -519,10 +520,10 @@ final class EngineWorker {
     }
 
     /// The floats a maker's buffers may hold for a job of `filters` filters, its lanes' runners included: 32 Mi floats
-    /// (128 MiB) for a page of 64, in proportion for fewer (a dossier's one filter image: one image a lane). Measured
-    /// with `convscope bench --filters --filter-method lucid --filter-memory`: 64 images of `block3_conv1` and
-    /// `block5_conv1` take as long in batches of 6 and 4 as of 18 and 14 (18.2 and 47.7 s against 18.8 and 45.8 s),
-    /// and a soak's peaks came from the makers' buffers beside the rest of the window.
+    /// (128 MiB) for a page of 64, in proportion for fewer (a dossier's one filter image: one lane of one image).
+    /// Measured with `convscope bench --filters --filter-method lucid --filter-memory` (Zen 4): 64 images of
+    /// `block3_conv1` and `block5_conv1` take as long in batches of 4 and 4 at 128 MiB as in 14 and 12 at 256 (17.1
+    /// and 47.4 s against 18.8 and 46.6 s), and a soak's peaks came from the makers' buffers beside the rest.
     static func makerBudget(filters: Int) -> Int {
         let page = 64  // filters a page of the grid (`FilterSet.page`)
         return (32 << 20) / page * min(max(filters, 1), page)
