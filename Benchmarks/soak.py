@@ -154,8 +154,8 @@ def main():
         xvfb.terminate()
     print(f"events sent: {sent} in {seconds:.0f} s")
     print(f"window alive at the end: {alive} (exit code {app.returncode if not alive else 'n/a'})")
-    print(f"peak RSS (VmHWM): {hwm / 1024 if hwm else peak['rss'] / 1024:.0f} MB; "
-          f"highest sample {peak['rss'] / 1024:.0f} MB at {peak['t']:.0f} s; final {(final or 0) / 1024:.0f} MB")
+    print(f"peak RSS (VmHWM): {hwm / 1024 if hwm else peak['rss'] / 1024:.0f} MiB; "
+          f"highest sample {peak['rss'] / 1024:.0f} MiB at {peak['t']:.0f} s; final {(final or 0) / 1024:.0f} MiB")
     print(f"app log and home: {home}")
     report_peaks(samples, log_path, a.limit_mib)
     trims = trim_lines(log_path)
