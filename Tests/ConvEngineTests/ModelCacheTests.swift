@@ -413,4 +413,33 @@ final class ModelCacheTests: XCTestCase {
         zeroed[500] = 0
         XCTAssertNotEqual(zeroed.withUnsafeBytes { WireChecksum.words($0, firstWord: 0) }, whole)
     }
+
+    /// The vectorised checksum (C, chosen for the CPU) equals the definition word by word, at every alignment, for
+    /// lengths around the vector widths and positions past 2³² (the weight wraps).
+    func testWireChecksum_EqualsTheDefinitionAtAnyAlignmentAndPosition() {
+        func definition(_ b: UnsafeRawBufferPointer, _ first: Int) -> UInt64 {
+            let f0 = UInt32(truncatingIfNeeded: first) &* 2 &+ 1
+            var s: UInt64 = 0
+            for k in 0..<(b.count / 4) {
+                let w = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self))
+                s &+= UInt64(w) &* UInt64(f0 &+ UInt32(truncatingIfNeeded: k) &* 2)
+            }
+            return s
+        }
+        var rng = SeededRandom(seed: 32)
+        let bytes: [UInt8] = (0..<40_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        var checked = 0
+        bytes.withUnsafeBytes { b in
+            for offset in 0..<4 {
+                for count in [0, 1, 7, 8, 15, 16, 17, 31, 33, 64, 1000, 9_999] {
+                    for first in [0, 5, 1 << 31, (1 << 32) - 3, 3 << 33] {
+                        let piece = UnsafeRawBufferPointer(rebasing: b[offset..<(offset + 4 * count)])
+                        XCTAssertEqual(WireChecksum.words(piece, firstWord: first), definition(piece, first))
+                        checked += 1
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(checked, 240)
+    }
 }

@@ -4,9 +4,16 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// Σ w·(2i + 1 mod 2³²) mod 2⁶⁴ over the `words` little-endian 32-bit words w at `bytes` (any alignment), i counted
+/// from `first_word`: ConvEngine's WireChecksum.words.
+uint64_t cs_wire_checksum(const void *bytes, size_t words, uint64_t first_word);
 
 /// The instruction set the kernels use: 3 AVX-512F, 2 AVX2+FMA, 0 baseline. $CONVSCOPE_KERNELS=avx512|avx2|baseline
 /// lowers it (never raises it above what the CPU has), to test and time the other paths on one machine.

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Isolation
 
@@ -252,18 +253,11 @@ final class WireFailure: @unchecked Sendable {
 /// parts summed in any order add up to the same value and a changed, lost or moved word changes the sum.
 public enum WireChecksum {
     /// Σ w·(2i + 1 mod 2³²) mod 2⁶⁴ over the little-endian 32-bit words w of `bytes`, i counted from `firstWord`
-    /// (32 × 32-bit products, which the compiler vectorises).
+    /// (in C, vectorised for the CPU it runs on: `cs_wire_checksum`).
     public static func words(_ bytes: UnsafeRawBufferPointer, firstWord: Int) -> UInt64 {
         let n = bytes.count / 4
         guard n > 0 else { return 0 }
-        let f0 = UInt32(truncatingIfNeeded: firstWord) &* 2 &+ 1
-        let p = bytes.baseAddress!
-        var s: UInt64 = 0
-        for k in 0..<n {
-            let w = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 &* k, as: UInt32.self))
-            s &+= UInt64(w) &* UInt64(f0 &+ UInt32(truncatingIfNeeded: k) &* 2)
-        }
-        return s
+        return cs_wire_checksum(bytes.baseAddress!, n, UInt64(truncatingIfNeeded: firstWord))
     }
 
     /// FNV-1a (64-bit) of `bytes`: for the short header.
