@@ -83,7 +83,8 @@ final class EngineWorker {
     private var preprocessing: Preprocessing?
     private var filterMaker: (any FilterImageMaker)?
     /// The filter request whose job runs on `filterMaker`, nil when none does: the maker and its buffers (a page's
-    /// lanes: 128 MiB, `makerBudget`) go when that job ends, finished or cancelled, unless a newer request took the maker over.
+    /// lanes: 128 MiB, `makerBudget`) go when that job ends, finished or cancelled, unless a newer request took the
+    /// maker over.
     private var makerTicket: Int?
     /// How many filters `filterMaker`'s buffers were sized for (`makerBudget`).
     private var makerFilters = 0
