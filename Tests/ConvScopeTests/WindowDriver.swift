@@ -19,10 +19,11 @@ final class AppOutput: @unchecked Sendable {
 
 /// Driving the real window under X: launch it, wait for its log lines, run xdotool, press keys until it reacts.
 extension XCTestCase {
-    func waitFor(_ needle: String, in out: AppOutput, seconds: Double) -> Bool {
+    /// Waits until the app's output holds `needle` `count` times (a second export's line, not the first's again).
+    func waitFor(_ needle: String, in out: AppOutput, seconds: Double, count: Int = 1) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if out.value.contains(needle) { return true }
+            if out.value.components(separatedBy: needle).count > count { return true }
             Thread.sleep(forTimeInterval: 0.1)
         }
         return false
@@ -96,12 +97,12 @@ extension XCTestCase {
     /// Presses `key` in `window` until the app logs `needle`; a key sent while the window is not yet focused is
     /// lost, so it focuses and tries again, three times.
     func press(
-        _ key: String, in window: String, until needle: String, in out: AppOutput, seconds: Double
+        _ key: String, in window: String, until needle: String, in out: AppOutput, seconds: Double, count: Int = 1
     ) throws -> Bool {
         for _ in 0..<3 {
             _ = try tool(["xdotool", "windowfocus", "--sync", window])
             _ = try tool(["xdotool", "key", key])
-            if waitFor(needle, in: out, seconds: seconds) { return true }
+            if waitFor(needle, in: out, seconds: seconds, count: count) { return true }
         }
         return false
     }
