@@ -79,8 +79,15 @@ final class FilterAscentTests: XCTestCase {
             classifier: false)
         typealias Make = (Int) throws -> any FilterImageMaker
         let makers: [(String, Make)] = [
-            ("plain", { try FilterAscent(model: wide, layer: "block3_conv1", settings: AscentSettings(size: 32), memoryBudget: $0, cores: 2) }),
-            ("lucid", { try FeatureVis(model: wide, layer: "block3_conv1", settings: FeatureVisSettings(size: 32), memoryBudget: $0, cores: 2) }),
+            ("plain", {
+                try FilterAscent(
+                    model: wide, layer: "block3_conv1", settings: AscentSettings(size: 32), memoryBudget: $0, cores: 2)
+            }),
+            ("lucid", {
+                try FeatureVis(
+                    model: wide, layer: "block3_conv1", settings: FeatureVisSettings(size: 32), memoryBudget: $0,
+                    cores: 2)
+            }),
         ]
         for (name, make) in makers {
             var batches: [Int] = []

@@ -69,6 +69,7 @@ final class FeatureVisLane {
             + viewGradient.count + rgbGradient.count + scratch.count + input.count
         return image + outputs.reduce(0) { $0 + $1.count } + gradient.count + spare.count + runner.scratchFloats
     }
+
     private var last: Int { model.layers.count - 1 }
 
     /// Starts the share's images: from `photo`'s coefficients when given, else from seeded small noise; Adam's

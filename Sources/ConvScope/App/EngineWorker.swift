@@ -523,7 +523,7 @@ final class EngineWorker {
     /// The floats a maker's buffers may hold for a job of `filters` filters, its lanes' runners included: 32 Mi floats
     /// (128 MiB) for a page of 64, in proportion for fewer (a dossier's one filter image: one lane of one image).
     /// Measured with `convscope bench --filters --filter-method lucid --filter-memory` (Zen 4): 64 images of
-    /// `block3_conv1` and `block5_conv1` take as long in batches of 4 and 4 at 128 MiB as in 14 and 12 at 256 (17.1
+    /// `block3_conv1` and `block5_conv1` take as long in batches of 4 at 128 MiB as in 14 and 12 at 256 (17.1
     /// and 47.4 s against 18.8 and 46.6 s), and a soak's peaks came from the makers' buffers beside the rest.
     static func makerBudget(filters: Int) -> Int {
         let page = 64  // filters a page of the grid (`FilterSet.page`)
